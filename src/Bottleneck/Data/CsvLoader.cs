@@ -141,7 +141,7 @@ public static class CsvLoader
                     }
                     if (!reader.TryParse<double>(c, out double v))
                         throw new DataException($"{src}: non-numeric value \"{Truncate(reader.GetString(c))}\" at row {row}, {ColumnName(header, c)}", src);
-                    if (!double.IsFinite(v) || Math.Abs(v) > float.MaxValue)
+                    if (!float.IsFinite((float)v))
                         throw new DataException($"{src}: value \"{Truncate(reader.GetString(c))}\" at row {row}, {ColumnName(header, c)} is not a finite float32 number", src);
                     data[used++] = (float)v;
                 }

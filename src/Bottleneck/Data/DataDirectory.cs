@@ -7,14 +7,15 @@ public static class DataDirectory
     public const string EnvironmentVariable = "BOTTLENECK_DATA";
 
     /// <summary>
-    /// Finds the data folder: the directory named by <c>BOTTLENECK_DATA</c> if it exists; otherwise the first
-    /// <c>shared/data</c> folder found walking up from <see cref="AppContext.BaseDirectory"/>, then from the current directory.
+    /// Finds the data folder. When <c>BOTTLENECK_DATA</c> is set (non-empty) it alone decides: its directory if it exists,
+    /// otherwise null (so setting it to a missing path disables the shared data). Otherwise the first <c>shared/data</c>
+    /// folder found walking up from <see cref="AppContext.BaseDirectory"/>, then from the current directory.
     /// </summary>
     /// <returns>The absolute path, or null when no data folder is available.</returns>
     public static string? Find()
     {
         var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(env) && Directory.Exists(env)) return Path.GetFullPath(env);
+        if (!string.IsNullOrWhiteSpace(env)) return Directory.Exists(env) ? Path.GetFullPath(env) : null;
         foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
