@@ -1,0 +1,129 @@
+namespace Bottleneck.Data;
+
+/// <summary>Kind of data source named by a <see cref="DataSpec"/>.</summary>
+public enum DataKind
+{
+    /// <summary>The built-in procedural glyph dataset (<see cref="DemoDataset"/>).</summary>
+    Demo,
+    /// <summary>An MNIST folder in IDX format.</summary>
+    Mnist,
+    /// <summary>A CSV/TSV file.</summary>
+    Csv,
+    /// <summary>A NumPy .npy file.</summary>
+    Npy,
+}
+
+/// <summary>
+/// A parsed command-line data SPEC. Accepted forms:
+/// <c>demo[:COUNT]</c>, <c>mnist[:DIR][:train|test]</c> (DIR defaults to the shared data folder's <c>mnist</c>),
+/// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>.
+/// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
+/// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
+/// </summary>
+/// <param name="Kind">Source kind.</param>
+/// <param name="Path">File or folder path; null for demo (and for mnist when the shared folder is used).</param>
+/// <param name="Split">"train" or "test" when given in the spec, else null (the caller's default applies).</param>
+/// <param name="LabelColumn">CSV label column (name or index), or null.</param>
+/// <param name="LabelsPath">For npy: optional .npy file with labels, or null.</param>
+/// <param name="Count">For demo: number of images, or null for the default.</param>
+public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null, string? LabelColumn = null, string? LabelsPath = null, int? Count = null)
+{
+    /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
+    public const string AcceptedForms =
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE]";
+
+    /// <summary>Images generated for the demo training split when no count is given.</summary>
+    public const int DefaultDemoTrainCount = 8000;
+
+    /// <summary>Images generated for the demo test split when no count is given.</summary>
+    public const int DefaultDemoTestCount = 2000;
+
+    /// <summary>Parses a SPEC string.</summary>
+    /// <param name="spec">The SPEC, e.g. "mnist:../shared/data/mnist:test" or "csv:cardio.csv:label=label".</param>
+    /// <returns>The typed spec (paths are not checked until <see cref="Load"/>).</returns>
+    /// <exception cref="DataException">The SPEC is empty or malformed; the message lists the accepted forms.</exception>
+    public static DataSpec Parse(string spec)
+    {
+        DataException Bad(string why) => new($"invalid data SPEC \"{spec}\": {why}. Accepted forms: {AcceptedForms}");
+        if (string.IsNullOrWhiteSpace(spec)) throw Bad("it is empty");
+        spec = spec.Trim();
+        int colon = spec.IndexOf(':');
+        string kind = (colon < 0 ? spec : spec[..colon]).ToLowerInvariant();
+        string rest = colon < 0 ? "" : spec[(colon + 1)..];
+        switch (kind)
+        {
+            case "demo":
+                if (rest.Length == 0) return new DataSpec(DataKind.Demo, null);
+                if (int.TryParse(rest, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0)
+                    return new DataSpec(DataKind.Demo, null, Count: n);
+                throw Bad($"demo takes an optional positive image count, got \"{rest}\"");
+            case "mnist":
+            {
+                string? split = null;
+                string path = rest;
+                foreach (var s in new[] { "train", "test" })
+                {
+                    if (path.Equals(s, StringComparison.OrdinalIgnoreCase)) { split = s; path = ""; break; }
+                    if (path.EndsWith(":" + s, StringComparison.OrdinalIgnoreCase)) { split = s; path = path[..^(s.Length + 1)]; break; }
+                }
+                return new DataSpec(DataKind.Mnist, path.Length == 0 ? null : path, split);
+            }
+            case "csv":
+            {
+                string path = rest;
+                string? label = null;
+                int li = path.LastIndexOf(":label=", StringComparison.OrdinalIgnoreCase);
+                if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column name or index"); }
+                if (path.Length == 0) throw Bad("csv needs a file path");
+                return new DataSpec(DataKind.Csv, path, LabelColumn: label);
+            }
+            case "npy":
+            {
+                string path = rest;
+                string? labels = null;
+                int li = path.IndexOf(":labels=", StringComparison.OrdinalIgnoreCase);
+                if (li >= 0) { labels = path[(li + 8)..]; path = path[..li]; if (labels.Length == 0) throw Bad("labels= needs a file path"); }
+                if (path.Length == 0) throw Bad("npy needs a file path");
+                return new DataSpec(DataKind.Npy, path, LabelsPath: labels);
+            }
+            default:
+                throw Bad($"unknown kind \"{kind}\"");
+        }
+    }
+
+    /// <summary>Loads the data.</summary>
+    /// <param name="defaultSplit">Split used when the spec names none: "train" (default) or "test". For mnist it selects the file
+    /// set; for demo it selects the seed (train: seed 1, test: seed 2, so the two never coincide) and default count; csv and npy ignore it.</param>
+    /// <returns>The dataset (MNIST and demo in [0, 1]; csv/npy unscaled).</returns>
+    /// <exception cref="DataException">The data cannot be found or read; messages name the file.</exception>
+    public Dataset Load(string defaultSplit = "train")
+    {
+        string split = (Split ?? defaultSplit).ToLowerInvariant();
+        if (split is not ("train" or "test")) throw new DataException($"split must be \"train\" or \"test\", got \"{split}\"");
+        switch (Kind)
+        {
+            case DataKind.Demo:
+                return DemoDataset.Generate(Count ?? (split == "train" ? DefaultDemoTrainCount : DefaultDemoTestCount), split == "train" ? 1UL : 2UL);
+            case DataKind.Mnist:
+            {
+                string? dir = Path ?? DataDirectory.Find("mnist");
+                if (dir == null)
+                    throw new DataException($"mnist: no folder given and no shared data folder found (set {DataDirectory.EnvironmentVariable} or use mnist:DIR)");
+                return IdxLoader.LoadMnist(dir, split);
+            }
+            case DataKind.Csv:
+                return CsvLoader.Load(Path!, new CsvOptions(LabelColumn));
+            default:
+                return NpyLoader.Load(Path!, LabelsPath);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Kind switch
+    {
+        DataKind.Demo => Count is int c ? $"demo:{c}" : "demo",
+        DataKind.Mnist => "mnist" + (Path != null ? ":" + Path : "") + (Split != null ? ":" + Split : ""),
+        DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
+        _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
+    };
+}

@@ -1,0 +1,183 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace Bottleneck.Data;
+
+/// <summary>
+/// Reader for the IDX format used by MNIST (big-endian header: two zero bytes, a type code, the number of
+/// dimensions, one uint32 per dimension, then the values). Files may be raw or gzip-compressed; gzip is
+/// detected from the magic bytes 1F 8B, not from the extension.
+/// </summary>
+public static class IdxLoader
+{
+    /// <summary>
+    /// Reads any IDX file as float32 values (type codes 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64).
+    /// Values are returned unscaled (e.g. MNIST pixels are 0..255).
+    /// </summary>
+    /// <param name="path">IDX file, raw or .gz.</param>
+    /// <returns>The shape (one entry per dimension) and the row-major values.</returns>
+    /// <exception cref="DataException">The file is missing, not IDX, has bad dimensions, is truncated or has trailing bytes.</exception>
+    public static (int[] Shape, float[] Data) Read(string path)
+    {
+        using var stream = OpenMaybeGzip(path);
+        try
+        {
+            Span<byte> head = stackalloc byte[4];
+            ReadExactly(stream, head, path, "the 4-byte magic number");
+            if (head[0] != 0 || head[1] != 0)
+                throw new DataException($"{path}: not an IDX file (magic bytes {head[0]:X2} {head[1]:X2} {head[2]:X2} {head[3]:X2}; expected 00 00 <type> <dims>, e.g. 00 00 08 03 for MNIST images)", path);
+            byte type = head[2];
+            int ndims = head[3];
+            int itemSize = type switch { 0x08 or 0x09 => 1, 0x0B => 2, 0x0C or 0x0D => 4, 0x0E => 8, _ => 0 };
+            if (itemSize == 0)
+                throw new DataException($"{path}: unsupported IDX type code 0x{type:X2} (expected 08 uint8, 09 int8, 0B int16, 0C int32, 0D float32 or 0E float64)", path);
+            if (ndims < 1)
+                throw new DataException($"{path}: IDX header declares {ndims} dimensions; at least 1 is needed", path);
+            var dimBytes = new byte[4 * ndims];
+            ReadExactly(stream, dimBytes, path, $"the {ndims} dimension sizes");
+            var shape = new int[ndims];
+            long count = 1;
+            for (int i = 0; i < ndims; i++)
+            {
+                uint d = BinaryPrimitives.ReadUInt32BigEndian(dimBytes.AsSpan(4 * i));
+                if (d > int.MaxValue) throw new DataException($"{path}: IDX dimension {i} has size {d}, which is too large", path);
+                shape[i] = (int)d;
+                count *= d;
+                if (count > Array.MaxLength) throw new DataException($"{path}: IDX shape ({string.Join(", ", shape.Take(i + 1))}, ...) has too many values to load", path);
+            }
+            var raw = new byte[count * itemSize];
+            int got = ReadUpTo(stream, raw);
+            if (got < raw.Length)
+                throw new DataException($"{path}: truncated IDX file: shape ({string.Join(", ", shape)}) needs {raw.Length} data bytes but only {got} are present", path);
+            if (stream.ReadByte() != -1)
+                throw new DataException($"{path}: IDX file has extra bytes after the {raw.Length} data bytes of shape ({string.Join(", ", shape)})", path);
+            var data = new float[count];
+            switch (type)
+            {
+                case 0x08: for (long i = 0; i < count; i++) data[i] = raw[i]; break;
+                case 0x09: for (long i = 0; i < count; i++) data[i] = (sbyte)raw[i]; break;
+                case 0x0B: for (long i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt16BigEndian(raw.AsSpan((int)(2 * i))); break;
+                case 0x0C: for (long i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt32BigEndian(raw.AsSpan((int)(4 * i))); break;
+                case 0x0D: for (long i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadSingleBigEndian(raw.AsSpan((int)(4 * i))); break;
+                case 0x0E: for (long i = 0; i < count; i++) data[i] = (float)BinaryPrimitives.ReadDoubleBigEndian(raw.AsSpan((int)(8 * i))); break;
+            }
+            return (shape, data);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException($"{path}: corrupt gzip data ({e.Message})", path, e);
+        }
+    }
+
+    /// <summary>
+    /// Loads an IDX image file (N × H × W, or N × D) as a dataset of raw values (MNIST: 0..255, not scaled).
+    /// </summary>
+    /// <param name="path">IDX images file, raw or .gz.</param>
+    /// <returns>N rows of H·W features, with <see cref="ImageShape"/>(1, H, W) for 3-D files.</returns>
+    /// <exception cref="DataException">The file is invalid (see <see cref="Read"/>) or not 2-D/3-D.</exception>
+    public static Dataset LoadImages(string path)
+    {
+        var (shape, data) = Read(path);
+        if (shape.Length is not (2 or 3))
+            throw new DataException($"{path}: expected an IDX image file with 3 dimensions (count, height, width) or 2 (count, features), got shape ({string.Join(", ", shape)})", path);
+        int rows = shape[0];
+        int features = shape.Length == 3 ? shape[1] * shape[2] : shape[1];
+        if (features < 1) throw new DataException($"{path}: IDX shape ({string.Join(", ", shape)}) has no values per sample", path);
+        return new Dataset(data, rows, features, image: shape.Length == 3 ? new ImageShape(1, shape[1], shape[2]) : null, source: path);
+    }
+
+    /// <summary>Loads an IDX label file (1-D, integer type) as class labels.</summary>
+    /// <param name="path">IDX labels file, raw or .gz.</param>
+    /// <returns>One label per sample.</returns>
+    /// <exception cref="DataException">The file is invalid, not 1-D, or holds non-integer values.</exception>
+    public static int[] LoadLabels(string path)
+    {
+        var (shape, data) = Read(path);
+        if (shape.Length != 1)
+            throw new DataException($"{path}: expected a 1-D IDX label file, got shape ({string.Join(", ", shape)})", path);
+        var labels = new int[data.Length];
+        for (int i = 0; i < data.Length; i++)
+        {
+            float v = data[i];
+            if (v != MathF.Floor(v)) throw new DataException($"{path}: label {i} has non-integer value {v}", path);
+            labels[i] = (int)v;
+        }
+        return labels;
+    }
+
+    /// <summary>
+    /// Loads an MNIST split from a folder holding the standard files (<c>train-images-idx3-ubyte[.gz]</c>,
+    /// <c>train-labels-idx1-ubyte[.gz]</c>, <c>t10k-...</c>; the <c>train-images.idx3-ubyte</c> spelling is also found).
+    /// Pixel values are divided by 255, so features lie in [0, 1] (the conventional MNIST input range).
+    /// </summary>
+    /// <param name="directory">Folder with the MNIST files.</param>
+    /// <param name="split">"train" (60000 images) or "test" (10000 images); default "train".</param>
+    /// <returns>Rows of 784 features in [0, 1], labels 0..9, <see cref="ImageShape"/>(1, 28, 28).</returns>
+    /// <exception cref="DataException">The folder or a file is missing, invalid, or image and label counts differ.</exception>
+    public static Dataset LoadMnist(string directory, string split = "train")
+    {
+        string prefix = split?.ToLowerInvariant() switch
+        {
+            "train" => "train",
+            "test" or "t10k" => "t10k",
+            _ => throw new DataException($"MNIST split must be \"train\" or \"test\", got \"{split}\"", directory),
+        };
+        if (!Directory.Exists(directory)) throw new DataException($"{directory}: MNIST folder not found", directory);
+        string imagesPath = FindFile(directory, prefix, "images", "idx3");
+        string labelsPath = FindFile(directory, prefix, "labels", "idx1");
+        var images = LoadImages(imagesPath);
+        var labels = LoadLabels(labelsPath);
+        if (labels.Length != images.Rows)
+            throw new DataException($"{labelsPath}: has {labels.Length} labels but {imagesPath} has {images.Rows} images", labelsPath);
+        var f = images.Features;
+        const float inv = 1f / 255f;
+        for (int i = 0; i < f.Length; i++) f[i] *= inv;
+        return new Dataset(f, images.Rows, images.FeatureCount, labels, null, images.Image, imagesPath,
+                           Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    private static string FindFile(string dir, string prefix, string kind, string idx)
+    {
+        string[] names = [$"{prefix}-{kind}-{idx}-ubyte", $"{prefix}-{kind}.{idx}-ubyte", $"{prefix}-{kind}-{idx}", $"{prefix}-{kind}.{idx}"];
+        foreach (var n in names)
+            foreach (var ext in new[] { "", ".gz" })
+            {
+                var p = Path.Combine(dir, n + ext);
+                if (File.Exists(p)) return p;
+            }
+        throw new DataException($"{dir}: MNIST {kind} file not found (looked for {names[0]}[.gz] and {names[1]}[.gz])", dir);
+    }
+
+    /// <summary>Opens a file, transparently decompressing gzip (detected by the magic bytes 1F 8B).</summary>
+    internal static Stream OpenMaybeGzip(string path)
+    {
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        { throw new DataException($"{path}: file not found", path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new DataException($"{path}: cannot open file ({e.Message})", path, e); }
+        int b0 = fs.ReadByte(), b1 = fs.ReadByte();
+        fs.Position = 0;
+        if (b0 == 0x1F && b1 == 0x8B) return new BufferedStream(new GZipStream(fs, CompressionMode.Decompress), 1 << 16);
+        return fs;
+    }
+
+    private static void ReadExactly(Stream s, Span<byte> buf, string path, string what)
+    {
+        int got = ReadUpTo(s, buf);
+        if (got < buf.Length) throw new DataException($"{path}: truncated IDX file: ended while reading {what} ({got} of {buf.Length} bytes)", path);
+    }
+
+    private static int ReadUpTo(Stream s, Span<byte> buf)
+    {
+        int total = 0;
+        while (total < buf.Length)
+        {
+            int n = s.Read(buf[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,233 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Bottleneck.Data;
+
+/// <summary>
+/// Reader for NumPy <c>.npy</c> files (format versions 1.0, 2.0 and 3.0), C order only, with dtypes
+/// float16/32/64, int8/16/32/64, uint8/16/32/64 and bool in little-, big- or no-endian form (e.g. &lt;f4, &gt;f8, |u1).
+/// Values are converted to float32 without scaling.
+/// </summary>
+public static partial class NpyLoader
+{
+    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>Reads an .npy array as float32.</summary>
+    /// <param name="path">The .npy file.</param>
+    /// <returns>The shape (empty for a 0-d scalar) and the row-major values.</returns>
+    /// <exception cref="DataException">Missing file, bad magic/version/header, unsupported dtype, Fortran order, or truncated data.</exception>
+    public static (int[] Shape, float[] Data) Read(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        { throw new DataException($"{path}: file not found", path, e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new DataException($"{path}: cannot read file ({e.Message})", path, e); }
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Parses the bytes of an .npy file (see <see cref="Read"/>).</summary>
+    /// <param name="bytes">The whole file.</param>
+    /// <param name="source">Name used in messages.</param>
+    /// <exception cref="DataException">The content is not a supported .npy array.</exception>
+    public static (int[] Shape, float[] Data) Parse(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
+            throw new DataException($"{source}: not a NumPy .npy file (missing the \\x93NUMPY magic)", source);
+        int major = bytes[6], minor = bytes[7];
+        int headerLen, headerStart;
+        if (major == 1) { headerLen = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]); headerStart = 10; }
+        else if (major is 2 or 3)
+        {
+            if (bytes.Length < 12) throw new DataException($"{source}: truncated .npy header", source);
+            uint hl = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+            if (hl > int.MaxValue) throw new DataException($"{source}: .npy header length {hl} is too large", source);
+            headerLen = (int)hl; headerStart = 12;
+        }
+        else throw new DataException($"{source}: unsupported .npy format version {major}.{minor} (supported: 1.0, 2.0, 3.0)", source);
+        if ((long)headerStart + headerLen > bytes.Length)
+            throw new DataException($"{source}: truncated .npy file: header needs {headerLen} bytes but the file has {bytes.Length - headerStart} after the preamble", source);
+        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes.Slice(headerStart, headerLen));
+
+        var descrM = DescrRegex().Match(header);
+        if (!descrM.Success)
+        {
+            if (header.Contains("'descr': [", StringComparison.Ordinal))
+                throw new DataException($"{source}: structured .npy dtypes are not supported (header {header.Trim()})", source);
+            throw new DataException($"{source}: .npy header has no 'descr' string: {header.Trim()}", source);
+        }
+        var fortM = FortranRegex().Match(header);
+        if (!fortM.Success) throw new DataException($"{source}: .npy header has no 'fortran_order': {header.Trim()}", source);
+        if (fortM.Groups[1].Value == "True")
+            throw new DataException($"{source}: Fortran-ordered (column-major) .npy arrays are not supported; save with numpy.ascontiguousarray(a) first", source);
+        var shapeM = ShapeRegex().Match(header);
+        if (!shapeM.Success) throw new DataException($"{source}: .npy header has no 'shape' tuple: {header.Trim()}", source);
+        var shapeParts = shapeM.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var shape = new int[shapeParts.Length];
+        long count = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            var part = shapeParts[i].TrimEnd('L');
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+                throw new DataException($"{source}: .npy shape entry \"{shapeParts[i]}\" is not a valid dimension (shape ({shapeM.Groups[1].Value}))", source);
+            count *= shape[i];
+            if (count > Array.MaxLength) throw new DataException($"{source}: .npy shape ({shapeM.Groups[1].Value}) has too many values to load", source);
+        }
+
+        string descr = descrM.Groups[1].Value;
+        char order = descr.Length > 0 ? descr[0] : '?';
+        string kind = descr.Length > 1 ? descr[1..] : "";
+        bool bigEndian = order == '>' || (order == '=' && !BitConverter.IsLittleEndian);
+        if (order is not ('<' or '>' or '|' or '='))
+        { kind = descr; bigEndian = false; }
+        int size = kind switch
+        {
+            "f2" or "i2" or "u2" => 2,
+            "f4" or "i4" or "u4" => 4,
+            "f8" or "i8" or "u8" => 8,
+            "i1" or "u1" or "b1" => 1,
+            _ => 0,
+        };
+        if (size == 0)
+            throw new DataException($"{source}: unsupported .npy dtype '{descr}' (supported: f2, f4, f8, i1, i2, i4, i8, u1, u2, u4, u8, b1; any byte order)", source);
+
+        int dataStart = headerStart + headerLen;
+        long need = count * size;
+        long have = bytes.Length - dataStart;
+        if (have < need)
+            throw new DataException($"{source}: truncated .npy file: shape ({string.Join(", ", shape)}) of '{descr}' needs {need} data bytes but only {have} are present", source);
+        if (have > need)
+            throw new DataException($"{source}: .npy file has {have - need} unexpected bytes after the data of shape ({string.Join(", ", shape)})", source);
+
+        var src = bytes.Slice(dataStart, (int)need);
+        var data = new float[count];
+        for (int i = 0; i < data.Length; i++)
+        {
+            var b = src.Slice(i * size, size);
+            data[i] = kind switch
+            {
+                "f2" => (float)(bigEndian ? BinaryPrimitives.ReadHalfBigEndian(b) : BinaryPrimitives.ReadHalfLittleEndian(b)),
+                "f4" => bigEndian ? BinaryPrimitives.ReadSingleBigEndian(b) : BinaryPrimitives.ReadSingleLittleEndian(b),
+                "f8" => (float)(bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(b) : BinaryPrimitives.ReadDoubleLittleEndian(b)),
+                "i1" => (sbyte)b[0],
+                "u1" => b[0],
+                "b1" => b[0] != 0 ? 1f : 0f,
+                "i2" => bigEndian ? BinaryPrimitives.ReadInt16BigEndian(b) : BinaryPrimitives.ReadInt16LittleEndian(b),
+                "u2" => bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b),
+                "i4" => bigEndian ? BinaryPrimitives.ReadInt32BigEndian(b) : BinaryPrimitives.ReadInt32LittleEndian(b),
+                "u4" => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b),
+                "i8" => bigEndian ? BinaryPrimitives.ReadInt64BigEndian(b) : BinaryPrimitives.ReadInt64LittleEndian(b),
+                _ => bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b),
+            };
+        }
+        return (shape, data);
+    }
+
+    /// <summary>
+    /// Loads an .npy array as a dataset: a 0-d or 1-D array is one row; a 2-D array is rows × features; an N-D array
+    /// has rows = first dimension and the rest flattened. A 3-D array (N, H, W) or a 4-D array (N, 1, H, W) also sets
+    /// <see cref="Dataset.Image"/> = (1, H, W) (e.g. MNIST-like (N, 28, 28)).
+    /// </summary>
+    /// <param name="path">The .npy file with the features.</param>
+    /// <param name="labelsPath">Optional .npy file with one integer label per row; default null.</param>
+    /// <returns>The dataset (values unscaled).</returns>
+    /// <exception cref="DataException">A file is invalid (see <see cref="Read"/>), has zero-sized feature dimensions, non-finite
+    /// values, or the labels are not integers or do not match the row count.</exception>
+    public static Dataset Load(string path, string? labelsPath = null)
+    {
+        var (shape, data) = Read(path);
+        int rows, features;
+        ImageShape? image = null;
+        if (shape.Length <= 1) { rows = 1; features = data.Length; }
+        else
+        {
+            rows = shape[0];
+            long f = 1;
+            for (int i = 1; i < shape.Length; i++) f *= shape[i];
+            features = (int)f;
+            if (shape.Length == 3) image = new ImageShape(1, shape[1], shape[2]);
+            else if (shape.Length == 4 && shape[1] == 1) image = new ImageShape(1, shape[2], shape[3]);
+        }
+        if (features < 1) throw new DataException($"{path}: .npy array of shape ({string.Join(", ", shape)}) has no values per row", path);
+        for (int i = 0; i < data.Length; i++)
+            if (!float.IsFinite(data[i]))
+                throw new DataException($"{path}: value {data[i]} at row {i / features}, column {i % features} (0-based) is not finite", path);
+        int[]? labels = null;
+        if (labelsPath != null)
+        {
+            var (lshape, ldata) = Read(labelsPath);
+            if (ldata.Length != rows || lshape.Length > 2 || (lshape.Length == 2 && lshape[1] != 1))
+                throw new DataException($"{labelsPath}: labels must have shape ({rows},) to match {path}, got ({string.Join(", ", lshape)})", labelsPath);
+            labels = new int[rows];
+            for (int i = 0; i < rows; i++)
+            {
+                if (ldata[i] != MathF.Floor(ldata[i])) throw new DataException($"{labelsPath}: label {i} has non-integer value {ldata[i]}", labelsPath);
+                labels[i] = (int)ldata[i];
+            }
+        }
+        return new Dataset(data, rows, features, labels, null, image, path);
+    }
+
+    [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]*)['""]")]
+    private static partial Regex DescrRegex();
+
+    [GeneratedRegex(@"['""]fortran_order['""]\s*:\s*(True|False)")]
+    private static partial Regex FortranRegex();
+
+    [GeneratedRegex(@"['""]shape['""]\s*:\s*\(([^)]*)\)")]
+    private static partial Regex ShapeRegex();
+}
+
+/// <summary>Writer for NumPy <c>.npy</c> files (format 1.0, or 2.0 for huge headers; dtype &lt;f4, C order).</summary>
+public static class NpyWriter
+{
+    /// <summary>Encodes float32 data as .npy bytes.</summary>
+    /// <param name="data">Row-major values; length must equal the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">Dimensions (empty for a scalar), each ≥ 0.</param>
+    /// <returns>The complete file content.</returns>
+    /// <exception cref="ArgumentException">The shape does not match the data length or has a negative entry.</exception>
+    public static byte[] Encode(ReadOnlySpan<float> data, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        long count = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"shape entries must be ≥ 0, got ({string.Join(", ", shape)})", nameof(shape));
+            count *= d;
+        }
+        if (count != data.Length)
+            throw new ArgumentException($"shape ({string.Join(", ", shape)}) holds {count} values but data has {data.Length}", nameof(shape));
+        string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
+        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
+        int preamble = 10;
+        int total = preamble + dict.Length + 1;
+        int padded = (total + 63) / 64 * 64;
+        int headerLen = padded - preamble;
+        bool v2 = headerLen > ushort.MaxValue;
+        if (v2) { preamble = 12; total = preamble + dict.Length + 1; padded = (total + 63) / 64 * 64; headerLen = padded - preamble; }
+        var bytes = new byte[padded + 4L * data.Length];
+        bytes[0] = 0x93; "NUMPY"u8.CopyTo(bytes.AsSpan(1));
+        bytes[6] = v2 ? (byte)2 : (byte)1; bytes[7] = 0;
+        if (v2) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)headerLen);
+        else BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)headerLen);
+        int p = preamble;
+        foreach (char ch in dict) bytes[p++] = (byte)ch;
+        while (p < padded - 1) bytes[p++] = (byte)' ';
+        bytes[p] = (byte)'\n';
+        var dst = bytes.AsSpan(padded);
+        for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(dst.Slice(4 * i), data[i]);
+        return bytes;
+    }
+
+    /// <summary>Writes float32 data as an .npy file (dtype &lt;f4, C order), atomically.</summary>
+    /// <param name="path">Target file.</param>
+    /// <param name="data">Row-major values; length must equal the product of <paramref name="shape"/>.</param>
+    /// <param name="shape">Dimensions, e.g. [rows, features].</param>
+    /// <exception cref="ArgumentException">The shape does not match the data length.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Write(string path, float[] data, int[] shape) =>
+        IO.AtomicFile.WriteAllBytes(path, Encode(data, shape));
+}
