@@ -38,7 +38,10 @@ public static class GemmBench
         new("TN dW=dYᵀ·X", true, false, 512, 32, 784),
     ];
 
-    /// <summary>Runs the suite. Options: <c>--threads N</c> (default 2), <c>--seconds S</c> per measurement (default 0.25), <c>--no-peer</c>.</summary>
+    /// <summary>
+    /// Runs the suite. Options: <c>--threads N</c> (default 2), <c>--seconds S</c> per measurement (default 0.25),
+    /// <c>--case TEXT</c> (only cases whose label or size contains TEXT), <c>--no-peer</c>.
+    /// </summary>
     /// <param name="args">Command-line options after the suite name.</param>
     /// <returns>0 on success, 2 on bad arguments.</returns>
     public static int Run(string[] args)
@@ -46,6 +49,7 @@ public static class GemmBench
         int threads = 2;
         double seconds = 0.25;
         bool peer = true;
+        string? filter = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -58,15 +62,20 @@ public static class GemmBench
                     seconds = s;
                     i++;
                     break;
+                case "--case" when i + 1 < args.Length:
+                    filter = args[i + 1];
+                    i++;
+                    break;
                 case "--no-peer":
                     peer = false;
                     break;
                 default:
-                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --no-peer");
+                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer");
                     return 2;
             }
         }
 
+        Case[] cases = filter is null ? Cases : Cases.Where(c => Key(c).Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
         Gemm.Threads = threads;
         IReadOnlyList<IGemmProvider> providers = Gemm.Available();
         Console.WriteLine($"# GEMM benchmark: {threads} thread(s), {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
@@ -79,8 +88,8 @@ public static class GemmBench
             // Same OPENBLAS_CORETYPE as our in-process OpenBLAS provider (see OpenBlasGemm), then OpenBLAS's own detection.
             string? coreType = OpenBlasGemm.ForcedCoreType;
             if (coreType is not null)
-                AddPeer(peers, threads, seconds, coreType);
-            AddPeer(peers, threads, seconds, null);
+                AddPeer(peers, cases, threads, seconds, coreType);
+            AddPeer(peers, cases, threads, seconds, null);
         }
 
         var table = new StringBuilder();
@@ -94,18 +103,20 @@ public static class GemmBench
         table.AppendLine();
         foreach (var (name, secondsByKey) in peers)
         {
-            foreach (Case c in Cases)
+            foreach (Case c in cases)
             {
                 if (secondsByKey.TryGetValue(Key(c), out double s))
                     Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = name, threads, gflops = c.Flops / s / 1e9, median_s = s }));
             }
         }
 
-        foreach (Case c in Cases)
+        foreach (Case c in cases)
         {
-            foreach (IGemmProvider p in providers)
+            double[] medians = Measure(providers, c, seconds);
+            for (int pi = 0; pi < providers.Count; pi++)
             {
-                double median = Measure(p, c, seconds);
+                IGemmProvider p = providers[pi];
+                double median = medians[pi];
                 double gflops = c.Flops / median / 1e9;
                 Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = p.Name, threads, gflops, median_s = median }));
                 table.Append($"| {c.Label} | {c.Size} | {p.Name} | {gflops:F1} |");
@@ -131,8 +142,11 @@ public static class GemmBench
 
     private static string Key(Case c) => $"{c.Label} {c.Size}";
 
-    /// <summary>Median seconds of one Sgemm (C = op(A)·op(B)) after warm-up, repeated for about <paramref name="seconds"/>.</summary>
-    private static unsafe double Measure(IGemmProvider provider, Case c, double seconds)
+    /// <summary>
+    /// Median seconds of one Sgemm (C = op(A)·op(B)) per provider after warm-up. Providers are interleaved
+    /// repetition by repetition, so load from other processes on a shared machine hits them alike.
+    /// </summary>
+    private static unsafe double[] Measure(IReadOnlyList<IGemmProvider> providers, Case c, double seconds)
     {
         int aLen = c.M * c.K, bLen = c.K * c.N, cLen = c.M * c.N;
         float* a = (float*)NativeMemory.AlignedAlloc((nuint)aLen * sizeof(float), 64);
@@ -144,19 +158,25 @@ public static class GemmBench
             rng.FillUniform(new Span<float>(a, aLen), -1f, 1f);
             rng.FillUniform(new Span<float>(b, bLen), -1f, 1f);
             int lda = c.TransA ? c.M : c.K, ldb = c.TransB ? c.K : c.N;
-            void Once() => provider.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
+            var times = providers.Select(_ => new List<double>()).ToArray();
             var warm = Stopwatch.StartNew();
-            do Once(); while (warm.Elapsed.TotalSeconds < Math.Min(0.1, seconds / 2));
-            var times = new List<double>();
-            var total = Stopwatch.StartNew();
-            while (times.Count < 5 || (total.Elapsed.TotalSeconds < seconds && times.Count < 500))
+            do
             {
-                long t0 = Stopwatch.GetTimestamp();
-                Once();
-                times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                foreach (IGemmProvider p in providers)
+                    p.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
             }
-            times.Sort();
-            return times[times.Count / 2];
+            while (warm.Elapsed.TotalSeconds < Math.Min(0.1, seconds / 2));
+            var total = Stopwatch.StartNew();
+            while (times[0].Count < 5 || (total.Elapsed.TotalSeconds < seconds * providers.Count && times[0].Count < 500))
+            {
+                for (int i = 0; i < providers.Count; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    providers[i].Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
+                    times[i].Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                }
+            }
+            return times.Select(t => { t.Sort(); return t[t.Count / 2]; }).ToArray();
         }
         finally
         {
@@ -167,7 +187,7 @@ public static class GemmBench
     }
 
     /// <summary>Runs the numpy/OpenBLAS peer script and records its median seconds per case (skips with a message when unavailable).</summary>
-    private static void AddPeer(List<(string, Dictionary<string, double>)> peers, int threads, double seconds, string? coreType)
+    private static void AddPeer(List<(string, Dictionary<string, double>)> peers, Case[] cases, int threads, double seconds, string? coreType)
     {
         const string python = "/usr/bin/python3";
         string? script = FindScript();
@@ -177,7 +197,7 @@ public static class GemmBench
             Console.WriteLine($"# peer {name} skipped: {(script is null ? "bench/peers/openblas_sgemm.py not found" : python + " not found")}");
             return;
         }
-        string json = JsonSerializer.Serialize(Cases.Select(c => new { label = Key(c), transA = c.TransA, transB = c.TransB, m = c.M, n = c.N, k = c.K }));
+        string json = JsonSerializer.Serialize(cases.Select(c => new { label = Key(c), transA = c.TransA, transB = c.TransB, m = c.M, n = c.N, k = c.K }));
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(json);

@@ -17,6 +17,7 @@ internal static unsafe class GemmPacking
     /// Packs the mc×kc block of op(A) starting at <paramref name="a"/> into slivers of <paramref name="mr"/> rows at
     /// <paramref name="dst"/>. Without <paramref name="transA"/> op(A)[i, p] = a[i·lda + p], with it a[p·lda + i].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int lda, int mc, int kc, int mr, float* dst)
     {
         for (int s = 0; s < mc; s += mr)
@@ -36,6 +37,7 @@ internal static unsafe class GemmPacking
     /// Packs the kc×nc block of op(B) starting at <paramref name="b"/> into slivers of <paramref name="nr"/> columns at
     /// <paramref name="dst"/>. Without <paramref name="transB"/> op(B)[p, j] = b[p·ldb + j], with it b[j·ldb + p].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, int ldb, int nc, int kc, int nr, float* dst)
     {
         for (int s = 0; s < nc; s += nr)
@@ -52,6 +54,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>dst[p·ds + j] = src[p·ld + j] for p &lt; count, j &lt; width (row copies).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyStrided(float* src, int ld, int count, int width, float* dst, int ds)
     {
         for (int p = 0; p < count; p++)
@@ -74,6 +77,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Zeroes dst[p·ds + j] for valid ≤ j &lt; ds (padding of a partial sliver).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ZeroTail(float* dst, int count, int valid, int ds)
     {
         for (int p = 0; p < count; p++)
@@ -81,6 +85,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>dst[p·ds + r] = src[r·ld + p] for r &lt; rows, p &lt; cols, using 8×8 (AVX) and 4×4 (SSE) register transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeInto(float* src, int ld, int rows, int cols, float* dst, int ds)
     {
         int r = 0;
@@ -109,6 +114,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Scalar transpose of columns [p0, cols) of a rows-tall strip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeScalar(float* src, int ld, int rows, int p0, int cols, float* dst, int ds)
     {
         for (int i = 0; i < rows; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Bottleneck.Kernels;
@@ -9,7 +10,8 @@ namespace Bottleneck.Kernels;
 /// GotoBLAS/BLIS structure: op(B) is packed in kc×nc panels and op(A) in mc×kc blocks (transposition is resolved
 /// while packing) into per-thread aligned scratch buffers, and a register-blocked micro-kernel computes MR×NR tiles
 /// with fused multiply-adds: 12×32 with <see cref="Vector512{T}"/> when AVX-512 is accelerated (24 zmm
-/// accumulators), else 6×16 with <see cref="Vector256{T}"/>. Large products are split into a grid of C blocks over
+/// accumulators), else 6×16 with <see cref="Vector256{T}"/> (or 8×12 with <see cref="Vector128{T}"/> where 256-bit
+/// vectors are not accelerated). Large products are split into a grid of C blocks over
 /// <see cref="Gemm.Threads"/> threads of a persistent worker pool (the calling thread computes one block). After
 /// warm-up a call allocates no managed memory.
 /// </remarks>
@@ -41,6 +43,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         Vector512x14,
         /// <summary>6×16 tile, Vector256.</summary>
         Vector256,
+        /// <summary>8×12 tile, Vector128 (for CPUs without 256-bit vectors, e.g. Arm64 NEON with 32 registers).</summary>
+        Vector128,
     }
 
     private readonly delegate*<int, float*, float*, float*, nint, float, float, void> _kernel;
@@ -52,7 +56,11 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     internal ManagedGemm(KernelKind kind)
     {
         if (kind == KernelKind.Auto)
-            kind = Vector512.IsHardwareAccelerated ? KernelKind.Vector512x12 : KernelKind.Vector256;
+        {
+            kind = Vector512.IsHardwareAccelerated ? KernelKind.Vector512x12
+                : Vector256.IsHardwareAccelerated ? KernelKind.Vector256
+                : KernelKind.Vector128;
+        }
         Kind = kind;
         switch (kind)
         {
@@ -67,6 +75,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             case KernelKind.Vector256:
                 (Mr, Nr, KernelName) = (6, 16, "Vector256 6×16");
                 _kernel = &GemmMicroKernels.Kernel6x16Vector256;
+                break;
+            case KernelKind.Vector128:
+                (Mr, Nr, KernelName) = (8, 12, "Vector128 8×12");
+                _kernel = &GemmMicroKernels.Kernel8x12Vector128;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown micro-kernel.");
@@ -159,6 +171,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>Computes block <paramref name="index"/> of a tm×tn grid over C (slivers split evenly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RunPart(PackBuffers buffers, in GemmArgs g, int tm, int tn, int index)
     {
         int pi = index / tn, pj = index % tn;
@@ -176,6 +189,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>Single-threaded blocked GEMM on one C block (m, n, k &gt; 0, alpha ≠ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RunBlock(PackBuffers buffers, in GemmArgs g)
     {
         int mr = Mr, nr = Nr;
@@ -208,6 +222,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>Runs the micro-kernel over all tiles of an mc×nc block of C from packed A and B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MacroKernel(int kc, int mc, int nc, float* packA, float* packB, float* c, int ldc, float alpha, float beta, float* tile)
     {
         int mr = Mr, nr = Nr;
@@ -235,6 +250,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>C[i, j] = alpha·tile[i, j] + beta·C[i, j] for the valid part of an edge tile (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(float* tile, int nr, int mm, int nn, float* c, int ldc, float alpha, float beta)
     {
         for (int i = 0; i < mm; i++)

@@ -11,15 +11,17 @@ public sealed class GemmTests
 {
     private const string ManagedVector256 = "managed/Vector256";
     private const string ManagedVector512x14 = "managed/Vector512x14";
+    private const string ManagedVector128 = "managed/Vector128";
 
     /// <summary>Every provider of <see cref="Gemm.Available"/> by name, plus the managed kernel variants that this
-    /// machine can run but does not pick by default (so the Vector256 fallback is tested on AVX-512 machines too).</summary>
+    /// machine can run but does not pick by default (so the Vector256/Vector128 fallbacks are tested on AVX-512 machines too).</summary>
     public static TheoryData<string> Providers()
     {
         var data = new TheoryData<string>();
         foreach (IGemmProvider p in Gemm.Available())
             data.Add(p.Name);
         data.Add(ManagedVector256);
+        data.Add(ManagedVector128);
         if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             data.Add(ManagedVector512x14);
         return data;
@@ -29,6 +31,7 @@ public sealed class GemmTests
     {
         ManagedVector256 => new ManagedGemm(ManagedGemm.KernelKind.Vector256),
         ManagedVector512x14 => new ManagedGemm(ManagedGemm.KernelKind.Vector512x14),
+        ManagedVector128 => new ManagedGemm(ManagedGemm.KernelKind.Vector128),
         _ => Gemm.Available().Single(p => p.Name == key),
     };
 
