@@ -11,6 +11,8 @@ namespace Bottleneck.Bench;
 /// <c>gemm</c> suite: GFLOP/s (2·m·n·k / median time) of every available <see cref="IGemmProvider"/> on the
 /// library's characteristic shapes, next to OpenBLAS itself measured in a separate process through numpy
 /// (<c>bench/peers/openblas_sgemm.py</c>). Sizes are written m×k×n: op(A) is m×k, op(B) is k×n.
+/// The peer runs in another process at another moment, so on a shared machine its ratios carry that noise; the
+/// in-process OpenBLAS provider is timed interleaved with ours and gives the steadier ratio.
 /// </summary>
 public static class GemmBench
 {
@@ -93,11 +95,16 @@ public static class GemmBench
         }
 
         var table = new StringBuilder();
+        int blasIndex = providers.ToList().FindIndex(p => p is OpenBlasGemm);
         table.Append("| case | m×k×n | provider | GFLOP/s |");
+        if (blasIndex >= 0)
+            table.Append(" ours / openblas in-process (interleaved) |");
         foreach (var (name, _) in peers)
             table.Append($" ours / {name} |");
         table.AppendLine();
         table.Append("|---|---|---|---:|");
+        if (blasIndex >= 0)
+            table.Append("---:|");
         foreach (var _ in peers)
             table.Append("---:|");
         table.AppendLine();
@@ -120,6 +127,8 @@ public static class GemmBench
                 double gflops = c.Flops / median / 1e9;
                 Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = p.Name, threads, gflops, median_s = median }));
                 table.Append($"| {c.Label} | {c.Size} | {p.Name} | {gflops:F1} |");
+                if (blasIndex >= 0)
+                    table.Append($" {medians[blasIndex] / median:F2} |");
                 foreach (var (_, secondsByKey) in peers)
                     table.Append(secondsByKey.TryGetValue(Key(c), out double ps) ? $" {ps / median:F2} |" : " – |");
                 table.AppendLine();
@@ -129,6 +138,8 @@ public static class GemmBench
                 if (secondsByKey.TryGetValue(Key(c), out double ps))
                 {
                     table.Append($"| {c.Label} | {c.Size} | *{name}* | {c.Flops / ps / 1e9:F1} |");
+                    if (blasIndex >= 0)
+                        table.Append(" |");
                     foreach (var _ in peers)
                         table.Append(" |");
                     table.AppendLine();
