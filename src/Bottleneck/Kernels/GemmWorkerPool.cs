@@ -1,0 +1,128 @@
+using System.Runtime.ExceptionServices;
+
+namespace Bottleneck.Kernels;
+
+/// <summary>
+/// Persistent threads for <see cref="ManagedGemm"/>. A call publishes its arguments in fields, wakes the workers it
+/// needs through their reusable events, computes block 0 on the calling thread and waits for a countdown; nothing is
+/// allocated per call. One call uses the pool at a time: a concurrent caller gets <c>false</c> from
+/// <see cref="TryRun"/> and computes on its own thread instead.
+/// </summary>
+internal sealed class GemmWorkerPool
+{
+    /// <summary>The process-wide pool.</summary>
+    public static readonly GemmWorkerPool Shared = new();
+
+    private const int SpinCount = 2000;
+
+    private readonly object _gate = new();
+    private readonly ManualResetEventSlim _done = new(false, SpinCount);
+    private Worker[] _workers = [];
+    private int _pending;
+    private Exception? _error;
+
+    // The job being run (valid while _gate is held).
+    private ManagedGemm? _gemm;
+    private GemmArgs _args;
+    private int _tm, _tn;
+
+    /// <summary>
+    /// Runs the tm×tn block grid of one GEMM on the calling thread plus tm·tn − 1 workers.
+    /// </summary>
+    /// <returns>False (nothing done) when another call holds the pool.</returns>
+    public bool TryRun(ManagedGemm gemm, in GemmArgs args, int tm, int tn)
+    {
+        if (!Monitor.TryEnter(_gate))
+            return false;
+        try
+        {
+            int helpers = tm * tn - 1;
+            EnsureWorkers(helpers);
+            _gemm = gemm;
+            _args = args;
+            _tm = tm;
+            _tn = tn;
+            _error = null;
+            _done.Reset();
+            Volatile.Write(ref _pending, helpers);
+            for (int i = 0; i < helpers; i++)
+                _workers[i].Start.Set();
+            try
+            {
+                gemm.RunPart(PackBuffers.ForCurrentThread, args, tm, tn, 0);
+            }
+            finally
+            {
+                // The workers read C/A/B through the caller's pointers: never return before they are done.
+                _done.Wait();
+                _gemm = null;
+            }
+            if (_error is { } error)
+            {
+                _error = null;
+                ExceptionDispatchInfo.Capture(error).Throw();
+            }
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    private void EnsureWorkers(int count)
+    {
+        if (_workers.Length >= count)
+            return;
+        var grown = new Worker[count];
+        Array.Copy(_workers, grown, _workers.Length);
+        for (int i = _workers.Length; i < count; i++)
+            grown[i] = new Worker(this, i + 1);
+        _workers = grown;
+    }
+
+    private void Execute(int index)
+    {
+        try
+        {
+            _gemm!.RunPart(PackBuffers.ForCurrentThread, _args, _tm, _tn, index);
+        }
+        catch (Exception e)
+        {
+            // Handed to the calling thread, which rethrows it after all blocks have finished.
+            Interlocked.CompareExchange(ref _error, e, null);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _pending) == 0)
+                _done.Set();
+        }
+    }
+
+    /// <summary>A background thread that computes block <c>index</c> each time <see cref="Start"/> is set.</summary>
+    private sealed class Worker
+    {
+        private readonly GemmWorkerPool _pool;
+        private readonly int _index;
+
+        public Worker(GemmWorkerPool pool, int index)
+        {
+            _pool = pool;
+            _index = index;
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"Bottleneck GEMM worker {index}" };
+            thread.Start();
+        }
+
+        public ManualResetEventSlim Start { get; } = new(false, SpinCount);
+
+        private void Loop()
+        {
+            while (true)
+            {
+                Start.Wait();
+                Start.Reset();
+                _pool.Execute(_index);
+            }
+        }
+    }
+}
