@@ -67,7 +67,7 @@ internal static class Broadcasting
     public static void Binary<TKernel>(Tensor a, Tensor b, Tensor o) where TKernel : IBinaryKernel
     {
         var oa = a.Span; var ob = b.Span; var oo = o.Span;
-        if (ShapeUtil.SameShape(a.ShapeArray, b.ShapeArray)) { TKernel.Both(oa, ob, oo); return; }
+        if (a.Length == o.Length && b.Length == o.Length && ShapeUtil.SameShape(a.ShapeArray, b.ShapeArray)) { TKernel.Both(oa, ob, oo); return; }
         if (b.Length == 1 && a.Length == o.Length) { TKernel.ScalarB(oa, ob[0], oo); return; }
         if (a.Length == 1 && b.Length == o.Length) { TKernel.ScalarA(oa[0], ob, oo); return; }
 
@@ -102,7 +102,7 @@ internal static class Broadcasting
     }
 
     /// <summary>Copies <paramref name="src"/> broadcast to the shape of <paramref name="o"/>.</summary>
-    public static void Expand(Tensor src, Tensor o) => Binary<CopyKernel>(src, src, o);
+    public static void Expand(Tensor src, Tensor o) => Binary<CopyKernel>(src, o, o);  // b = o only fixes the iteration shape; CopyKernel never reads it
 
     /// <summary>
     /// Builds the merged runs, innermost first: run lengths and the strides of each operand per run.

@@ -217,11 +217,11 @@ namespace Bottleneck.Tensors
         public static Tensor Where(Tensor condition, Tensor a, Tensor b)
         {
             var s = ShapeUtil.Broadcast(ShapeUtil.Broadcast(condition.ShapeArray, a.ShapeArray, "where"), b.ShapeArray, "where");
-            var c = ExpandedData(condition, s); var av = ExpandedData(a, s); var bv = ExpandedData(b, s);
+            var mask = ExpandedData(condition, s);
+            var c = mask.Span; var av = ExpandedData(a, s).Span; var bv = ExpandedData(b, s).Span;
             var o = Empty(s);
             var y = o.Span;
             for (int i = 0; i < y.Length; i++) y[i] = c[i] != 0 ? av[i] : bv[i];
-            var mask = new Tensor(c.Buffer, c.Offset, c.ShapeArray);
             return Function.Needs(a, b) ? Function.Record(new WhereFn(mask), o, a, b) : o;
         }
 

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Tests;
+
+/// <summary>Reads the JSON fixtures written by the committed PyTorch scripts under Fixtures/torch.</summary>
+public static class TorchFixture
+{
+    public static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "torch");
+
+    public static JsonElement Load(string file)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, file)));
+        return doc.RootElement.Clone();
+    }
+
+    public static (int[] Shape, float[] Data) Array(JsonElement e) =>
+        (e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray(),
+         e.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray());
+
+    public static Tensor Tensor(JsonElement e)
+    {
+        var (shape, data) = Array(e);
+        return Bottleneck.Tensors.Tensor.FromArray(data, shape);
+    }
+
+    /// <summary>
+    /// Relative tolerance 1e-5 against PyTorch: |ours − torch| ≤ 1e-5·max(|torch|, floor), where floor is the RMS of the
+    /// reference tensor. The floor keeps elements that are sums with cancellation (near zero, where float32 round-off is
+    /// relative to the terms, not to the result) from demanding more digits than float32 carries.
+    /// </summary>
+    public static void AssertClose(string what, ReadOnlySpan<float> ours, (int[] Shape, float[] Data) expected, double rtol = 1e-5)
+    {
+        var exp = expected.Data;
+        Assert.True(ours.Length == exp.Length, $"{what}: {ours.Length} values, PyTorch has {exp.Length}");
+        double rms = Math.Sqrt(exp.Sum(v => (double)v * v) / Math.Max(exp.Length, 1));
+        for (int i = 0; i < exp.Length; i++)
+        {
+            double tol = rtol * Math.Max(Math.Abs(exp[i]), rms);
+            Assert.True(Math.Abs(ours[i] - exp[i]) <= tol,
+                $"{what}[{i}]: ours {ours[i]:G9}, PyTorch {exp[i]:G9} (|diff| {Math.Abs(ours[i] - exp[i]):G3} > {tol:G3})");
+        }
+    }
+}
