@@ -91,7 +91,7 @@ public sealed class ActivationLayer(Activation kind) : Module
 /// <summary>Inverted dropout as a layer: active only in training mode. Shape: any → same.</summary>
 public sealed class Dropout : Module
 {
-    private readonly Rng _rng;
+    private Rng _rng;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="p">Drop probability in [0, 1) (default 0.5).</param>
@@ -106,6 +106,9 @@ public sealed class Dropout : Module
 
     /// <summary>Drop probability.</summary>
     public float P { get; }
+
+    /// <summary>Restarts the mask generator from <paramref name="seed"/> (the trainer does this every epoch, so resumed runs repeat).</summary>
+    public void Reseed(ulong seed) => _rng = new Rng(seed);
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => input.Dropout(P, Training, _rng);

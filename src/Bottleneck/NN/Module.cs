@@ -63,6 +63,9 @@ public abstract class Module
     /// <summary>Direct children, in registration order.</summary>
     public IEnumerable<(string Name, Module Module)> NamedChildren() => _children;
 
+    /// <summary>This module and every descendant, pre-order.</summary>
+    public IEnumerable<Module> Modules() => Walk("").Select(e => e.Module);
+
     /// <summary>Every parameter with its dotted path, in state-dict order.</summary>
     public IEnumerable<(string Name, Tensor Parameter)> NamedParameters()
     {

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using Bottleneck.IO;
+using Bottleneck.NN;
+using Bottleneck.Optim;
+
+namespace Bottleneck.Training;
+
+/// <summary>Trainer bookkeeping saved with a checkpoint.</summary>
+internal sealed record CheckpointState(int Epoch, IReadOnlyList<EpochRecord> History, double BestValidationLoss, int BestEpoch,
+    int BadEpochs, float[][]? BestWeights, bool Finished, bool StoppedEarly);
+
+/// <summary>
+/// The per-epoch training checkpoint: <c>weights.safetensors</c> (model state dict), <c>optimizer.safetensors</c>
+/// (optimizer buffers), <c>best.safetensors</c> (early-stopping weights, when kept) and <c>trainer.json</c> (epoch,
+/// history, optimizer and schedule scalars). Each file is written atomically and trainer.json last, so it is the commit
+/// marker: a crash mid-save leaves the previous epoch's trainer.json naming files that are at least as new.
+/// </summary>
+internal sealed class Checkpoint(string directory)
+{
+    private const int FormatVersion = 1;
+    public string Directory { get; } = directory;
+    private string TrainerJson => Path.Combine(Directory, "trainer.json");
+    public bool Exists => File.Exists(TrainerJson);
+
+    public void Save(Module model, Optimizer optimizer, LrScheduler? schedule, CheckpointState state)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var stamp = new Dictionary<string, string> { ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture) };
+        SafeTensors.Write(Path.Combine(Directory, "weights.safetensors"),
+            model.StateDict().Select(e => (e.Name, e.Value.ShapeToArray(), e.Value.ToArray())).ToList(), stamp);
+        var opt = optimizer.SaveState();
+        var buffers = new List<(string, int[], float[])>();
+        foreach (var p in opt.Parameters)
+            foreach (var b in p.Buffers) buffers.Add(($"{p.Index}.{b.Name}", b.Shape, b.Data));
+        SafeTensors.Write(Path.Combine(Directory, "optimizer.safetensors"), buffers, stamp);
+        if (state.BestWeights != null)
+        {
+            var names = model.StateDict();
+            SafeTensors.Write(Path.Combine(Directory, "best.safetensors"),
+                names.Select((e, i) => (e.Name, e.Value.ShapeToArray(), state.BestWeights[i])).ToList(), stamp);
+        }
+        var json = new TrainerJsonModel(FormatVersion, state.Epoch, state.History.ToList(), state.BestValidationLoss, state.BestEpoch,
+            state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, opt.Optimizer, opt.LearningRate, opt.StepCount,
+            opt.Parameters.Select(p => new ParamStep(p.Index, p.Step)).ToList(), schedule?.SaveState());
+        AtomicFile.WriteAllText(TrainerJson, JsonSerializer.Serialize(json, JsonOptions));
+    }
+
+    public CheckpointState Load(Module model, Optimizer optimizer, LrScheduler? schedule)
+    {
+        TrainerJsonModel meta;
+        try
+        {
+            meta = JsonSerializer.Deserialize<TrainerJsonModel>(File.ReadAllText(TrainerJson), JsonOptions)
+                   ?? throw new ModelFileException("checkpoint metadata is empty", TrainerJson);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFileException($"checkpoint metadata {TrainerJson} is corrupt: {e.Message}", TrainerJson, e);
+        }
+        if (meta.Version != FormatVersion)
+            throw new ModelFileException($"checkpoint {TrainerJson} has format version {meta.Version}, this library reads {FormatVersion}", TrainerJson);
+        if (meta.Optimizer != optimizer.Name)
+            throw new ModelFileException($"checkpoint in {Directory} was made with optimizer '{meta.Optimizer}', this run uses '{optimizer.Name}'", TrainerJson);
+
+        var weightsPath = Path.Combine(Directory, "weights.safetensors");
+        var weights = SafeTensors.Read(weightsPath);
+        try { model.LoadStateDict(weights.Tensors.ToDictionary(t => t.Name, t => (t.Shape, t.Data))); }
+        catch (ArgumentException e) { throw new ModelFileException($"checkpoint {weightsPath} does not fit this model: {e.Message}", weightsPath, e); }
+
+        var optPath = Path.Combine(Directory, "optimizer.safetensors");
+        var optFile = SafeTensors.Read(optPath);
+        var entries = meta.ParamSteps.Select(ps => new ParameterStateEntry(ps.Index, ps.Step,
+            optimizer.StateBufferNames.Select(name =>
+            {
+                var t = optFile.Get($"{ps.Index}.{name}");
+                return new StateBuffer(name, t.Data, t.Shape);
+            }).ToList())).ToList();
+        try { optimizer.LoadState(new OptimizerState(meta.Optimizer, meta.LearningRate, meta.OptimizerSteps, entries)); }
+        catch (ArgumentException e) { throw new ModelFileException($"checkpoint {optPath} does not fit this optimizer: {e.Message}", optPath, e); }
+        if (schedule != null && meta.Schedule != null) schedule.LoadState(meta.Schedule);
+
+        float[][]? best = null;
+        if (meta.HasBest)
+        {
+            var bestFile = SafeTensors.Read(Path.Combine(Directory, "best.safetensors"));
+            best = model.StateDict().Select(e => bestFile.Get(e.Name, e.Value.ShapeToArray()).Data).ToArray();
+        }
+        return new CheckpointState(meta.Epoch, meta.History, meta.BestValidationLoss, meta.BestEpoch, meta.BadEpochs, best, meta.Finished, meta.StoppedEarly);
+    }
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private sealed record ParamStep(int Index, int Step);
+
+    private sealed record TrainerJsonModel(int Version, int Epoch, List<EpochRecord> History, double BestValidationLoss, int BestEpoch,
+        int BadEpochs, bool HasBest, bool Finished, bool StoppedEarly, string Optimizer, float LearningRate, int OptimizerSteps,
+        List<ParamStep> ParamSteps, SchedulerState? Schedule);
+}
