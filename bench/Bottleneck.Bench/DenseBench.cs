@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Bottleneck.Autograd;
+using Bottleneck.Data;
+using Bottleneck.Kernels;
+using Bottleneck.Models;
+using Bottleneck.Models.Dense;
+using Bottleneck.Optim;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Bench;
+
+/// <summary>
+/// The dense autoencoder 784-512-128-32-128-512-784 (ReLU, BCE-with-logits summed over pixels and averaged over the
+/// batch, Adam 1e-3, batch 256) on MNIST, against ../shared/peers/torch_ref.py dense in the same run.
+/// Usage: dense [--epochs E] [--threads N] [--no-peer] [--limit N] [--hidden 512,128 --latent 32 --batch 256 --peer-config dense]
+/// </summary>
+public static class DenseBench
+{
+    public static int Run(string[] args)
+    {
+        int epochs = IntArg(args, "--epochs", 2), threads = IntArg(args, "--threads", 2), limit = IntArg(args, "--limit", 0);
+        int batch = IntArg(args, "--batch", 256), latent = IntArg(args, "--latent", 32);
+        var hidden = StrArg(args, "--hidden", "512,128").Split(',').Select(int.Parse).ToArray();
+        string peerConfig = StrArg(args, "--peer-config", "dense");
+        bool peer = !args.Contains("--no-peer");
+        Gemm.Threads = threads;
+        var dir = DataDirectory.Find("mnist");
+        if (dir is null) { Console.Error.WriteLine("dense: MNIST not found (../shared/data/mnist); nothing to measure"); return 2; }
+        var train = IdxLoader.LoadMnist(dir, "train");
+        var test = IdxLoader.LoadMnist(dir, "test");
+        if (limit > 0) train = train.Subset(Enumerable.Range(0, limit).ToArray());
+
+        Console.WriteLine($"backend: {Gemm.Describe()}; threads {threads}; epochs 1 warm-up + {epochs} timed; batch {batch}; 784-{string.Join("-", hidden)}-{latent}");
+        var ours = RunOurs(train, test, hidden, latent, batch, epochs);
+        Console.WriteLine(JsonSerializer.Serialize(ours));
+        Dictionary<string, JsonElement>? torch = null, tuned = null;
+        if (peer)
+        {
+            torch = RunPeer(peerConfig, threads, epochs, limit, coreType: null);
+            // Debian's OpenBLAS detects this VM's CPU as "Prescott" and runs SSE3 kernels; the second peer run forces the
+            // AVX-512 kernels, so the comparison is also made against the fastest PyTorch this machine can give.
+            if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) tuned = RunPeer(peerConfig, threads, epochs, limit, coreType: "SkylakeX");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| measure | Bottleneck | PyTorch 1.13 as installed | ratio | PyTorch 1.13, OPENBLAS_CORETYPE=SkylakeX | ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        Row("training samples/s (median epoch)", ours.TrainSamplesPerSecond, Get(torch, "train_samples_per_s"), Get(tuned, "train_samples_per_s"), higherBetter: true);
+        Row("inference samples/s", ours.InferSamplesPerSecond, Get(torch, "infer_samples_per_s"), Get(tuned, "infer_samples_per_s"), higherBetter: true);
+        Row("final train loss (per image, nats)", ours.FinalTrainLoss, Get(torch, "final_train_loss"), Get(tuned, "final_train_loss"), higherBetter: false);
+        Row("test squared error per image", ours.TestSquaredErrorPerImage, Get(torch, "test_se_per_image"), Get(tuned, "test_se_per_image"), higherBetter: false);
+        Row("peak working set (MiB)", ours.PeakWorkingSetMiB, Get(torch, "peak_rss_mib"), Get(tuned, "peak_rss_mib"), higherBetter: false);
+        Console.WriteLine($"| managed bytes allocated per training step after epoch 1 | {ours.BytesPerStep:F0} | | | | |");
+        return 0;
+    }
+
+    public sealed record Result(double TrainSamplesPerSecond, double InferSamplesPerSecond, double FinalTrainLoss,
+        double TestSquaredErrorPerImage, double BytesPerStep, double PeakWorkingSetMiB, string Backend);
+
+    private static Result RunOurs(Dataset train, Dataset test, int[] hidden, int latent, int bs, int epochs)
+    {
+        var model = new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0));
+        var opt = new Adam(model.Parameters(), 1e-3f);
+        var pool = new BufferPool();
+        int n = train.Rows, d = 784;
+        var buf = new float[bs * d];
+        var rng = new Rng(0);
+        var times = new List<double>();
+        double lastLoss = 0, bytesPerStep = 0;
+        for (int epoch = 0; epoch <= epochs; epoch++)
+        {
+            var perm = rng.Permutation(n);
+            var sw = Stopwatch.StartNew();
+            double tot = 0;
+            long alloc0 = GC.GetAllocatedBytesForCurrentThread();
+            int steps = 0;
+            for (int i = 0; i < n; i += bs)
+            {
+                int m = Math.Min(bs, n - i);
+                train.CopyRows(perm.AsSpan(i, m), buf.AsSpan(0, m * d));
+                using var scope = new TensorScope(pool);
+                var x = Tensor.FromArray(buf.AsSpan(0, m * d), m, d);
+                opt.ZeroGrad();
+                var loss = model.Compute(x).Loss;
+                loss.Backward();
+                opt.Step();
+                tot += loss.Item() * m;
+                steps++;
+            }
+            long alloc1 = GC.GetAllocatedBytesForCurrentThread();
+            if (epoch > 0) { times.Add(sw.Elapsed.TotalSeconds); bytesPerStep = (double)(alloc1 - alloc0) / steps; }
+            lastLoss = tot / n;
+            Console.Error.WriteLine($"  epoch {epoch}: {sw.Elapsed.TotalSeconds:F2} s, loss {lastLoss:F3}, {(double)(alloc1 - alloc0) / steps:F0} B/step");
+        }
+        times.Sort();
+        double trainSps = n / times[times.Count / 2];
+
+        model.Eval();
+        var tbuf = new float[bs * d];
+        double se = 0;
+        double inferSeconds;
+        using (GradMode.NoGrad())
+        {
+            Reconstruct(model, test, 0, Math.Min(bs, test.Rows), tbuf, pool);  // warm-up
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < test.Rows; i += bs) se += Reconstruct(model, test, i, Math.Min(bs, test.Rows - i), tbuf, pool);
+            inferSeconds = sw.Elapsed.TotalSeconds;
+        }
+        double peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+        return new Result(Math.Round(trainSps, 1), Math.Round(test.Rows / inferSeconds, 1), Math.Round(lastLoss, 4),
+            Math.Round(se / test.Rows, 3), bytesPerStep, Math.Round(peak, 1), Gemm.Describe());
+    }
+
+    private static double Reconstruct(AutoencoderModel model, Dataset data, int start, int m, float[] buf, BufferPool pool)
+    {
+        int d = data.FeatureCount;
+        var rows = new int[m];
+        for (int k = 0; k < m; k++) rows[k] = start + k;
+        data.CopyRows(rows, buf.AsSpan(0, m * d));
+        using var scope = new TensorScope(pool);
+        var x = Tensor.FromArray(buf.AsSpan(0, m * d), m, d);
+        var r = model.Reconstruct(x).Span;
+        double se = 0;
+        for (int j = 0; j < m * d; j++) { double e = buf[j] - r[j]; se += e * e; }
+        return se;
+    }
+
+    private static Dictionary<string, JsonElement>? RunPeer(string config, int threads, int epochs, int limit, string? coreType)
+    {
+        var script = Path.Combine(DataDirectory.Find()!, "..", "peers", "torch_ref.py");
+        if (!File.Exists("/usr/bin/python3") || !File.Exists(script))
+        {
+            Console.Error.WriteLine("dense: peer skipped (/usr/bin/python3 or torch_ref.py missing)");
+            return null;
+        }
+        // Run the peer unchanged and read its peak RSS from getrusage in the same interpreter.
+        string wrapper = "import runpy,resource,sys,json,io,contextlib; sys.argv=sys.argv[1:]; buf=io.StringIO()\n" +
+                         "with contextlib.redirect_stdout(buf): runpy.run_path(sys.argv[0], run_name='__main__')\n" +
+                         "d=json.loads(buf.getvalue().strip().splitlines()[-1]); d['peak_rss_mib']=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,1); print(json.dumps(d))";
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment.Remove("OPENBLAS_CORETYPE");  // our own process sets it for its OpenBLAS; the peer gets it only when asked
+        if (coreType != null) psi.Environment["OPENBLAS_CORETYPE"] = coreType;
+        psi.ArgumentList.Add("-c"); psi.ArgumentList.Add(wrapper);
+        psi.ArgumentList.Add(script); psi.ArgumentList.Add(config);
+        psi.ArgumentList.Add("--threads"); psi.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add("--epochs"); psi.ArgumentList.Add(epochs.ToString(CultureInfo.InvariantCulture));
+        if (limit > 0) { psi.ArgumentList.Add("--limit"); psi.ArgumentList.Add(limit.ToString(CultureInfo.InvariantCulture)); }
+        using var p = Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) { Console.Error.WriteLine($"dense: peer failed ({p.ExitCode}): {stderr}"); return null; }
+        var line = stdout.Trim().Split('\n').Last();
+        Console.WriteLine(line);
+        return JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(line);
+    }
+
+    private static double? Get(Dictionary<string, JsonElement>? d, string key) => d != null && d.TryGetValue(key, out var v) ? v.GetDouble() : null;
+
+    private static void Row(string name, double ours, double? asIs, double? tuned, bool higherBetter)
+    {
+        string Ratio(double? t) => t is > 0 ? (higherBetter ? ours / t.Value : t.Value / ours).ToString("F2", CultureInfo.InvariantCulture) + "×" : "";
+        string V(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "–";
+        Console.WriteLine($"| {name} | {V(ours)} | {V(asIs)} | {Ratio(asIs)} | {V(tuned)} | {Ratio(tuned)} |");
+    }
+
+    internal static int IntArg(string[] a, string name, int def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : def; }
+    internal static string StrArg(string[] a, string name, string def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? a[i + 1] : def; }
+}
