@@ -78,7 +78,9 @@ public class LossGradientTests
         var x = Tensor.FromArray([-60f, -25f, 25f, 60f], 4);
         var y = Tensor.FromArray([0.3f, 1f, 0f, 0.7f], 4);
         LossGradCheck.Check("bce_with_logits tails", t => Loss.BceWithLogits(t[0], t[1], Reduction.Sum), [x, y]);
+        x.RequiresGrad = true;
         var loss = Loss.BceWithLogits(x, y, Reduction.None);
+        Assert.Equal("bce_with_logits", loss.GradFnName);   // one fused node
         Assert.Equal(new[] { 18f, 25f, 25f, 18f }, loss.ToArray());
     }
 
