@@ -83,7 +83,7 @@ public static class Loss
     /// Binary cross-entropy on logits, fused and numerically stable: ℓᵢ = max(xᵢ, 0) − xᵢyᵢ + ln(1 + e^(−|xᵢ|))
     /// (= BCE(σ(x), y) without overflow; PyTorch's BCEWithLogitsLoss without weights).
     /// </summary>
-    /// <remarks>Hand-written backward: ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x.</remarks>
+    /// <remarks>One recorded op with its own hand-written backward: ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x (both scaled by the reduction).</remarks>
     /// <param name="logits">Logits x (any real values), any shape.</param>
     /// <param name="target">Targets y (usually in [0, 1]), same shape.</param>
     /// <param name="reduction">How ℓ is reduced (default <see cref="Reduction.Mean"/>).</param>
@@ -259,7 +259,9 @@ public static class Loss
             output.Span[0] = sum * scale;
         }
         if (!Function.Needs(input, target)) return output;
-        var fn = new PointwiseLossFn(kind, name, reduction, scale, delta, mask);
+        Function fn = kind == PointwiseLoss.BceWithLogits
+            ? new BceWithLogitsFn(reduction, scale)
+            : new PointwiseLossFn(kind, name, reduction, scale, delta, mask);
         return Function.Record(fn, output, input, target);
     }
 
