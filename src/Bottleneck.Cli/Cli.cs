@@ -55,6 +55,8 @@ public static class Cli
         {
             string command = result.CommandResult.Command is RootCommand ? "bottleneck" : $"bottleneck {result.CommandResult.Command.Name}";
             string message = result.Errors.Count > 0 ? OneLine(result.Errors[0].Message) : "invalid command line";
+            if (result.CommandResult.Command is RootCommand rootCommand && result.UnmatchedTokens.Count > 0)
+                message = $"unknown command or option '{result.UnmatchedTokens[0]}'; commands: {string.Join(", ", rootCommand.Subcommands.Select(c => c.Name))}";
             env.Error.WriteLine($"error: {message} (see '{command} --help')");
             return ExitCodes.UsageError;
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Bottleneck.Cli.Commands;
@@ -41,7 +42,7 @@ internal static class CliOptions
         var o = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "N" };
         o.Validators.Add(r =>
         {
-            int v = r.GetValueOrDefault<int>();
+            if (!TryGet(r, out int v)) return;
             if (v < min) r.AddError($"{name} must be >= {min}, got {v}");
         });
         return o;
@@ -53,12 +54,31 @@ internal static class CliOptions
         var o = new Option<float>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X" };
         o.Validators.Add(r =>
         {
-            float v = r.GetValueOrDefault<float>();
+            if (!TryGet(r, out float v)) return;
             string shown = v.ToString(CultureInfo.InvariantCulture);
             if (!float.IsFinite(v) || (minExclusive ? v <= min : v < min))
                 r.AddError($"{name} must be {(minExclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}, got {shown}");
             else if (maxExclusive is float max && v >= max)
                 r.AddError($"{name} must be < {max.ToString(CultureInfo.InvariantCulture)}, got {shown}");
+        });
+        return o;
+    }
+
+    /// <summary>The option's value, or false when it could not be converted (the parser reports that error itself).</summary>
+    private static bool TryGet<T>(OptionResult r, out T value)
+    {
+        try { value = r.GetValueOrDefault<T>(); return true; }
+        catch (InvalidOperationException) { value = default!; return false; }
+    }
+
+    /// <summary>A fraction option in [0, 1).</summary>
+    public static Option<double> Fraction(string name, string description, double defaultValue)
+    {
+        var o = new Option<double>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X" };
+        o.Validators.Add(r =>
+        {
+            if (!TryGet(r, out double v)) return;
+            if (!(v >= 0 && v < 1)) r.AddError($"{name} must be >= 0 and < 1, got {v.ToString(CultureInfo.InvariantCulture)}");
         });
         return o;
     }

@@ -70,7 +70,7 @@ public static class TrainCommand
             "none", TrainingOptions.ScheduleNames);
         public Option<float> WeightDecay { get; } = CliOptions.Float("--weight-decay", "Optimizer weight decay (decoupled for adamw)", 0f, 0f);
         public Option<float> ClipNorm { get; } = CliOptions.Float("--clip-norm", "Clip the global gradient L2 norm to this value; 0 = off", 0f, 0f);
-        public Option<float> ValSplit { get; } = CliOptions.Float("--val-split", "Fraction of the training data held out for validation, in [0,1)", 0.1f, 0f, maxExclusive: 1f);
+        public Option<double> ValSplit { get; } = CliOptions.Fraction("--val-split", "Fraction of the training data held out for validation, in [0,1)", 0.1);
         public Option<int> Patience { get; } = CliOptions.Int("--patience", "Early stopping: stop after N epochs without a better validation loss and keep the best weights; 0 = off", 0, 0);
         public Option<string> Scale { get; } = CliOptions.Choice("--scale",
             "Feature scaling fitted on the training part: none, minmax, standardize. auto = none for image data (demo, mnist: already in [0,1]), otherwise minmax, or standardize with --output linear-mse",
@@ -101,7 +101,7 @@ public static class TrainCommand
         string scale = V<string>("--scale");
         return new TrainSettings(V<string>("--data"), V<string>("--model"), ModelOptions.Bind(r), V<int>("--epochs"), V<int>("--batch-size"),
             V<float>("--lr"), V<string>("--optimizer").ToLowerInvariant(), V<string>("--schedule").ToLowerInvariant(), V<float>("--weight-decay"),
-            V<float>("--clip-norm"), V<float>("--val-split"), V<int>("--patience"),
+            V<float>("--clip-norm"), V<double>("--val-split"), V<int>("--patience"),
             scale.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : Preprocessor.ParseKind(scale),
             V<ulong>("--seed"), V<string>("--out"), V<bool>("--resume"));
     }

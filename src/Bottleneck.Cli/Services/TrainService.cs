@@ -95,6 +95,13 @@ public sealed class TrainService : CliService
             return ExitCodes.Cancelled;
         }
 
+        int trained = result.History.Count(h => h.Stage == trainer.Stage);
+        if (trained > options.Epochs)
+            Warn($"the checkpoint already holds {trained} epochs, more than --epochs {options.Epochs}; no further epochs were trained");
+        else if (s.Resume && trained < options.Epochs && !result.StoppedEarly)
+            Warn($"the checkpoint is from a finished run of {trained} epochs; --resume only continues interrupted runs, so nothing was trained " +
+                 "(train without --resume to start a longer run)");
+
         ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, spec.ToString()));
 
         Console.WriteLine();
