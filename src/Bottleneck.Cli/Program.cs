@@ -1,1 +1,2 @@
-Console.WriteLine("bottleneck: CLI under construction");
+// Entry point of the `bottleneck` command-line tool; everything else lives in Cli.
+return await Bottleneck.Cli.Cli.RunAsync(args);

@@ -1,0 +1,145 @@
+using System.CommandLine;
+using Bottleneck.Cli.Services;
+
+namespace Bottleneck.Cli.Commands;
+
+/// <summary>What <c>bottleneck encode</c> needs.</summary>
+/// <param name="ModelDir">Model folder written by train.</param>
+/// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
+/// <param name="Out">Output .csv, .tsv or .npy file.</param>
+public sealed record EncodeSettings(string ModelDir, string Data, string Out);
+
+/// <summary>What <c>bottleneck reconstruct</c> needs.</summary>
+/// <param name="ModelDir">Model folder written by train.</param>
+/// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
+/// <param name="Out">Output .csv, .tsv or .npy file.</param>
+public sealed record ReconstructSettings(string ModelDir, string Data, string Out);
+
+/// <summary>What <c>bottleneck evaluate</c> needs.</summary>
+/// <param name="ModelDir">Model folder written by train.</param>
+/// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
+/// <param name="Json">Print one JSON object instead of a table.</param>
+public sealed record EvaluateSettings(string ModelDir, string Data, bool Json);
+
+/// <summary>What <c>bottleneck info</c> needs.</summary>
+/// <param name="ModelDir">Model folder written by train.</param>
+public sealed record InfoSettings(string ModelDir);
+
+/// <summary>The <c>encode</c> command.</summary>
+public static class EncodeCommand
+{
+    /// <summary>Help text, with examples.</summary>
+    public const string Description =
+        "Write the latent code of every sample.\n\n" +
+        "CSV/TSV output has a header z0..z{k-1}, preceded by a 'label' column when the data has labels. NPY output holds the\n" +
+        "codes only, shape (N, k); labels go to NAME.labels.npy next to it. mnist and demo data default to the test split.\n\n" +
+        "Examples:\n" +
+        "  bottleneck encode --model runs/model --data demo --out codes.csv\n" +
+        "  bottleneck encode --model runs/mnist --data mnist:data/mnist:test --out codes.npy";
+
+    /// <summary>Creates the command; its action runs an <see cref="EncodeService"/> on <paramref name="env"/>.</summary>
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("encode", Description);
+        ApplyOptions.AddModelData(command);
+        command.Add(CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)"));
+        command.SetAction(r => new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        return command;
+    }
+
+    /// <summary>Maps a parse result of an encode command to <see cref="EncodeSettings"/>.</summary>
+    public static EncodeSettings Bind(ParseResult r) =>
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string>("--out")!);
+}
+
+/// <summary>The <c>reconstruct</c> command.</summary>
+public static class ReconstructCommand
+{
+    /// <summary>Help text, with examples.</summary>
+    public const string Description =
+        "Write the reconstruction of every sample, in the original data space (the model's scaling is undone).\n\n" +
+        "CSV/TSV output has the data's column names (or c0..), preceded by a 'label' column when the data has labels; NPY\n" +
+        "output holds the values only, shape (N, D), labels in NAME.labels.npy. For image data a PNG grid (originals above\n" +
+        "reconstructions, 10 images) is also written next to the output, with the extension .png. mnist and demo data\n" +
+        "default to the test split.\n\n" +
+        "Examples:\n" +
+        "  bottleneck reconstruct --model runs/model --data demo:100 --out recon.csv      # also writes recon.png\n" +
+        "  bottleneck reconstruct --model runs/cardio --data csv:cardio.csv:label=y --out recon.npy";
+
+    /// <summary>Creates the command; its action runs a <see cref="ReconstructService"/> on <paramref name="env"/>.</summary>
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("reconstruct", Description);
+        ApplyOptions.AddModelData(command);
+        command.Add(CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)"));
+        command.SetAction(r => new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        return command;
+    }
+
+    /// <summary>Maps a parse result of a reconstruct command to <see cref="ReconstructSettings"/>.</summary>
+    public static ReconstructSettings Bind(ParseResult r) =>
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string>("--out")!);
+}
+
+/// <summary>The <c>evaluate</c> command.</summary>
+public static class EvaluateCommand
+{
+    /// <summary>Help text, with examples.</summary>
+    public const string Description =
+        "Print reconstruction metrics of a model on a dataset.\n\n" +
+        "MSE, MAE, RMSE (per element), squared/absolute error per sample, BCE (sigmoid-bce models), PSNR (image data) and\n" +
+        "compression ratio, in the model's input space (after its scaling).\n" +
+        "mnist and demo data default to the test split.\n\n" +
+        "Examples:\n" +
+        "  bottleneck evaluate --model runs/model --data demo\n" +
+        "  bottleneck evaluate --model runs/mnist --data mnist:data/mnist --json > metrics.json";
+
+    /// <summary>Creates the command; its action runs an <see cref="EvaluateService"/> on <paramref name="env"/>.</summary>
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("evaluate", Description);
+        ApplyOptions.AddModelData(command);
+        command.Add(CliOptions.Flag("--json", "Print one JSON object instead of a table"));
+        command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        return command;
+    }
+
+    /// <summary>Maps a parse result of an evaluate command to <see cref="EvaluateSettings"/>.</summary>
+    public static EvaluateSettings Bind(ParseResult r) =>
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"));
+}
+
+/// <summary>The <c>info</c> command.</summary>
+public static class InfoCommand
+{
+    /// <summary>Help text, with examples.</summary>
+    public const string Description =
+        "Describe a model folder.\n\n" +
+        "Kind and architecture, parameter count, scaling, training options, history summary, library version and backend\n" +
+        "it was trained with, and file sizes. Loading also verifies the files (checksum, shapes).\n\n" +
+        "Example:\n" +
+        "  bottleneck info --model runs/model";
+
+    /// <summary>Creates the command; its action runs an <see cref="InfoService"/> on <paramref name="env"/>.</summary>
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("info", Description);
+        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
+        command.SetAction(r => new InfoService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        return command;
+    }
+
+    /// <summary>Maps a parse result of an info command to <see cref="InfoSettings"/>.</summary>
+    public static InfoSettings Bind(ParseResult r) => new(r.GetValue<string>("--model")!);
+}
+
+/// <summary>Options shared by encode, reconstruct and evaluate.</summary>
+internal static class ApplyOptions
+{
+    /// <summary>Adds the required <c>--model DIR</c> and <c>--data SPEC</c> options.</summary>
+    public static void AddModelData(Command command)
+    {
+        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
+        command.Add(CliOptions.Required("--data", "SPEC", $"Data (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"));
+    }
+}

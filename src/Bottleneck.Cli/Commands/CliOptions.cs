@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Bottleneck.Cli.Commands;
+
+/// <summary>Option factories and value checks shared by the commands (every command gets fresh option instances).</summary>
+internal static class CliOptions
+{
+    /// <summary>The accepted data SPEC forms, for help texts.</summary>
+    public const string SpecHelp =
+        "demo[:COUNT] (built-in 28x28 glyph images), mnist[:DIR][:train|test], csv:FILE[:label=COLUMN], npy:FILE[:labels=FILE]";
+
+    /// <summary>A required string option.</summary>
+    public static Option<string> Required(string name, string helpName, string description) =>
+        new(name) { Description = description, Required = true, HelpName = helpName };
+
+    /// <summary>A string option with a default shown in help.</summary>
+    public static Option<string> Text(string name, string helpName, string description, string defaultValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = helpName };
+
+    /// <summary>A string option restricted to <paramref name="choices"/> (case-insensitive), lower-cased on read.</summary>
+    public static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    {
+        var o = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "NAME" };
+        o.CompletionSources.Add(choices);
+        o.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (!choices.Contains(v?.Trim(), StringComparer.OrdinalIgnoreCase))
+                r.AddError($"{name} must be one of {string.Join(", ", choices)}; got \"{v}\"");
+        });
+        return o;
+    }
+
+    /// <summary>A flag (no value).</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+
+    /// <summary>An integer option with a minimum.</summary>
+    public static Option<int> Int(string name, string description, int defaultValue, int min)
+    {
+        var o = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "N" };
+        o.Validators.Add(r =>
+        {
+            if (!TryGet(r, out int v)) return;
+            if (v < min) r.AddError($"{name} must be >= {min}, got {v}");
+        });
+        return o;
+    }
+
+    /// <summary>A float option that must be finite and within [min, max) or [min, max] or (min, ...) as described.</summary>
+    public static Option<float> Float(string name, string description, float defaultValue, float min, bool minExclusive = false, float? maxExclusive = null)
+    {
+        var o = new Option<float>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X" };
+        o.Validators.Add(r =>
+        {
+            if (!TryGet(r, out float v)) return;
+            string shown = v.ToString(CultureInfo.InvariantCulture);
+            if (!float.IsFinite(v) || (minExclusive ? v <= min : v < min))
+                r.AddError($"{name} must be {(minExclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}, got {shown}");
+            else if (maxExclusive is float max && v >= max)
+                r.AddError($"{name} must be < {max.ToString(CultureInfo.InvariantCulture)}, got {shown}");
+        });
+        return o;
+    }
+
+    /// <summary>The option's value, or false when it could not be converted (the parser reports that error itself).</summary>
+    private static bool TryGet<T>(OptionResult r, out T value)
+    {
+        try { value = r.GetValueOrDefault<T>(); return true; }
+        catch (InvalidOperationException) { value = default!; return false; }
+    }
+
+    /// <summary>A fraction option in [0, 1).</summary>
+    public static Option<double> Fraction(string name, string description, double defaultValue)
+    {
+        var o = new Option<double>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X" };
+        o.Validators.Add(r =>
+        {
+            if (!TryGet(r, out double v)) return;
+            if (!(v >= 0 && v < 1)) r.AddError($"{name} must be >= 0 and < 1, got {v.ToString(CultureInfo.InvariantCulture)}");
+        });
+        return o;
+    }
+
+    /// <summary>
+    /// A comma-separated list of positive integers ("512,128"); "none" or "" means an empty list. The value stays text
+    /// (so help shows the default as typed); <see cref="ParseIntList"/> converts it, and a validator reports bad input.
+    /// </summary>
+    public static Option<string> IntList(string name, string description, string defaultValue)
+    {
+        var o = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "W1,W2,..." };
+        o.Validators.Add(r =>
+        {
+            try { ParseIntList(r.GetValueOrDefault<string>(), name); }
+            catch (ArgumentException e) { r.AddError(e.Message); }
+        });
+        return o;
+    }
+
+    /// <summary>Parses "512,128" (spaces allowed; "none" or empty = no values) into positive integers.</summary>
+    /// <exception cref="ArgumentException">A part is not a positive integer; the message names <paramref name="optionName"/>.</exception>
+    public static int[] ParseIntList(string? text, string optionName)
+    {
+        text = (text ?? "").Trim();
+        if (text.Length == 0 || text.Equals("none", StringComparison.OrdinalIgnoreCase)) return [];
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= 1) values.Add(v);
+            else throw new ArgumentException($"{optionName} takes comma-separated positive integers (e.g. 512,128) or none, got \"{text}\"");
+        }
+        return values.ToArray();
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Data;
+using Bottleneck.Evaluation;
+using Bottleneck.ModelFiles;
+using Spectre.Console;
+
+namespace Bottleneck.Cli.Services;
+
+/// <summary><c>bottleneck encode</c>: writes the latent code of every sample.</summary>
+public sealed class EncodeService : CliService
+{
+    /// <summary>Creates the service.</summary>
+    public EncodeService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Encodes the data and writes the codes.</summary>
+    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
+    public int Run(EncodeSettings s) => Guard(() =>
+    {
+        Output.CheckTablePath(s.Out);
+        var m = ModelData.Load(s.ModelDir, s.Data);
+        var model = m.Saved.Model;
+        var codes = Batches.Encode(model, m.Scaled);
+        var header = Enumerable.Range(0, model.LatentDim).Select(i => $"z{i}").ToArray();
+        var files = Output.WriteTable(s.Out, codes, m.Raw.Rows, model.LatentDim, header, m.Raw.Labels);
+        Line($"encoded {m.Raw.Rows} samples of {m.Raw.Source} to {model.LatentDim} values each: {string.Join(", ", files)}");
+        return ExitCodes.Success;
+    });
+}
+
+/// <summary><c>bottleneck reconstruct</c>: writes reconstructions in the original data space (and a PNG grid for images).</summary>
+public sealed class ReconstructService : CliService
+{
+    /// <summary>Creates the service.</summary>
+    public ReconstructService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Reconstructs the data and writes the result.</summary>
+    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
+    public int Run(ReconstructSettings s) => Guard(() =>
+    {
+        Output.CheckTablePath(s.Out);
+        var m = ModelData.Load(s.ModelDir, s.Data);
+        var model = m.Saved.Model;
+        var rec = Batches.Reconstruct(model, m.Scaled);
+        m.Preprocessor.InverseTransform(rec);
+        int d = model.InputDim;
+        var header = m.Raw.FeatureNames ?? Enumerable.Range(0, d).Select(i => $"c{i}").ToArray();
+        var files = Output.WriteTable(s.Out, rec, m.Raw.Rows, d, header, m.Raw.Labels);
+        Line($"reconstructed {m.Raw.Rows} samples of {m.Raw.Source}: {string.Join(", ", files)}");
+        string png = Path.ChangeExtension(s.Out, ".png");
+        if (Output.WriteGrid(png, m.Image, m.Raw.Features, rec, m.Raw.Rows))
+            Line($"images: {png} (originals above reconstructions)");
+        return ExitCodes.Success;
+    });
+}
+
+/// <summary><c>bottleneck evaluate</c>: reconstruction metrics as a table or JSON.</summary>
+public sealed class EvaluateService : CliService
+{
+    /// <summary>Creates the service.</summary>
+    public EvaluateService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Evaluates the model on the data.</summary>
+    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
+    public int Run(EvaluateSettings s) => Guard(() =>
+    {
+        var m = ModelData.Load(s.ModelDir, s.Data);
+        bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
+        var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
+        if (s.Json)
+        {
+            var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
+            foreach (var p in JsonSerializer.SerializeToNode(report, JsonOptions)!.AsObject().ToList())
+                json[p.Key] = p.Value?.DeepClone();
+            Line(json.ToJsonString(JsonOptions));
+            return ExitCodes.Success;
+        }
+        Line($"model  {s.ModelDir}: {ModelText.Architecture(m.Saved.Model.Config)}");
+        Line($"data   {m.Raw}");
+        Console.Write(Output.MetricsTable(("value", report)));
+        Line("(metrics in the model's input space, after scaling)");
+        return ExitCodes.Success;
+    });
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}
+
+/// <summary><c>bottleneck info</c>: describes a model folder.</summary>
+public sealed class InfoService : CliService
+{
+    /// <summary>Creates the service.</summary>
+    public InfoService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Loads (and thereby verifies) the model folder and prints its description.</summary>
+    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
+    public int Run(InfoSettings s) => Guard(() =>
+    {
+        if (string.IsNullOrWhiteSpace(s.ModelDir)) throw new ArgumentException("--model needs a model folder");
+        var saved = ModelStore.Load(s.ModelDir);
+        var model = saved.Model;
+        JsonElement root;
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(s.ModelDir, ModelStore.ConfigFile))))
+            root = doc.RootElement.Clone();
+        string Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "?";
+
+        var t = new Table().AddColumn("property").AddColumn("value");
+        void Row(string k, string v) => t.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("folder", Path.GetFullPath(s.ModelDir));
+        Row("kind", model.Config.Kind);
+        Row("architecture", ModelText.Architecture(model.Config));
+        foreach (var (name, value) in ModelText.Properties(model.Config))
+            if (name is not ("kind" or "compressionRatio")) Row("  " + name, value);
+        Row("parameters", Output.Count(model.ParameterCount()));
+        Row("compression ratio", Output.Num((double)model.InputDim / model.LatentDim));
+        var pre = saved.Preprocessing;
+        Row("scaling", $"{pre.Kind.ToString().ToLowerInvariant()} ({pre.Offset.Length} features, fitted on the training data)");
+        Row("image shape", saved.Image?.ToString() ?? "(not image data)");
+        Row("trained on", string.IsNullOrEmpty(saved.DataSource) ? "?" : saved.DataSource);
+        if (saved.Training is { } o)
+            Row("training", $"{o.Epochs} epochs, batch {o.BatchSize}, {o.Optimizer} lr {Output.Num(o.LearningRate)}, schedule {o.Schedule}, " +
+                            $"weight decay {Output.Num(o.WeightDecay)}, clip {Output.Num(o.ClipNorm)}, patience {o.Patience}, seed {o.Seed}");
+        var h = saved.History;
+        if (h.Count > 0)
+        {
+            var last = h[^1];
+            var withVal = h.Where(e => e.ValidationLoss != null).ToList();
+            var best = withVal.Count > 0 ? withVal.MinBy(e => e.ValidationLoss!.Value)! : h.MinBy(e => e.TrainLoss)!;
+            Row("history", $"{h.Count} epochs in {h.Sum(e => e.Seconds).ToString("0.0", CultureInfo.InvariantCulture)} s; " +
+                           $"first train loss {Output.Num(h[0].TrainLoss)}, last {Output.Num(last.TrainLoss)}" +
+                           (last.ValidationLoss is double lv ? $" (val {Output.Num(lv)})" : ""));
+            Row("best epoch", $"{best.Epoch} ({(best.ValidationLoss is double bv ? "val loss " + Output.Num(bv) : "train loss " + Output.Num(best.TrainLoss))})");
+        }
+        else Row("history", "(none)");
+        Row("library version", Str("libraryVersion"));
+        Row("backend", Str("backend"));
+        Row("created", Str("created"));
+        foreach (var file in Directory.EnumerateFiles(s.ModelDir).OrderBy(f => f, StringComparer.Ordinal))
+            Row("file " + Path.GetFileName(file), Output.Bytes(new FileInfo(file).Length));
+        var checkpoint = new DirectoryInfo(Path.Combine(s.ModelDir, TrainService.CheckpointFolder));
+        if (checkpoint.Exists)
+            Row("checkpoint", $"{TrainService.CheckpointFolder}/ {Output.Bytes(checkpoint.EnumerateFiles().Sum(f => f.Length))} (for train --resume)");
+        Console.Write(t);
+        return ExitCodes.Success;
+    });
+}

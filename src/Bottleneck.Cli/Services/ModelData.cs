@@ -1,0 +1,33 @@
+using Bottleneck.Data;
+using Bottleneck.ModelFiles;
+
+namespace Bottleneck.Cli.Services;
+
+/// <summary>A saved model with data prepared for it.</summary>
+/// <param name="Saved">The loaded model folder.</param>
+/// <param name="Preprocessor">The model's scaling.</param>
+/// <param name="Raw">The data as loaded (original space).</param>
+/// <param name="Scaled">The data after the model's scaling (model input space).</param>
+internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Dataset Raw, Dataset Scaled)
+{
+    /// <summary>
+    /// Parses <paramref name="spec"/>, loads the model folder and the data (mnist/demo default to the test split), checks
+    /// the width and applies the model's scaling.
+    /// </summary>
+    /// <exception cref="DataException">Bad SPEC, unreadable data, or "input has F features, model expects D".</exception>
+    /// <exception cref="Bottleneck.IO.ModelFileException">Missing or corrupt model folder.</exception>
+    public static ModelData Load(string modelDir, string spec)
+    {
+        if (string.IsNullOrWhiteSpace(modelDir)) throw new ArgumentException("--model needs a model folder");
+        var dataSpec = DataSpec.Parse(spec);
+        var saved = ModelStore.Load(modelDir);
+        var raw = dataSpec.Load("test");
+        Batches.CheckWidth(saved.Model, raw);
+        var pre = new Preprocessor(saved.Preprocessing);
+        var scaled = pre.Kind == ScalingKind.None ? raw : pre.Transform(raw);
+        return new ModelData(saved, pre, raw, scaled);
+    }
+
+    /// <summary>Image shape for PNG output: the data's, else the one the model was trained on.</summary>
+    public ImageShape? Image => Raw.Image ?? (Saved.Image is { } im && im.Size == Raw.FeatureCount ? im : null);
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Data;
+using Bottleneck.Evaluation;
+using Bottleneck.Kernels;
+using Bottleneck.ModelFiles;
+using Bottleneck.Models;
+using Bottleneck.Tensors;
+using Bottleneck.Training;
+using Spectre.Console;
+
+namespace Bottleneck.Cli.Services;
+
+/// <summary>
+/// <c>bottleneck train</c>: load and split the data, fit the scaling on the training part, build the model, train with
+/// progress and per-epoch checkpoints, save the model folder and report history, metrics and a reconstruction grid.
+/// </summary>
+public sealed class TrainService : CliService
+{
+    /// <summary>File name of the reconstruction grid written into the model folder for image data.</summary>
+    public const string GridFile = "reconstructions.png";
+
+    /// <summary>Name of the checkpoint subfolder of the model folder.</summary>
+    public const string CheckpointFolder = "checkpoint";
+
+    /// <summary>Creates the service.</summary>
+    /// <param name="console">Console for progress, tables and result lines.</param>
+    /// <param name="error">Writer for error and warning lines.</param>
+    /// <param name="verbose">Print stack traces of unexpected errors.</param>
+    public TrainService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Trains and saves a model.</summary>
+    /// <param name="settings">What to train.</param>
+    /// <param name="cancellation">Stops training after the current step (Ctrl+C).</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(TrainSettings settings, CancellationToken cancellation = default) => Guard(() => Train(settings, cancellation));
+
+    private int Train(TrainSettings s, CancellationToken cancellation)
+    {
+        // Validate everything cheap before loading data.
+        var spec = DataSpec.Parse(s.Data);
+        var kind = ModelRegistry.Get(s.Model);
+        var options = s.ToTrainingOptions();
+        if (!(s.ValSplit >= 0 && s.ValSplit < 1))
+            throw new ArgumentException($"--val-split must be in [0, 1), got {s.ValSplit.ToString(CultureInfo.InvariantCulture)}");
+        if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
+
+        try { Directory.CreateDirectory(s.Out); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot create the model folder {s.Out}: {OneLine(e)}", e);
+        }
+
+        var full = spec.Load("train");
+        var (train, validation) = full.Split(s.ValSplit, new Rng(s.Seed));
+        var test = LoadTestSplit(spec, full);
+        var scale = s.ResolveScale(full.Image != null);
+        if (scale == ScalingKind.Standardize && s.Architecture.Output == Reconstruction.SigmoidBce)
+            Warn("standardized data is not in [0, 1], which sigmoid-bce expects; consider --output linear-mse or --scale minmax");
+        var preprocessor = Preprocessor.Fit(train, scale);
+        var trainX = preprocessor.Transform(train);
+        var validationX = validation.Rows > 0 ? preprocessor.Transform(validation) : null;
+        var testX = test != null ? preprocessor.Transform(test) : null;
+
+        var config = ModelOptions.CreateConfig(kind.Name, s.Architecture, full.FeatureCount);
+        var model = ModelRegistry.Create(config, new Rng(s.Seed));
+
+        Line($"data        {full}");
+        Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
+        Line($"model       {ModelText.Architecture(config)}; {Output.Count(model.ParameterCount())} parameters");
+        Line($"training    {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}, {options.Optimizer} lr {Output.Num(options.LearningRate)}" +
+             (options.Schedule != "none" ? $", {options.Schedule} schedule" : "") +
+             (options.WeightDecay > 0 ? $", weight decay {Output.Num(options.WeightDecay)}" : "") +
+             (options.ClipNorm > 0 ? $", clip {Output.Num(options.ClipNorm)}" : "") +
+             (options.Patience > 0 ? $", patience {options.Patience}" : ""));
+        Line($"backend     {Gemm.Describe()}");
+
+        string checkpoint = Path.Combine(s.Out, CheckpointFolder);
+        if (s.Resume)
+        {
+            if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
+            else Warn($"--resume: no checkpoint in {checkpoint}; starting from scratch");
+        }
+        var trainer = new Trainer(options) { CheckpointDirectory = checkpoint, Resume = s.Resume };
+        var result = Live
+            ? TrainLive(trainer, model, trainX, validationX, options.Epochs, cancellation)
+            : TrainPlain(trainer, model, trainX, validationX, cancellation);
+
+        if (result.Cancelled)
+        {
+            int done = result.History.Count(h => h.Stage == trainer.Stage);
+            Error.WriteLine(done > 0
+                ? $"interrupted during epoch {done + 1}/{options.Epochs}: the checkpoint of epoch {done} is in {checkpoint}; run the same command with --resume to continue"
+                : $"interrupted during the first epoch: no epoch finished, nothing to resume; run the same command to start again");
+            return ExitCodes.Cancelled;
+        }
+
+        int trained = result.History.Count(h => h.Stage == trainer.Stage);
+        if (trained > options.Epochs)
+            Warn($"the checkpoint already holds {trained} epochs, more than --epochs {options.Epochs}; no further epochs were trained");
+        else if (s.Resume && trained < options.Epochs && !result.StoppedEarly)
+            Warn($"the checkpoint is from a finished run of {trained} epochs; --resume only continues interrupted runs, so nothing was trained " +
+                 "(train without --resume to start a longer run)");
+
+        ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, spec.ToString()));
+
+        Console.WriteLine();
+        Console.Write(Output.HistoryTable(result.History));
+        var reports = new List<(string, ReconstructionReport)>();
+        bool psnr = full.Image != null && scale != ScalingKind.Standardize;
+        if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));
+        if (testX != null) reports.Add(("test", ReconstructionEvaluator.Evaluate(model, testX, psnr)));
+        if (reports.Count > 0)
+        {
+            Console.Write(Output.MetricsTable([.. reports]));
+            Line("(metrics in the model's input space, after scaling)");
+        }
+
+        Line();
+        var best = result.History.FirstOrDefault(h => h.Epoch == result.BestEpoch && h.Stage == trainer.Stage);
+        if (best != null)
+            Line($"best epoch  {best.Epoch} ({(best.ValidationLoss is double v ? "validation loss " + Output.Num(v) : "train loss " + Output.Num(best.TrainLoss))})" +
+                 (result.StoppedEarly ? "; stopped early and kept the best weights" : ""));
+        Line($"parameters  {Output.Count(model.ParameterCount())}");
+        Line($"backend     {Gemm.Describe()}");
+        Line($"model       written to {s.Out} ({ModelStore.WeightsFile} {Output.Bytes(new FileInfo(Path.Combine(s.Out, ModelStore.WeightsFile)).Length)}, {ModelStore.ConfigFile})");
+
+        // Grid from the evaluation data: test split when there is one, else validation, else training data.
+        var (raw, scaled) = test != null ? (test, testX!) : validationX != null ? (validation, validationX) : (train, trainX);
+        if (full.Image != null)
+        {
+            int n = Math.Min(Output.GridImages, raw.Rows);
+            var first = scaled.Subset(Enumerable.Range(0, n).ToArray());
+            var rec = Batches.Reconstruct(model, first);
+            preprocessor.InverseTransform(rec);
+            string grid = Path.Combine(s.Out, GridFile);
+            if (Output.WriteGrid(grid, full.Image, raw.Features, rec, n))
+                Line($"images      {grid} (originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data)");
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The test split for demo and mnist when training on their train split; null otherwise or when it is unavailable.</summary>
+    private Dataset? LoadTestSplit(DataSpec spec, Dataset train)
+    {
+        if (spec.Kind is not (DataKind.Demo or DataKind.Mnist) || (spec.Split ?? "train") != "train") return null;
+        try
+        {
+            var test = (spec with { Split = "test" }).Load("test");
+            return test.FeatureCount == train.FeatureCount ? test : null;
+        }
+        catch (DataException e)
+        {
+            Warn($"no test split, evaluating on validation data only: {OneLine(e)}");
+            return null;
+        }
+    }
+
+    private TrainingResult TrainPlain(Trainer trainer, AutoencoderModel model, Dataset train, Dataset? validation, CancellationToken cancellation)
+    {
+        var progress = new SyncProgress<TrainingProgress>(p =>
+        {
+            if (p.Completed is not { } c) return;
+            Line($"epoch {c.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(p.Epochs.ToString(CultureInfo.InvariantCulture).Length)}/{p.Epochs}" +
+                 $"  loss {Output.Num(c.TrainLoss)}" + (c.ValidationLoss is double v ? $"  val {Output.Num(v)}" : "") +
+                 $"  lr {Output.Num(c.LearningRate)}  {c.Seconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
+        });
+        return trainer.Fit(model, train, validation, progress, cancellation);
+    }
+
+    private TrainingResult TrainLive(Trainer trainer, AutoencoderModel model, Dataset train, Dataset? validation, int epochs, CancellationToken cancellation)
+    {
+        return Console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                     new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape($"epoch 1/{epochs}"), maxValue: epochs);
+                double? lastValidation = null;
+                var progress = new SyncProgress<TrainingProgress>(p =>
+                {
+                    if (p.Completed is { } c) lastValidation = c.ValidationLoss;
+                    task.Value = p.Epoch - 1 + (double)p.Step / Math.Max(1, p.StepsPerEpoch);
+                    task.Description = Markup.Escape($"epoch {p.Epoch}/{p.Epochs}  loss {Output.Num(p.RunningLoss)}" +
+                                                     (lastValidation is double v ? $"  val {Output.Num(v)}" : ""));
+                });
+                var result = trainer.Fit(model, train, validation, progress, cancellation);
+                if (!result.Cancelled) task.Value = task.MaxValue;
+                task.StopTask();
+                return result;
+            });
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the training thread (unlike <see cref="Progress{T}"/>).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
