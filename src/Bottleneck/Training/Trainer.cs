@@ -113,6 +113,7 @@ public sealed class Trainer
             var sw = Stopwatch.StartNew();
             var epochRng = new Rng(Mix(o.Seed, (ulong)epoch));
             iterator = new BatchIterator(train.Rows, bs, shuffle: true, epochRng.Fork());
+            iterator.NextEpoch();  // shuffles the order; Batch(b) only slices it
             ReseedNoise(model, epochRng);
             var noiseRng = epochRng.Fork();
             model.Train();
