@@ -33,7 +33,8 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// <param name="History">Per-epoch records, oldest first (including those restored from a checkpoint on resume).</param>
 /// <param name="BestEpoch">Epoch with the lowest validation loss (or the last epoch without validation).</param>
 /// <param name="StoppedEarly">True when early stopping ended training (the best weights were restored).</param>
-/// <param name="Cancelled">True when the cancellation token ended training (a checkpoint was saved first).</param>
+/// <param name="Cancelled">True when the cancellation token ended training. The checkpoint (if any) is that of the last
+/// completed epoch; a partly trained epoch is not saved, and resuming repeats it from its beginning.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int BestEpoch, bool StoppedEarly, bool Cancelled);
 
 /// <summary>
@@ -89,6 +90,7 @@ public sealed class Trainer
         int bestEpoch = 0, badEpochs = 0, startEpoch = 1;
         float[][]? bestWeights = null;
         var checkpoint = CheckpointDirectory is null ? null : new Checkpoint(CheckpointDirectory);
+        int savedEpoch = 0;  // epoch of the checkpoint this run wrote or resumed from (0: none)
 
         if (Resume && checkpoint != null && checkpoint.Exists)
         {
@@ -97,6 +99,7 @@ public sealed class Trainer
             bestVal = state.BestValidationLoss; bestEpoch = state.BestEpoch; badEpochs = state.BadEpochs;
             bestWeights = state.BestWeights;
             startEpoch = state.Epoch + 1;
+            savedEpoch = state.Epoch;
             if (state.Finished) return new TrainingResult(history, bestEpoch, state.StoppedEarly, false);
         }
 
@@ -136,7 +139,7 @@ public sealed class Trainer
                     if (!double.IsFinite(loss))
                         throw new TrainingDivergedException(
                             $"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}" +
-                            (checkpoint != null ? $"; the last good checkpoint (epoch {epoch - 1}) is kept in {checkpoint.Directory}" : "") +
+                            (checkpoint != null && savedEpoch > 0 ? $"; the last good checkpoint (epoch {savedEpoch}) is kept in {checkpoint.Directory}" : "") +
                             "; try a lower learning rate or gradient clipping (--clip-norm)");
                     output.Loss.Backward();
                     if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(parameters, o.ClipNorm);
@@ -170,7 +173,11 @@ public sealed class Trainer
                 stoppedEarly = true;
             }
             bool finished = stoppedEarly || epoch == o.Epochs;
-            checkpoint?.Save(model, optimizer, schedule, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly));
+            if (checkpoint != null)
+            {
+                checkpoint.Save(model, optimizer, schedule, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly));
+                savedEpoch = epoch;
+            }
             progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, record.TrainLoss, record));
             if (stoppedEarly) break;
         }
