@@ -100,7 +100,11 @@ public sealed class Trainer
             bestWeights = state.BestWeights;
             startEpoch = state.Epoch + 1;
             savedEpoch = state.Epoch;
-            if (state.Finished) return new TrainingResult(history, bestEpoch, state.StoppedEarly, false);
+            if (state.Finished)
+            {
+                model.Eval();
+                return new TrainingResult(history, bestEpoch == 0 ? history.Count : bestEpoch, state.StoppedEarly, false);
+            }
         }
 
         int d = model.InputDim, bs = Math.Min(o.BatchSize, train.Rows);
