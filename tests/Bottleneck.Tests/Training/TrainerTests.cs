@@ -107,6 +107,7 @@ public class TrainerTests
         Assert.True(resumed.StoppedEarly);
         Assert.Equal(1, resumed.BestEpoch);
         Assert.Equal(3, resumed.History.Count);
+        Assert.False(again.Training);
         AssertBitEqual(afterEpoch1!, Weights(again));
     }
 
@@ -253,6 +254,48 @@ public class TrainerTests
         new Trainer(options).Fit(reference, Demo.Value);
         Assert.Equal(3, resumed.History.Count);
         AssertBitEqual(Weights(reference), Weights(fresh));
+    }
+
+    [Fact]
+    public void AnInterruptedCheckpointSaveIsDetectedOnResume()
+    {
+        // Simulates a crash after the tensor files of epoch 2 were replaced but before trainer.json (the commit marker) was.
+        using var dir = new TempDir();
+        var trainerJson = Path.Combine(dir.Path, "trainer.json");
+        var epoch1Json = Path.Combine(dir.Path, "..", Path.GetFileName(dir.Path) + "-trainer-epoch1.json");
+        var options = new TrainingOptions(epochs: 2, batchSize: 64, seed: 1);
+        try
+        {
+            new Trainer(options) { CheckpointDirectory = dir.Path }.Fit(Small(), Demo.Value, null,
+                new SyncProgress<TrainingProgress>(p => { if (p.Completed?.Epoch == 1) File.Copy(trainerJson, epoch1Json); }));
+            File.Copy(epoch1Json, trainerJson, overwrite: true);
+            var e = Assert.Throws<Bottleneck.IO.ModelFileException>(() =>
+                new Trainer(options) { CheckpointDirectory = dir.Path, Resume = true }.Fit(Small(), Demo.Value));
+            Assert.Contains("interrupted", e.Message);
+            Assert.Contains("weights.safetensors", e.Message);
+        }
+        finally { File.Delete(epoch1Json); }
+    }
+
+    [Fact]
+    public void ResumingIntoAnIncompatibleRunFails()
+    {
+        using var dir = new TempDir();
+        using var cts = new CancellationTokenSource();
+        var options = new TrainingOptions(epochs: 3, batchSize: 64, seed: 1);
+        new Trainer(options) { CheckpointDirectory = dir.Path }.Fit(Small(), Demo.Value, null,
+            new SyncProgress<TrainingProgress>(p => { if (p.Completed?.Epoch == 1) cts.Cancel(); }), cts.Token);
+
+        var otherOptimizer = Assert.Throws<Bottleneck.IO.ModelFileException>(() =>
+            new Trainer(new TrainingOptions(epochs: 3, batchSize: 64, optimizer: "sgd")) { CheckpointDirectory = dir.Path, Resume = true }.Fit(Small(), Demo.Value));
+        Assert.Contains("'adam'", otherOptimizer.Message);
+        Assert.Contains("'sgd'", otherOptimizer.Message);
+
+        var wider = new DenseAutoencoder(new DenseConfig(784, [20], 4), new Rng(1));
+        var otherModel = Assert.Throws<Bottleneck.IO.ModelFileException>(() =>
+            new Trainer(options) { CheckpointDirectory = dir.Path, Resume = true }.Fit(wider, Demo.Value));
+        Assert.Contains("weights.safetensors", otherModel.Message);
+        Assert.Contains("encoder.0.weight", otherModel.Message);
     }
 
     [Fact]
