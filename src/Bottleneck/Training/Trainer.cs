@@ -26,7 +26,10 @@ public sealed record EpochRecord(int Epoch, string Stage, double TrainLoss, doub
 /// <param name="Completed">The epoch's record once it has finished, else null.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double RunningLoss, EpochRecord? Completed);
 
-/// <summary>Raised when a step produces a NaN or infinite loss; training stops and the last good checkpoint is kept.</summary>
+/// <summary>
+/// Raised when a step produces a NaN or infinite loss, or an epoch ends with non-finite weights or validation loss; training
+/// stops, the diverged epoch is not checkpointed and the last good checkpoint is kept.
+/// </summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
 /// <summary>What <see cref="Trainer.Fit"/> returns.</summary>
@@ -71,7 +74,7 @@ public sealed class Trainer
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>, validating on <paramref name="validation"/> if given.</summary>
     /// <exception cref="ShapeException">The data width differs from the model's input width.</exception>
-    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite (names epoch and step).</exception>
+    /// <exception cref="TrainingDivergedException">A loss or the weights became NaN or infinite (names epoch and step).</exception>
     public TrainingResult Fit(AutoencoderModel model, Dataset train, Dataset? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
@@ -141,10 +144,7 @@ public sealed class Trainer
                     var output = model.Compute(input, clean);
                     loss = output.Loss.Item();
                     if (!double.IsFinite(loss))
-                        throw new TrainingDivergedException(
-                            $"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}" +
-                            (checkpoint != null && savedEpoch > 0 ? $"; the last good checkpoint (epoch {savedEpoch}) is kept in {checkpoint.Directory}" : "") +
-                            "; try a lower learning rate or gradient clipping (--clip-norm)");
+                        throw Diverged($"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}");
                     output.Loss.Backward();
                     if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(parameters, o.ClipNorm);
                     optimizer.Step();
@@ -157,6 +157,12 @@ public sealed class Trainer
             if (cancelled) break;  // a partial epoch is not checkpointed: resume restarts this epoch from its beginning
 
             double? val = validation is { Rows: > 0 } ? Evaluate(model, validation, o.BatchSize, pool) : null;
+            // The last step's update is not followed by a loss check in this epoch: make sure no non-finite weights
+            // (or a non-finite validation loss) are recorded as a good epoch and checkpointed.
+            if (!model.StateDict().All(e => e.Value.AllFinite()))
+                throw Diverged($"the weights became NaN or infinite at epoch {epoch}, step {steps} of {steps}");
+            if (val is { } v && !double.IsFinite(v))
+                throw Diverged($"the validation loss became {v} after epoch {epoch}");
             var record = new EpochRecord(epoch, Stage, lossSum / seen, val, lr, sw.Elapsed.TotalSeconds);
             history.Add(record);
 
@@ -187,6 +193,10 @@ public sealed class Trainer
         }
         model.Eval();
         return new TrainingResult(history, bestEpoch == 0 ? history.Count : bestEpoch, stoppedEarly, cancelled);
+
+        TrainingDivergedException Diverged(string what) => new(what +
+            (checkpoint != null && savedEpoch > 0 ? $"; the last good checkpoint (epoch {savedEpoch}) is kept in {checkpoint.Directory}" : "") +
+            "; try a lower learning rate or gradient clipping (--clip-norm)");
     }
 
     /// <summary>Mean loss (per sample) of <paramref name="model"/> on <paramref name="data"/>, in eval mode, without autograd.</summary>

@@ -181,6 +181,31 @@ public class TrainerTests
         Assert.DoesNotContain("checkpoint (epoch 0)", e.Message);
     }
 
+    [Fact]
+    public void NaNGuardCatchesWeightsThatDivergeInTheLastStepOfAnEpoch()
+    {
+        // One step per epoch: its loss is finite, but the update makes the weights infinite. That epoch must not be
+        // recorded as good nor checkpointed.
+        using var dir = new TempDir();
+        var options = new TrainingOptions(epochs: 2, batchSize: 192, optimizer: "sgd", learningRate: 1e38f, seed: 1);
+        var reports = new List<TrainingProgress>();
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            new Trainer(options) { CheckpointDirectory = dir.Path }.Fit(Small(), Demo.Value, null, new SyncProgress<TrainingProgress>(reports.Add)));
+        Assert.Contains("at epoch 1, step 1 of 1", e.Message);
+        Assert.DoesNotContain(reports, r => r.Completed != null);
+        Assert.False(new Checkpoint(dir.Path).Exists);
+    }
+
+    [Fact]
+    public void NaNGuardCatchesANonFiniteValidationLoss()
+    {
+        var val = Copy(DemoVal.Value);
+        val.Features[7] = float.NaN;
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            new Trainer(new TrainingOptions(epochs: 2, batchSize: 64, seed: 1)).Fit(Small(), Demo.Value, val));
+        Assert.Contains("validation loss became NaN after epoch 1", e.Message);
+    }
+
     public static TheoryData<float, bool, string, string> ResumeCases() => new()
     {
         { 0f, false, "adam", "cosine" },
