@@ -120,6 +120,8 @@ public static class ModelStore
         }
         if (pre.Offset.Length != config.InputDim && pre.Kind != ScalingKind.None)
             throw new ModelFileException($"{configPath}: preprocessing has {pre.Offset.Length} features, the model expects {config.InputDim}", configPath);
+        if (image != null && image.Size != config.InputDim)
+            throw new ModelFileException($"{configPath}: image shape {image} has {image.Size} values, the model expects {config.InputDim}", configPath);
 
         var weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new ModelFileException($"{weightsPath} is missing", weightsPath);

@@ -224,6 +224,15 @@ public class ModelStoreTests
     }
 
     [Fact]
+    public void ImageShapeOfTheWrongSize()
+    {
+        using var dir = new TempDir();
+        var folder = SaveSample(dir);
+        EditConfig(folder, r => r["image"]!["width"] = 4);
+        LoadFails(folder, Path.Combine(folder, ModelStore.ConfigFile), "image shape 1x2x4 has 8 values");
+    }
+
+    [Fact]
     public void ZeroPreprocessingScale()
     {
         using var dir = new TempDir();
