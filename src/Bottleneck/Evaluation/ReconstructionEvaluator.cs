@@ -35,11 +35,14 @@ public static class ReconstructionEvaluator
     /// <param name="batchSize">Rows per batch (default 512).</param>
     /// <param name="perSampleSquaredError">If given (length N), receives each sample's summed squared error.</param>
     /// <exception cref="ShapeException">The data width differs from the model's.</exception>
+    /// <exception cref="ArgumentException">The data has no rows, or <paramref name="perSampleSquaredError"/> is given with a length other than N.</exception>
     public static ReconstructionReport Evaluate(AutoencoderModel model, Dataset data, bool? isImage = null, int batchSize = 512, Span<float> perSampleSquaredError = default)
     {
         if (data.FeatureCount != model.InputDim)
             throw new ShapeException($"{data.Source} has {data.FeatureCount} features, the model expects {model.InputDim}");
         if (data.Rows == 0) throw new ArgumentException($"{data.Source} has no rows to evaluate");
+        if (!perSampleSquaredError.IsEmpty && perSampleSquaredError.Length != data.Rows)
+            throw new ArgumentException($"perSampleSquaredError has {perSampleSquaredError.Length} entries, {data.Source} has {data.Rows} rows", nameof(perSampleSquaredError));
         bool wasTraining = model.Training;
         model.Eval();
         int d = data.FeatureCount, bs = Math.Min(batchSize, data.Rows);

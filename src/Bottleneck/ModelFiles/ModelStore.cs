@@ -84,9 +84,13 @@ public static class ModelStore
             root = doc.RootElement.Clone();
         }
         catch (JsonException e) { throw new ModelFileException($"{configPath} is not valid JSON ({e.Message})", configPath, e); }
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new ModelFileException($"{configPath} is not a Bottleneck model (expected a JSON object, got {root.ValueKind})", configPath);
 
         string Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
             : throw new ModelFileException($"{configPath} has no '{name}' entry", configPath);
+        JsonElement Section(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v
+            : throw new ModelFileException($"{configPath} has no '{name}' object", configPath);
         if (Str("format") != Format) throw new ModelFileException($"{configPath} is not a Bottleneck model (format '{Str("format")}')", configPath);
         int version = root.TryGetProperty("formatVersion", out var fv) && fv.TryGetInt32(out int vv) ? vv : -1;
         if (version != FormatVersion) throw new ModelFileException($"{configPath} has format version {version}, this library reads {FormatVersion}", configPath);
@@ -99,9 +103,10 @@ public static class ModelStore
         ImageShape? image = null;
         try
         {
-            config = ModelRegistry.FromJson(kind, root.GetProperty("config"));
-            pre = root.GetProperty("preprocessing").Deserialize<PreprocessorState>(ModelRegistry.Json)
+            config = ModelRegistry.FromJson(kind, Section("config"));
+            pre = Section("preprocessing").Deserialize<PreprocessorState>(ModelRegistry.Json)
                   ?? throw new ModelFileException($"{configPath}: preprocessing is null", configPath);
+            _ = new Preprocessor(pre);  // validates: offset and scale of equal length, finite, no zero scale
             if (root.TryGetProperty("training", out var tr) && tr.ValueKind == JsonValueKind.Object)
                 training = tr.Deserialize<TrainingOptions>(ModelRegistry.Json);
             if (root.TryGetProperty("history", out var h) && h.ValueKind == JsonValueKind.Array)
@@ -115,12 +120,16 @@ public static class ModelStore
         }
         if (pre.Offset.Length != config.InputDim && pre.Kind != ScalingKind.None)
             throw new ModelFileException($"{configPath}: preprocessing has {pre.Offset.Length} features, the model expects {config.InputDim}", configPath);
+        if (image != null && image.Size != config.InputDim)
+            throw new ModelFileException($"{configPath}: image shape {image} has {image.Size} values, the model expects {config.InputDim}", configPath);
 
         var weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new ModelFileException($"{weightsPath} is missing", weightsPath);
         var bytes = File.ReadAllBytes(weightsPath);
-        if (root.TryGetProperty("weights", out var w) && w.TryGetProperty("sha256", out var sha))
+        if (root.TryGetProperty("weights", out var w))
         {
+            if (w.ValueKind != JsonValueKind.Object || !w.TryGetProperty("sha256", out var sha) || sha.ValueKind != JsonValueKind.String)
+                throw new ModelFileException($"{configPath}: 'weights' must be an object with a 'sha256' string", configPath);
             var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
             if (!string.Equals(actual, sha.GetString(), StringComparison.OrdinalIgnoreCase))
                 throw new ModelFileException($"{weightsPath} does not match {ConfigFile} (checksum differs: the file was changed, truncated or belongs to another model)", weightsPath);

@@ -65,11 +65,13 @@ internal sealed class Checkpoint(string directory)
 
         var weightsPath = Path.Combine(Directory, "weights.safetensors");
         var weights = SafeTensors.Read(weightsPath);
+        CheckEpochStamp(weights, meta.Epoch);
         try { model.LoadStateDict(weights.Tensors.ToDictionary(t => t.Name, t => (t.Shape, t.Data))); }
         catch (ArgumentException e) { throw new ModelFileException($"checkpoint {weightsPath} does not fit this model: {e.Message}", weightsPath, e); }
 
         var optPath = Path.Combine(Directory, "optimizer.safetensors");
         var optFile = SafeTensors.Read(optPath);
+        CheckEpochStamp(optFile, meta.Epoch);
         var entries = meta.ParamSteps.Select(ps => new ParameterStateEntry(ps.Index, ps.Step,
             optimizer.StateBufferNames.Select(name =>
             {
@@ -84,9 +86,23 @@ internal sealed class Checkpoint(string directory)
         if (meta.HasBest)
         {
             var bestFile = SafeTensors.Read(Path.Combine(Directory, "best.safetensors"));
+            CheckEpochStamp(bestFile, meta.Epoch);
             best = model.StateDict().Select(e => bestFile.Get(e.Name, e.Value.ShapeToArray()).Data).ToArray();
         }
         return new CheckpointState(meta.Epoch, meta.History, meta.BestValidationLoss, meta.BestEpoch, meta.BadEpochs, best, meta.Finished, meta.StoppedEarly);
+    }
+
+    /// <summary>
+    /// Each tensor file carries the epoch it was saved at; one that differs from trainer.json's means a save was interrupted
+    /// after some files were replaced, so the checkpoint no longer describes one consistent epoch and cannot be resumed exactly.
+    /// </summary>
+    private void CheckEpochStamp(SafeTensorsFile file, int epoch)
+    {
+        var expected = epoch.ToString(CultureInfo.InvariantCulture);
+        if (!file.Metadata.TryGetValue("epoch", out var stamp) || stamp != expected)
+            throw new ModelFileException(
+                $"checkpoint file {file.Path} is from epoch {stamp ?? "(unknown)"} but {TrainerJson} is from epoch {epoch}: a checkpoint save was " +
+                $"interrupted, so the checkpoint cannot be resumed; delete {Directory} to train from scratch", file.Path);
     }
 
     internal static readonly JsonSerializerOptions JsonOptions = new()

@@ -26,14 +26,18 @@ public sealed record EpochRecord(int Epoch, string Stage, double TrainLoss, doub
 /// <param name="Completed">The epoch's record once it has finished, else null.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, double RunningLoss, EpochRecord? Completed);
 
-/// <summary>Raised when a step produces a NaN or infinite loss; training stops and the last good checkpoint is kept.</summary>
+/// <summary>
+/// Raised when a step produces a NaN or infinite loss, or an epoch ends with non-finite weights or validation loss; training
+/// stops, the diverged epoch is not checkpointed and the last good checkpoint is kept.
+/// </summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
 /// <summary>What <see cref="Trainer.Fit"/> returns.</summary>
 /// <param name="History">Per-epoch records, oldest first (including those restored from a checkpoint on resume).</param>
 /// <param name="BestEpoch">Epoch with the lowest validation loss (or the last epoch without validation).</param>
 /// <param name="StoppedEarly">True when early stopping ended training (the best weights were restored).</param>
-/// <param name="Cancelled">True when the cancellation token ended training (a checkpoint was saved first).</param>
+/// <param name="Cancelled">True when the cancellation token ended training. The checkpoint (if any) is that of the last
+/// completed epoch; a partly trained epoch is not saved, and resuming repeats it from its beginning.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> History, int BestEpoch, bool StoppedEarly, bool Cancelled);
 
 /// <summary>
@@ -70,7 +74,7 @@ public sealed class Trainer
 
     /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>, validating on <paramref name="validation"/> if given.</summary>
     /// <exception cref="ShapeException">The data width differs from the model's input width.</exception>
-    /// <exception cref="TrainingDivergedException">A loss became NaN or infinite (names epoch and step).</exception>
+    /// <exception cref="TrainingDivergedException">A loss or the weights became NaN or infinite (names epoch and step).</exception>
     public TrainingResult Fit(AutoencoderModel model, Dataset train, Dataset? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
@@ -89,6 +93,7 @@ public sealed class Trainer
         int bestEpoch = 0, badEpochs = 0, startEpoch = 1;
         float[][]? bestWeights = null;
         var checkpoint = CheckpointDirectory is null ? null : new Checkpoint(CheckpointDirectory);
+        int savedEpoch = 0;  // epoch of the checkpoint this run wrote or resumed from (0: none)
 
         if (Resume && checkpoint != null && checkpoint.Exists)
         {
@@ -97,7 +102,12 @@ public sealed class Trainer
             bestVal = state.BestValidationLoss; bestEpoch = state.BestEpoch; badEpochs = state.BadEpochs;
             bestWeights = state.BestWeights;
             startEpoch = state.Epoch + 1;
-            if (state.Finished) return new TrainingResult(history, bestEpoch, state.StoppedEarly, false);
+            savedEpoch = state.Epoch;
+            if (state.Finished)
+            {
+                model.Eval();
+                return new TrainingResult(history, bestEpoch == 0 ? history.Count : bestEpoch, state.StoppedEarly, false);
+            }
         }
 
         int d = model.InputDim, bs = Math.Min(o.BatchSize, train.Rows);
@@ -113,6 +123,7 @@ public sealed class Trainer
             var sw = Stopwatch.StartNew();
             var epochRng = new Rng(Mix(o.Seed, (ulong)epoch));
             iterator = new BatchIterator(train.Rows, bs, shuffle: true, epochRng.Fork());
+            iterator.NextEpoch();  // shuffles the order; Batch(b) only slices it
             ReseedNoise(model, epochRng);
             var noiseRng = epochRng.Fork();
             model.Train();
@@ -133,10 +144,7 @@ public sealed class Trainer
                     var output = model.Compute(input, clean);
                     loss = output.Loss.Item();
                     if (!double.IsFinite(loss))
-                        throw new TrainingDivergedException(
-                            $"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}" +
-                            (checkpoint != null ? $"; the last good checkpoint (epoch {epoch - 1}) is kept in {checkpoint.Directory}" : "") +
-                            "; try a lower learning rate or gradient clipping (--clip-norm)");
+                        throw Diverged($"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}");
                     output.Loss.Backward();
                     if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(parameters, o.ClipNorm);
                     optimizer.Step();
@@ -149,6 +157,12 @@ public sealed class Trainer
             if (cancelled) break;  // a partial epoch is not checkpointed: resume restarts this epoch from its beginning
 
             double? val = validation is { Rows: > 0 } ? Evaluate(model, validation, o.BatchSize, pool) : null;
+            // The last step's update is not followed by a loss check in this epoch: make sure no non-finite weights
+            // (or a non-finite validation loss) are recorded as a good epoch and checkpointed.
+            if (!model.StateDict().All(e => e.Value.AllFinite()))
+                throw Diverged($"the weights became NaN or infinite at epoch {epoch}, step {steps} of {steps}");
+            if (val is { } v && !double.IsFinite(v))
+                throw Diverged($"the validation loss became {v} after epoch {epoch}");
             var record = new EpochRecord(epoch, Stage, lossSum / seen, val, lr, sw.Elapsed.TotalSeconds);
             history.Add(record);
 
@@ -169,12 +183,20 @@ public sealed class Trainer
                 stoppedEarly = true;
             }
             bool finished = stoppedEarly || epoch == o.Epochs;
-            checkpoint?.Save(model, optimizer, schedule, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly));
+            if (checkpoint != null)
+            {
+                checkpoint.Save(model, optimizer, schedule, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly));
+                savedEpoch = epoch;
+            }
             progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, record.TrainLoss, record));
             if (stoppedEarly) break;
         }
         model.Eval();
         return new TrainingResult(history, bestEpoch == 0 ? history.Count : bestEpoch, stoppedEarly, cancelled);
+
+        TrainingDivergedException Diverged(string what) => new(what +
+            (checkpoint != null && savedEpoch > 0 ? $"; the last good checkpoint (epoch {savedEpoch}) is kept in {checkpoint.Directory}" : "") +
+            "; try a lower learning rate or gradient clipping (--clip-norm)");
     }
 
     /// <summary>Mean loss (per sample) of <paramref name="model"/> on <paramref name="data"/>, in eval mode, without autograd.</summary>
