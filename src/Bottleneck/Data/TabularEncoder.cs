@@ -39,7 +39,7 @@ public enum ColumnKind
     Categorical,
 }
 
-/// <summary>Options of <see cref="TabularEncoder.Fit(string, TabularOptions?)"/>.</summary>
+/// <summary>Options of <see cref="TabularEncoder.Fit(string, TabularOptions?, Func{long, bool}?)"/>.</summary>
 /// <param name="LabelColumn">Column holding the label (excluded from the features, read into <see cref="Dataset.Labels"/>); null (default) for none. May be absent at scoring time.</param>
 /// <param name="Categorical">Columns to one-hot encode even if all their values are numeric (default none). A column is also categorical when any non-empty training value is not a number.</param>
 /// <param name="Ignore">Columns left out of the features (ids, timestamps; default none).</param>
@@ -219,23 +219,25 @@ public sealed class TabularEncoder
     /// <param name="options">Options; default null = header row, no label, no imputation.</param>
     /// <exception cref="DataException">The file is missing, empty or malformed; a missing value without imputation (names row and column);
     /// a non-finite number; a categorical column with more than <see cref="TabularOptions.MaxCategories"/> values; an unknown column in the options.</exception>
-    public static TabularEncoder Fit(string path, TabularOptions? options = null)
+    /// <param name="rowFilter">Optional: fit only on the data rows for which it returns true (0-based data row index, header excluded), e.g. the
+    /// training split's normal rows; default null = all rows.</param>
+    public static TabularEncoder Fit(string path, TabularOptions? options = null, Func<long, bool>? rowFilter = null)
     {
         options ??= new TabularOptions();
         using var reader = Open(path, options.Delimiter);
-        return Fit(reader, path, options);
+        return Fit(reader, path, options, rowFilter);
     }
 
     /// <summary>Fits the encoder on CSV text (comma-separated unless <see cref="TabularOptions.Delimiter"/> says otherwise).</summary>
     /// <param name="text">The text; not disposed.</param>
     /// <param name="sourceName">Name used in messages.</param>
     /// <param name="options">Options; default null.</param>
-    /// <exception cref="DataException">See <see cref="Fit(string, TabularOptions?)"/>.</exception>
+    /// <exception cref="DataException">See <see cref="Fit(string, TabularOptions?, Func{long, bool}?)"/>.</exception>
     public static TabularEncoder Fit(TextReader text, string sourceName, TabularOptions? options = null)
     {
         options ??= new TabularOptions();
         using var reader = CsvReader.Create(text, MakeOptions(options.Delimiter ?? ",", sourceName), leaveOpen: true);
-        return Fit(reader, sourceName, options);
+        return Fit(reader, sourceName, options, null);
     }
 
     private sealed class ColumnStats
@@ -249,7 +251,7 @@ public sealed class TabularEncoder
         public Dictionary<string, long>? Distinct = new(StringComparer.Ordinal);
     }
 
-    private static TabularEncoder Fit(CsvReader reader, string src, TabularOptions options)
+    private static TabularEncoder Fit(CsvReader reader, string src, TabularOptions options, Func<long, bool>? rowFilter)
     {
         try
         {
@@ -263,10 +265,12 @@ public sealed class TabularEncoder
                 stats[c] = new ColumnStats { Values = options.Impute == NumericImpute.Median ? [] : null };
             var lookups = stats.Select(s => s.Distinct!.GetAlternateLookup<ReadOnlySpan<char>>()).ToArray();
             Span<char> buf = stackalloc char[256];
-            long rows = 0;
+            long rows = 0, dataRow = -1;
             while (pending || reader.Read())
             {
                 pending = false;
+                dataRow++;
+                if (rowFilter != null && !rowFilter(dataRow)) continue;
                 long line = reader.LineNumber;
                 CheckFieldCount(reader, fieldCount, line, src);
                 for (int c = 0; c < fieldCount; c++)
