@@ -37,6 +37,8 @@ public enum ReconstructionError
 public sealed class AnomalyScorer
 {
     private readonly BufferPool _pool = new();
+    private readonly DenseScoringPath? _dense;
+    private float[] _logits = [];
 
     /// <summary>Creates a scorer for <paramref name="model"/>.</summary>
     /// <param name="model">The trained model.</param>
@@ -51,7 +53,15 @@ public sealed class AnomalyScorer
         if (Error == ReconstructionError.Bce && model.OutputKind != Reconstruction.SigmoidBce)
             throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.OutputKind}: use mse or mae", nameof(error));
         BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
+        _dense = DenseScoringPath.TryCreate(model);
     }
+
+    /// <summary>
+    /// Whether the fused dense path is used (dense models without tied weights, batch norm or GELU): GEMM into reused buffers,
+    /// bias and activation fused, no tensor allocations. Other models go through <see cref="AutoencoderModel.Encode"/> and
+    /// <see cref="AutoencoderModel.DecodeLogits"/> inside a <see cref="TensorScope"/>.
+    /// </summary>
+    public bool UsesFastPath => _dense != null;
 
     /// <summary>The model scored.</summary>
     public AutoencoderModel Model { get; }
@@ -111,6 +121,20 @@ public sealed class AnomalyScorer
         Model.Eval();
         try
         {
+            if (_dense != null)
+            {
+                int block = Math.Min(_dense.BlockRows * 4, Math.Max(n, 1));
+                if (_logits.Length < block * d) _logits = new float[block * d];
+                for (int start = 0; start < n; start += block)
+                {
+                    int m = Math.Min(block, n - start);
+                    var xs = rows.Slice(start * d, m * d);
+                    _dense.Logits(xs, m, _logits);
+                    ComputeErrors(Model.OutputKind, Error, xs, _logits.AsSpan(0, m * d), d, scores.Slice(start, m),
+                        contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
+                }
+                return;
+            }
             using (GradMode.NoGrad())
                 for (int start = 0; start < n; start += BatchSize)
                 {
