@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["gemm"] = GemmBench.Run,
     ["dense"] = DenseBench.Run,
     ["vmath"] = VectorMathBench.Run,
+    ["anomaly"] = AnomalyBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {

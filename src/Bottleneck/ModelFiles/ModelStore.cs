@@ -17,8 +17,12 @@ namespace Bottleneck.ModelFiles;
 /// <param name="History">Per-epoch history.</param>
 /// <param name="Image">Image shape of the training data (for PNG grids), or null for tabular data.</param>
 /// <param name="DataSource">Where the training data came from (informational).</param>
+/// <param name="Tabular">Tabular (CSV with categorical columns) encoding fitted on the training data and applied before
+/// <paramref name="Preprocessing"/>, or null (default) for numeric-only data. Saved as the optional <c>tabular</c> entry of config.json.</param>
+/// <param name="Threshold">Anomaly threshold fitted on training scores, or null (default). Saved as the optional <c>threshold</c> entry.</param>
 public sealed record SavedModel(AutoencoderModel Model, PreprocessorState Preprocessing, TrainingOptions? Training,
-    IReadOnlyList<EpochRecord> History, ImageShape? Image, string DataSource);
+    IReadOnlyList<EpochRecord> History, ImageShape? Image, string DataSource,
+    TabularEncoderState? Tabular = null, Anomaly.ThresholdState? Threshold = null);
 
 /// <summary>
 /// Model folders: <c>model.safetensors</c> (weights, tensor names = state-dict names, loadable by PyTorch's
@@ -67,6 +71,9 @@ public static class ModelStore
             ["parameters"] = model.ParameterCount(),
             ["weights"] = new JsonObject { ["file"] = WeightsFile, ["bytes"] = bytes.LongLength, ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) },
         };
+        // Optional entries (absent in older files and when not used, so older readers and files stay compatible).
+        if (saved.Tabular != null) root["tabular"] = JsonSerializer.SerializeToNode(saved.Tabular, TabularEncoder.JsonOptions);
+        if (saved.Threshold != null) root["threshold"] = JsonSerializer.SerializeToNode(saved.Threshold, TabularEncoder.JsonOptions);
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), root.ToJsonString(ModelRegistry.Json));
     }
 
@@ -101,6 +108,8 @@ public static class ModelStore
         TrainingOptions? training = null;
         List<EpochRecord> history = [];
         ImageShape? image = null;
+        TabularEncoderState? tabular = null;
+        Anomaly.ThresholdState? threshold = null;
         try
         {
             config = ModelRegistry.FromJson(kind, Section("config"));
@@ -113,6 +122,13 @@ public static class ModelStore
                 history = h.Deserialize<List<EpochRecord>>(ModelRegistry.Json) ?? [];
             if (root.TryGetProperty("image", out var im) && im.ValueKind == JsonValueKind.Object)
                 image = im.Deserialize<ImageShape>(ModelRegistry.Json);
+            if (root.TryGetProperty("tabular", out var tab) && tab.ValueKind == JsonValueKind.Object)
+            {
+                tabular = tab.Deserialize<TabularEncoderState>(TabularEncoder.JsonOptions);
+                if (tabular != null) _ = new TabularEncoder(tabular);   // validates
+            }
+            if (root.TryGetProperty("threshold", out var th) && th.ValueKind == JsonValueKind.Object)
+                threshold = th.Deserialize<Anomaly.ThresholdState>(TabularEncoder.JsonOptions);
         }
         catch (Exception e) when (e is ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -140,6 +156,8 @@ public static class ModelStore
         catch (ArgumentException e) { throw new ModelFileException($"{weightsPath} does not fit the {kind} model in {ConfigFile}: {e.Message}", weightsPath, e); }
         model.Eval();
         string source = root.TryGetProperty("dataSource", out var ds) && ds.ValueKind == JsonValueKind.String ? ds.GetString()! : "";
-        return new SavedModel(model, pre, training, history, image, source);
+        if (tabular != null && new TabularEncoder(tabular).FeatureCount != config.InputDim)
+            throw new ModelFileException($"{configPath}: the tabular encoding produces {new TabularEncoder(tabular).FeatureCount} features, the model expects {config.InputDim}", configPath);
+        return new SavedModel(model, pre, training, history, image, source, tabular, threshold);
     }
 }

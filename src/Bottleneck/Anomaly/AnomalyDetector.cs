@@ -1,0 +1,271 @@
+using System.Globalization;
+using Bottleneck.Data;
+using Bottleneck.ModelFiles;
+using Bottleneck.Models;
+
+namespace Bottleneck.Anomaly;
+
+/// <summary>Options of <see cref="AnomalyDetector.ScoreCsv"/>.</summary>
+/// <param name="LabelColumn">For models without a tabular encoding: the label column of the input (name, 0-based index or "last"), or null (default) for none. With a tabular encoding the label column saved with it is used when present.</param>
+/// <param name="NormalLabel">Label value meaning "normal" (e.g. <c>normal.</c>); null (default) = numeric labels, 0 normal and non-zero anomalous.</param>
+/// <param name="TopK">Top contributing features written per row (default 0 = none).</param>
+/// <param name="ChunkRows">Rows read, encoded and scored at a time (default 8192); memory is O(ChunkRows × D).</param>
+/// <param name="HasHeader">For models without a tabular encoding: whether the input has a header; null (default) detects it (a non-numeric first row).</param>
+/// <param name="Delimiter">For models without a tabular encoding: field separator; null (default) by extension.</param>
+/// <param name="KeepScores">Keep all scores (8 bytes per row) so that <see cref="CsvScoringSummary.Scores"/> and the ranking metrics can be reported (default true).</param>
+public sealed record CsvScoringOptions(string? LabelColumn = null, string? NormalLabel = null, int TopK = 0, int ChunkRows = 8192,
+    bool? HasHeader = null, string? Delimiter = null, bool KeepScores = true);
+
+/// <summary>What streaming a CSV through a detector produced.</summary>
+/// <param name="Rows">Rows scored.</param>
+/// <param name="Flagged">Rows with score &gt; threshold (0 without a threshold).</param>
+/// <param name="Threshold">The threshold value used, or null.</param>
+/// <param name="Unseen">What the tabular encoding had to work around (unseen categories, imputed values), or null without one.</param>
+/// <param name="Scores">All scores in file order when <see cref="CsvScoringOptions.KeepScores"/>, else null.</param>
+/// <param name="Labels">Anomaly flags from the label column (1 = anomaly) when present and scores were kept, else null.</param>
+/// <param name="RocAuc">ROC-AUC against the labels, or null (no labels or one class only).</param>
+/// <param name="AveragePrecision">Average precision against the labels, or null.</param>
+/// <param name="Confusion">Confusion matrix at the threshold against the labels, or null.</param>
+/// <param name="Seconds">Wall-clock seconds.</param>
+public sealed record CsvScoringSummary(long Rows, long Flagged, double? Threshold, TabularTransformReport? Unseen, float[]? Scores, int[]? Labels,
+    double? RocAuc, double? AveragePrecision, ConfusionMatrix? Confusion, double Seconds);
+
+/// <summary>
+/// Everything needed to score raw data with a trained model: the tabular encoding (optional), the preprocessing, the scorer and the
+/// threshold, applied exactly as at training time. Build it from a model folder with <see cref="Load"/> or <see cref="FromSaved"/>.
+/// </summary>
+/// <remarks>Input pipeline: raw CSV → <see cref="TabularEncoder"/> (if saved) → <see cref="Preprocessor"/> → model → reconstruction error.</remarks>
+public sealed class AnomalyDetector
+{
+    /// <summary>Creates a detector.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="preprocessor">Scaling applied after the tabular encoding (use a <see cref="ScalingKind.None"/> preprocessor when there is none).</param>
+    /// <param name="tabular">Tabular encoding, or null (default) for numeric-only input.</param>
+    /// <param name="threshold">Fitted threshold, or null (default).</param>
+    /// <param name="error">Score error; null (default) = the threshold's error if there is one, else the model's default (BCE for sigmoid output, else MSE).</param>
+    /// <param name="batchSize">Rows per forward pass (default 8192).</param>
+    /// <exception cref="ArgumentException">The widths of encoding, preprocessing and model disagree.</exception>
+    public AnomalyDetector(AutoencoderModel model, Preprocessor preprocessor, TabularEncoder? tabular = null, ThresholdState? threshold = null,
+        ReconstructionError? error = null, int batchSize = 8192)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Preprocessor = preprocessor ?? throw new ArgumentNullException(nameof(preprocessor));
+        if (tabular != null && tabular.FeatureCount != model.InputDim)
+            throw new ArgumentException($"the tabular encoding produces {tabular.FeatureCount} features, the model expects {model.InputDim}");
+        if (preprocessor.Kind != ScalingKind.None && preprocessor.FeatureCount != model.InputDim)
+            throw new ArgumentException($"the preprocessing has {preprocessor.FeatureCount} features, the model expects {model.InputDim}");
+        Tabular = tabular;
+        Threshold = threshold;
+        Scorer = new AnomalyScorer(model, error ?? threshold?.Error, batchSize);
+    }
+
+    /// <summary>Builds a detector from a loaded model folder (its tabular encoding and threshold, if saved).</summary>
+    /// <param name="saved">The loaded model.</param>
+    /// <param name="error">Overrides the score error (default null: the saved threshold's, else the model's default).</param>
+    public static AnomalyDetector FromSaved(SavedModel saved, ReconstructionError? error = null)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        return new AnomalyDetector(saved.Model, new Preprocessor(saved.Preprocessing),
+            saved.Tabular is null ? null : new TabularEncoder(saved.Tabular), saved.Threshold, error);
+    }
+
+    /// <summary>Loads a model folder (<see cref="ModelStore.Load"/>) as a detector.</summary>
+    /// <exception cref="IO.ModelFileException">The folder is missing or invalid.</exception>
+    public static AnomalyDetector Load(string directory, ReconstructionError? error = null) => FromSaved(ModelStore.Load(directory), error);
+
+    /// <summary>The model.</summary>
+    public AutoencoderModel Model => Scorer.Model;
+    /// <summary>The scorer (error kind, batch size).</summary>
+    public AnomalyScorer Scorer { get; }
+    /// <summary>Scaling applied before the model.</summary>
+    public Preprocessor Preprocessor { get; }
+    /// <summary>Tabular encoding applied first, or null.</summary>
+    public TabularEncoder? Tabular { get; }
+    /// <summary>The fitted threshold, or null (set by <see cref="FitThreshold"/>).</summary>
+    public ThresholdState? Threshold { get; private set; }
+
+    /// <summary>
+    /// Loads a whole CSV in memory and prepares it for the model (tabular encoding if any, then the preprocessing).
+    /// For files larger than memory use <see cref="ScoreCsv"/>.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="labelColumn">Without a tabular encoding: the label column (see <see cref="CsvOptions.LabelColumn"/>); default null.</param>
+    /// <exception cref="DataException">The file cannot be read or does not fit the model.</exception>
+    public Dataset LoadCsv(string path, string? labelColumn = null)
+    {
+        var raw = Tabular != null ? Tabular.Transform(path) : CsvLoader.Load(path, new CsvOptions(labelColumn));
+        return Prepare(raw);
+    }
+
+    /// <summary>Applies the preprocessing to <paramref name="raw"/> (already tabular-encoded or numeric) and checks the width.</summary>
+    /// <exception cref="DataException">The width differs from the model's.</exception>
+    public Dataset Prepare(Dataset raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        if (raw.FeatureCount != Model.InputDim)
+            throw new DataException($"{raw.Source} has {raw.FeatureCount} features, the model expects {Model.InputDim}", raw.Source);
+        return Preprocessor.Kind == ScalingKind.None ? raw : Preprocessor.Transform(raw);
+    }
+
+    /// <summary>Scores prepared rows (see <see cref="AnomalyScorer.Score(Dataset)"/>).</summary>
+    public float[] Score(Dataset prepared) => Scorer.Score(prepared);
+
+    /// <summary>Flags of prepared rows: score &gt; threshold.</summary>
+    /// <exception cref="InvalidOperationException">No threshold has been fitted.</exception>
+    public bool[] Flag(ReadOnlySpan<float> scores)
+    {
+        double t = Threshold?.Value ?? throw new InvalidOperationException("no threshold: fit one with FitThreshold or save the model with one");
+        var f = new bool[scores.Length];
+        for (int i = 0; i < f.Length; i++) f[i] = scores[i] > t;
+        return f;
+    }
+
+    /// <summary>
+    /// Fits <paramref name="rule"/> on the scores of <paramref name="prepared"/> (normally the training data; for
+    /// <see cref="ThresholdKind.BestF1"/> a labelled validation set) and keeps it in <see cref="Threshold"/>.
+    /// </summary>
+    /// <param name="rule">The rule.</param>
+    /// <param name="prepared">Prepared rows.</param>
+    /// <param name="anomalyLabels">For BestF1: 1 = anomaly per row; default empty.</param>
+    /// <param name="fittedOn">Description saved with the threshold; default "training data (N rows)" or "validation data (N rows)".</param>
+    /// <returns>The fitted state (also saved in <see cref="Threshold"/>).</returns>
+    /// <exception cref="ArgumentException">See <see cref="Anomaly.Threshold.Fit(ReadOnlySpan{double}, ReadOnlySpan{int})"/>.</exception>
+    public ThresholdState FitThreshold(Threshold rule, Dataset prepared, ReadOnlySpan<int> anomalyLabels = default, string? fittedOn = null)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var scores = Score(prepared);
+        var d = Array.ConvertAll(scores, s => (double)s);
+        double value = rule.Fit(d, anomalyLabels);
+        var (mean, sd) = (d.Average(), Math.Sqrt(d.Select(v => v * v).Average() - Math.Pow(d.Average(), 2)));
+        Threshold = new ThresholdState(rule.ToString(), value, Scorer.Error,
+            fittedOn ?? $"{(rule.NeedsLabels ? "validation" : "training")} data ({prepared.Rows.ToString("N0", CultureInfo.InvariantCulture)} rows)", mean, Math.Max(0, double.IsNaN(sd) ? 0 : sd));
+        return Threshold;
+    }
+
+    /// <summary>Replaces the threshold (e.g. with one given on the command line).</summary>
+    public void SetThreshold(ThresholdState? threshold) => Threshold = threshold;
+
+    /// <summary>
+    /// Streams a CSV/TSV file (raw or gzip) through the detector in chunks and writes one output line per row:
+    /// <c>row,score[,flagged][,label][,top_features]</c> where row is the 1-based line number in the input (header = 1), score uses
+    /// the round-trip float format, flagged is 0/1 (when a threshold is set), label is the raw label text (when present) and
+    /// top_features is <c>name:contribution;…</c> (when <see cref="CsvScoringOptions.TopK"/> &gt; 0). Memory stays O(chunk × D)
+    /// apart from the kept scores.
+    /// </summary>
+    /// <param name="inputPath">The file to score.</param>
+    /// <param name="output">Receives the CSV (header line first); not disposed. Null to write nothing.</param>
+    /// <param name="options">Options; default null.</param>
+    /// <returns>Counts, the unseen-category report and, with labels, ROC-AUC, average precision and the confusion matrix.</returns>
+    /// <exception cref="DataException">The file cannot be read, lacks a column, or has a bad value (names file, row and column).</exception>
+    public CsvScoringSummary ScoreCsv(string inputPath, TextWriter? output, CsvScoringOptions? options = null)
+    {
+        options ??= new CsvScoringOptions();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var encoder = Tabular ?? PassThroughEncoder(inputPath, options);
+        encoder.ResetReport();
+        using var rows = encoder.OpenRows(inputPath);
+        if (rows.FeatureCount != Model.InputDim)
+            throw new DataException($"{inputPath}: rows have {rows.FeatureCount} feature columns, the model expects {Model.InputDim}", inputPath);
+        int d = Model.InputDim, chunk = Math.Max(1, options.ChunkRows);
+        var buf = new float[chunk * d];
+        var scores = new float[chunk];
+        var contrib = options.TopK > 0 ? new float[chunk * d] : null;
+        var labels = rows.HasLabels ? new List<string>(chunk) : null;
+        var lines = new List<long>(chunk);
+        var keptScores = options.KeepScores ? new List<float>() : null;
+        var keptLabels = options.KeepScores && rows.HasLabels ? new List<int>() : null;
+        double? threshold = Threshold?.Value;
+        long total = 0, flagged = 0;
+        var names = encoder.FeatureNames;
+        var sb = new System.Text.StringBuilder();
+        if (output != null)
+            output.WriteLine("row,score" + (threshold != null ? ",flagged" : "") + (labels != null ? ",label" : "") + (contrib != null ? ",top_features" : ""));
+        int n;
+        while ((n = rows.Read(buf, chunk, labels, lines)) > 0)
+        {
+            var x = buf.AsSpan(0, n * d);
+            Preprocessor.Transform(x);
+            Scorer.Score(x, scores.AsSpan(0, n), contrib is null ? default : contrib.AsSpan(0, n * d));
+            for (int i = 0; i < n; i++)
+            {
+                float s = scores[i];
+                bool flag = threshold != null && s > threshold.Value;
+                if (flag) flagged++;
+                keptScores?.Add(s);
+                if (keptLabels != null) keptLabels.Add(IsAnomalyLabel(labels![i], options.NormalLabel, inputPath, lines[i]) ? 1 : 0);
+                if (output == null) continue;
+                sb.Clear();
+                sb.Append(lines[i].ToString(CultureInfo.InvariantCulture)).Append(',').Append(s.ToString("R", CultureInfo.InvariantCulture));
+                if (threshold != null) sb.Append(flag ? ",1" : ",0");
+                if (labels != null) sb.Append(',').Append(Quote(labels[i]));
+                if (contrib != null)
+                {
+                    sb.Append(',');
+                    var top = AnomalyScorer.TopContributions(contrib.AsSpan(i * d, d), options.TopK);
+                    var parts = top.Select(t => $"{names[t.Feature]}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}");
+                    sb.Append(Quote(string.Join(";", parts)));
+                }
+                output.WriteLine(sb.ToString());
+            }
+            total += n;
+        }
+        float[]? all = keptScores?.ToArray();
+        int[]? lab = keptLabels?.ToArray();
+        double? auc = null, ap = null;
+        ConfusionMatrix? cm = null;
+        if (all != null && lab != null && lab.Length > 0)
+        {
+            int pos = lab.Count(l => l != 0);
+            if (pos > 0 && pos < lab.Length)
+            {
+                auc = AnomalyMetrics.RocAuc(all, lab);
+                ap = AnomalyMetrics.AveragePrecision(all, lab);
+            }
+            if (threshold != null) cm = AnomalyMetrics.Confusion(all, lab, threshold.Value);
+        }
+        return new CsvScoringSummary(total, flagged, threshold, Tabular != null ? encoder.Report : null, all, lab, auc, ap, cm, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Whether a label text marks an anomaly: with <paramref name="normalLabel"/>, any other value; otherwise a number, non-zero = anomaly.
+    /// </summary>
+    /// <exception cref="DataException">No normal label was given and the label is not a number.</exception>
+    public static bool IsAnomalyLabel(string label, string? normalLabel, string source = "input", long row = 0)
+    {
+        if (normalLabel != null) return !string.Equals(label.Trim(), normalLabel, StringComparison.Ordinal);
+        if (double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v != 0;
+        throw new DataException($"{source}: label \"{label}\" at row {row} is not a number; say which label value is normal (e.g. normal.)", source);
+    }
+
+    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>For numeric-only models: an encoding that passes every non-label column through unchanged ((v − 0)/1).</summary>
+    private static TabularEncoder PassThroughEncoder(string path, CsvScoringOptions options)
+    {
+        using var reader = TabularEncoder.Open(path, options.Delimiter);
+        if (!reader.Read()) throw new DataException($"{path}: the file is empty (no rows)", path);
+        int n = reader.FieldCount;
+        var first = new string[n];
+        for (int c = 0; c < n; c++) first[c] = reader.GetString(c);
+        int label = -1;
+        var lc = options.LabelColumn;
+        bool? hasHeader = options.HasHeader;
+        if (!string.IsNullOrWhiteSpace(lc))
+        {
+            if (lc.Equals("last", StringComparison.OrdinalIgnoreCase)) label = n - 1;
+            else if (int.TryParse(lc, NumberStyles.Integer, CultureInfo.InvariantCulture, out int idx)) label = idx < 0 ? n + idx : idx;
+            else
+            {
+                label = Array.FindIndex(first, h => string.Equals(h, lc, StringComparison.OrdinalIgnoreCase));
+                if (label < 0) throw new DataException($"{path}: label column \"{lc}\" not found in the header row", path);
+                hasHeader = true;
+            }
+            if (label < 0 || label >= n) throw new DataException($"{path}: label column {lc} is out of range (0..{n - 1})", path);
+        }
+        hasHeader ??= first.Where((_, c) => c != label).Any(v => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        var names = hasHeader.Value ? first : Enumerable.Range(0, n).Select(i => $"col{i}").ToArray();
+        var cols = names.Where((_, c) => c != label).Select(nm => new TabularColumnState(nm, ColumnKind.Numeric, 0, 1, null, null, null, false)).ToArray();
+        return new TabularEncoder(new TabularEncoderState(cols, NumericImpute.None, CategoricalImpute.None, label >= 0 ? names[label] : null,
+            hasHeader.Value, names, options.Delimiter, 0));
+    }
+}

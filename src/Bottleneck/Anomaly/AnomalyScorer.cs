@@ -1,0 +1,278 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Serialization;
+using Bottleneck.Autograd;
+using Bottleneck.Data;
+using Bottleneck.Models;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Anomaly;
+
+/// <summary>The per-sample reconstruction error used as the anomaly score.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ReconstructionError>))]
+public enum ReconstructionError
+{
+    /// <summary>Mean squared error over the D features: (1/D)·Σⱼ (xⱼ − x̂ⱼ)². Squared input units.</summary>
+    Mse,
+    /// <summary>Mean absolute error over the D features: (1/D)·Σⱼ |xⱼ − x̂ⱼ|. Input units.</summary>
+    Mae,
+    /// <summary>
+    /// Mean binary cross-entropy over the D features, from the logits lⱼ (stable form):
+    /// (1/D)·Σⱼ [max(lⱼ, 0) − lⱼ·xⱼ + ln(1 + e^−|lⱼ|)], in nats. Only for sigmoid-output models (data in [0, 1]).
+    /// </summary>
+    Bce,
+}
+
+/// <summary>
+/// Anomaly scores by reconstruction error: score(x) = (1/D)·Σⱼ eⱼ(x, x̂) with the error e of <see cref="Error"/>, on inputs that
+/// are already preprocessed the way the model was trained. Higher = more anomalous. The contribution of feature j to a sample's
+/// score is eⱼ/D, so the contributions of a sample sum to its score (attribution).
+/// </summary>
+/// <remarks>
+/// Scoring runs in eval mode without autograd (<see cref="GradMode.NoGrad"/>), in batches of <see cref="BatchSize"/> rows inside a
+/// <see cref="TensorScope"/> over one <see cref="BufferPool"/>, so after the first batch no tensor memory is allocated; the error
+/// is computed in one fused pass over the decoder logits (output activation, error and row sum together).
+/// Not thread-safe (one scorer per thread). Sources: the reconstruction-error score of PyOD's AutoEncoder (Zhao, Nasrullah &amp; Li,
+/// JMLR 2019) and of Sakurada &amp; Yairi (MLSDA 2014).
+/// </remarks>
+public sealed class AnomalyScorer
+{
+    private readonly BufferPool _pool = new();
+    private readonly DenseScoringPath? _dense;
+    private float[] _logits = [];
+
+    /// <summary>Creates a scorer for <paramref name="model"/>.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="error">The error; null (default) = <see cref="DefaultError"/> of the model's output (BCE for SigmoidBce, else MSE).</param>
+    /// <param name="batchSize">Rows per forward pass, ≥ 1 (default 8192; large batches amortize per-call overhead).</param>
+    /// <exception cref="ArgumentException">BCE was asked for a model without a sigmoid output.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> &lt; 1.</exception>
+    public AnomalyScorer(AutoencoderModel model, ReconstructionError? error = null, int batchSize = 8192)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Error = error ?? DefaultError(model.OutputKind);
+        if (Error == ReconstructionError.Bce && model.OutputKind != Reconstruction.SigmoidBce)
+            throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.OutputKind}: use mse or mae", nameof(error));
+        BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
+        _dense = DenseScoringPath.TryCreate(model);
+    }
+
+    /// <summary>
+    /// Whether the fused dense path is used (dense models without tied weights, batch norm or GELU): GEMM into reused buffers,
+    /// bias and activation fused, no tensor allocations. Other models go through <see cref="AutoencoderModel.Encode"/> and
+    /// <see cref="AutoencoderModel.DecodeLogits"/> inside a <see cref="TensorScope"/>.
+    /// </summary>
+    public bool UsesFastPath => _dense != null;
+
+    /// <summary>The model scored.</summary>
+    public AutoencoderModel Model { get; }
+
+    /// <summary>The error used for scores.</summary>
+    public ReconstructionError Error { get; }
+
+    /// <summary>Rows per forward pass.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>D, the width of one input row.</summary>
+    public int FeatureCount => Model.InputDim;
+
+    /// <summary>The error matching a model's training loss: BCE for <see cref="Reconstruction.SigmoidBce"/>, otherwise MSE.</summary>
+    public static ReconstructionError DefaultError(Reconstruction output) =>
+        output == Reconstruction.SigmoidBce ? ReconstructionError.Bce : ReconstructionError.Mse;
+
+    /// <summary>Parses "mse", "mae" or "bce" (case-insensitive).</summary>
+    /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
+    public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "mse" => ReconstructionError.Mse,
+        "mae" => ReconstructionError.Mae,
+        "bce" => ReconstructionError.Bce,
+        _ => throw new FormatException($"unknown reconstruction error \"{name}\"; use mse, mae or bce"),
+    };
+
+    /// <summary>Scores every row of <paramref name="data"/> (already preprocessed).</summary>
+    /// <param name="data">Rows (N, D).</param>
+    /// <returns>N scores.</returns>
+    /// <exception cref="ShapeException">The width differs from the model's.</exception>
+    public float[] Score(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckWidth(data.FeatureCount, data.Source);
+        var scores = new float[data.Rows];
+        Score(data.Features, scores);
+        return scores;
+    }
+
+    /// <summary>
+    /// Scores row-major rows, optionally writing each feature's contribution.
+    /// </summary>
+    /// <param name="rows">N·D values (N whole rows), preprocessed.</param>
+    /// <param name="scores">Receives N scores.</param>
+    /// <param name="contributions">Empty (default) for none, or N·D values receiving eᵢⱼ/D (each row sums to its score).</param>
+    /// <exception cref="ArgumentException">A length is inconsistent.</exception>
+    public void Score(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions = default)
+    {
+        int d = FeatureCount;
+        if (rows.Length % d != 0) throw new ArgumentException($"{rows.Length} values are not whole rows of {d} features", nameof(rows));
+        int n = rows.Length / d;
+        if (scores.Length < n) throw new ArgumentException($"scores has room for {scores.Length} rows, {n} are needed", nameof(scores));
+        if (!contributions.IsEmpty && contributions.Length < rows.Length)
+            throw new ArgumentException($"contributions has {contributions.Length} values, {rows.Length} are needed", nameof(contributions));
+        bool wasTraining = Model.Training;
+        Model.Eval();
+        try
+        {
+            if (_dense != null)
+            {
+                int block = Math.Min(_dense.BlockRows * 4, Math.Max(n, 1));
+                if (_logits.Length < block * d) _logits = new float[block * d];
+                for (int start = 0; start < n; start += block)
+                {
+                    int m = Math.Min(block, n - start);
+                    var xs = rows.Slice(start * d, m * d);
+                    _dense.Logits(xs, m, _logits);
+                    ComputeErrors(Model.OutputKind, Error, xs, _logits.AsSpan(0, m * d), d, scores.Slice(start, m),
+                        contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
+                }
+                return;
+            }
+            using (GradMode.NoGrad())
+                for (int start = 0; start < n; start += BatchSize)
+                {
+                    int m = Math.Min(BatchSize, n - start);
+                    using var scope = new TensorScope(_pool);
+                    var x = Tensor.FromArray(rows.Slice(start * d, m * d), m, d);
+                    var logits = Model.DecodeLogits(Model.Encode(x));
+                    ComputeErrors(Model.OutputKind, Error, rows.Slice(start * d, m * d), logits.Span, d, scores.Slice(start, m),
+                        contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
+                }
+        }
+        finally { Model.Train(wasTraining); }
+    }
+
+    /// <summary>
+    /// Scores and attributes: the score of each row plus its <paramref name="topK"/> largest feature contributions.
+    /// </summary>
+    /// <param name="data">Rows (N, D), preprocessed.</param>
+    /// <param name="topK">Contributions to keep per row, 0 ≤ topK ≤ D (default 3).</param>
+    /// <returns>The scores and, per row, the top contributions (feature index and eᵢⱼ/D), largest first.</returns>
+    /// <exception cref="ShapeException">The width differs from the model's.</exception>
+    public ScoredRows ScoreWithAttribution(Dataset data, int topK = 3)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckWidth(data.FeatureCount, data.Source);
+        int d = FeatureCount;
+        topK = Math.Clamp(topK, 0, d);
+        var scores = new float[data.Rows];
+        var top = new FeatureContribution[data.Rows][];
+        int chunk = Math.Max(1, Math.Min(BatchSize, data.Rows));
+        var contrib = new float[chunk * d];
+        for (int start = 0; start < data.Rows; start += chunk)
+        {
+            int m = Math.Min(chunk, data.Rows - start);
+            Score(data.Features.AsSpan(start * d, m * d), scores.AsSpan(start, m), contrib.AsSpan(0, m * d));
+            for (int i = 0; i < m; i++) top[start + i] = TopContributions(contrib.AsSpan(i * d, d), topK);
+        }
+        return new ScoredRows(scores, top, data.FeatureNames);
+    }
+
+    /// <summary>The <paramref name="k"/> largest entries of one row's contributions, largest first (ties: lower index first).</summary>
+    /// <param name="contributions">D contributions of one row.</param>
+    /// <param name="k">How many, clamped to [0, D].</param>
+    public static FeatureContribution[] TopContributions(ReadOnlySpan<float> contributions, int k)
+    {
+        k = Math.Clamp(k, 0, contributions.Length);
+        var result = new FeatureContribution[k];
+        int count = 0;
+        for (int j = 0; j < contributions.Length; j++)
+        {
+            float v = contributions[j];
+            if (count == k && (k == 0 || v <= result[k - 1].Contribution)) continue;
+            int pos = count < k ? count++ : k - 1;
+            while (pos > 0 && result[pos - 1].Contribution < v) { result[pos] = result[pos - 1]; pos--; }
+            result[pos] = new FeatureContribution(j, v);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The fused error kernel: from inputs x and decoder logits l (both N·D, row-major) writes each row's score and, if
+    /// <paramref name="contributions"/> is not empty, eᵢⱼ/D per element.
+    /// </summary>
+    internal static void ComputeErrors(Reconstruction output, ReconstructionError error, ReadOnlySpan<float> x, ReadOnlySpan<float> logits,
+        int d, Span<float> scores, Span<float> contributions)
+    {
+        int n = x.Length / d;
+        float invD = 1f / d;
+        bool keep = !contributions.IsEmpty;
+        for (int i = 0; i < n; i++)
+        {
+            var xr = x.Slice(i * d, d);
+            var lr = logits.Slice(i * d, d);
+            double sum = 0;
+            if (error == ReconstructionError.Bce)
+            {
+                for (int j = 0; j < d; j++)
+                {
+                    float l = lr[j];
+                    float e = MathF.Max(l, 0) - l * xr[j] + MathF.Log(1 + MathF.Exp(-MathF.Abs(l)));
+                    sum += e;
+                    if (keep) contributions[i * d + j] = e * invD;
+                }
+            }
+            else if (output == Reconstruction.LinearMse && !keep)
+            {
+                // hot path: identity output, no attribution
+                if (error == ReconstructionError.Mse) sum = SquaredDistance(xr, lr);
+                else for (int j = 0; j < d; j++) sum += MathF.Abs(xr[j] - lr[j]);
+            }
+            else
+            {
+                for (int j = 0; j < d; j++)
+                {
+                    float rec = Activate(output, lr[j]);
+                    float diff = xr[j] - rec;
+                    float e = error == ReconstructionError.Mse ? diff * diff : MathF.Abs(diff);
+                    sum += e;
+                    if (keep) contributions[i * d + j] = e * invD;
+                }
+            }
+            scores[i] = (float)(sum * invD);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Activate(Reconstruction output, float l) => output switch
+    {
+        Reconstruction.SigmoidBce => 1f / (1f + MathF.Exp(-l)),
+        Reconstruction.TanhMse => MathF.Tanh(l),
+        _ => l,
+    };
+
+    private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        // System.Numerics.Tensors' vectorized distance: ‖a − b‖²
+        float dist = System.Numerics.Tensors.TensorPrimitives.Distance(a, b);
+        return (double)dist * dist;
+    }
+
+    private void CheckWidth(int width, string source)
+    {
+        if (width != FeatureCount)
+            throw new ShapeException($"{source} has {width} features, the model expects {FeatureCount}");
+    }
+}
+
+/// <summary>One feature's share of a sample's anomaly score.</summary>
+/// <param name="Feature">0-based feature index (into the model's input, e.g. a one-hot column).</param>
+/// <param name="Contribution">eⱼ/D in score units; a sample's contributions over all features sum to its score.</param>
+public readonly record struct FeatureContribution(int Feature, float Contribution);
+
+/// <summary>Scores with per-row top contributions.</summary>
+/// <param name="Scores">One score per row.</param>
+/// <param name="TopFeatures">Per row, the largest contributions, largest first.</param>
+/// <param name="FeatureNames">Names of the model's input features, or null.</param>
+public sealed record ScoredRows(float[] Scores, FeatureContribution[][] TopFeatures, string[]? FeatureNames)
+{
+    /// <summary>The name of feature <paramref name="index"/> (from <see cref="FeatureNames"/>, else "feature_{index}").</summary>
+    public string NameOf(int index) => FeatureNames != null && index < FeatureNames.Length ? FeatureNames[index] : $"feature_{index}";
+}
