@@ -236,18 +236,24 @@ public static class Loss
         if (!ShapeUtil.SameShape(input.ShapeArray, target.ShapeArray))
             throw new ShapeException($"{name}: input {input.ShapeString} and target {target.ShapeString} differ");
 
-        var values = Tensor.EmptyLike(input);
-        PointwiseLossKernels.Forward(kind, input.Span, target.Span, mask is null ? default : mask.Span, delta, values.Span, name);
-
         float scale = 1f;
         Tensor output;
         if (reduction == Reduction.None)
         {
-            output = values;
+            output = Tensor.EmptyLike(input);
+            PointwiseLossKernels.Forward(kind, input.Span, target.Span, mask is null ? default : mask.Span, delta, output.Span, name);
         }
         else
         {
-            float sum = TensorPrimitives.Sum<float>(values.Span);
+            float sum;
+            if (kind == PointwiseLoss.BceWithLogits)
+                sum = Kernels.VectorMath.BceWithLogitsSum(input.Span, target.Span);  // fused SIMD pass, no per-element buffer
+            else
+            {
+                var values = Tensor.EmptyLike(input);
+                PointwiseLossKernels.Forward(kind, input.Span, target.Span, mask is null ? default : mask.Span, delta, values.Span, name);
+                sum = TensorPrimitives.Sum<float>(values.Span);
+            }
             scale = reduction switch
             {
                 Reduction.Sum => 1f,

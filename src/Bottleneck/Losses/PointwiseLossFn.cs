@@ -56,14 +56,7 @@ internal static class PointwiseLossKernels
                 }
                 break;
             case PointwiseLoss.BceWithLogits:
-                for (int i = 0; i < e.Length; i++)
-                {
-                    float v = x[i];
-                    // max(x, 0) − x·y + ln(1 + e^(−|x|)): no overflow for any x
-                    double t = Math.Exp(-Math.Abs((double)v));
-                    double log1p = t < 1e-5 ? t - 0.5 * t * t : Math.Log(1.0 + t);
-                    e[i] = (float)(Math.Max(v, 0.0) - (double)v * y[i] + log1p);
-                }
+                Kernels.VectorMath.BceWithLogits(x, y, e);  // max(x, 0) − x·y + ln(1 + e^(−|x|)), SIMD, ≤ 1.2e-7 relative
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
@@ -171,7 +164,7 @@ internal sealed class BceWithLogitsFn(Reduction reduction, float scale) : Functi
         if (x.RequiresGrad)
         {
             var gx = Tensor.EmptyLike(x);
-            TensorPrimitives.Sigmoid(x.Span, gx.Span);             // σ(x): saturates to 0 or 1, never overflows
+            Kernels.VectorMath.Sigmoid(x.Span, gx.Span);           // σ(x): saturates to 0 or 1, never overflows
             TensorPrimitives.Subtract(gx.Span, y.Span, gx.Span);    // σ(x) − y
             Upstream(g, gx.Span);
             Accumulate(x, gx, true);

@@ -13,7 +13,7 @@ namespace Bottleneck.Tensors
         public Tensor Exp()
         {
             var o = EmptyLike(this);
-            TensorPrimitives.Exp(Span, o.Span);
+            VectorMath.Exp(Span, o.Span);
             return Function.Needs(this) ? Function.Record(new ExpFn(o), o, this) : o;
         }
 
@@ -88,7 +88,7 @@ namespace Bottleneck.Tensors
         public Tensor Sigmoid()
         {
             var o = EmptyLike(this);
-            TensorPrimitives.Sigmoid(Span, o.Span);
+            VectorMath.Sigmoid(Span, o.Span);
             return Function.Needs(this) ? Function.Record(new SigmoidFn(o), o, this) : o;
         }
 
@@ -131,6 +131,12 @@ namespace Bottleneck.Ops
 
         public static void Softplus(ReadOnlySpan<float> x, float beta, float threshold, Span<float> y)
         {
+            if (beta == 1f && threshold >= 16f)
+            {
+                // above 16, ln(1 + e^(−x)) < 1.2e-7 is below float resolution of x, so the threshold changes nothing
+                VectorMath.Softplus(x, y);
+                return;
+            }
             for (int i = 0; i < x.Length; i++)
             {
                 float bx = beta * x[i];
