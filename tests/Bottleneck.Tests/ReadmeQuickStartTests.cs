@@ -1,0 +1,48 @@
+using Bottleneck.Data;
+using Bottleneck.ModelFiles;
+using Bottleneck.Models.Dense;
+using Bottleneck.Tensors;
+using Bottleneck.Training;
+
+namespace Bottleneck.Tests;
+
+/// <summary>The README's C# quick start, line for line, on small demo data instead of MNIST (so it always runs).</summary>
+public class ReadmeQuickStartTests
+{
+    [Fact]
+    public void QuickStartRunsAsWritten()
+    {
+        var dir = Directory.CreateTempSubdirectory("bottleneck-readme").FullName;
+        try
+        {
+            var data = DemoDataset.Generate(400, 1);
+            var (train, validation) = data.Split(0.1, new Rng(0));
+
+            var model = new DenseAutoencoder(new DenseConfig(inputDim: 784, hidden: [64], latentDim: 8), new Rng(0));
+            var trainer = new Trainer(new TrainingOptions(epochs: 2, batchSize: 128, learningRate: 1e-3f, patience: 3))
+            {
+                CheckpointDirectory = Path.Combine(dir, "checkpoint"),
+            };
+            var result = trainer.Fit(model, train, validation);
+
+            var test = DemoDataset.Generate(100, 2);
+            var report = Bottleneck.Evaluation.ReconstructionEvaluator.Evaluate(model, test);
+            Assert.True(report.SquaredErrorPerSample > 0 && report.Psnr > 0);
+
+            var codes = model.Encode(Tensor.FromArray(test.Features.AsSpan(0, 10 * 784), 10, 784));
+            Assert.Equal([10, 8], codes.ShapeToArray());
+            ModelStore.Save(dir, new SavedModel(model, new PreprocessorState(ScalingKind.None, [], []),
+                Training: null, result.History, test.Image, "demo"));
+            var reloaded = ModelStore.Load(dir).Model;
+            var again = reloaded.Encode(Tensor.FromArray(test.Features.AsSpan(0, 10 * 784), 10, 784));
+            Assert.Equal(codes.ToArray(), again.ToArray());
+
+            var x = Tensor.RandN(new Rng(1), 64, 784);
+            var w = Tensor.Normal(new Rng(2), 0, 0.05f, 32, 784); w.RequiresGrad = true;
+            var loss = Tensor.Linear(x, w, null).Tanh().Pow(2f).Mean();
+            loss.Backward();
+            Assert.Equal([32, 784], w.Grad!.ShapeToArray());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
