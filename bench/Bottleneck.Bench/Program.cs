@@ -6,6 +6,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
 {
     ["gemm"] = GemmBench.Run,
     ["dense"] = DenseBench.Run,
+    ["regularized"] = RegularizedBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {
