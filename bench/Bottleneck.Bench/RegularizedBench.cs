@@ -17,7 +17,7 @@ namespace Bottleneck.Bench;
 /// against Hinton &amp; Salakhutdinov (2006); denoising PSNR gain under Gaussian σ = 0.5 noise; KL-sparse code activation and
 /// reconstruction error; contractive Jacobian norm and reconstruction error; semi-supervised accuracy with 1,000 labels after
 /// greedy layer-wise (denoising) pretraining versus from scratch.
-/// Usage: regularized pca|denoising|sparse|contractive|semisupervised|all [--epochs N] [--limit N] [--threads N]
+/// Usage: regularized pca|denoising|sparse|contractive|semisupervised|all (or a comma-separated list) [--epochs N] [--limit N] [--threads N]
 ///        [--sparse-weight λ] [--cae-weight λ] [--sup-epochs N] [--labels N]
 /// </summary>
 public static class RegularizedBench
@@ -28,7 +28,9 @@ public static class RegularizedBench
     {
         string which = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0].ToLowerInvariant() : "all";
         string[] known = ["pca", "denoising", "sparse", "contractive", "semisupervised", "all"];
-        if (!known.Contains(which)) { Console.Error.WriteLine($"regularized: unknown sub-benchmark '{which}'; use {string.Join("|", known)}"); return 2; }
+        var selected = which.Split(',');
+        if (selected.Any(w => !known.Contains(w))) { Console.Error.WriteLine($"regularized: unknown sub-benchmark '{which}'; use {string.Join("|", known)} (or a comma-separated list)"); return 2; }
+        bool Want(string name) => selected.Contains(name) || selected.Contains("all");
         int epochs = DenseBench.IntArg(args, "--epochs", 5), limit = DenseBench.IntArg(args, "--limit", 0);
         Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
         var dir = DataDirectory.Find("mnist");
@@ -47,13 +49,13 @@ public static class RegularizedBench
             return plain;
         }
 
-        if (which is "pca" or "all") rows.AddRange(Pca(train, test));
-        if (which is "denoising" or "all") rows.AddRange(Denoising(train, test, epochs));
-        if (which is "sparse" or "all")
+        if (Want("pca")) rows.AddRange(Pca(train, test));
+        if (Want("denoising")) rows.AddRange(Denoising(train, test, epochs));
+        if (Want("sparse"))
             rows.AddRange(Sparse(train, test, epochs, Plain(), float.Parse(DenseBench.StrArg(args, "--sparse-weight", "3"), CultureInfo.InvariantCulture)));
-        if (which is "contractive" or "all")
-            rows.AddRange(ContractiveRows(train, test, epochs, Plain(), float.Parse(DenseBench.StrArg(args, "--cae-weight", "0.5"), CultureInfo.InvariantCulture)));
-        if (which is "semisupervised" or "all")
+        if (Want("contractive"))
+            rows.AddRange(ContractiveRows(train, test, epochs, Plain(), float.Parse(DenseBench.StrArg(args, "--cae-weight", "0.1"), CultureInfo.InvariantCulture)));
+        if (Want("semisupervised"))
             rows.AddRange(SemiSupervised(train, test, epochs, DenseBench.IntArg(args, "--sup-epochs", 60), DenseBench.IntArg(args, "--labels", 1000)));
 
         Console.WriteLine();
