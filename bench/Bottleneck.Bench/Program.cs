@@ -8,6 +8,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["dense"] = DenseBench.Run,
     ["vmath"] = VectorMathBench.Run,
     ["anomaly"] = AnomalyBench.Run,
+    ["regularized"] = RegularizedBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {

@@ -85,6 +85,18 @@ public abstract class AutoencoderModel : Module
         return new AutoencoderOutput(loss, rec, reg ?? Tensor.Scalar(0f), z, logits, OutputKind);
     }
 
+    /// <summary>
+    /// The input corruption the <see cref="Training.Trainer"/> applies to training batches when it has no
+    /// <see cref="Training.Trainer.Corruption"/> hook of its own (denoising variants); null (default) for none.
+    /// </summary>
+    public virtual Corruption? TrainingCorruption => null;
+
+    /// <summary>
+    /// Reseeds the model's own noise sources (e.g. random projections of a stochastic penalty); the trainer calls it at the
+    /// start of every epoch so a resumed run draws the same noise. The default has none and draws nothing from <paramref name="rng"/>.
+    /// </summary>
+    public virtual void ReseedNoise(Rng rng) { }
+
     /// <summary>The regularization term of this kind (weight penalties, latent penalties), or null for none.</summary>
     protected virtual Tensor? Regularization(Tensor input, Tensor latent) => null;
 

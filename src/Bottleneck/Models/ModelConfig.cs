@@ -47,6 +47,12 @@ public static class ModelRegistry
     static ModelRegistry()
     {
         Register(Dense.DenseAutoencoder.Kind);
+        Register(Dense.DenseAutoencoder.SparseKind);
+        Register(Dense.DenseAutoencoder.DenoisingKind);
+        Register(Dense.DenseAutoencoder.ContractiveKind);
+        Register(Dense.DenseAutoencoder.StackedKind);
+        Register(Dense.DenseAutoencoder.LinearKind);
+        Register(Pca.PcaModel.Kind);
     }
 
     /// <summary>Adds a kind.</summary>

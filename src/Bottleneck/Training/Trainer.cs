@@ -59,7 +59,8 @@ public sealed class Trainer
 
     /// <summary>
     /// Optional input corruption for denoising variants: (clean batch, generator) → corrupted batch; the loss is scored
-    /// against the clean batch. Null trains a plain autoencoder.
+    /// against the clean batch. Null uses the model's configured <see cref="AutoencoderModel.TrainingCorruption"/> (none for a
+    /// plain autoencoder).
     /// </summary>
     public Func<Tensor, Rng, Tensor>? Corruption { get; init; }
 
@@ -114,6 +115,7 @@ public sealed class Trainer
         var batchData = new float[bs * d];
         var pool = new BufferPool();
         var iterator = new BatchIterator(train.Rows, bs, shuffle: true, new Rng(o.Seed));
+        var corrupt = Corruption ?? (model.TrainingCorruption is { } configured ? configured.Apply : null);
         int steps = iterator.BatchCount;
         bool stoppedEarly = false, cancelled = false;
 
@@ -139,7 +141,7 @@ public sealed class Trainer
                 using (new TensorScope(pool))
                 {
                     var clean = Tensor.FromArray(batchData.AsSpan(0, n * d), n, d);
-                    var input = Corruption is null ? clean : Corruption(clean, noiseRng);
+                    var input = corrupt is null ? clean : corrupt(clean, noiseRng);
                     optimizer.ZeroGrad();
                     var output = model.Compute(input, clean);
                     loss = output.Loss.Item();
@@ -226,6 +228,7 @@ public sealed class Trainer
     {
         foreach (var m in model.Modules())
             if (m is Dropout dropout) dropout.Reseed(rng.NextUInt64());
+        if (model is AutoencoderModel ae) ae.ReseedNoise(rng);
     }
 
     internal static float[][] Snapshot(Module model) => model.StateDict().Select(e => e.Value.ToArray()).ToArray();

@@ -21,10 +21,18 @@ public sealed record DenseConfig : ModelConfig
     /// <param name="batchNorm">BatchNorm1d before each hidden activation (default false).</param>
     /// <param name="l2">L2 weight penalty λ₂·Σ‖W‖²_F over weight matrices, added to the loss (default 0).</param>
     /// <param name="l1">L1 weight penalty λ₁·Σ|W| over weight matrices (default 0).</param>
+    /// <param name="regularizer">Latent regularizer added to the loss: <see cref="SparsityKl"/>, <see cref="SparsityL1"/> or
+    /// <see cref="Contractive"/>; null (default) for none.</param>
+    /// <param name="corruption">Input corruption the <see cref="Training.Trainer"/> applies to every training batch (denoising
+    /// autoencoder; the loss is scored against the clean batch); null (default) for none.</param>
+    /// <param name="pretraining">Greedy layer-wise pretraining schedule (stacked autoencoder, run by
+    /// <see cref="Training.StackedTrainer"/>); null (default) for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">A width &lt; 1, dropout outside [0, 1), or a negative penalty.</exception>
+    /// <exception cref="ArgumentException">The regularizer or pretraining does not fit the architecture (e.g. KL sparsity without a sigmoid code).</exception>
     public DenseConfig(int inputDim, int[] hidden, int latentDim, Activation hiddenActivation = Activation.Relu,
         Activation latentActivation = Activation.Identity, Reconstruction output = Reconstruction.SigmoidBce,
-        bool tiedWeights = false, float dropout = 0f, bool batchNorm = false, float l2 = 0f, float l1 = 0f)
+        bool tiedWeights = false, float dropout = 0f, bool batchNorm = false, float l2 = 0f, float l1 = 0f,
+        LatentRegularizer? regularizer = null, Corruption? corruption = null, GreedyPretraining? pretraining = null)
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -38,10 +46,31 @@ public sealed record DenseConfig : ModelConfig
         BatchNorm = batchNorm;
         L2 = NonNegative(l2, nameof(l2));
         L1 = NonNegative(l1, nameof(l1));
+        Regularizer = regularizer;
+        Corruption = corruption;
+        Pretraining = pretraining;
+        regularizer?.Validate(this);
+        if (pretraining != null && batchNorm)
+            throw new ArgumentException("greedy layer-wise pretraining needs an encoder of Linear+activation layers: set batchNorm false");
     }
 
-    /// <inheritdoc/>
-    public override string Kind => "dense";
+    /// <summary>
+    /// The registered kind this configuration is, derived from its plug points (first match): a pretraining schedule →
+    /// "stacked"; a KL or L1 sparsity regularizer → "sparse"; a contractive regularizer → "contractive"; a corruption →
+    /// "denoising"; no hidden layers, identity code and linear-mse output → "linear"; otherwise "dense". All of them are
+    /// built by <see cref="DenseAutoencoder"/>.
+    /// </summary>
+    public override string Kind =>
+        Pretraining != null ? "stacked"
+        : Regularizer is SparsityKl or SparsityL1 ? "sparse"
+        : Regularizer is Contractive ? "contractive"
+        : Corruption != null ? "denoising"
+        : IsLinear ? "linear"
+        : "dense";
+
+    /// <summary>True for a linear autoencoder: no hidden layers, identity code, linear output with squared error.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsLinear => Hidden.Length == 0 && LatentActivation == Activation.Identity && Output == Reconstruction.LinearMse;
     /// <inheritdoc/>
     public override int InputDim { get; }
     /// <summary>Encoder hidden widths, outermost first.</summary>
@@ -64,6 +93,12 @@ public sealed record DenseConfig : ModelConfig
     public float L2 { get; }
     /// <summary>L1 weight-penalty weight λ₁.</summary>
     public float L1 { get; }
+    /// <summary>Latent regularizer, or null.</summary>
+    public LatentRegularizer? Regularizer { get; }
+    /// <summary>Training-time input corruption (denoising), or null.</summary>
+    public Corruption? Corruption { get; }
+    /// <summary>Greedy layer-wise pretraining schedule (stacked autoencoder), or null.</summary>
+    public GreedyPretraining? Pretraining { get; }
 
     /// <summary>Layer widths of the encoder: D, hidden…, latentDim.</summary>
     public int[] EncoderWidths() => [InputDim, .. Hidden, LatentDim];
@@ -79,7 +114,8 @@ public sealed record DenseConfig : ModelConfig
     protected override bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append($"InputDim = {InputDim}, Hidden = [{string.Join(", ", Hidden)}], LatentDim = {LatentDim}, HiddenActivation = {HiddenActivation}, " +
-                       $"LatentActivation = {LatentActivation}, Output = {Output}, TiedWeights = {TiedWeights}, Dropout = {Dropout}, BatchNorm = {BatchNorm}, L2 = {L2}, L1 = {L1}");
+                       $"LatentActivation = {LatentActivation}, Output = {Output}, TiedWeights = {TiedWeights}, Dropout = {Dropout}, BatchNorm = {BatchNorm}, L2 = {L2}, L1 = {L1}, " +
+                       $"Regularizer = {Regularizer?.ToString() ?? "none"}, Corruption = {Corruption?.ToString() ?? "none"}, Pretraining = {Pretraining?.ToString() ?? "none"}");
         return true;
     }
 }
@@ -96,6 +132,44 @@ public sealed class DenseAutoencoder : AutoencoderModel
         "Fully connected autoencoder: hidden widths, latent size, activations, tied weights, dropout, batch norm, L1/L2 weight penalties",
         typeof(DenseConfig), (c, rng) => new DenseAutoencoder((DenseConfig)c, rng),
         d => new DenseConfig(d, [Math.Max(2, d / 2)], Math.Max(1, d / 4)));
+
+    /// <summary>Registry entry "sparse": a dense autoencoder with a <see cref="SparsityKl"/> or <see cref="SparsityL1"/> code penalty (Ng 2011).</summary>
+    public static readonly ModelKind SparseKind = Variant("sparse",
+        "Sparse autoencoder: dense model with a KL (target rho, sigmoid code) or L1 activity penalty on the code; over-complete codes allowed",
+        d => new DenseConfig(d, [], Math.Max(2, d + 2), latentActivation: Activation.Sigmoid, regularizer: new SparsityKl(0.05f, 0.5f)));
+
+    /// <summary>Registry entry "denoising": a dense autoencoder trained on corrupted inputs against clean targets (Vincent et al. 2008).</summary>
+    public static readonly ModelKind DenoisingKind = Variant("denoising",
+        "Denoising autoencoder: dense model trained on Gaussian, masking or salt-and-pepper corrupted inputs, scored against the clean input",
+        d => new DenseConfig(d, [Math.Max(2, d / 2)], Math.Max(1, d / 4), corruption: new GaussianNoise(0.3f, 0f, 1f)));
+
+    /// <summary>Registry entry "contractive": a dense autoencoder with the penalty λ‖∂h/∂x‖²_F (Rifai et al. 2011).</summary>
+    public static readonly ModelKind ContractiveKind = Variant("contractive",
+        "Contractive autoencoder: dense model with the squared Frobenius norm of the encoder Jacobian as penalty (exact or random-projection)",
+        d => new DenseConfig(d, [], Math.Max(1, d / 2), latentActivation: Activation.Sigmoid, regularizer: new Contractive(0.1f)));
+
+    /// <summary>Registry entry "stacked": a deep dense autoencoder with a greedy layer-wise pretraining schedule (Bengio et al. 2007).</summary>
+    public static readonly ModelKind StackedKind = Variant("stacked",
+        "Stacked autoencoder: greedy layer-wise pretraining of each layer as a shallow (optionally denoising) autoencoder, then end-to-end fine-tuning",
+        d => new DenseConfig(d, [Math.Max(2, d / 2)], Math.Max(1, d / 4), hiddenActivation: Activation.Sigmoid, latentActivation: Activation.Sigmoid,
+            pretraining: new GreedyPretraining(1, new MaskingNoise(0.2f))));
+
+    /// <summary>Registry entry "linear": no hidden layers, identity code, linear output with squared error (spans the PCA subspace at its optimum).</summary>
+    public static readonly ModelKind LinearKind = Variant("linear",
+        "Linear autoencoder: one linear encoder and decoder layer with squared error; at its optimum it spans the top principal subspace",
+        d => Linear(d, Math.Max(1, d / 4)));
+
+    /// <summary>A linear autoencoder config: D → latentDim → D, identity activations, linear output, squared error.</summary>
+    /// <param name="inputDim">D ≥ 1.</param>
+    /// <param name="latentDim">k ≥ 1.</param>
+    /// <param name="tiedWeights">Decoder weight = encoder weightᵀ (default false).</param>
+    public static DenseConfig Linear(int inputDim, int latentDim, bool tiedWeights = false) =>
+        new(inputDim, [], latentDim, Activation.Identity, Activation.Identity, Reconstruction.LinearMse, tiedWeights);
+
+    private static ModelKind Variant(string name, string description, Func<int, ModelConfig> example) =>
+        new(name, description, typeof(DenseConfig), (c, rng) => new DenseAutoencoder((DenseConfig)c, rng), example);
+
+    private Rng _noiseRng = new(0x5EED);
 
     private readonly List<Linear> _encoderLinears = [];
     private readonly List<Linear> _decoderLinears = [];
@@ -127,6 +201,40 @@ public sealed class DenseAutoencoder : AutoencoderModel
 
     /// <summary>The validated configuration.</summary>
     public DenseConfig DenseConfig { get; }
+
+    /// <summary>The encoder's Linear layers, input side first.</summary>
+    public IReadOnlyList<Linear> EncoderLinears => _encoderLinears;
+
+    /// <summary>The decoder's Linear layers, code side first (empty with tied weights).</summary>
+    public IReadOnlyList<Linear> DecoderLinears => _decoderLinears;
+
+    /// <summary>With tied weights, the decoder biases (code side first), else empty.</summary>
+    public IReadOnlyList<Tensor> TiedDecoderBiases => _tiedDecoderBiases;
+
+    /// <summary>
+    /// The encoder as (Linear, activation) pairs, input side first, for Jacobian computations.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The encoder has batch norm or dropout layers (not a plain Linear+activation stack).</exception>
+    public IReadOnlyList<EncoderLayer> EncoderLayers
+    {
+        get
+        {
+            var c = DenseConfig;
+            if (c.BatchNorm || c.Dropout > 0)
+                throw new InvalidOperationException("the encoder has batch norm or dropout layers, so it is not a plain Linear+activation stack");
+            return _encoderLinears.Select((l, i) => new EncoderLayer(l, i == _encoderLinears.Count - 1 ? c.LatentActivation : c.HiddenActivation)).ToList();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Corruption? TrainingCorruption => DenseConfig.Corruption;
+
+    /// <inheritdoc/>
+    public override void ReseedNoise(Rng rng)
+    {
+        if (DenseConfig.Regularizer is Contractive { Method: ContractiveMethod.RandomProjection })
+            _noiseRng = new Rng(rng.NextUInt64());
+    }
 
     /// <summary>Encoder layers (Linear [BatchNorm] activation [Dropout] …, Linear, latent activation).</summary>
     public Sequential Encoder { get; }
@@ -183,8 +291,8 @@ public sealed class DenseAutoencoder : AutoencoderModel
     protected override Tensor? Regularization(Tensor input, Tensor latent)
     {
         var c = DenseConfig;
-        if (c.L2 == 0 && c.L1 == 0) return null;
-        Tensor? total = null;
+        Tensor? total = c.Regularizer?.Penalty(input, latent, EncoderLayers, _noiseRng);
+        if (c.L2 == 0 && c.L1 == 0) return total;
         foreach (var lin in _encoderLinears.Concat(_decoderLinears))
         {
             if (c.L2 > 0) total = Add(total, lin.Weight.Pow(2f).Sum() * c.L2);

@@ -1,0 +1,282 @@
+using System.Text.Json.Serialization;
+using Bottleneck.Models.Dense;
+using Bottleneck.NN;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Models;
+
+/// <summary>One layer of a plain encoder (no batch norm, no dropout): h = f(x·Wᵀ + b).</summary>
+/// <param name="Linear">The affine map; weight shape (out, in).</param>
+/// <param name="Activation">The activation f applied after it.</param>
+public readonly record struct EncoderLayer(Linear Linear, Activation Activation);
+
+/// <summary>
+/// A penalty on the code (or on the encoder's behaviour around the data) added to the reconstruction loss; the plug point
+/// that turns the dense autoencoder into a sparse or contractive one. Saved in the model config (JSON <c>"type"</c>:
+/// <c>sparsity-kl</c>, <c>sparsity-l1</c>, <c>contractive</c>).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(SparsityKl), "sparsity-kl")]
+[JsonDerivedType(typeof(SparsityL1), "sparsity-l1")]
+[JsonDerivedType(typeof(Contractive), "contractive")]
+public abstract record LatentRegularizer
+{
+    /// <summary>The penalty for one batch, a differentiable 0-d tensor (already multiplied by its weight λ).</summary>
+    /// <param name="input">The encoder input x (possibly corrupted), shape (N, D).</param>
+    /// <param name="latent">The code h = encoder(x), shape (N, latentDim).</param>
+    /// <param name="encoder">The encoder's layers, input side first (the last one produces <paramref name="latent"/>).</param>
+    /// <param name="rng">Generator for stochastic estimates (only the random-projection contractive penalty uses it).</param>
+    public abstract Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng);
+
+    /// <summary>Checks that the regularizer fits <paramref name="config"/>; called by the <see cref="DenseConfig"/> constructor.</summary>
+    /// <exception cref="ArgumentException">It does not (the message says why and what to change).</exception>
+    public virtual void Validate(DenseConfig config) { }
+
+    /// <summary>Throws unless the weight is finite and ≥ 0.</summary>
+    protected static float CheckWeight(float value, string name) =>
+        value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be ≥ 0, got {value}");
+}
+
+/// <summary>
+/// KL sparsity penalty (Ng, "Sparse autoencoder", CS294A lecture notes, 2011):
+/// Ω = λ·Σ_j KL(ρ ‖ ρ̂_j) = λ·Σ_j [ρ·ln(ρ/ρ̂_j) + (1−ρ)·ln((1−ρ)/(1−ρ̂_j))], where ρ̂_j = (1/N)·Σ_n h_nj is the batch-mean
+/// activation of code unit j and ρ the target. Needs sigmoid code units (ρ̂_j must be a mean firing rate in (0, 1));
+/// over-complete codes (latentDim &gt; D) are allowed. ρ̂ is clamped to [1e-6, 1 − 1e-6] inside the logarithms. In nats.
+/// </summary>
+public sealed record SparsityKl : LatentRegularizer
+{
+    /// <summary>Creates the penalty.</summary>
+    /// <param name="rho">Sparsity target ρ ∈ (0, 1), the desired mean activation (typically 0.05).</param>
+    /// <param name="weight">λ ≥ 0 (Ng's β; typically 0.1–3).</param>
+    /// <exception cref="ArgumentOutOfRangeException">ρ outside (0, 1) or a negative weight.</exception>
+    public SparsityKl(float rho, float weight)
+    {
+        Rho = rho > 0f && rho < 1f ? rho : throw new ArgumentOutOfRangeException(nameof(rho), rho, $"sparsity target rho must be in (0, 1), got {rho}");
+        Weight = CheckWeight(weight, nameof(weight));
+    }
+
+    /// <summary>Sparsity target ρ.</summary>
+    public float Rho { get; }
+    /// <summary>Penalty weight λ.</summary>
+    public float Weight { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng) =>
+        Kl(latent, Rho) * Weight;
+
+    /// <summary>Σ_j KL(ρ ‖ ρ̂_j) for codes <paramref name="latent"/> (N, k) with values in (0, 1); 0-d, differentiable.</summary>
+    public static Tensor Kl(Tensor latent, float rho)
+    {
+        var rhoHat = latent.Mean(0).Clamp(1e-6f, 1f - 1e-6f);
+        // ρ ln ρ + (1−ρ) ln(1−ρ) − ρ ln ρ̂ − (1−ρ) ln(1−ρ̂)
+        float constant = rho * MathF.Log(rho) + (1 - rho) * MathF.Log(1 - rho);
+        var cross = rhoHat.Log() * rho + (1f - rhoHat).Log() * (1 - rho);
+        return constant * latent.Dim(1) - cross.Sum();
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The latent activation is not sigmoid.</exception>
+    public override void Validate(DenseConfig config)
+    {
+        if (config.LatentActivation != Activation.Sigmoid)
+            throw new ArgumentException($"the KL sparsity penalty needs sigmoid code units (ρ̂_j is a mean activation in (0, 1)); " +
+                                        $"the latent activation is {config.LatentActivation}: set latentActivation to Sigmoid or use SparsityL1");
+    }
+}
+
+/// <summary>
+/// L1 activity penalty on the code: Ω = λ·(1/N)·Σ_n Σ_j |h_nj| (mean over the batch of the code's L1 norm). Works with
+/// any code activation (ReLU codes become exactly sparse). The subgradient at h = 0 is 0.
+/// </summary>
+public sealed record SparsityL1 : LatentRegularizer
+{
+    /// <summary>Creates the penalty.</summary>
+    /// <param name="weight">λ ≥ 0 (typically 1e-4–1e-2 per unit of activation).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A negative weight.</exception>
+    public SparsityL1(float weight) => Weight = CheckWeight(weight, nameof(weight));
+
+    /// <summary>Penalty weight λ.</summary>
+    public float Weight { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng) =>
+        latent.Abs().Sum() * (Weight / latent.Dim(0));
+}
+
+/// <summary>How the contractive penalty's ‖J‖²_F is computed.</summary>
+public enum ContractiveMethod
+{
+    /// <summary>
+    /// Exact. One encoder layer: the closed form Σ_j f′(a_j)²·Σ_i W_ji², cost O(N·k + k·D). Deeper encoders: the per-sample
+    /// Jacobian J = D_L W_L ⋯ D_1 W_1 built from the code side as a (N, k, ·) tensor, cost O(N·k·Σ_l h_l·h_(l−1)) time
+    /// (k times one encoder forward pass) and O(N·k·max h_l) memory.
+    /// </summary>
+    Exact,
+    /// <summary>
+    /// Unbiased random-projection (Hutchinson-style) estimate E_v‖J v‖² with v ~ N(0, I_D), since E[vvᵀ] = I gives
+    /// E‖Jv‖² = tr(JᵀJ) = ‖J‖²_F. Jv is pushed forward through the layers (u ← f′(a_l) ⊙ (u·W_lᵀ)); cost
+    /// O(P·N·Σ_l h_l·h_(l−1)), P encoder forward passes for P projections, memory O(N·max h_l).
+    /// </summary>
+    RandomProjection,
+}
+
+/// <summary>
+/// Contractive penalty (Rifai et al., "Contractive auto-encoders: explicit invariance during feature extraction", ICML 2011):
+/// Ω = λ·(1/N)·Σ_n ‖∂h(x_n)/∂x_n‖²_F, the squared Frobenius norm of the encoder's Jacobian averaged over the batch.
+/// For a one-layer encoder h = f(Wx + b): sigmoid Σ_j (h_j(1−h_j))²·Σ_i W_ji², tanh Σ_j (1−h_j²)²·Σ_i W_ji²,
+/// ReLU Σ_j 1[h_j &gt; 0]·Σ_i W_ji². Needs an encoder of Linear+activation layers only (no batch norm, no dropout) and
+/// activations whose derivative is a function of the output (identity, sigmoid, tanh, ReLU, leaky ReLU, ELU, softplus; not GELU).
+/// </summary>
+public sealed record Contractive : LatentRegularizer
+{
+    /// <summary>Creates the penalty.</summary>
+    /// <param name="weight">λ ≥ 0 (typically 0.01–1 for MNIST with a summed reconstruction loss).</param>
+    /// <param name="method">Exact (default) or the random-projection estimate.</param>
+    /// <param name="projections">Number P of random projections per batch for <see cref="ContractiveMethod.RandomProjection"/>, ≥ 1 (default 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A negative weight or P &lt; 1.</exception>
+    public Contractive(float weight, ContractiveMethod method = ContractiveMethod.Exact, int projections = 1)
+    {
+        Weight = CheckWeight(weight, nameof(weight));
+        Method = method;
+        Projections = projections >= 1 ? projections : throw new ArgumentOutOfRangeException(nameof(projections), projections, $"projections must be ≥ 1, got {projections}");
+    }
+
+    /// <summary>Penalty weight λ.</summary>
+    public float Weight { get; }
+    /// <summary>How ‖J‖²_F is computed.</summary>
+    public ContractiveMethod Method { get; }
+    /// <summary>Random projections per batch (random-projection method only).</summary>
+    public int Projections { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng)
+    {
+        var perSample = Method == ContractiveMethod.Exact
+            ? EncoderJacobian.SquaredFrobenius(encoder, input, latent)
+            : EncoderJacobian.RandomProjectionEstimate(encoder, input, rng, Projections, latent);
+        return perSample.Sum() * (Weight / input.Dim(0));
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">Batch norm, dropout or a GELU activation in the encoder.</exception>
+    public override void Validate(DenseConfig config)
+    {
+        if (config.BatchNorm || config.Dropout > 0)
+            throw new ArgumentException("the contractive penalty needs an encoder of Linear+activation layers: set batchNorm false and dropout 0");
+        foreach (var a in new[] { config.HiddenActivation, config.LatentActivation })
+            if (a == Activation.Gelu)
+                throw new ArgumentException("the contractive penalty does not support GELU (its derivative is not a function of the output); use ReLU, sigmoid, tanh, ELU, softplus or leaky ReLU");
+    }
+}
+
+/// <summary>
+/// The Jacobian ∂h/∂x of a plain encoder h = f_L(W_L ⋯ f_1(W_1 x + b_1) ⋯ + b_L), per sample, as differentiable tensors
+/// (so its norm can be a training penalty) and for evaluation. Shapes: x (N, D), layer l maps h_(l−1) → h_l, h_L = code (N, k).
+/// </summary>
+public static class EncoderJacobian
+{
+    /// <summary>
+    /// Exact ‖∂h/∂x‖²_F for every sample, shape (N,). One layer: closed form (f′(a)²)·(Σ_i W_ji²), O(N·k + k·D).
+    /// Several layers: J = D_L W_L ⋯ D_1 W_1 accumulated from the code side as an (N, k, h_l) tensor,
+    /// O(N·k·Σ_l h_l·h_(l−1)) time and O(N·k·max_l h_l) floats.
+    /// </summary>
+    /// <param name="encoder">Layers, input side first.</param>
+    /// <param name="x">Inputs (N, D).</param>
+    /// <param name="latent">The code for <paramref name="x"/> if already computed (saves the last layer's forward), else null.</param>
+    /// <exception cref="ArgumentException">No layers, or an activation whose derivative is not a function of its output (GELU).</exception>
+    public static Tensor SquaredFrobenius(IReadOnlyList<EncoderLayer> encoder, Tensor x, Tensor? latent = null)
+    {
+        var d = Derivatives(encoder, x, latent);
+        int n = x.Dim(0), last = encoder.Count - 1;
+        var wL = encoder[last].Linear.Weight;                      // (k, h_(L−1))
+        if (encoder.Count == 1)
+            return d[last].Pow(2f).MatMul(wL.Pow(2f).Sum(1, keepDim: true)).Reshape(n);
+        var m = d[last].Unsqueeze(2) * wL;                          // (N, k, h_(L−1)) = D_L W_L
+        for (int l = last - 1; l >= 0; l--)
+            m = (m * d[l].Unsqueeze(1)).MatMul(encoder[l].Linear.Weight);   // (N, k, h_(l−1))
+        return m.Pow(2f).Sum([1, 2]);
+    }
+
+    /// <summary>
+    /// Unbiased estimate of ‖∂h/∂x‖²_F per sample, shape (N,): the mean over <paramref name="projections"/> draws of ‖J v‖² with
+    /// v ~ N(0, I_D), J v pushed forward layer by layer. Cost: one encoder forward pass per projection.
+    /// </summary>
+    /// <param name="encoder">Layers, input side first.</param>
+    /// <param name="x">Inputs (N, D).</param>
+    /// <param name="rng">Generator for v.</param>
+    /// <param name="projections">P ≥ 1 (default 1).</param>
+    /// <param name="latent">The code for <paramref name="x"/> if already computed, else null.</param>
+    public static Tensor RandomProjectionEstimate(IReadOnlyList<EncoderLayer> encoder, Tensor x, Rng rng, int projections = 1, Tensor? latent = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(projections, 1);
+        var d = Derivatives(encoder, x, latent);
+        Tensor? total = null;
+        for (int p = 0; p < projections; p++)
+        {
+            var u = Tensor.RandN(rng, x.ShapeToArray());
+            for (int l = 0; l < encoder.Count; l++) u = d[l] * Tensor.Linear(u, encoder[l].Linear.Weight, null);
+            var s = u.Pow(2f).Sum(1);
+            total = total is null ? s : total + s;
+        }
+        return projections == 1 ? total! : total! * (1f / projections);
+    }
+
+    /// <summary>Mean over the rows of <paramref name="data"/> of the exact ‖∂h/∂x‖_F (not squared), without autograd, in batches.</summary>
+    /// <param name="encoder">Layers, input side first.</param>
+    /// <param name="data">Samples (N, D).</param>
+    /// <param name="batchSize">Rows per batch (default 256).</param>
+    public static double MeanFrobeniusNorm(IReadOnlyList<EncoderLayer> encoder, Data.Dataset data, int batchSize = 256)
+    {
+        double sum = 0;
+        int dim = data.FeatureCount;
+        var buf = new float[Math.Min(batchSize, data.Rows) * dim];
+        var pool = new BufferPool();
+        using (Autograd.GradMode.NoGrad())
+            for (int start = 0; start < data.Rows; start += batchSize)
+            {
+                int n = Math.Min(batchSize, data.Rows - start);
+                data.CopyRows(Enumerable.Range(start, n).ToArray(), buf.AsSpan(0, n * dim));
+                using var scope = new TensorScope(pool);
+                var sq = SquaredFrobenius(encoder, Tensor.FromArray(buf.AsSpan(0, n * dim), n, dim)).Span;
+                foreach (float v in sq) sum += Math.Sqrt(Math.Max(v, 0f));
+            }
+        return sum / data.Rows;
+    }
+
+    /// <summary>f_l′(a_l) for every layer, each (N, h_l), computed from the layer outputs (recomputed forward, the last one from <paramref name="latent"/>).</summary>
+    private static Tensor[] Derivatives(IReadOnlyList<EncoderLayer> encoder, Tensor x, Tensor? latent)
+    {
+        if (encoder.Count == 0) throw new ArgumentException("the encoder has no layers");
+        var d = new Tensor[encoder.Count];
+        var h = x;
+        for (int l = 0; l < encoder.Count; l++)
+        {
+            var layer = encoder[l];
+            h = l == encoder.Count - 1 && latent is not null ? latent : ActivationLayer.Apply(layer.Activation, layer.Linear.Forward(h));
+            d[l] = Derivative(layer.Activation, h);
+        }
+        return d;
+    }
+
+    /// <summary>f′(a) expressed through the output h = f(a), differentiable in h where f′ depends on it; shape of h.</summary>
+    /// <exception cref="ArgumentException">GELU (its derivative is not a function of the output).</exception>
+    public static Tensor Derivative(Activation activation, Tensor h) => activation switch
+    {
+        Activation.Identity => Tensor.Ones(h.ShapeToArray()),
+        Activation.Sigmoid => h * (1f - h),
+        Activation.Tanh => 1f - h * h,
+        Activation.Relu => Step(h, 1f, 0f),
+        Activation.LeakyRelu => Step(h, 1f, 0.01f),
+        Activation.Elu => Tensor.Where(Step(h, 1f, 0f), Tensor.Ones(h.ShapeToArray()), h + 1f),
+        Activation.Softplus => 1f - (-h).Exp(),
+        _ => throw new ArgumentException($"the encoder Jacobian does not support the {activation} activation"),
+    };
+
+    private static Tensor Step(Tensor h, float positive, float other)
+    {
+        var m = Tensor.Empty(h.ShapeToArray());
+        var hs = h.Span; var ms = m.Span;
+        for (int i = 0; i < ms.Length; i++) ms[i] = hs[i] > 0f ? positive : other;
+        return m;
+    }
+}
