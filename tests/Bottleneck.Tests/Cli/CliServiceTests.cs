@@ -124,7 +124,7 @@ public class CliServiceTests
     public void TrainUnknownModelKind()
     {
         using var dir = new TempDir();
-        AssertOneErrorLine(new TrainService(_console, _err).Run(Tiny("demo:20", dir.File("m")) with { Model = "convolutional" }), "known kinds: dense");
+        AssertOneErrorLine(new TrainService(_console, _err).Run(Tiny("demo:20", dir.File("m")) with { Model = "convolutional" }), "unknown model kind 'convolutional'");
     }
 
     [Fact]
