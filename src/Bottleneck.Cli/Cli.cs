@@ -87,14 +87,16 @@ public static class Cli
     public static RootCommand CreateRootCommand(CliEnvironment env)
     {
         var root = new RootCommand(
-            "Bottleneck trains autoencoders and uses them to encode, reconstruct and evaluate data.\n\n" +
+            "Bottleneck trains autoencoders and uses them to encode, reconstruct and evaluate data and to detect anomalies.\n\n" +
             "Data SPECs: " + CliOptions.SpecHelp + ".\n" +
             "Exit codes: 0 success, 1 unexpected failure, 2 usage or data error, 130 interrupted.\n\n" +
             "Examples:\n" +
             "  bottleneck train --epochs 2                       # demo data, model in runs/model\n" +
             "  bottleneck info --model runs/model\n" +
             "  bottleneck evaluate --model runs/model --data demo\n" +
-            "  bottleneck encode --model runs/model --data demo --out codes.csv");
+            "  bottleneck encode --model runs/model --data demo --out codes.csv\n" +
+            "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --out runs/cardio\n" +
+            "  bottleneck detect --model runs/cardio --data csv:cardio.csv:label=label --out scores.csv");
         root.Add(new Option<bool>(VerboseOptionName)
         {
             Description = $"Print stack traces for unexpected errors (also: {CliEnvironment.DebugVariable}=1)",
@@ -104,6 +106,7 @@ public static class Cli
         root.Add(EncodeCommand.Create(env));
         root.Add(ReconstructCommand.Create(env));
         root.Add(EvaluateCommand.Create(env));
+        root.Add(DetectCommand.Create(env));
         root.Add(InfoCommand.Create(env));
         CustomizeHelp(root);
         return root;

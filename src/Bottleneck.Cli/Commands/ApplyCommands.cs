@@ -19,7 +19,9 @@ public sealed record ReconstructSettings(string ModelDir, string Data, string Ou
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
 /// <param name="Json">Print one JSON object instead of a table.</param>
-public sealed record EvaluateSettings(string ModelDir, string Data, bool Json);
+/// <param name="Normal">Label value of normal rows for ROC-AUC and PR-AUC (anomaly = any other label); null = the value saved with a
+/// model trained with <c>--normal-only</c>, else no anomaly metrics.</param>
+public sealed record EvaluateSettings(string ModelDir, string Data, bool Json, string? Normal = null);
 
 /// <summary>What <c>bottleneck info</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train.</param>
@@ -89,6 +91,8 @@ public static class EvaluateCommand
         "Print reconstruction metrics of a model on a dataset.\n\n" +
         "MSE, MAE, RMSE (per element), squared/absolute error per sample, BCE (sigmoid-bce models), PSNR (image data) and\n" +
         "compression ratio, in the model's input space (after its scaling).\n" +
+        "With labels and a normal label value (--normal VALUE, or the value saved by 'train --normal-only'), also the anomaly\n" +
+        "ranking metrics ROC-AUC and PR-AUC (average precision) of the reconstruction-error score, anomaly = label != VALUE.\n" +
         "mnist and demo data default to the test split.\n\n" +
         "Examples:\n" +
         "  bottleneck evaluate --model runs/model --data demo\n" +
@@ -100,13 +104,15 @@ public static class EvaluateCommand
         var command = new Command("evaluate", Description);
         ApplyOptions.AddModelData(command);
         command.Add(CliOptions.Flag("--json", "Print one JSON object instead of a table"));
+        command.Add(CliOptions.Optional("--normal", "VALUE",
+            "Label value of normal rows for ROC-AUC/PR-AUC (anomaly = other labels); default: the model's --normal-only value, else none"));
         command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
     /// <summary>Maps a parse result of an evaluate command to <see cref="EvaluateSettings"/>.</summary>
     public static EvaluateSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"));
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"), r.GetValue<string?>("--normal"));
 }
 
 /// <summary>The <c>info</c> command.</summary>

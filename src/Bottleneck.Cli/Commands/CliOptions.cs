@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Bottleneck.Anomaly;
 
 namespace Bottleneck.Cli.Commands;
 
@@ -63,6 +64,22 @@ internal static class CliOptions
         });
         return o;
     }
+
+    /// <summary>An optional anomaly-threshold rule (no default); a validator rejects text <see cref="Threshold.Parse"/> does not accept, listing the forms.</summary>
+    public static Option<string?> ThresholdRule(string name, string description)
+    {
+        var o = new Option<string?>(name) { Description = description, HelpName = "RULE" };
+        o.Validators.Add(r =>
+        {
+            try { Threshold.Parse(r.GetValueOrDefault<string?>() ?? ""); }
+            catch (FormatException e) { r.AddError($"{name}: {e.Message}"); }
+        });
+        return o;
+    }
+
+    /// <summary>An optional string option without a default (null when absent).</summary>
+    public static Option<string?> Optional(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName };
 
     /// <summary>The option's value, or false when it could not be converted (the parser reports that error itself).</summary>
     private static bool TryGet<T>(OptionResult r, out T value)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Bottleneck.Cli.Services;
 using Bottleneck.Data;
+using Bottleneck.ModelFiles;
 using Bottleneck.Training;
 
 namespace Bottleneck.Cli.Commands;
@@ -22,9 +23,17 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="Seed">Seed for the split, initialisation, shuffling and dropout.</param>
 /// <param name="Out">Model folder to write.</param>
 /// <param name="Resume">Continue from <c>OUT/checkpoint</c> if present.</param>
+/// <param name="NormalOnly">Train only on the CSV rows whose label column holds this value (one-class anomaly detection); null = all rows.</param>
+/// <param name="Tabular">Tabular-encoding options (<c>--categorical</c>, <c>--impute</c>, <c>--categorical-impute</c>), or null when none was given.</param>
+/// <param name="Threshold">Anomaly-threshold rule fitted on the training scores and saved with the model (<see cref="Anomaly.Threshold.Parse"/>
+/// form); null = p99 for anomaly training, no threshold otherwise.</param>
+/// <param name="HiddenGiven">Whether <c>--hidden</c> was given (otherwise anomaly training uses the default-architecture rule).</param>
+/// <param name="LatentGiven">Whether <c>--latent</c> was given.</param>
+/// <param name="OutputGiven">Whether <c>--output</c> was given (otherwise anomaly training uses linear-mse).</param>
 public sealed record TrainSettings(string Data, string Model, ArchitectureSettings Architecture, int Epochs, int BatchSize,
     float LearningRate, string Optimizer, string Schedule, float WeightDecay, float ClipNorm, double ValSplit, int Patience,
-    ScalingKind? Scale, ulong Seed, string Out, bool Resume)
+    ScalingKind? Scale, ulong Seed, string Out, bool Resume, NormalLabel? NormalOnly = null, TabularSettings? Tabular = null,
+    string? Threshold = null, bool HiddenGiven = false, bool LatentGiven = false, bool OutputGiven = false)
 {
     /// <summary>The defaults of <c>bottleneck train</c> with no options.</summary>
     public static TrainSettings Default { get; } = new("demo", "dense", ArchitectureSettings.Default, 10, 128, 1e-3f, "adam", "none",
@@ -37,6 +46,44 @@ public sealed record TrainSettings(string Data, string Model, ArchitectureSettin
     /// <summary>The scaling to use for data that is (or is not) image data.</summary>
     public ScalingKind ResolveScale(bool isImage) => Scale ?? (isImage ? ScalingKind.None
         : Architecture.Output == Models.Reconstruction.LinearMse ? ScalingKind.Standardize : ScalingKind.MinMax);
+}
+
+/// <summary>How a tabular CSV (non-numeric columns) is encoded before training (<see cref="TabularEncoder"/>).</summary>
+/// <param name="Categorical">Columns one-hot encoded even if their values are numbers.</param>
+/// <param name="Impute">Missing numeric values: none (an error naming row and column), mean or median of the training rows.</param>
+/// <param name="CategoricalImpute">Missing categorical values: none (an error), the most frequent training category, or a category of its own.</param>
+public sealed record TabularSettings(IReadOnlyList<string> Categorical, NumericImpute Impute, CategoricalImpute CategoricalImpute)
+{
+    /// <summary>The encoder options for a file whose label column is <paramref name="labelColumn"/>.</summary>
+    public TabularOptions ToOptions(string? labelColumn) =>
+        new(LabelColumn: labelColumn, Categorical: Categorical.Count > 0 ? [.. Categorical] : null, Impute: Impute, CategoricalImpute: CategoricalImpute);
+
+    /// <inheritdoc/>
+    public bool Equals(TabularSettings? other) => other is not null && Categorical.SequenceEqual(other.Categorical)
+        && Impute == other.Impute && CategoricalImpute == other.CategoricalImpute;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(string.Join(",", Categorical), Impute, CategoricalImpute);
+
+    /// <summary>Parses an <c>--impute</c> value: none, mean or median.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static NumericImpute ParseImpute(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "none" => NumericImpute.None,
+        "mean" => NumericImpute.Mean,
+        "median" => NumericImpute.Median,
+        _ => throw new ArgumentException($"--impute must be one of none, mean, median; got \"{name}\""),
+    };
+
+    /// <summary>Parses a <c>--categorical-impute</c> value: none, most-frequent or missing.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static CategoricalImpute ParseCategoricalImpute(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "none" => CategoricalImpute.None,
+        "most-frequent" => CategoricalImpute.MostFrequent,
+        "missing" => CategoricalImpute.Missing,
+        _ => throw new ArgumentException($"--categorical-impute must be one of none, most-frequent, missing; got \"{name}\""),
+    };
 }
 
 /// <summary>The <c>train</c> command.</summary>
@@ -54,7 +101,13 @@ public static class TrainCommand
         "  bottleneck train                                   # demo glyphs, 784-512-128-32, 10 epochs, into runs/model\n" +
         "  bottleneck train --data mnist:data/mnist --hidden 1000,500,250 --latent 30 --epochs 20 --out runs/mnist\n" +
         "  bottleneck train --data csv:cardio.csv:label=y --hidden 16 --latent 4 --output linear-mse --patience 5\n" +
-        "  bottleneck train --out runs/mnist --data mnist:data/mnist --resume   # continue an interrupted run";
+        "  bottleneck train --out runs/mnist --data mnist:data/mnist --resume   # continue an interrupted run\n" +
+        "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --epochs 20 --out runs/cardio   # anomaly detection\n\n" +
+        "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE. CSV files with\n" +
+        "non-numeric columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training\n" +
+        "rows and saved with the model. For such training, when --hidden/--latent/--output are not given, the model is\n" +
+        "D-h-z-h-D with h = clamp(ceil(D/2), 8, 256), z = clamp(round(D/8), 2, 32), linear-mse output. After training a threshold\n" +
+        "(--threshold, default p99) is fitted on the scores of the training rows and saved, for 'bottleneck detect'.";
 
     private sealed class Options
     {
@@ -78,8 +131,34 @@ public static class TrainCommand
         public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for the validation split, initialisation, shuffling and dropout", DefaultValueFactory = _ => 0UL, HelpName = "N" };
         public Option<string> Out { get; } = CliOptions.Text("--out", "DIR", "Model folder to write (created; files replaced)", Path.Combine("runs", "model"));
         public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "Continue from the checkpoint in OUT/checkpoint (same data and options)");
+        public Option<string?> NormalOnly { get; } = NormalOnlyOption();
+        public Option<string> Categorical { get; } = CliOptions.Text("--categorical", "COL1,COL2,...",
+            "CSV columns to one-hot encode even if their values are numbers (columns with non-numeric values always are); none = only those", "none");
+        public Option<string> Impute { get; } = CliOptions.Choice("--impute",
+            "Missing numeric CSV values: none (error naming row and column), mean or median of the training rows", "none", "none", "mean", "median");
+        public Option<string> CategoricalImpute { get; } = CliOptions.Choice("--categorical-impute",
+            "Missing categorical CSV values: none (error naming row and column), most-frequent (training category), missing (a category of its own)",
+            "none", "none", "most-frequent", "missing");
+        public Option<string?> Threshold { get; } = CliOptions.ThresholdRule("--threshold",
+            "Anomaly threshold fitted on the training rows' scores after training and saved with the model: pQ (e.g. p99), mean+Ksd, " +
+            "contamination:C, f1 (best F1 on the whole labelled file, anomalies included), or a number. Default: p99 when training with " +
+            "--normal-only or on tabular CSV, else none");
 
-        public IEnumerable<Option> All => [Data, .. Model.All, Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume];
+        public IEnumerable<Option> All => [Data, .. Model.All, Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
+            NormalOnly, Categorical, Impute, CategoricalImpute, Threshold];
+
+        private static Option<string?> NormalOnlyOption()
+        {
+            var o = CliOptions.Optional("--normal-only", "COLUMN=VALUE",
+                "Anomaly detection: train only on the CSV rows whose label column COLUMN holds VALUE (e.g. label=0, label=normal.); " +
+                "the column is the SPEC's label column or becomes it");
+            o.Validators.Add(r =>
+            {
+                try { NormalLabel.Parse(r.GetValueOrDefault<string?>() ?? ""); }
+                catch (ArgumentException e) { r.AddError(e.Message); }
+            });
+            return o;
+        }
     }
 
     /// <summary>Creates the command; its action runs a <see cref="TrainService"/> on <paramref name="env"/>.</summary>
@@ -103,6 +182,23 @@ public static class TrainCommand
             V<float>("--lr"), V<string>("--optimizer").ToLowerInvariant(), V<string>("--schedule").ToLowerInvariant(), V<float>("--weight-decay"),
             V<float>("--clip-norm"), V<double>("--val-split"), V<int>("--patience"),
             scale.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : Preprocessor.ParseKind(scale),
-            V<ulong>("--seed"), V<string>("--out"), V<bool>("--resume"));
+            V<ulong>("--seed"), V<string>("--out"), V<bool>("--resume"),
+            r.GetValue<string?>("--normal-only") is { } n ? NormalLabel.Parse(n) : null,
+            BindTabular(r), r.GetValue<string?>("--threshold"),
+            Given(r, "--hidden"), Given(r, "--latent"), Given(r, "--output"));
+    }
+
+    /// <summary>Whether an option was typed on the command line (not just defaulted).</summary>
+    private static bool Given(ParseResult r, string name) => r.GetResult(name) is System.CommandLine.Parsing.OptionResult { Implicit: false };
+
+    private static TabularSettings? BindTabular(ParseResult r)
+    {
+        string cat = r.GetValue<string>("--categorical") ?? "none";
+        var columns = cat.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? []
+            : cat.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var impute = TabularSettings.ParseImpute(r.GetValue<string>("--impute")!);
+        var catImpute = TabularSettings.ParseCategoricalImpute(r.GetValue<string>("--categorical-impute")!);
+        return columns.Length == 0 && impute == NumericImpute.None && catImpute == Bottleneck.Data.CategoricalImpute.None
+            ? null : new TabularSettings(columns, impute, catImpute);
     }
 }

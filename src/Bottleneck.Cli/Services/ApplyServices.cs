@@ -69,20 +69,50 @@ public sealed class EvaluateService : CliService
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
+        var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
         if (s.Json)
         {
             var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
             foreach (var p in JsonSerializer.SerializeToNode(report, JsonOptions)!.AsObject().ToList())
                 json[p.Key] = p.Value?.DeepClone();
+            json["normalLabel"] = anomaly?.Normal;
+            json["anomalies"] = anomaly?.Anomalies;
+            json["anomalyScore"] = anomaly?.Error;
+            json["rocAuc"] = anomaly?.RocAuc;
+            json["prAuc"] = anomaly?.PrAuc;
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
         Line($"model  {s.ModelDir}: {ModelText.Architecture(m.Saved.Model.Config)}");
         Line($"data   {m.Raw}");
-        Console.Write(Output.MetricsTable(("value", report)));
-        Line("(metrics in the model's input space, after scaling)");
+        var table = Output.MetricsTable(("value", report));
+        if (anomaly != null)
+        {
+            table.AddRow($"anomalies (label != \"{Markup.Escape(anomaly.Normal)}\")", $"{Output.Count(anomaly.Anomalies)} of {Output.Count(m.Raw.Rows)}");
+            table.AddRow($"ROC-AUC ({anomaly.Error} score)", Output.Num(anomaly.RocAuc));
+            table.AddRow($"PR-AUC ({anomaly.Error} score)", Output.Num(anomaly.PrAuc));
+        }
+        Console.Write(table);
+        Line("(metrics in the model's input space, after scaling" +
+             (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
         return ExitCodes.Success;
     });
+
+    /// <summary>Anomaly ranking metrics of the reconstruction-error score (null without labels or a normal value).</summary>
+    private sealed record Ranking(string Normal, int Anomalies, string Error, double? RocAuc, double? PrAuc);
+
+    private static Ranking? AnomalyRanking(ModelData m, string? normal)
+    {
+        if (normal == null || m.Raw.Labels == null) return null;
+        var flags = Enumerable.Range(0, m.Raw.Rows).Select(i => AnomalyData.LabelText(m.Raw, i).Trim() == normal.Trim() ? 0 : 1).ToArray();
+        var scorer = new Bottleneck.Anomaly.AnomalyScorer(m.Saved.Model, m.Saved.Threshold?.Error);
+        var scores = scorer.Score(m.Scaled);
+        int pos = flags.Sum();
+        bool both = pos > 0 && pos < flags.Length;
+        return new Ranking(normal.Trim(), pos, scorer.Error.ToString().ToLowerInvariant(),
+            both ? Bottleneck.Anomaly.AnomalyMetrics.RocAuc(scores, flags) : null,
+            both ? Bottleneck.Anomaly.AnomalyMetrics.AveragePrecision(scores, flags) : null);
+    }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

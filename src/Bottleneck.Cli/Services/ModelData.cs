@@ -21,7 +21,10 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
         if (string.IsNullOrWhiteSpace(modelDir)) throw new ArgumentException("--model needs a model folder");
         var dataSpec = DataSpec.Parse(spec);
         var saved = ModelStore.Load(modelDir);
-        var raw = dataSpec.Load("test");
+        // A model trained on tabular CSV encodes CSV files with its saved encoding (features = the encoded columns).
+        var raw = saved.Tabular != null && dataSpec.Kind == DataKind.Csv
+            ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
+            : dataSpec.Load("test");
         Batches.CheckWidth(saved.Model, raw);
         var pre = new Preprocessor(saved.Preprocessing);
         var scaled = pre.Kind == ScalingKind.None ? raw : pre.Transform(raw);

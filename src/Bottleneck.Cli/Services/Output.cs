@@ -48,6 +48,23 @@ internal static class Output
         return t;
     }
 
+    /// <summary>
+    /// Writes (name, value) pairs: as a two-column table on an interactive console, else as plain aligned "name  value" lines
+    /// (easy to grep when the output is redirected).
+    /// </summary>
+    public static void KeyValues(IAnsiConsole console, bool live, Action<string> line, IReadOnlyList<(string Name, string Value)> rows)
+    {
+        if (live)
+        {
+            var t = new Table().AddColumn("property").AddColumn("value");
+            foreach (var (k, v) in rows) t.AddRow(Markup.Escape(k), Markup.Escape(v));
+            console.Write(t);
+            return;
+        }
+        int w = rows.Max(r => r.Name.Length) + 2;
+        foreach (var (k, v) in rows) line(k.PadRight(w) + v);
+    }
+
     /// <summary>A table of the per-epoch history.</summary>
     public static Table HistoryTable(IReadOnlyList<EpochRecord> history)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bottleneck.Anomaly;
 using Bottleneck.Cli.Commands;
 using Bottleneck.Data;
 using Bottleneck.Evaluation;
@@ -51,10 +52,17 @@ public sealed class TrainService : CliService
             throw new IOException($"cannot create the model folder {s.Out}: {OneLine(e)}", e);
         }
 
-        var full = spec.Load("train");
+        var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
+
+        var data = AnomalyData.LoadForTraining(spec, s);
+        var full = data.Full;
+        // Anomaly training: --normal-only, or a tabular CSV (already standardized by its encoding).
+        bool anomaly = data.Normal != null || data.Encoder != null;
+        if (anomaly) s = s with { Architecture = AnomalyArchitecture(s, full.FeatureCount) };
+        if (anomaly || rule != null) rule ??= Threshold.Default;
         var (train, validation) = full.Split(s.ValSplit, new Rng(s.Seed));
-        var test = LoadTestSplit(spec, full);
-        var scale = s.ResolveScale(full.Image != null);
+        var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
+        var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None : s.ResolveScale(full.Image != null);
         if (scale == ScalingKind.Standardize && s.Architecture.Output == Reconstruction.SigmoidBce)
             Warn("standardized data is not in [0, 1], which sigmoid-bce expects; consider --output linear-mse or --scale minmax");
         var preprocessor = Preprocessor.Fit(train, scale);
@@ -66,6 +74,18 @@ public sealed class TrainService : CliService
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
 
         Line($"data        {full}");
+        if (data.Normal != null)
+            Line($"normal-only {data.Normal}: {Output.Count(full.Rows)} of {Output.Count(data.AllRows!.Rows)} rows ({Output.Count(data.AllAnomalyFlags!.Sum())} others left out)");
+        if (data.Encoder is { } enc)
+        {
+            int categorical = enc.Columns.Count(c => c.Kind == ColumnKind.Categorical && !c.Dropped);
+            Line($"encoding    tabular: {enc.Columns.Count(c => c.Kind == ColumnKind.Numeric && !c.Dropped)} numeric column(s) standardized, " +
+                 $"{categorical} categorical column(s) one-hot -> {enc.FeatureCount} features (fitted on the training rows)");
+            var unseen = enc.Report.Describe();
+            if (unseen.Length > 0) Line("            categories of other rows not in the training rows: " + unseen.Replace(Environment.NewLine, "; "));
+        }
+        if (anomaly && !(s.HiddenGiven && s.LatentGiven))
+            Line($"architecture default rule for D = {full.FeatureCount}: hidden clamp(ceil(D/2), 8, 256), code clamp(round(D/8), 2, 32)");
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
         Line($"model       {ModelText.Architecture(config)}; {Output.Count(model.ParameterCount())} parameters");
         Line($"training    {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}, {options.Optimizer} lr {Output.Num(options.LearningRate)}" +
@@ -102,7 +122,9 @@ public sealed class TrainService : CliService
             Warn($"the checkpoint is from a finished run of {trained} epochs; --resume only continues interrupted runs, so nothing was trained " +
                  "(train without --resume to start a longer run)");
 
-        ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, spec.ToString()));
+        ThresholdState? threshold = rule == null ? null : FitThreshold(rule, model, preprocessor, data, trainX);
+        ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(),
+            data.Encoder?.State, threshold, data.Normal));
 
         Console.WriteLine();
         Console.Write(Output.HistoryTable(result.History));
@@ -123,6 +145,9 @@ public sealed class TrainService : CliService
                  (result.StoppedEarly ? "; stopped early and kept the best weights" : ""));
         Line($"parameters  {Output.Count(model.ParameterCount())}");
         Line($"backend     {Gemm.Describe()}");
+        if (threshold != null)
+            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({threshold.Error.ToString().ToLowerInvariant()} score; flagged = score > threshold), " +
+                 $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}");
         Line($"model       written to {s.Out} ({ModelStore.WeightsFile} {Output.Bytes(new FileInfo(Path.Combine(s.Out, ModelStore.WeightsFile)).Length)}, {ModelStore.ConfigFile})");
 
         // Grid from the evaluation data: test split when there is one, else validation, else training data.
@@ -138,6 +163,42 @@ public sealed class TrainService : CliService
                 Line($"images      {grid} (originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data)");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The architecture for anomaly training: what the user gave, with <c>--hidden</c> and <c>--latent</c> from
+    /// <see cref="AnomalyDefaults"/> for input width <paramref name="inputDim"/> when not given, and linear-mse output when
+    /// <c>--output</c> was not given.
+    /// </summary>
+    internal static ArchitectureSettings AnomalyArchitecture(TrainSettings s, int inputDim) => s.Architecture with
+    {
+        Hidden = s.HiddenGiven ? s.Architecture.Hidden : [AnomalyDefaults.HiddenWidth(inputDim)],
+        Latent = s.LatentGiven ? s.Architecture.Latent : AnomalyDefaults.LatentWidth(inputDim),
+        Output = s.OutputGiven ? s.Architecture.Output : Reconstruction.LinearMse,
+    };
+
+    /// <summary>Parses a threshold rule; a bad form is a usage error whose message lists the accepted forms.</summary>
+    internal static Threshold ParseThreshold(string text)
+    {
+        try { return Threshold.Parse(text); }
+        catch (FormatException e) { throw new ArgumentException("--threshold: " + e.Message, e); }
+    }
+
+    /// <summary>
+    /// Fits the threshold on the training part's scores; for f1 (which needs anomalies) on every row of the labelled file, and
+    /// says so in the saved "fitted on" text.
+    /// </summary>
+    private static ThresholdState FitThreshold(Threshold rule, AutoencoderModel model, Preprocessor preprocessor, TrainingData data, Dataset trainX)
+    {
+        var detector = new AnomalyDetector(model, preprocessor, data.Encoder);
+        if (!rule.NeedsLabels) return detector.FitThreshold(rule, trainX);
+        if (data.AllRows == null || data.AllAnomalyFlags!.Sum() == 0)
+            throw new ArgumentException("--threshold f1 needs labelled anomalies: train with --normal-only on a labelled file (f1 is then fitted on all its rows), " +
+                                        "or fit it when scoring with 'bottleneck detect --threshold f1 --label COLUMN --normal VALUE'");
+        var all = preprocessor.Kind == ScalingKind.None ? data.AllRows : preprocessor.Transform(data.AllRows);
+        int anomalies = data.AllAnomalyFlags!.Sum();
+        return detector.FitThreshold(rule, all, data.AllAnomalyFlags,
+            $"every row of the labelled training file ({Output.Count(all.Rows)} rows, {Output.Count(anomalies)} anomalies; includes the training rows, so metrics at it are optimistic)");
     }
 
     /// <summary>The test split for demo and mnist when training on their train split; null otherwise or when it is unavailable.</summary>

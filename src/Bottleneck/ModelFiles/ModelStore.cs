@@ -20,9 +20,37 @@ namespace Bottleneck.ModelFiles;
 /// <param name="Tabular">Tabular (CSV with categorical columns) encoding fitted on the training data and applied before
 /// <paramref name="Preprocessing"/>, or null (default) for numeric-only data. Saved as the optional <c>tabular</c> entry of config.json.</param>
 /// <param name="Threshold">Anomaly threshold fitted on training scores, or null (default). Saved as the optional <c>threshold</c> entry.</param>
+/// <param name="Normal">For a model trained only on the rows whose label column holds one value (one-class anomaly detection), that
+/// column and value; null (default) otherwise. Saved as the optional <c>normalLabel</c> entry.</param>
 public sealed record SavedModel(AutoencoderModel Model, PreprocessorState Preprocessing, TrainingOptions? Training,
     IReadOnlyList<EpochRecord> History, ImageShape? Image, string DataSource,
-    TabularEncoderState? Tabular = null, Anomaly.ThresholdState? Threshold = null);
+    TabularEncoderState? Tabular = null, Anomaly.ThresholdState? Threshold = null, NormalLabel? Normal = null);
+
+/// <summary>
+/// The label value that marks normal rows, as used for one-class training (<c>bottleneck train --normal-only COLUMN=VALUE</c>):
+/// rows whose <paramref name="Column"/> holds <paramref name="Value"/> are normal, every other value is an anomaly.
+/// </summary>
+/// <param name="Column">Label column: header name or 0-based index.</param>
+/// <param name="Value">The normal value, compared as text after trimming (ordinal, case-sensitive), e.g. <c>0</c> or <c>normal.</c>.</param>
+public sealed record NormalLabel(string Column, string Value)
+{
+    /// <summary>Whether a label text is the normal value (trimmed, ordinal comparison).</summary>
+    public bool Matches(string label) => string.Equals(label?.Trim(), Value, StringComparison.Ordinal);
+
+    /// <summary>Parses <c>COLUMN=VALUE</c> (split at the first '='; both parts trimmed and non-empty).</summary>
+    /// <exception cref="ArgumentException">No '=' or an empty part; the message shows the expected form.</exception>
+    public static NormalLabel Parse(string text)
+    {
+        int eq = text?.IndexOf('=') ?? -1;
+        string col = eq > 0 ? text![..eq].Trim() : "", val = eq > 0 ? text![(eq + 1)..].Trim() : "";
+        if (col.Length == 0 || val.Length == 0)
+            throw new ArgumentException($"--normal-only takes COLUMN=VALUE (e.g. label=0 or label=normal.), got \"{text}\"");
+        return new NormalLabel(col, val);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Column}={Value}";
+}
 
 /// <summary>
 /// Model folders: <c>model.safetensors</c> (weights, tensor names = state-dict names, loadable by PyTorch's
@@ -74,6 +102,7 @@ public static class ModelStore
         // Optional entries (absent in older files and when not used, so older readers and files stay compatible).
         if (saved.Tabular != null) root["tabular"] = JsonSerializer.SerializeToNode(saved.Tabular, TabularEncoder.JsonOptions);
         if (saved.Threshold != null) root["threshold"] = JsonSerializer.SerializeToNode(saved.Threshold, TabularEncoder.JsonOptions);
+        if (saved.Normal != null) root["normalLabel"] = JsonSerializer.SerializeToNode(saved.Normal, TabularEncoder.JsonOptions);
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), root.ToJsonString(ModelRegistry.Json));
     }
 
@@ -110,6 +139,7 @@ public static class ModelStore
         ImageShape? image = null;
         TabularEncoderState? tabular = null;
         Anomaly.ThresholdState? threshold = null;
+        NormalLabel? normal = null;
         try
         {
             config = ModelRegistry.FromJson(kind, Section("config"));
@@ -129,6 +159,12 @@ public static class ModelStore
             }
             if (root.TryGetProperty("threshold", out var th) && th.ValueKind == JsonValueKind.Object)
                 threshold = th.Deserialize<Anomaly.ThresholdState>(TabularEncoder.JsonOptions);
+            if (root.TryGetProperty("normalLabel", out var nl) && nl.ValueKind == JsonValueKind.Object)
+            {
+                normal = nl.Deserialize<NormalLabel>(TabularEncoder.JsonOptions);
+                if (normal != null && (string.IsNullOrEmpty(normal.Column) || normal.Value is null))
+                    throw new ArgumentException("normalLabel needs a column and a value");
+            }
         }
         catch (Exception e) when (e is ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -158,6 +194,6 @@ public static class ModelStore
         string source = root.TryGetProperty("dataSource", out var ds) && ds.ValueKind == JsonValueKind.String ? ds.GetString()! : "";
         if (tabular != null && new TabularEncoder(tabular).FeatureCount != config.InputDim)
             throw new ModelFileException($"{configPath}: the tabular encoding produces {new TabularEncoder(tabular).FeatureCount} features, the model expects {config.InputDim}", configPath);
-        return new SavedModel(model, pre, training, history, image, source, tabular, threshold);
+        return new SavedModel(model, pre, training, history, image, source, tabular, threshold, normal);
     }
 }

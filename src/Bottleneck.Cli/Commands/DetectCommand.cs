@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Bottleneck.Cli.Services;
+
+namespace Bottleneck.Cli.Commands;
+
+/// <summary>What <c>bottleneck detect</c> needs.</summary>
+/// <param name="ModelDir">Model folder written by train.</param>
+/// <param name="Data">Data SPEC to score (CSV files are streamed; mnist and demo default to the test split).</param>
+/// <param name="Threshold">Threshold rule (<see cref="Anomaly.Threshold.Parse"/> form), or null to use the one saved with the model.</param>
+/// <param name="Error">Score error: mse, mae or bce; null = the saved threshold's, else the model's default (bce for sigmoid-bce, else mse).</param>
+/// <param name="Top">Top contributing features written per row (0 = none).</param>
+/// <param name="Label">Label column of the scored CSV, or null (the SPEC's, else the model's normal-label column when the file has it).</param>
+/// <param name="Normal">Label value meaning normal, or null (the value saved with a --normal-only model, else numeric labels with 0 normal).</param>
+/// <param name="Out">CSV file receiving one line per row, or null to print the 10 highest-scoring rows instead.</param>
+public sealed record DetectSettings(string ModelDir, string Data, string? Threshold, string? Error, int Top, string? Label, string? Normal, string? Out);
+
+/// <summary>The <c>detect</c> command.</summary>
+public static class DetectCommand
+{
+    /// <summary>Default of <c>--top</c>.</summary>
+    public const int DefaultTop = 3;
+
+    /// <summary>Rows printed when there is no <c>--out</c>.</summary>
+    public const int PrintedRows = 10;
+
+    /// <summary>Help text, with examples.</summary>
+    public const string Description =
+        "Score rows by reconstruction error and flag anomalies.\n\n" +
+        "Each row gets score = mean over the features of the reconstruction error (after the model's tabular encoding and\n" +
+        "scaling) and flagged = score > threshold. --out writes row,score,flagged[,label][,top_features] per row (row = line in the\n" +
+        "CSV file, header = 1; sample number 1..N for other data), top_features = the --top features with the largest share of the\n" +
+        "score as name:contribution (contributions sum to the score). CSV files are streamed, so they may be larger than memory.\n" +
+        "The summary gives rows, flagged count and share, the threshold, unseen categories, and with labels ROC-AUC, PR-AUC\n" +
+        "(average precision), precision/recall/F1 at the threshold and the confusion matrix.\n\n" +
+        "Threshold: without --threshold the one fitted at training time on the training rows' scores and saved with the model is\n" +
+        "used. --threshold pQ, mean+Ksd or contamination:C is refitted on the model's training rows (reloaded from its data\n" +
+        "source), a number is used as is, and f1 picks the value with the best F1 on the scored data's own labels (--label and\n" +
+        "--normal) - fitted on the evaluated data, so the metrics at it are optimistic, as the output says. When no threshold can\n" +
+        "be fitted on training rows, p99 (or the rule given) is fitted on the scored data and the output says so.\n\n" +
+        "Examples:\n" +
+        "  bottleneck detect --model runs/cardio --data csv:cardio.csv:label=label --normal 0 --out scores.csv\n" +
+        "  bottleneck detect --model runs/kdd --data csv:kdd_test.csv --threshold contamination:0.05 --top 5\n" +
+        "  bottleneck detect --model runs/cardio --data csv:cardio.csv --label label --normal 0 --threshold f1";
+
+    /// <summary>Creates the command; its action runs a <see cref="DetectService"/> on <paramref name="env"/>.</summary>
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("detect", Description);
+        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
+        command.Add(CliOptions.Required("--data", "SPEC", $"Data to score (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"));
+        command.Add(CliOptions.ThresholdRule("--threshold",
+            "pQ (e.g. p99), mean+Ksd, contamination:C, f1 (needs labels; fitted on the scored data) or a number. Default: the threshold saved with the model"));
+        command.Add(CliOptions.Choice("--error", "Score error: auto (the saved threshold's, else bce for sigmoid-bce models and mse otherwise), mse, mae, bce",
+            "auto", "auto", "mse", "mae", "bce"));
+        command.Add(CliOptions.Int("--top", "Top contributing features written per row; 0 = none", DefaultTop, 0));
+        command.Add(CliOptions.Optional("--label", "COLUMN",
+            "Label column of the scored CSV (name or 0-based index); default: the SPEC's label=, else the model's --normal-only column if the file has it"));
+        command.Add(CliOptions.Optional("--normal", "VALUE",
+            "Label value of normal rows (others are anomalies); default: the model's --normal-only value, else numeric labels with 0 = normal"));
+        command.Add(CliOptions.Optional("--out", "FILE", "Write the per-row scores to this CSV file; without it the 10 highest-scoring rows are printed"));
+        command.SetAction(r => new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        return command;
+    }
+
+    /// <summary>Maps a parse result of a detect command to <see cref="DetectSettings"/>.</summary>
+    public static DetectSettings Bind(ParseResult r)
+    {
+        string error = r.GetValue<string>("--error")!.Trim().ToLowerInvariant();
+        return new DetectSettings(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string?>("--threshold"),
+            error == "auto" ? null : error, r.GetValue<int>("--top"), r.GetValue<string?>("--label"), r.GetValue<string?>("--normal"),
+            r.GetValue<string?>("--out"));
+    }
+}

@@ -1,0 +1,191 @@
+using System.Globalization;
+using Bottleneck.Anomaly;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Data;
+using Bottleneck.ModelFiles;
+
+namespace Bottleneck.Cli.Services;
+
+/// <summary>The data <c>bottleneck train</c> trains on, after the optional tabular encoding and normal-row selection.</summary>
+/// <param name="Spec">The data SPEC as used (for CSV with <c>--normal-only</c>, with the label column set); saved as the model's data source.</param>
+/// <param name="Full">The rows to train on (normal rows only with <c>--normal-only</c>), before the scaling.</param>
+/// <param name="Encoder">The tabular encoding fitted on <paramref name="Full"/>, or null for numeric data.</param>
+/// <param name="Normal">The normal label with <c>--normal-only</c>, else null.</param>
+/// <param name="AllRows">With <c>--normal-only</c>: every row of the file (encoded like <paramref name="Full"/>), else null.</param>
+/// <param name="AllAnomalyFlags">With <c>--normal-only</c>: 1 for the rows of <paramref name="AllRows"/> that are not normal, else null.</param>
+internal sealed record TrainingData(DataSpec Spec, Dataset Full, TabularEncoder? Encoder, NormalLabel? Normal, Dataset? AllRows, int[]? AllAnomalyFlags);
+
+/// <summary>Data loading for anomaly detection in the CLI: normal-row selection, tabular CSVs, reloading a model's training rows.</summary>
+internal static class AnomalyData
+{
+    /// <summary>
+    /// Loads the training data of <c>bottleneck train</c>. CSV files go through a <see cref="TabularEncoder"/> when tabular options
+    /// are given or the first data row has a non-numeric feature value; the encoder is fitted on the normal rows only.
+    /// </summary>
+    /// <exception cref="DataException">Unreadable data, a missing column, a missing value without imputation, or no normal rows.</exception>
+    /// <exception cref="ArgumentException">Options that do not fit the data (tabular options for non-CSV data, conflicting label columns).</exception>
+    public static TrainingData LoadForTraining(DataSpec spec, TrainSettings s)
+    {
+        var normal = s.NormalOnly;
+        if (spec.Kind != DataKind.Csv)
+        {
+            if (s.Tabular != null)
+                throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
+            var loaded = spec.Load("train");
+            if (normal == null) return new TrainingData(spec, loaded, null, null, null, null);
+            if (loaded.Labels == null) throw new DataException($"{loaded.Source}: --normal-only needs labelled data, and this data has no labels", loaded.Source);
+            var keep = Enumerable.Range(0, loaded.Rows).Select(i => normal.Matches(LabelText(loaded, i))).ToArray();
+            return Select(spec, loaded, null, normal, keep);
+        }
+
+        string path = spec.Path!;
+        string? labelColumn = spec.LabelColumn;
+        if (normal != null)
+        {
+            if (labelColumn != null && !labelColumn.Equals(normal.Column, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--normal-only names column \"{normal.Column}\" but the data SPEC's label column is \"{labelColumn}\"; use the same column");
+            labelColumn ??= normal.Column;
+            spec = spec with { LabelColumn = labelColumn };
+        }
+        bool[]? normalRows = normal != null ? NormalRows(path, normal) : null;
+        bool tabular = s.Tabular != null || FirstDataRowHasText(path, labelColumn);
+        Dataset all;
+        TabularEncoder? encoder = null;
+        if (tabular)
+        {
+            var options = (s.Tabular ?? new TabularSettings([], NumericImpute.None, CategoricalImpute.None)).ToOptions(labelColumn);
+            encoder = TabularEncoder.Fit(path, options, normalRows is null ? null : row => row < normalRows.Length && normalRows[row]);
+            all = encoder.Transform(path);
+        }
+        else all = CsvLoader.Load(path, new CsvOptions(labelColumn));
+        if (normalRows == null) return new TrainingData(spec, all, encoder, null, null, null);
+        if (all.Rows != normalRows.Length)
+            throw new DataException($"{path}: read {all.Rows} data rows but the label column has {normalRows.Length} values", path);
+        return Select(spec, all, encoder, normal!, normalRows);
+    }
+
+    private static TrainingData Select(DataSpec spec, Dataset all, TabularEncoder? encoder, NormalLabel normal, bool[] keep)
+    {
+        var idx = Enumerable.Range(0, all.Rows).Where(i => keep[i]).ToArray();
+        if (idx.Length == 0)
+        {
+            var seen = all.Labels == null ? [] : Enumerable.Range(0, all.Rows).Select(i => LabelText(all, i)).Distinct().Take(10).ToArray();
+            throw new DataException($"{all.Source}: no row has {normal.Column} = \"{normal.Value}\" (--normal-only); values seen: {string.Join(", ", seen.Select(v => $"\"{v}\""))}", all.Source);
+        }
+        var flags = keep.Select(k => k ? 0 : 1).ToArray();
+        return new TrainingData(spec, all.Subset(idx), encoder, normal, all, flags);
+    }
+
+    /// <summary>The text of row <paramref name="i"/>'s label: its class name, or the integer label.</summary>
+    public static string LabelText(Dataset d, int i) =>
+        d.ClassNames is { } names ? names[d.Labels![i]] : d.Labels![i].ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// For each data row of a CSV file, whether its column <see cref="NormalLabel.Column"/> (header name, case-insensitive, or
+    /// 0-based index) holds the normal value.
+    /// </summary>
+    /// <exception cref="DataException">The column does not exist (the message names it and lists the columns) or the file is empty.</exception>
+    public static bool[] NormalRows(string path, NormalLabel normal)
+    {
+        using var reader = TabularEncoder.Open(path, null);
+        if (!reader.Read()) throw new DataException($"{path}: the file is empty (no rows)", path);
+        var first = new string[reader.FieldCount];
+        for (int c = 0; c < first.Length; c++) first[c] = reader.GetString(c);
+        int col = Array.FindIndex(first, h => string.Equals(h.Trim(), normal.Column, StringComparison.OrdinalIgnoreCase));
+        bool headerRow = true;
+        if (col < 0 && int.TryParse(normal.Column, NumberStyles.Integer, CultureInfo.InvariantCulture, out int idx) && idx >= -first.Length && idx < first.Length)
+        {
+            col = idx < 0 ? first.Length + idx : idx;
+            headerRow = first.Where((_, c) => c != col).Any(v => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        }
+        if (col < 0)
+            throw new DataException($"{path}: --normal-only column \"{normal.Column}\" not found; columns are: " +
+                string.Join(", ", first.Take(30).Select(h => $"\"{h}\"")) + (first.Length > 30 ? ", ..." : ""), path);
+        var flags = new List<bool>();
+        if (!headerRow) flags.Add(normal.Matches(first[col]));
+        while (reader.Read())
+        {
+            if (col >= reader.FieldCount)
+                throw new DataException($"{path}: row {reader.LineNumber} has {reader.FieldCount} fields but the first row has {first.Length} (ragged rows are not allowed)", path);
+            flags.Add(normal.Matches(reader.GetString(col)));
+        }
+        return flags.ToArray();
+    }
+
+    /// <summary>
+    /// Whether a CSV file needs the tabular encoding: its first data row (the row after a header, or the first row of a headerless
+    /// file) has a non-numeric or empty value outside the label column.
+    /// </summary>
+    public static bool FirstDataRowHasText(string path, string? labelColumn)
+    {
+        using var reader = TabularEncoder.Open(path, null);
+        if (!reader.Read()) return false;
+        var first = new string[reader.FieldCount];
+        for (int c = 0; c < first.Length; c++) first[c] = reader.GetString(c);
+        int label = labelColumn is null ? -1 : Array.FindIndex(first, h => string.Equals(h.Trim(), labelColumn, StringComparison.OrdinalIgnoreCase));
+        if (label < 0 && labelColumn != null && int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int idx))
+            label = idx < 0 ? first.Length + idx : idx;
+        if (labelColumn != null && labelColumn.Equals("last", StringComparison.OrdinalIgnoreCase)) label = first.Length - 1;
+        static bool Text(string v) => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        bool header = first.Where((_, c) => c != label).Any(Text);
+        if (!header) return false;
+        if (!reader.Read()) return false;
+        for (int c = 0; c < reader.FieldCount; c++)
+            if (c != label && Text(reader.GetString(c))) return true;
+        return false;
+    }
+
+    /// <summary>Whether the header row of a CSV file has a column named <paramref name="column"/> (case-insensitive).</summary>
+    public static bool HasColumn(string path, string column)
+    {
+        try
+        {
+            using var reader = TabularEncoder.Open(path, null);
+            if (!reader.Read()) return false;
+            for (int c = 0; c < reader.FieldCount; c++)
+                if (string.Equals(reader.GetString(c).Trim(), column, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+        catch (DataException) { return false; }
+    }
+
+    /// <summary>
+    /// Reloads the rows a model was trained on (its data source, only the normal rows when it was trained with <c>--normal-only</c>)
+    /// and prepares them for <paramref name="detector"/>, to fit a threshold on training scores. Both the training and the validation
+    /// part are returned (the split is not repeated).
+    /// </summary>
+    /// <param name="saved">The model folder.</param>
+    /// <param name="detector">The detector built from it.</param>
+    /// <param name="description">What the rows are, for the saved threshold's "fitted on" text.</param>
+    /// <param name="why">Why the rows could not be loaded, when null is returned.</param>
+    /// <returns>The prepared rows, or null when the training data is not available any more.</returns>
+    public static Dataset? LoadTrainingRows(SavedModel saved, AnomalyDetector detector, out string description, out string why)
+    {
+        description = why = "";
+        DataSpec spec;
+        try { spec = DataSpec.Parse(saved.DataSource); }
+        catch (DataException) { why = $"the model's data source \"{saved.DataSource}\" is not a data SPEC"; return null; }
+        try
+        {
+            Dataset raw;
+            if (spec.Kind == DataKind.Csv)
+                raw = detector.Tabular != null ? detector.Tabular.Transform(spec.Path!) : CsvLoader.Load(spec.Path!, new CsvOptions(spec.LabelColumn));
+            else raw = spec.Load("train");
+            if (saved.Normal is { } normal)
+            {
+                if (raw.Labels == null) { why = $"{spec} has no labels to select the normal rows"; return null; }
+                var idx = Enumerable.Range(0, raw.Rows).Where(i => normal.Matches(LabelText(raw, i))).ToArray();
+                if (idx.Length == 0) { why = $"{spec} has no row with {normal}"; return null; }
+                raw = raw.Subset(idx);
+            }
+            description = $"training data ({(saved.Normal != null ? $"rows with {saved.Normal} of " : "")}{spec}, " +
+                          $"{raw.Rows.ToString("N0", CultureInfo.InvariantCulture)} rows incl. the validation part)";
+            return detector.Prepare(raw);
+        }
+        catch (DataException e)
+        {
+            why = CliService.OneLine(e);
+            return null;
+        }
+    }
+}

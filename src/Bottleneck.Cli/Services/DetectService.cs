@@ -1,0 +1,327 @@
+using System.Globalization;
+using System.Text;
+using Bottleneck.Anomaly;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Data;
+using Bottleneck.ModelFiles;
+using Spectre.Console;
+
+namespace Bottleneck.Cli.Services;
+
+/// <summary>
+/// <c>bottleneck detect</c>: scores rows with a model's <see cref="AnomalyDetector"/>, flags those above the threshold, writes
+/// the per-row scores (or prints the highest ones) and a summary with ranking metrics when the data has labels.
+/// </summary>
+public sealed class DetectService : CliService
+{
+    /// <summary>Creates the service.</summary>
+    public DetectService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Scores the data.</summary>
+    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
+    public int Run(DetectSettings s) => Guard(() => Detect(s));
+
+    private int Detect(DetectSettings s)
+    {
+        // Cheap checks first.
+        if (string.IsNullOrWhiteSpace(s.ModelDir)) throw new ArgumentException("--model needs a model folder");
+        var spec = DataSpec.Parse(s.Data);
+        var rule = s.Threshold is null ? null : TrainService.ParseThreshold(s.Threshold);
+        ReconstructionError? error = null;
+        if (s.Error != null)
+        {
+            try { error = AnomalyScorer.ParseError(s.Error); }
+            catch (FormatException e) { throw new ArgumentException("--error: " + e.Message, e); }
+        }
+        if (s.Top < 0) throw new ArgumentException($"--top must be >= 0, got {s.Top}");
+        if (s.Out != null)
+        {
+            if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a file name");
+            var dir = Path.GetDirectoryName(Path.GetFullPath(s.Out));
+            if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {s.Out}: folder {dir} does not exist");
+        }
+        if (spec.Kind == DataKind.Csv && !File.Exists(spec.Path)) throw new FileNotFoundException($"{spec.Path}: file not found", spec.Path);
+
+        var saved = ModelStore.Load(s.ModelDir);
+        var detector = AnomalyDetector.FromSaved(saved, error);
+        if (detector.Tabular != null && spec.Kind != DataKind.Csv)
+            throw new ArgumentException($"the model in {s.ModelDir} was trained on tabular CSV data; score a csv: file with the same columns");
+        string? normal = s.Normal ?? saved.Normal?.Value;
+        string? labelColumn = s.Label ?? spec.LabelColumn;
+        if (labelColumn == null && spec.Kind == DataKind.Csv && saved.Normal is { } n && detector.Tabular == null && AnomalyData.HasColumn(spec.Path!, n.Column))
+            labelColumn = n.Column;
+        var scorer = new Scoring(spec, detector, labelColumn, normal);
+
+        // The threshold: saved, given, refitted on the training rows, or (as a last resort, or for f1) fitted on the scored data.
+        Threshold? fitOnScored = null;
+        string? note = null;
+        if (rule is { Kind: ThresholdKind.Fixed })
+            detector.SetThreshold(new ThresholdState(rule.ToString(), rule.Parameter, detector.Scorer.Error, "the command line"));
+        else if (rule == null && saved.Threshold is { } st && st.Error == detector.Scorer.Error)
+            detector.SetThreshold(st);
+        else
+        {
+            var r = rule ?? (saved.Threshold is { } t ? t.ParsedRule() : Threshold.Default);
+            if (rule == null)
+                note = saved.Threshold is null
+                    ? $"the model has no saved threshold; fitting {r}"
+                    : $"the saved threshold is in {saved.Threshold.Error.ToString().ToLowerInvariant()} units, not {detector.Scorer.Error.ToString().ToLowerInvariant()}; refitting {r}";
+            if (r.NeedsLabels) fitOnScored = r;
+            else
+            {
+                var rows = AnomalyData.LoadTrainingRows(saved, detector, out string fittedOn, out string why);
+                if (rows != null) detector.FitThreshold(r, rows, fittedOn: fittedOn);
+                else
+                {
+                    fitOnScored = r;
+                    Warn($"cannot fit {r} on the model's training rows ({why}); fitting it on the scored data instead");
+                }
+            }
+        }
+        if (note != null) Line("note        " + note + (fitOnScored == null ? " on the model's training rows" : ""));
+        if (fitOnScored != null)
+        {
+            var first = scorer.Score(null, 0, keepScores: true);
+            if (fitOnScored.NeedsLabels && (first.Labels == null || !first.Labels.Contains(1)))
+                throw new ArgumentException(first.Labels == null
+                    ? "--threshold f1 needs labels on the scored data: give --label COLUMN (or csv:FILE:label=COLUMN) and --normal VALUE"
+                    : "--threshold f1 needs anomalies in the scored data, and every label is normal (check --normal)");
+            double value = fitOnScored.Fit(first.Scores!, fitOnScored.NeedsLabels ? first.Labels : default);
+            string on = fitOnScored.NeedsLabels
+                ? $"the scored data itself, using its labels ({Output.Count(first.Rows)} rows): precision, recall and F1 at this threshold are optimistic, not a held-out estimate"
+                : $"the scored data itself ({Output.Count(first.Rows)} rows): about {ShareOf(fitOnScored)} of them are flagged by construction";
+            detector.SetThreshold(new ThresholdState(fitOnScored.ToString(), value, detector.Scorer.Error, on));
+        }
+
+        CsvScoringSummary summary;
+        TopRows? top = null;
+        if (s.Out != null)
+        {
+            using var writer = new StreamWriter(s.Out, false, new UTF8Encoding(false));
+            summary = scorer.Score(writer, s.Top, keepScores: true);
+        }
+        else
+        {
+            top = new TopRows(DetectCommand.PrintedRows);
+            summary = scorer.Score(top, s.Top, keepScores: true);
+        }
+        PrintSummary(s, saved, detector, summary, normal);
+        if (top != null) PrintTopRows(top);
+        else Line($"scores      written to {s.Out} ({Output.Count(summary.Rows)} rows)");
+        return ExitCodes.Success;
+    }
+
+    private static string ShareOf(Threshold rule) => rule.Kind switch
+    {
+        ThresholdKind.Percentile => Output.Num(100 - rule.Parameter) + "%",
+        ThresholdKind.Contamination => Output.Num(100 * rule.Parameter) + "%",
+        _ => "a fixed share",
+    };
+
+    private void PrintSummary(DetectSettings s, SavedModel saved, AnomalyDetector detector, CsvScoringSummary m, string? normal)
+    {
+        var th = detector.Threshold!;
+        var rows = new List<(string, string)>
+        {
+            ("model", $"{s.ModelDir}: {ModelText.Architecture(saved.Model.Config)}"),
+            ("data", s.Data),
+            ("rows", Output.Count(m.Rows)),
+            ("flagged", $"{Output.Count(m.Flagged)} ({Percent(m.Flagged, m.Rows)})"),
+            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({detector.Scorer.Error.ToString().ToLowerInvariant()} score > threshold)"),
+            ("fitted on", th.FittedOn),
+        };
+        if (m.Unseen is { } u)
+        {
+            var text = u.Describe();
+            rows.Add(("unseen categories", text.Length == 0 ? "none" : text.Replace(Environment.NewLine, "; ")));
+            if (u.ImputedByColumn.Any(kv => kv.Value > 0))
+                rows.Add(("imputed values", string.Join("; ", u.ImputedByColumn.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}: {kv.Value}"))));
+        }
+        if (m.Labels != null)
+        {
+            int anomalies = m.Labels.Count(l => l != 0);
+            rows.Add(("labels", $"{Output.Count(anomalies)} anomalies, {Output.Count(m.Labels.Length - anomalies)} normal " +
+                                (normal != null ? $"(normal = \"{normal}\")" : "(numeric labels, 0 = normal)")));
+            rows.Add(("ROC-AUC", m.RocAuc is double auc ? Output.Num(auc) : "- (needs both normal and anomalous rows)"));
+            rows.Add(("PR-AUC (average precision)", m.AveragePrecision is double ap ? Output.Num(ap) : "-"));
+            if (m.Confusion is { } c)
+            {
+                rows.Add(("precision", Output.Num(c.Precision)));
+                rows.Add(("recall", Output.Num(c.Recall)));
+                rows.Add(("F1", Output.Num(c.F1)));
+            }
+        }
+        else rows.Add(("labels", "none (give --label COLUMN and --normal VALUE for ROC-AUC, PR-AUC, precision and recall)"));
+        rows.Add(("seconds", m.Seconds.ToString("0.00", CultureInfo.InvariantCulture)));
+        Output.KeyValues(Console, Live, Line, rows);
+
+        if (m.Confusion is { } cm)
+        {
+            if (Live)
+            {
+                var t = new Table().Title("confusion matrix at the threshold").AddColumn("")
+                    .AddColumn(new TableColumn("predicted normal").RightAligned()).AddColumn(new TableColumn("flagged").RightAligned());
+                t.AddRow("actual normal", Output.Count(cm.TrueNegatives), Output.Count(cm.FalsePositives));
+                t.AddRow("actual anomaly", Output.Count(cm.FalseNegatives), Output.Count(cm.TruePositives));
+                Console.Write(t);
+            }
+            else
+            {
+                string[] a = [Output.Count(cm.TrueNegatives), Output.Count(cm.FalsePositives), Output.Count(cm.FalseNegatives), Output.Count(cm.TruePositives)];
+                int w = Math.Max(16, a.Max(x => x.Length));
+                Line("confusion matrix at the threshold:");
+                Line($"  {"",-15} {"predicted normal".PadLeft(w)} {"flagged".PadLeft(w)}");
+                Line($"  {"actual normal",-15} {a[0].PadLeft(w)} {a[1].PadLeft(w)}");
+                Line($"  {"actual anomaly",-15} {a[2].PadLeft(w)} {a[3].PadLeft(w)}");
+            }
+        }
+    }
+
+    private static string Percent(long part, long whole) =>
+        whole == 0 ? "-" : (100.0 * part / whole).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+
+    private void PrintTopRows(TopRows top)
+    {
+        var lines = top.Highest();
+        if (top.Header == null || lines.Count == 0) return;
+        Line();
+        Line($"top {lines.Count} rows by score (use --out FILE for all rows):");
+        if (Live)
+        {
+            var header = Split(top.Header);
+            var t = new Table();
+            foreach (var h in header) t.AddColumn(new TableColumn(Markup.Escape(h)));
+            foreach (var l in lines) t.AddRow(Split(l).Select(Markup.Escape).ToArray());
+            Console.Write(t);
+        }
+        else
+        {
+            Line(top.Header);
+            foreach (var l in lines) Line(l);
+        }
+    }
+
+    /// <summary>Splits one CSV line of the scores output (only the last field, top_features, may be quoted).</summary>
+    private static string[] Split(string line)
+    {
+        var parts = new List<string>();
+        int i = 0;
+        while (i <= line.Length)
+        {
+            if (i < line.Length && line[i] == '"')
+            {
+                var sb = new StringBuilder();
+                i++;
+                while (i < line.Length)
+                {
+                    if (line[i] == '"' && i + 1 < line.Length && line[i + 1] == '"') { sb.Append('"'); i += 2; }
+                    else if (line[i] == '"') { i++; break; }
+                    else sb.Append(line[i++]);
+                }
+                parts.Add(sb.ToString());
+                i++;   // the comma
+            }
+            else
+            {
+                int comma = line.IndexOf(',', i);
+                if (comma < 0) { parts.Add(line[i..]); break; }
+                parts.Add(line[i..comma]);
+                i = comma + 1;
+            }
+        }
+        return parts.ToArray();
+    }
+
+    /// <summary>Scores the data of one SPEC: CSV files streamed by <see cref="AnomalyDetector.ScoreCsv"/>, other data in memory.</summary>
+    private sealed class Scoring(DataSpec spec, AnomalyDetector detector, string? labelColumn, string? normal)
+    {
+        private Dataset? _raw, _prepared;
+
+        public CsvScoringSummary Score(TextWriter? output, int topK, bool keepScores)
+        {
+            if (spec.Kind == DataKind.Csv)
+                return detector.ScoreCsv(spec.Path!, output, new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores));
+            return ScoreInMemory(output, topK);
+        }
+
+        /// <summary>Non-CSV data (npy, mnist, demo): loaded and scored in memory, written in the format of ScoreCsv (row = sample number, 1-based).</summary>
+        private CsvScoringSummary ScoreInMemory(TextWriter? output, int topK)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            _raw ??= spec.Load("test");
+            _prepared ??= detector.Prepare(_raw);
+            var raw = _raw;
+            topK = Math.Min(topK, raw.FeatureCount);
+            var scored = detector.Scorer.ScoreWithAttribution(_prepared, topK);
+            var scores = scored.Scores;
+            double? threshold = detector.Threshold?.Value;
+            int[]? labels = raw.Labels == null ? null
+                : Enumerable.Range(0, raw.Rows).Select(i => AnomalyDetector.IsAnomalyLabel(AnomalyData.LabelText(raw, i), normal, raw.Source, i + 1) ? 1 : 0).ToArray();
+            long flagged = 0;
+            if (output != null)
+                output.WriteLine("row,score" + (threshold != null ? ",flagged" : "") + (labels != null ? ",label" : "") + (topK > 0 ? ",top_features" : ""));
+            var sb = new StringBuilder();
+            for (int i = 0; i < raw.Rows; i++)
+            {
+                bool flag = threshold != null && scores[i] > threshold.Value;
+                if (flag) flagged++;
+                if (output == null) continue;
+                sb.Clear().Append(i + 1).Append(',').Append(scores[i].ToString("R", CultureInfo.InvariantCulture));
+                if (threshold != null) sb.Append(flag ? ",1" : ",0");
+                if (labels != null) sb.Append(',').Append(Quote(AnomalyData.LabelText(raw, i)));
+                if (topK > 0)
+                    sb.Append(',').Append(Quote(string.Join(";", scored.TopFeatures[i].Select(t =>
+                        $"{scored.NameOf(t.Feature)}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}"))));
+                output.WriteLine(sb.ToString());
+            }
+            double? auc = null, ap = null;
+            ConfusionMatrix? cm = null;
+            if (labels != null)
+            {
+                int pos = labels.Sum();
+                if (pos > 0 && pos < labels.Length) { auc = AnomalyMetrics.RocAuc(scores, labels); ap = AnomalyMetrics.AveragePrecision(scores, labels); }
+                if (threshold != null) cm = AnomalyMetrics.Confusion(scores, labels, threshold.Value);
+            }
+            return new CsvScoringSummary(raw.Rows, flagged, threshold, null, scores, labels, auc, ap, cm, sw.Elapsed.TotalSeconds);
+        }
+
+        private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
+    }
+
+    /// <summary>
+    /// A writer that receives the scores CSV line by line and keeps only the header and the <c>k</c> lines with the highest
+    /// score (the second field), so printing the top rows of a large file needs O(k) memory.
+    /// </summary>
+    private sealed class TopRows(int k) : TextWriter
+    {
+        private readonly PriorityQueue<string, (float Score, long Order)> _best = new();
+        private long _order;
+
+        public string? Header { get; private set; }
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void WriteLine(string? value)
+        {
+            if (value == null) return;
+            if (Header == null) { Header = value; return; }
+            int a = value.IndexOf(','), b = value.IndexOf(',', a + 1);
+            var field = b < 0 ? value.AsSpan(a + 1) : value.AsSpan(a + 1, b - a - 1);
+            if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float score)) return;
+            // Min-heap on (score, -order): the lowest score (and on ties the latest row) is dropped first.
+            _best.Enqueue(value, (score, -_order++));
+            if (_best.Count > k) _best.Dequeue();
+        }
+
+        public override void Write(char value) => throw new NotSupportedException("TopRows takes whole lines");
+
+        /// <summary>The kept lines, highest score first (ties: file order).</summary>
+        public List<string> Highest()
+        {
+            var items = new List<(string Line, (float Score, long Order) Key)>();
+            while (_best.TryDequeue(out var line, out var key)) items.Add((line, key));
+            items.Reverse();
+            return items.Select(x => x.Line).ToList();
+        }
+    }
+}
