@@ -103,6 +103,7 @@ public static class Cli
         root.Add(TrainCommand.Create(env));
         root.Add(EncodeCommand.Create(env));
         root.Add(ReconstructCommand.Create(env));
+        root.Add(DenoiseCommand.Create(env));
         root.Add(EvaluateCommand.Create(env));
         root.Add(InfoCommand.Create(env));
         CustomizeHelp(root);

@@ -19,7 +19,11 @@ public sealed record ReconstructSettings(string ModelDir, string Data, string Ou
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
 /// <param name="Json">Print one JSON object instead of a table.</param>
-public sealed record EvaluateSettings(string ModelDir, string Data, bool Json);
+public sealed record EvaluateSettings(string ModelDir, string Data, bool Json)
+{
+    /// <summary>Where to write the noisy/denoised/clean grid of a model trained with noise (null: MODEL/denoising.png).</summary>
+    public string? Png { get; init; }
+}
 
 /// <summary>What <c>bottleneck info</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train.</param>
@@ -89,6 +93,9 @@ public static class EvaluateCommand
         "Print reconstruction metrics of a model on a dataset.\n\n" +
         "MSE, MAE, RMSE (per element), squared/absolute error per sample, BCE (sigmoid-bce models), PSNR (image data) and\n" +
         "compression ratio, in the model's input space (after its scaling).\n" +
+        "For a model trained with noise (denoising) the clean data are also corrupted with that noise (seed 0) and the\n" +
+        "MSE and PSNR of the noisy and of the denoised data against the clean data are reported; for image data a PNG grid\n" +
+        "of noisy, denoised and clean rows is written to MODEL/denoising.png (or --png FILE).\n" +
         "mnist and demo data default to the test split.\n\n" +
         "Examples:\n" +
         "  bottleneck evaluate --model runs/model --data demo\n" +
@@ -100,13 +107,14 @@ public static class EvaluateCommand
         var command = new Command("evaluate", Description);
         ApplyOptions.AddModelData(command);
         command.Add(CliOptions.Flag("--json", "Print one JSON object instead of a table"));
+        DenoiseCommand.AddEvaluateOptions(command);
         command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
     /// <summary>Maps a parse result of an evaluate command to <see cref="EvaluateSettings"/>.</summary>
     public static EvaluateSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"));
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json")) { Png = r.GetValue<string?>(DenoiseCommand.PngOption) };
 }
 
 /// <summary>The <c>info</c> command.</summary>

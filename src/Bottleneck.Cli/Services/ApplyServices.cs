@@ -69,11 +69,13 @@ public sealed class EvaluateService : CliService
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
+        var denoising = DenoisingEvaluation.Run(m, s.ModelDir, s.Png, Warn);
         if (s.Json)
         {
             var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
             foreach (var p in JsonSerializer.SerializeToNode(report, JsonOptions)!.AsObject().ToList())
                 json[p.Key] = p.Value?.DeepClone();
+            if (denoising != null) json["denoising"] = denoising.ToJson();
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
@@ -81,6 +83,11 @@ public sealed class EvaluateService : CliService
         Line($"data   {m.Raw}");
         Console.Write(Output.MetricsTable(("value", report)));
         Line("(metrics in the model's input space, after scaling)");
+        if (denoising != null)
+        {
+            Console.Write(denoising.ToTable());
+            foreach (var line in denoising.Lines()) Line(line);
+        }
         return ExitCodes.Success;
     });
 
@@ -116,14 +123,15 @@ public sealed class InfoService : CliService
         Row("kind", model.Config.Kind);
         Row("architecture", ModelText.Architecture(model.Config));
         foreach (var (name, value) in ModelText.Properties(model.Config))
-            if (name is not ("kind" or "compressionRatio")) Row("  " + name, value);
+            if (name is not ("kind" or "compressionRatio" or "regularizer" or "corruption" or "pretraining")) Row("  " + name, value);
+        foreach (var (name, value) in RegularizedText.InfoRows(model)) Row(name, value);
         Row("parameters", Output.Count(model.ParameterCount()));
         Row("compression ratio", Output.Num((double)model.InputDim / model.LatentDim));
         var pre = saved.Preprocessing;
         Row("scaling", $"{pre.Kind.ToString().ToLowerInvariant()} ({pre.Offset.Length} features, fitted on the training data)");
         Row("image shape", saved.Image?.ToString() ?? "(not image data)");
         Row("trained on", string.IsNullOrEmpty(saved.DataSource) ? "?" : saved.DataSource);
-        if (saved.Training is { } o)
+        if (saved.Training is { } o && model is not Models.Pca.PcaModel)
             Row("training", $"{o.Epochs} epochs, batch {o.BatchSize}, {o.Optimizer} lr {Output.Num(o.LearningRate)}, schedule {o.Schedule}, " +
                             $"weight decay {Output.Num(o.WeightDecay)}, clip {Output.Num(o.ClipNorm)}, patience {o.Patience}, seed {o.Seed}");
         var h = saved.History;
