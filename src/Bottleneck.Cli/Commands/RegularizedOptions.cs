@@ -258,7 +258,7 @@ internal sealed class RegularizedOptions
             if (bad.Count > 0)
                 throw new ArgumentException($"{string.Join(", ", bad)} {(bad.Count == 1 ? "does" : "do")} not apply to --model {kind} " +
                     (kind == "linear" ? "(one linear encoder and decoder layer, identity code, linear-mse output)" : "(closed-form PCA; use --components)"));
-            if (a.Output != Reconstruction.LinearMse)
+            if (a.Output != Reconstruction.LinearMse && a.Regularized.ExplicitArchitecture.Contains("--output"))
                 throw new ArgumentException($"--model {kind} has a linear-mse output; --output {ModelOptions.OutputName(a.Output)} does not apply");
             if (kind == "pca" && r.Components is { } k && a.Regularized.ExplicitArchitecture.Contains("--latent") && k != a.Latent)
                 throw new ArgumentException($"--model pca: --components {k} and --latent {a.Latent} disagree; give only --components");
