@@ -105,6 +105,7 @@ public static class Cli
         root.Add(TrainCommand.Create(env));
         root.Add(EncodeCommand.Create(env));
         root.Add(ReconstructCommand.Create(env));
+        root.Add(DenoiseCommand.Create(env));
         root.Add(EvaluateCommand.Create(env));
         root.Add(DetectCommand.Create(env));
         root.Add(InfoCommand.Create(env));

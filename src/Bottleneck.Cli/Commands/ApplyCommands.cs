@@ -21,7 +21,12 @@ public sealed record ReconstructSettings(string ModelDir, string Data, string Ou
 /// <param name="Json">Print one JSON object instead of a table.</param>
 /// <param name="Normal">Label value of normal rows for ROC-AUC and PR-AUC (anomaly = any other label); null = the value saved with a
 /// model trained with <c>--normal-only</c>, else no anomaly metrics.</param>
-public sealed record EvaluateSettings(string ModelDir, string Data, bool Json, string? Normal = null);
+public sealed record EvaluateSettings(string ModelDir, string Data, bool Json, string? Normal = null)
+{
+    /// <summary>Where to write the noisy/denoised/clean grid of a model trained with noise (null: MODEL/denoising.png).</summary>
+    public string? Png { get; init; }
+}
+
 
 /// <summary>What <c>bottleneck info</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train.</param>
@@ -93,6 +98,9 @@ public static class EvaluateCommand
         "compression ratio, in the model's input space (after its scaling).\n" +
         "With labels and a normal label value (--normal VALUE, or the value saved by 'train --normal-only'), also the anomaly\n" +
         "ranking metrics ROC-AUC and PR-AUC (average precision) of the reconstruction-error score, anomaly = label != VALUE.\n" +
+        "For a model trained with noise (denoising) the clean data are also corrupted with that noise (seed 0) and the\n" +
+        "MSE and PSNR of the noisy and of the denoised data against the clean data are reported; for image data a PNG grid\n" +
+        "of noisy, denoised and clean rows is written to MODEL/denoising.png (or --png FILE).\n" +
         "mnist and demo data default to the test split.\n\n" +
         "Examples:\n" +
         "  bottleneck evaluate --model runs/model --data demo\n" +
@@ -106,13 +114,14 @@ public static class EvaluateCommand
         command.Add(CliOptions.Flag("--json", "Print one JSON object instead of a table"));
         command.Add(CliOptions.Optional("--normal", "VALUE",
             "Label value of normal rows for ROC-AUC/PR-AUC (anomaly = other labels); default: the model's --normal-only value, else none"));
+        DenoiseCommand.AddEvaluateOptions(command);
         command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
     /// <summary>Maps a parse result of an evaluate command to <see cref="EvaluateSettings"/>.</summary>
     public static EvaluateSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"), r.GetValue<string?>("--normal"));
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"), r.GetValue<string?>("--normal")) { Png = r.GetValue<string?>(DenoiseCommand.PngOption) };
 }
 
 /// <summary>The <c>info</c> command.</summary>

@@ -26,6 +26,9 @@ public sealed record ArchitectureSettings(int[] Hidden, int Latent, Activation A
     /// <summary>The defaults of <c>bottleneck train</c>: 512,128 → 32, ReLU, sigmoid + BCE, no regularization.</summary>
     public static ArchitectureSettings Default { get; } =
         new([512, 128], 32, ActivationKind.Relu, Reconstruction.SigmoidBce, false, 0f, false, 0f, 0f);
+
+    /// <summary>Values of the regularized kinds (sparse, denoising, contractive, stacked, pca, linear) and the code activation; see <see cref="RegularizedOptions"/>.</summary>
+    public RegularizedSettings Regularized { get; init; } = RegularizedSettings.None;
 }
 
 /// <summary>
@@ -55,15 +58,16 @@ internal sealed class ModelOptions
     public Option<bool> BatchNorm { get; } = CliOptions.Flag("--batch-norm", "BatchNorm before each hidden activation");
     public Option<float> L2 { get; } = CliOptions.Float("--l2", "L2 weight penalty λ·Σw² added to the loss", 0f, 0f);
     public Option<float> L1 { get; } = CliOptions.Float("--l1", "L1 weight penalty λ·Σ|w| added to the loss", 0f, 0f);
+    public RegularizedOptions Regularized { get; } = new();
 
     /// <summary>All options, in help order.</summary>
-    public IEnumerable<Option> All => [Model, Hidden, Latent, Activation, Output, Tied, Dropout, BatchNorm, L2, L1];
+    public IEnumerable<Option> All => [Model, Hidden, Latent, Activation, Output, Tied, Dropout, BatchNorm, L2, L1, .. Regularized.All];
 
     /// <summary>Reads the architecture values of a parse result (options looked up by name).</summary>
-    public static ArchitectureSettings Bind(ParseResult r) => new(
+    public static ArchitectureSettings Bind(ParseResult r) => RegularizedOptions.Adjust(r.GetValue<string>("--model")!, new(
         CliOptions.ParseIntList(r.GetValue<string>("--hidden"), "--hidden"), r.GetValue<int>("--latent"), ParseActivation(r.GetValue<string>("--activation")!),
         ParseOutput(r.GetValue<string>("--output")!), r.GetValue<bool>("--tied"), r.GetValue<float>("--dropout"),
-        r.GetValue<bool>("--batch-norm"), r.GetValue<float>("--l2"), r.GetValue<float>("--l1"));
+        r.GetValue<bool>("--batch-norm"), r.GetValue<float>("--l2"), r.GetValue<float>("--l1")) { Regularized = RegularizedOptions.Bind(r) });
 
     /// <summary>Maps an activation name (see <see cref="ActivationNames"/>) to the enum.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
@@ -90,13 +94,20 @@ internal sealed class ModelOptions
     /// Builds the config of model kind <paramref name="kind"/> for <paramref name="inputDim"/> features from the
     /// command-line values. This is the single place where options become a model config.
     /// </summary>
-    /// <exception cref="ArgumentException">Unknown kind, a kind without a command-line mapping, or an invalid value (from the config's validation).</exception>
-    public static ModelConfig CreateConfig(string kind, ArchitectureSettings a, int inputDim)
+    /// <param name="kind">Model kind name.</param>
+    /// <param name="a">Architecture (and regularized) values.</param>
+    /// <param name="inputDim">Number of features.</param>
+    /// <param name="unitRange">The model's input data lie in [0, 1] (Gaussian <c>--noise</c> is then clipped to it).</param>
+    /// <param name="epochs">Training epochs (default of <c>--pretrain-epochs</c>).</param>
+    /// <exception cref="ArgumentException">Unknown kind, a kind without a command-line mapping, an option that does not apply to the kind, or an invalid value (from the config's validation).</exception>
+    public static ModelConfig CreateConfig(string kind, ArchitectureSettings a, int inputDim, bool unitRange = false, int epochs = 10)
     {
         var k = ModelRegistry.Get(kind);
+        if (RegularizedOptions.Kinds.Contains(k.Name)) return RegularizedOptions.CreateConfig(k.Name, a, inputDim, unitRange, epochs);
+        RegularizedOptions.Check(k.Name, a);
         return k.Name switch
         {
-            "dense" => new DenseConfig(inputDim, a.Hidden, a.Latent, a.Activation, ActivationKind.Identity, a.Output,
+            "dense" => new DenseConfig(inputDim, a.Hidden, a.Latent, a.Activation, a.Regularized.LatentActivation ?? ActivationKind.Identity, a.Output,
                 a.Tied, a.Dropout, a.BatchNorm, a.L2, a.L1),
             _ => throw new ArgumentException($"model kind '{k.Name}' cannot be configured from the command line yet"),
         };

@@ -97,12 +97,19 @@ public static class TrainCommand
         "current step; rerun with --resume to continue), then writes OUT (model.safetensors + config.json), prints the history\n" +
         "and reconstruction metrics on the validation data (and the test split for demo/mnist), and for image data writes\n" +
         "OUT/reconstructions.png (originals above reconstructions).\n\n" +
+        "Regularized kinds: sparse (--sparsity kl|l1, --sparsity-target, --sparsity-weight), denoising (--noise, default\n" +
+        "gaussian:0.5), contractive (--contractive-weight, --contractive-method), stacked (--pretrain-epochs, --pretrain-noise;\n" +
+        "greedy layer-wise pretraining, then --epochs of fine-tuning), linear, and pca (--components; fitted in closed form, no\n" +
+        "epochs; prints the explained variance). An option of another kind is an error.\n\n" +
         "Examples:\n" +
         "  bottleneck train                                   # demo glyphs, 784-512-128-32, 10 epochs, into runs/model\n" +
         "  bottleneck train --data mnist:data/mnist --hidden 1000,500,250 --latent 30 --epochs 20 --out runs/mnist\n" +
         "  bottleneck train --data csv:cardio.csv:label=y --hidden 16 --latent 4 --output linear-mse --patience 5\n" +
         "  bottleneck train --out runs/mnist --data mnist:data/mnist --resume   # continue an interrupted run\n" +
-        "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --epochs 20 --out runs/cardio   # anomaly detection\n\n" +
+        "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --epochs 20 --out runs/cardio   # anomaly detection\n" +
+        "  bottleneck train --model denoising --noise mask:0.25 --out runs/dae\n" +
+        "  bottleneck train --model stacked --hidden 256,64 --pretrain-epochs 3 --pretrain-noise gaussian:0.3 --out runs/sdae\n" +
+        "  bottleneck train --model pca --components 30 --out runs/pca\n\n" +
         "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE. CSV files with\n" +
         "non-numeric columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training\n" +
         "rows and saved with the model. For such training, when --hidden/--latent/--output are not given, the model is\n" +

@@ -70,6 +70,7 @@ public sealed class EvaluateService : CliService
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
+        var denoising = DenoisingEvaluation.Run(m, s.ModelDir, s.Png, Warn);
         if (s.Json)
         {
             var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
@@ -80,6 +81,7 @@ public sealed class EvaluateService : CliService
             json["anomalyScore"] = anomaly?.Error;
             json["rocAuc"] = anomaly?.RocAuc;
             json["prAuc"] = anomaly?.PrAuc;
+            if (denoising != null) json["denoising"] = denoising.ToJson();
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
@@ -95,6 +97,11 @@ public sealed class EvaluateService : CliService
         Console.Write(table);
         Line("(metrics in the model's input space, after scaling" +
              (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
+        if (denoising != null)
+        {
+            Console.Write(denoising.ToTable());
+            foreach (var line in denoising.Lines()) Line(line);
+        }
         return ExitCodes.Success;
     });
 
@@ -146,14 +153,15 @@ public sealed class InfoService : CliService
         Row("kind", model.Config.Kind);
         Row("architecture", ModelText.Architecture(model.Config));
         foreach (var (name, value) in ModelText.Properties(model.Config))
-            if (name is not ("kind" or "compressionRatio")) Row("  " + name, value);
+            if (name is not ("kind" or "compressionRatio" or "regularizer" or "corruption" or "pretraining")) Row("  " + name, value);
+        foreach (var (name, value) in RegularizedText.InfoRows(model)) Row(name, value);
         Row("parameters", Output.Count(model.ParameterCount()));
         Row("compression ratio", Output.Num((double)model.InputDim / model.LatentDim));
         var pre = saved.Preprocessing;
         Row("scaling", $"{pre.Kind.ToString().ToLowerInvariant()} ({pre.Offset.Length} features, fitted on the training data)");
         Row("image shape", saved.Image?.ToString() ?? "(not image data)");
         Row("trained on", string.IsNullOrEmpty(saved.DataSource) ? "?" : saved.DataSource);
-        if (saved.Training is { } o)
+        if (saved.Training is { } o && model is not Models.Pca.PcaModel)
             Row("training", $"{o.Epochs} epochs, batch {o.BatchSize}, {o.Optimizer} lr {Output.Num(o.LearningRate)}, schedule {o.Schedule}, " +
                             $"weight decay {Output.Num(o.WeightDecay)}, clip {Output.Num(o.ClipNorm)}, patience {o.Patience}, seed {o.Seed}");
         var h = saved.History;

@@ -21,7 +21,8 @@ internal static class ModelText
             if (d.BatchNorm) extras.Add("batch norm");
             if (d.L2 > 0) extras.Add($"l2 {Output.Num(d.L2)}");
             if (d.L1 > 0) extras.Add($"l1 {Output.Num(d.L1)}");
-            return $"dense {string.Join("-", widths)}, {string.Join(", ", extras)}";
+            extras.AddRange(RegularizedText.ArchitectureExtras(d));
+            return $"{d.Kind} {string.Join("-", widths)}, {string.Join(", ", extras)}";
         }
         return $"{config.Kind} {config.InputDim} -> {config.LatentDim} -> {config.InputDim}, {ModelOptions.OutputName(config.Output)}";
     }

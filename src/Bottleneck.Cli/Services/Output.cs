@@ -65,16 +65,21 @@ internal static class Output
         foreach (var (k, v) in rows) line(k.PadRight(w) + v);
     }
 
-    /// <summary>A table of the per-epoch history.</summary>
+    /// <summary>A table of the per-epoch history, with a leading stage column when there are several stages (stacked: pretrain-1.., finetune).</summary>
     public static Table HistoryTable(IReadOnlyList<EpochRecord> history)
     {
-        var t = new Table().AddColumn("epoch").AddColumn(new SpectreColumn("train loss").RightAligned())
+        bool stages = history.Select(h => h.Stage).Distinct().Count() > 1;
+        var t = new Table();
+        if (stages) t.AddColumn("stage");
+        t.AddColumn("epoch").AddColumn(new SpectreColumn("train loss").RightAligned())
             .AddColumn(new SpectreColumn("val loss").RightAligned()).AddColumn(new SpectreColumn("lr").RightAligned())
             .AddColumn(new SpectreColumn("seconds").RightAligned());
-        bool stages = history.Select(h => h.Stage).Distinct().Count() > 1;
         foreach (var h in history)
-            t.AddRow(stages ? $"{Markup.Escape(h.Stage)} {h.Epoch}" : h.Epoch.ToString(CultureInfo.InvariantCulture),
-                Num(h.TrainLoss), Num(h.ValidationLoss), Num(h.LearningRate), h.Seconds.ToString("0.0", CultureInfo.InvariantCulture));
+        {
+            string[] cells = [h.Epoch.ToString(CultureInfo.InvariantCulture), Num(h.TrainLoss), Num(h.ValidationLoss), Num(h.LearningRate),
+                h.Seconds.ToString("0.0", CultureInfo.InvariantCulture)];
+            t.AddRow(stages ? [Markup.Escape(h.Stage), .. cells] : cells);
+        }
         return t;
     }
 

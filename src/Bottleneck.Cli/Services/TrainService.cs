@@ -16,7 +16,7 @@ namespace Bottleneck.Cli.Services;
 /// <c>bottleneck train</c>: load and split the data, fit the scaling on the training part, build the model, train with
 /// progress and per-epoch checkpoints, save the model folder and report history, metrics and a reconstruction grid.
 /// </summary>
-public sealed class TrainService : CliService
+public sealed partial class TrainService : CliService
 {
     /// <summary>File name of the reconstruction grid written into the model folder for image data.</summary>
     public const string GridFile = "reconstructions.png";
@@ -42,6 +42,7 @@ public sealed class TrainService : CliService
         var spec = DataSpec.Parse(s.Data);
         var kind = ModelRegistry.Get(s.Model);
         var options = s.ToTrainingOptions();
+        CheckRegularized(s, kind.Name);
         if (!(s.ValSplit >= 0 && s.ValSplit < 1))
             throw new ArgumentException($"--val-split must be in [0, 1), got {s.ValSplit.ToString(CultureInfo.InvariantCulture)}");
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
@@ -70,7 +71,8 @@ public sealed class TrainService : CliService
         var validationX = validation.Rows > 0 ? preprocessor.Transform(validation) : null;
         var testX = test != null ? preprocessor.Transform(test) : null;
 
-        var config = ModelOptions.CreateConfig(kind.Name, s.Architecture, full.FeatureCount);
+        bool unitRange = scale == ScalingKind.MinMax || (full.Image != null && scale == ScalingKind.None);
+        var config = ModelOptions.CreateConfig(kind.Name, s.Architecture, full.FeatureCount, unitRange, s.Epochs);
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
 
         Line($"data        {full}");
@@ -88,11 +90,13 @@ public sealed class TrainService : CliService
             Line($"architecture default rule for D = {full.FeatureCount}: hidden clamp(ceil(D/2), 8, 256), code clamp(round(D/8), 2, 32)");
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
         Line($"model       {ModelText.Architecture(config)}; {Output.Count(model.ParameterCount())} parameters");
-        Line($"training    {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}, {options.Optimizer} lr {Output.Num(options.LearningRate)}" +
-             (options.Schedule != "none" ? $", {options.Schedule} schedule" : "") +
-             (options.WeightDecay > 0 ? $", weight decay {Output.Num(options.WeightDecay)}" : "") +
-             (options.ClipNorm > 0 ? $", clip {Output.Num(options.ClipNorm)}" : "") +
-             (options.Patience > 0 ? $", patience {options.Patience}" : ""));
+        if (config is not Models.Pca.PcaConfig)
+            Line($"training    {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}, {options.Optimizer} lr {Output.Num(options.LearningRate)}" +
+                 (options.Schedule != "none" ? $", {options.Schedule} schedule" : "") +
+                 (options.WeightDecay > 0 ? $", weight decay {Output.Num(options.WeightDecay)}" : "") +
+                 (options.ClipNorm > 0 ? $", clip {Output.Num(options.ClipNorm)}" : "") +
+                 (options.Patience > 0 ? $", patience {options.Patience}" : ""));
+        DescribeSchedule(config, options);
         Line($"backend     {Gemm.Describe()}");
 
         string checkpoint = Path.Combine(s.Out, CheckpointFolder);
@@ -101,15 +105,13 @@ public sealed class TrainService : CliService
             if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
             else Warn($"--resume: no checkpoint in {checkpoint}; starting from scratch");
         }
-        var trainer = new Trainer(options) { CheckpointDirectory = checkpoint, Resume = s.Resume };
-        var result = Live
-            ? TrainLive(trainer, model, trainX, validationX, options.Epochs, cancellation)
-            : TrainPlain(trainer, model, trainX, validationX, cancellation);
+        var trainer = new Trainer(options) { CheckpointDirectory = checkpoint, Resume = s.Resume, Stage = FinalStage(config) };
+        var result = Fit(trainer, model, trainX, validationX, options, cancellation);
 
         if (result.Cancelled)
         {
             int done = result.History.Count(h => h.Stage == trainer.Stage);
-            Error.WriteLine(done > 0
+            Error.WriteLine(done > 0 && SupportsResume(config)
                 ? $"interrupted during epoch {done + 1}/{options.Epochs}: the checkpoint of epoch {done} is in {checkpoint}; run the same command with --resume to continue"
                 : $"interrupted during the first epoch: no epoch finished, nothing to resume; run the same command to start again");
             return ExitCodes.Cancelled;
@@ -127,7 +129,7 @@ public sealed class TrainService : CliService
             data.Encoder?.State, threshold, data.Normal));
 
         Console.WriteLine();
-        Console.Write(Output.HistoryTable(result.History));
+        WriteHistory(model, result.History);
         var reports = new List<(string, ReconstructionReport)>();
         bool psnr = full.Image != null && scale != ScalingKind.Standardize;
         if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));
@@ -217,20 +219,23 @@ public sealed class TrainService : CliService
         }
     }
 
-    private TrainingResult TrainPlain(Trainer trainer, AutoencoderModel model, Dataset train, Dataset? validation, CancellationToken cancellation)
+    private TrainingResult TrainPlain(Func<IProgress<TrainingProgress>, TrainingResult> fit)
     {
         var progress = new SyncProgress<TrainingProgress>(p =>
         {
             if (p.Completed is not { } c) return;
-            Line($"epoch {c.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(p.Epochs.ToString(CultureInfo.InvariantCulture).Length)}/{p.Epochs}" +
+            Line((c.Stage == "train" ? "" : c.Stage + " ") + $"epoch {c.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(p.Epochs.ToString(CultureInfo.InvariantCulture).Length)}/{p.Epochs}" +
                  $"  loss {Output.Num(c.TrainLoss)}" + (c.ValidationLoss is double v ? $"  val {Output.Num(v)}" : "") +
                  $"  lr {Output.Num(c.LearningRate)}  {c.Seconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
         });
-        return trainer.Fit(model, train, validation, progress, cancellation);
+        return fit(progress);
     }
 
-    private TrainingResult TrainLive(Trainer trainer, AutoencoderModel model, Dataset train, Dataset? validation, int epochs, CancellationToken cancellation)
+    /// <param name="fit">Runs the training, reporting to the progress it is given.</param>
+    /// <param name="stages">The training stages in order with their epochs ("train" alone for the plain Trainer).</param>
+    private TrainingResult TrainLive(Func<IProgress<TrainingProgress>, TrainingResult> fit, IReadOnlyList<(string Stage, int Epochs)> stages)
     {
+        int epochs = stages.Sum(st => st.Epochs);
         return Console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
@@ -240,14 +245,18 @@ public sealed class TrainService : CliService
             {
                 var task = ctx.AddTask(Markup.Escape($"epoch 1/{epochs}"), maxValue: epochs);
                 double? lastValidation = null;
+                int completed = 0;   // epochs finished in earlier stages and this one (stages other than the last run all their epochs)
                 var progress = new SyncProgress<TrainingProgress>(p =>
                 {
-                    if (p.Completed is { } c) lastValidation = c.ValidationLoss;
-                    task.Value = p.Epoch - 1 + (double)p.Step / Math.Max(1, p.StepsPerEpoch);
-                    task.Description = Markup.Escape($"epoch {p.Epoch}/{p.Epochs}  loss {Output.Num(p.RunningLoss)}" +
+                    int stage = 0, offset = 0;
+                    while (stage < stages.Count - 1 && completed - offset >= stages[stage].Epochs) offset += stages[stage++].Epochs;
+                    if (p.Completed is { } c) { lastValidation = c.ValidationLoss; completed++; }
+                    string label = stages.Count > 1 ? stages[stage].Stage + " " : "";
+                    task.Value = offset + p.Epoch - 1 + (double)p.Step / Math.Max(1, p.StepsPerEpoch);
+                    task.Description = Markup.Escape($"{label}epoch {p.Epoch}/{p.Epochs}  loss {Output.Num(p.RunningLoss)}" +
                                                      (lastValidation is double v ? $"  val {Output.Num(v)}" : ""));
                 });
-                var result = trainer.Fit(model, train, validation, progress, cancellation);
+                var result = fit(progress);
                 if (!result.Cancelled) task.Value = task.MaxValue;
                 task.StopTask();
                 return result;

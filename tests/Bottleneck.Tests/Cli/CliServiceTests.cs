@@ -91,7 +91,7 @@ public class CliServiceTests
         };
         Assert.Equal(0, new TrainService(_console, _err).Run(s));
         Assert.Equal(ScalingKind.Standardize, ModelStore.Load(dir.File("m")).Preprocessing.Kind);
-        Assert.Contains("dense 5-2-5", _out.ToString());
+        Assert.Contains("linear 5-2-5", _out.ToString());   // no hidden layer, identity code, linear-mse: DenseConfig.Kind is "linear"
     }
 
     [Fact]

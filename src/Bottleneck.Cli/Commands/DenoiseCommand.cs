@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Bottleneck.Cli.Services;
+
+namespace Bottleneck.Cli.Commands;
+
+/// <summary>What <c>bottleneck denoise</c> needs.</summary>
+/// <param name="ModelDir">Model folder written by train (typically a denoising model).</param>
+/// <param name="Data">Data SPEC of the noisy data (mnist and demo default to the test split).</param>
+/// <param name="Out">Output .csv, .tsv or .npy file.</param>
+public sealed record DenoiseSettings(string ModelDir, string Data, string Out);
+
+/// <summary>The <c>denoise</c> command.</summary>
+public static class DenoiseCommand
+{
+    /// <summary>Help text, with examples.</summary>
+    public const string Description =
+        "Clean noisy data with a model and write the result in the original data space.\n\n" +
+        "Applies the model's scaling to the given (noisy) data, reconstructs it, undoes the scaling and writes the denoised\n" +
+        "values: CSV/TSV with the data's column names (or c0..), preceded by a 'label' column when the data has labels; NPY\n" +
+        "holds the values only, shape (N, D), labels in NAME.labels.npy. For image data a PNG grid (the noisy input above the\n" +
+        "denoised output, 10 images) is also written next to the output, with the extension .png. Works with any model; a\n" +
+        "model trained with --model denoising (or --noise) is the typical case, for others a note says so. mnist and demo data\n" +
+        "default to the test split. To measure denoising on clean data, use 'bottleneck evaluate' on a denoising model.\n\n" +
+        "Examples:\n" +
+        "  bottleneck denoise --model runs/dae --data npy:noisy.npy --out clean.npy\n" +
+        "  bottleneck denoise --model runs/dae --data csv:scans.csv:label=y --out cleaned.csv   # also cleaned.png for images";
+
+    /// <summary>Creates the command; its action runs a <see cref="DenoiseService"/> on <paramref name="env"/>.</summary>
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("denoise", Description);
+        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
+        command.Add(CliOptions.Required("--data", "SPEC", $"Noisy data to clean (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"));
+        command.Add(CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)"));
+        command.SetAction(r => new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        return command;
+    }
+
+    /// <summary>Maps a parse result of a denoise command to <see cref="DenoiseSettings"/>.</summary>
+    public static DenoiseSettings Bind(ParseResult r) =>
+        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string>("--out")!);
+
+    /// <summary>Adds evaluate's <c>--png FILE</c> option (the denoising grid of a model trained with noise).</summary>
+    internal static void AddEvaluateOptions(Command evaluate) =>
+        evaluate.Add(new Option<string?>(PngOption)
+        {
+            Description = "For a model trained with noise on image data: where to write the PNG grid of noisy, denoised and clean images " +
+                          $"[default: MODEL/{DenoisingEvaluation.GridFile}]",
+            HelpName = "FILE",
+        });
+
+    /// <summary>Name of evaluate's PNG option.</summary>
+    internal const string PngOption = "--png";
+}

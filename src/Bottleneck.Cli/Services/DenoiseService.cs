@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using Bottleneck.Autograd;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Data;
+using Bottleneck.Evaluation;
+using Bottleneck.IO;
+using Bottleneck.Models;
+using Bottleneck.Models.Dense;
+using Bottleneck.Tensors;
+using Spectre.Console;
+using SpectreColumn = Spectre.Console.TableColumn;
+
+namespace Bottleneck.Cli.Services;
+
+/// <summary><c>bottleneck denoise</c>: cleans noisy data with a model (preprocess, reconstruct, undo the scaling, write).</summary>
+public sealed class DenoiseService : CliService
+{
+    /// <summary>Creates the service.</summary>
+    public DenoiseService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
+
+    /// <summary>Denoises the data and writes the result (and a PNG grid for images).</summary>
+    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
+    public int Run(DenoiseSettings s) => Guard(() =>
+    {
+        Output.CheckTablePath(s.Out);
+        var m = ModelData.Load(s.ModelDir, s.Data);
+        var model = m.Saved.Model;
+        if (DenoisingEvaluation.TrainingNoise(model) is { } noise)
+            Line($"model       {s.ModelDir}: {model.Config.Kind}, trained with noise {RegularizedText.Describe(noise)}");
+        else
+            Line($"note: {s.ModelDir} is a '{model.Config.Kind}' model that was not trained as a denoiser (no training noise); " +
+                 "the output is its plain reconstruction (train with --model denoising for a denoiser)");
+        var clean = Batches.Reconstruct(model, m.Scaled);
+        m.Preprocessor.InverseTransform(clean);
+        int d = model.InputDim;
+        var header = m.Raw.FeatureNames ?? Enumerable.Range(0, d).Select(i => $"c{i}").ToArray();
+        var files = Output.WriteTable(s.Out, clean, m.Raw.Rows, d, header, m.Raw.Labels);
+        Line($"denoised {m.Raw.Rows} samples of {m.Raw.Source}: {string.Join(", ", files)}");
+        string png = Path.ChangeExtension(s.Out, ".png");
+        if (Output.WriteGrid(png, m.Image, m.Raw.Features, clean, m.Raw.Rows))
+            Line($"images: {png} (noisy input above denoised output)");
+        return ExitCodes.Success;
+    });
+}
+
+/// <summary>
+/// The denoising part of <c>bottleneck evaluate</c> for models trained with noise: corrupt the clean data with the model's
+/// own noise (seed <see cref="Seed"/>), compare noisy and denoised with clean (<see cref="DenoisingEvaluator"/>), and for
+/// image data write a PNG grid of noisy, denoised and clean rows.
+/// </summary>
+/// <param name="Corruption">The model's training noise, re-applied to the clean data.</param>
+/// <param name="Report">MSE and PSNR of the noisy and the denoised data against the clean data.</param>
+/// <param name="ShowPsnr">Whether PSNR is meaningful (the model's inputs are not standardized, so they lie in about [0, 1]).</param>
+/// <param name="Png">The grid written, or null.</param>
+internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingReport Report, bool ShowPsnr, string? Png)
+{
+    /// <summary>Default file name of the grid, inside the model folder.</summary>
+    public const string GridFile = "denoising.png";
+
+    /// <summary>Seed of the noise generator (fixed, so evaluations are reproducible and comparable).</summary>
+    public const ulong Seed = 0;
+
+    /// <summary>The noise a model was trained with (<see cref="DenseConfig.Corruption"/>), or null.</summary>
+    public static Corruption? TrainingNoise(AutoencoderModel model) => (model.Config as DenseConfig)?.Corruption;
+
+    /// <summary>
+    /// Runs the denoising evaluation when the model was trained with noise; otherwise returns null (and warns when a PNG
+    /// path was asked for).
+    /// </summary>
+    /// <param name="m">Model and (clean) data.</param>
+    /// <param name="modelDir">Model folder (default location of the grid).</param>
+    /// <param name="png">Requested grid path, or null for <c>MODEL/denoising.png</c>.</param>
+    /// <param name="warn">Receives warnings.</param>
+    public static DenoisingEvaluation? Run(ModelData m, string modelDir, string? png, Action<string> warn)
+    {
+        var model = m.Saved.Model;
+        if (TrainingNoise(model) is not { } noise)
+        {
+            if (png != null) warn($"{DenoiseCommand.PngOption}: the model was not trained with noise, so there is no denoising grid to write");
+            return null;
+        }
+        var report = DenoisingEvaluator.Evaluate(model, m.Scaled, noise, Seed);
+        string path = png ?? Path.Combine(modelDir, GridFile);
+        string? written = WriteGrid(path, m, noise) ? path : null;
+        if (written == null && png != null) warn($"{DenoiseCommand.PngOption}: the data are not single-channel images; no PNG written");
+        return new DenoisingEvaluation(noise, report, m.Preprocessor.Kind != ScalingKind.Standardize, written);
+    }
+
+    /// <summary>Writes noisy (top), denoised (middle) and clean (bottom) images of the first rows, in the original data space.</summary>
+    private static bool WriteGrid(string path, ModelData m, Corruption noise)
+    {
+        var image = m.Image;
+        if (image == null || image.Channels != 1 || m.Raw.Rows == 0) return false;
+        int n = Math.Min(Output.GridImages, m.Raw.Rows), d = m.Raw.FeatureCount;
+        float[] noisy;
+        using (GradMode.NoGrad())   // the same generator and order as the evaluator, so these are the images it scored
+            noisy = noise.Apply(Tensor.FromArray(m.Scaled.Features.AsSpan(0, n * d), n, d), new Rng(Seed)).ToArray();
+        var denoised = Batches.Reconstruct(m.Saved.Model, new Dataset(noisy.ToArray(), n, d));
+        m.Preprocessor.InverseTransform(noisy);
+        m.Preprocessor.InverseTransform(denoised);
+        float[] Row(float[] values, int i) => values.AsSpan(i * d, d).ToArray();
+        var clean = m.Raw.Features;
+        var rows = new List<IReadOnlyList<float[]>>
+        {
+            Enumerable.Range(0, n).Select(i => Row(noisy, i)).ToList(),
+            Enumerable.Range(0, n).Select(i => Row(denoised, i)).ToList(),
+            Enumerable.Range(0, n).Select(i => Row(clean, i)).ToList(),
+        };
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir != null) Directory.CreateDirectory(dir);
+        ImageGrid.Write(path, rows, image.Height, image.Width, scale: image.Height < 64 ? 2 : 1);
+        return true;
+    }
+
+    /// <summary>The report as a table (noise, samples, MSE and PSNR of noisy and denoised data, PSNR gain).</summary>
+    public Table ToTable()
+    {
+        var t = new Table().AddColumn("denoising").AddColumn(new SpectreColumn("noisy").RightAligned())
+            .AddColumn(new SpectreColumn("denoised").RightAligned());
+        t.AddRow("MSE / element vs clean", Output.Num(Report.NoisyMse), Output.Num(Report.DenoisedMse));
+        if (ShowPsnr) t.AddRow("PSNR vs clean (dB)", Output.Num(Report.NoisyPsnr), Output.Num(Report.DenoisedPsnr));
+        return t;
+    }
+
+    /// <summary>Summary lines under the table: noise, seed, gain and grid.</summary>
+    public IEnumerable<string> Lines()
+    {
+        yield return $"(clean data corrupted with the model's training noise, {RegularizedText.Describe(Corruption)}, seed {Seed}; " +
+                     $"{Report.Samples} samples" + (ShowPsnr ? $"; PSNR gain {Output.Num(Report.PsnrGain)} dB)" : ")");
+        if (Png != null) yield return $"images: {Png} (noisy, denoised and clean rows)";
+    }
+
+    /// <summary>The report as the <c>denoising</c> member of evaluate's JSON.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["noise"] = RegularizedText.Describe(Corruption),
+        ["seed"] = Seed,
+        ["samples"] = Report.Samples,
+        ["noisyMse"] = Report.NoisyMse,
+        ["denoisedMse"] = Report.DenoisedMse,
+        ["noisyPsnr"] = ShowPsnr ? Report.NoisyPsnr : null,
+        ["denoisedPsnr"] = ShowPsnr ? Report.DenoisedPsnr : null,
+        ["psnrGain"] = ShowPsnr ? Report.PsnrGain : null,
+        ["png"] = Png,
+    };
+}
