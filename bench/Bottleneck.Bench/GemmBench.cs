@@ -11,8 +11,8 @@ namespace Bottleneck.Bench;
 /// <c>gemm</c> suite: GFLOP/s (2·m·n·k / median time) of every available <see cref="IGemmProvider"/> on the
 /// library's characteristic shapes, next to OpenBLAS itself measured in a separate process through numpy
 /// (<c>bench/peers/openblas_sgemm.py</c>). Sizes are written m×k×n: op(A) is m×k, op(B) is k×n.
-/// The peer runs in another process at another moment, so on a shared machine its ratios carry that noise; the
-/// in-process OpenBLAS provider is timed interleaved with ours and gives the steadier ratio.
+/// The peer runs in another process at another moment, so on a shared machine its ratios carry that noise; each
+/// provider is timed in its own block (see <c>Measure</c>).
 /// </summary>
 public static class GemmBench
 {
@@ -98,7 +98,7 @@ public static class GemmBench
         int blasIndex = providers.ToList().FindIndex(p => p is OpenBlasGemm);
         table.Append("| case | m×k×n | provider | GFLOP/s |");
         if (blasIndex >= 0)
-            table.Append(" ours / openblas in-process (interleaved) |");
+            table.Append(" ours / openblas provider (same process) |");
         foreach (var (name, _) in peers)
             table.Append($" ours / {name} |");
         table.AppendLine();
@@ -154,8 +154,7 @@ public static class GemmBench
     private static string Key(Case c) => $"{c.Label} {c.Size}";
 
     /// <summary>
-    /// Median seconds of one Sgemm (C = op(A)·op(B)) per provider after warm-up. Providers are interleaved
-    /// repetition by repetition, so load from other processes on a shared machine hits them alike.
+    /// Median seconds of one Sgemm (C = op(A)·op(B)) per provider after warm-up, each provider in its own block.
     /// </summary>
     private static unsafe double[] Measure(IReadOnlyList<IGemmProvider> providers, Case c, double seconds)
     {
@@ -170,20 +169,20 @@ public static class GemmBench
             rng.FillUniform(new Span<float>(b, bLen), -1f, 1f);
             int lda = c.TransA ? c.M : c.K, ldb = c.TransB ? c.K : c.N;
             var times = providers.Select(_ => new List<double>()).ToArray();
-            var warm = Stopwatch.StartNew();
-            do
+            // Each provider is timed in its own block. Interleaving call by call looks fairer on a shared machine, but both
+            // providers keep their worker threads spinning for a while after a call, and those spinning threads steal the
+            // two cores from the other provider's next call, understating both.
+            for (int i = 0; i < providers.Count; i++)
             {
-                foreach (IGemmProvider p in providers)
-                    p.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
-            }
-            while (warm.Elapsed.TotalSeconds < Math.Min(0.1, seconds / 2));
-            var total = Stopwatch.StartNew();
-            while (times[0].Count < 5 || (total.Elapsed.TotalSeconds < seconds * providers.Count && times[0].Count < 500))
-            {
-                for (int i = 0; i < providers.Count; i++)
+                var p = providers[i];
+                var warm = Stopwatch.StartNew();
+                do p.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
+                while (warm.Elapsed.TotalSeconds < Math.Min(0.1, seconds / 2));
+                var total = Stopwatch.StartNew();
+                while (times[i].Count < 5 || (total.Elapsed.TotalSeconds < seconds && times[i].Count < 500))
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    providers[i].Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
+                    p.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
                     times[i].Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 }
             }
