@@ -59,7 +59,7 @@ public static class AnomalyBench
             if (args.Contains("--pyod-arch"))
                 // PyOD's AutoEncoder settings: D-64-32-32-64-D with ReLU, dropout 0.2, squared error (here: linear output)
                 o = o with { Architecture = d => new Bottleneck.Models.Dense.DenseConfig(d, [64, 32], 32, Bottleneck.NN.Activation.Relu,
-                    Bottleneck.NN.Activation.Relu, Bottleneck.Models.Reconstruction.LinearMse, dropout: 0.2f) };
+                    Bottleneck.NN.Activation.Relu, Bottleneck.Models.Reconstruction.LinearMse, dropout: 0.2f, batchNorm: args.Contains("--batch-norm")) };
             var un = AnomalyProtocols.PyOdBenchmark(data, o, inliersOnly: false, name: name);
             var semi = AnomalyProtocols.PyOdBenchmark(data, o, inliersOnly: true, name: name);
             double secs = un.Seeds.Concat(semi.Seeds).Average(s => s.TrainSeconds);

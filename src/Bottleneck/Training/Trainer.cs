@@ -114,7 +114,10 @@ public sealed class Trainer
         int d = model.InputDim, bs = Math.Min(o.BatchSize, train.Rows);
         var batchData = new float[bs * d];
         var pool = new BufferPool();
-        var iterator = new BatchIterator(train.Rows, bs, shuffle: true, new Rng(o.Seed));
+        // Batch norm cannot normalise a batch of one sample in training mode (PyTorch raises the same error), so a final
+        // batch of exactly one sample is dropped for models with batch norm; every other sample is still seen each epoch.
+        bool dropLast = train.Rows % bs == 1 && train.Rows > 1 && model.Modules().Any(m => m is BatchNorm1d);
+        var iterator = new BatchIterator(train.Rows, bs, shuffle: true, new Rng(o.Seed), dropLast);
         var corrupt = Corruption ?? (model.TrainingCorruption is { } configured ? configured.Apply : null);
         int steps = iterator.BatchCount;
         bool stoppedEarly = false, cancelled = false;
@@ -124,7 +127,7 @@ public sealed class Trainer
             if (cancellation.IsCancellationRequested) { cancelled = true; break; }
             var sw = Stopwatch.StartNew();
             var epochRng = new Rng(Mix(o.Seed, (ulong)epoch));
-            iterator = new BatchIterator(train.Rows, bs, shuffle: true, epochRng.Fork());
+            iterator = new BatchIterator(train.Rows, bs, shuffle: true, epochRng.Fork(), dropLast);
             iterator.NextEpoch();  // shuffles the order; Batch(b) only slices it
             ReseedNoise(model, epochRng);
             var noiseRng = epochRng.Fork();

@@ -356,3 +356,19 @@ public class TrainerTests
         Assert.Equal("adamw", new TrainingOptions(optimizer: "AdamW").Optimizer);
     }
 }
+
+public class TrainerBatchNormTests
+{
+    [Fact]
+    public void ALastBatchOfOneSampleIsDroppedForBatchNormModels()
+    {
+        // Given 65 rows and batch 32 (last batch: 1 sample) and a batch-norm model,
+        // When trained, Then training completes instead of failing on a one-sample batch norm.
+        var data = Bottleneck.Data.DemoDataset.Generate(65, 3);
+        var model = new Bottleneck.Models.Dense.DenseAutoencoder(
+            new Bottleneck.Models.Dense.DenseConfig(784, [16], 4, batchNorm: true), new Bottleneck.Tensors.Rng(1));
+        var result = new Trainer(new TrainingOptions(epochs: 1, batchSize: 32)).Fit(model, data);
+        Assert.Single(result.History);
+        Assert.True(double.IsFinite(result.History[0].TrainLoss));
+    }
+}
