@@ -51,7 +51,8 @@ public static class CsvLoader
         return Load(reader, sourceName, options);
     }
 
-    private static CsvReaderOptions MakeOptions(string delimiter, string src)
+    /// <summary>The CsvHelper reader settings every CSV reader of the library uses (invariant culture, line numbers kept for messages).</summary>
+    internal static CsvReaderOptions MakeOptions(string delimiter, string src)
     {
         if (delimiter.Length != 1 || delimiter[0] > 127)
             throw new DataException($"{src}: the CSV delimiter must be a single ASCII character, got \"{delimiter}\"", src);

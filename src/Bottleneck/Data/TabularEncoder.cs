@@ -236,7 +236,7 @@ public sealed class TabularEncoder
     public static TabularEncoder Fit(TextReader text, string sourceName, TabularOptions? options = null)
     {
         options ??= new TabularOptions();
-        using var reader = CsvReader.Create(text, MakeOptions(options.Delimiter ?? ",", sourceName), leaveOpen: true);
+        using var reader = CsvReader.Create(text, CsvLoader.MakeOptions(options.Delimiter ?? ",", sourceName), leaveOpen: true);
         return Fit(reader, sourceName, options, null);
     }
 
@@ -399,7 +399,7 @@ public sealed class TabularEncoder
     /// <summary>Opens CSV text for chunked encoding; the text is not disposed.</summary>
     public TabularRowReader OpenRows(TextReader text, string sourceName)
     {
-        var reader = CsvReader.Create(text, MakeOptions(_state.Delimiter ?? ",", sourceName), leaveOpen: true);
+        var reader = CsvReader.Create(text, CsvLoader.MakeOptions(_state.Delimiter ?? ",", sourceName), leaveOpen: true);
         try { return new TabularRowReader(this, reader, sourceName); }
         catch { reader.Dispose(); throw; }
     }
@@ -513,25 +513,9 @@ public sealed class TabularEncoder
         if (!File.Exists(path)) throw new DataException($"{path}: file not found", path);
         string d = delimiter ?? (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tsv.gz", StringComparison.OrdinalIgnoreCase) ? "\t" : ",");
         var stream = IdxLoader.OpenMaybeGzip(path);
-        return CsvReader.Create(stream, MakeOptions(d, path), leaveOpen: false);
+        return CsvReader.Create(stream, CsvLoader.MakeOptions(d, path), leaveOpen: false);
     }
 
-    internal static CsvReaderOptions MakeOptions(string delimiter, string src)
-    {
-        if (delimiter.Length != 1 || delimiter[0] > 127)
-            throw new DataException($"{src}: the CSV delimiter must be a single ASCII character, got \"{delimiter}\"", src);
-        return new CsvReaderOptions
-        {
-            HasHeader = false,
-            Separator = delimiter[0],
-            SkipEmptyLines = true,
-            TrimWhitespace = true,
-            MalformedData = CsvMalformedDataHandling.Throw,
-            FieldCountMismatch = CsvFieldCountHandling.Allow,
-            TrackLineNumbers = true,
-            FormatProvider = CultureInfo.InvariantCulture,
-        };
-    }
 
     /// <summary>Reads the first record; returns column names and whether that record is data (headerless).</summary>
     internal static (string[] Names, bool FirstIsData) ReadHeader(CsvReader reader, string src, bool hasHeader, string[]? given)
