@@ -121,12 +121,72 @@ namespace Bottleneck.Ops
     {
         public static void LeakyRelu(ReadOnlySpan<float> x, float slope, Span<float> y)
         {
-            for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= x.Length - w; i += w)
+            {
+                var v = new Vector<float>(x.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * slope).CopyTo(y.Slice(i));
+            }
+            for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+        }
+
+        /// <summary>d = g where x &gt; 0, else slope·g.</summary>
+        public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float slope, Span<float> d)
+        {
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= x.Length - w; i += w)
+            {
+                var gv = new Vector<float>(g.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero), gv, gv * slope).CopyTo(d.Slice(i));
+            }
+            for (; i < x.Length; i++) d[i] = x[i] > 0 ? g[i] : slope * g[i];
         }
 
         public static void Elu(ReadOnlySpan<float> x, float alpha, Span<float> y)
         {
-            for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
+            if (x.Overlaps(y))
+            {
+                for (int k = 0; k < x.Length; k++) y[k] = x[k] > 0 ? x[k] : alpha * (MathF.Exp(x[k]) - 1f);
+                return;
+            }
+            VectorMath.Exp(x, y);
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= x.Length - w; i += w)
+            {
+                var v = new Vector<float>(x.Slice(i));
+                var e = new Vector<float>(y.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, (e - Vector<float>.One) * alpha).CopyTo(y.Slice(i));
+            }
+            for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : alpha * (y[i] - 1f);
+        }
+
+        /// <summary>d = g where lo ≤ x ≤ hi, else 0 (clamp's backward).</summary>
+        public static void InRangeMask(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float lo, float hi, Span<float> d)
+        {
+            int i = 0, w = Vector<float>.Count;
+            var vlo = new Vector<float>(lo); var vhi = new Vector<float>(hi);
+            for (; i <= x.Length - w; i += w)
+            {
+                var v = new Vector<float>(x.Slice(i));
+                var m = Vector.BitwiseAnd(Vector.GreaterThanOrEqual(v, vlo), Vector.LessThanOrEqual(v, vhi));
+                Vector.ConditionalSelect(m, new Vector<float>(g.Slice(i)), Vector<float>.Zero).CopyTo(d.Slice(i));
+            }
+            for (; i < x.Length; i++) d[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0f;
+        }
+
+        /// <summary>d = sign(x)·g with sign(0) = 0 (abs's backward, PyTorch's convention).</summary>
+        public static void SignTimes(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> d)
+        {
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= x.Length - w; i += w)
+            {
+                var v = new Vector<float>(x.Slice(i));
+                var gv = new Vector<float>(g.Slice(i));
+                var r = Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), gv,
+                    Vector.ConditionalSelect(Vector.LessThan(v, Vector<float>.Zero), -gv, Vector<float>.Zero));
+                r.CopyTo(d.Slice(i));
+            }
+            for (; i < x.Length; i++) d[i] = x[i] > 0 ? g[i] : x[i] < 0 ? -g[i] : 0f;
         }
 
         public static void Softplus(ReadOnlySpan<float> x, float beta, float threshold, Span<float> y)
@@ -200,9 +260,8 @@ namespace Bottleneck.Ops
         public override string Name => "abs";
         protected internal override void Backward(Tensor g)
         {
-            var x = Inputs[0].Span; var gs = g.Span;
-            var gx = Tensor.EmptyLike(g); var d = gx.Span;
-            for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? gs[i] : x[i] < 0 ? -gs[i] : 0f;
+            var gx = Tensor.EmptyLike(g);
+            ActivationKernels.SignTimes(Inputs[0].Span, g.Span, gx.Span);
             Accumulate(Inputs[0], gx, true);
         }
     }
@@ -212,9 +271,8 @@ namespace Bottleneck.Ops
         public override string Name => "clamp";
         protected internal override void Backward(Tensor g)
         {
-            var x = Inputs[0].Span; var gs = g.Span;
-            var gx = Tensor.EmptyLike(g); var d = gx.Span;
-            for (int i = 0; i < d.Length; i++) d[i] = x[i] >= min && x[i] <= max ? gs[i] : 0f;
+            var gx = Tensor.EmptyLike(g);
+            ActivationKernels.InRangeMask(Inputs[0].Span, g.Span, min, max, gx.Span);
             Accumulate(Inputs[0], gx, true);
         }
     }
@@ -235,9 +293,8 @@ namespace Bottleneck.Ops
         public override string Name => "leaky_relu";
         protected internal override void Backward(Tensor g)
         {
-            var x = Inputs[0].Span; var gs = g.Span;
-            var gx = Tensor.EmptyLike(g); var d = gx.Span;
-            for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? gs[i] : slope * gs[i];
+            var gx = Tensor.EmptyLike(g);
+            ActivationKernels.LeakyReluBackward(Inputs[0].Span, g.Span, slope, gx.Span);
             Accumulate(Inputs[0], gx, true);
         }
     }
@@ -249,7 +306,15 @@ namespace Bottleneck.Ops
         {
             var x = Inputs[0].Span; var y = output.Span; var gs = g.Span;
             var gx = Tensor.EmptyLike(g); var d = gx.Span;
-            for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? gs[i] : gs[i] * (y[i] + alpha);
+            int i = 0;
+            var va = new Vector<float>(alpha);
+            for (int w = Vector<float>.Count; i <= d.Length - w; i += w)
+            {
+                var gv = new Vector<float>(gs.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero), gv,
+                    gv * (new Vector<float>(y.Slice(i)) + va)).CopyTo(d.Slice(i));
+            }
+            for (; i < d.Length; i++) d[i] = x[i] > 0 ? gs[i] : gs[i] * (y[i] + alpha);
             Accumulate(Inputs[0], gx, true);
         }
     }
@@ -303,10 +368,26 @@ namespace Bottleneck.Ops
             // d/dx softplus = σ(βx), 1 above the threshold
             var x = Inputs[0].Span; var gs = g.Span;
             var gx = Tensor.EmptyLike(g); var d = gx.Span;
-            for (int i = 0; i < d.Length; i++)
+            int i = 0;
+            if (beta > 0)
             {
-                float bx = beta * x[i];
-                d[i] = bx > threshold ? gs[i] : gs[i] / (1f + MathF.Exp(-bx));
+                TensorPrimitives.Multiply(x, beta, d);
+                VectorMath.Sigmoid(d, d);
+                var cut = new Vector<float>(threshold / beta);   // βx > threshold ⇔ x > threshold/β for β > 0
+                for (int w = Vector<float>.Count; i <= d.Length - w; i += w)
+                {
+                    var gv = new Vector<float>(gs.Slice(i));
+                    Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x.Slice(i)), cut), gv, gv * new Vector<float>(d.Slice(i))).CopyTo(d.Slice(i));
+                }
+                for (; i < d.Length; i++) d[i] = x[i] > threshold / beta ? gs[i] : gs[i] * d[i];
+            }
+            else
+            {
+                for (; i < d.Length; i++)
+                {
+                    float bx = beta * x[i];
+                    d[i] = bx > threshold ? gs[i] : gs[i] / (1f + MathF.Exp(-bx));
+                }
             }
             Accumulate(Inputs[0], gx, true);
         }

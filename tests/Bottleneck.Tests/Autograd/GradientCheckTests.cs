@@ -62,6 +62,12 @@ public class GradientCheckTests
         new("abs", x => x[0].Abs(), r => [Kinked(r, 3, 4)]),
         new("clamp", x => x[0].Clamp(-1f, 1f), r => [GradCheck.Rand(r, [4, 4], -0.9f, 0.9f).Add2(r)]),
         new("relu", x => x[0].Relu(), r => [Kinked(r, 3, 4)]),
+        // odd lengths (37) run both the vector loop and the scalar tail of the branchy kernels
+        new("abs, vector + tail", x => x[0].Abs(), r => [Kinked(r, 37)]),
+        new("clamp, vector + tail", x => x[0].Clamp(-1f, 1f), r => [GradCheck.Rand(r, [37], -0.9f, 0.9f).Add2(r)]),
+        new("leaky relu, vector + tail", x => x[0].LeakyRelu(0.1f), r => [Kinked(r, 37)]),
+        new("elu, vector + tail", x => x[0].Elu(1.3f), r => [Kinked(r, 37)]),
+        new("softplus, vector + tail", x => x[0].Softplus(), r => [GradCheck.Rand(r, [37], -6f, 6f)]),
         new("leaky relu", x => x[0].LeakyRelu(0.2f), r => [Kinked(r, 3, 4)]),
         new("elu", x => x[0].Elu(0.7f), r => [Kinked(r, 3, 4)]),
         new("gelu", x => x[0].Gelu(), r => [R(r, 3, 4)]),
