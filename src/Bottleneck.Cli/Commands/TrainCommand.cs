@@ -17,7 +17,7 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="Schedule">Learning-rate schedule name.</param>
 /// <param name="WeightDecay">Optimizer weight decay.</param>
 /// <param name="ClipNorm">Global gradient-norm clip (0 = off).</param>
-/// <param name="ValSplit">Fraction of the training data held out for validation.</param>
+/// <param name="ValSplit">Fraction of the training data held out for validation; NaN = automatic (see <see cref="TrainSettings.ResolveValSplit"/>).</param>
 /// <param name="Patience">Early-stopping patience (0 = off).</param>
 /// <param name="Scale">Feature scaling, or null for the automatic choice (none for images, else minmax, or standardize with linear-mse).</param>
 /// <param name="Seed">Seed for the split, initialisation, shuffling and dropout.</param>
@@ -37,11 +37,19 @@ public sealed record TrainSettings(string Data, string Model, ArchitectureSettin
 {
     /// <summary>The defaults of <c>bottleneck train</c> with no options.</summary>
     public static TrainSettings Default { get; } = new("demo", "dense", ArchitectureSettings.Default, 10, 128, 1e-3f, "adam", "none",
-        0f, 0f, 0.1, 0, null, 0, Path.Combine("runs", "model"), false);
+        0f, 0f, double.NaN, 0, null, 0, Path.Combine("runs", "model"), false);
 
     /// <summary>The training options (validated by <see cref="TrainingOptions"/>).</summary>
     public TrainingOptions ToTrainingOptions() =>
         new(Epochs, BatchSize, Optimizer, LearningRate, WeightDecay, Schedule, Patience, ClipNorm, Seed);
+
+    /// <summary>
+    /// The validation fraction: <see cref="ValSplit"/> when given, else 0 when the data comes with its own test split and
+    /// nothing needs a validation loss (no early stopping, no plateau schedule), so every training sample is trained on,
+    /// else 0.1.
+    /// </summary>
+    public double ResolveValSplit(bool hasTestSplit) =>
+        !double.IsNaN(ValSplit) ? ValSplit : hasTestSplit && Patience == 0 && Schedule != "plateau" ? 0.0 : 0.1;
 
     /// <summary>The scaling to use for data that is (or is not) image data.</summary>
     public ScalingKind ResolveScale(bool isImage) => Scale ?? (isImage ? ScalingKind.None
@@ -130,7 +138,9 @@ public static class TrainCommand
             "none", TrainingOptions.ScheduleNames);
         public Option<float> WeightDecay { get; } = CliOptions.Float("--weight-decay", "Optimizer weight decay (decoupled for adamw)", 0f, 0f);
         public Option<float> ClipNorm { get; } = CliOptions.Float("--clip-norm", "Clip the global gradient L2 norm to this value; 0 = off", 0f, 0f);
-        public Option<double> ValSplit { get; } = CliOptions.Fraction("--val-split", "Fraction of the training data held out for validation, in [0,1)", 0.1);
+        public Option<double> ValSplit { get; } = CliOptions.Fraction("--val-split",
+            "Fraction of the training data held out for validation, in [0,1). Default: 0 when the data has its own test split " +
+            "(demo, mnist) and neither --patience nor --schedule plateau needs a validation loss, else 0.1", 0.1);
         public Option<int> Patience { get; } = CliOptions.Int("--patience", "Early stopping: stop after N epochs without a better validation loss and keep the best weights; 0 = off", 0, 0);
         public Option<string> Scale { get; } = CliOptions.Choice("--scale",
             "Feature scaling fitted on the training part: none, minmax, standardize. auto = none for image data (demo, mnist: already in [0,1]), otherwise minmax, or standardize with --output linear-mse",
@@ -187,7 +197,7 @@ public static class TrainCommand
         string scale = V<string>("--scale");
         return new TrainSettings(V<string>("--data"), V<string>("--model"), ModelOptions.Bind(r), V<int>("--epochs"), V<int>("--batch-size"),
             V<float>("--lr"), V<string>("--optimizer").ToLowerInvariant(), V<string>("--schedule").ToLowerInvariant(), V<float>("--weight-decay"),
-            V<float>("--clip-norm"), V<double>("--val-split"), V<int>("--patience"),
+            V<float>("--clip-norm"), Given(r, "--val-split") ? V<double>("--val-split") : double.NaN, V<int>("--patience"),
             scale.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : Preprocessor.ParseKind(scale),
             V<ulong>("--seed"), V<string>("--out"), V<bool>("--resume"),
             r.GetValue<string?>("--normal-only") is { } n ? NormalLabel.Parse(n) : null,

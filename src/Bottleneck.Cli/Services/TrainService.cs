@@ -43,7 +43,7 @@ public sealed partial class TrainService : CliService
         var kind = ModelRegistry.Get(s.Model);
         var options = s.ToTrainingOptions();
         CheckRegularized(s, kind.Name);
-        if (!(s.ValSplit >= 0 && s.ValSplit < 1))
+        if (!double.IsNaN(s.ValSplit) && !(s.ValSplit >= 0 && s.ValSplit < 1))
             throw new ArgumentException($"--val-split must be in [0, 1), got {s.ValSplit.ToString(CultureInfo.InvariantCulture)}");
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
 
@@ -61,8 +61,8 @@ public sealed partial class TrainService : CliService
         bool anomaly = data.Normal != null || data.Encoder != null;
         if (anomaly) s = s with { Architecture = AnomalyArchitecture(s, full.FeatureCount) };
         if (anomaly || rule != null) rule ??= Threshold.Default;
-        var (train, validation) = full.Split(s.ValSplit, new Rng(s.Seed));
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
+        var (train, validation) = full.Split(s.ResolveValSplit(test != null), new Rng(s.Seed));
         var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None : s.ResolveScale(full.Image != null);
         if (scale == ScalingKind.Standardize && s.Architecture.Output == Reconstruction.SigmoidBce)
             Warn("standardized data is not in [0, 1], which sigmoid-bce expects; consider --output linear-mse or --scale minmax");

@@ -40,7 +40,7 @@ public sealed class TrainedModelFixture : IDisposable
     public TrainedModelFixture()
     {
         var h = new CliHarness();
-        TrainExitCode = h.Run("train", "--data", "demo:600", "--hidden", "16", "--latent", "4", "--epochs", "1",
+        TrainExitCode = h.Run("train", "--data", "demo:600", "--val-split", "0.1", "--hidden", "16", "--latent", "4", "--epochs", "1",
             "--batch-size", "64", "--out", ModelDir).GetAwaiter().GetResult();
         TrainStdout = h.Stdout + h.Stderr;
     }

@@ -39,7 +39,11 @@ public class CliParseTests
         Assert.Equal(1e-3f, s.LearningRate);
         Assert.Equal("adam", s.Optimizer);
         Assert.Equal("none", s.Schedule);
-        Assert.Equal(0.1, s.ValSplit);
+        Assert.True(double.IsNaN(s.ValSplit));              // automatic unless given
+        Assert.Equal(0.0, s.ResolveValSplit(hasTestSplit: true));   // demo/mnist: train on everything, report on test
+        Assert.Equal(0.1, s.ResolveValSplit(hasTestSplit: false));
+        Assert.Equal(0.1, (s with { Patience = 3 }).ResolveValSplit(hasTestSplit: true));      // early stopping needs validation
+        Assert.Equal(0.1, (s with { Schedule = "plateau" }).ResolveValSplit(hasTestSplit: true));
         Assert.Equal(0, s.Patience);
         Assert.Null(s.Scale);
         Assert.Equal(0UL, s.Seed);
