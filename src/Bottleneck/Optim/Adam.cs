@@ -129,8 +129,8 @@ internal static class AdamKernel
             var pv = new Vector<float>(p.Slice(i));
             var gv = new Vector<float>(g.Slice(i));
             if (wd != 0f) gv += pv * wd;
-            var mv = new Vector<float>(m.Slice(i)) * b1 + gv * c1;
-            var vv = new Vector<float>(v.Slice(i)) * b2 + gv * gv * c2;
+            var mv = Subnormal.Flush(new Vector<float>(m.Slice(i)) * b1 + gv * c1);
+            var vv = Subnormal.Flush(new Vector<float>(v.Slice(i)) * b2 + gv * gv * c2);
             mv.CopyTo(m.Slice(i));
             vv.CopyTo(v.Slice(i));
             if (amsgrad)
@@ -145,8 +145,8 @@ internal static class AdamKernel
         {
             float gi = g[i];
             if (wd != 0f) gi += wd * p[i];
-            float mi = m[i] * b1 + gi * c1;
-            float vi = v[i] * b2 + gi * gi * c2;
+            float mi = Subnormal.Flush(m[i] * b1 + gi * c1);
+            float vi = Subnormal.Flush(v[i] * b2 + gi * gi * c2);
             m[i] = mi; v[i] = vi;
             if (amsgrad) vmax[i] = vi = MathF.Max(vmax[i], vi);
             float denom = MathF.Sqrt(vi) / bc2Sqrt + eps;

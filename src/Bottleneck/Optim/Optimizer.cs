@@ -222,3 +222,26 @@ public sealed record ParameterStateEntry(int Index, int Step, IReadOnlyList<Stat
 /// <param name="StepCount">The number of <see cref="Optimizer.Step"/> calls.</param>
 /// <param name="Parameters">Per-parameter state, for parameters updated at least once.</param>
 public sealed record OptimizerState(string Optimizer, float LearningRate, int StepCount, IReadOnlyList<ParameterStateEntry> Parameters);
+
+/// <summary>
+/// Flush-to-zero for optimizer state. Moment estimates of parameters whose gradient stays 0 (weights into dead ReLU units)
+/// decay geometrically into the float32 subnormal range, where every multiply takes a slow microcode path: on the
+/// 784-1000-500-250-30 MNIST autoencoder 16% of Adam's state was subnormal after 20 epochs and epochs ran 2.3× slower.
+/// Values below the smallest normal float (1.18·10⁻³⁸) are set to 0; their effect on an update is below float resolution.
+/// </summary>
+internal static class Subnormal
+{
+    /// <summary>The smallest positive normal float32.</summary>
+    public const float MinNormal = 1.17549435e-38f;
+
+    /// <summary>x, with entries of magnitude below <see cref="MinNormal"/> replaced by 0.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static System.Numerics.Vector<float> Flush(System.Numerics.Vector<float> x) =>
+        System.Numerics.Vector.ConditionalSelect(
+            System.Numerics.Vector.LessThan(System.Numerics.Vector.Abs(x), new System.Numerics.Vector<float>(MinNormal)),
+            System.Numerics.Vector<float>.Zero, x);
+
+    /// <summary>Scalar <see cref="Flush(System.Numerics.Vector{float})"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static float Flush(float x) => MathF.Abs(x) < MinNormal ? 0f : x;
+}

@@ -67,12 +67,12 @@ public sealed class RmsProp : Optimizer
             var pv = new Vector<float>(p.Slice(i));
             var gv = new Vector<float>(g.Slice(i));
             if (wd != 0f) gv += pv * wd;
-            var sv = new Vector<float>(s.Slice(i)) * a + gv * gv * ca;
+            var sv = Subnormal.Flush(new Vector<float>(s.Slice(i)) * a + gv * gv * ca);
             sv.CopyTo(s.Slice(i));
             Vector<float> avg;
             if (centered)
             {
-                var av = new Vector<float>(ga.Slice(i)) * a + gv * ca;
+                var av = Subnormal.Flush(new Vector<float>(ga.Slice(i)) * a + gv * ca);
                 av.CopyTo(ga.Slice(i));
                 avg = Vector.SquareRoot(sv - av * av);
             }
@@ -80,7 +80,7 @@ public sealed class RmsProp : Optimizer
             avg += new Vector<float>(eps);
             if (useMomentum)
             {
-                var bv = new Vector<float>(b.Slice(i)) * mu + gv / avg;
+                var bv = Subnormal.Flush(new Vector<float>(b.Slice(i)) * mu + gv / avg);
                 bv.CopyTo(b.Slice(i));
                 (pv - bv * lr).CopyTo(p.Slice(i));
             }
@@ -90,12 +90,12 @@ public sealed class RmsProp : Optimizer
         {
             float gi = g[i];
             if (wd != 0f) gi += wd * p[i];
-            float si = s[i] * a + gi * gi * ca;
+            float si = Subnormal.Flush(s[i] * a + gi * gi * ca);
             s[i] = si;
             float avg;
             if (centered)
             {
-                float ai = ga[i] * a + gi * ca;
+                float ai = Subnormal.Flush(ga[i] * a + gi * ca);
                 ga[i] = ai;
                 avg = MathF.Sqrt(si - ai * ai);
             }
@@ -103,7 +103,7 @@ public sealed class RmsProp : Optimizer
             avg += eps;
             if (useMomentum)
             {
-                float bi = b[i] * mu + gi / avg;
+                float bi = Subnormal.Flush(b[i] * mu + gi / avg);
                 b[i] = bi;
                 p[i] -= lr * bi;
             }

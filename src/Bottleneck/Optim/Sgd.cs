@@ -69,7 +69,7 @@ public sealed class Sgd : Optimizer
         {
             var pv = new Vector<float>(p.Slice(i));
             var d = new Vector<float>(g.Slice(i)) + pv * wd;
-            var bv = first ? d : new Vector<float>(b.Slice(i)) * mu + d * keep;
+            var bv = first ? d : Subnormal.Flush(new Vector<float>(b.Slice(i)) * mu + d * keep);
             bv.CopyTo(b.Slice(i));
             var step = nesterov ? d + bv * mu : bv;
             (pv - step * lr).CopyTo(p.Slice(i));
@@ -77,7 +77,7 @@ public sealed class Sgd : Optimizer
         for (; i < p.Length; i++)
         {
             float d = g[i] + wd * p[i];
-            float bv = first ? d : b[i] * mu + d * keep;
+            float bv = first ? d : Subnormal.Flush(b[i] * mu + d * keep);
             b[i] = bv;
             p[i] -= lr * (nesterov ? d + bv * mu : bv);
         }

@@ -259,3 +259,23 @@ public class SchedulerBehaviourTests
         Assert.Throws<ArgumentNullException>(() => new StepLr(null!, 1));
     }
 }
+
+public class OptimizerSubnormalTests
+{
+    [Fact]
+    public void MomentsOfParametersWithZeroGradientFlushToZeroInsteadOfGoingSubnormal()
+    {
+        // Given a parameter that saw one gradient and then only zeros (a weight into a dead ReLU unit),
+        // When Adam runs long enough for 0.9^k·m to pass below the smallest normal float,
+        // Then the moment is exactly 0, never subnormal (subnormal arithmetic is ~100× slower on x86).
+        var p = Bottleneck.Tensors.Tensor.Full(1f, 40); p.RequiresGrad = true;
+        var adam = new Bottleneck.Optim.Adam([p], 1e-3f);
+        p.Grad = Bottleneck.Tensors.Tensor.Full(1e-3f, 40);
+        adam.Step();
+        p.Grad.Span.Clear();
+        for (int k = 0; k < 1000; k++) adam.Step();
+        var m = adam.GetState(0)!.Buffers[0];
+        Assert.All(m, x => Assert.True(x == 0f || MathF.Abs(x) >= 1.17549435e-38f, $"subnormal moment {x}"));
+        Assert.All(m, x => Assert.Equal(0f, x));
+    }
+}
