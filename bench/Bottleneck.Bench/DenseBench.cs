@@ -14,7 +14,7 @@ namespace Bottleneck.Bench;
 /// <summary>
 /// The dense autoencoder 784-512-128-32-128-512-784 (ReLU, BCE-with-logits summed over pixels and averaged over the
 /// batch, Adam 1e-3, batch 256) on MNIST, against ../shared/peers/torch_ref.py dense in the same run.
-/// Usage: dense [--epochs E] [--threads N] [--no-peer] [--limit N] [--hidden 512,128 --latent 32 --batch 256 --peer-config dense]
+/// Usage: dense [--epochs E] [--threads N] [--no-peer] [--tuned-peer-only] [--limit N] [--hidden 512,128 --latent 32 --batch 256 --peer-config dense]
 /// </summary>
 public static class DenseBench
 {
@@ -38,7 +38,7 @@ public static class DenseBench
         Dictionary<string, JsonElement>? torch = null, tuned = null;
         if (peer)
         {
-            torch = RunPeer(peerConfig, threads, epochs, limit, coreType: null);
+            if (!args.Contains("--tuned-peer-only")) torch = RunPeer(peerConfig, threads, epochs, limit, coreType: null);
             // Debian's OpenBLAS detects this VM's CPU as "Prescott" and runs SSE3 kernels; the second peer run forces the
             // AVX-512 kernels, so the comparison is also made against the fastest PyTorch this machine can give.
             if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) tuned = RunPeer(peerConfig, threads, epochs, limit, coreType: "SkylakeX");
