@@ -3,15 +3,50 @@ using System.Numerics;
 namespace Bottleneck.Optim;
 
 /// <summary>
-/// Adam (Kingma &amp; Ba, 2015), exactly as PyTorch 1.13's Adam (L2 weight decay added to the gradient):
-/// g ← g + λθ; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; v̂ = max(v̂, v) with AMSGrad (Reddi et al., 2018);
-/// θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε), t the parameter's step count.
+/// What Adam and AdamW share: the hyper-parameters β₁, β₂, ε, λ and AMSGrad, their validation, the state buffers
+/// (PyTorch's names exp_avg, exp_avg_sq, max_exp_avg_sq) and the fused update <see cref="AdamKernel"/>. The two differ
+/// only in how the weight decay λ enters (<see cref="Adam"/>: added to the gradient; <see cref="AdamW"/>: decoupled).
 /// </summary>
-public sealed class Adam : Optimizer
+public abstract class AdamBase : Optimizer
 {
     private static readonly string[] Plain = ["exp_avg", "exp_avg_sq"];
     private static readonly string[] WithMax = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
 
+    /// <summary>Validates and stores the hyper-parameters (see the derived constructors for their meaning and defaults).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range.</exception>
+    /// <exception cref="ArgumentException">A bad parameter list (see <see cref="Optimizer"/>).</exception>
+    private protected AdamBase(IEnumerable<Tensor> parameters, float lr, float beta1, float beta2, float eps, float weightDecay, bool amsgrad)
+        : base(parameters, lr)
+    {
+        RequireUnitInterval(beta1, nameof(beta1));
+        RequireUnitInterval(beta2, nameof(beta2));
+        RequireNonNegative(eps, nameof(eps));
+        RequireNonNegative(weightDecay, nameof(weightDecay));
+        Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay; AmsGrad = amsgrad;
+    }
+
+    /// <summary>First-moment decay β₁.</summary>
+    public float Beta1 { get; }
+    /// <summary>Second-moment decay β₂.</summary>
+    public float Beta2 { get; }
+    /// <summary>Denominator ε.</summary>
+    public float Eps { get; }
+    /// <summary>Weight decay λ (coupled for <see cref="Adam"/>, decoupled for <see cref="AdamW"/>).</summary>
+    public float WeightDecay { get; }
+    /// <summary>Whether AMSGrad is used.</summary>
+    public bool AmsGrad { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> StateBufferNames => AmsGrad ? WithMax : Plain;
+}
+
+/// <summary>
+/// Adam (Kingma &amp; Ba, 2015), exactly as PyTorch 1.13's Adam (L2 weight decay added to the gradient):
+/// g ← g + λθ; m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; v̂ = max(v̂, v) with AMSGrad (Reddi et al., 2018);
+/// θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε), t the parameter's step count.
+/// </summary>
+public sealed class Adam : AdamBase
+{
     /// <summary>Creates Adam over <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The tensors to optimise.</param>
     /// <param name="lr">Learning rate η ≥ 0 (default 10⁻³).</param>
@@ -23,30 +58,10 @@ public sealed class Adam : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range.</exception>
     /// <exception cref="ArgumentException">A bad parameter list (see <see cref="Optimizer"/>).</exception>
     public Adam(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 0f, bool amsgrad = false)
-        : base(parameters, lr)
-    {
-        RequireUnitInterval(beta1, nameof(beta1));
-        RequireUnitInterval(beta2, nameof(beta2));
-        RequireNonNegative(eps, nameof(eps));
-        RequireNonNegative(weightDecay, nameof(weightDecay));
-        Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay; AmsGrad = amsgrad;
-    }
+        : base(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad) { }
 
     /// <inheritdoc/>
     public override string Name => "adam";
-    /// <summary>First-moment decay β₁.</summary>
-    public float Beta1 { get; }
-    /// <summary>Second-moment decay β₂.</summary>
-    public float Beta2 { get; }
-    /// <summary>Denominator ε.</summary>
-    public float Eps { get; }
-    /// <summary>L2 weight decay λ (coupled: added to the gradient).</summary>
-    public float WeightDecay { get; }
-    /// <summary>Whether AMSGrad is used.</summary>
-    public bool AmsGrad { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> StateBufferNames => AmsGrad ? WithMax : Plain;
 
     /// <inheritdoc/>
     protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParameterState state) =>
@@ -57,11 +72,8 @@ public sealed class Adam : Optimizer
 /// AdamW (Loshchilov &amp; Hutter, 2019), exactly as PyTorch 1.13's AdamW: decoupled weight decay θ ← θ·(1 − ηλ), then the
 /// <see cref="Adam"/> update without the L2 term (AMSGrad optional).
 /// </summary>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : AdamBase
 {
-    private static readonly string[] Plain = ["exp_avg", "exp_avg_sq"];
-    private static readonly string[] WithMax = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
-
     /// <summary>Creates AdamW over <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The tensors to optimise.</param>
     /// <param name="lr">Learning rate η ≥ 0 (default 10⁻³).</param>
@@ -73,30 +85,10 @@ public sealed class AdamW : Optimizer
     /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is out of range.</exception>
     /// <exception cref="ArgumentException">A bad parameter list (see <see cref="Optimizer"/>).</exception>
     public AdamW(IEnumerable<Tensor> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f, float weightDecay = 1e-2f, bool amsgrad = false)
-        : base(parameters, lr)
-    {
-        RequireUnitInterval(beta1, nameof(beta1));
-        RequireUnitInterval(beta2, nameof(beta2));
-        RequireNonNegative(eps, nameof(eps));
-        RequireNonNegative(weightDecay, nameof(weightDecay));
-        Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay; AmsGrad = amsgrad;
-    }
+        : base(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad) { }
 
     /// <inheritdoc/>
     public override string Name => "adamw";
-    /// <summary>First-moment decay β₁.</summary>
-    public float Beta1 { get; }
-    /// <summary>Second-moment decay β₂.</summary>
-    public float Beta2 { get; }
-    /// <summary>Denominator ε.</summary>
-    public float Eps { get; }
-    /// <summary>Decoupled weight decay λ.</summary>
-    public float WeightDecay { get; }
-    /// <summary>Whether AMSGrad is used.</summary>
-    public bool AmsGrad { get; }
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> StateBufferNames => AmsGrad ? WithMax : Plain;
 
     /// <inheritdoc/>
     protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParameterState state)
