@@ -7,6 +7,9 @@ namespace Bottleneck.Tests.Kernels;
 /// Correctness of every GEMM provider against a naive double-precision reference, the selection logic, argument
 /// validation and the managed provider's zero-allocation guarantee.
 /// </summary>
+// Changes process-wide GEMM state (Gemm.Threads, the shared worker pool) and measures allocations, so it runs alone:
+// a test elsewhere using the pool at the same time sends calls down the single-threaded path or regrows the pool.
+[Collection(Bottleneck.Tests.Autograd.GemmProviderCollection.Name)]
 public sealed class GemmTests
 {
     private const string ManagedVector256 = "managed/Vector256";
