@@ -21,7 +21,7 @@ namespace Bottleneck.Bench;
 /// </summary>
 public static class AnomalyBench
 {
-    // PyOD's published AutoEncoder ROC-AUC on these ODDS sets (benchmark page: 60/40 split, standardized, 10 trials).
+    // PyOD's published AutoEncoder ROC-AUC on these ODDS sets, as quoted by issue 5 (60/40 split, standardized).
     private static readonly Dictionary<string, double> PyOdAe = new() { ["cardio"] = 0.785, ["arrhythmia"] = 0.812, ["ionosphere"] = 0.785, ["shuttle"] = 0.994 };
 
     public static int Run(string[] args)
@@ -45,28 +45,80 @@ public static class AnomalyBench
     private static int Odds(string[] args)
     {
         int seeds = IntArg(args, "--seeds", 5), epochs = IntArg(args, "--epochs", 50), batch = IntArg(args, "--batch", 64);
+        bool peer = !args.Contains("--no-peer");
+        string[] names = ["cardio", "arrhythmia", "ionosphere", "shuttle"];
+        var dataDir = DataDirectory.Find("odds/cardio.csv") is { } c ? Path.GetDirectoryName(c)! : null;
         Console.WriteLine();
-        Console.WriteLine($"## ODDS, PyOD protocol: stratified 60/40 split, standardization fitted on the training split, default architecture, Adam 1e-3, {epochs} epochs, batch {batch}, {seeds} seeds; MSE score");
+        if (dataDir is null) { Console.WriteLine("ODDS not found (../shared/data/odds); skipped"); return 0; }
+        // The peer computes the splits (sklearn's stratified train_test_split, random_state = seed) and, unless --no-peer, trains
+        // PyOD's AutoEncoder network (rebuilt in PyTorch: bench/peers/pyod_ae.py) on them; every Bottleneck row uses the same splits.
+        var peerOut = RunPeer("pyod_ae.py", ["--data", dataDir, "--seeds", seeds.ToString(CultureInfo.InvariantCulture),
+            "--threads", Gemm.Threads.ToString(CultureInfo.InvariantCulture), .. (peer ? Array.Empty<string>() : ["--splits-only"])]);
+        Console.WriteLine($"## ODDS, PyOD's protocol: stratified 60/40 split ({(peerOut is null ? "our splits: peer unavailable" : "sklearn's, shared with the peer")}), standardization fitted on the training split, {seeds} seeds, mean ± sd");
         Console.WriteLine();
-        Console.WriteLine("| data | D | model | ROC-AUC unsupervised | AP unsupervised | ROC-AUC semi-supervised | AP semi-supervised | PyOD AutoEncoder ROC-AUC (published) | train s/seed |");
-        Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var name in new[] { "cardio", "arrhythmia", "ionosphere", "shuttle" })
+        Console.WriteLine($"- default rule: our default architecture (AnomalyDefaults), Adam 1e-3, {epochs} epochs, batch {batch}, MSE score");
+        Console.WriteLine("- PyOD network: D-64-32-64-D ReLU with BatchNorm1d and dropout 0.2 in the hidden layers (not on the 32-unit code, which PyOD also normalizes), linear output, Adam 1e-3 with weight decay 1e-5, 10 epochs, batch 32; MSE score (same ranking as PyOD's Euclidean distance)");
+        Console.WriteLine("- peer: PyOD's AutoEncoder defaults rebuilt in PyTorch (bench/peers/pyod_ae.py), same splits, same run");
+        Console.WriteLine();
+        Console.WriteLine("| data | D | protocol | default rule | PyOD network | peer: PyOD AutoEncoder in PyTorch | PyOD published |");
+        Console.WriteLine("|---|---:|---|---:|---:|---:|---:|");
+        var pyodLike = new ProtocolOptions(Seeds: seeds, Epochs: 10, BatchSize: 32, WeightDecay: 1e-5f,
+            Architecture: d => new DenseConfig(d, [64], 32, Activation.Relu, Activation.Relu, Reconstruction.LinearMse, dropout: 0.2f, batchNorm: true));
+        foreach (var name in names)
         {
             var path = DataDirectory.Find($"odds/{name}.csv");
-            if (path is null) { Console.WriteLine($"| {name} | | not found | | | | | | |"); continue; }
+            if (path is null) { Console.WriteLine($"| {name} | | not found | | | | |"); continue; }
             var data = CsvLoader.Load(path, new CsvOptions("label"));
-            var o = new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: batch);
-            if (args.Contains("--pyod-arch"))
-                // PyOD's AutoEncoder settings: D-64-32-32-64-D with ReLU, dropout 0.2, squared error (here: linear output)
-                o = o with { Architecture = d => new Bottleneck.Models.Dense.DenseConfig(d, [64, 32], 32, Bottleneck.NN.Activation.Relu,
-                    Bottleneck.NN.Activation.Relu, Bottleneck.Models.Reconstruction.LinearMse, dropout: 0.2f, batchNorm: args.Contains("--batch-norm")) };
-            var un = AnomalyProtocols.PyOdBenchmark(data, o, inliersOnly: false, name: name);
-            var semi = AnomalyProtocols.PyOdBenchmark(data, o, inliersOnly: true, name: name);
-            double secs = un.Seeds.Concat(semi.Seeds).Average(s => s.TrainSeconds);
-            Console.WriteLine($"| {name} | {data.FeatureCount} | {un.Model} | {Pm(un.RocAucMean, un.RocAucSd)} | {Pm(un.ApMean, un.ApSd)} | {Pm(semi.RocAucMean, semi.RocAucSd)} | {Pm(semi.ApMean, semi.ApSd)} | {PyOdAe[name]:F3}{(name == "cardio" ? " (best of AE/VAE 0.962)" : "")} | {secs:F1} |");
-            Json(new { suite = "odds", data = name, model = un.Model, unsupervised = Summ(un), semi = Summ(semi) });
+            Func<int, (int[], int[])>? splitter = null;
+            JsonElement set = default;
+            if (peerOut is { } po && po.GetProperty("sets").TryGetProperty(name, out set))
+            {
+                var splits = set.GetProperty("splits");
+                splitter = s => (splits[s].GetProperty("train").EnumerateArray().Select(e => e.GetInt32()).Order().ToArray(),
+                                 splits[s].GetProperty("test").EnumerateArray().Select(e => e.GetInt32()).Order().ToArray());
+            }
+            var o = new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: batch, Splitter: splitter);
+            foreach (var (protocol, inliersOnly, key) in new[] { ("unsupervised", false, "unsupervised"), ("semi-supervised", true, "semi") })
+            {
+                var rule = AnomalyProtocols.PyOdBenchmark(data, o, inliersOnly, name);
+                var like = AnomalyProtocols.PyOdBenchmark(data, pyodLike with { Splitter = splitter }, inliersOnly, name);
+                string peerCell = "not run";
+                if (splitter != null && set.GetProperty(key).GetProperty("auc").GetArrayLength() == seeds)
+                {
+                    var auc = set.GetProperty(key).GetProperty("auc").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+                    var (m, sd) = AnomalyMetrics.MeanSd(auc);
+                    peerCell = Pm(m, sd);
+                }
+                Console.WriteLine($"| {name} | {data.FeatureCount} | {protocol} | {Pm(rule.RocAucMean, rule.RocAucSd)} ({rule.Model}) | {Pm(like.RocAucMean, like.RocAucSd)} | {peerCell} | {(inliersOnly ? "" : PyOdAe[name].ToString("F3", CultureInfo.InvariantCulture))} |");
+                Json(new { suite = "odds", data = name, protocol, rule = Summ(rule), pyod_network = Summ(like) });
+            }
         }
         return 0;
+    }
+
+    /// <summary>Runs bench/peers/SCRIPT with Debian's python3 and returns its last stdout line as JSON, or null (reason on stderr).</summary>
+    private static JsonElement? RunPeer(string script, string[] args)
+    {
+        var path = FindPeer(script);
+        if (path is null || !File.Exists("/usr/bin/python3")) { Console.Error.WriteLine($"peer {script} or /usr/bin/python3 not found"); return null; }
+        var psi = new ProcessStartInfo("/usr/bin/python3", [path, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var proc = Process.Start(psi)!;
+        var errTask = proc.StandardError.ReadToEndAsync();
+        string stdout = proc.StandardOutput.ReadToEnd();
+        proc.WaitForExit();
+        if (proc.ExitCode != 0) { Console.Error.WriteLine($"peer {script} failed: {errTask.Result}"); return null; }
+        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    private static string? FindPeer(string script)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "peers", script);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
     }
 
     private static int Kdd(string[] args)
@@ -124,13 +176,16 @@ public static class AnomalyBench
 
     private static JsonElement? RunEcgPeer(int seeds, int epochs, bool train, int threads)
     {
-        const string script = "/work/shared/peers/ecg_ae.py";
-        if (!File.Exists(script) || !File.Exists("/usr/bin/python3")) { Console.Error.WriteLine("ecg: peer script or python not found"); return null; }
+        // ../shared/peers beside ../shared/data
+        var dataDir = DataDirectory.Find();
+        var peersDir = dataDir is null ? null : Path.GetFullPath(Path.Combine(dataDir, "..", "peers"));
+        var script = peersDir is null ? "" : Path.Combine(peersDir, "ecg_ae.py");
+        if (!File.Exists(script) || !File.Exists("/usr/bin/python3")) { Console.Error.WriteLine("ecg: peer script (../shared/peers/ecg_ae.py) or /usr/bin/python3 not found"); return null; }
         // Imports the peer's module and calls its own functions (load_ecg, DenseAE, train, scores) with its protocol, dense model only
         // (its LSTM takes about 7 minutes per seed on this machine; run the script itself for everything).
         string py = $$"""
 import sys, json, time
-sys.path.insert(0, "/work/shared/peers")
+sys.path.insert(0, {{JsonSerializer.Serialize(peersDir)}})
 import numpy as np, torch
 import ecg_ae as P
 from sklearn.model_selection import train_test_split

@@ -18,7 +18,8 @@ namespace Bottleneck.Bench;
 /// reconstruction error; contractive Jacobian norm and reconstruction error; semi-supervised accuracy with 1,000 labels after
 /// greedy layer-wise (denoising) pretraining versus from scratch.
 /// Usage: regularized pca|denoising|sparse|contractive|semisupervised|all (or a comma-separated list) [--epochs N] [--limit N] [--threads N]
-///        [--sparse-weight λ] [--cae-weight λ] [--sup-epochs N] [--labels N]
+///        [--sparse-weight λ] [--sparse-hidden 512 (comma-separated hidden widths around the 256-unit code; "" = none)] [--cae-weight λ] [--sup-epochs N] [--sup-lr 1e-3] [--labels N] [--lr 1e-3] [--batch 128] (learning rate and batch
+///        size of every autoencoder the suite trains, the plain baselines included)
 /// </summary>
 public static class RegularizedBench
 {
@@ -33,6 +34,8 @@ public static class RegularizedBench
         bool Want(string name) => selected.Contains(name) || selected.Contains("all");
         int epochs = DenseBench.IntArg(args, "--epochs", 5), limit = DenseBench.IntArg(args, "--limit", 0);
         Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
+        learningRate = float.Parse(DenseBench.StrArg(args, "--lr", "1e-3"), CultureInfo.InvariantCulture);
+        batchSize = DenseBench.IntArg(args, "--batch", 128);
         var dir = DataDirectory.Find("mnist");
         if (dir is null) { Console.Error.WriteLine("regularized: MNIST not found (../shared/data/mnist)"); return 2; }
         var train = IdxLoader.LoadMnist(dir, "train");
@@ -52,11 +55,13 @@ public static class RegularizedBench
         if (Want("pca")) rows.AddRange(Pca(train, test));
         if (Want("denoising")) rows.AddRange(Denoising(train, test, epochs));
         if (Want("sparse"))
-            rows.AddRange(Sparse(train, test, epochs, Plain(), float.Parse(DenseBench.StrArg(args, "--sparse-weight", "3"), CultureInfo.InvariantCulture)));
+            rows.AddRange(Sparse(train, test, epochs, Plain, float.Parse(DenseBench.StrArg(args, "--sparse-weight", "3"), CultureInfo.InvariantCulture),
+                DenseBench.StrArg(args, "--sparse-hidden", "512").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray()));
         if (Want("contractive"))
             rows.AddRange(ContractiveRows(train, test, epochs, Plain(), float.Parse(DenseBench.StrArg(args, "--cae-weight", "0.1"), CultureInfo.InvariantCulture)));
         if (Want("semisupervised"))
-            rows.AddRange(SemiSupervised(train, test, epochs, DenseBench.IntArg(args, "--sup-epochs", 60), DenseBench.IntArg(args, "--labels", 1000)));
+            rows.AddRange(SemiSupervised(train, test, epochs, DenseBench.IntArg(args, "--sup-epochs", 60), DenseBench.IntArg(args, "--labels", 1000),
+                float.Parse(DenseBench.StrArg(args, "--sup-lr", "1e-3"), CultureInfo.InvariantCulture)));
 
         Console.WriteLine();
         Console.WriteLine($"command: dotnet run -c Release --project bench/Bottleneck.Bench -- regularized {string.Join(" ", args)}");
@@ -70,11 +75,14 @@ public static class RegularizedBench
 
     private static string F(double v, int digits = 2) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
 
+    private static float learningRate = 1e-3f;
+    private static int batchSize = 128;
+
     private static DenseAutoencoder Train(string name, DenseConfig config, Dataset train, int epochs, ulong seed = 0)
     {
         var sw = Stopwatch.StartNew();
         var model = new DenseAutoencoder(config, new Rng(seed));
-        var result = new Trainer(new TrainingOptions(epochs: epochs, batchSize: 128, learningRate: 1e-3f, seed: seed)).Fit(model, train);
+        var result = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)).Fit(model, train);
         Console.WriteLine($"{name}: {epochs} epochs, final train loss {F(result.History[^1].TrainLoss, 3)}, {sw.Elapsed.TotalSeconds:F0} s");
         return model;
     }
@@ -121,14 +129,22 @@ public static class RegularizedBench
         return result;
     }
 
-    private static IEnumerable<Row> Sparse(Dataset train, Dataset test, int epochs, DenseAutoencoder plain, float weight)
+    private static IEnumerable<Row> Sparse(Dataset train, Dataset test, int epochs, Func<DenseAutoencoder> shallowPlain, float weight, int[] hidden)
     {
-        var model = Train($"sparse KL rho 0.05 weight {weight}", new DenseConfig(784, [], 256, latentActivation: Activation.Sigmoid,
+        // The plain baseline has the same layers without the penalty; with no hidden layers it is the shared 784-256 model.
+        string shape = string.Join("-", new[] { 784 }.Concat(hidden).Append(256).Concat(hidden.Reverse()).Append(784));
+        var plain = hidden.Length == 0 ? shallowPlain()
+            : Train($"plain {shape} sigmoid code", new DenseConfig(784, hidden, 256, latentActivation: Activation.Sigmoid), train, epochs);
+        var model = Train($"sparse {shape}, KL rho 0.05 weight {weight}", new DenseConfig(784, hidden, 256, latentActivation: Activation.Sigmoid,
             regularizer: new SparsityKl(0.05f, weight)), train, epochs);
         double act = MeanActivation(model, test), plainAct = MeanActivation(plain, test);
+        var codes = CodesOf(model, test);
+        Array.Sort(codes);
+        Console.WriteLine($"sparse code on test: share > 0.5 {F(codes.Count(v => v > 0.5f) / (double)codes.Length, 4)}, share < 0.01 {F(codes.Count(v => v < 0.01f) / (double)codes.Length, 4)}, " +
+                          $"quantiles 10/50/90/99% {F(codes[codes.Length / 10], 4)} {F(codes[codes.Length / 2], 4)} {F(codes[codes.Length * 9 / 10], 4)} {F(codes[codes.Length * 99 / 100], 4)}");
         double se = ReconstructionEvaluator.Evaluate(model, test).SquaredErrorPerSample;
         double plainSe = ReconstructionEvaluator.Evaluate(plain, test).SquaredErrorPerSample;
-        yield return new Row("sparse", $"mean code activation (256 sigmoid units, λ = {weight}); plain AE", $"{F(act, 4)}; plain {F(plainAct, 4)}", "ρ = 0.05 ± 0.01",
+        yield return new Row("sparse", $"mean code activation ({shape}, 256 sigmoid code units, λ = {weight}); plain AE", $"{F(act, 4)}; plain {F(plainAct, 4)}", "ρ = 0.05 ± 0.01",
             Math.Abs(act - 0.05) <= 0.01 ? "met" : "missed");
         yield return new Row("sparse", "squared error per test image vs plain AE of the same size", $"{F(se)} vs {F(plainSe)} ({F(100 * (se / plainSe - 1), 1)}%)",
             "within 25%", se <= 1.25 * plainSe ? "met" : "missed");
@@ -148,12 +164,12 @@ public static class RegularizedBench
             "within 25%", se <= 1.25 * plainSe ? "met" : "missed");
     }
 
-    private static IEnumerable<Row> SemiSupervised(Dataset train, Dataset test, int epochs, int supEpochs, int labels)
+    private static IEnumerable<Row> SemiSupervised(Dataset train, Dataset test, int epochs, int supEpochs, int labels, float supLr)
     {
         var config = new DenseConfig(784, [500], 250, Activation.Sigmoid, Activation.Sigmoid,
             pretraining: new GreedyPretraining(epochs, new MaskingNoise(0.25f)));
         var labelled = train.Subset(new Rng(42).Permutation(train.Rows).Take(labels).ToArray());
-        var sup = new TrainingOptions(epochs: supEpochs, batchSize: 50, learningRate: 1e-3f, seed: 5);
+        var sup = new TrainingOptions(epochs: supEpochs, batchSize: 50, learningRate: supLr, seed: 5);
 
         var sw = Stopwatch.StartNew();
         var pretrained = new DenseAutoencoder(config, new Rng(1));

@@ -18,9 +18,10 @@ namespace Bottleneck.Anomaly;
 /// <param name="Error">Score error; null (default) = the model's default.</param>
 /// <param name="Splitter">Overrides the split: seed → (train indices, test indices); null (default) = <see cref="AnomalyProtocols.StratifiedSplit"/>.</param>
 /// <param name="MaxTrainRows">Subsample the training rows to at most this many (seeded), 0 = all (default).</param>
+/// <param name="WeightDecay">Adam's L2 weight decay (PyTorch semantics: λ·w added to the gradient), ≥ 0 (default 0).</param>
 public sealed record ProtocolOptions(int Seeds = 5, double TestFraction = 0.4, int Epochs = 50, int BatchSize = 64, float LearningRate = 1e-3f,
     Func<int, ModelConfig>? Architecture = null, ReconstructionError? Error = null, Func<int, (int[] Train, int[] Test)>? Splitter = null,
-    int MaxTrainRows = 0);
+    int MaxTrainRows = 0, float WeightDecay = 0f);
 
 /// <summary>One seed of a protocol run.</summary>
 /// <param name="Seed">The seed (split, initialization, shuffling).</param>
@@ -222,7 +223,8 @@ public static class AnomalyProtocols
         var net = ModelRegistry.Create(config, new Rng((ulong)seed));
         model = config is DenseConfig dc ? string.Join("-", dc.EncoderWidths().Concat(dc.EncoderWidths().Reverse().Skip(1))) : config.ToString();
         var sw = Stopwatch.StartNew();
-        var result = new Trainer(new TrainingOptions(epochs: o.Epochs, batchSize: o.BatchSize, learningRate: o.LearningRate, seed: (ulong)seed)).Fit(net, train);
+        var result = new Trainer(new TrainingOptions(epochs: o.Epochs, batchSize: o.BatchSize, learningRate: o.LearningRate,
+            weightDecay: o.WeightDecay, seed: (ulong)seed)).Fit(net, train);
         double secs = sw.Elapsed.TotalSeconds;
         var scores = new AnomalyScorer(net, o.Error).Score(test);
         return new SeedResult(seed, AnomalyMetrics.RocAuc(scores, testFlags), AnomalyMetrics.AveragePrecision(scores, testFlags),
