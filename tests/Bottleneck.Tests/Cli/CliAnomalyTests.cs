@@ -190,6 +190,28 @@ public class CliAnomalyTests
         Assert.Equal("normal", doc.RootElement.GetProperty("normalLabel").GetString());
     }
 
+    [Fact]
+    public async Task EvaluateOnLabelledDataWithoutANormalValueSaysHowToGetTheAucs()
+    {
+        using var dir = new TempDir();
+        var (text, _) = SyntheticCsv();
+        var csv = dir.Write("net.csv", text);
+        var model = dir.File("m");
+        var h = new CliHarness();
+        Assert.True(await h.Run("train", "--data", $"csv:{csv}:label=label", "--epochs", "2", "--output", "linear-mse", "--out", model) == 0, h.Stdout + h.Stderr);
+
+        h = new CliHarness();
+        Assert.Equal(0, await h.Run("evaluate", "--model", model, "--data", $"csv:{csv}:label=label"));
+        Assert.Contains("add --normal VALUE", h.Stdout);
+        Assert.DoesNotContain("ROC-AUC (", h.Stdout);
+
+        h = new CliHarness();
+        Assert.Equal(0, await h.Run("evaluate", "--model", model, "--data", $"csv:{csv}:label=label", "--normal", "normal"));
+        Assert.Contains("ROC-AUC (mse score)", h.Stdout);
+        Assert.Contains("anomalies (label != \"normal\")", h.Stdout);
+        Assert.DoesNotContain("add --normal VALUE", h.Stdout);
+    }
+
     /// <summary>The value after a "NAME  value" summary line.</summary>
     private static double Metric(string stdout, string name)
     {
