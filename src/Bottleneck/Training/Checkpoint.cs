@@ -23,7 +23,7 @@ internal sealed class Checkpoint(string directory)
     private string TrainerJson => Path.Combine(Directory, "trainer.json");
     public bool Exists => File.Exists(TrainerJson);
 
-    public void Save(Module model, Optimizer optimizer, LrScheduler? schedule, CheckpointState state)
+    public void Save(Module model, Optimizer optimizer, LrScheduler? schedule, CheckpointState state, TrainingOptions options)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var stamp = new Dictionary<string, string> { ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture) };
@@ -42,11 +42,11 @@ internal sealed class Checkpoint(string directory)
         }
         var json = new TrainerJsonModel(FormatVersion, state.Epoch, state.History.ToList(), state.BestValidationLoss, state.BestEpoch,
             state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, opt.Optimizer, opt.LearningRate, opt.StepCount,
-            opt.Parameters.Select(p => new ParamStep(p.Index, p.Step)).ToList(), schedule?.SaveState());
+            opt.Parameters.Select(p => new ParamStep(p.Index, p.Step)).ToList(), schedule?.SaveState(), SavedOptions.From(options));
         AtomicFile.WriteAllText(TrainerJson, JsonSerializer.Serialize(json, JsonOptions));
     }
 
-    public CheckpointState Load(Module model, Optimizer optimizer, LrScheduler? schedule)
+    public CheckpointState Load(Module model, Optimizer optimizer, LrScheduler? schedule, TrainingOptions options)
     {
         TrainerJsonModel meta;
         try
@@ -62,6 +62,10 @@ internal sealed class Checkpoint(string directory)
             throw new ModelFileException($"checkpoint {TrainerJson} has format version {meta.Version}, this library reads {FormatVersion}", TrainerJson);
         if (meta.Optimizer != optimizer.Name)
             throw new ModelFileException($"checkpoint in {Directory} was made with optimizer '{meta.Optimizer}', this run uses '{optimizer.Name}'", TrainerJson);
+        // Checkpoints written before the options were recorded have none; they resume as before, unchecked.
+        if (meta.Options is { } saved && saved.Differences(SavedOptions.From(options)) is { Count: > 0 } differences)
+            throw new ModelFileException($"checkpoint in {Directory} was made with other training options ({string.Join("; ", differences)}): " +
+                                         "resume with the same options, or delete the checkpoint folder to start over", TrainerJson);
 
         var weightsPath = Path.Combine(Directory, "weights.safetensors");
         var weights = SafeTensors.Read(weightsPath);
@@ -116,5 +120,36 @@ internal sealed class Checkpoint(string directory)
 
     private sealed record TrainerJsonModel(int Version, int Epoch, List<EpochRecord> History, double BestValidationLoss, int BestEpoch,
         int BadEpochs, bool HasBest, bool Finished, bool StoppedEarly, string Optimizer, float LearningRate, int OptimizerSteps,
-        List<ParamStep> ParamSteps, SchedulerState? Schedule);
+        List<ParamStep> ParamSteps, SchedulerState? Schedule, SavedOptions? Options = null);
+
+    /// <summary>
+    /// The training options a resumed run must share with the run that wrote the checkpoint for the resume to continue the same
+    /// run (batch size, initial learning rate, weight decay, schedule, patience, clipping, seed). The epoch count may grow
+    /// (train for longer) unless the schedule depends on it (step, cosine, warmup).
+    /// </summary>
+    private sealed record SavedOptions(int Epochs, int BatchSize, float LearningRate, float WeightDecay, string Schedule, int Patience, float ClipNorm, ulong Seed)
+    {
+        public static SavedOptions From(TrainingOptions o) =>
+            new(o.Epochs, o.BatchSize, o.LearningRate, o.WeightDecay, o.Schedule, o.Patience, o.ClipNorm, o.Seed);
+
+        /// <summary>"name saved → now" for every option that differs (empty when the resume is consistent).</summary>
+        public List<string> Differences(SavedOptions now)
+        {
+            var list = new List<string>();
+            void Check<T>(string name, T saved, T current)
+            {
+                if (!EqualityComparer<T>.Default.Equals(saved, current))
+                    list.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {saved} → {current}"));
+            }
+            Check("batch size", BatchSize, now.BatchSize);
+            Check("learning rate", LearningRate, now.LearningRate);
+            Check("weight decay", WeightDecay, now.WeightDecay);
+            Check("schedule", Schedule, now.Schedule);
+            Check("patience", Patience, now.Patience);
+            Check("clip norm", ClipNorm, now.ClipNorm);
+            Check("seed", Seed, now.Seed);
+            if (Schedule is "step" or "cosine" or "warmup") Check($"epochs (the {Schedule} schedule depends on them)", Epochs, now.Epochs);
+            return list;
+        }
+    }
 }

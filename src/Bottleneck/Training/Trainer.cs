@@ -67,7 +67,11 @@ public sealed class Trainer
     /// <summary>Folder for the per-epoch checkpoint (and resume); null disables checkpoints.</summary>
     public string? CheckpointDirectory { get; init; }
 
-    /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> if one exists.</summary>
+    /// <summary>
+    /// Continue from the checkpoint in <see cref="CheckpointDirectory"/> if one exists. The run must use the same training options
+    /// (batch size, learning rate, weight decay, schedule, patience, clipping, seed; else <see cref="IO.ModelFileException"/>); it may
+    /// ask for more epochs than the checkpointed run had, to train for longer, unless the schedule depends on the epoch count.
+    /// </summary>
     public bool Resume { get; init; }
 
     /// <summary>Stage name written into the history (default "train").</summary>
@@ -98,13 +102,15 @@ public sealed class Trainer
 
         if (Resume && checkpoint != null && checkpoint.Exists)
         {
-            var state = checkpoint.Load(model, optimizer, schedule);
+            var state = checkpoint.Load(model, optimizer, schedule, o);
             history.AddRange(state.History);
             bestVal = state.BestValidationLoss; bestEpoch = state.BestEpoch; badEpochs = state.BadEpochs;
             bestWeights = state.BestWeights;
             startEpoch = state.Epoch + 1;
             savedEpoch = state.Epoch;
-            if (state.Finished)
+            // A finished run is done unless this run asks for more epochs than it had (train for longer; the options check in
+            // Checkpoint.Load forbids that only where the schedule depends on the epoch count). Early stopping is final.
+            if (state.Finished && (state.StoppedEarly || state.Epoch >= o.Epochs))
             {
                 model.Eval();
                 return new TrainingResult(history, bestEpoch == 0 ? history.Count : bestEpoch, state.StoppedEarly, false);
@@ -190,7 +196,7 @@ public sealed class Trainer
             bool finished = stoppedEarly || epoch == o.Epochs;
             if (checkpoint != null)
             {
-                checkpoint.Save(model, optimizer, schedule, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly));
+                checkpoint.Save(model, optimizer, schedule, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly), o);
                 savedEpoch = epoch;
             }
             progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, record.TrainLoss, record));

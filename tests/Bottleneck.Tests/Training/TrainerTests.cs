@@ -157,7 +157,7 @@ public class TrainerTests
 
         // the checkpoint of epoch 1 loads
         var fresh = Small(seed: 77);
-        var state = new Checkpoint(dir.Path).Load(fresh, options.CreateOptimizer(fresh.Parameters()), null);
+        var state = new Checkpoint(dir.Path).Load(fresh, options.CreateOptimizer(fresh.Parameters()), null, options);
         Assert.Equal(1, state.Epoch);
         Assert.Single(state.History);
         AssertBitEqual(afterEpoch1!, Weights(fresh));
@@ -268,7 +268,7 @@ public class TrainerTests
         Assert.False(model.Training);
 
         var fresh = Small(seed: 50, dropout: 0.1f);
-        var state = new Checkpoint(dir.Path).Load(fresh, options.CreateOptimizer(fresh.Parameters()), null);
+        var state = new Checkpoint(dir.Path).Load(fresh, options.CreateOptimizer(fresh.Parameters()), null, options);
         Assert.Equal(1, state.Epoch);
         Assert.False(state.Finished);
         AssertBitEqual(afterEpoch1!, Weights(fresh));
@@ -321,6 +321,54 @@ public class TrainerTests
             new Trainer(options) { CheckpointDirectory = dir.Path, Resume = true }.Fit(wider, Demo.Value));
         Assert.Contains("weights.safetensors", otherModel.Message);
         Assert.Contains("encoder.0.weight", otherModel.Message);
+    }
+
+    [Fact]
+    public void ResumingWithOtherTrainingOptionsFailsNamingEachDifference()
+    {
+        using var dir = new TempDir();
+        new Trainer(new TrainingOptions(epochs: 1, batchSize: 64, learningRate: 1e-3f, seed: 1)) { CheckpointDirectory = dir.Path }.Fit(Small(), Demo.Value);
+
+        var e = Assert.Throws<Bottleneck.IO.ModelFileException>(() =>
+            new Trainer(new TrainingOptions(epochs: 2, batchSize: 32, learningRate: 2e-3f, seed: 1)) { CheckpointDirectory = dir.Path, Resume = true }.Fit(Small(), Demo.Value));
+        Assert.Contains("batch size 64 → 32", e.Message);
+        Assert.Contains("learning rate 0.001 → 0.002", e.Message);
+        Assert.DoesNotContain("seed", e.Message);
+        Assert.Contains("delete the checkpoint folder", e.Message);
+    }
+
+    [Fact]
+    public void ACosineRunCannotBeResumedWithAnotherEpochCount()
+    {
+        using var dir = new TempDir();
+        new Trainer(new TrainingOptions(epochs: 1, batchSize: 64, schedule: "cosine")) { CheckpointDirectory = dir.Path }.Fit(Small(), Demo.Value);
+        var e = Assert.Throws<Bottleneck.IO.ModelFileException>(() =>
+            new Trainer(new TrainingOptions(epochs: 2, batchSize: 64, schedule: "cosine")) { CheckpointDirectory = dir.Path, Resume = true }.Fit(Small(), Demo.Value));
+        Assert.Contains("epochs (the cosine schedule depends on them) 1 → 2", e.Message);
+    }
+
+    [Fact]
+    public void AFinishedRunResumedWithMoreEpochsContinuesExactlyAsOneLongerRun()
+    {
+        var options = new TrainingOptions(epochs: 3, batchSize: 64, seed: 4);
+        var straight = Small();
+        var full = new Trainer(options).Fit(straight, Demo.Value);
+
+        using var dir = new TempDir();
+        var first = Small();
+        new Trainer(new TrainingOptions(epochs: 2, batchSize: 64, seed: 4)) { CheckpointDirectory = dir.Path }.Fit(first, Demo.Value);
+        var resumedModel = Small(seed: 9);   // different initial weights: everything must come from the checkpoint
+        var resumed = new Trainer(options) { CheckpointDirectory = dir.Path, Resume = true }.Fit(resumedModel, Demo.Value);
+
+        Assert.Equal(3, resumed.History.Count);
+        Assert.Equal(full.History.Select(h => h.TrainLoss), resumed.History.Select(h => h.TrainLoss));
+        Assert.Equal(Weights(straight), Weights(resumedModel));
+
+        // Asking for no more epochs than were trained leaves the model as the checkpoint has it.
+        var again = Small(seed: 9);
+        var noop = new Trainer(new TrainingOptions(epochs: 3, batchSize: 64, seed: 4)) { CheckpointDirectory = dir.Path, Resume = true }.Fit(again, Demo.Value);
+        Assert.Equal(3, noop.History.Count);
+        Assert.Equal(Weights(straight), Weights(again));
     }
 
     [Fact]
