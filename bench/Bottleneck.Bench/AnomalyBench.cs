@@ -56,18 +56,26 @@ public static class AnomalyBench
             "--threads", Gemm.Threads.ToString(CultureInfo.InvariantCulture), .. (peer ? Array.Empty<string>() : ["--splits-only"])]);
         Console.WriteLine($"## ODDS, PyOD's protocol: stratified 60/40 split ({(peerOut is null ? "our splits: peer unavailable" : "sklearn's, shared with the peer")}), standardization fitted on the training split, {seeds} seeds, mean ± sd");
         Console.WriteLine();
+        var pyodNet = (Func<Reconstruction, Func<int, ModelConfig>>)(output => d =>
+            new DenseConfig(d, [64], 32, Activation.Relu, Activation.Relu, output, dropout: 0.2f, batchNorm: true));
+        var configs = new (string Name, ProtocolOptions Options)[]
+        {
+            ("default rule", new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: batch)),
+            ("PyOD network", new ProtocolOptions(Seeds: seeds, Epochs: 10, BatchSize: 32, WeightDecay: 1e-5f, Architecture: pyodNet(Reconstruction.LinearMse))),
+            ("unsupervised recipe", new ProtocolOptions(Seeds: seeds, Epochs: AnomalyDefaults.UnsupervisedEpochs, BatchSize: AnomalyDefaults.UnsupervisedBatchSize,
+                WeightDecay: AnomalyDefaults.UnsupervisedWeightDecay, Architecture: d => AnomalyDefaults.UnsupervisedArchitecture(d), Error: AnomalyDefaults.UnsupervisedError)),
+        };
         Console.WriteLine($"- default rule: our default architecture (AnomalyDefaults), Adam 1e-3, {epochs} epochs, batch {batch}, MSE score");
         Console.WriteLine("- PyOD network: D-64-32-64-D ReLU with BatchNorm1d and dropout 0.2 in the hidden layers (not on the 32-unit code, which PyOD also normalizes), linear output, Adam 1e-3 with weight decay 1e-5, 10 epochs, batch 32; MSE score (same ranking as PyOD's Euclidean distance)");
+        Console.WriteLine("- unsupervised recipe (AnomalyDefaults.Unsupervised*, `train --contaminated`): the same network and training with a tanh output (reconstructions bounded to ±1 standard deviation), rows scored by mean absolute error");
         Console.WriteLine("- peer: PyOD's AutoEncoder defaults rebuilt in PyTorch (bench/peers/pyod_ae.py), same splits, same run");
         Console.WriteLine();
-        Console.WriteLine("| data | D | protocol | default rule | PyOD network | peer: PyOD AutoEncoder in PyTorch | PyOD published |");
-        Console.WriteLine("|---|---:|---|---:|---:|---:|---:|");
-        var pyodLike = new ProtocolOptions(Seeds: seeds, Epochs: 10, BatchSize: 32, WeightDecay: 1e-5f,
-            Architecture: d => new DenseConfig(d, [64], 32, Activation.Relu, Activation.Relu, Reconstruction.LinearMse, dropout: 0.2f, batchNorm: true));
+        Console.WriteLine($"| data | D | protocol | {string.Join(" | ", configs.Select(c => c.Name))} | peer: PyOD AutoEncoder in PyTorch | PyOD published |");
+        Console.WriteLine($"|---|---:|---|{string.Concat(configs.Select(_ => "---:|"))}---:|---:|");
         foreach (var name in names)
         {
             var path = DataDirectory.Find($"odds/{name}.csv");
-            if (path is null) { Console.WriteLine($"| {name} | | not found | | | | |"); continue; }
+            if (path is null) { Console.WriteLine($"| {name} | | not found |"); continue; }
             var data = CsvLoader.Load(path, new CsvOptions("label"));
             Func<int, (int[], int[])>? splitter = null;
             JsonElement set = default;
@@ -77,11 +85,15 @@ public static class AnomalyBench
                 splitter = s => (splits[s].GetProperty("train").EnumerateArray().Select(e => e.GetInt32()).Order().ToArray(),
                                  splits[s].GetProperty("test").EnumerateArray().Select(e => e.GetInt32()).Order().ToArray());
             }
-            var o = new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: batch, Splitter: splitter);
             foreach (var (protocol, inliersOnly, key) in new[] { ("unsupervised", false, "unsupervised"), ("semi-supervised", true, "semi") })
             {
-                var rule = AnomalyProtocols.PyOdBenchmark(data, o, inliersOnly, name);
-                var like = AnomalyProtocols.PyOdBenchmark(data, pyodLike with { Splitter = splitter }, inliersOnly, name);
+                var cells = new List<string>();
+                foreach (var (cname, options) in configs)
+                {
+                    var r = AnomalyProtocols.PyOdBenchmark(data, options with { Splitter = splitter }, inliersOnly, name);
+                    cells.Add(cname == "default rule" ? $"{Pm(r.RocAucMean, r.RocAucSd)} ({r.Model})" : Pm(r.RocAucMean, r.RocAucSd));
+                    Json(new { suite = "odds", data = name, protocol, config = cname, model = r.Model, result = Summ(r) });
+                }
                 string peerCell = "not run";
                 if (splitter != null && set.GetProperty(key).GetProperty("auc").GetArrayLength() == seeds)
                 {
@@ -89,8 +101,7 @@ public static class AnomalyBench
                     var (m, sd) = AnomalyMetrics.MeanSd(auc);
                     peerCell = Pm(m, sd);
                 }
-                Console.WriteLine($"| {name} | {data.FeatureCount} | {protocol} | {Pm(rule.RocAucMean, rule.RocAucSd)} ({rule.Model}) | {Pm(like.RocAucMean, like.RocAucSd)} | {peerCell} | {(inliersOnly ? "" : PyOdAe[name].ToString("F3", CultureInfo.InvariantCulture))} |");
-                Json(new { suite = "odds", data = name, protocol, rule = Summ(rule), pyod_network = Summ(like) });
+                Console.WriteLine($"| {name} | {data.FeatureCount} | {protocol} | {string.Join(" | ", cells)} | {peerCell} | {(inliersOnly ? "" : PyOdAe[name].ToString("F3", CultureInfo.InvariantCulture))} |");
             }
         }
         return 0;
@@ -113,11 +124,12 @@ public static class AnomalyBench
 
     private static string? FindPeer(string script)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "bench", "peers", script);
-            if (File.Exists(candidate)) return candidate;
-        }
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "bench", "peers", script);
+                if (File.Exists(candidate)) return candidate;
+            }
         return null;
     }
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Bottleneck.Anomaly;
 using Bottleneck.Cli.Services;
+using Bottleneck.Models;
+using ActivationKind = Bottleneck.NN.Activation;
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
 using Bottleneck.Training;
@@ -30,10 +33,13 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="HiddenGiven">Whether <c>--hidden</c> was given (otherwise anomaly training uses the default-architecture rule).</param>
 /// <param name="LatentGiven">Whether <c>--latent</c> was given.</param>
 /// <param name="OutputGiven">Whether <c>--output</c> was given (otherwise anomaly training uses linear-mse).</param>
+/// <param name="Contaminated">The training rows may contain anomalies (<c>--contaminated</c>): anomaly training with the unsupervised
+/// recipe of <see cref="AnomalyDefaults"/>, whose values <see cref="TrainCommand.Bind"/> has already put into the other settings
+/// wherever the user gave none, and a threshold scored by the recipe's error.</param>
 public sealed record TrainSettings(string Data, string Model, ArchitectureSettings Architecture, int Epochs, int BatchSize,
     float LearningRate, string Optimizer, string Schedule, float WeightDecay, float ClipNorm, double ValSplit, int Patience,
     ScalingKind? Scale, ulong Seed, string Out, bool Resume, NormalLabel? NormalOnly = null, TabularSettings? Tabular = null,
-    string? Threshold = null, bool HiddenGiven = false, bool LatentGiven = false, bool OutputGiven = false)
+    string? Threshold = null, bool HiddenGiven = false, bool LatentGiven = false, bool OutputGiven = false, bool Contaminated = false)
 {
     /// <summary>The defaults of <c>bottleneck train</c> with no options.</summary>
     public static TrainSettings Default { get; } = new("demo", "dense", ArchitectureSettings.Default, 10, 128, 1e-3f, "adam", "none",
@@ -115,10 +121,13 @@ public static class TrainCommand
         "  bottleneck train --data csv:cardio.csv:label=y --hidden 16 --latent 4 --output linear-mse --patience 5\n" +
         "  bottleneck train --out runs/mnist --data mnist:data/mnist --resume   # continue an interrupted run\n" +
         "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --epochs 20 --out runs/cardio   # anomaly detection\n" +
+        "  bottleneck train --data csv:cardio.csv:label=label --contaminated --out runs/cardio-u   # rows may include anomalies\n" +
         "  bottleneck train --model denoising --noise mask:0.25 --out runs/dae\n" +
         "  bottleneck train --model stacked --hidden 256,64 --pretrain-epochs 3 --pretrain-noise gaussian:0.3 --out runs/sdae\n" +
         "  bottleneck train --model pca --components 30 --out runs/pca\n\n" +
-        "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE. CSV files with\n" +
+        "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE; --contaminated\n" +
+        "trains on all rows, which may include anomalies, with the unsupervised recipe (bounded tanh output, batch norm, dropout,\n" +
+        "short training, mean-absolute-error threshold; see docs/anomaly.md). CSV files with\n" +
         "non-numeric columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training\n" +
         "rows and saved with the model. For such training, when --hidden/--latent/--output are not given, the model is\n" +
         "D-h-z-h-D with h = clamp(ceil(D/2), 8, 256), z = clamp(round(D/8), 2, 32), linear-mse output. After training a threshold\n" +
@@ -149,6 +158,10 @@ public static class TrainCommand
         public Option<string> Out { get; } = CliOptions.Text("--out", "DIR", "Model folder to write (created; files replaced)", Path.Combine("runs", "model"));
         public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "Continue from the checkpoint in OUT/checkpoint (same data and options)");
         public Option<string?> NormalOnly { get; } = NormalOnlyOption();
+        public Option<bool> Contaminated { get; } = CliOptions.Flag("--contaminated",
+            "The training rows may contain anomalies (unsupervised detection): train with the unsupervised recipe (D-64-32-64-D, batch norm, " +
+            "dropout 0.2, relu code, tanh output on standardized data, 10 epochs of batch 32, weight decay 1e-5; each part replaced by any option " +
+            "you give) and fit the threshold on mean-absolute-error scores");
         public Option<string> Categorical { get; } = CliOptions.Text("--categorical", "COL1,COL2,...",
             "CSV columns to one-hot encode even if their values are numbers (columns with non-numeric values always are); none = only those", "none");
         public Option<string> Impute { get; } = CliOptions.Choice("--impute",
@@ -162,7 +175,7 @@ public static class TrainCommand
             "--normal-only or on tabular CSV, else none");
 
         public IEnumerable<Option> All => [Data, .. Model.All, Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Categorical, Impute, CategoricalImpute, Threshold];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -195,14 +208,46 @@ public static class TrainCommand
     {
         T V<T>(string name) => r.GetValue<T>(name)!;
         string scale = V<string>("--scale");
-        return new TrainSettings(V<string>("--data"), V<string>("--model"), ModelOptions.Bind(r), V<int>("--epochs"), V<int>("--batch-size"),
+        var settings = new TrainSettings(V<string>("--data"), V<string>("--model"), ModelOptions.Bind(r), V<int>("--epochs"), V<int>("--batch-size"),
             V<float>("--lr"), V<string>("--optimizer").ToLowerInvariant(), V<string>("--schedule").ToLowerInvariant(), V<float>("--weight-decay"),
             V<float>("--clip-norm"), Given(r, "--val-split") ? V<double>("--val-split") : double.NaN, V<int>("--patience"),
             scale.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : Preprocessor.ParseKind(scale),
             V<ulong>("--seed"), V<string>("--out"), V<bool>("--resume"),
             r.GetValue<string?>("--normal-only") is { } n ? NormalLabel.Parse(n) : null,
             BindTabular(r), r.GetValue<string?>("--threshold"),
-            Given(r, "--hidden"), Given(r, "--latent"), Given(r, "--output"));
+            Given(r, "--hidden"), Given(r, "--latent"), Given(r, "--output"), V<bool>("--contaminated"));
+        return settings.Contaminated ? WithUnsupervisedRecipe(settings, name => Given(r, name)) : settings;
+    }
+
+    /// <summary>
+    /// Fills in the unsupervised recipe of <see cref="AnomalyDefaults"/> (D-64-32-64-D, ReLU code, batch norm, dropout 0.2, tanh
+    /// output, standardized data, 10 epochs of batch 32, weight decay 1e-5) for every one of those options the user did not give.
+    /// </summary>
+    /// <remarks>Settings that conflict with the recipe (--normal-only, a --model other than dense) are returned unchanged, for
+    /// <see cref="TrainService"/> to report as a usage error.</remarks>
+    internal static TrainSettings WithUnsupervisedRecipe(TrainSettings s, Func<string, bool> given)
+    {
+        if (s.NormalOnly != null || !s.Model.Equals("dense", StringComparison.OrdinalIgnoreCase)) return s;   // TrainService reports the conflict
+        var a = s.Architecture;
+        a = a with
+        {
+            Hidden = given("--hidden") ? a.Hidden : [AnomalyDefaults.UnsupervisedHidden],
+            Latent = given("--latent") ? a.Latent : AnomalyDefaults.UnsupervisedLatent,
+            Output = given("--output") ? a.Output : Reconstruction.TanhMse,
+            Dropout = given("--dropout") ? a.Dropout : AnomalyDefaults.UnsupervisedDropout,
+            BatchNorm = true,   // a flag cannot be given as off
+
+            Regularized = a.Regularized with { LatentActivation = a.Regularized.LatentActivation ?? ActivationKind.Relu },
+        };
+        return s with
+        {
+            Architecture = a,
+            Epochs = given("--epochs") ? s.Epochs : AnomalyDefaults.UnsupervisedEpochs,
+            BatchSize = given("--batch-size") ? s.BatchSize : AnomalyDefaults.UnsupervisedBatchSize,
+            WeightDecay = given("--weight-decay") ? s.WeightDecay : AnomalyDefaults.UnsupervisedWeightDecay,
+            Scale = s.Scale ?? ScalingKind.Standardize,
+            HiddenGiven = true, LatentGiven = true, OutputGiven = true,   // the recipe, not the default-architecture rule
+        };
     }
 
     /// <summary>Whether an option was typed on the command line (not just defaulted).</summary>

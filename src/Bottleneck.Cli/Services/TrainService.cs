@@ -55,10 +55,14 @@ public sealed partial class TrainService : CliService
 
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
 
+        if (s.Contaminated && s.NormalOnly != null)
+            throw new ArgumentException("--contaminated (the training rows may contain anomalies) and --normal-only (train on normal rows only) exclude each other: use one");
+        if (s.Contaminated && !s.Model.Equals("dense", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--contaminated sets up a dense autoencoder; it does not combine with --model {s.Model}");
         var data = AnomalyData.LoadForTraining(spec, s);
         var full = data.Full;
         // Anomaly training: --normal-only, or a tabular CSV (already standardized by its encoding).
-        bool anomaly = data.Normal != null || data.Encoder != null;
+        bool anomaly = data.Normal != null || data.Encoder != null || s.Contaminated;
         if (anomaly) s = s with { Architecture = AnomalyArchitecture(s, full.FeatureCount) };
         if (anomaly || rule != null) rule ??= Threshold.Default;
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
@@ -86,7 +90,10 @@ public sealed partial class TrainService : CliService
             var unseen = enc.Report.Describe();
             if (unseen.Length > 0) Line("            categories of other rows not in the training rows: " + unseen.Replace(Environment.NewLine, "; "));
         }
-        if (anomaly && !(s.HiddenGiven && s.LatentGiven))
+        if (s.Contaminated)
+            Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
+                 "batch norm, dropout, short training; threshold on mean-absolute-error scores");
+        if (anomaly && !s.Contaminated && !(s.HiddenGiven && s.LatentGiven))
             Line($"architecture default rule for D = {full.FeatureCount}: hidden clamp(ceil(D/2), 8, 256), code clamp(round(D/8), 2, 32)");
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
         Line($"model       {ModelText.Architecture(config)}; {Output.Count(model.ParameterCount())} parameters");
@@ -124,7 +131,7 @@ public sealed partial class TrainService : CliService
             Warn($"the checkpoint is from a finished run of {trained} epochs; --resume only continues interrupted runs, so nothing was trained " +
                  "(train without --resume to start a longer run)");
 
-        ThresholdState? threshold = rule == null ? null : FitThreshold(rule, model, preprocessor, data, trainX);
+        ThresholdState? threshold = rule == null ? null : FitThreshold(rule, model, preprocessor, data, trainX, s.Contaminated);
         ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(),
             data.Encoder?.State, threshold, data.Normal));
 
@@ -190,9 +197,9 @@ public sealed partial class TrainService : CliService
     /// Fits the threshold on the training part's scores; for f1 (which needs anomalies) on every row of the labelled file, and
     /// says so in the saved "fitted on" text.
     /// </summary>
-    private static ThresholdState FitThreshold(Threshold rule, AutoencoderModel model, Preprocessor preprocessor, TrainingData data, Dataset trainX)
+    private static ThresholdState FitThreshold(Threshold rule, AutoencoderModel model, Preprocessor preprocessor, TrainingData data, Dataset trainX, bool contaminated)
     {
-        var detector = new AnomalyDetector(model, preprocessor, data.Encoder);
+        var detector = new AnomalyDetector(model, preprocessor, data.Encoder, error: contaminated ? AnomalyDefaults.UnsupervisedError : null);
         if (!rule.NeedsLabels) return detector.FitThreshold(rule, trainX);
         if (data.AllRows == null || data.AllAnomalyFlags!.Sum() == 0)
             throw new ArgumentException("--threshold f1 needs labelled anomalies: train with --normal-only on a labelled file (f1 is then fitted on all its rows), " +

@@ -1,10 +1,14 @@
 using Bottleneck.Models;
 using Bottleneck.Models.Dense;
 using Bottleneck.NN;
+using Bottleneck.Training;
 
 namespace Bottleneck.Anomaly;
 
-/// <summary>Defaults for anomaly detection when the user gives no architecture.</summary>
+/// <summary>
+/// Defaults for anomaly detection when the user gives no architecture: <see cref="DenseArchitecture"/> for training data of
+/// normal rows only (semi-supervised), and the <c>Unsupervised*</c> recipe for training data that may contain anomalies.
+/// </summary>
 public static class AnomalyDefaults
 {
     /// <summary>
@@ -26,6 +30,56 @@ public static class AnomalyDefaults
         if (inputDim < 1) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim must be ≥ 1");
         return new DenseConfig(inputDim, [HiddenWidth(inputDim)], LatentWidth(inputDim), Activation.Relu, Activation.Identity, output);
     }
+
+    /// <summary>
+    /// The recipe's architecture for training data that may contain anomalies (unsupervised detection, e.g. PyOD's benchmark
+    /// protocol): D-64-32-64-D with ReLU hidden layers and a ReLU code, BatchNorm1d and dropout 0.2 after each hidden layer
+    /// (PyOD's AutoEncoder network, Zhao et al., "PyOD", JMLR 2019), and a tanh output trained with squared error on
+    /// standardized data. Train it with <see cref="UnsupervisedTraining"/> and score with <see cref="UnsupervisedError"/>.
+    /// </summary>
+    /// <remarks>
+    /// Why: an autoencoder trained on contaminated data learns to reconstruct the anomalies too. Three things keep it from doing
+    /// so. Short, regularized training (dropout, batch norm, weight decay, 10 epochs) leaves the rare rows under-fitted. The tanh
+    /// output bounds every reconstructed feature to ±1 (one standard deviation of the training data), so a value far from the
+    /// bulk cannot be reconstructed however the weights fit it, and its error grows with its distance beyond ±1. The absolute
+    /// error score keeps one extreme feature from dominating a row's score the way its square would. Measured on the four
+    /// ODDS sets in docs/benchmarks.md (10 seeds, mean ROC-AUC): cardio 0.915, arrhythmia 0.814, ionosphere 0.878, shuttle
+    /// 0.995, against 0.793/0.775/0.927/0.975 for the same network with a linear output and squared-error score. On
+    /// ionosphere, whose anomalies are not extreme values, the bounded output costs 0.05.
+    /// </remarks>
+    /// <param name="inputDim">D, ≥ 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> &lt; 1.</exception>
+    public static DenseConfig UnsupervisedArchitecture(int inputDim)
+    {
+        if (inputDim < 1) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim must be ≥ 1");
+        return new DenseConfig(inputDim, [UnsupervisedHidden], UnsupervisedLatent, Activation.Relu, Activation.Relu, Reconstruction.TanhMse,
+            dropout: UnsupervisedDropout, batchNorm: true);
+    }
+
+    /// <summary>Hidden width of <see cref="UnsupervisedArchitecture"/>: 64.</summary>
+    public const int UnsupervisedHidden = 64;
+    /// <summary>Code width of <see cref="UnsupervisedArchitecture"/>: 32.</summary>
+    public const int UnsupervisedLatent = 32;
+    /// <summary>Dropout of <see cref="UnsupervisedArchitecture"/>: 0.2.</summary>
+    public const float UnsupervisedDropout = 0.2f;
+
+    /// <summary>
+    /// The recipe's training: Adam, learning rate 1e-3, weight decay 1e-5 (L2, PyTorch semantics), 10 epochs of batch 32 (PyOD's
+    /// AutoEncoder defaults). Fit it on standardized data.
+    /// </summary>
+    /// <param name="seed">Seed for shuffling and dropout (default 0).</param>
+    public static TrainingOptions UnsupervisedTraining(ulong seed = 0) =>
+        new(epochs: UnsupervisedEpochs, batchSize: UnsupervisedBatchSize, learningRate: 1e-3f, weightDecay: UnsupervisedWeightDecay, seed: seed);
+
+    /// <summary>Epochs of <see cref="UnsupervisedTraining"/>: 10.</summary>
+    public const int UnsupervisedEpochs = 10;
+    /// <summary>Batch size of <see cref="UnsupervisedTraining"/>: 32.</summary>
+    public const int UnsupervisedBatchSize = 32;
+    /// <summary>Weight decay of <see cref="UnsupervisedTraining"/>: 1e-5.</summary>
+    public const float UnsupervisedWeightDecay = 1e-5f;
+
+    /// <summary>The recipe's score: mean absolute error (<see cref="ReconstructionError.Mae"/>).</summary>
+    public const ReconstructionError UnsupervisedError = ReconstructionError.Mae;
 
     /// <summary>clamp(⌈D/2⌉, 8, 256).</summary>
     public static int HiddenWidth(int inputDim) => Math.Clamp((inputDim + 1) / 2, 8, 256);

@@ -212,6 +212,69 @@ public class CliAnomalyTests
         Assert.DoesNotContain("add --normal VALUE", h.Stdout);
     }
 
+    [Fact]
+    public void ContaminatedFillsInTheUnsupervisedRecipeWhereNothingWasGiven()
+    {
+        var s = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv", "--contaminated"));
+        Assert.True(s.Contaminated);
+        Assert.Equal([AnomalyDefaults.UnsupervisedHidden], s.Architecture.Hidden);
+        Assert.Equal(AnomalyDefaults.UnsupervisedLatent, s.Architecture.Latent);
+        Assert.Equal(Bottleneck.Models.Reconstruction.TanhMse, s.Architecture.Output);
+        Assert.Equal(Bottleneck.NN.Activation.Relu, s.Architecture.Regularized.LatentActivation);
+        Assert.Equal((0.2f, true), (s.Architecture.Dropout, s.Architecture.BatchNorm));
+        Assert.Equal((10, 32, 1e-5f), (s.Epochs, s.BatchSize, s.WeightDecay));
+        Assert.Equal(ScalingKind.Standardize, s.Scale);
+
+        var given = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv", "--contaminated", "--latent", "8", "--epochs", "20", "--batch-size", "64",
+            "--output", "linear-mse", "--dropout", "0", "--scale", "minmax", "--latent-activation", "identity"));
+        Assert.Equal([64], given.Architecture.Hidden);
+        Assert.Equal(8, given.Architecture.Latent);
+        Assert.Equal(Bottleneck.Models.Reconstruction.LinearMse, given.Architecture.Output);
+        Assert.Equal(Bottleneck.NN.Activation.Identity, given.Architecture.Regularized.LatentActivation);
+        Assert.Equal(0f, given.Architecture.Dropout);
+        Assert.Equal((20, 64, 1e-5f), (given.Epochs, given.BatchSize, given.WeightDecay));
+        Assert.Equal(ScalingKind.MinMax, given.Scale);
+
+        Assert.False(TrainCommand.Bind(Parse("train", "--data", "csv:x.csv")).Contaminated);
+    }
+
+    [Fact]
+    public async Task ContaminatedTrainingFlagsThePlantedOutliersItWasTrainedOn()
+    {
+        using var dir = new TempDir();
+        var (text, attackLines) = SyntheticCsv();
+        var csv = dir.Write("net.csv", text);
+        var model = dir.File("m");
+        var h = new CliHarness();
+        int code = await h.Run("train", "--data", $"csv:{csv}:label=label", "--contaminated", "--epochs", "30", "--out", model);
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        foreach (var s in new[] { "recipe      unsupervised", "tanh-mse", "batch norm", "relu code", "mae score" })
+            Assert.Contains(s, h.Stdout);
+        Assert.DoesNotContain("default rule", h.Stdout);
+        var saved = ModelStore.Load(model);
+        Assert.Equal(ReconstructionError.Mae, saved.Threshold!.Error);
+        Assert.Null(saved.Normal);
+
+        h = new CliHarness();
+        Assert.Equal(0, await h.Run("evaluate", "--model", model, "--data", $"csv:{csv}:label=label", "--normal", "normal", "--json"));
+        using var doc = JsonDocument.Parse(h.Stdout);
+        Assert.Equal("mae", doc.RootElement.GetProperty("anomalyScore").GetString());
+        Assert.True(doc.RootElement.GetProperty("rocAuc").GetDouble() > 0.9, h.Stdout);
+        Assert.Equal(attackLines.Length, doc.RootElement.GetProperty("anomalies").GetInt32());
+    }
+
+    [Fact]
+    public async Task ContaminatedConflictsAreUsageErrors()
+    {
+        foreach (var (extra, message) in new[] { ("--normal-only", "exclude each other"), ("--model", "does not combine with --model sparse") })
+        {
+            var h = new CliHarness();
+            string[] args = extra == "--model" ? ["train", "--contaminated", "--model", "sparse"] : ["train", "--contaminated", "--normal-only", "label=0"];
+            Assert.Equal(2, await h.Run(args));
+            Assert.Contains(message, h.Stderr);
+        }
+    }
+
     /// <summary>The value after a "NAME  value" summary line.</summary>
     private static double Metric(string stdout, string name)
     {
