@@ -161,7 +161,7 @@ public static class TrainCommand
         public Option<bool> Contaminated { get; } = CliOptions.Flag("--contaminated",
             "The training rows may contain anomalies (unsupervised detection): train with the unsupervised recipe (D-64-32-64-D, batch norm, " +
             "dropout 0.2, relu code, tanh output on standardized data, 10 epochs of batch 32, weight decay 1e-5; each part replaced by any option " +
-            "you give) and fit the threshold on mean-absolute-error scores");
+            "you give) and fit the threshold (default contamination:0.1) on mean-absolute-error scores");
         public Option<string> Categorical { get; } = CliOptions.Text("--categorical", "COL1,COL2,...",
             "CSV columns to one-hot encode even if their values are numbers (columns with non-numeric values always are); none = only those", "none");
         public Option<string> Impute { get; } = CliOptions.Choice("--impute",
@@ -221,7 +221,8 @@ public static class TrainCommand
 
     /// <summary>
     /// Fills in the unsupervised recipe of <see cref="AnomalyDefaults"/> (D-64-32-64-D, ReLU code, batch norm, dropout 0.2, tanh
-    /// output, standardized data, 10 epochs of batch 32, weight decay 1e-5) for every one of those options the user did not give.
+    /// output, standardized data, 10 epochs of batch 32, weight decay 1e-5, threshold contamination:0.1) for every one of those
+    /// options the user did not give.
     /// </summary>
     /// <remarks>Settings that conflict with the recipe (--normal-only, a --model other than dense) are returned unchanged, for
     /// <see cref="TrainService"/> to report as a usage error.</remarks>
@@ -246,6 +247,7 @@ public static class TrainCommand
             BatchSize = given("--batch-size") ? s.BatchSize : AnomalyDefaults.UnsupervisedBatchSize,
             WeightDecay = given("--weight-decay") ? s.WeightDecay : AnomalyDefaults.UnsupervisedWeightDecay,
             Scale = s.Scale ?? ScalingKind.Standardize,
+            Threshold = s.Threshold ?? AnomalyDefaults.UnsupervisedThreshold,
             HiddenGiven = true, LatentGiven = true, OutputGiven = true,   // the recipe, not the default-architecture rule
         };
     }

@@ -78,6 +78,12 @@ public static class AnomalyDefaults
     /// <summary>Weight decay of <see cref="UnsupervisedTraining"/>: 1e-5.</summary>
     public const float UnsupervisedWeightDecay = 1e-5f;
 
+    /// <summary>
+    /// The recipe's threshold rule, <c>contamination:0.1</c>: flag the 10% highest-scoring rows of the training data (PyOD's
+    /// default contamination). Give the expected share instead when it is known.
+    /// </summary>
+    public const string UnsupervisedThreshold = "contamination:0.1";
+
     /// <summary>The recipe's score: mean absolute error (<see cref="ReconstructionError.Mae"/>).</summary>
     public const ReconstructionError UnsupervisedError = ReconstructionError.Mae;
 

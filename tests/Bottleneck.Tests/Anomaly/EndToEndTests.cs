@@ -50,6 +50,7 @@ public class EndToEndTests
         Assert.Equal(0.2f, c.Dropout);
         var t = AnomalyDefaults.UnsupervisedTraining(seed: 7);
         Assert.Equal((10, 32, 1e-5f, 7UL), (t.Epochs, t.BatchSize, t.WeightDecay, t.Seed));
+        Assert.Equal(ThresholdKind.Contamination, Threshold.Parse(AnomalyDefaults.UnsupervisedThreshold).Kind);
         Assert.Throws<ArgumentOutOfRangeException>(() => AnomalyDefaults.UnsupervisedArchitecture(0));
     }
 

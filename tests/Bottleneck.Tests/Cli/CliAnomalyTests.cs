@@ -224,9 +224,10 @@ public class CliAnomalyTests
         Assert.Equal((0.2f, true), (s.Architecture.Dropout, s.Architecture.BatchNorm));
         Assert.Equal((10, 32, 1e-5f), (s.Epochs, s.BatchSize, s.WeightDecay));
         Assert.Equal(ScalingKind.Standardize, s.Scale);
+        Assert.Equal("contamination:0.1", s.Threshold);
 
         var given = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv", "--contaminated", "--latent", "8", "--epochs", "20", "--batch-size", "64",
-            "--output", "linear-mse", "--dropout", "0", "--scale", "minmax", "--latent-activation", "identity"));
+            "--output", "linear-mse", "--dropout", "0", "--scale", "minmax", "--latent-activation", "identity", "--threshold", "p95"));
         Assert.Equal([64], given.Architecture.Hidden);
         Assert.Equal(8, given.Architecture.Latent);
         Assert.Equal(Bottleneck.Models.Reconstruction.LinearMse, given.Architecture.Output);
@@ -234,6 +235,7 @@ public class CliAnomalyTests
         Assert.Equal(0f, given.Architecture.Dropout);
         Assert.Equal((20, 64, 1e-5f), (given.Epochs, given.BatchSize, given.WeightDecay));
         Assert.Equal(ScalingKind.MinMax, given.Scale);
+        Assert.Equal("p95", given.Threshold);
 
         Assert.False(TrainCommand.Bind(Parse("train", "--data", "csv:x.csv")).Contaminated);
     }
@@ -253,6 +255,7 @@ public class CliAnomalyTests
         Assert.DoesNotContain("default rule", h.Stdout);
         var saved = ModelStore.Load(model);
         Assert.Equal(ReconstructionError.Mae, saved.Threshold!.Error);
+        Assert.Equal("contamination:0.1", saved.Threshold.Rule);
         Assert.Null(saved.Normal);
 
         h = new CliHarness();
