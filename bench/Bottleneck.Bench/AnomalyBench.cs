@@ -277,8 +277,45 @@ print(json.dumps(out))
         Console.WriteLine($"| in memory, scores + per-feature attribution | {rpsAttr:N0} | |");
         Console.WriteLine($"| streaming the CSV file (parse, preprocess, score, write) | {rpsCsv:N0} | |");
         Console.WriteLine($"| managed bytes allocated per row (scores only, steady state) | {allocPerRow:F3} | |");
+        if (!args.Contains("--no-peer") && ThroughputPeer(rows, batch, Gemm.Threads) is { } peerRps)
+            Console.WriteLine($"| peer: PyTorch, same model shape (random weights), same rows and batch, torch.no_grad, {Gemm.Threads} thread(s) | {peerRps:N0} | ratio {rps / peerRps:F1}× |");
         Json(new { suite = "throughput", rows_per_s = rps, rows_per_s_attribution = rpsAttr, rows_per_s_csv = rpsCsv, alloc_bytes_per_row = allocPerRow, batch });
         return 0;
+    }
+
+    /// <summary>
+    /// Rows/s of PyTorch scoring a 9-32-4-32-9 ReLU autoencoder (linear code and output) by per-row MSE over <paramref name="rows"/>
+    /// standard-normal rows in batches of <paramref name="batch"/> (median of 5 passes after a warm-up), or null without the peer.
+    /// </summary>
+    private static double? ThroughputPeer(int rows, int batch, int threads)
+    {
+        if (!File.Exists("/usr/bin/python3")) return null;
+        string py = $$"""
+import time, torch, statistics
+from torch import nn
+torch.set_num_threads({{threads}})
+torch.manual_seed(0)
+m = nn.Sequential(nn.Linear(9, 32), nn.ReLU(), nn.Linear(32, 4), nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 9)).eval()
+x = torch.randn({{rows}}, 9)
+out = torch.empty({{rows}})
+def once():
+    with torch.no_grad():
+        for i in range(0, {{rows}}, {{batch}}):
+            b = x[i:i + {{batch}}]
+            out[i:i + {{batch}}] = ((m(b) - b) ** 2).mean(1)
+once()
+times = []
+for _ in range(5):
+    t = time.perf_counter(); once(); times.append(time.perf_counter() - t)
+print({{rows}} / statistics.median(times))
+""";
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", py]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var proc = Process.Start(psi)!;
+        var errTask = proc.StandardError.ReadToEndAsync();
+        string stdout = proc.StandardOutput.ReadToEnd();
+        proc.WaitForExit();
+        if (proc.ExitCode != 0) { Console.Error.WriteLine("throughput peer failed: " + errTask.Result); return null; }
+        return double.Parse(stdout.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
     }
 
     private static object Summ(ProtocolResult r) => new

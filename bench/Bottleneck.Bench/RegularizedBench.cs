@@ -18,7 +18,7 @@ namespace Bottleneck.Bench;
 /// reconstruction error; contractive Jacobian norm and reconstruction error; semi-supervised accuracy with 1,000 labels after
 /// greedy layer-wise (denoising) pretraining versus from scratch.
 /// Usage: regularized pca|denoising|sparse|contractive|semisupervised|all (or a comma-separated list) [--epochs N] [--limit N] [--threads N]
-///        [--sparse-weight λ] [--sparse-hidden 512 (comma-separated hidden widths around the 256-unit code; "" = none)] [--cae-weight λ] [--sup-epochs N] [--sup-lr 1e-3] [--labels N] [--semi-layers 500,250] [--pretrain-mask 0.5 (0 = no noise)] [--semi-seeds 1] [--lr 1e-3] [--batch 128] (learning rate and batch
+///        [--sparse-weight λ] [--sparse-hidden 512 (comma-separated hidden widths around the 256-unit code; "" = none)] [--cae-weight λ] [--sup-epochs N] [--sup-lr 1e-3] [--labels N] [--semi-layers 1000,1000] [--pretrain-mask 0.5 (0 = no noise)] [--semi-seeds 3] [--lr 1e-3] [--batch 128] (learning rate and batch
 ///        size of every autoencoder the suite trains, the plain baselines included)
 /// </summary>
 public static class RegularizedBench
@@ -62,8 +62,8 @@ public static class RegularizedBench
         if (Want("semisupervised"))
             rows.AddRange(SemiSupervised(train, test, epochs, DenseBench.IntArg(args, "--sup-epochs", 60), DenseBench.IntArg(args, "--labels", 1000),
                 float.Parse(DenseBench.StrArg(args, "--sup-lr", "1e-3"), CultureInfo.InvariantCulture),
-                DenseBench.StrArg(args, "--semi-layers", "500,250").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray(),
-                float.Parse(DenseBench.StrArg(args, "--pretrain-mask", "0.5"), CultureInfo.InvariantCulture), DenseBench.IntArg(args, "--semi-seeds", 1)));
+                DenseBench.StrArg(args, "--semi-layers", "1000,1000").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray(),
+                float.Parse(DenseBench.StrArg(args, "--pretrain-mask", "0.5"), CultureInfo.InvariantCulture), DenseBench.IntArg(args, "--semi-seeds", 3)));
 
         Console.WriteLine();
         Console.WriteLine($"command: dotnet run -c Release --project bench/Bottleneck.Bench -- regularized {string.Join(" ", args)}");
