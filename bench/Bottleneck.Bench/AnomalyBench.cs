@@ -111,15 +111,21 @@ public static class AnomalyBench
     private static JsonElement? RunPeer(string script, string[] args)
     {
         var path = FindPeer(script);
-        if (path is null || !File.Exists("/usr/bin/python3")) { Console.Error.WriteLine($"peer {script} or /usr/bin/python3 not found"); return null; }
-        var psi = new ProcessStartInfo("/usr/bin/python3", [path, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (path is null) { Console.Error.WriteLine($"peer bench/peers/{script} not found"); return null; }
+        return RunPython([path, .. args], $"peer {script}") is { } line ? JsonDocument.Parse(line).RootElement.Clone() : null;
+    }
+
+    /// <summary>Runs Debian's python3 with <paramref name="argv"/>; its last non-empty stdout line, or null (reason on stderr).</summary>
+    private static string? RunPython(string[] argv, string what)
+    {
+        if (!File.Exists("/usr/bin/python3")) { Console.Error.WriteLine($"{what}: /usr/bin/python3 not found"); return null; }
+        var psi = new ProcessStartInfo("/usr/bin/python3", argv) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var proc = Process.Start(psi)!;
         var errTask = proc.StandardError.ReadToEndAsync();
         string stdout = proc.StandardOutput.ReadToEnd();
         proc.WaitForExit();
-        if (proc.ExitCode != 0) { Console.Error.WriteLine($"peer {script} failed: {errTask.Result}"); return null; }
-        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
+        if (proc.ExitCode != 0) { Console.Error.WriteLine($"{what} failed: {errTask.Result}"); return null; }
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
     }
 
     private static string? FindPeer(string script)
@@ -223,14 +229,7 @@ for s in range({{seeds}}):
 if not {{(train ? "True" : "False")}}: del out["dense"]
 print(json.dumps(out))
 """;
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", py]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var proc = Process.Start(psi)!;
-        var errTask = proc.StandardError.ReadToEndAsync();
-        string stdout = proc.StandardOutput.ReadToEnd();
-        proc.WaitForExit();
-        if (proc.ExitCode != 0) { Console.Error.WriteLine("ecg peer failed: " + errTask.Result); return null; }
-        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
+        return RunPython(["-c", py], "ecg peer") is { } line ? JsonDocument.Parse(line).RootElement.Clone() : null;
     }
 
     private static int Throughput(string[] args)
@@ -289,7 +288,6 @@ print(json.dumps(out))
     /// </summary>
     private static double? ThroughputPeer(int rows, int batch, int threads)
     {
-        if (!File.Exists("/usr/bin/python3")) return null;
         string py = $$"""
 import time, torch, statistics
 from torch import nn
@@ -309,13 +307,7 @@ for _ in range(5):
     t = time.perf_counter(); once(); times.append(time.perf_counter() - t)
 print({{rows}} / statistics.median(times))
 """;
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", py]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var proc = Process.Start(psi)!;
-        var errTask = proc.StandardError.ReadToEndAsync();
-        string stdout = proc.StandardOutput.ReadToEnd();
-        proc.WaitForExit();
-        if (proc.ExitCode != 0) { Console.Error.WriteLine("throughput peer failed: " + errTask.Result); return null; }
-        return double.Parse(stdout.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
+        return RunPython(["-c", py], "throughput peer") is { } line ? double.Parse(line, CultureInfo.InvariantCulture) : null;
     }
 
     private static object Summ(ProtocolResult r) => new
