@@ -127,10 +127,10 @@ public static class TrainCommand
         "  bottleneck train --model pca --components 30 --out runs/pca\n\n" +
         "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE; --contaminated\n" +
         "trains on all rows, which may include anomalies, with the unsupervised recipe (bounded tanh output, batch norm, dropout,\n" +
-        "short training, mean-absolute-error threshold; see docs/anomaly.md). CSV files with\n" +
-        "non-numeric columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training\n" +
-        "rows and saved with the model. For such training, when --hidden/--latent/--output are not given, the model is\n" +
-        "D-h-z-h-D with h = clamp(ceil(D/2), 8, 256), z = clamp(round(D/8), 2, 32), linear-mse output. After training a threshold\n" +
+        "short training, threshold contamination:0.1 on mean absolute errors; see docs/anomaly.md). CSV files with non-numeric\n" +
+        "columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training rows and\n" +
+        "saved with the model. Without --contaminated, when --hidden/--latent/--output are not given, the model is D-h-z-h-D\n" +
+        "with h = clamp(ceil(D/2), 8, 256), z = clamp(round(D/8), 2, 32), linear-mse output. After training a threshold\n" +
         "(--threshold, default p99) is fitted on the scores of the training rows and saved, for 'bottleneck detect'.";
 
     private sealed class Options
