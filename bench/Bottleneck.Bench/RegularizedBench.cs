@@ -19,7 +19,8 @@ namespace Bottleneck.Bench;
 /// greedy layer-wise (denoising) pretraining versus from scratch.
 /// Usage: regularized pca|denoising|sparse|contractive|semisupervised|all (or a comma-separated list) [--epochs N] [--limit N] [--threads N]
 ///        [--sparse-weight λ] [--sparse-hidden 512 (comma-separated hidden widths around the 256-unit code; "" = none)] [--cae-weight λ] [--sup-epochs N] [--sup-lr 1e-3] [--labels N] [--semi-layers 1000,1000] [--pretrain-mask 0.5 (0 = no noise)] [--semi-seeds 3] [--lr 1e-3] [--batch 128] (learning rate and batch
-///        size of every autoencoder the suite trains, the plain baselines included)
+///        size of the pca/denoising/sparse/contractive autoencoders and their plain baselines; the semi-supervised pretraining
+///        keeps 1e-3 and 128, its fine-tuning --sup-lr and 50)
 /// </summary>
 public static class RegularizedBench
 {

@@ -159,9 +159,10 @@ public static class TrainCommand
         public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "Continue from the checkpoint in OUT/checkpoint (same data and options)");
         public Option<string?> NormalOnly { get; } = NormalOnlyOption();
         public Option<bool> Contaminated { get; } = CliOptions.Flag("--contaminated",
-            "The training rows may contain anomalies (unsupervised detection): train with the unsupervised recipe (D-64-32-64-D, batch norm, " +
-            "dropout 0.2, relu code, tanh output on standardized data, 10 epochs of batch 32, weight decay 1e-5; each part replaced by any option " +
-            "you give) and fit the threshold (default contamination:0.1) on mean-absolute-error scores");
+            "The training rows may contain anomalies (unsupervised detection): train on all of them with the unsupervised recipe (D-64-32-64-D, " +
+            "batch norm, dropout 0.2, relu code, tanh output on standardized data, 10 epochs of batch 32, weight decay 1e-5, no validation split; " +
+            "--hidden, --latent, --latent-activation, --output, --dropout, --scale, --epochs, --batch-size, --weight-decay and --val-split replace " +
+            "their part) and fit the threshold (default contamination:0.1) on mean-absolute-error scores");
         public Option<string> Categorical { get; } = CliOptions.Text("--categorical", "COL1,COL2,...",
             "CSV columns to one-hot encode even if their values are numbers (columns with non-numeric values always are); none = only those", "none");
         public Option<string> Impute { get; } = CliOptions.Choice("--impute",
@@ -221,8 +222,9 @@ public static class TrainCommand
 
     /// <summary>
     /// Fills in the unsupervised recipe of <see cref="AnomalyDefaults"/> (D-64-32-64-D, ReLU code, batch norm, dropout 0.2, tanh
-    /// output, standardized data, 10 epochs of batch 32, weight decay 1e-5, threshold contamination:0.1) for every one of those
-    /// options the user did not give.
+    /// output, 10 epochs of batch 32, weight decay 1e-5, no validation split, threshold contamination:0.1) for every one of those
+    /// options the user did not give; batch norm is always on. <see cref="TrainService"/> standardizes the data unless --scale is
+    /// given (tabular CSVs keep their encoding's standardization).
     /// </summary>
     /// <remarks>Settings that conflict with the recipe (--normal-only, a --model other than dense) are returned unchanged, for
     /// <see cref="TrainService"/> to report as a usage error.</remarks>
@@ -246,7 +248,7 @@ public static class TrainCommand
             Epochs = given("--epochs") ? s.Epochs : AnomalyDefaults.UnsupervisedEpochs,
             BatchSize = given("--batch-size") ? s.BatchSize : AnomalyDefaults.UnsupervisedBatchSize,
             WeightDecay = given("--weight-decay") ? s.WeightDecay : AnomalyDefaults.UnsupervisedWeightDecay,
-            Scale = s.Scale ?? ScalingKind.Standardize,
+            ValSplit = given("--val-split") ? s.ValSplit : 0.0,   // as PyOD: every row trains and the threshold sees them all
             Threshold = s.Threshold ?? AnomalyDefaults.UnsupervisedThreshold,
             HiddenGiven = true, LatentGiven = true, OutputGiven = true,   // the recipe, not the default-architecture rule
         };

@@ -46,6 +46,7 @@ public sealed partial class TrainService : CliService
         if (!double.IsNaN(s.ValSplit) && !(s.ValSplit >= 0 && s.ValSplit < 1))
             throw new ArgumentException($"--val-split must be in [0, 1), got {s.ValSplit.ToString(CultureInfo.InvariantCulture)}");
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
+        if (s.Contaminated) CheckContaminated(s);
 
         try { Directory.CreateDirectory(s.Out); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -55,10 +56,6 @@ public sealed partial class TrainService : CliService
 
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
 
-        if (s.Contaminated && s.NormalOnly != null)
-            throw new ArgumentException("--contaminated (the training rows may contain anomalies) and --normal-only (train on normal rows only) exclude each other: use one");
-        if (s.Contaminated && !s.Model.Equals("dense", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"--contaminated sets up a dense autoencoder; it does not combine with --model {s.Model}");
         var data = AnomalyData.LoadForTraining(spec, s);
         var full = data.Full;
         // Anomaly training: --normal-only, or a tabular CSV (already standardized by its encoding).
@@ -67,7 +64,11 @@ public sealed partial class TrainService : CliService
         if (anomaly || rule != null) rule ??= Threshold.Default;
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
         var (train, validation) = full.Split(s.ResolveValSplit(test != null), new Rng(s.Seed));
-        var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None : s.ResolveScale(full.Image != null);
+        // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
+        // output bounds reconstructions to ±1 sd), which the automatic choice would not give a tanh-mse model.
+        var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None
+            : s.Contaminated ? s.Scale ?? ScalingKind.Standardize
+            : s.ResolveScale(full.Image != null);
         if (scale == ScalingKind.Standardize && s.Architecture.Output == Reconstruction.SigmoidBce)
             Warn("standardized data is not in [0, 1], which sigmoid-bce expects; consider --output linear-mse or --scale minmax");
         var preprocessor = Preprocessor.Fit(train, scale);
@@ -128,8 +129,8 @@ public sealed partial class TrainService : CliService
         if (trained > options.Epochs)
             Warn($"the checkpoint already holds {trained} epochs, more than --epochs {options.Epochs}; no further epochs were trained");
         else if (s.Resume && trained < options.Epochs && !result.StoppedEarly)
-            Warn($"the checkpoint is from a finished run of {trained} epochs; --resume only continues interrupted runs, so nothing was trained " +
-                 "(train without --resume to start a longer run)");
+            Warn($"the checkpoint is from a finished run of {trained} epochs saved by an older version, which did not record its training options, " +
+                 "so it is not extended; nothing was trained (train without --resume to start a longer run)");
 
         ThresholdState? threshold = rule == null ? null : FitThreshold(rule, model, preprocessor, data, trainX, s.Contaminated);
         ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(),
@@ -172,6 +173,19 @@ public sealed partial class TrainService : CliService
                 Line($"images      {grid} (originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data)");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>Usage errors of <c>--contaminated</c>, found before anything is loaded or written.</summary>
+    /// <exception cref="ArgumentException">With --normal-only, a --model other than dense, or --threshold f1.</exception>
+    private static void CheckContaminated(TrainSettings s)
+    {
+        if (s.NormalOnly != null)
+            throw new ArgumentException("--contaminated (the training rows may contain anomalies) and --normal-only (train on normal rows only) exclude each other: use one");
+        if (!s.Model.Equals("dense", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--contaminated sets up a dense autoencoder; it does not combine with --model {s.Model}");
+        if (s.Threshold is { } t && ParseThreshold(t).NeedsLabels)
+            throw new ArgumentException("--threshold f1 needs rows known to be anomalies, which --contaminated training does not have: keep the default " +
+                                        $"({AnomalyDefaults.UnsupervisedThreshold}) or another rule, and fit f1 when scoring with 'bottleneck detect --threshold f1 --label COLUMN --normal VALUE'");
     }
 
     /// <summary>

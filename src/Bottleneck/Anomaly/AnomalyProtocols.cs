@@ -54,7 +54,7 @@ public sealed record ProtocolResult(string Name, IReadOnlyList<SeedResult> Seeds
 /// Evaluation protocols for reconstruction-based anomaly detection, as code so that benchmarks and tests run them identically.
 /// Labels: 1 = anomaly. Sources: PyOD benchmark (Zhao, Nasrullah &amp; Li, JMLR 2019; 60/40 split, standardization fitted on the
 /// training split, unsupervised training including outliers), ODDS (Rayana 2016), KDD Cup 1999 (semi-supervised on normal
-/// connections), ECG5000 (UCR; protocol of /work/shared/peers/ecg_ae.py).
+/// connections), ECG5000 (UCR; protocol of ../shared/peers/ecg_ae.py).
 /// </summary>
 public static class AnomalyProtocols
 {

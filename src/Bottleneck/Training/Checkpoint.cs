@@ -7,8 +7,10 @@ using Bottleneck.Optim;
 namespace Bottleneck.Training;
 
 /// <summary>Trainer bookkeeping saved with a checkpoint.</summary>
+/// <remarks><see cref="OptionsRecorded"/> is false for checkpoints of versions that did not save the training options; such a
+/// checkpoint resumes an interrupted run as before but a finished one is not extended (nothing can check the schedule).</remarks>
 internal sealed record CheckpointState(int Epoch, IReadOnlyList<EpochRecord> History, double BestValidationLoss, int BestEpoch,
-    int BadEpochs, float[][]? BestWeights, bool Finished, bool StoppedEarly);
+    int BadEpochs, float[][]? BestWeights, bool Finished, bool StoppedEarly, bool OptionsRecorded = true);
 
 /// <summary>
 /// The per-epoch training checkpoint: <c>weights.safetensors</c> (model state dict), <c>optimizer.safetensors</c>
@@ -93,7 +95,8 @@ internal sealed class Checkpoint(string directory)
             CheckEpochStamp(bestFile, meta.Epoch);
             best = model.StateDict().Select(e => bestFile.Get(e.Name, e.Value.ShapeToArray()).Data).ToArray();
         }
-        return new CheckpointState(meta.Epoch, meta.History, meta.BestValidationLoss, meta.BestEpoch, meta.BadEpochs, best, meta.Finished, meta.StoppedEarly);
+        return new CheckpointState(meta.Epoch, meta.History, meta.BestValidationLoss, meta.BestEpoch, meta.BadEpochs, best, meta.Finished, meta.StoppedEarly,
+            meta.Options != null);
     }
 
     /// <summary>
@@ -138,8 +141,8 @@ internal sealed class Checkpoint(string directory)
             var list = new List<string>();
             void Check<T>(string name, T saved, T current)
             {
-                if (!EqualityComparer<T>.Default.Equals(saved, current))
-                    list.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {saved} → {current}"));
+                static string Text(T v) => v is float f ? f.ToString("0.##########", CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{v}");
+                if (!EqualityComparer<T>.Default.Equals(saved, current)) list.Add($"{name} {Text(saved)} → {Text(current)}");
             }
             Check("batch size", BatchSize, now.BatchSize);
             Check("learning rate", LearningRate, now.LearningRate);

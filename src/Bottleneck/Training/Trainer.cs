@@ -109,8 +109,9 @@ public sealed class Trainer
             startEpoch = state.Epoch + 1;
             savedEpoch = state.Epoch;
             // A finished run is done unless this run asks for more epochs than it had (train for longer; the options check in
-            // Checkpoint.Load forbids that only where the schedule depends on the epoch count). Early stopping is final.
-            if (state.Finished && (state.StoppedEarly || state.Epoch >= o.Epochs))
+            // Checkpoint.Load forbids that only where the schedule depends on the epoch count). Early stopping is final, and a
+            // checkpoint without recorded options (older versions) is not extended: nothing could check its schedule.
+            if (state.Finished && (state.StoppedEarly || state.Epoch >= o.Epochs || !state.OptionsRecorded))
             {
                 model.Eval();
                 return new TrainingResult(history, bestEpoch == 0 ? history.Count : bestEpoch, state.StoppedEarly, false);

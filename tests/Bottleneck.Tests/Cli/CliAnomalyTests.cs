@@ -223,11 +223,12 @@ public class CliAnomalyTests
         Assert.Equal(Bottleneck.NN.Activation.Relu, s.Architecture.Regularized.LatentActivation);
         Assert.Equal((0.2f, true), (s.Architecture.Dropout, s.Architecture.BatchNorm));
         Assert.Equal((10, 32, 1e-5f), (s.Epochs, s.BatchSize, s.WeightDecay));
-        Assert.Equal(ScalingKind.Standardize, s.Scale);
+        Assert.Null(s.Scale);                                // the service standardizes non-tabular data
+        Assert.Equal(0.0, s.ValSplit);
         Assert.Equal("contamination:0.1", s.Threshold);
 
         var given = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv", "--contaminated", "--latent", "8", "--epochs", "20", "--batch-size", "64",
-            "--output", "linear-mse", "--dropout", "0", "--scale", "minmax", "--latent-activation", "identity", "--threshold", "p95"));
+            "--output", "linear-mse", "--dropout", "0", "--scale", "minmax", "--latent-activation", "identity", "--threshold", "p95", "--val-split", "0.2"));
         Assert.Equal([64], given.Architecture.Hidden);
         Assert.Equal(8, given.Architecture.Latent);
         Assert.Equal(Bottleneck.Models.Reconstruction.LinearMse, given.Architecture.Output);
@@ -236,6 +237,7 @@ public class CliAnomalyTests
         Assert.Equal((20, 64, 1e-5f), (given.Epochs, given.BatchSize, given.WeightDecay));
         Assert.Equal(ScalingKind.MinMax, given.Scale);
         Assert.Equal("p95", given.Threshold);
+        Assert.Equal(0.2, given.ValSplit);
 
         Assert.False(TrainCommand.Bind(Parse("train", "--data", "csv:x.csv")).Contaminated);
     }
@@ -250,7 +252,7 @@ public class CliAnomalyTests
         var h = new CliHarness();
         int code = await h.Run("train", "--data", $"csv:{csv}:label=label", "--contaminated", "--epochs", "30", "--out", model);
         Assert.True(code == 0, h.Stdout + h.Stderr);
-        foreach (var s in new[] { "recipe      unsupervised", "tanh-mse", "batch norm", "relu code", "mae score" })
+        foreach (var s in new[] { "recipe      unsupervised", "tanh-mse", "batch norm", "relu code", "mae score", "412 train, 0 validation", "scaling none" })
             Assert.Contains(s, h.Stdout);
         Assert.DoesNotContain("default rule", h.Stdout);
         var saved = ModelStore.Load(model);
@@ -263,18 +265,34 @@ public class CliAnomalyTests
         using var doc = JsonDocument.Parse(h.Stdout);
         Assert.Equal("mae", doc.RootElement.GetProperty("anomalyScore").GetString());
         Assert.True(doc.RootElement.GetProperty("rocAuc").GetDouble() > 0.9, h.Stdout);
-        Assert.Equal(attackLines.Length, doc.RootElement.GetProperty("anomalies").GetInt32());
+
+        // detect with the saved threshold (contamination:0.1 of the training rows) flags every planted attack.
+        h = new CliHarness();
+        var scores = dir.File("scores.csv");
+        Assert.True(await h.Run("detect", "--model", model, "--data", $"csv:{csv}:label=label", "--normal", "normal", "--out", scores) == 0, h.Stdout + h.Stderr);
+        var rows = File.ReadAllLines(scores).Skip(1).Select(l => l.Split(',')).ToDictionary(p => int.Parse(p[0], CultureInfo.InvariantCulture));
+        foreach (var l in attackLines) Assert.True(rows[l][2] == "1", $"attack at line {l} not flagged: {string.Join(",", rows[l])}");
+        int flagged = rows.Values.Count(p => p[2] == "1");
+        Assert.InRange(flagged, attackLines.Length, 60);   // about 10% of 412 rows
     }
 
     [Fact]
     public async Task ContaminatedConflictsAreUsageErrors()
     {
-        foreach (var (extra, message) in new[] { ("--normal-only", "exclude each other"), ("--model", "does not combine with --model sparse") })
+        using var dir = new TempDir();
+        var cases = new (string[] Args, string Message)[]
+        {
+            (["--normal-only", "label=0"], "exclude each other"),
+            (["--model", "sparse"], "does not combine with --model sparse"),
+            (["--threshold", "f1"], "fit f1 when scoring"),
+        };
+        foreach (var (extra, message) in cases)
         {
             var h = new CliHarness();
-            string[] args = extra == "--model" ? ["train", "--contaminated", "--model", "sparse"] : ["train", "--contaminated", "--normal-only", "label=0"];
-            Assert.Equal(2, await h.Run(args));
+            var outDir = dir.File("never-" + extra[0].TrimStart('-'));
+            Assert.Equal(2, await h.Run(["train", "--contaminated", "--out", outDir, .. extra]));
             Assert.Contains(message, h.Stderr);
+            Assert.False(Directory.Exists(outDir), "a usage error must not create the model folder");
         }
     }
 

@@ -101,7 +101,8 @@ public class TrainerTests
         AssertBitEqual(afterEpoch1!, Weights(model));
         AssertClose(result.History[0].ValidationLoss!.Value, Trainer.Evaluate(model, val), 1e-6, "restored validation loss");
 
-        // the finished checkpoint holds the restored weights; resuming it trains no further
+        // the finished checkpoint holds the restored weights; resuming it trains no further, although --epochs (10) is above
+        // the 3 epochs trained: early stopping is final
         var again = new DenseAutoencoder((DenseConfig)model.Config, new Rng(9));
         var resumed = new Trainer(options) { CheckpointDirectory = dir.Path, Resume = true }.Fit(again, train, val);
         Assert.True(resumed.StoppedEarly);
@@ -335,6 +336,32 @@ public class TrainerTests
         Assert.Contains("learning rate 0.001 → 0.002", e.Message);
         Assert.DoesNotContain("seed", e.Message);
         Assert.Contains("delete the checkpoint folder", e.Message);
+
+        var others = Assert.Throws<Bottleneck.IO.ModelFileException>(() =>
+            new Trainer(new TrainingOptions(epochs: 2, batchSize: 64, weightDecay: 1e-5f, schedule: "plateau", patience: 4, clipNorm: 1f, seed: 2))
+                { CheckpointDirectory = dir.Path, Resume = true }.Fit(Small(), Demo.Value));
+        foreach (var part in new[] { "weight decay 0 → 0.00001", "schedule none → plateau", "patience 0 → 4", "clip norm 0 → 1", "seed 1 → 2" })
+            Assert.Contains(part, others.Message);
+        Assert.DoesNotContain("epochs", others.Message);   // plateau does not depend on the epoch count
+    }
+
+    [Fact]
+    public void AFinishedCheckpointWithoutRecordedOptionsIsNotExtended()
+    {
+        // Checkpoints of earlier versions have no "options" in trainer.json: they still resume, but a finished one is not
+        // extended, since nothing can tell whether its schedule depended on the epoch count.
+        using var dir = new TempDir();
+        var first = Small();
+        new Trainer(new TrainingOptions(epochs: 1, batchSize: 64, seed: 4)) { CheckpointDirectory = dir.Path }.Fit(first, Demo.Value);
+        var json = Path.Combine(dir.Path, "trainer.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!.AsObject();
+        Assert.True(node.Remove("options"));
+        File.WriteAllText(json, node.ToJsonString());
+
+        var resumedModel = Small(seed: 9);
+        var resumed = new Trainer(new TrainingOptions(epochs: 3, batchSize: 64, seed: 4)) { CheckpointDirectory = dir.Path, Resume = true }.Fit(resumedModel, Demo.Value);
+        Assert.Single(resumed.History);
+        Assert.Equal(Weights(first), Weights(resumedModel));
     }
 
     [Fact]
