@@ -56,14 +56,12 @@ public static class AnomalyBench
             "--threads", Gemm.Threads.ToString(CultureInfo.InvariantCulture), .. (peer ? Array.Empty<string>() : ["--splits-only"])]);
         Console.WriteLine($"## ODDS, PyOD's protocol: stratified 60/40 split ({(peerOut is null ? "our splits: peer unavailable" : "sklearn's, shared with the peer")}), standardization fitted on the training split, {seeds} seeds, mean ± sd");
         Console.WriteLine();
-        var pyodNet = (Func<Reconstruction, Func<int, ModelConfig>>)(output => d =>
-            new DenseConfig(d, [64], 32, Activation.Relu, Activation.Relu, output, dropout: 0.2f, batchNorm: true));
         var configs = new (string Name, ProtocolOptions Options)[]
         {
             ("default rule", new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: batch)),
-            ("PyOD network", new ProtocolOptions(Seeds: seeds, Epochs: 10, BatchSize: 32, WeightDecay: 1e-5f, Architecture: pyodNet(Reconstruction.LinearMse))),
-            ("unsupervised recipe", new ProtocolOptions(Seeds: seeds, Epochs: AnomalyDefaults.UnsupervisedEpochs, BatchSize: AnomalyDefaults.UnsupervisedBatchSize,
-                WeightDecay: AnomalyDefaults.UnsupervisedWeightDecay, Architecture: d => AnomalyDefaults.UnsupervisedArchitecture(d), Error: AnomalyDefaults.UnsupervisedError)),
+            ("PyOD network", ProtocolOptions.UnsupervisedRecipe(seeds) with
+                { Architecture = d => AnomalyDefaults.UnsupervisedArchitecture(d, Reconstruction.LinearMse), Error = ReconstructionError.Mse }),
+            ("unsupervised recipe", ProtocolOptions.UnsupervisedRecipe(seeds)),
         };
         Console.WriteLine($"- default rule: our default architecture (AnomalyDefaults), Adam 1e-3, {epochs} epochs, batch {batch}, MSE score");
         Console.WriteLine("- PyOD network: D-64-32-64-D ReLU with BatchNorm1d and dropout 0.2 in the hidden layers (not on the 32-unit code, which PyOD also normalizes), linear output, Adam 1e-3 with weight decay 1e-5, 10 epochs, batch 32; MSE score (same ranking as PyOD's Euclidean distance)");

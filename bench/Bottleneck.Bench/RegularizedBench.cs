@@ -195,7 +195,7 @@ public static class RegularizedBench
         string Pm(IEnumerable<double> v)
         {
             var a = v.ToArray();
-            double m = a.Average(), sd = a.Length > 1 ? Math.Sqrt(a.Sum(x => (x - m) * (x - m)) / (a.Length - 1)) : 0;
+            var (m, sd) = Bottleneck.Anomaly.AnomalyMetrics.MeanSd(a);
             return a.Length > 1 ? $"{F(m)} ± {F(sd)}" : F(m);
         }
         yield return new Row("semisupervised", $"test accuracy, {labels} labels, {shape} sigmoid: pretrained ({(mask > 0 ? $"stacked denoising, masking {F(mask)}" : "stacked, no noise")}) vs from scratch, {seeds} seed(s)",

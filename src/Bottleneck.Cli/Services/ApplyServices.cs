@@ -42,18 +42,28 @@ public sealed class ReconstructService : CliService
     {
         Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
+        WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
+        return ExitCodes.Success;
+    });
+
+    /// <summary>
+    /// Reconstructs <paramref name="m"/>'s data, undoes the scaling, writes the table to <paramref name="outPath"/> (CSV or NPY, the
+    /// labels kept) and, for image data, a PNG grid beside it; says what was written (<paramref name="verb"/>, <paramref name="gridCaption"/>).
+    /// Shared by <c>reconstruct</c> and <c>denoise</c>.
+    /// </summary>
+    internal static void WriteReconstructions(ModelData m, string outPath, string verb, string gridCaption, Action<string> line)
+    {
         var model = m.Saved.Model;
         var rec = Batches.Reconstruct(model, m.Scaled);
         m.Preprocessor.InverseTransform(rec);
         int d = model.InputDim;
         var header = m.Raw.FeatureNames ?? Enumerable.Range(0, d).Select(i => $"c{i}").ToArray();
-        var files = Output.WriteTable(s.Out, rec, m.Raw.Rows, d, header, m.Raw.Labels);
-        Line($"reconstructed {m.Raw.Rows} samples of {m.Raw.Source}: {string.Join(", ", files)}");
-        string png = Path.ChangeExtension(s.Out, ".png");
+        var files = Output.WriteTable(outPath, rec, m.Raw.Rows, d, header, m.Raw.Labels);
+        line($"{verb} {m.Raw.Rows} samples of {m.Raw.Source}: {string.Join(", ", files)}");
+        string png = Path.ChangeExtension(outPath, ".png");
         if (Output.WriteGrid(png, m.Image, m.Raw.Features, rec, m.Raw.Rows))
-            Line($"images: {png} (originals above reconstructions)");
-        return ExitCodes.Success;
-    });
+            line($"images: {png} ({gridCaption})");
+    }
 }
 
 /// <summary><c>bottleneck evaluate</c>: reconstruction metrics as a table or JSON.</summary>

@@ -30,15 +30,7 @@ public sealed class DenoiseService : CliService
         else
             Line($"note: {s.ModelDir} is a '{model.Config.Kind}' model that was not trained as a denoiser (no training noise); " +
                  "the output is its plain reconstruction (train with --model denoising for a denoiser)");
-        var clean = Batches.Reconstruct(model, m.Scaled);
-        m.Preprocessor.InverseTransform(clean);
-        int d = model.InputDim;
-        var header = m.Raw.FeatureNames ?? Enumerable.Range(0, d).Select(i => $"c{i}").ToArray();
-        var files = Output.WriteTable(s.Out, clean, m.Raw.Rows, d, header, m.Raw.Labels);
-        Line($"denoised {m.Raw.Rows} samples of {m.Raw.Source}: {string.Join(", ", files)}");
-        string png = Path.ChangeExtension(s.Out, ".png");
-        if (Output.WriteGrid(png, m.Image, m.Raw.Features, clean, m.Raw.Rows))
-            Line($"images: {png} (noisy input above denoised output)");
+        ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
         return ExitCodes.Success;
     });
 }

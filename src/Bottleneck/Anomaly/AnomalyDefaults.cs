@@ -48,11 +48,13 @@ public static class AnomalyDefaults
     /// ionosphere, whose anomalies are not extreme values, the bounded output costs 0.05.
     /// </remarks>
     /// <param name="inputDim">D, ≥ 1.</param>
+    /// <param name="output">Output activation and loss (default <see cref="Reconstruction.TanhMse"/>, the bounded output;
+    /// <see cref="Reconstruction.LinearMse"/> gives PyOD's network unchanged, for comparison).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> &lt; 1.</exception>
-    public static DenseConfig UnsupervisedArchitecture(int inputDim)
+    public static DenseConfig UnsupervisedArchitecture(int inputDim, Reconstruction output = Reconstruction.TanhMse)
     {
         if (inputDim < 1) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim must be ≥ 1");
-        return new DenseConfig(inputDim, [UnsupervisedHidden], UnsupervisedLatent, Activation.Relu, Activation.Relu, Reconstruction.TanhMse,
+        return new DenseConfig(inputDim, [UnsupervisedHidden], UnsupervisedLatent, Activation.Relu, Activation.Relu, output,
             dropout: UnsupervisedDropout, batchNorm: true);
     }
 

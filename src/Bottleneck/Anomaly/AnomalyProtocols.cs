@@ -21,7 +21,17 @@ namespace Bottleneck.Anomaly;
 /// <param name="WeightDecay">Adam's L2 weight decay (PyTorch semantics: λ·w added to the gradient), ≥ 0 (default 0).</param>
 public sealed record ProtocolOptions(int Seeds = 5, double TestFraction = 0.4, int Epochs = 50, int BatchSize = 64, float LearningRate = 1e-3f,
     Func<int, ModelConfig>? Architecture = null, ReconstructionError? Error = null, Func<int, (int[] Train, int[] Test)>? Splitter = null,
-    int MaxTrainRows = 0, float WeightDecay = 0f);
+    int MaxTrainRows = 0, float WeightDecay = 0f)
+{
+    /// <summary>
+    /// The unsupervised recipe of <see cref="AnomalyDefaults"/> as protocol settings: its architecture, training (10 epochs of
+    /// batch 32, Adam 1e-3, weight decay 1e-5) and mean-absolute-error score.
+    /// </summary>
+    /// <param name="seeds">Number of seeds, ≥ 1 (default 5).</param>
+    public static ProtocolOptions UnsupervisedRecipe(int seeds = 5) => new(Seeds: seeds, Epochs: AnomalyDefaults.UnsupervisedEpochs,
+        BatchSize: AnomalyDefaults.UnsupervisedBatchSize, WeightDecay: AnomalyDefaults.UnsupervisedWeightDecay,
+        Architecture: d => AnomalyDefaults.UnsupervisedArchitecture(d), Error: AnomalyDefaults.UnsupervisedError);
+}
 
 /// <summary>One seed of a protocol run.</summary>
 /// <param name="Seed">The seed (split, initialization, shuffling).</param>

@@ -153,7 +153,7 @@ public static class CsvLoader
 
             int[]? labels = null;
             string[]? classNames = null;
-            if (labelStrings != null) (labels, classNames) = ParseLabels(labelStrings);
+            if (labelStrings != null) (labels, classNames) = LabelParsing.Parse(labelStrings);
             return new Dataset(data, rows, featureCount, labels, featureNames, null, src, classNames);
         }
         catch (CsvFormatException e)
@@ -164,29 +164,6 @@ public static class CsvLoader
         {
             throw new DataException($"{src}: corrupt gzip data ({e.Message})", src, e);
         }
-    }
-
-    /// <summary>Integer labels when all are integers, else indices in order of first appearance plus the class names.</summary>
-    private static (int[] Labels, string[]? ClassNames) ParseLabels(List<string> values)
-    {
-        var ints = new int[values.Count];
-        bool allInt = true;
-        for (int i = 0; i < values.Count; i++)
-        {
-            if (int.TryParse(values[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out ints[i])) continue;
-            if (TryParseNumber(values[i], out double d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue) { ints[i] = (int)d; continue; }
-            allInt = false;
-            break;
-        }
-        if (allInt) return (ints, null);
-        var map = new Dictionary<string, int>(StringComparer.Ordinal);
-        var names = new List<string>();
-        for (int i = 0; i < values.Count; i++)
-        {
-            if (!map.TryGetValue(values[i], out int k)) { k = names.Count; map[values[i]] = k; names.Add(values[i]); }
-            ints[i] = k;
-        }
-        return (ints, names.ToArray());
     }
 
     private static bool TryParseNumber(string s, out double v) =>

@@ -25,12 +25,10 @@ public class EndToEndTests
         var path = SharedData.Find("odds/cardio.csv");
         Skip.If(path is null, "ODDS data not found (../shared/data/odds)");
         var data = CsvLoader.Load(path!, new CsvOptions("label"));
-        var recipe = new ProtocolOptions(Seeds: 3, Epochs: AnomalyDefaults.UnsupervisedEpochs, BatchSize: AnomalyDefaults.UnsupervisedBatchSize,
-            WeightDecay: AnomalyDefaults.UnsupervisedWeightDecay, Architecture: d => AnomalyDefaults.UnsupervisedArchitecture(d), Error: AnomalyDefaults.UnsupervisedError);
+        var recipe = ProtocolOptions.UnsupervisedRecipe(seeds: 3);
         var unbounded = recipe with
         {
-            Architecture = d => new Bottleneck.Models.Dense.DenseConfig(d, [64], 32, Bottleneck.NN.Activation.Relu, Bottleneck.NN.Activation.Relu,
-                Bottleneck.Models.Reconstruction.LinearMse, dropout: 0.2f, batchNorm: true),
+            Architecture = d => AnomalyDefaults.UnsupervisedArchitecture(d, Bottleneck.Models.Reconstruction.LinearMse),
             Error = ReconstructionError.Mse,
         };
         var r = AnomalyProtocols.PyOdBenchmark(data, recipe);
