@@ -39,8 +39,6 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         Auto,
         /// <summary>12×32 tile, Vector512.</summary>
         Vector512x12,
-        /// <summary>14×32 tile, Vector512.</summary>
-        Vector512x14,
         /// <summary>6×16 tile, Vector256.</summary>
         Vector256,
         /// <summary>8×12 tile, Vector128 (for CPUs without 256-bit vectors, e.g. Arm64 NEON with 32 registers).</summary>
@@ -67,10 +65,6 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             case KernelKind.Vector512x12:
                 (Mr, Nr, KernelName) = (12, 32, "Vector512 12×32");
                 _kernel = &GemmMicroKernels.Kernel12x32Vector512;
-                break;
-            case KernelKind.Vector512x14:
-                (Mr, Nr, KernelName) = (14, 32, "Vector512 14×32");
-                _kernel = &GemmMicroKernels.Kernel14x32Vector512;
                 break;
             case KernelKind.Vector256:
                 (Mr, Nr, KernelName) = (6, 16, "Vector256 6×16");

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace Bottleneck.Kernels;
 
 /// <summary>
-/// SIMD float32 transcendental kernels (exp, log, sigmoid, softplus, BCE-with-logits) over spans, each with a
+/// SIMD float32 transcendental kernels (exp, sigmoid, softplus, BCE-with-logits) over spans, each with a
 /// <see cref="Vector512{T}"/> path, a <see cref="Vector256{T}"/> path and a scalar path that performs the same
 /// operations in the same order (same polynomial, same fused multiply-adds, same special-value fixups), so an element's
 /// result does not depend on the span's length, alignment or which path processed it.
@@ -41,10 +41,6 @@ internal static class VectorMath
     private const float LogQ0 = 7.0376836292e-2f, LogQ1 = -1.1514610310e-1f, LogQ2 = 1.1676998740e-1f;
     private const float LogQ3 = -1.2420140846e-1f, LogQ4 = 1.4249322787e-1f, LogQ5 = -1.6668057665e-1f;
     private const float LogQ6 = 2.0000714765e-1f, LogQ7 = -2.4999993993e-1f, LogQ8 = 3.3333331174e-1f;
-    private const int SqrtHalfBits = 0x3F3504F3;       // bits of √½ ≈ 0.70710677: x = 2^k·m with m ∈ [√½, √2)
-    private const int MinNormalBits = 0x00800000;      // 2^−126
-    private const int PosInfBits = 0x7F800000;
-    private const float TwoPow23 = 8388608f;           // scales a denormal input into the normal range
     private const float Log1pSplit = 0.41421356f;      // √2 − 1: below it ln(1 + t) = poly(t) with t exact
 
     /// <summary>Number of elements summed in float lanes before the partial sum is added in double.</summary>
@@ -71,25 +67,6 @@ internal static class VectorMath
     /// <param name="y">As in <see cref="Exp(ReadOnlySpan{float}, Span{float})"/>.</param>
     /// <param name="isa">The code path; <see cref="Isa.Auto"/> picks the widest accelerated one.</param>
     internal static void Exp(ReadOnlySpan<float> x, Span<float> y, Isa isa) => Unary<ExpOp>(x, y, isa);
-
-    /// <summary>
-    /// y[i] = ln x[i]. Split x = 2ᵏ·m with m ∈ [√½, √2) by integer arithmetic on the bits, f = m − 1 (exact), Cephes
-    /// polynomial ln(1 + f) = f − f²/2 + f³·Q(f), plus k·ln 2 with the two-constant ln 2. Denormal inputs are scaled by
-    /// 2²³ first, so they are as accurate as normal ones (but slow: a vector holding a denormal, zero, negative, ∞ or
-    /// NaN takes a separate fix-up path, and the denormal multiply takes a microcode assist).
-    /// Accuracy: ≤ 0.8 ulp against the exact value for positive finite inputs, denormals included (measured; see the
-    /// tests).
-    /// Special values: ±0 → −∞; x &lt; 0 → NaN; +∞ → +∞; NaN → NaN; 1 → +0.
-    /// </summary>
-    /// <param name="x">Inputs.</param>
-    /// <param name="y">Destination; may be <paramref name="x"/> itself.</param>
-    public static void Log(ReadOnlySpan<float> x, Span<float> y) => Unary<LogOp>(x, y, Isa.Auto);
-
-    /// <summary>Same as <see cref="Log(ReadOnlySpan{float}, Span{float})"/> on a forced code path (tests, benchmarks).</summary>
-    /// <param name="x">As in <see cref="Log(ReadOnlySpan{float}, Span{float})"/>.</param>
-    /// <param name="y">As in <see cref="Log(ReadOnlySpan{float}, Span{float})"/>.</param>
-    /// <param name="isa">The code path; <see cref="Isa.Auto"/> picks the widest accelerated one.</param>
-    internal static void Log(ReadOnlySpan<float> x, Span<float> y, Isa isa) => Unary<LogOp>(x, y, isa);
 
     /// <summary>
     /// y[i] = σ(x) = 1/(1 + e⁻ˣ), computed stably as 1/(1 + t) for x ≥ 0 and t/(1 + t) for x &lt; 0 with t = e^(−|x|)
@@ -293,62 +270,6 @@ internal static class VectorMath
         public static float Invoke(float x) => ExpCore(x);
     }
 
-    private readonly struct LogOp : IUnaryOp
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Invoke(Vector512<float> x)
-        {
-            // fast path: every lane a positive normal finite number
-            var bits = x.AsUInt32();
-            if (Vector512.GreaterThanOrEqualAny(bits - Vector512.Create((uint)MinNormalBits), Vector512.Create((uint)(PosInfBits - MinNormalBits))))
-                return LogSpecial(x);
-            return LogCore(x, Vector512<int>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Invoke(Vector256<float> x)
-        {
-            var bits = x.AsUInt32();
-            if (Vector256.GreaterThanOrEqualAny(bits - Vector256.Create((uint)MinNormalBits), Vector256.Create((uint)(PosInfBits - MinNormalBits))))
-                return LogSpecial(x);
-            return LogCore(x, Vector256<int>.Zero);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Invoke(float x)
-        {
-            int bits = BitConverter.SingleToInt32Bits(x);
-            bool denormal = bits < MinNormalBits;
-            float r = LogCore(denormal ? x * TwoPow23 : x, denormal ? 23 : 0);
-            if (!(x >= 0f)) return float.NaN;
-            if (x == 0f) return float.NegativeInfinity;
-            if (x == float.PositiveInfinity) return float.PositiveInfinity;
-            return r;
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Vector512<float> LogSpecial(Vector512<float> x)
-        {
-            var denormal = Vector512.LessThan(x.AsInt32(), Vector512.Create(MinNormalBits));
-            var xs = Vector512.ConditionalSelect(denormal.AsSingle(), x * TwoPow23, x);
-            var r = LogCore(xs, denormal & Vector512.Create(23));
-            r = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), r, Vector512.Create(float.NaN));
-            r = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512.Create(float.NegativeInfinity), r);
-            return Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(float.PositiveInfinity)), x, r);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Vector256<float> LogSpecial(Vector256<float> x)
-        {
-            var denormal = Vector256.LessThan(x.AsInt32(), Vector256.Create(MinNormalBits));
-            var xs = Vector256.ConditionalSelect(denormal.AsSingle(), x * TwoPow23, x);
-            var r = LogCore(xs, denormal & Vector256.Create(23));
-            r = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), r, Vector256.Create(float.NaN));
-            r = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<float>.Zero), Vector256.Create(float.NegativeInfinity), r);
-            return Vector256.ConditionalSelect(Vector256.Equals(x, Vector256.Create(float.PositiveInfinity)), x, r);
-        }
-    }
-
     private readonly struct SigmoidOp : IUnaryOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -482,35 +403,6 @@ internal static class VectorMath
         float s1 = BitConverter.Int32BitsToSingle((n1 + 127) << 23);
         float s2 = BitConverter.Int32BitsToSingle((n - n1 + 127) << 23);
         return flush ? 0f : p * s1 * s2;
-    }
-
-    // ---- cores: ln for positive normal x (kAdjust is subtracted from the exponent: 23 for pre-scaled denormals) ----
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LogCore(Vector512<float> x, Vector512<int> kAdjust)
-    {
-        var bits = x.AsInt32();
-        var k = Vector512.ShiftRightArithmetic(bits - Vector512.Create(SqrtHalfBits), 23);
-        var f = (bits - Vector512.ShiftLeft(k, 23)).AsSingle() - Vector512<float>.One;
-        return LogPoly(f, Vector512.ConvertToSingle(k - kAdjust));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> LogCore(Vector256<float> x, Vector256<int> kAdjust)
-    {
-        var bits = x.AsInt32();
-        var k = Vector256.ShiftRightArithmetic(bits - Vector256.Create(SqrtHalfBits), 23);
-        var f = (bits - Vector256.ShiftLeft(k, 23)).AsSingle() - Vector256<float>.One;
-        return LogPoly(f, Vector256.ConvertToSingle(k - kAdjust));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float LogCore(float x, int kAdjust)
-    {
-        int bits = BitConverter.SingleToInt32Bits(x);
-        int k = (bits - SqrtHalfBits) >> 23;
-        float f = BitConverter.Int32BitsToSingle(bits - (k << 23)) - 1f;
-        return LogPoly(f, (float)(k - kAdjust));
     }
 
     // log1p(t) for t ∈ [0, 1] (or NaN): t < √2 − 1 → poly(t), k = 0 (t is used exactly); else 1 + t = 2·(1 + f) with

@@ -13,7 +13,6 @@ namespace Bottleneck.Tests.Kernels;
 public sealed class GemmTests
 {
     private const string ManagedVector256 = "managed/Vector256";
-    private const string ManagedVector512x14 = "managed/Vector512x14";
     private const string ManagedVector128 = "managed/Vector128";
 
     /// <summary>Every provider of <see cref="Gemm.Available"/> by name, plus the managed kernel variants that this
@@ -25,15 +24,12 @@ public sealed class GemmTests
             data.Add(p.Name);
         data.Add(ManagedVector256);
         data.Add(ManagedVector128);
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            data.Add(ManagedVector512x14);
         return data;
     }
 
     private static IGemmProvider Resolve(string key) => key switch
     {
         ManagedVector256 => new ManagedGemm(ManagedGemm.KernelKind.Vector256),
-        ManagedVector512x14 => new ManagedGemm(ManagedGemm.KernelKind.Vector512x14),
         ManagedVector128 => new ManagedGemm(ManagedGemm.KernelKind.Vector128),
         _ => Gemm.Available().Single(p => p.Name == key),
     };
