@@ -60,7 +60,7 @@ public static class AnomalyBench
         {
             ("default rule", new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: batch)),
             ("PyOD network", ProtocolOptions.UnsupervisedRecipe(seeds) with
-                { Architecture = d => AnomalyDefaults.UnsupervisedArchitecture(d, Reconstruction.LinearMse), Error = ReconstructionError.Mse }),
+                { Architecture = d => AnomalyDefaults.UnsupervisedArchitecture(d, Likelihood.Gaussian), Error = ReconstructionError.Mse }),
             ("unsupervised recipe", ProtocolOptions.UnsupervisedRecipe(seeds)),
         };
         Console.WriteLine($"- default rule: our default architecture (AnomalyDefaults), Adam 1e-3, {epochs} epochs, batch {batch}, MSE score");
@@ -238,7 +238,7 @@ print(json.dumps(out))
         var raw = CsvLoader.Load(path, new CsvOptions("label"));
         var pre = Preprocessor.Fit(raw, ScalingKind.Standardize);
         var data = pre.Transform(raw);
-        var model = new DenseAutoencoder(new DenseConfig(9, [32], 4, Activation.Relu, Activation.Identity, Reconstruction.LinearMse), new Rng(0));
+        var model = new DenseAutoencoder(new DenseConfig(9, [32], 4, Activation.Relu, Activation.Identity, Likelihood.Gaussian), new Rng(0));
         new Training.Trainer(new Training.TrainingOptions(epochs: 2, batchSize: 256)).Fit(model, data);
         int batch = IntArg(args, "--score-batch", 8192);
         var scorer = new AnomalyScorer(model, batchSize: batch);

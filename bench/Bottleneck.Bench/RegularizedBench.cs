@@ -157,8 +157,8 @@ public static class RegularizedBench
     {
         var model = Train($"contractive weight {weight}", new DenseConfig(784, [], 256, latentActivation: Activation.Sigmoid,
             regularizer: new Contractive(weight)), train, epochs);
-        double j = EncoderJacobian.MeanFrobeniusNorm(model.EncoderLayers, test);
-        double plainJ = EncoderJacobian.MeanFrobeniusNorm(plain.EncoderLayers, test);
+        double j = ContractionEvaluator.MeanFrobeniusNorm(model.EncoderLayers, test);
+        double plainJ = ContractionEvaluator.MeanFrobeniusNorm(plain.EncoderLayers, test);
         double se = ReconstructionEvaluator.Evaluate(model, test).SquaredErrorPerSample;
         double plainSe = ReconstructionEvaluator.Evaluate(plain, test).SquaredErrorPerSample;
         yield return new Row("contractive", $"mean ‖∂h/∂x‖_F on test (λ = {weight}) vs plain AE", $"{F(j, 3)} vs {F(plainJ, 3)} ({F(plainJ / j, 2)}× smaller)",
@@ -181,14 +181,14 @@ public static class RegularizedBench
             var sup = new TrainingOptions(epochs: supEpochs, batchSize: 50, learningRate: supLr, seed: 5 + (ulong)s);
             var sw = Stopwatch.StartNew();
             var pretrained = new DenseAutoencoder(config, new Rng(1 + 10 * (ulong)s));
-            var history = new StackedTrainer(new TrainingOptions(epochs: epochs, batchSize: 128, learningRate: 1e-3f, seed: (ulong)s)).Pretrain(pretrained, train);
+            var history = new GreedyLayerwiseFit(config, new TrainingOptions(epochs: epochs, batchSize: 128, learningRate: 1e-3f, seed: (ulong)s)).Pretrain(pretrained, train);
             Console.WriteLine($"semisupervised seed {s}: greedy pretraining on {train.Rows} images, {string.Join(", ", history.GroupBy(h => h.Stage).Select(g => $"{g.Key} loss {F(g.Last().TrainLoss, 2)}"))}, {sw.Elapsed.TotalSeconds:F0} s");
             var fineTuned = new Classifier(pretrained, 10, new Rng(2 + 10 * (ulong)s));
-            StackedTrainer.FineTuneClassifier(fineTuned, labelled, sup);
-            pre.Add(fineTuned.Accuracy(test));
+            SupervisedFineTuning.Fit(fineTuned, labelled, sup);
+            pre.Add(SupervisedFineTuning.Accuracy(fineTuned, test));
             var fromScratch = new Classifier(new DenseAutoencoder(config, new Rng(1 + 10 * (ulong)s)), 10, new Rng(2 + 10 * (ulong)s));
-            StackedTrainer.FineTuneClassifier(fromScratch, labelled, sup);
-            scratch.Add(fromScratch.Accuracy(test));
+            SupervisedFineTuning.Fit(fromScratch, labelled, sup);
+            scratch.Add(SupervisedFineTuning.Accuracy(fromScratch, test));
             Console.WriteLine($"semisupervised seed {s}: pretrained {F(100 * pre[^1])}%, scratch {F(100 * scratch[^1])}%, {sw.Elapsed.TotalSeconds:F0} s");
         }
         var gains = pre.Zip(scratch, (a, b) => 100 * (a - b)).ToArray();

@@ -49,18 +49,20 @@ internal static class CliOptions
         return o;
     }
 
-    /// <summary>A float option that must be finite and within [min, max) or [min, max] or (min, ...) as described.</summary>
-    public static Option<float> Float(string name, string description, float defaultValue, float min, bool minExclusive = false, float? maxExclusive = null)
+    /// <summary>A typed option with a default shown in help and no range check: the library validates the value and its message names the option.</summary>
+    public static Option<T> Value<T>(string name, string helpName, string description, T defaultValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = helpName };
+
+    /// <summary>A string option restricted to <paramref name="choices"/> (case-insensitive) with no default (null when not given).</summary>
+    public static Option<string?> OptionalChoice(string name, string description, params string[] choices)
     {
-        var o = new Option<float>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X" };
+        var o = new Option<string?>(name) { Description = description, HelpName = "NAME" };
+        o.CompletionSources.Add(choices);
         o.Validators.Add(r =>
         {
-            if (!TryGet(r, out float v)) return;
-            string shown = v.ToString(CultureInfo.InvariantCulture);
-            if (!float.IsFinite(v) || (minExclusive ? v <= min : v < min))
-                r.AddError($"{name} must be {(minExclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}, got {shown}");
-            else if (maxExclusive is float max && v >= max)
-                r.AddError($"{name} must be < {max.ToString(CultureInfo.InvariantCulture)}, got {shown}");
+            string? v = r.GetValueOrDefault<string?>();
+            if (v != null && !choices.Contains(v.Trim(), StringComparer.OrdinalIgnoreCase))
+                r.AddError($"{name} must be one of {string.Join(", ", choices)}; got \"{v}\"");
         });
         return o;
     }
@@ -71,7 +73,7 @@ internal static class CliOptions
         var o = new Option<string?>(name) { Description = description, HelpName = "RULE" };
         o.Validators.Add(r =>
         {
-            try { Threshold.Parse(r.GetValueOrDefault<string?>() ?? ""); }
+            try { if (r.GetValueOrDefault<string?>() is { } v) Threshold.Parse(v); }
             catch (FormatException e) { r.AddError($"{name}: {e.Message}"); }
         });
         return o;
@@ -86,18 +88,6 @@ internal static class CliOptions
     {
         try { value = r.GetValueOrDefault<T>(); return true; }
         catch (InvalidOperationException) { value = default!; return false; }
-    }
-
-    /// <summary>A fraction option in [0, 1).</summary>
-    public static Option<double> Fraction(string name, string description, double defaultValue)
-    {
-        var o = new Option<double>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = "X" };
-        o.Validators.Add(r =>
-        {
-            if (!TryGet(r, out double v)) return;
-            if (!(v >= 0 && v < 1)) r.AddError($"{name} must be >= 0 and < 1, got {v.ToString(CultureInfo.InvariantCulture)}");
-        });
-        return o;
     }
 
     /// <summary>

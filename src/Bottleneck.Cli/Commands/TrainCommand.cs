@@ -1,53 +1,79 @@
 using System.CommandLine;
 using Bottleneck.Anomaly;
+using Bottleneck.Cli.Kinds;
 using Bottleneck.Cli.Services;
-using Bottleneck.Models;
-using ActivationKind = Bottleneck.NN.Activation;
 using Bottleneck.Data;
-using Bottleneck.ModelFiles;
+using Bottleneck.Models.Registry;
 using Bottleneck.Training;
 
 namespace Bottleneck.Cli.Commands;
 
-/// <summary>Everything <c>bottleneck train</c> needs, mapped from the command line.</summary>
-/// <param name="Data">Data SPEC of the training data (its train split).</param>
-/// <param name="Model">Model kind name (registry).</param>
-/// <param name="Architecture">Architecture values.</param>
-/// <param name="Epochs">Passes over the training data.</param>
-/// <param name="BatchSize">Samples per step.</param>
-/// <param name="LearningRate">Initial learning rate.</param>
-/// <param name="Optimizer">adam, adamw, sgd or rmsprop.</param>
-/// <param name="Schedule">Learning-rate schedule name.</param>
-/// <param name="WeightDecay">Optimizer weight decay.</param>
-/// <param name="ClipNorm">Global gradient-norm clip (0 = off).</param>
-/// <param name="ValSplit">Fraction of the training data held out for validation; NaN = automatic (see <see cref="TrainSettings.ResolveValSplit"/>).</param>
-/// <param name="Patience">Early-stopping patience (0 = off).</param>
-/// <param name="Scale">Feature scaling, or null for the automatic choice (none for images, else minmax, or standardize with linear-mse).</param>
-/// <param name="Seed">Seed for the split, initialisation, shuffling and dropout.</param>
-/// <param name="Out">Model folder to write.</param>
-/// <param name="Resume">Continue from <c>OUT/checkpoint</c> if present.</param>
-/// <param name="NormalOnly">Train only on the CSV rows whose label column holds this value (one-class anomaly detection); null = all rows.</param>
-/// <param name="Tabular">Tabular-encoding options (<c>--categorical</c>, <c>--impute</c>, <c>--categorical-impute</c>), or null when none was given.</param>
-/// <param name="Threshold">Anomaly-threshold rule fitted on the training scores and saved with the model (<see cref="Anomaly.Threshold.Parse"/>
-/// form); null = p99 for anomaly training, no threshold otherwise.</param>
-/// <param name="HiddenGiven">Whether <c>--hidden</c> was given (otherwise anomaly training uses the default-architecture rule).</param>
-/// <param name="LatentGiven">Whether <c>--latent</c> was given.</param>
-/// <param name="OutputGiven">Whether <c>--output</c> was given (otherwise anomaly training uses linear-mse).</param>
-/// <param name="Contaminated">The training rows may contain anomalies (<c>--contaminated</c>): anomaly training with the unsupervised
-/// recipe of <see cref="AnomalyDefaults"/>, whose values <see cref="TrainCommand.Bind"/> has already put into the other settings
-/// wherever the user gave none, and a threshold scored by the recipe's error.</param>
-public sealed record TrainSettings(string Data, string Model, ArchitectureSettings Architecture, int Epochs, int BatchSize,
-    float LearningRate, string Optimizer, string Schedule, float WeightDecay, float ClipNorm, double ValSplit, int Patience,
-    ScalingKind? Scale, ulong Seed, string Out, bool Resume, NormalLabel? NormalOnly = null, TabularSettings? Tabular = null,
-    string? Threshold = null, bool HiddenGiven = false, bool LatentGiven = false, bool OutputGiven = false, bool Contaminated = false)
+/// <summary>Everything <c>bottleneck train</c> needs, mapped from the command line (named values; defaults as in <c>train --help</c>).</summary>
+public sealed record TrainSettings
 {
-    /// <summary>The defaults of <c>bottleneck train</c> with no options.</summary>
-    public static TrainSettings Default { get; } = new("demo", "dense", ArchitectureSettings.Default, 10, 128, 1e-3f, "adam", "none",
-        0f, 0f, double.NaN, 0, null, 0, Path.Combine("runs", "model"), false);
+    /// <summary>Data SPEC of the training data (its train split).</summary>
+    public string Data { get; init; } = "demo";
+    /// <summary>The kind and its option values.</summary>
+    public KindSettings Kind { get; init; } = new DenseBinder.Settings(DenseArchitecture.None);
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 10;
+    /// <summary>Samples per step.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Initial learning rate.</summary>
+    public float LearningRate { get; init; } = 1e-3f;
+    /// <summary>adam, adamw, sgd or rmsprop.</summary>
+    public string Optimizer { get; init; } = "adam";
+    /// <summary>Learning-rate schedule name.</summary>
+    public string Schedule { get; init; } = "none";
+    /// <summary>Optimizer weight decay.</summary>
+    public float WeightDecay { get; init; }
+    /// <summary>Global gradient-norm clip (0 = off).</summary>
+    public float ClipNorm { get; init; }
+    /// <summary>Fraction of the training data held out for validation; NaN = automatic (see <see cref="ResolveValSplit"/>).</summary>
+    public double ValSplit { get; init; } = double.NaN;
+    /// <summary>Early-stopping patience (0 = off).</summary>
+    public int Patience { get; init; }
+    /// <summary>Feature scaling, or null for the automatic choice (see <see cref="ResolveScale"/>).</summary>
+    public ScalingKind? Scale { get; init; }
+    /// <summary>Seed for the split, initialisation, shuffling and noise.</summary>
+    public ulong Seed { get; init; }
+    /// <summary>Model folder to write.</summary>
+    public string Out { get; init; } = Path.Combine("runs", "model");
+    /// <summary>Continue from <c>OUT/checkpoint</c> if present.</summary>
+    public bool Resume { get; init; }
+    /// <summary>Train only on the CSV rows whose label column holds this value (one-class anomaly detection); null = all rows.</summary>
+    public NormalLabel? NormalOnly { get; init; }
+    /// <summary>The training rows may contain anomalies: the unsupervised recipe of <see cref="AnomalyDefaults"/>, whose training
+    /// values <see cref="TrainCommand.Bind"/> has already put wherever the user gave none.</summary>
+    public bool Contaminated { get; init; }
+    /// <summary>Tabular-encoding options (<c>--categorical</c>, <c>--impute</c>, <c>--categorical-impute</c>), or null when none was given.</summary>
+    public TabularSettings? Tabular { get; init; }
+    /// <summary>Anomaly-threshold rule fitted on the training scores and saved (<see cref="Anomaly.Threshold.Parse"/> form); null = p99 for anomaly training, none otherwise.</summary>
+    public string? Threshold { get; init; }
 
-    /// <summary>The training options (validated by <see cref="TrainingOptions"/>).</summary>
-    public TrainingOptions ToTrainingOptions() =>
-        new(Epochs, BatchSize, Optimizer, LearningRate, WeightDecay, Schedule, Patience, ClipNorm, Seed);
+    /// <summary>The training options (validated by <see cref="TrainingOptions"/>; an invalid value names its option).</summary>
+    /// <exception cref="ArgumentException">A value is out of range or unknown.</exception>
+    public TrainingOptions ToTrainingOptions()
+    {
+        try { return new(Epochs, BatchSize, Optimizer, LearningRate, WeightDecay, Schedule, Patience, ClipNorm, Seed); }
+        catch (ArgumentException e) when (e.ParamName is { } p && TrainingOption(p) is { } option)
+        {
+            throw new ArgumentException($"{option}: {CliService.OneLine(e)}", e);
+        }
+    }
+
+    private static string? TrainingOption(string parameter) => parameter switch
+    {
+        "epochs" => "--epochs",
+        "batchSize" => "--batch-size",
+        "optimizer" => "--optimizer",
+        "learningRate" => "--lr",
+        "weightDecay" => "--weight-decay",
+        "schedule" => "--schedule",
+        "patience" => "--patience",
+        "clipNorm" => "--clip-norm",
+        _ => null,
+    };
 
     /// <summary>
     /// The validation fraction: <see cref="ValSplit"/> when given, else 0 when the data comes with its own test split and
@@ -57,9 +83,9 @@ public sealed record TrainSettings(string Data, string Model, ArchitectureSettin
     public double ResolveValSplit(bool hasTestSplit) =>
         !double.IsNaN(ValSplit) ? ValSplit : hasTestSplit && Patience == 0 && Schedule != "plateau" ? 0.0 : 0.1;
 
-    /// <summary>The scaling to use for data that is (or is not) image data.</summary>
-    public ScalingKind ResolveScale(bool isImage) => Scale ?? (isImage ? ScalingKind.None
-        : Architecture.Output == Models.Reconstruction.LinearMse ? ScalingKind.Standardize : ScalingKind.MinMax);
+    /// <summary>The scaling for data that is (or is not) image data and a model with likelihood <paramref name="output"/>: the given one,
+    /// else none for images, else the likelihood's default (standardize for the Gaussians, min-max to [0, 1] otherwise).</summary>
+    public ScalingKind ResolveScale(bool isImage, Models.Likelihood output) => Scale ?? (isImage ? ScalingKind.None : output.DefaultScaling);
 }
 
 /// <summary>How a tabular CSV (non-numeric columns) is encoded before training (<see cref="TabularEncoder"/>).</summary>
@@ -78,43 +104,21 @@ public sealed record TabularSettings(IReadOnlyList<string> Categorical, NumericI
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(string.Join(",", Categorical), Impute, CategoricalImpute);
-
-    /// <summary>Parses an <c>--impute</c> value: none, mean or median.</summary>
-    /// <exception cref="ArgumentException">Unknown name.</exception>
-    public static NumericImpute ParseImpute(string name) => name?.Trim().ToLowerInvariant() switch
-    {
-        "none" => NumericImpute.None,
-        "mean" => NumericImpute.Mean,
-        "median" => NumericImpute.Median,
-        _ => throw new ArgumentException($"--impute must be one of none, mean, median; got \"{name}\""),
-    };
-
-    /// <summary>Parses a <c>--categorical-impute</c> value: none, most-frequent or missing.</summary>
-    /// <exception cref="ArgumentException">Unknown name.</exception>
-    public static CategoricalImpute ParseCategoricalImpute(string name) => name?.Trim().ToLowerInvariant() switch
-    {
-        "none" => CategoricalImpute.None,
-        "most-frequent" => CategoricalImpute.MostFrequent,
-        "missing" => CategoricalImpute.Missing,
-        _ => throw new ArgumentException($"--categorical-impute must be one of none, most-frequent, missing; got \"{name}\""),
-    };
 }
 
 /// <summary>The <c>train</c> command.</summary>
 public static class TrainCommand
 {
-    /// <summary>Help text, with examples.</summary>
-    public const string Description =
+    /// <summary>Help text, with examples; the kinds are listed from the registry.</summary>
+    public static string Description(IReadOnlyList<KindBinder> binders) =>
         "Train an autoencoder and save it as a model folder.\n\n" +
         "Loads the training split of --data, holds out --val-split of it for validation (seeded), fits the scaling on the\n" +
         "training part only, trains with a progress bar, checkpoints every epoch into OUT/checkpoint (Ctrl+C stops after the\n" +
         "current step; rerun with --resume to continue), then writes OUT (model.safetensors + config.json), prints the history\n" +
-        "and reconstruction metrics on the validation data (and the test split for demo/mnist), and for image data writes\n" +
-        "OUT/reconstructions.png (originals above reconstructions).\n\n" +
-        "Regularized kinds: sparse (--sparsity kl|l1, --sparsity-target, --sparsity-weight), denoising (--noise, default\n" +
-        "gaussian:0.5), contractive (--contractive-weight, --contractive-method), stacked (--pretrain-epochs, --pretrain-noise;\n" +
-        "greedy layer-wise pretraining, then --epochs of fine-tuning), linear, and pca (--components; fitted in closed form, no\n" +
-        "epochs; prints the explained variance). An option of another kind is an error.\n\n" +
+        "with each loss term and reconstruction metrics on the validation data (and the test split for demo/mnist), and for image\n" +
+        "data writes OUT/reconstructions.png (originals above reconstructions).\n\n" +
+        "Kinds (--kind KIND; an option of another kind is an error):\n" +
+        string.Concat(binders.Select(b => $"  {b.Kind,-12}{b.Registration.Description}\n")) + "\n" +
         "Examples:\n" +
         "  bottleneck train                                   # demo glyphs, 784-512-128-32, 10 epochs, into runs/model\n" +
         "  bottleneck train --data mnist:data/mnist --hidden 1000,500,250 --latent 30 --epochs 20 --out runs/mnist\n" +
@@ -122,39 +126,42 @@ public static class TrainCommand
         "  bottleneck train --out runs/mnist --data mnist:data/mnist --resume   # continue an interrupted run\n" +
         "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --epochs 20 --out runs/cardio   # anomaly detection\n" +
         "  bottleneck train --data csv:cardio.csv:label=label --contaminated --out runs/cardio-u   # rows may include anomalies\n" +
-        "  bottleneck train --model denoising --noise mask:0.25 --out runs/dae\n" +
-        "  bottleneck train --model stacked --hidden 256,64 --pretrain-epochs 3 --pretrain-noise gaussian:0.3 --out runs/sdae\n" +
-        "  bottleneck train --model pca --components 30 --out runs/pca\n\n" +
+        "  bottleneck train --kind denoising --noise mask:0.25 --out runs/dae\n" +
+        "  bottleneck train --kind stacked --hidden 256,64 --pretrain-epochs 3 --pretrain-noise gaussian:0.3 --out runs/sdae\n" +
+        "  bottleneck train --kind pca --components 30 --out runs/pca\n\n" +
         "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE; --contaminated\n" +
         "trains on all rows, which may include anomalies, with the unsupervised recipe (bounded tanh output, batch norm, dropout,\n" +
         "short training, threshold contamination:0.1 on mean absolute errors; see docs/anomaly.md). CSV files with non-numeric\n" +
         "columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training rows and\n" +
         "saved with the model. Without --contaminated, when --hidden/--latent/--output are not given, the model is D-h-z-h-D\n" +
         "with h = clamp(ceil(D/2), 8, 256), z = clamp(round(D/8), 2, 32), linear-mse output. After training a threshold\n" +
-        "(--threshold, default p99) is fitted on the scores of the training rows and saved, for 'bottleneck detect'.";
+        "(--threshold, default p99) is fitted on the scores of the training rows and saved, for 'bottleneck detect'.\n\n" +
+        "--model KIND is the old name of --kind and still works for this release (it prints a deprecation line).";
 
-    private sealed class Options
+    /// <summary>The train command's own options (the kinds' options come from their binders).</summary>
+    internal sealed class Options
     {
         public Option<string> Data { get; } = CliOptions.Text("--data", "SPEC", $"Training data: {CliOptions.SpecHelp}", "demo");
-        public ModelOptions Model { get; } = new();
-        public Option<int> Epochs { get; } = CliOptions.Int("--epochs", "Passes over the training data", 10, 1);
-        public Option<int> BatchSize { get; } = CliOptions.Int("--batch-size", "Samples per optimizer step", 128, 1);
-        public Option<float> Lr { get; } = CliOptions.Float("--lr", "Initial learning rate", 1e-3f, 0f, minExclusive: true);
+        public Option<string> Kind { get; } = CliOptions.Text("--kind", "KIND", $"Model kind: {string.Join(", ", ModelRegistry.All.Select(k => k.Name))}", "dense");
+        public Option<string?> Model { get; } = new("--model") { Description = "Deprecated name of --kind", HelpName = "KIND", Hidden = true };
+        public Option<int> Epochs { get; } = CliOptions.Value("--epochs", "N", "Passes over the training data", 10);
+        public Option<int> BatchSize { get; } = CliOptions.Value("--batch-size", "N", "Samples per optimizer step", 128);
+        public Option<float> Lr { get; } = CliOptions.Value("--lr", "X", "Initial learning rate", 1e-3f);
         public Option<string> Optimizer { get; } = CliOptions.Choice("--optimizer", "Optimizer: adam, adamw, sgd (momentum 0.9), rmsprop",
-            "adam", TrainingOptions.OptimizerNames);
+            "adam", [.. TrainingOptions.OptimizerNames]);
         public Option<string> Schedule { get; } = CliOptions.Choice("--schedule",
             "Learning-rate schedule: none, step (x0.5 every epochs/3), exponential (x0.95 per epoch), cosine, warmup (linear over 5 epochs), plateau (x0.5 after 3 epochs without improvement)",
-            "none", TrainingOptions.ScheduleNames);
-        public Option<float> WeightDecay { get; } = CliOptions.Float("--weight-decay", "Optimizer weight decay (decoupled for adamw)", 0f, 0f);
-        public Option<float> ClipNorm { get; } = CliOptions.Float("--clip-norm", "Clip the global gradient L2 norm to this value; 0 = off", 0f, 0f);
-        public Option<double> ValSplit { get; } = CliOptions.Fraction("--val-split",
+            "none", [.. TrainingOptions.ScheduleNames]);
+        public Option<float> WeightDecay { get; } = CliOptions.Value("--weight-decay", "X", "Optimizer weight decay (decoupled for adamw)", 0f);
+        public Option<float> ClipNorm { get; } = CliOptions.Value("--clip-norm", "X", "Clip the global gradient L2 norm to this value; 0 = off", 0f);
+        public Option<double> ValSplit { get; } = CliOptions.Value("--val-split", "X",
             "Fraction of the training data held out for validation, in [0,1). Default: 0 when the data has its own test split " +
             "(demo, mnist) and neither --patience nor --schedule plateau needs a validation loss, else 0.1", 0.1);
-        public Option<int> Patience { get; } = CliOptions.Int("--patience", "Early stopping: stop after N epochs without a better validation loss and keep the best weights; 0 = off", 0, 0);
+        public Option<int> Patience { get; } = CliOptions.Value("--patience", "N", "Early stopping: stop after N epochs without a better validation loss and keep the best weights; 0 = off", 0);
         public Option<string> Scale { get; } = CliOptions.Choice("--scale",
-            "Feature scaling fitted on the training part: none, minmax, standardize. auto = none for image data (demo, mnist: already in [0,1]), otherwise minmax, or standardize with --output linear-mse",
+            "Feature scaling fitted on the training part: none, minmax, standardize. auto = none for image data (demo, mnist: already in [0,1]), otherwise the output's: standardize for linear-mse and gaussian-nll, minmax for the others",
             "auto", "auto", "none", "minmax", "standardize");
-        public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for the validation split, initialisation, shuffling and dropout", DefaultValueFactory = _ => 0UL, HelpName = "N" };
+        public Option<ulong> Seed { get; } = CliOptions.Value("--seed", "N", "Seed for the validation split, initialisation, shuffling and noise", 0UL);
         public Option<string> Out { get; } = CliOptions.Text("--out", "DIR", "Model folder to write (created; files replaced)", Path.Combine("runs", "model"));
         public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "Continue from the checkpoint in OUT/checkpoint (same data and options)");
         public Option<string?> NormalOnly { get; } = NormalOnlyOption();
@@ -175,7 +182,9 @@ public static class TrainCommand
             "contamination:C, f1 (best F1 on the whole labelled file, anomalies included), or a number. Default: p99 when training with " +
             "--normal-only or on tabular CSV, else none");
 
-        public IEnumerable<Option> All => [Data, .. Model.All, Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
+        public IReadOnlyList<Option> Before => [Data, Kind, Model];
+
+        public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
             NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold];
 
         private static Option<string?> NormalOnlyOption()
@@ -185,86 +194,136 @@ public static class TrainCommand
                 "the column is the SPEC's label column or becomes it");
             o.Validators.Add(r =>
             {
-                try { NormalLabel.Parse(r.GetValueOrDefault<string?>() ?? ""); }
+                try { if (r.GetValueOrDefault<string?>() is { } v) NormalLabel.Parse(v); }
                 catch (ArgumentException e) { r.AddError(e.Message); }
             });
             return o;
         }
     }
 
+    /// <summary>The option objects and binders of each train command created, so a parse result can be bound (tests parse the real command).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, CommandParts> Parts = new();
+
+    private sealed record CommandParts(Options Options, IReadOnlyList<KindBinder> Binders);
+
     /// <summary>Creates the command; its action runs a <see cref="TrainService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
+        var binders = KindBinders.Create();
         var o = new Options();
-        var command = new Command("train", Description);
-        foreach (var option in o.All) command.Add(option);
+        var command = new Command("train", Description(binders));
+        foreach (var option in o.Before) command.Add(option);
+        foreach (var option in binders.SelectMany(b => b.Options).Distinct()) command.Add(option);
+        foreach (var option in o.After) command.Add(option);
+        command.Validators.Add(r => CheckKindOptions(r, o, binders));
+        Parts.Add(command, new CommandParts(o, binders));
         command.SetAction((ParseResult r, CancellationToken ct) =>
-            Task.FromResult(new TrainService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
+        {
+            if (r.GetValue(o.Model) is { } old)
+                env.Error.WriteLine($"warning: 'train --model {old}' is deprecated and will be removed in the next release: use --kind {old} " +
+                                    "(--model names a model folder in every other command)");
+            return Task.FromResult(new TrainService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct));
+        });
         return command;
     }
 
-    /// <summary>Maps a parse result of a train command to <see cref="TrainSettings"/> (options are looked up by name).</summary>
-    /// <exception cref="ArgumentException">A value cannot be mapped (e.g. an unknown scaling name).</exception>
+    /// <summary>The kind named by <c>--kind</c> (or the deprecated <c>--model</c>).</summary>
+    private static string KindName(Func<Option<string?>, string?> model, Func<Option<string>, string?> kind, Options o) =>
+        (model(o.Model) ?? kind(o.Kind) ?? "dense").Trim().ToLowerInvariant();
+
+    /// <summary>Parse-time checks: a known kind that the CLI can train, --kind and --model not both given, and no option of another kind.</summary>
+    private static void CheckKindOptions(System.CommandLine.Parsing.CommandResult r, Options o, IReadOnlyList<KindBinder> binders)
+    {
+        if (r.GetResult(o.Model) is { Implicit: false } && r.GetResult(o.Kind) is { Implicit: false })
+        {
+            r.AddError("--model is the old name of --kind: give only --kind");
+            return;
+        }
+        string kind = KindName(m => r.GetValue(m), k => r.GetValue(k), o);
+        var binder = binders.FirstOrDefault(b => b.Kind == kind);
+        if (binder is null)
+        {
+            r.AddError(ModelRegistry.All.Any(k => k.Name == kind)
+                ? $"model kind '{kind}' cannot be trained from the command line yet"
+                : $"unknown model kind '{kind}'; known kinds: {string.Join(", ", binders.Select(b => b.Kind))}");
+            return;
+        }
+        var own = binder.Options.ToHashSet();
+        foreach (var option in binders.SelectMany(b => b.Options).Distinct())
+        {
+            if (own.Contains(option) || r.GetResult(option) is not { Implicit: false }) continue;
+            var owners = binders.Where(b => b.Options.Contains(option)).Select(b => b.Kind);
+            r.AddError($"{option.Name} applies to --kind {string.Join(", ", owners)}, not --kind {kind}");
+            return;
+        }
+    }
+
+    /// <summary>Maps a parse result of a train command made by <see cref="Create"/> to <see cref="TrainSettings"/>, through its typed options.</summary>
+    /// <exception cref="ArgumentException">The parse result is not of a train command made by <see cref="Create"/>.</exception>
     public static TrainSettings Bind(ParseResult r)
     {
-        T V<T>(string name) => r.GetValue<T>(name)!;
-        string scale = V<string>("--scale");
-        var settings = new TrainSettings(V<string>("--data"), V<string>("--model"), ModelOptions.Bind(r), V<int>("--epochs"), V<int>("--batch-size"),
-            V<float>("--lr"), V<string>("--optimizer").ToLowerInvariant(), V<string>("--schedule").ToLowerInvariant(), V<float>("--weight-decay"),
-            V<float>("--clip-norm"), Given(r, "--val-split") ? V<double>("--val-split") : double.NaN, V<int>("--patience"),
-            scale.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : Preprocessor.ParseKind(scale),
-            V<ulong>("--seed"), V<string>("--out"), V<bool>("--resume"),
-            r.GetValue<string?>("--normal-only") is { } n ? NormalLabel.Parse(n) : null,
-            BindTabular(r), r.GetValue<string?>("--threshold"),
-            Given(r, "--hidden"), Given(r, "--latent"), Given(r, "--output"), V<bool>("--contaminated"));
-        return settings.Contaminated ? WithUnsupervisedRecipe(settings, name => Given(r, name)) : settings;
-    }
-
-    /// <summary>
-    /// Fills in the unsupervised recipe of <see cref="AnomalyDefaults"/> (D-64-32-64-D, ReLU code, batch norm, dropout 0.2, tanh
-    /// output, 10 epochs of batch 32, weight decay 1e-5, no validation split, threshold contamination:0.1) for every one of those
-    /// options the user did not give; batch norm is always on. <see cref="TrainService"/> standardizes the data unless --scale is
-    /// given (tabular CSVs keep their encoding's standardization).
-    /// </summary>
-    /// <remarks>Settings that conflict with the recipe (--normal-only, a --model other than dense) are returned unchanged, for
-    /// <see cref="TrainService"/> to report as a usage error.</remarks>
-    internal static TrainSettings WithUnsupervisedRecipe(TrainSettings s, Func<string, bool> given)
-    {
-        if (s.NormalOnly != null || !s.Model.Equals("dense", StringComparison.OrdinalIgnoreCase)) return s;   // TrainService reports the conflict
-        var a = s.Architecture;
-        a = a with
+        if (!Parts.TryGetValue(r.CommandResult.Command, out var parts))
+            throw new ArgumentException("the parse result is not of a 'train' command made by TrainCommand.Create");
+        var (o, binders) = parts;
+        string kind = KindName(m => r.GetValue(m), k => r.GetValue(k), o);
+        var binder = binders.First(b => b.Kind == kind);
+        string scale = r.GetValue(o.Scale)!;
+        var s = new TrainSettings
         {
-            Hidden = given("--hidden") ? a.Hidden : [AnomalyDefaults.UnsupervisedHidden],
-            Latent = given("--latent") ? a.Latent : AnomalyDefaults.UnsupervisedLatent,
-            Output = given("--output") ? a.Output : Reconstruction.TanhMse,
-            Dropout = given("--dropout") ? a.Dropout : AnomalyDefaults.UnsupervisedDropout,
-            BatchNorm = true,   // a flag cannot be given as off
-
-            Regularized = a.Regularized with { LatentActivation = a.Regularized.LatentActivation ?? ActivationKind.Relu },
+            Data = r.GetValue(o.Data)!,
+            Kind = binder.Bind(r),
+            Epochs = r.GetValue(o.Epochs),
+            BatchSize = r.GetValue(o.BatchSize),
+            LearningRate = r.GetValue(o.Lr),
+            Optimizer = r.GetValue(o.Optimizer)!.ToLowerInvariant(),
+            Schedule = r.GetValue(o.Schedule)!.ToLowerInvariant(),
+            WeightDecay = r.GetValue(o.WeightDecay),
+            ClipNorm = r.GetValue(o.ClipNorm),
+            ValSplit = KindBinder.IsGiven(r, o.ValSplit) ? r.GetValue(o.ValSplit) : double.NaN,
+            Patience = r.GetValue(o.Patience),
+            Scale = scale.Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : Preprocessor.ParseKind(scale),
+            Seed = r.GetValue(o.Seed),
+            Out = r.GetValue(o.Out)!,
+            Resume = r.GetValue(o.Resume),
+            NormalOnly = r.GetValue(o.NormalOnly) is { } n ? NormalLabel.Parse(n) : null,
+            Contaminated = r.GetValue(o.Contaminated),
+            Tabular = BindTabular(r, o),
+            Threshold = r.GetValue(o.Threshold),
         };
+        if (!s.Contaminated) return s;
+        // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).
         return s with
         {
-            Architecture = a,
-            Epochs = given("--epochs") ? s.Epochs : AnomalyDefaults.UnsupervisedEpochs,
-            BatchSize = given("--batch-size") ? s.BatchSize : AnomalyDefaults.UnsupervisedBatchSize,
-            WeightDecay = given("--weight-decay") ? s.WeightDecay : AnomalyDefaults.UnsupervisedWeightDecay,
-            ValSplit = given("--val-split") ? s.ValSplit : 0.0,   // as PyOD: every row trains and the threshold sees them all
+            Epochs = KindBinder.IsGiven(r, o.Epochs) ? s.Epochs : AnomalyDefaults.UnsupervisedEpochs,
+            BatchSize = KindBinder.IsGiven(r, o.BatchSize) ? s.BatchSize : AnomalyDefaults.UnsupervisedBatchSize,
+            WeightDecay = KindBinder.IsGiven(r, o.WeightDecay) ? s.WeightDecay : AnomalyDefaults.UnsupervisedWeightDecay,
+            ValSplit = KindBinder.IsGiven(r, o.ValSplit) ? s.ValSplit : 0.0,   // as PyOD: every row trains and the threshold sees them all
             Threshold = s.Threshold ?? AnomalyDefaults.UnsupervisedThreshold,
-            HiddenGiven = true, LatentGiven = true, OutputGiven = true,   // the recipe, not the default-architecture rule
         };
     }
 
-    /// <summary>Whether an option was typed on the command line (not just defaulted).</summary>
-    private static bool Given(ParseResult r, string name) => r.GetResult(name) is System.CommandLine.Parsing.OptionResult { Implicit: false };
-
-    private static TabularSettings? BindTabular(ParseResult r)
+    private static TabularSettings? BindTabular(ParseResult r, Options o)
     {
-        string cat = r.GetValue<string>("--categorical") ?? "none";
+        string cat = r.GetValue(o.Categorical) ?? "none";
         var columns = cat.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? []
             : cat.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var impute = TabularSettings.ParseImpute(r.GetValue<string>("--impute")!);
-        var catImpute = TabularSettings.ParseCategoricalImpute(r.GetValue<string>("--categorical-impute")!);
-        return columns.Length == 0 && impute == NumericImpute.None && catImpute == Bottleneck.Data.CategoricalImpute.None
+        var impute = ParseImpute(r.GetValue(o.Impute)!);
+        var catImpute = ParseCategoricalImpute(r.GetValue(o.CategoricalImpute)!);
+        return columns.Length == 0 && impute == NumericImpute.None && catImpute == Data.CategoricalImpute.None
             ? null : new TabularSettings(columns, impute, catImpute);
     }
+
+    private static NumericImpute ParseImpute(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "mean" => NumericImpute.Mean,
+        "median" => NumericImpute.Median,
+        _ => NumericImpute.None,
+    };
+
+    private static CategoricalImpute ParseCategoricalImpute(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "most-frequent" => Data.CategoricalImpute.MostFrequent,
+        "missing" => Data.CategoricalImpute.Missing,
+        _ => Data.CategoricalImpute.None,
+    };
 }

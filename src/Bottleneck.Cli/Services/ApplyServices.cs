@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bottleneck.Anomaly;
 using Bottleneck.Cli.Commands;
 using Bottleneck.Data;
 using Bottleneck.Evaluation;
 using Bottleneck.ModelFiles;
+using Bottleneck.Training;
 using Spectre.Console;
 
 namespace Bottleneck.Cli.Services;
@@ -22,7 +24,7 @@ public sealed class EncodeService : CliService
         Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
-        var codes = Batches.Encode(model, m.Scaled);
+        var codes = Batching.Encode(model, m.Scaled);
         var header = Enumerable.Range(0, model.LatentDim).Select(i => $"z{i}").ToArray();
         var files = Output.WriteTable(s.Out, codes, m.Raw.Rows, model.LatentDim, header, m.Raw.Labels);
         Line($"encoded {m.Raw.Rows} samples of {m.Raw.Source} to {model.LatentDim} values each: {string.Join(", ", files)}");
@@ -54,7 +56,7 @@ public sealed class ReconstructService : CliService
     internal static void WriteReconstructions(ModelData m, string outPath, string verb, string gridCaption, Action<string> line)
     {
         var model = m.Saved.Model;
-        var rec = Batches.Reconstruct(model, m.Scaled);
+        var rec = Batching.Reconstruct(model, m.Scaled);
         m.Preprocessor.InverseTransform(rec);
         int d = model.InputDim;
         var header = m.Raw.FeatureNames ?? Enumerable.Range(0, d).Select(i => $"c{i}").ToArray();
@@ -95,7 +97,7 @@ public sealed class EvaluateService : CliService
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
-        Line($"model  {s.ModelDir}: {ModelText.Architecture(m.Saved.Model.Config)}");
+        Line($"model  {s.ModelDir}: {m.Saved.Model.Config.Describe()}");
         Line($"data   {m.Raw}");
         var table = Output.MetricsTable(("value", report));
         if (anomaly != null)
@@ -163,17 +165,16 @@ public sealed class InfoService : CliService
         void Row(string k, string v) => t.AddRow(Markup.Escape(k), Markup.Escape(v));
         Row("folder", Path.GetFullPath(s.ModelDir));
         Row("kind", model.Config.Kind);
-        Row("architecture", ModelText.Architecture(model.Config));
-        foreach (var (name, value) in ModelText.Properties(model.Config))
-            if (name is not ("kind" or "compressionRatio" or "regularizer" or "corruption" or "pretraining")) Row("  " + name, value);
-        foreach (var (name, value) in RegularizedText.InfoRows(model)) Row(name, value);
+        Row("architecture", model.Config.Describe());
+        foreach (var (name, value) in model.Config.Summary()) Row("  " + name, value);
+        foreach (var (name, value) in model.Summary()) Row(name, value);
         Row("parameters", Output.Count(model.ParameterCount()));
         Row("compression ratio", Output.Num((double)model.InputDim / model.LatentDim));
         var pre = saved.Preprocessing;
         Row("scaling", $"{pre.Kind.ToString().ToLowerInvariant()} ({pre.Offset.Length} features, fitted on the training data)");
         Row("image shape", saved.Image?.ToString() ?? "(not image data)");
         Row("trained on", string.IsNullOrEmpty(saved.DataSource) ? "?" : saved.DataSource);
-        if (saved.Training is { } o && model is not Models.Pca.PcaModel)
+        if (saved.Training is { } o && saved.History.Count > 0)
             Row("training", $"{o.Epochs} epochs, batch {o.BatchSize}, {o.Optimizer} lr {Output.Num(o.LearningRate)}, schedule {o.Schedule}, " +
                             $"weight decay {Output.Num(o.WeightDecay)}, clip {Output.Num(o.ClipNorm)}, patience {o.Patience}, seed {o.Seed}");
         var h = saved.History;

@@ -5,8 +5,8 @@ using Bottleneck.Data;
 using Bottleneck.Evaluation;
 using Bottleneck.IO;
 using Bottleneck.Models;
-using Bottleneck.Models.Dense;
 using Bottleneck.Tensors;
+using Bottleneck.Training;
 using Spectre.Console;
 using SpectreColumn = Spectre.Console.TableColumn;
 
@@ -25,8 +25,8 @@ public sealed class DenoiseService : CliService
         Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
-        if (DenoisingEvaluation.TrainingNoise(model) is { } noise)
-            Line($"model       {s.ModelDir}: {model.Config.Kind}, trained with noise {RegularizedText.Describe(noise)}");
+        if (model.InputCorruption is { } noise)
+            Line($"model       {s.ModelDir}: {model.Config.Kind}, trained with noise {noise.Describe()}");
         else
             Line($"note: {s.ModelDir} is a '{model.Config.Kind}' model that was not trained as a denoiser (no training noise); " +
                  "the output is its plain reconstruction (train with --model denoising for a denoiser)");
@@ -52,9 +52,6 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
     /// <summary>Seed of the noise generator (fixed, so evaluations are reproducible and comparable).</summary>
     public const ulong Seed = 0;
 
-    /// <summary>The noise a model was trained with (<see cref="DenseConfig.Corruption"/>), or null.</summary>
-    public static Corruption? TrainingNoise(AutoencoderModel model) => (model.Config as DenseConfig)?.Corruption;
-
     /// <summary>
     /// Runs the denoising evaluation when the model was trained with noise; otherwise returns null (and warns when a PNG
     /// path was asked for).
@@ -66,7 +63,7 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
     public static DenoisingEvaluation? Run(ModelData m, string modelDir, string? png, Action<string> warn)
     {
         var model = m.Saved.Model;
-        if (TrainingNoise(model) is not { } noise)
+        if (model.InputCorruption is not { } noise)
         {
             if (png != null) warn($"{DenoiseCommand.PngOption}: the model was not trained with noise, so there is no denoising grid to write");
             return null;
@@ -87,7 +84,7 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
         float[] noisy;
         using (GradMode.NoGrad())   // the same generator and order as the evaluator, so these are the images it scored
             noisy = noise.Apply(Tensor.FromArray(m.Scaled.Features.AsSpan(0, n * d), n, d), new Rng(Seed)).ToArray();
-        var denoised = Batches.Reconstruct(m.Saved.Model, new Dataset(noisy.ToArray(), n, d));
+        var denoised = Batching.Reconstruct(m.Saved.Model, new Dataset(noisy.ToArray(), n, d));
         m.Preprocessor.InverseTransform(noisy);
         m.Preprocessor.InverseTransform(denoised);
         float[] Row(float[] values, int i) => values.AsSpan(i * d, d).ToArray();
@@ -117,7 +114,7 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
     /// <summary>Summary lines under the table: noise, seed, gain and grid.</summary>
     public IEnumerable<string> Lines()
     {
-        yield return $"(clean data corrupted with the model's training noise, {RegularizedText.Describe(Corruption)}, seed {Seed}; " +
+        yield return $"(clean data corrupted with the model's training noise, {Corruption.Describe()}, seed {Seed}; " +
                      $"{Report.Samples} samples" + (ShowPsnr ? $"; PSNR gain {Output.Num(Report.PsnrGain)} dB)" : ")");
         if (Png != null) yield return $"images: {Png} (noisy, denoised and clean rows)";
     }
@@ -125,7 +122,7 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
     /// <summary>The report as the <c>denoising</c> member of evaluate's JSON.</summary>
     public JsonObject ToJson() => new()
     {
-        ["noise"] = RegularizedText.Describe(Corruption),
+        ["noise"] = Corruption.Describe(),
         ["seed"] = Seed,
         ["samples"] = Report.Samples,
         ["noisyMse"] = Report.NoisyMse,

@@ -61,11 +61,12 @@ public sealed class DetectService : CliService
             detector.SetThreshold(st);
         else
         {
-            var r = rule ?? (saved.Threshold is { } t ? t.ParsedRule() : Threshold.Default);
+            var savedThreshold = saved.Threshold;
+            var r = rule ?? savedThreshold?.ParsedRule() ?? Threshold.Default;
             if (rule == null)
-                note = saved.Threshold is null
+                note = savedThreshold is null
                     ? $"the model has no saved threshold; fitting {r}"
-                    : $"the saved threshold is in {saved.Threshold.Error.ToString().ToLowerInvariant()} units, not {detector.Scorer.Error.ToString().ToLowerInvariant()}; refitting {r}";
+                    : $"the saved threshold is in {savedThreshold.Error.ToString().ToLowerInvariant()} units, not {detector.Scorer.Error.ToString().ToLowerInvariant()}; refitting {r}";
             if (r.NeedsLabels) fitOnScored = r;
             else
             {
@@ -123,7 +124,7 @@ public sealed class DetectService : CliService
         var th = detector.Threshold!;
         var rows = new List<(string, string)>
         {
-            ("model", $"{s.ModelDir}: {ModelText.Architecture(saved.Model.Config)}"),
+            ("model", $"{s.ModelDir}: {saved.Model.Config.Describe()}"),
             ("data", s.Data),
             ("rows", Output.Count(m.Rows)),
             ("flagged", $"{Output.Count(m.Flagged)} ({Percent(m.Flagged, m.Rows)})"),

@@ -25,7 +25,8 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
         var raw = saved.Tabular != null && dataSpec.Kind == DataKind.Csv
             ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
             : dataSpec.Load("test");
-        Batches.CheckWidth(saved.Model, raw);
+        if (raw.FeatureCount != saved.Model.InputDim)
+            throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}", raw.Source);
         var pre = new Preprocessor(saved.Preprocessing);
         var scaled = pre.Kind == ScalingKind.None ? raw : pre.Transform(raw);
         return new ModelData(saved, pre, raw, scaled);

@@ -65,19 +65,24 @@ internal static class Output
         foreach (var (k, v) in rows) line(k.PadRight(w) + v);
     }
 
-    /// <summary>A table of the per-epoch history, with a leading stage column when there are several stages (stacked: pretrain-1.., finetune).</summary>
+    /// <summary>
+    /// A table of the per-epoch history: a leading stage column when there are several stages (stacked: pretrain-1.., finetune),
+    /// and a column per loss term when the model has more than the reconstruction term.
+    /// </summary>
     public static Table HistoryTable(IReadOnlyList<EpochRecord> history)
     {
         bool stages = history.Select(h => h.Stage).Distinct().Count() > 1;
+        var terms = history.Where(h => h.Terms is { Count: > 1 }).SelectMany(h => h.Terms!.Names).Distinct().ToList();
         var t = new Table();
         if (stages) t.AddColumn("stage");
-        t.AddColumn("epoch").AddColumn(new SpectreColumn("train loss").RightAligned())
-            .AddColumn(new SpectreColumn("val loss").RightAligned()).AddColumn(new SpectreColumn("lr").RightAligned())
+        t.AddColumn("epoch").AddColumn(new SpectreColumn("train loss").RightAligned());
+        foreach (var name in terms) t.AddColumn(new SpectreColumn(Markup.Escape(name)).RightAligned());
+        t.AddColumn(new SpectreColumn("val loss").RightAligned()).AddColumn(new SpectreColumn("lr").RightAligned())
             .AddColumn(new SpectreColumn("seconds").RightAligned());
         foreach (var h in history)
         {
-            string[] cells = [h.Epoch.ToString(CultureInfo.InvariantCulture), Num(h.TrainLoss), Num(h.ValidationLoss), Num(h.LearningRate),
-                h.Seconds.ToString("0.0", CultureInfo.InvariantCulture)];
+            string[] cells = [h.Epoch.ToString(CultureInfo.InvariantCulture), Num(h.TrainLoss), .. terms.Select(n => Num(h.Terms?[n])),
+                Num(h.ValidationLoss), Num(h.LearningRate), h.Seconds.ToString("0.0", CultureInfo.InvariantCulture)];
             t.AddRow(stages ? [Markup.Escape(h.Stage), .. cells] : cells);
         }
         return t;

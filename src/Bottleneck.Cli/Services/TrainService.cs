@@ -1,11 +1,13 @@
 using System.Globalization;
 using Bottleneck.Anomaly;
 using Bottleneck.Cli.Commands;
+using Bottleneck.Cli.Kinds;
 using Bottleneck.Data;
 using Bottleneck.Evaluation;
 using Bottleneck.Kernels;
 using Bottleneck.ModelFiles;
 using Bottleneck.Models;
+using Bottleneck.Models.Registry;
 using Bottleneck.Tensors;
 using Bottleneck.Training;
 using Spectre.Console;
@@ -13,10 +15,11 @@ using Spectre.Console;
 namespace Bottleneck.Cli.Services;
 
 /// <summary>
-/// <c>bottleneck train</c>: load and split the data, fit the scaling on the training part, build the model, train with
-/// progress and per-epoch checkpoints, save the model folder and report history, metrics and a reconstruction grid.
+/// <c>bottleneck train</c>: load and split the data, fit the scaling on the training part, build the kind's config and model,
+/// run the kind's fit procedure with progress and per-epoch checkpoints, save the model folder and report history, metrics and a
+/// reconstruction grid. Nothing here depends on the kind: the binder builds the config, the registry the model and procedure.
 /// </summary>
-public sealed partial class TrainService : CliService
+public sealed class TrainService : CliService
 {
     /// <summary>File name of the reconstruction grid written into the model folder for image data.</summary>
     public const string GridFile = "reconstructions.png";
@@ -38,13 +41,19 @@ public sealed partial class TrainService : CliService
 
     private int Train(TrainSettings s, CancellationToken cancellation)
     {
-        // Validate everything cheap before loading data.
+        // Validate everything cheap before loading data: the training options, the kind's values (its config built for a probe
+        // width) and its fit procedure.
         var spec = DataSpec.Parse(s.Data);
-        var kind = ModelRegistry.Get(s.Model);
         var options = s.ToTrainingOptions();
-        CheckRegularized(s, kind.Name);
-        if (!double.IsNaN(s.ValSplit) && !(s.ValSplit >= 0 && s.ValSplit < 1))
-            throw new ArgumentException($"--val-split must be in [0, 1), got {s.ValSplit.ToString(CultureInfo.InvariantCulture)}");
+        var kind = ModelRegistry.Get(s.Kind.Kind);
+        var probe = kind.CreateFit(s.Kind.Build(KindData.Probe(s.Epochs)), options);
+        if (s.Resume && !probe.SupportsResume)
+            throw new ArgumentException($"--resume is not supported for --kind {kind.Name}: its fit procedure ({probe.Describe()[0].Text}) writes no checkpoints");
+        if (!double.IsNaN(s.ValSplit))
+        {
+            try { Dataset.CheckValidationFraction(s.ValSplit); }
+            catch (ArgumentException e) { throw new ArgumentException("--val-split: " + OneLine(e), e); }
+        }
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
         if (s.Contaminated) CheckContaminated(s);
 
@@ -58,27 +67,32 @@ public sealed partial class TrainService : CliService
 
         var data = AnomalyData.LoadForTraining(spec, s);
         var full = data.Full;
-        // Anomaly training: --normal-only, or a tabular CSV (already standardized by its encoding).
-        bool anomaly = data.Normal != null || data.Encoder != null || s.Contaminated;
-        if (anomaly) s = s with { Architecture = AnomalyArchitecture(s, full.FeatureCount) };
+        // Anomaly training: --contaminated, --normal-only, or a tabular CSV (already standardized by its encoding).
+        var purpose = s.Contaminated ? TrainingPurpose.AnomalyContaminated
+            : data.Normal != null || data.Encoder != null ? TrainingPurpose.AnomalyNormalRows
+            : TrainingPurpose.Reconstruction;
+        bool anomaly = purpose != TrainingPurpose.Reconstruction;
         if (anomaly || rule != null) rule ??= Threshold.Default;
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
         var (train, validation) = full.Split(s.ResolveValSplit(test != null), new Rng(s.Seed));
+        int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width] : [full.FeatureCount];
+        var output = s.Kind.Output(new KindData(sampleShape, false, s.Epochs, purpose));
         // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
         // output bounds reconstructions to ±1 sd), which the automatic choice would not give a tanh-mse model.
         var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None
             : s.Contaminated ? s.Scale ?? ScalingKind.Standardize
-            : s.ResolveScale(full.Image != null);
-        if (scale == ScalingKind.Standardize && s.Architecture.Output == Reconstruction.SigmoidBce)
-            Warn("standardized data is not in [0, 1], which sigmoid-bce expects; consider --output linear-mse or --scale minmax");
+            : s.ResolveScale(full.Image != null, output);
+        if (scale == ScalingKind.Standardize && output.MeanInUnitInterval)
+            Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
         var preprocessor = Preprocessor.Fit(train, scale);
         var trainX = preprocessor.Transform(train);
         var validationX = validation.Rows > 0 ? preprocessor.Transform(validation) : null;
         var testX = test != null ? preprocessor.Transform(test) : null;
 
         bool unitRange = scale == ScalingKind.MinMax || (full.Image != null && scale == ScalingKind.None);
-        var config = ModelOptions.CreateConfig(kind.Name, s.Architecture, full.FeatureCount, unitRange, s.Epochs);
+        var config = s.Kind.Build(new KindData(sampleShape, unitRange, s.Epochs, purpose));
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
+        var fit = kind.CreateFit(config, options);
 
         Line($"data        {full}");
         if (data.Normal != null)
@@ -94,17 +108,11 @@ public sealed partial class TrainService : CliService
         if (s.Contaminated)
             Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
                  "batch norm, dropout, short training; threshold on mean-absolute-error scores");
-        if (anomaly && !s.Contaminated && !(s.HiddenGiven && s.LatentGiven))
-            Line($"architecture default rule for D = {full.FeatureCount}: hidden clamp(ceil(D/2), 8, 256), code clamp(round(D/8), 2, 32)");
+        else if (purpose == TrainingPurpose.AnomalyNormalRows)
+            Line($"anomaly     defaults for D = {full.FeatureCount} where not given: hidden clamp(ceil(D/2), 8, 256), code clamp(round(D/8), 2, 32), linear-mse output");
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
-        Line($"model       {ModelText.Architecture(config)}; {Output.Count(model.ParameterCount())} parameters");
-        if (config is not Models.Pca.PcaConfig)
-            Line($"training    {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, batch {options.BatchSize}, {options.Optimizer} lr {Output.Num(options.LearningRate)}" +
-                 (options.Schedule != "none" ? $", {options.Schedule} schedule" : "") +
-                 (options.WeightDecay > 0 ? $", weight decay {Output.Num(options.WeightDecay)}" : "") +
-                 (options.ClipNorm > 0 ? $", clip {Output.Num(options.ClipNorm)}" : "") +
-                 (options.Patience > 0 ? $", patience {options.Patience}" : ""));
-        DescribeSchedule(config, options);
+        Line($"model       {config.Describe()}; {Output.Count(model.ParameterCount())} parameters");
+        foreach (var (label, text) in fit.Describe()) Line($"{label,-11} {text}");
         Line($"backend     {Gemm.Describe()}");
 
         string checkpoint = Path.Combine(s.Out, CheckpointFolder);
@@ -113,31 +121,38 @@ public sealed partial class TrainService : CliService
             if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
             else Warn($"--resume: no checkpoint in {checkpoint}; starting from scratch");
         }
-        var trainer = new Trainer(options) { CheckpointDirectory = checkpoint, Resume = s.Resume, Stage = FinalStage(config) };
-        var result = Fit(trainer, model, trainX, validationX, options, cancellation);
+        var trainSource = RowSource.For(model, trainX, "training data");
+        var validationSource = validationX != null ? RowSource.For(model, validationX, "validation data") : null;
+        var result = Live
+            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume)))
+            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume)));
 
         if (result.Cancelled)
         {
-            int done = result.History.Count(h => h.Stage == trainer.Stage);
-            Error.WriteLine(done > 0 && SupportsResume(config)
+            int done = result.History.Count(h => h.Stage == fit.FinalStage);
+            Error.WriteLine(done > 0 && fit.SupportsResume
                 ? $"interrupted during epoch {done + 1}/{options.Epochs}: the checkpoint of epoch {done} is in {checkpoint}; run the same command with --resume to continue"
-                : $"interrupted during the first epoch: no epoch finished, nothing to resume; run the same command to start again");
+                : !fit.SupportsResume
+                ? $"interrupted: --kind {kind.Name} writes no checkpoints, so there is nothing to resume; run the same command to start again"
+                : "interrupted during the first epoch: no epoch finished, nothing to resume; run the same command to start again");
             return ExitCodes.Cancelled;
         }
 
-        int trained = result.History.Count(h => h.Stage == trainer.Stage);
+        int trained = result.History.Count(h => h.Stage == fit.FinalStage);
         if (trained > options.Epochs)
             Warn($"the checkpoint already holds {trained} epochs, more than --epochs {options.Epochs}; no further epochs were trained");
-        else if (s.Resume && trained < options.Epochs && !result.StoppedEarly)
+        else if (s.Resume && trained > 0 && trained < options.Epochs && !result.StoppedEarly)
             Warn($"the checkpoint is from a finished run of {trained} epochs saved by an older version, which did not record its training options, " +
                  "so it is not extended; nothing was trained (train without --resume to start a longer run)");
 
         ThresholdState? threshold = rule == null ? null : FitThreshold(rule, model, preprocessor, data, trainX, s.Contaminated);
-        ModelStore.Save(s.Out, new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(),
-            data.Encoder?.State, threshold, data.Normal));
+        var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(), data.Encoder?.State)
+            .WithAnomaly(threshold, data.Normal);
+        ModelStore.Save(s.Out, saved);
 
         Console.WriteLine();
-        WriteHistory(model, result.History);
+        if (result.History.Count > 0) Console.Write(Output.HistoryTable(result.History));
+        else Output.KeyValues(Console, Live, Line, [.. model.Summary()]);
         var reports = new List<(string, ReconstructionReport)>();
         bool psnr = full.Image != null && scale != ScalingKind.Standardize;
         if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));
@@ -149,7 +164,7 @@ public sealed partial class TrainService : CliService
         }
 
         Line();
-        var best = result.History.FirstOrDefault(h => h.Epoch == result.BestEpoch && h.Stage == trainer.Stage);
+        var best = result.History.FirstOrDefault(h => h.Epoch == result.BestEpoch && h.Stage == fit.FinalStage);
         if (best != null)
             Line($"best epoch  {best.Epoch} ({(best.ValidationLoss is double v ? "validation loss " + Output.Num(v) : "train loss " + Output.Num(best.TrainLoss))})" +
                  (result.StoppedEarly ? "; stopped early and kept the best weights" : ""));
@@ -166,7 +181,7 @@ public sealed partial class TrainService : CliService
         {
             int n = Math.Min(Output.GridImages, raw.Rows);
             var first = scaled.Subset(Enumerable.Range(0, n).ToArray());
-            var rec = Batches.Reconstruct(model, first);
+            var rec = Batching.Reconstruct(model, first);
             preprocessor.InverseTransform(rec);
             string grid = Path.Combine(s.Out, GridFile);
             if (Output.WriteGrid(grid, full.Image, raw.Features, rec, n))
@@ -176,29 +191,17 @@ public sealed partial class TrainService : CliService
     }
 
     /// <summary>Usage errors of <c>--contaminated</c>, found before anything is loaded or written.</summary>
-    /// <exception cref="ArgumentException">With --normal-only, a --model other than dense, or --threshold f1.</exception>
+    /// <exception cref="ArgumentException">With --normal-only, a kind that does not take the recipe, or --threshold f1.</exception>
     private static void CheckContaminated(TrainSettings s)
     {
         if (s.NormalOnly != null)
             throw new ArgumentException("--contaminated (the training rows may contain anomalies) and --normal-only (train on normal rows only) exclude each other: use one");
-        if (!s.Model.Equals("dense", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"--contaminated sets up a dense autoencoder; it does not combine with --model {s.Model}");
+        if (!s.Kind.TakesUnsupervisedRecipe)
+            throw new ArgumentException($"--contaminated sets up a dense autoencoder; it does not combine with --kind {s.Kind.Kind}");
         if (s.Threshold is { } t && ParseThreshold(t).NeedsLabels)
             throw new ArgumentException("--threshold f1 needs rows known to be anomalies, which --contaminated training does not have: keep the default " +
                                         $"({AnomalyDefaults.UnsupervisedThreshold}) or another rule, and fit f1 when scoring with 'bottleneck detect --threshold f1 --label COLUMN --normal VALUE'");
     }
-
-    /// <summary>
-    /// The architecture for anomaly training: what the user gave, with <c>--hidden</c> and <c>--latent</c> from
-    /// <see cref="AnomalyDefaults"/> for input width <paramref name="inputDim"/> when not given, and linear-mse output when
-    /// <c>--output</c> was not given.
-    /// </summary>
-    internal static ArchitectureSettings AnomalyArchitecture(TrainSettings s, int inputDim) => s.Architecture with
-    {
-        Hidden = s.HiddenGiven ? s.Architecture.Hidden : [AnomalyDefaults.HiddenWidth(inputDim)],
-        Latent = s.LatentGiven ? s.Architecture.Latent : AnomalyDefaults.LatentWidth(inputDim),
-        Output = s.OutputGiven ? s.Architecture.Output : Reconstruction.LinearMse,
-    };
 
     /// <summary>Parses a threshold rule; a bad form is a usage error whose message lists the accepted forms.</summary>
     internal static Threshold ParseThreshold(string text)
@@ -240,22 +243,24 @@ public sealed partial class TrainService : CliService
         }
     }
 
+    /// <summary>One line per finished epoch (redirected output).</summary>
     private TrainingResult TrainPlain(Func<IProgress<TrainingProgress>, TrainingResult> fit)
     {
         var progress = new SyncProgress<TrainingProgress>(p =>
         {
             if (p.Completed is not { } c) return;
             Line((c.Stage == "train" ? "" : c.Stage + " ") + $"epoch {c.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(p.Epochs.ToString(CultureInfo.InvariantCulture).Length)}/{p.Epochs}" +
-                 $"  loss {Output.Num(c.TrainLoss)}" + (c.ValidationLoss is double v ? $"  val {Output.Num(v)}" : "") +
+                 $"  loss {Output.Num(c.TrainLoss)}" + (c.Terms is { Count: > 1 } t ? $" ({t})" : "") + (c.ValidationLoss is double v ? $"  val {Output.Num(v)}" : "") +
                  $"  lr {Output.Num(c.LearningRate)}  {c.Seconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
         });
         return fit(progress);
     }
 
-    /// <param name="fit">Runs the training, reporting to the progress it is given.</param>
-    /// <param name="stages">The training stages in order with their epochs ("train" alone for the plain Trainer).</param>
-    private TrainingResult TrainLive(Func<IProgress<TrainingProgress>, TrainingResult> fit, IReadOnlyList<(string Stage, int Epochs)> stages)
+    /// <summary>A live progress bar over the fit procedure's stages.</summary>
+    private TrainingResult TrainLive(IFitProcedure procedure, Func<IProgress<TrainingProgress>, TrainingResult> fit)
     {
+        var stages = procedure.Stages.Where(st => st.Epochs > 0).ToList();
+        if (stages.Count == 0) return fit(new SyncProgress<TrainingProgress>(_ => { }));
         int epochs = stages.Sum(st => st.Epochs);
         return Console.Progress()
             .AutoClear(false)
@@ -272,7 +277,7 @@ public sealed partial class TrainService : CliService
                     int stage = 0, offset = 0;
                     while (stage < stages.Count - 1 && completed - offset >= stages[stage].Epochs) offset += stages[stage++].Epochs;
                     if (p.Completed is { } c) { lastValidation = c.ValidationLoss; completed++; }
-                    string label = stages.Count > 1 ? stages[stage].Stage + " " : "";
+                    string label = stages.Count > 1 ? stages[stage].Name + " " : "";
                     task.Value = offset + p.Epoch - 1 + (double)p.Step / Math.Max(1, p.StepsPerEpoch);
                     task.Description = Markup.Escape($"{label}epoch {p.Epoch}/{p.Epochs}  loss {Output.Num(p.RunningLoss)}" +
                                                      (lastValidation is double v ? $"  val {Output.Num(v)}" : ""));

@@ -23,12 +23,12 @@ public static class AnomalyDefaults
     /// 4 and 8 for typical tabular widths. The hidden layer halves the width; its floor of 8 keeps tiny inputs trainable.
     /// </remarks>
     /// <param name="inputDim">D, ≥ 1.</param>
-    /// <param name="output">Output activation and loss (default <see cref="Reconstruction.LinearMse"/>, for standardized inputs).</param>
+    /// <param name="output">The likelihood (default null = <see cref="Likelihood.Gaussian"/>, linear output with squared error, for standardized inputs).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> &lt; 1.</exception>
-    public static DenseConfig DenseArchitecture(int inputDim, Reconstruction output = Reconstruction.LinearMse)
+    public static DenseConfig DenseArchitecture(int inputDim, Likelihood? output = null)
     {
         if (inputDim < 1) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim must be ≥ 1");
-        return new DenseConfig(inputDim, [HiddenWidth(inputDim)], LatentWidth(inputDim), Activation.Relu, Activation.Identity, output);
+        return new DenseConfig(inputDim, [HiddenWidth(inputDim)], LatentWidth(inputDim), Activation.Relu, Activation.Identity, output ?? Likelihood.Gaussian);
     }
 
     /// <summary>
@@ -48,13 +48,13 @@ public static class AnomalyDefaults
     /// ionosphere, whose anomalies are not extreme values, the bounded output costs 0.05.
     /// </remarks>
     /// <param name="inputDim">D, ≥ 1.</param>
-    /// <param name="output">Output activation and loss (default <see cref="Reconstruction.TanhMse"/>, the bounded output;
-    /// <see cref="Reconstruction.LinearMse"/> gives PyOD's network unchanged, for comparison).</param>
+    /// <param name="output">The likelihood (default null = <see cref="Likelihood.BoundedGaussian"/>, the bounded tanh output;
+    /// <see cref="Likelihood.Gaussian"/> gives PyOD's network unchanged, for comparison).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputDim"/> &lt; 1.</exception>
-    public static DenseConfig UnsupervisedArchitecture(int inputDim, Reconstruction output = Reconstruction.TanhMse)
+    public static DenseConfig UnsupervisedArchitecture(int inputDim, Likelihood? output = null)
     {
         if (inputDim < 1) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "inputDim must be ≥ 1");
-        return new DenseConfig(inputDim, [UnsupervisedHidden], UnsupervisedLatent, Activation.Relu, Activation.Relu, output,
+        return new DenseConfig(inputDim, [UnsupervisedHidden], UnsupervisedLatent, Activation.Relu, Activation.Relu, output ?? Likelihood.BoundedGaussian,
             dropout: UnsupervisedDropout, batchNorm: true);
     }
 

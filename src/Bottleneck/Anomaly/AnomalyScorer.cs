@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using Bottleneck.Autograd;
 using Bottleneck.Data;
@@ -17,7 +16,7 @@ public enum ReconstructionError
     Mae,
     /// <summary>
     /// Mean binary cross-entropy over the D features, from the logits lⱼ (stable form):
-    /// (1/D)·Σⱼ [max(lⱼ, 0) − lⱼ·xⱼ + ln(1 + e^−|lⱼ|)], in nats. Only for sigmoid-output models (data in [0, 1]).
+    /// (1/D)·Σⱼ [max(lⱼ, 0) − lⱼ·xⱼ + ln(1 + e^−|lⱼ|)], in nats. Only for models with a Bernoulli likelihood (sigmoid output, data in [0, 1]).
     /// </summary>
     Bce,
 }
@@ -28,40 +27,43 @@ public enum ReconstructionError
 /// score is eⱼ/D, so the contributions of a sample sum to its score (attribution).
 /// </summary>
 /// <remarks>
-/// Scoring runs in eval mode without autograd (<see cref="GradMode.NoGrad"/>), in batches of <see cref="BatchSize"/> rows inside a
-/// <see cref="TensorScope"/> over one <see cref="BufferPool"/>, so after the first batch no tensor memory is allocated; the error
-/// is computed in one fused pass over the decoder logits (output activation, error and row sum together).
+/// Scoring runs in eval mode without autograd (<see cref="GradMode.NoGrad"/>): through the model kind's kernel-level path
+/// (<see cref="AutoencoderModel.CreateFastInference"/>) when it has one, else in batches of <see cref="BatchSize"/> rows inside a
+/// <see cref="TensorScope"/> over one <see cref="BufferPool"/>, so after the first batch no tensor memory is allocated. The error is
+/// computed from the decoder logits per row: the likelihood's mean function (vectorized), then the error and the row sum.
 /// Not thread-safe (one scorer per thread). Sources: the reconstruction-error score of PyOD's AutoEncoder (Zhao, Nasrullah &amp; Li,
 /// JMLR 2019) and of Sakurada &amp; Yairi (MLSDA 2014).
 /// </remarks>
 public sealed class AnomalyScorer
 {
     private readonly BufferPool _pool = new();
-    private readonly DenseScoringPath? _dense;
+    private readonly IFastInference? _fast;
     private float[] _logits = [];
+    private float[] _mean = [];
 
     /// <summary>Creates a scorer for <paramref name="model"/>.</summary>
     /// <param name="model">The trained model.</param>
-    /// <param name="error">The error; null (default) = <see cref="DefaultError"/> of the model's output (BCE for SigmoidBce, else MSE).</param>
+    /// <param name="error">The error; null (default) = <see cref="DefaultError"/> of the model's likelihood (BCE for Bernoulli, else MSE).</param>
     /// <param name="batchSize">Rows per forward pass, ≥ 1 (default 8192; large batches amortize per-call overhead).</param>
-    /// <exception cref="ArgumentException">BCE was asked for a model without a sigmoid output.</exception>
+    /// <exception cref="ArgumentException">BCE was asked for a model without a Bernoulli likelihood.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> &lt; 1.</exception>
     public AnomalyScorer(AutoencoderModel model, ReconstructionError? error = null, int batchSize = 8192)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
-        Error = error ?? DefaultError(model.OutputKind);
-        if (Error == ReconstructionError.Bce && model.OutputKind != Reconstruction.SigmoidBce)
-            throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.OutputKind}: use mse or mae", nameof(error));
+        Error = error ?? DefaultError(model.Likelihood);
+        if (Error == ReconstructionError.Bce && model.Likelihood is not BernoulliLikelihood)
+            throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.Likelihood.Name}: use mse or mae", nameof(error));
         BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
-        _dense = DenseScoringPath.TryCreate(model);
+        _fast = model.CreateFastInference();
     }
 
     /// <summary>
-    /// Whether the fused dense path is used (dense models without tied weights, batch norm or GELU): GEMM into reused buffers,
-    /// bias and activation fused, no tensor allocations. Other models go through <see cref="AutoencoderModel.Encode"/> and
-    /// <see cref="AutoencoderModel.DecodeLogits"/> inside a <see cref="TensorScope"/>.
+    /// Whether the model kind's kernel-level inference path is used (<see cref="AutoencoderModel.CreateFastInference"/>; for dense
+    /// models without tied weights, batch norm or GELU: GEMM into reused buffers, bias and activation fused, no tensor
+    /// allocations). Other models go through <see cref="AutoencoderModel.Encode"/> and <see cref="AutoencoderModel.DecodeLogits"/>
+    /// inside a <see cref="TensorScope"/>.
     /// </summary>
-    public bool UsesFastPath => _dense != null;
+    public bool UsesFastPath => _fast != null;
 
     /// <summary>The model scored.</summary>
     public AutoencoderModel Model { get; }
@@ -75,9 +77,9 @@ public sealed class AnomalyScorer
     /// <summary>D, the width of one input row.</summary>
     public int FeatureCount => Model.InputDim;
 
-    /// <summary>The error matching a model's training loss: BCE for <see cref="Reconstruction.SigmoidBce"/>, otherwise MSE.</summary>
-    public static ReconstructionError DefaultError(Reconstruction output) =>
-        output == Reconstruction.SigmoidBce ? ReconstructionError.Bce : ReconstructionError.Mse;
+    /// <summary>The error matching a model's training loss: BCE for a Bernoulli likelihood, otherwise MSE.</summary>
+    public static ReconstructionError DefaultError(Likelihood likelihood) =>
+        likelihood is BernoulliLikelihood ? ReconstructionError.Bce : ReconstructionError.Mse;
 
     /// <summary>Parses "mse", "mae" or "bce" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
@@ -121,16 +123,16 @@ public sealed class AnomalyScorer
         Model.Eval();
         try
         {
-            if (_dense != null)
+            if (_fast != null)
             {
-                int block = Math.Min(_dense.BlockRows * 4, Math.Max(n, 1));
+                int block = Math.Min(_fast.BlockRows * 4, Math.Max(n, 1));
                 if (_logits.Length < block * d) _logits = new float[block * d];
                 for (int start = 0; start < n; start += block)
                 {
                     int m = Math.Min(block, n - start);
                     var xs = rows.Slice(start * d, m * d);
-                    _dense.Logits(xs, m, _logits);
-                    ComputeErrors(Model.OutputKind, Error, xs, _logits.AsSpan(0, m * d), d, scores.Slice(start, m),
+                    _fast.Logits(xs, m, _logits);
+                    ComputeErrors(Error, xs, _logits.AsSpan(0, m * d), d, scores.Slice(start, m),
                         contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
                 }
                 return;
@@ -140,9 +142,9 @@ public sealed class AnomalyScorer
                 {
                     int m = Math.Min(BatchSize, n - start);
                     using var scope = new TensorScope(_pool);
-                    var x = Tensor.FromArray(rows.Slice(start * d, m * d), m, d);
+                    var x = Tensor.FromArray(rows.Slice(start * d, m * d), [m, .. Model.InputShape]);
                     var logits = Model.DecodeLogits(Model.Encode(x));
-                    ComputeErrors(Model.OutputKind, Error, rows.Slice(start * d, m * d), logits.Span, d, scores.Slice(start, m),
+                    ComputeErrors(Error, rows.Slice(start * d, m * d), logits.Span, d, scores.Slice(start, m),
                         contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
                 }
         }
@@ -195,15 +197,18 @@ public sealed class AnomalyScorer
     }
 
     /// <summary>
-    /// The fused error kernel: from inputs x and decoder logits l (both N·D, row-major) writes each row's score and, if
-    /// <paramref name="contributions"/> is not empty, eᵢⱼ/D per element.
+    /// The error kernel: from inputs x and decoder logits l (both N·D, row-major) writes each row's score and, if
+    /// <paramref name="contributions"/> is not empty, eᵢⱼ/D per element. BCE is computed from the logits (stable form); MSE and
+    /// MAE from the likelihood's mean of the logits, taken one row at a time into a reused buffer.
     /// </summary>
-    internal static void ComputeErrors(Reconstruction output, ReconstructionError error, ReadOnlySpan<float> x, ReadOnlySpan<float> logits,
-        int d, Span<float> scores, Span<float> contributions)
+    private void ComputeErrors(ReconstructionError error, ReadOnlySpan<float> x, ReadOnlySpan<float> logits, int d, Span<float> scores, Span<float> contributions)
     {
         int n = x.Length / d;
         float invD = 1f / d;
         bool keep = !contributions.IsEmpty;
+        var head = Model.LikelihoodHead;
+        if (_mean.Length < d) _mean = new float[d];
+        var mean = _mean.AsSpan(0, d);
         for (int i = 0; i < n; i++)
         {
             var xr = x.Slice(i * d, d);
@@ -218,35 +223,23 @@ public sealed class AnomalyScorer
                     sum += e;
                     if (keep) contributions[i * d + j] = e * invD;
                 }
+                scores[i] = (float)(sum * invD);
+                continue;
             }
-            else if (output == Reconstruction.LinearMse && !keep)
-            {
-                // hot path: identity output, no attribution
-                if (error == ReconstructionError.Mse) sum = SquaredDistance(xr, lr);
-                else for (int j = 0; j < d; j++) sum += MathF.Abs(xr[j] - lr[j]);
-            }
+            ReadOnlySpan<float> xhat = lr;
+            if (!head.MeanIsIdentity) { head.Mean(lr, mean); xhat = mean; }
+            if (!keep && error == ReconstructionError.Mse) sum = SquaredDistance(xr, xhat);   // vectorized ‖x − x̂‖²
             else
-            {
                 for (int j = 0; j < d; j++)
                 {
-                    float rec = Activate(output, lr[j]);
-                    float diff = xr[j] - rec;
+                    float diff = xr[j] - xhat[j];
                     float e = error == ReconstructionError.Mse ? diff * diff : MathF.Abs(diff);
                     sum += e;
                     if (keep) contributions[i * d + j] = e * invD;
                 }
-            }
             scores[i] = (float)(sum * invD);
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Activate(Reconstruction output, float l) => output switch
-    {
-        Reconstruction.SigmoidBce => 1f / (1f + MathF.Exp(-l)),
-        Reconstruction.TanhMse => MathF.Tanh(l),
-        _ => l,
-    };
 
     private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

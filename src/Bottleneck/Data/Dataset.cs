@@ -11,6 +11,16 @@ public sealed record ImageShape(int Channels, int Height, int Width)
     /// <summary>Number of values per image: Channels × Height × Width.</summary>
     public int Size => Channels * Height * Width;
 
+    /// <summary>Checks a validation fraction for <see cref="Split"/> (so callers can check it before loading data).</summary>
+    /// <param name="validationFraction">Share of rows for validation.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is NaN or outside [0, 1).</exception>
+    public static void CheckValidationFraction(double validationFraction)
+    {
+        if (!(validationFraction >= 0 && validationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction,
+                $"validation fraction must be in [0, 1) (e.g. 0.1 for 10%), got {validationFraction}");
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Channels}x{Height}x{Width}";
 }
@@ -167,9 +177,7 @@ public sealed class Dataset
     public (Dataset Train, Dataset Validation) Split(double validationFraction, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        if (!(validationFraction >= 0 && validationFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction,
-                $"validation fraction must be in [0, 1) (e.g. 0.1 for 10%), got {validationFraction}");
+        CheckValidationFraction(validationFraction);
         if (validationFraction == 0) return (this, Subset(Array.Empty<int>()));
         if (Rows < 2)
             throw new DataException($"{Source}: cannot split {Rows} row(s) into non-empty training and validation sets (need at least 2 rows)", Source);
@@ -179,6 +187,16 @@ public sealed class Dataset
         var train = Subset(perm.AsSpan(nVal));
         var val = Subset(perm.AsSpan(0, nVal));
         return (train, val);
+    }
+
+    /// <summary>Checks a validation fraction for <see cref="Split"/> (so callers can check it before loading data).</summary>
+    /// <param name="validationFraction">Share of rows for validation.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is NaN or outside [0, 1).</exception>
+    public static void CheckValidationFraction(double validationFraction)
+    {
+        if (!(validationFraction >= 0 && validationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction,
+                $"validation fraction must be in [0, 1) (e.g. 0.1 for 10%), got {validationFraction}");
     }
 
     /// <inheritdoc/>

@@ -2,6 +2,7 @@ using Bottleneck.Autograd;
 using Bottleneck.Data;
 using Bottleneck.Models;
 using Bottleneck.Tensors;
+using Bottleneck.Training;
 
 namespace Bottleneck.Evaluation;
 
@@ -40,34 +41,23 @@ public static class DenoisingEvaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cleanData);
         ArgumentNullException.ThrowIfNull(corruption);
-        if (cleanData.FeatureCount != model.InputDim)
-            throw new ShapeException($"{cleanData.Source} has {cleanData.FeatureCount} features, the model expects {model.InputDim}");
+        var source = RowSource.For(model, cleanData);
         if (cleanData.Rows == 0) throw new ArgumentException($"{cleanData.Source} has no rows to evaluate");
-        bool wasTraining = model.Training;
-        model.Eval();
         var rng = new Rng(seed);
-        int d = cleanData.FeatureCount, bs = Math.Min(batchSize, cleanData.Rows);
-        var buf = new float[bs * d];
-        var pool = new BufferPool();
         double noisySe = 0, denoisedSe = 0;
-        using (GradMode.NoGrad())
-            for (int start = 0; start < cleanData.Rows; start += bs)
+        Batching.InOrder(model, source, batchSize, (batch, _) =>
+        {
+            var x = ((RowBatch)batch).Input;
+            var noisy = corruption.Apply(x, rng);
+            var xhat = model.Reconstruct(noisy).Span;
+            var xs = x.Span; var ns = noisy.Span;
+            for (int i = 0; i < xs.Length; i++)
             {
-                int n = Math.Min(bs, cleanData.Rows - start);
-                cleanData.CopyRows(Enumerable.Range(start, n).ToArray(), buf.AsSpan(0, n * d));
-                using var scope = new TensorScope(pool);
-                var x = Tensor.FromArray(buf.AsSpan(0, n * d), n, d);
-                var noisy = corruption.Apply(x, rng);
-                var xhat = model.Reconstruct(noisy).Span;
-                var xs = x.Span; var ns = noisy.Span;
-                for (int i = 0; i < xs.Length; i++)
-                {
-                    double a = ns[i] - xs[i], b = xhat[i] - xs[i];
-                    noisySe += a * a; denoisedSe += b * b;
-                }
+                double a = ns[i] - xs[i], b = xhat[i] - xs[i];
+                noisySe += a * a; denoisedSe += b * b;
             }
-        model.Train(wasTraining);
-        long count = (long)cleanData.Rows * d;
+        });
+        long count = (long)cleanData.Rows * cleanData.FeatureCount;
         double nm = noisySe / count, dm = denoisedSe / count;
         return new DenoisingReport(cleanData.Rows, nm, dm, Psnr(nm), Psnr(dm));
     }

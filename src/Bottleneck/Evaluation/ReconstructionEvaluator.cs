@@ -2,6 +2,7 @@ using Bottleneck.Autograd;
 using Bottleneck.Data;
 using Bottleneck.Models;
 using Bottleneck.Tensors;
+using Bottleneck.Training;
 
 namespace Bottleneck.Evaluation;
 
@@ -16,7 +17,7 @@ namespace Bottleneck.Evaluation;
 /// <param name="Mse">Mean squared error per element.</param>
 /// <param name="Mae">Mean absolute error per element.</param>
 /// <param name="Rmse">√MSE per element.</param>
-/// <param name="Bce">Binary cross-entropy per element in nats (targets clamped to [0, 1], log terms at −100), or null when the output is not a sigmoid.</param>
+/// <param name="Bce">Binary cross-entropy per element in nats (targets clamped to [0, 1], log terms at −100), or null when the reconstructions are not in (0, 1) (a likelihood other than Bernoulli).</param>
 /// <param name="SquaredErrorPerSample">Σ_features (x − x̂)², averaged over samples.</param>
 /// <param name="AbsoluteErrorPerSample">Σ_features |x − x̂|, averaged over samples.</param>
 /// <param name="BcePerSample">Σ_features BCE, averaged over samples, or null.</param>
@@ -38,52 +39,45 @@ public static class ReconstructionEvaluator
     /// <exception cref="ArgumentException">The data has no rows, or <paramref name="perSampleSquaredError"/> is given with a length other than N.</exception>
     public static ReconstructionReport Evaluate(AutoencoderModel model, Dataset data, bool? isImage = null, int batchSize = 512, Span<float> perSampleSquaredError = default)
     {
-        if (data.FeatureCount != model.InputDim)
-            throw new ShapeException($"{data.Source} has {data.FeatureCount} features, the model expects {model.InputDim}");
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var source = RowSource.For(model, data);
         if (data.Rows == 0) throw new ArgumentException($"{data.Source} has no rows to evaluate");
         if (!perSampleSquaredError.IsEmpty && perSampleSquaredError.Length != data.Rows)
             throw new ArgumentException($"perSampleSquaredError has {perSampleSquaredError.Length} entries, {data.Source} has {data.Rows} rows", nameof(perSampleSquaredError));
-        bool wasTraining = model.Training;
-        model.Eval();
-        int d = data.FeatureCount, bs = Math.Min(batchSize, data.Rows);
-        var buf = new float[bs * d];
-        var pool = new BufferPool();
+        int d = data.FeatureCount;
         double se = 0, ae = 0, bce = 0;
-        bool sigmoid = model.OutputKind == Reconstruction.SigmoidBce;
-        using (GradMode.NoGrad())
-            for (int start = 0; start < data.Rows; start += bs)
+        bool unit = model.Likelihood.MeanInUnitInterval;
+        var perSample = perSampleSquaredError.IsEmpty ? null : new float[data.Rows];
+        Batching.InOrder(model, source, batchSize, (batch, start) =>
+        {
+            var x = ((RowBatch)batch).Input;
+            var xhat = model.Reconstruct(x).Span;
+            var xs = x.Span;
+            for (int i = 0; i < batch.Count; i++)
             {
-                int n = Math.Min(bs, data.Rows - start);
-                var rows = Enumerable.Range(start, n).ToArray();
-                data.CopyRows(rows, buf.AsSpan(0, n * d));
-                using var scope = new TensorScope(pool);
-                var x = Tensor.FromArray(buf.AsSpan(0, n * d), n, d);
-                var xhat = model.Reconstruct(x).Span;
-                var xs = x.Span;
-                for (int i = 0; i < n; i++)
+                double rowSe = 0;
+                for (int j = i * d; j < (i + 1) * d; j++)
                 {
-                    double rowSe = 0;
-                    for (int j = i * d; j < (i + 1) * d; j++)
+                    double diff = xs[j] - xhat[j];
+                    rowSe += diff * diff;
+                    ae += Math.Abs(diff);
+                    if (unit)
                     {
-                        double diff = xs[j] - xhat[j];
-                        rowSe += diff * diff;
-                        ae += Math.Abs(diff);
-                        if (sigmoid)
-                        {
-                            double t = Math.Clamp(xs[j], 0, 1), p = xhat[j];
-                            bce -= t * Math.Max(Math.Log(p), -100) + (1 - t) * Math.Max(Math.Log(1 - p), -100);
-                        }
+                        double t = Math.Clamp(xs[j], 0, 1), p = xhat[j];
+                        bce -= t * Math.Max(Math.Log(p), -100) + (1 - t) * Math.Max(Math.Log(1 - p), -100);
                     }
-                    se += rowSe;
-                    if (!perSampleSquaredError.IsEmpty) perSampleSquaredError[start + i] = (float)rowSe;
                 }
+                se += rowSe;
+                if (perSample != null) perSample[start + i] = (float)rowSe;
             }
-        model.Train(wasTraining);
+        });
+        perSample?.CopyTo(perSampleSquaredError);
         long count = (long)data.Rows * d;
         double mse = se / count;
         bool image = isImage ?? data.Image != null;
-        return new ReconstructionReport(data.Rows, d, model.LatentDim, mse, ae / count, Math.Sqrt(mse), sigmoid ? bce / count : null,
-            se / data.Rows, ae / data.Rows, sigmoid ? bce / data.Rows : null, (double)d / model.LatentDim,
+        return new ReconstructionReport(data.Rows, d, model.LatentDim, mse, ae / count, Math.Sqrt(mse), unit ? bce / count : null,
+            se / data.Rows, ae / data.Rows, unit ? bce / data.Rows : null, (double)d / model.LatentDim,
             image ? 10 * Math.Log10(1.0 / Math.Max(mse, 1e-12)) : null);
     }
 }

@@ -47,7 +47,7 @@ public static class TableWriter
                 for (int c = 0; c < leading.Count; c++) all[(long)r * total + c] = (float)leading[c].Values[r];
                 values.Slice(r * cols, cols).CopyTo(all.AsSpan(r * total + leading.Count, cols));
             }
-            Data.NpyWriter.Write(path, all, [rows, total]);
+            NpyWriter.Write(path, all, [rows, total]);
             return;
         }
 

@@ -5,6 +5,7 @@ using Bottleneck.Data;
 using Bottleneck.IO;
 using Bottleneck.Kernels;
 using Bottleneck.Models;
+using Bottleneck.Models.Registry;
 using Bottleneck.Tensors;
 using Bottleneck.Training;
 
@@ -19,51 +20,81 @@ namespace Bottleneck.ModelFiles;
 /// <param name="DataSource">Where the training data came from (informational).</param>
 /// <param name="Tabular">Tabular (CSV with categorical columns) encoding fitted on the training data and applied before
 /// <paramref name="Preprocessing"/>, or null (default) for numeric-only data. Saved as the optional <c>tabular</c> entry of config.json.</param>
-/// <param name="Threshold">Anomaly threshold fitted on training scores, or null (default). Saved as the optional <c>threshold</c> entry.</param>
-/// <param name="Normal">For a model trained only on the rows whose label column holds one value (one-class anomaly detection), that
-/// column and value; null (default) otherwise. Saved as the optional <c>normalLabel</c> entry.</param>
+/// <param name="Sections">Further entries of config.json owned by the layers above this one (e.g. the anomaly threshold), or null
+/// (default) for none.</param>
 public sealed record SavedModel(AutoencoderModel Model, PreprocessorState Preprocessing, TrainingOptions? Training,
     IReadOnlyList<EpochRecord> History, ImageShape? Image, string DataSource,
-    TabularEncoderState? Tabular = null, Anomaly.ThresholdState? Threshold = null, NormalLabel? Normal = null);
+    TabularEncoderState? Tabular = null, ModelSections? Sections = null)
+{
+    /// <summary>The folder the model was loaded from, or null for a model that was not loaded (used in messages).</summary>
+    public string? Folder { get; init; }
+
+    /// <summary>The config.json path for messages: <see cref="Folder"/>/config.json, or "config.json".</summary>
+    public string ConfigPath => Folder is null ? ModelStore.ConfigFile : Path.Combine(Folder, ModelStore.ConfigFile);
+}
 
 /// <summary>
-/// The label value that marks normal rows, as used for one-class training (<c>bottleneck train --normal-only COLUMN=VALUE</c>):
-/// rows whose <paramref name="Column"/> holds <paramref name="Value"/> are normal, every other value is an anomaly.
+/// Named JSON entries of config.json that a layer above the model files owns (the anomaly layer's <c>threshold</c> and
+/// <c>normalLabel</c>), kept as JSON here so that model files do not depend on those layers. Immutable.
 /// </summary>
-/// <param name="Column">Label column: header name or 0-based index.</param>
-/// <param name="Value">The normal value, compared as text after trimming (ordinal, case-sensitive), e.g. <c>0</c> or <c>normal.</c>.</param>
-public sealed record NormalLabel(string Column, string Value)
+public sealed class ModelSections
 {
-    /// <summary>Whether a label text is the normal value (trimmed, ordinal comparison).</summary>
-    public bool Matches(string label) => string.Equals(label?.Trim(), Value, StringComparison.Ordinal);
+    private readonly Dictionary<string, JsonElement> _entries;
 
-    /// <summary>Parses <c>COLUMN=VALUE</c> (split at the first '='; both parts trimmed and non-empty).</summary>
-    /// <exception cref="ArgumentException">No '=' or an empty part; the message shows the expected form.</exception>
-    public static NormalLabel Parse(string text)
+    private ModelSections(Dictionary<string, JsonElement> entries) => _entries = entries;
+
+    /// <summary>No sections.</summary>
+    public static ModelSections Empty { get; } = new(new(StringComparer.Ordinal));
+
+    /// <summary>The section names, sorted.</summary>
+    public IEnumerable<string> Names => _entries.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>The section called <paramref name="name"/>, or false when there is none.</summary>
+    public bool TryGet(string name, out JsonElement value) => _entries.TryGetValue(name, out value);
+
+    /// <summary>These sections with <paramref name="name"/> set to <paramref name="value"/> serialized with <paramref name="options"/>
+    /// (null removes it).</summary>
+    /// <exception cref="ArgumentException">The name is one of config.json's own entries.</exception>
+    public ModelSections With<T>(string name, T? value, JsonSerializerOptions? options = null)
     {
-        int eq = text?.IndexOf('=') ?? -1;
-        string col = eq > 0 ? text![..eq].Trim() : "", val = eq > 0 ? text![(eq + 1)..].Trim() : "";
-        if (col.Length == 0 || val.Length == 0)
-            throw new ArgumentException($"--normal-only takes COLUMN=VALUE (e.g. label=0 or label=normal.), got \"{text}\"");
-        return new NormalLabel(col, val);
+        if (ModelStore.ReservedEntries.Contains(name)) throw new ArgumentException($"'{name}' is an entry of config.json itself, not a section");
+        var copy = new Dictionary<string, JsonElement>(_entries, StringComparer.Ordinal);
+        if (value is null) copy.Remove(name);
+        else copy[name] = JsonSerializer.SerializeToElement(value, options);
+        return new ModelSections(copy);
     }
 
-    /// <inheritdoc/>
-    public override string ToString() => $"{Column}={Value}";
+    internal static ModelSections From(IEnumerable<KeyValuePair<string, JsonElement>> entries) =>
+        new(entries.ToDictionary(e => e.Key, e => e.Value.Clone(), StringComparer.Ordinal));
 }
 
 /// <summary>
 /// Model folders: <c>model.safetensors</c> (weights, tensor names = state-dict names, loadable by PyTorch's
-/// safetensors) and <c>config.json</c> (kind, architecture, preprocessing, training options, history, library version,
-/// backend, and the weights' SHA-256). Writes are atomic per file, weights first and config.json last; loading checks
-/// everything and throws <see cref="ModelFileException"/> with the file and the problem.
+/// safetensors) and <c>config.json</c> (kind, architecture, preprocessing, training options, history with each loss term,
+/// library version, backend, the weights' SHA-256, and the sections of upper layers). Writes are atomic per file, weights first
+/// and config.json last; loading checks everything and throws <see cref="ModelFileException"/> with the file and the problem.
 /// </summary>
+/// <remarks>
+/// Format versions: 2 is written. 1 (until the model-core change) is read: its config.json has the same entries (the kind was
+/// derived from the config then and written, so it loads as that kind), its history has no loss terms, and its likelihoods are
+/// the three of that release (sigmoid-bce, linear-mse, tanh-mse). A version-1 reader refuses version-2 folders, which may use
+/// likelihoods it does not know (gaussian-nll).
+/// </remarks>
 public static class ModelStore
 {
     /// <summary>Format tag in config.json.</summary>
     public const string Format = "bottleneck-model";
-    /// <summary>Format version written and read.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>Format version written.</summary>
+    public const int FormatVersion = 2;
+    /// <summary>Format versions read.</summary>
+    public static readonly IReadOnlyList<int> ReadableVersions = [1, 2];
+
+    /// <summary>The entries of config.json that are the model file's own; every other entry is a section (<see cref="ModelSections"/>).</summary>
+    internal static readonly HashSet<string> ReservedEntries = new(StringComparer.Ordinal)
+    {
+        "format", "formatVersion", "libraryVersion", "backend", "created", "kind", "config", "preprocessing", "training", "history",
+        "image", "dataSource", "parameters", "weights", "tabular",
+    };
     /// <summary>Weights file name inside a model folder.</summary>
     public const string WeightsFile = "model.safetensors";
     /// <summary>Config file name inside a model folder.</summary>
@@ -91,19 +122,22 @@ public static class ModelStore
             ["created"] = DateTime.UtcNow.ToString("o"),
             ["kind"] = model.Config.Kind,
             ["config"] = JsonNode.Parse(ModelRegistry.ToJson(model.Config).GetRawText()),
-            ["preprocessing"] = JsonSerializer.SerializeToNode(saved.Preprocessing, ModelRegistry.Json),
-            ["training"] = saved.Training is null ? null : JsonSerializer.SerializeToNode(saved.Training, ModelRegistry.Json),
-            ["history"] = JsonSerializer.SerializeToNode(saved.History, ModelRegistry.Json),
-            ["image"] = saved.Image is null ? null : JsonSerializer.SerializeToNode(saved.Image, ModelRegistry.Json),
+            ["preprocessing"] = JsonSerializer.SerializeToNode(saved.Preprocessing, ModelJson.Options),
+            ["training"] = saved.Training is null ? null : JsonSerializer.SerializeToNode(saved.Training, ModelJson.Options),
+            ["history"] = JsonSerializer.SerializeToNode(saved.History, ModelJson.Options),
+            ["image"] = saved.Image is null ? null : JsonSerializer.SerializeToNode(saved.Image, ModelJson.Options),
             ["dataSource"] = saved.DataSource,
             ["parameters"] = model.ParameterCount(),
             ["weights"] = new JsonObject { ["file"] = WeightsFile, ["bytes"] = bytes.LongLength, ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) },
         };
         // Optional entries (absent in older files and when not used, so older readers and files stay compatible).
         if (saved.Tabular != null) root["tabular"] = JsonSerializer.SerializeToNode(saved.Tabular, TabularEncoder.JsonOptions);
-        if (saved.Threshold != null) root["threshold"] = JsonSerializer.SerializeToNode(saved.Threshold, TabularEncoder.JsonOptions);
-        if (saved.Normal != null) root["normalLabel"] = JsonSerializer.SerializeToNode(saved.Normal, TabularEncoder.JsonOptions);
-        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), root.ToJsonString(ModelRegistry.Json));
+        foreach (var name in (saved.Sections ?? ModelSections.Empty).Names)
+        {
+            saved.Sections!.TryGet(name, out var value);
+            root[name] = JsonNode.Parse(value.GetRawText());
+        }
+        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), root.ToJsonString(ModelJson.Options));
     }
 
     /// <summary>Loads a model folder written by <see cref="Save"/>; the model is returned in eval mode.</summary>
@@ -129,7 +163,8 @@ public static class ModelStore
             : throw new ModelFileException($"{configPath} has no '{name}' object", configPath);
         if (Str("format") != Format) throw new ModelFileException($"{configPath} is not a Bottleneck model (format '{Str("format")}')", configPath);
         int version = root.TryGetProperty("formatVersion", out var fv) && fv.TryGetInt32(out int vv) ? vv : -1;
-        if (version != FormatVersion) throw new ModelFileException($"{configPath} has format version {version}, this library reads {FormatVersion}", configPath);
+        if (!ReadableVersions.Contains(version))
+            throw new ModelFileException($"{configPath} has format version {version}, this library reads versions {string.Join(" and ", ReadableVersions)}", configPath);
 
         string kind = Str("kind");
         ModelConfig config;
@@ -138,32 +173,22 @@ public static class ModelStore
         List<EpochRecord> history = [];
         ImageShape? image = null;
         TabularEncoderState? tabular = null;
-        Anomaly.ThresholdState? threshold = null;
-        NormalLabel? normal = null;
         try
         {
             config = ModelRegistry.FromJson(kind, Section("config"));
-            pre = Section("preprocessing").Deserialize<PreprocessorState>(ModelRegistry.Json)
+            pre = Section("preprocessing").Deserialize<PreprocessorState>(ModelJson.Options)
                   ?? throw new ModelFileException($"{configPath}: preprocessing is null", configPath);
             _ = new Preprocessor(pre);  // validates: offset and scale of equal length, finite, no zero scale
             if (root.TryGetProperty("training", out var tr) && tr.ValueKind == JsonValueKind.Object)
-                training = tr.Deserialize<TrainingOptions>(ModelRegistry.Json);
+                training = tr.Deserialize<TrainingOptions>(ModelJson.Options);
             if (root.TryGetProperty("history", out var h) && h.ValueKind == JsonValueKind.Array)
-                history = h.Deserialize<List<EpochRecord>>(ModelRegistry.Json) ?? [];
+                history = h.Deserialize<List<EpochRecord>>(ModelJson.Options) ?? [];
             if (root.TryGetProperty("image", out var im) && im.ValueKind == JsonValueKind.Object)
-                image = im.Deserialize<ImageShape>(ModelRegistry.Json);
+                image = im.Deserialize<ImageShape>(ModelJson.Options);
             if (root.TryGetProperty("tabular", out var tab) && tab.ValueKind == JsonValueKind.Object)
             {
                 tabular = tab.Deserialize<TabularEncoderState>(TabularEncoder.JsonOptions);
                 if (tabular != null) _ = new TabularEncoder(tabular);   // validates
-            }
-            if (root.TryGetProperty("threshold", out var th) && th.ValueKind == JsonValueKind.Object)
-                threshold = th.Deserialize<Anomaly.ThresholdState>(TabularEncoder.JsonOptions);
-            if (root.TryGetProperty("normalLabel", out var nl) && nl.ValueKind == JsonValueKind.Object)
-            {
-                normal = nl.Deserialize<NormalLabel>(TabularEncoder.JsonOptions);
-                if (normal != null && (string.IsNullOrEmpty(normal.Column) || normal.Value is null))
-                    throw new ArgumentException("normalLabel needs a column and a value");
             }
         }
         catch (Exception e) when (e is ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
@@ -194,6 +219,8 @@ public static class ModelStore
         string source = root.TryGetProperty("dataSource", out var ds) && ds.ValueKind == JsonValueKind.String ? ds.GetString()! : "";
         if (tabular != null && new TabularEncoder(tabular).FeatureCount != config.InputDim)
             throw new ModelFileException($"{configPath}: the tabular encoding produces {new TabularEncoder(tabular).FeatureCount} features, the model expects {config.InputDim}", configPath);
-        return new SavedModel(model, pre, training, history, image, source, tabular, threshold, normal);
+        var sections = ModelSections.From(root.EnumerateObject().Where(p => !ReservedEntries.Contains(p.Name) && p.Value.ValueKind != JsonValueKind.Null)
+            .Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value)));
+        return new SavedModel(model, pre, training, history, image, source, tabular, sections) { Folder = directory };
     }
 }

@@ -64,6 +64,26 @@ public enum Activation
     Softplus,
 }
 
+/// <summary>The names of <see cref="Activation"/> values as saved in config.json and accepted by the CLI (kebab-case).</summary>
+public static class Activations
+{
+    /// <summary>Every name, in <see cref="Activation"/> order: identity, relu, leaky-relu, elu, gelu, sigmoid, tanh, softplus.</summary>
+    public static IReadOnlyList<string> Names { get; } = Enum.GetValues<Activation>().Select(a => Name(a)).ToArray();
+
+    /// <summary>The kebab-case name of <paramref name="activation"/>, e.g. "leaky-relu".</summary>
+    public static string Name(this Activation activation) =>
+        System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(activation.ToString());
+
+    /// <summary>The activation called <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    public static Activation Parse(string? name)
+    {
+        foreach (var a in Enum.GetValues<Activation>())
+            if (string.Equals(Name(a), name?.Trim(), StringComparison.OrdinalIgnoreCase)) return a;
+        throw new ArgumentException($"unknown activation \"{name}\"; use one of {string.Join(", ", Names)}");
+    }
+}
+
 /// <summary>An activation as a parameter-free layer. Shape: any → same.</summary>
 public sealed class ActivationLayer(Activation kind) : Module
 {
@@ -107,11 +127,12 @@ public sealed class Dropout : Module
     /// <summary>Drop probability.</summary>
     public float P { get; }
 
-    /// <summary>Restarts the mask generator from <paramref name="seed"/> (the trainer does this every epoch, so resumed runs repeat).</summary>
+    /// <summary>Restarts the layer's own mask generator from <paramref name="seed"/> (used when no <see cref="NoiseScope"/> is installed).</summary>
     public void Reseed(ulong seed) => _rng = new Rng(seed);
 
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => input.Dropout(P, Training, _rng);
+    /// <summary>In training mode zeroes each value with probability p and scales the rest by 1/(1 − p); the mask is drawn from
+    /// <see cref="NoiseScope.Current"/> when a step installed one, else from the layer's own generator. Identity in eval mode.</summary>
+    public override Tensor Forward(Tensor input) => input.Dropout(P, Training, NoiseScope.Current ?? _rng);
 }
 
 /// <summary>Applies child layers in order; children are named "0", "1", … as in PyTorch's nn.Sequential.</summary>

@@ -18,6 +18,12 @@ public abstract class Module
     /// <summary>True in training mode (dropout active, batch norm uses batch statistics); see <see cref="Train"/>.</summary>
     public bool Training { get; private set; } = true;
 
+    /// <summary>
+    /// True for layers that normalize with statistics of the batch in training mode (batch norm), which cannot train on a
+    /// batch of one sample; the trainer then drops a final batch of one. Default false.
+    /// </summary>
+    public virtual bool UsesBatchStatistics => false;
+
     /// <summary>Maps an input to an output. Layers override it; modules that are not maps throw.</summary>
     /// <exception cref="NotSupportedException">This module has no single-input forward.</exception>
     public virtual Tensor Forward(Tensor input) => throw new NotSupportedException($"{GetType().Name} has no single-tensor Forward");

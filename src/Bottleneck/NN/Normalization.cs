@@ -8,6 +8,9 @@ namespace Bottleneck.NN;
 /// </summary>
 public sealed class BatchNorm1d : Module
 {
+    /// <inheritdoc/>
+    public override bool UsesBatchStatistics => true;
+
     /// <summary>Creates the layer: γ = 1, β = 0, running mean 0, running variance 1.</summary>
     /// <param name="numFeatures">C, the number of channels/features, ≥ 1.</param>
     /// <param name="eps">ε added to the variance (default 1e-5).</param>

@@ -14,27 +14,35 @@ internal sealed record CheckpointState(int Epoch, IReadOnlyList<EpochRecord> His
 
 /// <summary>
 /// The per-epoch training checkpoint: <c>weights.safetensors</c> (model state dict), <c>optimizer.safetensors</c>
-/// (optimizer buffers), <c>best.safetensors</c> (early-stopping weights, when kept) and <c>trainer.json</c> (epoch,
-/// history, optimizer and schedule scalars). Each file is written atomically and trainer.json last, so it is the commit
-/// marker: a crash mid-save leaves the previous epoch's trainer.json naming files that are at least as new.
+/// (every parameter group's optimizer buffers, named <c>{group}.{index}.{buffer}</c>), <c>best.safetensors</c> (early-stopping
+/// weights, when kept) and <c>trainer.json</c> (epoch, history, each group's optimizer and schedule scalars, the training
+/// options). Each file is written atomically and trainer.json last, so it is the commit marker: a crash mid-save leaves the
+/// previous epoch's trainer.json naming files that are at least as new. Reads format version 1 (one optimizer, buffers named
+/// <c>{index}.{buffer}</c>) for models with one parameter group.
 /// </summary>
 internal sealed class Checkpoint(string directory)
 {
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
     public string Directory { get; } = directory;
     private string TrainerJson => Path.Combine(Directory, "trainer.json");
     public bool Exists => File.Exists(TrainerJson);
 
-    public void Save(Module model, Optimizer optimizer, LrScheduler? schedule, CheckpointState state, TrainingOptions options)
+    public void Save(Module model, IReadOnlyList<OptimizerGroup> optimizers, CheckpointState state, TrainingOptions options)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var stamp = new Dictionary<string, string> { ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture) };
         SafeTensors.Write(Path.Combine(Directory, "weights.safetensors"),
             model.StateDict().Select(e => (e.Name, e.Value.ShapeToArray(), e.Value.ToArray())).ToList(), stamp);
-        var opt = optimizer.SaveState();
         var buffers = new List<(string, int[], float[])>();
-        foreach (var p in opt.Parameters)
-            foreach (var b in p.Buffers) buffers.Add(($"{p.Index}.{b.Name}", b.Shape, b.Data));
+        var groups = new List<GroupJson>();
+        foreach (var g in optimizers)
+        {
+            var opt = g.Optimizer.SaveState();
+            foreach (var p in opt.Parameters)
+                foreach (var b in p.Buffers) buffers.Add(($"{g.Name}.{p.Index}.{b.Name}", b.Shape, b.Data));
+            groups.Add(new GroupJson(g.Name, opt.Optimizer, opt.LearningRate, opt.StepCount,
+                opt.Parameters.Select(p => new ParamStep(p.Index, p.Step)).ToList(), g.Schedule?.SaveState()));
+        }
         SafeTensors.Write(Path.Combine(Directory, "optimizer.safetensors"), buffers, stamp);
         if (state.BestWeights != null)
         {
@@ -43,12 +51,11 @@ internal sealed class Checkpoint(string directory)
                 names.Select((e, i) => (e.Name, e.Value.ShapeToArray(), state.BestWeights[i])).ToList(), stamp);
         }
         var json = new TrainerJsonModel(FormatVersion, state.Epoch, state.History.ToList(), state.BestValidationLoss, state.BestEpoch,
-            state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, opt.Optimizer, opt.LearningRate, opt.StepCount,
-            opt.Parameters.Select(p => new ParamStep(p.Index, p.Step)).ToList(), schedule?.SaveState(), SavedOptions.From(options));
+            state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, SavedOptions.From(options), groups);
         AtomicFile.WriteAllText(TrainerJson, JsonSerializer.Serialize(json, JsonOptions));
     }
 
-    public CheckpointState Load(Module model, Optimizer optimizer, LrScheduler? schedule, TrainingOptions options)
+    public CheckpointState Load(Module model, IReadOnlyList<OptimizerGroup> optimizers, TrainingOptions options)
     {
         TrainerJsonModel meta;
         try
@@ -60,12 +67,21 @@ internal sealed class Checkpoint(string directory)
         {
             throw new ModelFileException($"checkpoint metadata {TrainerJson} is corrupt: {e.Message}", TrainerJson, e);
         }
-        if (meta.Version != FormatVersion)
-            throw new ModelFileException($"checkpoint {TrainerJson} has format version {meta.Version}, this library reads {FormatVersion}", TrainerJson);
-        if (meta.Optimizer != optimizer.Name)
-            throw new ModelFileException($"checkpoint in {Directory} was made with optimizer '{meta.Optimizer}', this run uses '{optimizer.Name}'", TrainerJson);
+        if (meta.Version is not (1 or FormatVersion))
+            throw new ModelFileException($"checkpoint {TrainerJson} has format version {meta.Version}, this library reads 1 and {FormatVersion}", TrainerJson);
+        // Version 1 had one optimizer, its fields at the top level and its buffers named {index}.{buffer}.
+        bool v1 = meta.Version == 1;
+        var groups = v1
+            ? [new GroupJson(optimizers[0].Name, meta.Optimizer ?? "", meta.LearningRate, meta.OptimizerSteps, meta.ParamSteps ?? [], meta.Schedule)]
+            : meta.Optimizers ?? [];
+        if (groups.Count != optimizers.Count || groups.Zip(optimizers).Any(p => p.First.Group != p.Second.Name))
+            throw new ModelFileException($"checkpoint in {Directory} has the parameter groups [{string.Join(", ", groups.Select(g => g.Group))}], " +
+                                         $"this model has [{string.Join(", ", optimizers.Select(g => g.Name))}]", TrainerJson);
+        foreach (var (saved, g) in groups.Zip(optimizers))
+            if (saved.Optimizer != g.Optimizer.Name)
+                throw new ModelFileException($"checkpoint in {Directory} was made with optimizer '{saved.Optimizer}', this run uses '{g.Optimizer.Name}'", TrainerJson);
         // Checkpoints written before the options were recorded have none; they resume as before, unchecked.
-        if (meta.Options is { } saved && saved.Differences(SavedOptions.From(options)) is { Count: > 0 } differences)
+        if (meta.Options is { } savedOptions && savedOptions.Differences(SavedOptions.From(options)) is { Count: > 0 } differences)
             throw new ModelFileException($"checkpoint in {Directory} was made with other training options ({string.Join("; ", differences)}): " +
                                          "resume with the same options, or delete the checkpoint folder to start over", TrainerJson);
 
@@ -78,15 +94,19 @@ internal sealed class Checkpoint(string directory)
         var optPath = Path.Combine(Directory, "optimizer.safetensors");
         var optFile = SafeTensors.Read(optPath);
         CheckEpochStamp(optFile, meta.Epoch);
-        var entries = meta.ParamSteps.Select(ps => new ParameterStateEntry(ps.Index, ps.Step,
-            optimizer.StateBufferNames.Select(name =>
-            {
-                var t = optFile.Get($"{ps.Index}.{name}");
-                return new StateBuffer(name, t.Data, t.Shape);
-            }).ToList())).ToList();
-        try { optimizer.LoadState(new OptimizerState(meta.Optimizer, meta.LearningRate, meta.OptimizerSteps, entries)); }
-        catch (ArgumentException e) { throw new ModelFileException($"checkpoint {optPath} does not fit this optimizer: {e.Message}", optPath, e); }
-        if (schedule != null && meta.Schedule != null) schedule.LoadState(meta.Schedule);
+        foreach (var (saved, g) in groups.Zip(optimizers))
+        {
+            string prefix = v1 ? "" : saved.Group + ".";
+            var entries = saved.ParamSteps.Select(ps => new ParameterStateEntry(ps.Index, ps.Step,
+                g.Optimizer.StateBufferNames.Select(name =>
+                {
+                    var t = optFile.Get($"{prefix}{ps.Index}.{name}");
+                    return new StateBuffer(name, t.Data, t.Shape);
+                }).ToList())).ToList();
+            try { g.Optimizer.LoadState(new OptimizerState(saved.Optimizer, saved.LearningRate, saved.OptimizerSteps, entries)); }
+            catch (ArgumentException e) { throw new ModelFileException($"checkpoint {optPath} does not fit this optimizer: {e.Message}", optPath, e); }
+            if (g.Schedule != null && saved.Schedule != null) g.Schedule.LoadState(saved.Schedule);
+        }
 
         float[][]? best = null;
         if (meta.HasBest)
@@ -121,9 +141,13 @@ internal sealed class Checkpoint(string directory)
 
     private sealed record ParamStep(int Index, int Step);
 
+    /// <summary>One parameter group's optimizer scalars (version 2).</summary>
+    private sealed record GroupJson(string Group, string Optimizer, float LearningRate, int OptimizerSteps, List<ParamStep> ParamSteps, SchedulerState? Schedule);
+
+    /// <summary>trainer.json. Version 1 wrote one optimizer's fields at the top level (Optimizer … Schedule); version 2 writes <see cref="Optimizers"/>.</summary>
     private sealed record TrainerJsonModel(int Version, int Epoch, List<EpochRecord> History, double BestValidationLoss, int BestEpoch,
-        int BadEpochs, bool HasBest, bool Finished, bool StoppedEarly, string Optimizer, float LearningRate, int OptimizerSteps,
-        List<ParamStep> ParamSteps, SchedulerState? Schedule, SavedOptions? Options = null);
+        int BadEpochs, bool HasBest, bool Finished, bool StoppedEarly, SavedOptions? Options = null, List<GroupJson>? Optimizers = null,
+        string? Optimizer = null, float LearningRate = 0, int OptimizerSteps = 0, List<ParamStep>? ParamSteps = null, SchedulerState? Schedule = null);
 
     /// <summary>
     /// The training options a resumed run must share with the run that wrote the checkpoint for the resume to continue the same

@@ -62,13 +62,22 @@ public sealed record TrainingOptions
     public ulong Seed { get; }
 
     /// <summary>Builds the optimizer named by <see cref="Optimizer"/> over <paramref name="parameters"/>.</summary>
-    public Optimizer CreateOptimizer(IEnumerable<Tensor> parameters) => Optimizer switch
+    /// <param name="parameters">The parameters it updates.</param>
+    /// <param name="learningRateScale">Factor on <see cref="LearningRate"/> for this optimizer (a parameter group's scale), &gt; 0 (default 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRateScale"/> is not a positive finite number.</exception>
+    public Optimizer CreateOptimizer(IEnumerable<Tensor> parameters, float learningRateScale = 1f)
     {
-        "adamw" => new AdamW(parameters, LearningRate, weightDecay: WeightDecay),
-        "sgd" => new Sgd(parameters, LearningRate, momentum: 0.9f, weightDecay: WeightDecay),
-        "rmsprop" => new RmsProp(parameters, LearningRate, weightDecay: WeightDecay),
-        _ => new Adam(parameters, LearningRate, weightDecay: WeightDecay),
-    };
+        if (!(learningRateScale > 0 && float.IsFinite(learningRateScale)))
+            throw new ArgumentOutOfRangeException(nameof(learningRateScale), learningRateScale, $"learningRateScale must be > 0, got {learningRateScale}");
+        float lr = learningRateScale == 1f ? LearningRate : LearningRate * learningRateScale;
+        return Optimizer switch
+        {
+            "adamw" => new AdamW(parameters, lr, weightDecay: WeightDecay),
+            "sgd" => new Sgd(parameters, lr, momentum: 0.9f, weightDecay: WeightDecay),
+            "rmsprop" => new RmsProp(parameters, lr, weightDecay: WeightDecay),
+            _ => new Adam(parameters, lr, weightDecay: WeightDecay),
+        };
+    }
 
     /// <summary>Builds the schedule named by <see cref="Schedule"/>, or null for none.</summary>
     public LrScheduler? CreateSchedule(Optimizer optimizer) => Schedule switch

@@ -1,6 +1,8 @@
 using Bottleneck.Anomaly;
 using Bottleneck.Data;
 using Bottleneck.Tests.Data;
+using Bottleneck.Models;
+using Bottleneck.Bench;
 
 namespace Bottleneck.Tests.Anomaly;
 
@@ -28,7 +30,7 @@ public class EndToEndTests
         var recipe = ProtocolOptions.UnsupervisedRecipe(seeds: 3);
         var unbounded = recipe with
         {
-            Architecture = d => AnomalyDefaults.UnsupervisedArchitecture(d, Bottleneck.Models.Reconstruction.LinearMse),
+            Architecture = d => AnomalyDefaults.UnsupervisedArchitecture(d, Likelihood.Gaussian),
             Error = ReconstructionError.Mse,
         };
         var r = AnomalyProtocols.PyOdBenchmark(data, recipe);
@@ -42,7 +44,7 @@ public class EndToEndTests
     {
         var c = AnomalyDefaults.UnsupervisedArchitecture(21);
         Assert.Equal([21, 64, 32], c.EncoderWidths());
-        Assert.Equal(Bottleneck.Models.Reconstruction.TanhMse, c.Output);
+        Assert.Equal(Likelihood.BoundedGaussian, c.Output);
         Assert.Equal(Bottleneck.NN.Activation.Relu, c.LatentActivation);
         Assert.True(c.BatchNorm);
         Assert.Equal(0.2f, c.Dropout);

@@ -7,12 +7,13 @@ using Bottleneck.NN;
 using Bottleneck.Tensors;
 using Bottleneck.Tests.Data;
 using Bottleneck.Training;
+using Bottleneck.Models.Registry;
 
 namespace Bottleneck.Tests.Anomaly;
 
 public class ScorerTests
 {
-    private static DenseAutoencoder Tiny(Reconstruction output, bool tied = false) =>
+    private static DenseAutoencoder Tiny(Likelihood output, bool tied = false) =>
         new(new DenseConfig(3, [], 2, Activation.Relu, Activation.Identity, output, tiedWeights: tied), new Rng(7));
 
     private static float[] Rows => [0.1f, 0.9f, 0.4f, 1.0f, 0.0f, 0.5f, 0.3f, 0.3f, 0.8f];
@@ -33,13 +34,14 @@ public class ScorerTests
     }
 
     [Theory]
-    [InlineData(Reconstruction.LinearMse, ReconstructionError.Mse)]
-    [InlineData(Reconstruction.LinearMse, ReconstructionError.Mae)]
-    [InlineData(Reconstruction.TanhMse, ReconstructionError.Mse)]
-    [InlineData(Reconstruction.SigmoidBce, ReconstructionError.Bce)]
-    [InlineData(Reconstruction.SigmoidBce, ReconstructionError.Mse)]
-    public void ScoresEqualAHandComputationAndAttributionSumsToTheScore(Reconstruction output, ReconstructionError error)
+    [InlineData("linear-mse", ReconstructionError.Mse)]
+    [InlineData("linear-mse", ReconstructionError.Mae)]
+    [InlineData("tanh-mse", ReconstructionError.Mse)]
+    [InlineData("sigmoid-bce", ReconstructionError.Bce)]
+    [InlineData("sigmoid-bce", ReconstructionError.Mse)]
+    public void ScoresEqualAHandComputationAndAttributionSumsToTheScore(string outputName, ReconstructionError error)
     {
+        var output = Likelihood.Parse(outputName);
         var m = Tiny(output);
         var x = Rows;
         var l = HandLogits(m, x);
@@ -54,7 +56,7 @@ public class ScorerTests
             for (int j = 0; j < 3; j++)
             {
                 double xv = x[r * 3 + j], lv = l[r * 3 + j];
-                double rec = output switch { Reconstruction.SigmoidBce => 1 / (1 + Math.Exp(-lv)), Reconstruction.TanhMse => Math.Tanh(lv), _ => lv };
+                double rec = output.Name switch { "sigmoid-bce" => 1 / (1 + Math.Exp(-lv)), "tanh-mse" => Math.Tanh(lv), _ => lv };
                 sum += error switch
                 {
                     ReconstructionError.Mse => (xv - rec) * (xv - rec),
@@ -65,16 +67,16 @@ public class ScorerTests
             Assert.Equal(sum / 3, scores[r], 1e-5);
             Assert.Equal(scores[r], contrib.AsSpan(r * 3, 3).ToArray().Sum(), 1e-6);
         }
-        Assert.Equal(ReconstructionError.Bce, AnomalyScorer.DefaultError(Reconstruction.SigmoidBce));
+        Assert.Equal(ReconstructionError.Bce, AnomalyScorer.DefaultError(Likelihood.Bernoulli));
     }
 
     [Fact]
     public void GenericPathMatchesFastPath()
     {
-        var tied = Tiny(Reconstruction.LinearMse, tied: true);
+        var tied = Tiny(Likelihood.Gaussian, tied: true);
         var s = new AnomalyScorer(tied);
         Assert.False(s.UsesFastPath);
-        var untied = new DenseAutoencoder(new DenseConfig(3, [4], 2, Activation.Relu, Activation.Identity, Reconstruction.LinearMse), new Rng(3));
+        var untied = new DenseAutoencoder(new DenseConfig(3, [4], 2, Activation.Relu, Activation.Identity, Likelihood.Gaussian), new Rng(3));
         var fast = new AnomalyScorer(untied);
         var data = new Dataset(Rows, 3, 3);
         var viaTensors = new float[3];
@@ -94,7 +96,7 @@ public class ScorerTests
     {
         var top = AnomalyScorer.TopContributions(new float[] { 0.1f, 0.5f, 0.05f, 0.3f }, 2);
         Assert.Equal([new FeatureContribution(1, 0.5f), new FeatureContribution(3, 0.3f)], top);
-        var m = Tiny(Reconstruction.LinearMse);
+        var m = Tiny(Likelihood.Gaussian);
         var r = new AnomalyScorer(m).ScoreWithAttribution(new Dataset(Rows, 3, 3, featureNames: ["a", "b", "c"]), topK: 3);
         for (int i = 0; i < 3; i++) Assert.Equal(r.Scores[i], r.TopFeatures[i].Sum(t => t.Contribution), 1e-6);
         Assert.Equal("b", r.NameOf(1));
@@ -119,7 +121,7 @@ public class ScorerTests
         var det = new AnomalyDetector(model, pre, enc);
         var th = det.FitThreshold(Threshold.Parse("p95"), train);
 
-        ModelStore.Save(dir.File("model"), new SavedModel(model, pre.State, null, [], null, trainPath, enc.State, th));
+        ModelStore.Save(dir.File("model"), new SavedModel(model, pre.State, null, [], null, trainPath, enc.State).WithAnomaly(th, null));
         var loaded = AnomalyDetector.Load(dir.File("model"));
         Assert.Equal(th, loaded.Threshold);
         Assert.Equal(enc.FeatureNames, loaded.Tabular!.FeatureNames);
@@ -146,7 +148,7 @@ public class ScorerTests
         var path = dir.Write("n.csv", "a,b,label\n1,2,0\n3,4,1\n5,7,0\n2.5,1,0\n");
         var raw = CsvLoader.Load(path, new CsvOptions("label"));
         var pre = Preprocessor.Fit(raw, ScalingKind.Standardize);
-        var model = new DenseAutoencoder(new DenseConfig(2, [3], 1, output: Reconstruction.LinearMse), new Rng(2));
+        var model = new DenseAutoencoder(new DenseConfig(2, [3], 1, output: Likelihood.Gaussian), new Rng(2));
         var det = new AnomalyDetector(model, pre);
         var expected = det.Score(det.Prepare(raw));
         var summary = det.ScoreCsv(path, null, new CsvScoringOptions(LabelColumn: "label", ChunkRows: 3));
@@ -158,7 +160,7 @@ public class ScorerTests
     public void OldModelFoldersWithoutAnomalyEntriesStillLoad()
     {
         using var dir = new TempDir();
-        var model = new DenseAutoencoder(new DenseConfig(2, [3], 1, output: Reconstruction.LinearMse), new Rng(2));
+        var model = new DenseAutoencoder(new DenseConfig(2, [3], 1, output: Likelihood.Gaussian), new Rng(2));
         ModelStore.Save(dir.Path, new SavedModel(model, new PreprocessorState(ScalingKind.None, [], []), null, [], null, "x"));
         var text = File.ReadAllText(Path.Combine(dir.Path, ModelStore.ConfigFile));
         Assert.DoesNotContain("\"tabular\"", text);

@@ -4,9 +4,12 @@ using System.Text.Json;
 using Bottleneck.Anomaly;
 using Bottleneck.Cli;
 using Bottleneck.Cli.Commands;
+using Bottleneck.Cli.Kinds;
+using Bottleneck.Models.Dense;
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
 using Bottleneck.Tests.Data;
+using Bottleneck.Models;
 
 namespace Bottleneck.Tests.Cli;
 
@@ -44,9 +47,8 @@ public class CliAnomalyTests
         Assert.Equal(new NormalLabel("label", "normal."), s.NormalOnly);
         Assert.Equal(new TabularSettings(["proto", "flag"], NumericImpute.Median, CategoricalImpute.MostFrequent), s.Tabular);
         Assert.Equal("mean+3sd", s.Threshold);
-        Assert.False(s.HiddenGiven);
-        Assert.True(s.LatentGiven);
-        Assert.False(s.OutputGiven);
+        var a = Assert.IsType<DenseBinder.Settings>(s.Kind).Architecture;
+        Assert.Equal((null, 4, null), (a.Hidden, a.Latent, a.Output));   // not given: the purpose decides
 
         var d = TrainCommand.Bind(Parse("train"));
         Assert.Null(d.NormalOnly);
@@ -58,13 +60,13 @@ public class CliAnomalyTests
     [Fact]
     public void AnomalyArchitectureFollowsTheDefaultRuleUnlessGiven()
     {
-        var s = TrainCommand.Bind(Parse("train"));
-        var a = Bottleneck.Cli.Services.TrainService.AnomalyArchitecture(s, 21);
+        var normalRows = new KindData([21], false, 10, TrainingPurpose.AnomalyNormalRows);
+        var a = Assert.IsType<DenseConfig>(TrainCommand.Bind(Parse("train")).Kind.Build(normalRows));
         Assert.Equal([11], a.Hidden);
-        Assert.Equal((3, Bottleneck.Models.Reconstruction.LinearMse), (a.Latent, a.Output));
-        var g = Bottleneck.Cli.Services.TrainService.AnomalyArchitecture(TrainCommand.Bind(Parse("train", "--hidden", "16", "--output", "tanh-mse")), 21);
+        Assert.Equal((3, Likelihood.Gaussian), (a.LatentDim, a.Output));
+        var g = Assert.IsType<DenseConfig>(TrainCommand.Bind(Parse("train", "--hidden", "16", "--output", "tanh-mse")).Kind.Build(normalRows));
         Assert.Equal([16], g.Hidden);
-        Assert.Equal((3, Bottleneck.Models.Reconstruction.TanhMse), (g.Latent, g.Output));
+        Assert.Equal((3, Likelihood.BoundedGaussian), (g.LatentDim, g.Output));
     }
 
     [Theory]
@@ -215,13 +217,16 @@ public class CliAnomalyTests
     [Fact]
     public void ContaminatedFillsInTheUnsupervisedRecipeWhereNothingWasGiven()
     {
+        var recipe = new KindData([21], false, 10, TrainingPurpose.AnomalyContaminated);
         var s = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv", "--contaminated"));
         Assert.True(s.Contaminated);
-        Assert.Equal([AnomalyDefaults.UnsupervisedHidden], s.Architecture.Hidden);
-        Assert.Equal(AnomalyDefaults.UnsupervisedLatent, s.Architecture.Latent);
-        Assert.Equal(Bottleneck.Models.Reconstruction.TanhMse, s.Architecture.Output);
-        Assert.Equal(Bottleneck.NN.Activation.Relu, s.Architecture.Regularized.LatentActivation);
-        Assert.Equal((0.2f, true), (s.Architecture.Dropout, s.Architecture.BatchNorm));
+        var c = Assert.IsType<DenseConfig>(s.Kind.Build(recipe));
+        Assert.Equal([AnomalyDefaults.UnsupervisedHidden], c.Hidden);
+        Assert.Equal(AnomalyDefaults.UnsupervisedLatent, c.LatentDim);
+        Assert.Equal(Likelihood.BoundedGaussian, c.Output);
+        Assert.Equal(Bottleneck.NN.Activation.Relu, c.LatentActivation);
+        Assert.Equal((0.2f, true), (c.Dropout, c.BatchNorm));
+        Assert.Equal(AnomalyDefaults.UnsupervisedArchitecture(21), c);
         Assert.Equal((10, 32, 1e-5f), (s.Epochs, s.BatchSize, s.WeightDecay));
         Assert.Null(s.Scale);                                // the service standardizes non-tabular data
         Assert.Equal(0.0, s.ValSplit);
@@ -229,11 +234,12 @@ public class CliAnomalyTests
 
         var given = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv", "--contaminated", "--latent", "8", "--epochs", "20", "--batch-size", "64",
             "--output", "linear-mse", "--dropout", "0", "--scale", "minmax", "--latent-activation", "identity", "--threshold", "p95", "--val-split", "0.2"));
-        Assert.Equal([64], given.Architecture.Hidden);
-        Assert.Equal(8, given.Architecture.Latent);
-        Assert.Equal(Bottleneck.Models.Reconstruction.LinearMse, given.Architecture.Output);
-        Assert.Equal(Bottleneck.NN.Activation.Identity, given.Architecture.Regularized.LatentActivation);
-        Assert.Equal(0f, given.Architecture.Dropout);
+        var gc = Assert.IsType<DenseConfig>(given.Kind.Build(recipe));
+        Assert.Equal([64], gc.Hidden);
+        Assert.Equal(8, gc.LatentDim);
+        Assert.Equal(Likelihood.Gaussian, gc.Output);
+        Assert.Equal(Bottleneck.NN.Activation.Identity, gc.LatentActivation);
+        Assert.Equal(0f, gc.Dropout);
         Assert.Equal((20, 64, 1e-5f), (given.Epochs, given.BatchSize, given.WeightDecay));
         Assert.Equal(ScalingKind.MinMax, given.Scale);
         Assert.Equal("p95", given.Threshold);
@@ -256,8 +262,9 @@ public class CliAnomalyTests
             Assert.Contains(s, h.Stdout);
         Assert.DoesNotContain("default rule", h.Stdout);
         var saved = ModelStore.Load(model);
-        Assert.Equal(ReconstructionError.Mae, saved.Threshold!.Error);
-        Assert.Equal("contamination:0.1", saved.Threshold.Rule);
+        var threshold = saved.Threshold!;
+        Assert.Equal(ReconstructionError.Mae, threshold.Error);
+        Assert.Equal("contamination:0.1", threshold.Rule);
         Assert.Null(saved.Normal);
 
         h = new CliHarness();
@@ -283,7 +290,7 @@ public class CliAnomalyTests
         var cases = new (string[] Args, string Message)[]
         {
             (["--normal-only", "label=0"], "exclude each other"),
-            (["--model", "sparse"], "does not combine with --model sparse"),
+            (["--kind", "sparse"], "does not combine with --kind sparse"),
             (["--threshold", "f1"], "fit f1 when scoring"),
         };
         foreach (var (extra, message) in cases)

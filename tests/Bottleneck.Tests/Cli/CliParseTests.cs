@@ -1,5 +1,7 @@
 using Bottleneck.Cli;
 using Bottleneck.Cli.Commands;
+using Bottleneck.Cli.Kinds;
+using Bottleneck.Models.Dense;
 using Bottleneck.Data;
 using Bottleneck.Models;
 using Bottleneck.NN;
@@ -24,16 +26,14 @@ public class CliParseTests
     public void TrainDefaults()
     {
         var s = TrainCommand.Bind(Parse("train"));
-        var d = TrainSettings.Default;
+        Assert.Equal(new TrainSettings(), s);
         Assert.Equal("demo", s.Data);
-        Assert.Equal("dense", s.Model);
-        Assert.Equal([512, 128], s.Architecture.Hidden);
-        Assert.Equal(32, s.Architecture.Latent);
-        Assert.Equal(Activation.Relu, s.Architecture.Activation);
-        Assert.Equal(Reconstruction.SigmoidBce, s.Architecture.Output);
-        Assert.False(s.Architecture.Tied);
-        Assert.False(s.Architecture.BatchNorm);
-        Assert.Equal(0f, s.Architecture.Dropout);
+        var dense = Assert.IsType<DenseBinder.Settings>(s.Kind);
+        Assert.Equal(DenseArchitecture.None, dense.Architecture);
+        var c = Assert.IsType<DenseConfig>(s.Kind.Build(new KindData([784], true, 10, TrainingPurpose.Reconstruction)));
+        Assert.Equal(("dense", 32, Activation.Relu, Activation.Identity, Likelihood.Bernoulli, false, false, 0f), (c.Kind, c.LatentDim, c.HiddenActivation,
+            c.LatentActivation, c.Output, c.TiedWeights, c.BatchNorm, c.Dropout));
+        Assert.Equal([512, 128], c.Hidden);
         Assert.Equal(10, s.Epochs);
         Assert.Equal(128, s.BatchSize);
         Assert.Equal(1e-3f, s.LearningRate);
@@ -49,26 +49,20 @@ public class CliParseTests
         Assert.Equal(0UL, s.Seed);
         Assert.Equal(Path.Combine("runs", "model"), s.Out);
         Assert.False(s.Resume);
-        Assert.Equal(d with { Architecture = s.Architecture }, s);
     }
 
     [Fact]
     public void TrainMapsEveryOption()
     {
-        var s = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv:label=y", "--model", "dense", "--hidden", "64, 16,8", "--latent", "3",
+        var s = TrainCommand.Bind(Parse("train", "--data", "csv:x.csv:label=y", "--kind", "dense", "--hidden", "64, 16,8", "--latent", "3",
             "--activation", "leaky-relu", "--output", "linear-mse", "--tied", "--dropout", "0.2", "--batch-norm", "--l2", "0.01", "--l1", "0.001",
             "--epochs", "3", "--batch-size", "32", "--lr", "5e-4", "--optimizer", "AdamW", "--schedule", "cosine", "--weight-decay", "0.1",
             "--clip-norm", "1.5", "--val-split", "0.25", "--patience", "2", "--scale", "standardize", "--seed", "42", "--out", "o", "--resume"));
         Assert.Equal("csv:x.csv:label=y", s.Data);
-        Assert.Equal([64, 16, 8], s.Architecture.Hidden);
-        Assert.Equal(3, s.Architecture.Latent);
-        Assert.Equal(Activation.LeakyRelu, s.Architecture.Activation);
-        Assert.Equal(Reconstruction.LinearMse, s.Architecture.Output);
-        Assert.True(s.Architecture.Tied);
-        Assert.Equal(0.2f, s.Architecture.Dropout);
-        Assert.True(s.Architecture.BatchNorm);
-        Assert.Equal(0.01f, s.Architecture.L2);
-        Assert.Equal(0.001f, s.Architecture.L1);
+        var c = Assert.IsType<DenseConfig>(s.Kind.Build(new KindData([10], false, s.Epochs, TrainingPurpose.Reconstruction)));
+        Assert.Equal([64, 16, 8], c.Hidden);
+        Assert.Equal((10, 3, Activation.LeakyRelu, Likelihood.Gaussian, true, 0.2f, true, 0.01f, 0.001f),
+            (c.InputDim, c.LatentDim, c.HiddenActivation, c.Output, c.TiedWeights, c.Dropout, c.BatchNorm, c.L2, c.L1));
         Assert.Equal(3, s.Epochs);
         Assert.Equal(32, s.BatchSize);
         Assert.Equal(5e-4f, s.LearningRate);
@@ -90,36 +84,31 @@ public class CliParseTests
     [Fact]
     public void HiddenNoneMeansShallow()
     {
-        Assert.Empty(TrainCommand.Bind(Parse("train", "--hidden", "none")).Architecture.Hidden);
-        Assert.Empty(TrainCommand.Bind(Parse("train", "--hidden", "")).Architecture.Hidden);
+        var data = new KindData([10], false, 10, TrainingPurpose.Reconstruction);
+        Assert.Empty(Assert.IsType<DenseConfig>(TrainCommand.Bind(Parse("train", "--hidden", "none")).Kind.Build(data)).Hidden);
+        Assert.Empty(Assert.IsType<DenseConfig>(TrainCommand.Bind(Parse("train", "--hidden", "")).Kind.Build(data)).Hidden);
     }
 
     [Theory]
     [InlineData(true, null, ScalingKind.None)]
     [InlineData(false, null, ScalingKind.MinMax)]
     [InlineData(false, "linear-mse", ScalingKind.Standardize)]
+    [InlineData(false, "gaussian-nll", ScalingKind.Standardize)]
+    [InlineData(false, "tanh-mse", ScalingKind.MinMax)]
     [InlineData(true, "linear-mse", ScalingKind.None)]
     public void AutoScaleDependsOnDataAndOutput(bool image, string? output, ScalingKind expected)
     {
         var args = output == null ? new[] { "train" } : new[] { "train", "--output", output };
-        Assert.Equal(expected, TrainCommand.Bind(Parse(args)).ResolveScale(image));
+        var s = TrainCommand.Bind(Parse(args));
+        Assert.Equal(expected, s.ResolveScale(image, s.Kind.Output(new KindData([10], false, 10, TrainingPurpose.Reconstruction))));
     }
 
     [Fact]
     public void ExplicitScaleWins() =>
-        Assert.Equal(ScalingKind.MinMax, TrainCommand.Bind(Parse("train", "--scale", "minmax")).ResolveScale(isImage: true));
+        Assert.Equal(ScalingKind.MinMax, TrainCommand.Bind(Parse("train", "--scale", "minmax")).ResolveScale(isImage: true, Likelihood.Gaussian));
 
     [Theory]
-    [InlineData("--epochs", "0", "--epochs must be >= 1")]
-    [InlineData("--batch-size", "0", "--batch-size must be >= 1")]
-    [InlineData("--latent", "0", "--latent must be >= 1")]
-    [InlineData("--lr", "0", "--lr must be > 0")]
     [InlineData("--lr", "abc", "abc")]
-    [InlineData("--dropout", "1", "--dropout must be < 1")]
-    [InlineData("--val-split", "1", "--val-split must be >= 0 and < 1")]
-    [InlineData("--val-split", "-0.1", "--val-split must be >= 0 and < 1")]
-    [InlineData("--l2", "-1", "--l2 must be >= 0")]
-    [InlineData("--patience", "-1", "--patience must be >= 0")]
     [InlineData("--hidden", "128,x", "--hidden takes comma-separated positive integers")]
     [InlineData("--hidden", "128,0", "--hidden takes comma-separated positive integers")]
     [InlineData("--activation", "swish", "--activation must be one of")]
@@ -132,6 +121,32 @@ public class CliParseTests
         var errors = Errors("train", option, value);
         Assert.NotEmpty(errors);
         Assert.Contains(errors, e => e.Contains(message));
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs: epochs must be ≥ 1, got 0")]
+    [InlineData("--batch-size", "0", "--batch-size: batchSize must be ≥ 1, got 0")]
+    [InlineData("--lr", "0", "--lr: learningRate must be > 0, got 0")]
+    [InlineData("--weight-decay", "-1", "--weight-decay: weightDecay must be ≥ 0, got -1")]
+    [InlineData("--clip-norm", "-1", "--clip-norm: clipNorm must be ≥ 0, got -1")]
+    [InlineData("--patience", "-1", "--patience: patience must be ≥ 0, got -1")]
+    public void TrainingValuesAreCheckedByTheLibraryAndNameTheOption(string option, string value, string message)
+    {
+        var s = TrainCommand.Bind(Parse("train", option, value));
+        var e = Assert.ThrowsAny<ArgumentException>(() => s.ToTrainingOptions());
+        Assert.Equal(message, Bottleneck.Cli.Services.CliService.OneLine(e));
+    }
+
+    [Theory]
+    [InlineData("--latent", "0", "--latent: latentDim must be ≥ 1, got 0")]
+    [InlineData("--dropout", "1", "--dropout: dropout must be in [0, 1), got 1")]
+    [InlineData("--l2", "-1", "--l2: l2 must be ≥ 0, got -1")]
+    [InlineData("--l1", "-1", "--l1: l1 must be ≥ 0, got -1")]
+    public void ArchitectureValuesAreCheckedByTheConfigAndNameTheOption(string option, string value, string message)
+    {
+        var s = TrainCommand.Bind(Parse("train", option, value));
+        var e = Assert.ThrowsAny<ArgumentException>(() => s.Kind.Build(KindData.Probe(10)));
+        Assert.Equal(message, Bottleneck.Cli.Services.CliService.OneLine(e));
     }
 
     [Fact]
@@ -204,17 +219,5 @@ public class CliParseTests
         var h = new CliHarness();
         Assert.Equal(0, await h.Run("--version"));
         Assert.Matches(@"^\d+\.\d+\.\d+", h.Stdout.Trim());
-    }
-
-    [Fact]
-    public void ModelOptionsMapToDenseConfig()
-    {
-        var a = new ArchitectureSettings([32, 8], 2, Activation.Tanh, Reconstruction.TanhMse, true, 0.1f, true, 0.5f, 0.25f);
-        var c = Assert.IsType<Bottleneck.Models.Dense.DenseConfig>(ModelOptions.CreateConfig("dense", a, 10));
-        Assert.Equal((10, 2, Activation.Tanh, Reconstruction.TanhMse, true, 0.1f, true, 0.5f, 0.25f),
-            (c.InputDim, c.LatentDim, c.HiddenActivation, c.Output, c.TiedWeights, c.Dropout, c.BatchNorm, c.L2, c.L1));
-        Assert.Equal([32, 8], c.Hidden);
-        var e = Assert.ThrowsAny<ArgumentException>(() => ModelOptions.CreateConfig("conv", a, 10));
-        Assert.Contains("dense", e.Message);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bottleneck.Cli.Commands;
+using Bottleneck.Cli.Kinds;
 using Bottleneck.Cli.Services;
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
@@ -8,10 +9,11 @@ using Bottleneck.Models.Dense;
 using Bottleneck.Models.Pca;
 using Bottleneck.NN;
 using Bottleneck.Tests.Data;
+using Bottleneck.Models.Registry;
 
 namespace Bottleneck.Tests.Cli;
 
-/// <summary>Parsing and mapping of the regularized-kind options of <c>train</c> (sparse, denoising, contractive, stacked, pca, linear).</summary>
+/// <summary>Parsing and mapping of the regularized-kind options of <c>train</c> (sparse, denoising, contractive, stacked, pca, linear) by their binders.</summary>
 public class CliRegularizedParseTests
 {
     private static readonly Bottleneck.Cli.CliEnvironment Env = Bottleneck.Cli.CliEnvironment.CreateCaptured(new StringWriter(), new StringWriter());
@@ -29,33 +31,35 @@ public class CliRegularizedParseTests
     private static ModelConfig Config(params string[] args)
     {
         var s = Train(args);
-        return ModelOptions.CreateConfig(s.Model, s.Architecture, 784, unitRange: true, s.Epochs);
+        return s.Kind.Build(new KindData([784], UnitRange: true, s.Epochs, TrainingPurpose.Reconstruction));
     }
 
+    private static List<string> ParseErrors(params string[] args) =>
+        Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", .. args]).Errors.Select(e => e.Message).ToList();
+
     [Fact]
-    public void NoRegularizedOptionsByDefault()
+    public void TheDefaultKindIsDenseWithNothingGiven()
     {
         var s = Train();
-        Assert.Equal(RegularizedSettings.None with { ExplicitArchitecture = s.Architecture.Regularized.ExplicitArchitecture }, s.Architecture.Regularized);
-        Assert.Empty(s.Architecture.Regularized.ExplicitArchitecture);
+        Assert.Equal(new DenseBinder.Settings(DenseArchitecture.None), s.Kind);
         Assert.Equal("dense", Config().Kind);
     }
 
     [Fact]
     public void SparseOptionsMap()
     {
-        var r = Train("--model", "sparse", "--sparsity", "KL", "--sparsity-target", "0.1", "--sparsity-weight", "2", "--latent-activation", "sigmoid").Architecture.Regularized;
-        Assert.Equal((SparsityPenalty.Kl, 0.1f, 2f, Activation.Sigmoid), (r.Sparsity, r.SparsityTarget, r.SparsityWeight, r.LatentActivation));
-        var c = Assert.IsType<DenseConfig>(Config("--model", "sparse", "--sparsity-target", "0.1", "--sparsity-weight", "2"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "sparse", "--sparsity", "KL", "--sparsity-target", "0.1", "--sparsity-weight", "2", "--latent-activation", "sigmoid"));
         Assert.Equal("sparse", c.Kind);
         Assert.Equal(new SparsityKl(0.1f, 2f), c.Regularizer);
+        Assert.Equal(Activation.Sigmoid, c.LatentActivation);
+        c = Assert.IsType<DenseConfig>(Config("--kind", "sparse", "--sparsity-target", "0.1", "--sparsity-weight", "2"));
         Assert.Equal(Activation.Sigmoid, c.LatentActivation);   // chosen automatically for KL
     }
 
     [Fact]
     public void SparseDefaultsAreKlRho005Weight3WithASigmoidCode()
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "sparse"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "sparse"));
         Assert.Equal(new SparsityKl(0.05f, 3f), c.Regularizer);
         Assert.Equal(Activation.Sigmoid, c.LatentActivation);
         Assert.Null(c.Corruption);
@@ -64,10 +68,10 @@ public class CliRegularizedParseTests
     [Fact]
     public void SparseL1KeepsTheCodeActivation()
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "sparse", "--sparsity", "l1"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "sparse", "--sparsity", "l1"));
         Assert.Equal(new SparsityL1(1e-3f), c.Regularizer);
         Assert.Equal(Activation.Identity, c.LatentActivation);
-        c = Assert.IsType<DenseConfig>(Config("--model", "sparse", "--sparsity", "l1", "--sparsity-weight", "0.5", "--latent-activation", "relu"));
+        c = Assert.IsType<DenseConfig>(Config("--kind", "sparse", "--sparsity", "l1", "--sparsity-weight", "0.5", "--latent-activation", "relu"));
         Assert.Equal(new SparsityL1(0.5f), c.Regularizer);
         Assert.Equal(Activation.Relu, c.LatentActivation);
     }
@@ -75,28 +79,25 @@ public class CliRegularizedParseTests
     [Fact]
     public void DenoisingDefaultsToClippedGaussian05()
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "denoising"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "denoising"));
         Assert.Equal("denoising", c.Kind);
         Assert.Equal(new GaussianNoise(0.5f, 0f, 1f), c.Corruption);
     }
 
     [Theory]
-    [InlineData("gaussian:0.3", NoiseKind.Gaussian, 0.3f)]
-    [InlineData("mask:0.25", NoiseKind.Mask, 0.25f)]
-    [InlineData("masking:0.25", NoiseKind.Mask, 0.25f)]
-    [InlineData("salt-pepper:0.1", NoiseKind.SaltPepper, 0.1f)]
-    [InlineData(" Salt-And-Pepper : 1 ", NoiseKind.SaltPepper, 1f)]
-    [InlineData("gaussian:0", NoiseKind.Gaussian, 0f)]
-    public void NoiseSpecsParse(string text, NoiseKind kind, float level) =>
+    [InlineData("gaussian:0.3", "gaussian", 0.3f)]
+    [InlineData("mask:0.25", "mask", 0.25f)]
+    [InlineData("masking:0.25", "mask", 0.25f)]
+    [InlineData("salt-pepper:0.1", "salt-pepper", 0.1f)]
+    [InlineData(" Salt-And-Pepper : 1 ", "salt-pepper", 1f)]
+    [InlineData("gaussian:0", "gaussian", 0f)]
+    public void NoiseSpecsParse(string text, string kind, float level) =>
         Assert.Equal(new NoiseSpec(kind, level), NoiseSpec.Parse(text, "--noise"));
 
     [Theory]
     [InlineData("gaussian")]
     [InlineData("pink:0.2")]
     [InlineData("mask:x")]
-    [InlineData("mask:1.5")]
-    [InlineData("salt-pepper:-0.1")]
-    [InlineData("gaussian:-1")]
     [InlineData("")]
     public void BadNoiseSpecsAreRejected(string text)
     {
@@ -107,24 +108,24 @@ public class CliRegularizedParseTests
     [Fact]
     public void NoiseMapsToTheLibraryCorruptions()
     {
-        Assert.Equal(new MaskingNoise(0.25f), Assert.IsType<DenseConfig>(Config("--model", "denoising", "--noise", "mask:0.25")).Corruption);
-        Assert.Equal(new SaltAndPepperNoise(0.1f), Assert.IsType<DenseConfig>(Config("--model", "denoising", "--noise", "salt-pepper:0.1")).Corruption);
-        Assert.Equal(new GaussianNoise(0.2f, 0f, 1f), Assert.IsType<DenseConfig>(Config("--model", "denoising", "--noise", "gaussian:0.2")).Corruption);
+        Assert.Equal(new MaskingNoise(0.25f), Assert.IsType<DenseConfig>(Config("--kind", "denoising", "--noise", "mask:0.25")).Corruption);
+        Assert.Equal(new SaltAndPepperNoise(0.1f), Assert.IsType<DenseConfig>(Config("--kind", "denoising", "--noise", "salt-pepper:0.1")).Corruption);
+        Assert.Equal(new GaussianNoise(0.2f, 0f, 1f), Assert.IsType<DenseConfig>(Config("--kind", "denoising", "--noise", "gaussian:0.2")).Corruption);
         // Unbounded data with a linear output: no clipping.
-        var s = Train("--model", "denoising", "--noise", "gaussian:0.2", "--output", "linear-mse");
-        var c = Assert.IsType<DenseConfig>(ModelOptions.CreateConfig(s.Model, s.Architecture, 10, unitRange: false));
+        var s = Train("--kind", "denoising", "--noise", "gaussian:0.2", "--output", "linear-mse");
+        var c = Assert.IsType<DenseConfig>(s.Kind.Build(new KindData([10], UnitRange: false, 10, TrainingPurpose.Reconstruction)));
         Assert.Equal(new GaussianNoise(0.2f), c.Corruption);
         // A sparse denoising autoencoder is still of kind sparse.
-        c = Assert.IsType<DenseConfig>(Config("--model", "sparse", "--noise", "mask:0.1"));
+        c = Assert.IsType<DenseConfig>(Config("--kind", "sparse", "--noise", "mask:0.1"));
         Assert.Equal(("sparse", new MaskingNoise(0.1f)), (c.Kind, c.Corruption));
     }
 
     [Fact]
     public void ContractiveOptionsMap()
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "contractive"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "contractive"));
         Assert.Equal(new Contractive(0.1f, ContractiveMethod.Exact), c.Regularizer);
-        c = Assert.IsType<DenseConfig>(Config("--model", "contractive", "--contractive-weight", "0.5", "--contractive-method", "random-projection"));
+        c = Assert.IsType<DenseConfig>(Config("--kind", "contractive", "--contractive-weight", "0.5", "--contractive-method", "random-projection"));
         Assert.Equal(("contractive", new Contractive(0.5f, ContractiveMethod.RandomProjection)), (c.Kind, c.Regularizer));
     }
 
@@ -134,7 +135,7 @@ public class CliRegularizedParseTests
     [InlineData(1, 1)]
     public void StackedPretrainEpochsDefaultToHalfTheEpochs(int epochs, int perLayer)
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "stacked", "--epochs", epochs.ToString()));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "stacked", "--epochs", epochs.ToString()));
         Assert.Equal(("stacked", perLayer), (c.Kind, c.Pretraining!.EpochsPerLayer));
         Assert.Null(c.Pretraining.Corruption);
     }
@@ -142,7 +143,7 @@ public class CliRegularizedParseTests
     [Fact]
     public void StackedOptionsMap()
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "stacked", "--pretrain-epochs", "3", "--pretrain-noise", "mask:0.2"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "stacked", "--pretrain-epochs", "3", "--pretrain-noise", "mask:0.2"));
         Assert.Equal(new GreedyPretraining(3, new MaskingNoise(0.2f)), c.Pretraining);
         Assert.Null(c.Corruption);
     }
@@ -150,21 +151,23 @@ public class CliRegularizedParseTests
     [Fact]
     public void PcaComponentsDefaultToLatentAndTheOutputIsLinear()
     {
-        var s = Train("--model", "pca");
-        Assert.Equal(Reconstruction.LinearMse, s.Architecture.Output);
-        Assert.Equal(ScalingKind.Standardize, s.ResolveScale(isImage: false));
-        Assert.Equal(ScalingKind.None, s.ResolveScale(isImage: true));
-        Assert.Equal(32, Assert.IsType<PcaConfig>(Config("--model", "pca")).Components);
-        Assert.Equal(5, Assert.IsType<PcaConfig>(Config("--model", "pca", "--components", "5")).Components);
-        Assert.Equal(7, Assert.IsType<PcaConfig>(Config("--model", "pca", "--latent", "7")).Components);
+        var s = Train("--kind", "pca");
+        var data = new KindData([784], false, 10, TrainingPurpose.Reconstruction);
+        Assert.Equal(Likelihood.Gaussian, s.Kind.Output(data));
+        Assert.Equal(ScalingKind.Standardize, s.ResolveScale(isImage: false, s.Kind.Output(data)));
+        Assert.Equal(ScalingKind.None, s.ResolveScale(isImage: true, s.Kind.Output(data)));
+        Assert.Equal(32, Assert.IsType<PcaConfig>(Config("--kind", "pca")).Components);
+        Assert.Equal(5, Assert.IsType<PcaConfig>(Config("--kind", "pca", "--components", "5")).Components);
+        Assert.Equal(7, Assert.IsType<PcaConfig>(Config("--kind", "pca", "--latent", "7")).Components);
+        Assert.Equal(10, Assert.IsType<PcaConfig>(Train("--kind", "pca").Kind.Build(new KindData([10], false, 10, TrainingPurpose.Reconstruction))).Components);
     }
 
     [Fact]
     public void LinearHasNoHiddenLayersAndALinearOutput()
     {
-        var c = Assert.IsType<DenseConfig>(Config("--model", "linear", "--latent", "3", "--tied"));
+        var c = Assert.IsType<DenseConfig>(Config("--kind", "linear", "--latent", "3", "--tied"));
         Assert.Equal(("linear", 3, true), (c.Kind, c.LatentDim, c.TiedWeights));
-        Assert.True(c.IsLinear);
+        Assert.Equal(Likelihood.Gaussian, c.Likelihood);
         Assert.Empty(c.Hidden);
     }
 
@@ -176,61 +179,83 @@ public class CliRegularizedParseTests
     }
 
     [Theory]
-    [InlineData("--sparsity-target applies to --model sparse", "--sparsity-target", "0.1")]
-    [InlineData("--sparsity-weight applies to --model sparse", "--model", "denoising", "--sparsity-weight", "1")]
-    [InlineData("--sparsity applies to --model sparse", "--model", "contractive", "--sparsity", "l1")]
-    [InlineData("--contractive-weight applies to --model contractive", "--model", "sparse", "--contractive-weight", "1")]
-    [InlineData("--contractive-method applies to --model contractive", "--contractive-method", "exact")]
-    [InlineData("--pretrain-epochs applies to --model stacked", "--model", "denoising", "--pretrain-epochs", "2")]
-    [InlineData("--pretrain-noise applies to --model stacked", "--pretrain-noise", "mask:0.1")]
-    [InlineData("--components applies to --model pca", "--model", "linear", "--components", "3")]
-    [InlineData("--noise applies to --model denoising", "--noise", "mask:0.1")]
-    [InlineData("--noise applies to --model denoising", "--model", "pca", "--noise", "mask:0.1")]
-    [InlineData("--latent-activation applies to", "--model", "linear", "--latent-activation", "relu")]
-    [InlineData("--sparsity-target applies to --sparsity kl", "--model", "sparse", "--sparsity", "l1", "--sparsity-target", "0.1")]
-    [InlineData("--sparsity kl needs sigmoid code units", "--model", "sparse", "--latent-activation", "relu")]
-    [InlineData("--hidden does not apply to --model linear", "--model", "linear", "--hidden", "8")]
-    [InlineData("--hidden, --activation do not apply to --model pca", "--model", "pca", "--hidden", "8", "--activation", "tanh")]
-    [InlineData("--output sigmoid-bce does not apply", "--model", "pca", "--output", "sigmoid-bce")]
-    [InlineData("--components 5 and --latent 4 disagree", "--model", "pca", "--components", "5", "--latent", "4")]
-    [InlineData("drop --batch-norm", "--model", "contractive", "--batch-norm")]
-    [InlineData("drop --dropout", "--model", "contractive", "--dropout", "0.1")]
-    [InlineData("does not support gelu", "--model", "contractive", "--activation", "gelu")]
-    [InlineData("drop --batch-norm", "--model", "stacked", "--batch-norm")]
-    public void InapplicableOptionsAreRejected(string message, params string[] args)
+    [InlineData("--sparsity-target applies to --kind sparse, not --kind dense", "--sparsity-target", "0.1")]
+    [InlineData("--sparsity-weight applies to --kind sparse", "--kind", "denoising", "--sparsity-weight", "1")]
+    [InlineData("--sparsity applies to --kind sparse", "--kind", "contractive", "--sparsity", "l1")]
+    [InlineData("--contractive-weight applies to --kind contractive", "--kind", "sparse", "--contractive-weight", "1")]
+    [InlineData("--contractive-method applies to --kind contractive", "--contractive-method", "exact")]
+    [InlineData("--pretrain-epochs applies to --kind stacked", "--kind", "denoising", "--pretrain-epochs", "2")]
+    [InlineData("--pretrain-noise applies to --kind stacked", "--pretrain-noise", "mask:0.1")]
+    [InlineData("--components applies to --kind pca", "--kind", "linear", "--components", "3")]
+    [InlineData("--noise applies to --kind sparse, denoising, contractive, stacked", "--noise", "mask:0.1")]
+    [InlineData("--noise applies to", "--kind", "pca", "--noise", "mask:0.1")]
+    [InlineData("--latent-activation applies to --kind dense, sparse, denoising, contractive, stacked", "--kind", "linear", "--latent-activation", "relu")]
+    [InlineData("--hidden applies to", "--kind", "linear", "--hidden", "8")]
+    [InlineData("--hidden applies to", "--kind", "pca", "--hidden", "8", "--activation", "tanh")]
+    [InlineData("--output applies to", "--kind", "pca", "--output", "sigmoid-bce")]
+    [InlineData("unknown model kind 'conv'; known kinds: dense, sparse", "--kind", "conv")]
+    [InlineData("--model is the old name of --kind: give only --kind", "--kind", "dense", "--model", "sparse")]
+    [InlineData("--sparsity must be one of kl, l1", "--kind", "sparse", "--sparsity", "l2")]
+    [InlineData("--contractive-method must be one of", "--kind", "contractive", "--contractive-method", "fast")]
+    [InlineData("--noise takes gaussian:SIGMA", "--kind", "denoising", "--noise", "pink:0.1")]
+    [InlineData("--latent-activation must be one of", "--latent-activation", "swish")]
+    [InlineData("--output must be one of sigmoid-bce, linear-mse, tanh-mse, gaussian-nll", "--output", "poisson")]
+    public void InapplicableOptionsAndBadNamesAreParseErrors(string message, params string[] args) =>
+        Assert.Contains(ParseErrors(args), e => e.Contains(message));
+
+    [Theory]
+    [InlineData("--sparsity-target applies to --sparsity kl", "--kind", "sparse", "--sparsity", "l1", "--sparsity-target", "0.1")]
+    [InlineData("the KL sparsity penalty needs sigmoid code units", "--kind", "sparse", "--latent-activation", "relu")]
+    [InlineData("--kind pca: --components 5 and --latent 4 disagree", "--kind", "pca", "--components", "5", "--latent", "4")]
+    [InlineData("the contractive penalty needs an encoder of Linear+activation layers", "--kind", "contractive", "--batch-norm")]
+    [InlineData("the contractive penalty needs an encoder of Linear+activation layers", "--kind", "contractive", "--dropout", "0.1")]
+    [InlineData("the contractive penalty does not support GELU", "--kind", "contractive", "--activation", "gelu")]
+    [InlineData("greedy layer-wise pretraining needs an encoder of Linear+activation layers", "--kind", "stacked", "--batch-norm")]
+    [InlineData("--sparsity-target: sparsity target rho must be in (0, 1), got 1.5", "--kind", "sparse", "--sparsity-target", "1.5")]
+    [InlineData("--sparsity-target: sparsity target rho must be in (0, 1), got 0", "--kind", "sparse", "--sparsity-target", "0")]
+    [InlineData("--sparsity-weight: weight must be ≥ 0, got -1", "--kind", "sparse", "--sparsity-weight", "-1")]
+    [InlineData("--contractive-weight: weight must be ≥ 0, got -0.1", "--kind", "contractive", "--contractive-weight", "-0.1")]
+    [InlineData("--pretrain-epochs: epochsPerLayer must be ≥ 1, got 0", "--kind", "stacked", "--pretrain-epochs", "0")]
+    [InlineData("--components: components must be ≥ 1, got 0", "--kind", "pca", "--components", "0")]
+    [InlineData("--noise: p must be in [0, 1], got 2", "--kind", "denoising", "--noise", "mask:2")]
+    [InlineData("--noise: sigma must be ≥ 0, got -1", "--kind", "denoising", "--noise", "gaussian:-1")]
+    [InlineData("--latent: latentDim must be ≥ 1, got 0", "--latent", "0")]
+    [InlineData("--dropout: dropout must be in [0, 1), got 1", "--dropout", "1")]
+    [InlineData("--hidden takes comma-separated positive integers", "--hidden", "8,-1")]
+    public void BadValuesGiveTheLibraryMessageNamingTheOption(string message, params string[] args)
     {
+        var errors = ParseErrors(args);
+        if (errors.Count > 0) { Assert.Contains(errors, e => e.Contains(message)); return; }
         var e = Assert.Throws<ArgumentException>(() => Config(args));
         Assert.Contains(message, e.Message);
     }
 
     [Theory]
-    [InlineData("--sparsity-target", "1.5", "--sparsity-target must be > 0 and < 1")]
-    [InlineData("--sparsity-target", "0", "--sparsity-target must be > 0 and < 1")]
-    [InlineData("--sparsity-weight", "-1", "--sparsity-weight must be >= 0")]
-    [InlineData("--sparsity", "l2", "--sparsity must be one of kl, l1")]
-    [InlineData("--contractive-weight", "-0.1", "--contractive-weight must be >= 0")]
-    [InlineData("--contractive-method", "fast", "--contractive-method must be one of")]
-    [InlineData("--pretrain-epochs", "0", "--pretrain-epochs must be >= 1")]
-    [InlineData("--components", "0", "--components must be >= 1")]
-    [InlineData("--noise", "pink:0.1", "--noise takes gaussian:SIGMA")]
-    [InlineData("--pretrain-noise", "mask:2", "--pretrain-noise: the probability must be in [0, 1]")]
-    [InlineData("--latent-activation", "swish", "--latent-activation must be one of")]
-    public void BadValuesAreParseErrors(string option, string value, string message)
-    {
-        var errors = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", option, value]).Errors.Select(e => e.Message).ToList();
-        Assert.Contains(errors, e => e.Contains(message));
-    }
-
-    [Theory]
-    [InlineData("--sparsity-target applies to --model sparse, not --model dense", "--sparsity-target", "0.1")]
-    [InlineData("--resume is not supported for --model pca", "--model", "pca", "--resume")]
-    [InlineData("--resume is not supported for --model stacked", "--model", "stacked", "--resume")]
-    public async Task InapplicableOptionsExit2WithOneErrorLine(string message, params string[] args)
+    [InlineData("--sparsity-target applies to --kind sparse, not --kind dense", "--sparsity-target", "0.1")]
+    [InlineData("--resume is not supported for --kind pca", "--kind", "pca", "--resume")]
+    [InlineData("--resume is not supported for --kind stacked", "--kind", "stacked", "--resume")]
+    [InlineData("--pretrain-epochs: epochsPerLayer must be ≥ 1, got 0", "--kind", "stacked", "--pretrain-epochs", "0")]
+    [InlineData("--epochs: epochs must be ≥ 1, got 0", "--epochs", "0")]
+    [InlineData("--lr: learningRate must be > 0, got 0", "--lr", "0")]
+    [InlineData("--val-split: validation fraction must be in [0, 1)", "--val-split", "1")]
+    public async Task InapplicableOptionsAndBadValuesExit2WithOneErrorLineBeforeAnythingIsWritten(string message, params string[] args)
     {
         using var dir = new TempDir();
         var h = new CliHarness();
         h.AssertUsageError(await h.Run(["train", "--data", "demo:20", "--out", dir.File("m"), .. args]), message);
-        Assert.False(File.Exists(dir.File("m/config.json")));
+        Assert.False(Directory.Exists(dir.File("m")));
+    }
+
+    [Fact]
+    public async Task TrainModelStillWorksWithADeprecationLine()
+    {
+        Assert.Equal("sparse", Train("--model", "sparse").Kind.Kind);
+        using var dir = new TempDir();
+        var h = new CliHarness();
+        Assert.Equal(0, await h.Run("train", "--model", "linear", "--data", "demo:30", "--latent", "2", "--epochs", "1", "--out", dir.File("m")));
+        Assert.Contains("warning: 'train --model linear' is deprecated", h.Stderr);
+        Assert.Contains("use --kind linear", h.Stderr);
+        Assert.Equal("linear", ModelStore.Load(dir.File("m")).Model.Config.Kind);
     }
 
     [Fact]
@@ -243,13 +268,15 @@ public class CliRegularizedParseTests
     }
 
     [Fact]
-    public async Task HelpDescribesTheNewOptionsAndCommand()
+    public async Task HelpListsTheKindsFromTheRegistryAndTheirOptions()
     {
         var h = new CliHarness();
         Assert.Equal(0, await h.Run("train", "--help"));
-        foreach (var o in new[] { "--sparsity-target", "--sparsity-weight", "--sparsity", "--noise", "--contractive-weight", "--contractive-method",
-                                  "--pretrain-epochs", "--pretrain-noise", "--components", "--latent-activation", "gaussian:0.5" })
+        foreach (var o in new[] { "--kind", "--sparsity-target", "--sparsity-weight", "--sparsity", "--noise", "--contractive-weight", "--contractive-method",
+                                  "--pretrain-epochs", "--pretrain-noise", "--components", "--latent-activation", "gaussian:0.5", "gaussian-nll" })
             Assert.Contains(o, h.Stdout);
+        foreach (var kind in Bottleneck.Models.Registry.ModelRegistry.All)
+            Assert.Contains($"  {kind.Name,-12}{kind.Description}", h.Stdout);
         h = new CliHarness();
         Assert.Equal(0, await h.Run("denoise", "--help"));
         Assert.Contains("bottleneck denoise ", h.Stdout);
@@ -280,7 +307,7 @@ public sealed class RegularizedModelsFixture : IDisposable
                 _ => ["--hidden", "16"],
             };
             var h = new CliHarness();
-            int code = h.Run(["train", "--model", kind, "--data", "demo:300", "--latent", "4", "--epochs", "1", "--batch-size", "64",
+            int code = h.Run(["train", "--kind", kind, "--data", "demo:300", "--latent", "4", "--epochs", "1", "--batch-size", "64",
                               "--out", ModelDir(kind), .. extra]).GetAwaiter().GetResult();
             Runs[kind] = (code, h.Stdout + h.Stderr);
         }
@@ -354,7 +381,7 @@ public class CliRegularizedEndToEndTests(RegularizedModelsFixture models) : ICla
         var output = models.Runs["pca"].Output;
         Assert.Contains("closed-form PCA fit of 4 components", output);
         Assert.Contains("explained variance", output);
-        Assert.Contains("all 4", output);
+        Assert.Contains("of the training variance with 4 components", output);
         Assert.DoesNotContain("train loss", output);
         Assert.DoesNotContain("best epoch", output);
         var pca = Assert.IsType<PcaModel>(ModelStore.Load(models.ModelDir("pca")).Model);
@@ -363,7 +390,7 @@ public class CliRegularizedEndToEndTests(RegularizedModelsFixture models) : ICla
         var h = new CliHarness();
         await h.Run("info", "--model", models.ModelDir("pca"));
         Assert.Contains("explained variance", h.Stdout);
-        Assert.Contains(RegularizedText.Percent(total), h.Stdout);
+        Assert.Contains((100 * total).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + "%", h.Stdout);
     }
 
     [Fact]

@@ -1,10 +1,12 @@
 using Bottleneck.Cli;
 using Bottleneck.Cli.Commands;
+using Bottleneck.Cli.Kinds;
 using Bottleneck.Cli.Services;
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
 using Bottleneck.Tests.Data;
 using Spectre.Console;
+using Bottleneck.Models;
 
 namespace Bottleneck.Tests.Cli;
 
@@ -25,10 +27,10 @@ public class CliServiceTests
         });
     }
 
-    private static TrainSettings Tiny(string data, string outDir) => TrainSettings.Default with
+    private static TrainSettings Tiny(string data, string outDir) => new()
     {
         Data = data, Out = outDir, Epochs = 1, BatchSize = 32,
-        Architecture = ArchitectureSettings.Default with { Hidden = [6], Latent = 2 },
+        Kind = new DenseBinder.Settings(DenseArchitecture.None with { Hidden = [6], Latent = 2 }),
     };
 
     private static string TabularCsv(TempDir dir, int rows = 120)
@@ -87,11 +89,11 @@ public class CliServiceTests
         var csv = TabularCsv(dir);
         var s = Tiny($"csv:{csv}:label=label", dir.File("m")) with
         {
-            Architecture = ArchitectureSettings.Default with { Hidden = [], Latent = 2, Output = Bottleneck.Models.Reconstruction.LinearMse },
+            Kind = new DenseBinder.Settings(DenseArchitecture.None with { Hidden = [], Latent = 2, Output = Likelihood.Gaussian }),
         };
         Assert.Equal(0, new TrainService(_console, _err).Run(s));
         Assert.Equal(ScalingKind.Standardize, ModelStore.Load(dir.File("m")).Preprocessing.Kind);
-        Assert.Contains("linear 5-2-5", _out.ToString());   // no hidden layer, identity code, linear-mse: DenseConfig.Kind is "linear"
+        Assert.Contains("dense 5-2-5", _out.ToString());   // the kind is the one trained (stored, not derived from the fields)
     }
 
     [Fact]
@@ -124,7 +126,15 @@ public class CliServiceTests
     public void TrainUnknownModelKind()
     {
         using var dir = new TempDir();
-        AssertOneErrorLine(new TrainService(_console, _err).Run(Tiny("demo:20", dir.File("m")) with { Model = "convolutional" }), "unknown model kind 'convolutional'");
+        AssertOneErrorLine(new TrainService(_console, _err).Run(Tiny("demo:20", dir.File("m")) with { Kind = new UnknownKind() }), "unknown model kind 'convolutional'");
+    }
+
+    /// <summary>Settings of a kind the registry does not have.</summary>
+    private sealed record UnknownKind() : KindSettings("convolutional")
+    {
+        public override Likelihood Output(KindData data) => Likelihood.Gaussian;
+        protected override ModelConfig Create(KindData data) => throw new InvalidOperationException("not reached: the kind is looked up first");
+        protected override string? OptionFor(string parameter) => null;
     }
 
     [Fact]

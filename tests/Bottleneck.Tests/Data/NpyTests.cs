@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bottleneck.Data;
+using Bottleneck.IO;
 
 namespace Bottleneck.Tests.Data;
 

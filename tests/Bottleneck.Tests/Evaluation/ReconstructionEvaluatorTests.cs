@@ -65,7 +65,7 @@ public class ReconstructionEvaluatorTests
     [Fact]
     public void BceIsAbsentForNonSigmoidOutputsAndPsnrForNonImages()
     {
-        var model = new DenseAutoencoder(new DenseConfig(5, [4], 2, output: Reconstruction.LinearMse), new Rng(2));
+        var model = new DenseAutoencoder(new DenseConfig(5, [4], 2, output: Likelihood.Gaussian), new Rng(2));
         var data = Dataset01(7, 5, 3);
         var rep = ReconstructionEvaluator.Evaluate(model, data);
         var r = Compute(model, data);

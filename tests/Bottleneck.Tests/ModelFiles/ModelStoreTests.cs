@@ -15,7 +15,7 @@ namespace Bottleneck.Tests.ModelFiles;
 
 public class ModelStoreTests
 {
-    private static readonly DenseConfig Config = new(6, [5, 4], 3, Activation.Tanh, Activation.Sigmoid, Reconstruction.LinearMse,
+    private static readonly DenseConfig Config = new(6, [5, 4], 3, Activation.Tanh, Activation.Sigmoid, Likelihood.Gaussian,
         dropout: 0.1f, batchNorm: true, l2: 1e-3f);
 
     private static SavedModel Sample(ulong seed = 1, DenseConfig? config = null)
@@ -289,7 +289,7 @@ public class ModelStoreTests
         using var dir = new TempDir();
         var folder = SaveSample(dir);
         var other = Path.Combine(dir.Path, "other");
-        ModelStore.Save(other, Sample(2, new DenseConfig(6, [7], 3, output: Reconstruction.LinearMse)));
+        ModelStore.Save(other, Sample(2, new DenseConfig(6, [7], 3, output: Likelihood.Gaussian)));
         var w = Path.Combine(folder, ModelStore.WeightsFile);
         File.Copy(Path.Combine(other, ModelStore.WeightsFile), w, overwrite: true);
         var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(w)));
@@ -303,7 +303,7 @@ public class ModelStoreTests
     {
         using var dir = new TempDir();
         var folder = SaveSample(dir);
-        var second = Sample(5, new DenseConfig(6, [2], 1, output: Reconstruction.TanhMse)) with { DataSource = "second" };
+        var second = Sample(5, new DenseConfig(6, [2], 1, output: Likelihood.BoundedGaussian)) with { DataSource = "second" };
         ModelStore.Save(folder, second);
         var loaded = ModelStore.Load(folder);
         Assert.Equal(second.Model.Config, loaded.Model.Config);

@@ -3,6 +3,7 @@ using Bottleneck.Models.Dense;
 using Bottleneck.NN;
 using Bottleneck.Tensors;
 using static Bottleneck.Tests.Models.ModelTestUtil;
+using Bottleneck.Models.Registry;
 
 namespace Bottleneck.Tests.Models;
 
@@ -26,7 +27,7 @@ public class DenseAutoencoderTests
     public void TiedWeightsHaveNoDecoderMatricesAndMatchAHandComputation()
     {
         // Shallow tied autoencoder D = 3 → 2 → 3 with linear output: z = x·Wᵀ + b_enc, x̂ = z·W + b_dec.
-        var m = new DenseAutoencoder(new DenseConfig(3, [], 2, output: Reconstruction.LinearMse, tiedWeights: true), new Rng(1));
+        var m = new DenseAutoencoder(new DenseConfig(3, [], 2, output: Likelihood.Gaussian, tiedWeights: true), new Rng(1));
         Assert.Null(m.Decoder);
         Assert.Equal(3 * 2 + 2 + 3, m.ParameterCount());   // encoder weight + encoder bias + decoder bias, no decoder matrix
         Assert.DoesNotContain(m.StateDict(), e => e.Name.StartsWith("decoder", StringComparison.Ordinal) && e.Value.Rank == 2);
@@ -124,7 +125,7 @@ public class DenseAutoencoderTests
     public void WeightPenaltiesEqualHandSums()
     {
         const float l1 = 0.01f, l2 = 0.02f;
-        var m = new DenseAutoencoder(new DenseConfig(5, [4], 3, output: Reconstruction.LinearMse, l1: l1, l2: l2, batchNorm: true), new Rng(5));
+        var m = new DenseAutoencoder(new DenseConfig(5, [4], 3, output: Likelihood.Gaussian, l1: l1, l2: l2, batchNorm: true), new Rng(5));
         var x = Batch01(6, 5, 3);
         // weight matrices only: Linear weights (rank 2), not biases nor batch-norm scales
         var mats = m.NamedParameters().Where(p => p.Parameter.Rank == 2).Select(p => p.Parameter.ToArray()).ToList();
@@ -150,11 +151,12 @@ public class DenseAutoencoderTests
     }
 
     [Theory]
-    [InlineData(Reconstruction.SigmoidBce)]
-    [InlineData(Reconstruction.LinearMse)]
-    [InlineData(Reconstruction.TanhMse)]
-    public void ReconstructionLossMatchesHandComputation(Reconstruction kind)
+    [InlineData("sigmoid-bce")]
+    [InlineData("linear-mse")]
+    [InlineData("tanh-mse")]
+    public void ReconstructionLossMatchesHandComputation(string kindName)
     {
+        var kind = Likelihood.Parse(kindName);
         const int n = 4, d = 6;
         var m = new DenseAutoencoder(new DenseConfig(d, [5], 3, output: kind), new Rng(6));
         m.Eval();
@@ -162,7 +164,7 @@ public class DenseAutoencoderTests
         var last = Lin(m.Decoder!, m.Decoder!.Layers.Count - 1);
         new[] { -6f, -2.5f, 0f, 1f, 3f, 7f }.CopyTo(last.Bias!.Span);
         var xs = Uniform01(n, d, 8);
-        if (kind == Reconstruction.TanhMse) for (int i = 0; i < xs.Length; i++) xs[i] = 2 * xs[i] - 1;
+        if (kind == Likelihood.BoundedGaussian) for (int i = 0; i < xs.Length; i++) xs[i] = 2 * xs[i] - 1;
         var x = Tensor.FromArray(xs, n, d);
         var o = m.Compute(x);
         var logits = o.Logits.ToArray();
@@ -171,18 +173,18 @@ public class DenseAutoencoderTests
         for (int i = 0; i < n * d; i++)
         {
             double l = logits[i], t = xs[i];
-            switch (kind)
+            switch (kind.Name)
             {
-                case Reconstruction.SigmoidBce:
+                case "sigmoid-bce":
                     // −[t·log σ(l) + (1 − t)·log(1 − σ(l))], written as in PyTorch's BCEWithLogits
                     total += Math.Max(l, 0) - l * t + Math.Log(1 + Math.Exp(-Math.Abs(l)));
                     AssertClose(1 / (1 + Math.Exp(-l)), rec[i], 1e-6, "sigmoid");
                     break;
-                case Reconstruction.LinearMse:
+                case "linear-mse":
                     total += (l - t) * (l - t);
                     Assert.Equal(l, rec[i]);
                     break;
-                case Reconstruction.TanhMse:
+                case "tanh-mse":
                     total += (Math.Tanh(l) - t) * (Math.Tanh(l) - t);
                     AssertClose(Math.Tanh(l), rec[i], 1e-6, "tanh");
                     break;
@@ -191,7 +193,7 @@ public class DenseAutoencoderTests
         Assert.Contains(logits, l => Math.Abs(l) > 2);  // the saturating branch is exercised
         AssertClose(total / n, o.ReconstructionLoss.Item(), 1e-5, $"{kind} loss (per sample summed over features, batch mean)");
         AssertClose(total / n, o.Loss.Item(), 1e-5, $"{kind} total loss");
-        Assert.Equal(o.Reconstruction.ToArray(), AutoencoderModel.ApplyOutput(kind, o.Logits).ToArray());
+        Assert.Equal(o.Reconstruction.ToArray(), m.LikelihoodHead.Mean(o.Logits).ToArray());
     }
 
     [Theory]
@@ -256,14 +258,14 @@ public class DenseAutoencoderTests
     [Fact]
     public void NonDefaultConfigRoundTripsThroughJson()
     {
-        var config = new DenseConfig(10, [8, 6], 4, Activation.Tanh, Activation.Sigmoid, Reconstruction.TanhMse,
+        var config = new DenseConfig(10, [8, 6], 4, Activation.Tanh, Activation.Sigmoid, Likelihood.BoundedGaussian,
             tiedWeights: true, dropout: 0.25f, batchNorm: true, l2: 1e-4f, l1: 3e-5f);
         var json = ModelRegistry.ToJson(config);
         Assert.Contains("tanh-mse", json.GetRawText());
         var back = Assert.IsType<DenseConfig>(ModelRegistry.FromJson("dense", json));
         Assert.Equal(config, back);
         Assert.Equal([8, 6], back.Hidden);
-        Assert.NotEqual(config, new DenseConfig(10, [8, 5], 4, Activation.Tanh, Activation.Sigmoid, Reconstruction.TanhMse,
+        Assert.NotEqual(config, new DenseConfig(10, [8, 5], 4, Activation.Tanh, Activation.Sigmoid, Likelihood.BoundedGaussian,
             tiedWeights: true, dropout: 0.25f, batchNorm: true, l2: 1e-4f, l1: 3e-5f));
     }
 }

@@ -1,17 +1,24 @@
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
 using Bottleneck.Models;
+using Bottleneck.Models.Registry;
 using Bottleneck.Optim;
 using Bottleneck.Tensors;
 using Bottleneck.Tests.Data;
+using Bottleneck.Training;
 using static Bottleneck.Tests.Models.ModelTestUtil;
 
 namespace Bottleneck.Tests.Models;
 
-/// <summary>The contract every registered model kind must meet, checked on <see cref="ModelKind.Example"/> configs.</summary>
+/// <summary>
+/// The contract every registered model kind must meet, checked on each kind's example config and example sample shape: it
+/// builds, has the shapes it says, gives a finite loss that is the sum of its named terms, one optimizer step lowers the loss on a
+/// fixed batch, its fit procedure fits a small dataset, and it saves and loads bit-exactly. A new kind gets these tests by
+/// registering itself.
+/// </summary>
 public class ModelContractTests
 {
-    private const int D = 12, N = 10;
+    private const int N = 10;
 
     public static TheoryData<string> Kinds()
     {
@@ -23,10 +30,14 @@ public class ModelContractTests
     private static AutoencoderModel Build(string name, ulong seed = 1)
     {
         var kind = ModelRegistry.Get(name);
-        var model = kind.Create(kind.Example(D), new Rng(seed));
+        var model = ModelRegistry.Create(kind.Example(kind.ExampleShape), new Rng(seed));
         model.Eval();
         return model;
     }
+
+    /// <summary>A batch of the kind's example shape, values in [0, 1).</summary>
+    private static Tensor Batch(AutoencoderModel model, ulong seed) =>
+        Tensor.FromArray(Uniform01(N, model.InputDim, seed), [N, .. model.InputShape]);
 
     [Fact]
     public void RegistryListsDenseAndRejectsUnknownKinds()
@@ -35,57 +46,110 @@ public class ModelContractTests
         var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Get("no-such-kind"));
         Assert.Contains("no-such-kind", e.Message);
         Assert.Contains("dense", e.Message);
-        Assert.Throws<ArgumentException>(() => ModelRegistry.Register(Bottleneck.Models.Dense.DenseAutoencoder.Kind));
+        Assert.Throws<ArgumentException>(() => ModelRegistry.Register(Bottleneck.Models.Dense.DenseKinds.Dense));
+        var pca = ModelRegistry.Get("pca").Example([6]);
+        var wrong = Assert.Throws<ArgumentException>(() => ModelRegistry.Create(pca with { Kind = "dense" }, new Rng(0)));
+        Assert.Contains("takes a DenseConfig", wrong.Message);
     }
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void ShapesAndFiniteLoss(string name)
+    public void TheExampleIsOfItsKindAndItsShape(string name)
+    {
+        var kind = ModelRegistry.Get(name);
+        var config = kind.Example(kind.ExampleShape);
+        Assert.Equal(name, config.Kind);
+        Assert.IsType(kind.ConfigType, config);
+        Assert.Equal(kind.ExampleShape, config.InputShape);
+        Assert.False(string.IsNullOrWhiteSpace(kind.Description));
+        Assert.StartsWith(name + " ", config.Describe());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ShapesAndFiniteLossThatIsTheSumOfItsTerms(string name)
     {
         var model = Build(name);
         Assert.Equal(name, model.Config.Kind);
-        Assert.Equal(D, model.InputDim);
         int latent = model.LatentDim;
         Assert.True(latent >= 1);
-        var x = Batch01(N, D, 3);
+        var x = Batch(model, 3);
+        int[] batchShape = [N, .. model.InputShape];
 
         var z = model.Encode(x);
         Assert.Equal([N, latent], z.ShapeToArray());
-        Assert.Equal([N, D], model.DecodeLogits(z).ShapeToArray());
-        Assert.Equal([N, D], model.Decode(z).ShapeToArray());
-        Assert.Equal([N, D], model.Reconstruct(x).ShapeToArray());
+        Assert.Equal(batchShape, model.DecodeLogits(z).ShapeToArray());
+        Assert.Equal(batchShape, model.Decode(z).ShapeToArray());
+        Assert.Equal(batchShape, model.Reconstruct(x).ShapeToArray());
 
-        var o = model.Compute(x);
-        Assert.Equal([N, latent], o.Latent.ShapeToArray());
-        Assert.Equal([N, D], o.Logits.ShapeToArray());
-        Assert.Equal([N, D], o.Reconstruction.ShapeToArray());
-        Assert.Equal(0, o.Loss.Rank);
-        Assert.True(float.IsFinite(o.Loss.Item()), $"loss {o.Loss.Item()}");
-        Assert.True(float.IsFinite(o.ReconstructionLoss.Item()));
-        Assert.True(float.IsFinite(o.RegularizationLoss.Item()));
-        Assert.Equal(o.ReconstructionLoss.Item() + o.RegularizationLoss.Item(), o.Loss.Item(), 5);
-        AssertBitEqual(NoGrad(() => model.Reconstruct(x)), o.Reconstruction.ToArray(), "Compute's reconstruction vs Reconstruct");
+        foreach (var context in new[] { StepContext.Evaluation, StepContext.ForTraining(1, 0, new Rng(5)) })
+        {
+            var o = model.Step(new RowBatch(x), context);
+            Assert.Equal([N, latent], o.Latent.ShapeToArray());
+            Assert.Equal(batchShape, o.Logits.ShapeToArray());
+            Assert.Equal(batchShape, o.Reconstruction.ShapeToArray());
+            Assert.Equal(0, o.Loss.Rank);
+            Assert.True(float.IsFinite(o.Loss.Item()), $"loss {o.Loss.Item()}");
+            Assert.Equal(LossTerms.Reconstruction, o.Terms[0].Name);
+            Assert.Equal(o.Terms.Count, o.Terms.Select(t => t.Name).Distinct().Count());
+            Assert.All(o.Terms, t => Assert.True(t.Value.Rank == 0 && float.IsFinite(t.Value.Item()), $"{t.Name} {t.Value.Item()}"));
+            Assert.Equal(o.Terms.Sum(t => (double)t.Value.Item()), o.Loss.Item(), 4);
+            Assert.Equal(o.ReconstructionLoss.Item() + o.RegularizationLoss.Item(), o.Loss.Item(), 4);
+        }
+        var eval = model.Compute(x);
+        AssertBitEqual(NoGrad(() => model.Reconstruct(x)), eval.Reconstruction.ToArray(), "Compute's reconstruction vs Reconstruct");
 
-        var bad = Batch01(N, D + 1, 3);
+        var bad = Tensor.FromArray(Uniform01(N, model.InputDim + 1, 3), N, model.InputDim + 1);
         var e = Assert.Throws<ShapeException>(() => model.Compute(bad));
-        Assert.Contains($"{D + 1}", e.Message);
-        Assert.Contains($"{D}", e.Message);
+        Assert.Contains($"{model.InputDim + 1}", e.Message);
+        Assert.Contains($"{model.InputDim}", e.Message);
     }
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public void OneAdamStepLowersTheLossOnAFixedBatch(string name)
     {
-        var model = Build(name);  // eval mode: the forward pass is deterministic
-        var x = Batch01(N, D, 4);
+        var model = Build(name);  // eval mode, evaluation steps: the forward pass is deterministic
+        var x = Batch(model, 4);
         float before = model.Compute(x).Loss.Item();
-        var opt = new Adam(model.Parameters(), lr: 1e-2f);
-        opt.ZeroGrad();
+        var optimizers = model.ParameterGroups().Select(g => new Adam(g.Parameters, lr: 1e-2f)).ToList();
+        foreach (var o in optimizers) o.ZeroGrad();
         model.Compute(x).Loss.Backward();
         Assert.All(model.Parameters(), p => Assert.NotNull(p.Grad));
-        opt.Step();
+        foreach (var o in optimizers) o.Step();
         float after = model.Compute(x).Loss.Item();
         Assert.True(after < before, $"loss {before} → {after} after one Adam step");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ParameterGroupsCoverEveryParameterOnce(string name)
+    {
+        var model = Build(name);
+        var grouped = model.ParameterGroups().SelectMany(g => g.Parameters).ToList();
+        Assert.Equal(model.Parameters().Count, grouped.Count);
+        Assert.Equal(model.Parameters().Count, grouped.Distinct().Count());
+        Assert.All(model.Parameters(), p => Assert.Contains(p, grouped));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void ItsFitProcedureFitsASmallDatasetAndLeavesTheModelInEvalMode(string name)
+    {
+        var kind = ModelRegistry.Get(name);
+        var config = kind.Example(kind.ExampleShape);
+        var model = ModelRegistry.Create(config, new Rng(2));
+        var data = Dataset01(40, model.InputDim, 9);
+        float before = NoGrad(() => model.Compute(Tensor.FromArray(data.Features, [40, .. model.InputShape])).Loss)[0];
+        var fit = kind.CreateFit(config, new TrainingOptions(epochs: 3, batchSize: 8, learningRate: 1e-2f));
+        Assert.NotEmpty(fit.Describe());
+        Assert.Contains(fit.Stages, s => s.Name == fit.FinalStage);
+        var result = fit.Fit(model, RowSource.For(model, data), null, new FitContext());
+        Assert.False(result.Cancelled);
+        Assert.False(model.Training);
+        float after = NoGrad(() => model.Compute(Tensor.FromArray(data.Features, [40, .. model.InputShape])).Loss)[0];
+        Assert.True(after < before, $"{name}: loss {before} → {after} after fitting");
+        Assert.All(result.History, h => Assert.True(h.Terms is { Count: >= 1 } t && t[LossTerms.Reconstruction] is double r && double.IsFinite(r)));
     }
 
     [Theory]
@@ -93,13 +157,14 @@ public class ModelContractTests
     public void SaveLoadRoundTripIsBitExact(string name)
     {
         var model = Build(name, seed: 7);
-        var x = Batch01(N, D, 5);
+        var x = Batch(model, 5);
         using var dir = new TempDir();
         ModelStore.Save(dir.Path, new SavedModel(model, new PreprocessorState(ScalingKind.None, [], []), null, [], null, "contract"));
         var loaded = ModelStore.Load(dir.Path);
         Assert.Equal(model.GetType(), loaded.Model.GetType());
         Assert.False(loaded.Model.Training);
         Assert.Equal(model.Config, loaded.Model.Config);
+        Assert.Equal(name, loaded.Model.Config.Kind);
         AssertBitEqual(Weights(model), Weights(loaded.Model));
         AssertBitEqual(NoGrad(() => model.Encode(x)), NoGrad(() => loaded.Model.Encode(x)), "Encode");
         AssertBitEqual(NoGrad(() => model.Reconstruct(x)), NoGrad(() => loaded.Model.Reconstruct(x)), "Reconstruct");
@@ -110,9 +175,9 @@ public class ModelContractTests
     public void ConfigJsonRoundTrip(string name)
     {
         var kind = ModelRegistry.Get(name);
-        var config = kind.Example(D);
-        Assert.IsType(kind.ConfigType, config);
+        var config = kind.Example(kind.ExampleShape);
         var json = ModelRegistry.ToJson(config);
+        Assert.False(json.TryGetProperty("kind", out _), "the kind is config.json's top-level entry, not part of the config");
         var back = ModelRegistry.FromJson(name, json);
         Assert.IsType(kind.ConfigType, back);
         Assert.Equal(config, back);

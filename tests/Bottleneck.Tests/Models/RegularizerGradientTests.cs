@@ -18,11 +18,12 @@ public class RegularizerGradientTests
         public override string ToString() => Name;
     }
 
-    private static Tensor Kl(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new SparsityKl(0.1f, 0.7f).Penalty(x, h, e, new Rng(1));
-    private static Tensor L1(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new SparsityL1(0.3f).Penalty(x, h, e, new Rng(1));
-    private static Tensor Cae(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new Contractive(0.5f).Penalty(x, h, e, new Rng(1));
+    private static RegularizerInput In(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e, ulong seed) => new(x, h, e, [], new Rng(seed));
+    private static Tensor Kl(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new SparsityKl(0.1f, 0.7f).Penalty(In(x, h, e, 1));
+    private static Tensor L1(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new SparsityL1(0.3f).Penalty(In(x, h, e, 1));
+    private static Tensor Cae(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new Contractive(0.5f).Penalty(In(x, h, e, 1));
     // a fresh generator with the same seed in every evaluation makes the estimate a deterministic function of the inputs
-    private static Tensor CaeRp(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new Contractive(0.5f, ContractiveMethod.RandomProjection, 3).Penalty(x, h, e, new Rng(7));
+    private static Tensor CaeRp(Tensor x, Tensor h, IReadOnlyList<EncoderLayer> e) => new Contractive(0.5f, ContractiveMethod.RandomProjection, 3).Penalty(In(x, h, e, 7));
 
     private static readonly Activation S = Activation.Sigmoid, T = Activation.Tanh, R = Activation.Relu;
 

@@ -15,7 +15,7 @@ public class TrainerTests
     private static readonly Lazy<Dataset> Demo = new(() => DemoDataset.Generate(192, 11));
     private static readonly Lazy<Dataset> DemoVal = new(() => DemoDataset.Generate(48, 12));
 
-    private static DenseAutoencoder Small(ulong seed = 1, float dropout = 0f, bool batchNorm = false, Reconstruction output = Reconstruction.SigmoidBce) =>
+    private static DenseAutoencoder Small(ulong seed = 1, float dropout = 0f, bool batchNorm = false, Likelihood? output = null) =>
         new(new DenseConfig(784, [16], 4, dropout: dropout, batchNorm: batchNorm, output: output), new Rng(seed));
 
     private static Dataset Copy(Dataset d) => new((float[])d.Features.Clone(), d.Rows, d.FeatureCount, d.Labels, image: d.Image, source: d.Source);
@@ -83,7 +83,7 @@ public class TrainerTests
         // Constructed so that the validation loss rises after epoch 1: a linear model with every parameter zero only
         // moves its output bias (all other gradients are exactly zero), which Adam drives monotonically towards the
         // training value 5, away from the validation value 0.
-        var model = new DenseAutoencoder(new DenseConfig(4, [], 2, output: Reconstruction.LinearMse), new Rng(1));
+        var model = new DenseAutoencoder(new DenseConfig(4, [], 2, output: Likelihood.Gaussian), new Rng(1));
         foreach (var p in model.Parameters()) p.Span.Clear();
         var train = new Dataset(Enumerable.Repeat(5f, 64 * 4).ToArray(), 64, 4, source: "fives");
         var val = new Dataset(new float[16 * 4], 16, 4, source: "zeros");
@@ -158,7 +158,7 @@ public class TrainerTests
 
         // the checkpoint of epoch 1 loads
         var fresh = Small(seed: 77);
-        var state = new Checkpoint(dir.Path).Load(fresh, options.CreateOptimizer(fresh.Parameters()), null, options);
+        var state = new Checkpoint(dir.Path).Load(fresh, [new OptimizerGroup(ParameterGroup.Default, options.CreateOptimizer(fresh.Parameters()))], options);
         Assert.Equal(1, state.Epoch);
         Assert.Single(state.History);
         AssertBitEqual(afterEpoch1!, Weights(fresh));
@@ -175,7 +175,7 @@ public class TrainerTests
         using var dir = new TempDir();
         var options = new TrainingOptions(epochs: 2, batchSize: 16, optimizer: "sgd", learningRate: 1e6f, seed: 1);
         var e = Assert.Throws<TrainingDivergedException>(() =>
-            new Trainer(options) { CheckpointDirectory = dir.Path }.Fit(Small(output: Reconstruction.LinearMse), Demo.Value));
+            new Trainer(options) { CheckpointDirectory = dir.Path }.Fit(Small(output: Likelihood.Gaussian), Demo.Value));
         Assert.Matches(@"at epoch 1, step \d+ of 12", e.Message);
         // no epoch has finished, so no checkpoint exists and the message must not claim one
         Assert.False(new Checkpoint(dir.Path).Exists);
@@ -269,7 +269,7 @@ public class TrainerTests
         Assert.False(model.Training);
 
         var fresh = Small(seed: 50, dropout: 0.1f);
-        var state = new Checkpoint(dir.Path).Load(fresh, options.CreateOptimizer(fresh.Parameters()), null, options);
+        var state = new Checkpoint(dir.Path).Load(fresh, [new OptimizerGroup(ParameterGroup.Default, options.CreateOptimizer(fresh.Parameters()))], options);
         Assert.Equal(1, state.Epoch);
         Assert.False(state.Finished);
         AssertBitEqual(afterEpoch1!, Weights(fresh));

@@ -2,18 +2,19 @@ using Bottleneck.Autograd;
 using Bottleneck.Data;
 using Bottleneck.NN;
 using Bottleneck.Tensors;
+using Bottleneck.Training;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Bottleneck.Models.Pca;
 
-/// <summary>Configuration of the PCA baseline: project onto the top <see cref="Components"/> principal directions.</summary>
+/// <summary>Configuration of the PCA baseline: project onto the top <see cref="Components"/> principal directions; kind "pca".</summary>
 public sealed record PcaConfig : ModelConfig
 {
     /// <summary>Creates and validates the configuration.</summary>
     /// <param name="inputDim">D ≥ 1.</param>
     /// <param name="components">k, the number of principal components kept, 1 ≤ k ≤ D.</param>
     /// <exception cref="ArgumentOutOfRangeException">D &lt; 1, k &lt; 1 or k &gt; D.</exception>
-    public PcaConfig(int inputDim, int components)
+    public PcaConfig(int inputDim, int components) : base("pca")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Components = AtLeastOne(components, nameof(components)) <= inputDim ? components
@@ -21,15 +22,22 @@ public sealed record PcaConfig : ModelConfig
     }
 
     /// <inheritdoc/>
-    public override string Kind => "pca";
-    /// <inheritdoc/>
     public override int InputDim { get; }
     /// <summary>k, the number of principal components (the code width).</summary>
     public int Components { get; }
     /// <inheritdoc/>
-    public override int LatentDim => Components;
-    /// <summary>Always <see cref="Reconstruction.LinearMse"/>: PCA minimises squared error.</summary>
-    public override Reconstruction Output => Reconstruction.LinearMse;
+    [System.Text.Json.Serialization.JsonIgnore] public override int LatentDim => Components;
+    /// <summary>Always <see cref="Likelihood.Gaussian"/> (squared error): PCA minimises squared error.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public override Likelihood Likelihood => Likelihood.Gaussian;
+
+    /// <inheritdoc/>
+    public override string Describe() => $"{Kind} {InputDim} -> {Components} -> {InputDim}, {Likelihood.Name}";
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, string Value)> Summary() => [("components", Components.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    /// <summary>"closed-form PCA fit of k components".</summary>
+    public string DescribeFit() => $"closed-form PCA fit of {Components} component{(Components == 1 ? "" : "s")}";
 }
 
 /// <summary>
@@ -39,10 +47,11 @@ public sealed record PcaConfig : ModelConfig
 /// baseline a linear autoencoder converges to and deep autoencoders are compared with (Hinton &amp; Salakhutdinov, Science 2006).
 /// </summary>
 /// <remarks>
-/// <para>Training: PCA is <b>fitted in closed form by <see cref="Fit"/></b>, not by the <see cref="Training.Trainer"/>.
-/// μ and Vₖ are registered as parameters (state-dict names <c>mean</c> (D) and <c>components</c> (k, D)) so the generic machinery
-/// (model files, evaluation, even gradient fine-tuning) works unchanged; <see cref="AutoencoderModel.Compute"/> returns the
-/// squared error per sample summed over features (averaged over the batch).</para>
+/// <para>Training: PCA is <b>fitted in closed form by <see cref="Fit"/></b> (the kind's fit procedure is <see cref="ClosedFormFit"/>),
+/// not by the <see cref="Trainer"/>. It is the composed <see cref="Autoencoder"/> with an affine encoder and decoder over shared
+/// μ and Vₖ, registered as parameters (state-dict names <c>mean</c> (D) and <c>components</c> (k, D)) so the generic machinery
+/// (model files, evaluation, even gradient fine-tuning) works unchanged; its loss is the squared error per sample summed over
+/// features (averaged over the batch).</para>
 /// <para>Algorithm: for N ≥ D, the covariance C = Σ(x−μ)(x−μ)ᵀ/(N−1) is accumulated in double from float32 GEMM blocks of
 /// 2048 rows (O(N·D²) flops, the GEMM backend's speed) and its symmetric eigendecomposition taken with MathNet.Numerics
 /// (O(D³); 784×784 takes well under a second). Squaring the condition number only affects the small trailing eigenvalues, not
@@ -51,27 +60,28 @@ public sealed record PcaConfig : ModelConfig
 /// <para>Signs are fixed so each component's largest-magnitude entry is positive. Buffers <c>explained_variance</c> (k) and
 /// <c>total_variance</c> (1) keep <see cref="ExplainedVarianceRatio"/> across save/load.</para>
 /// </remarks>
-public sealed class PcaModel : AutoencoderModel
+public sealed class PcaModel : Autoencoder, IClosedFormModel
 {
-    /// <summary>The registry entry for kind "pca".</summary>
-    public static readonly ModelKind Kind = new("pca",
-        "PCA baseline: linear encoder/decoder from the top-k principal components (fitted in closed form with PcaModel.Fit, not trained)",
-        typeof(PcaConfig), (c, rng) => new PcaModel((PcaConfig)c, rng), d => new PcaConfig(d, Math.Max(1, d / 4)));
-
     /// <summary>Creates an unfitted model: μ = 0 and random components (U(−1/√D, 1/√D)) from <paramref name="rng"/>, so an unfitted model is still a valid trainable linear autoencoder.</summary>
-    public PcaModel(PcaConfig config, Rng rng) : base(config)
+    /// <param name="config">The validated configuration.</param>
+    /// <param name="rng">Generator for the initial components.</param>
+    public PcaModel(PcaConfig config, Rng rng) : this(config, AffinePair.Create(config, rng)) { }
+
+    private PcaModel(PcaConfig config, AffinePair pair) : base(config, pair.Parts, register: false)
     {
         PcaConfig = config;
-        int d = config.InputDim, k = config.Components;
+        int k = config.Components;
+        Mean = RegisterParameter("mean", pair.Mean);
+        ComponentsTensor = RegisterParameter("components", pair.Components);
         using (TensorScope.Untracked())
         {
-            Mean = RegisterParameter("mean", Tensor.Zeros(d));
-            var v = Tensor.Zeros(k, d);
-            Init.Uniform(v, rng, -1f / MathF.Sqrt(d), 1f / MathF.Sqrt(d));
-            ComponentsTensor = RegisterParameter("components", v);
             ExplainedVariance = RegisterBuffer("explained_variance", Tensor.Zeros(k));
             TotalVariance = RegisterBuffer("total_variance", Tensor.Zeros(1));
         }
+        RegisterModule("encoder", pair.Parts.Encoder);
+        RegisterModule("latent", pair.Parts.Latent);
+        RegisterModule("decoder", pair.Parts.Decoder);
+        RegisterLikelihood();
     }
 
     /// <summary>The validated configuration.</summary>
@@ -94,6 +104,25 @@ public sealed class PcaModel : AutoencoderModel
             return ExplainedVariance.ToArray().Select(v => total > 0 ? v / total : 0).ToArray();
         }
     }
+
+    /// <inheritdoc/>
+    public override IEnumerable<(string Name, string Value)> Summary()
+    {
+        var ratio = ExplainedVarianceRatio;
+        return
+        [
+            ("training", "fitted in closed form (PcaModel.Fit), no epochs"),
+            ("explained variance", $"{Percent(ratio.Sum())} of the training variance with {ratio.Length} component{(ratio.Length == 1 ? "" : "s")}"),
+            ("  per component", string.Join(", ", ratio.Take(10).Select(Percent)) + (ratio.Length > 10 ? ", ..." : "")),
+        ];
+    }
+
+    private static string Percent(double fraction) => (100 * fraction).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + "%";
+
+    /// <inheritdoc/>
+    public string DescribeFit() => PcaConfig.DescribeFit();
+
+    void IClosedFormModel.Fit(Dataset data) => Fit(data);
 
     /// <summary>
     /// Fits μ and the top-k components to <paramref name="data"/> in closed form (see the class remarks for the algorithm)
@@ -166,13 +195,34 @@ public sealed class PcaModel : AutoencoderModel
         return this;
     }
 
-    /// <summary>z = (x − μ)·Vₖᵀ, shape (N, k).</summary>
-    public override Tensor Encode(Tensor x)
+}
+
+/// <summary>PCA's affine encoder z = (x − μ)·Vₖᵀ and decoder x̂ = z·Vₖ + μ over shared μ and Vₖ (registered by the model, not by the parts).</summary>
+internal sealed record AffinePair(AutoencoderParts Parts, Tensor Mean, Tensor Components)
+{
+    public static AffinePair Create(PcaConfig config, Rng rng)
     {
-        CheckInput(x);
-        return Tensor.Linear(x - Mean, ComponentsTensor, null);
+        ArgumentNullException.ThrowIfNull(rng);
+        int d = config.InputDim, k = config.Components;
+        Tensor mean, v;
+        using (TensorScope.Untracked())
+        {
+            mean = Tensor.Zeros(d);
+            v = Tensor.Zeros(k, d);
+            Init.Uniform(v, rng, -1f / MathF.Sqrt(d), 1f / MathF.Sqrt(d));
+        }
+        return new AffinePair(new AutoencoderParts(new Encoder(mean, v), new DeterministicLatent(), new Decoder(mean, v)), mean, v);
+    }
+
+    /// <summary>z = (x − μ)·Vₖᵀ, shape (N, k).</summary>
+    private sealed class Encoder(Tensor mean, Tensor components) : Module
+    {
+        public override Tensor Forward(Tensor x) => Tensor.Linear(x - mean, components, null);
     }
 
     /// <summary>x̂ = z·Vₖ + μ, shape (N, D) (the output is linear, so logits are the reconstruction).</summary>
-    public override Tensor DecodeLogits(Tensor z) => z.MatMul(ComponentsTensor) + Mean;
+    private sealed class Decoder(Tensor mean, Tensor components) : Module
+    {
+        public override Tensor Forward(Tensor z) => z.MatMul(components) + mean;
+    }
 }

@@ -1,38 +1,36 @@
 using System.Numerics.Tensors;
 using Bottleneck.Kernels;
-using Bottleneck.Models.Dense;
 using Bottleneck.NN;
 using Bottleneck.Ops;
 
-namespace Bottleneck.Anomaly;
+namespace Bottleneck.Models.Dense;
 
 /// <summary>
-/// Inference-only forward pass of a <see cref="DenseAutoencoder"/> (untied, no batch norm, no GELU) for scoring: blocks of rows go
-/// through GEMM (y = x·Wᵀ) into two reusable buffers, bias and activation fused in one pass per layer, so steady-state scoring
-/// allocates nothing and intermediate activations stay in cache. Reads the live weights on every call. Dropout is the identity
-/// (eval mode). Not thread-safe.
+/// The dense kind's fast inference path (<see cref="IFastInference"/>) for an untied <see cref="DenseAutoencoder"/> without batch
+/// norm or GELU: blocks of rows go through GEMM (y = x·Wᵀ) into two reusable buffers, bias and activation fused in one pass per
+/// layer, so steady-state scoring allocates nothing and intermediate activations stay in cache. Reads the live weights on every
+/// call. Dropout is the identity (eval mode). Not thread-safe.
 /// </summary>
-internal sealed class DenseScoringPath
+internal sealed class DenseInference : IFastInference
 {
     private readonly (Linear Layer, Activation Act)[] _layers;
     private readonly int _maxWidth;
     private float[] _a = [], _b = [];
 
-    private DenseScoringPath((Linear, Activation)[] layers)
+    private DenseInference((Linear, Activation)[] layers)
     {
         _layers = layers;
         _maxWidth = layers.Max(l => Math.Max(l.Item1.InFeatures, l.Item1.OutFeatures));
     }
 
     /// <summary>Rows per block: the widest layer's block stays around 256 KiB.</summary>
-    internal int BlockRows => Math.Clamp(65536 / _maxWidth, 64, 4096);
+    public int BlockRows => Math.Clamp(65536 / _maxWidth, 64, 4096);
 
-    /// <summary>The fast path for <paramref name="model"/>, or null when its layers are not all supported.</summary>
-    public static DenseScoringPath? TryCreate(Models.AutoencoderModel model)
+    /// <summary>The fast path for the layers of <paramref name="encoder"/> then <paramref name="decoder"/>, or null when a layer is not supported.</summary>
+    public static DenseInference? TryCreate(Sequential encoder, Sequential decoder)
     {
-        if (model is not DenseAutoencoder dense || dense.Decoder is null) return null;
         var list = new List<(Linear, Activation)>();
-        foreach (var seq in new[] { dense.Encoder, dense.Decoder })
+        foreach (var seq in new[] { encoder, decoder })
             foreach (var m in seq.Layers)
             {
                 switch (m)
@@ -44,7 +42,7 @@ internal sealed class DenseScoringPath
                     default: return null;
                 }
             }
-        return list.Count == 0 ? null : new DenseScoringPath(list.ToArray());
+        return list.Count == 0 ? null : new DenseInference(list.ToArray());
     }
 
     /// <summary>Decoder logits for <paramref name="n"/> rows of <paramref name="x"/> into <paramref name="logits"/> (n × D).</summary>
@@ -84,7 +82,7 @@ internal sealed class DenseScoringPath
                 case Activation.LeakyRelu: ActivationKernels.LeakyRelu(row, 0.01f, row); break;
                 case Activation.Elu: ActivationKernels.Elu(row, 1f, row); break;
                 case Activation.Softplus: ActivationKernels.Softplus(row, 1f, 20f, row); break;
-                default: throw new InvalidOperationException($"activation {act} is not supported by the dense scoring path");
+                default: throw new InvalidOperationException($"activation {act} is not supported by the dense inference path");
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Bottleneck.Models.Dense;
 using Bottleneck.NN;
 using Bottleneck.Tensors;
 
@@ -11,30 +10,103 @@ namespace Bottleneck.Models;
 public readonly record struct EncoderLayer(Linear Linear, Activation Activation);
 
 /// <summary>
-/// A penalty on the code (or on the encoder's behaviour around the data) added to the reconstruction loss; the plug point
-/// that turns the dense autoencoder into a sparse or contractive one. Saved in the model config (JSON <c>"type"</c>:
-/// <c>sparsity-kl</c>, <c>sparsity-l1</c>, <c>contractive</c>).
+/// What a regularizer may look at in one step.
+/// </summary>
+/// <param name="Input">The encoder input x (after any corruption), shape (N, …).</param>
+/// <param name="Latent">The code h, shape (N, latentDim).</param>
+/// <param name="PlainEncoder">The encoder as Linear+activation layers, input side first, or null when the encoder is not such a
+/// stack (only the contractive penalty needs it).</param>
+/// <param name="Weights">The weight matrices weight penalties apply to (Linear weights; no biases, no normalization scales).</param>
+/// <param name="Noise">The step's noise generator, or null in evaluation (stochastic estimates then use a fixed seed).</param>
+public sealed record RegularizerInput(Tensor Input, Tensor Latent, IReadOnlyList<EncoderLayer>? PlainEncoder, IReadOnlyList<Tensor> Weights, Rng? Noise);
+
+/// <summary>
+/// What a regularizer needs to know about an encoder to check that it applies: the code activation, whether the encoder is
+/// a plain stack of Linear+activation layers, and every activation in it.
+/// </summary>
+/// <param name="CodeActivation">The activation of the code units.</param>
+/// <param name="PlainLayers">True when the encoder is Linear+activation layers only (no batch norm, no dropout).</param>
+/// <param name="Activations">Every activation of the encoder, input side first.</param>
+public sealed record EncoderTraits(Activation CodeActivation, bool PlainLayers, IReadOnlyList<Activation> Activations);
+
+/// <summary>
+/// A penalty added to the reconstruction loss as a named loss term (<see cref="TermName"/>): on the code (sparsity), on the
+/// encoder's behaviour around the data (contractive), or on the weights (<see cref="WeightPenalty"/>).
+/// </summary>
+public abstract record Regularizer
+{
+    /// <summary>The name of the loss term this regularizer adds (see <see cref="LossTerms"/>).</summary>
+    [JsonIgnore] public abstract string TermName { get; }
+
+    /// <summary>The penalty for one batch, a differentiable 0-d tensor (already multiplied by its weight λ).</summary>
+    public abstract Tensor Penalty(RegularizerInput input);
+
+    /// <summary>One line for the CLI and <c>info</c>, e.g. "KL sparsity rho 0.05, weight 3".</summary>
+    public abstract string Describe();
+
+    /// <summary>Throws unless the weight is finite and ≥ 0.</summary>
+    protected static float CheckWeight(float value, string name) =>
+        value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be ≥ 0, got {value}");
+
+    /// <summary>A number in descriptions: up to 6 significant digits, invariant culture.</summary>
+    protected static string Num(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A penalty on the code (or on the encoder's behaviour around the data), the plug point that turns an autoencoder into a
+/// sparse or contractive one. Saved in the model config (JSON <c>"type"</c>: <c>sparsity-kl</c>, <c>sparsity-l1</c>,
+/// <c>contractive</c>).
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(SparsityKl), "sparsity-kl")]
 [JsonDerivedType(typeof(SparsityL1), "sparsity-l1")]
 [JsonDerivedType(typeof(Contractive), "contractive")]
-public abstract record LatentRegularizer
+public abstract record LatentRegularizer : Regularizer
 {
-    /// <summary>The penalty for one batch, a differentiable 0-d tensor (already multiplied by its weight λ).</summary>
-    /// <param name="input">The encoder input x (possibly corrupted), shape (N, D).</param>
-    /// <param name="latent">The code h = encoder(x), shape (N, latentDim).</param>
-    /// <param name="encoder">The encoder's layers, input side first (the last one produces <paramref name="latent"/>).</param>
-    /// <param name="rng">Generator for stochastic estimates (only the random-projection contractive penalty uses it).</param>
-    public abstract Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng);
-
-    /// <summary>Checks that the regularizer fits <paramref name="config"/>; called by the <see cref="DenseConfig"/> constructor.</summary>
+    /// <summary>Checks that the regularizer applies to an encoder with <paramref name="encoder"/>'s traits; configs call it in their constructor.</summary>
     /// <exception cref="ArgumentException">It does not (the message says why and what to change).</exception>
-    public virtual void Validate(DenseConfig config) { }
+    public virtual void Validate(EncoderTraits encoder) { }
+}
 
-    /// <summary>Throws unless the weight is finite and ≥ 0.</summary>
-    protected static float CheckWeight(float value, string name) =>
-        value >= 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be ≥ 0, got {value}");
+/// <summary>
+/// L1 and L2 penalties on the weight matrices: Ω = λ₂·Σ_W ‖W‖²_F + λ₁·Σ_W Σ|w| over <see cref="RegularizerInput.Weights"/>
+/// (Linear weights, not biases). Adds the term <see cref="LossTerms.WeightPenalty"/>; in squared weight units (L2) and weight units (L1).
+/// </summary>
+public sealed record WeightPenalty : Regularizer
+{
+    /// <summary>Creates the penalty.</summary>
+    /// <param name="l1">λ₁ ≥ 0 (default 0).</param>
+    /// <param name="l2">λ₂ ≥ 0 (default 0).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite weight.</exception>
+    public WeightPenalty(float l1 = 0f, float l2 = 0f)
+    {
+        L1 = CheckWeight(l1, nameof(l1));
+        L2 = CheckWeight(l2, nameof(l2));
+    }
+
+    /// <summary>λ₁.</summary>
+    public float L1 { get; }
+    /// <summary>λ₂.</summary>
+    public float L2 { get; }
+
+    /// <inheritdoc/>
+    public override string TermName => LossTerms.WeightPenalty;
+
+    /// <inheritdoc/>
+    public override Tensor Penalty(RegularizerInput input)
+    {
+        Tensor? total = null;
+        foreach (var w in input.Weights)
+        {
+            if (L2 > 0) total = Add(total, w.Pow(2f).Sum() * L2);
+            if (L1 > 0) total = Add(total, w.Abs().Sum() * L1);
+        }
+        return total ?? Tensor.Scalar(0f);
+        static Tensor Add(Tensor? a, Tensor b) => a is null ? b : a + b;
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => string.Join(", ", new[] { L2 > 0 ? $"l2 {Num(L2)}" : null, L1 > 0 ? $"l1 {Num(L1)}" : null }.Where(t => t != null));
 }
 
 /// <summary>
@@ -61,8 +133,13 @@ public sealed record SparsityKl : LatentRegularizer
     public float Weight { get; }
 
     /// <inheritdoc/>
-    public override Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng) =>
-        Kl(latent, Rho) * Weight;
+    public override string TermName => LossTerms.Sparsity;
+
+    /// <inheritdoc/>
+    public override Tensor Penalty(RegularizerInput input) => Kl(input.Latent, Rho) * Weight;
+
+    /// <inheritdoc/>
+    public override string Describe() => $"KL sparsity rho {Num(Rho)}, weight {Num(Weight)}";
 
     /// <summary>Σ_j KL(ρ ‖ ρ̂_j) for codes <paramref name="latent"/> (N, k) with values in (0, 1); 0-d, differentiable.</summary>
     public static Tensor Kl(Tensor latent, float rho)
@@ -75,12 +152,12 @@ public sealed record SparsityKl : LatentRegularizer
     }
 
     /// <inheritdoc/>
-    /// <exception cref="ArgumentException">The latent activation is not sigmoid.</exception>
-    public override void Validate(DenseConfig config)
+    /// <exception cref="ArgumentException">The code activation is not sigmoid.</exception>
+    public override void Validate(EncoderTraits encoder)
     {
-        if (config.LatentActivation != Activation.Sigmoid)
+        if (encoder.CodeActivation != Activation.Sigmoid)
             throw new ArgumentException($"the KL sparsity penalty needs sigmoid code units (ρ̂_j is a mean activation in (0, 1)); " +
-                                        $"the latent activation is {config.LatentActivation}: set latentActivation to Sigmoid or use SparsityL1");
+                                        $"the latent activation is {encoder.CodeActivation}: set latentActivation to Sigmoid or use SparsityL1");
     }
 }
 
@@ -99,8 +176,13 @@ public sealed record SparsityL1 : LatentRegularizer
     public float Weight { get; }
 
     /// <inheritdoc/>
-    public override Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng) =>
-        latent.Abs().Sum() * (Weight / latent.Dim(0));
+    public override string TermName => LossTerms.Sparsity;
+
+    /// <inheritdoc/>
+    public override Tensor Penalty(RegularizerInput input) => input.Latent.Abs().Sum() * (Weight / input.Latent.Dim(0));
+
+    /// <inheritdoc/>
+    public override string Describe() => $"L1 sparsity weight {Num(Weight)}";
 }
 
 /// <summary>How the contractive penalty's ‖J‖²_F is computed.</summary>
@@ -148,24 +230,36 @@ public sealed record Contractive : LatentRegularizer
     /// <summary>Random projections per batch (random-projection method only).</summary>
     public int Projections { get; }
 
+    /// <summary>Seed of the projections when a step has no noise generator (evaluation): the estimate is then deterministic.</summary>
+    public const ulong EvaluationSeed = 0x5EED;
+
     /// <inheritdoc/>
-    public override Tensor Penalty(Tensor input, Tensor latent, IReadOnlyList<EncoderLayer> encoder, Rng rng)
+    public override string TermName => LossTerms.Contractive;
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The model's encoder is not a plain Linear+activation stack.</exception>
+    public override Tensor Penalty(RegularizerInput input)
     {
+        var encoder = input.PlainEncoder
+            ?? throw new InvalidOperationException("the contractive penalty needs an encoder of Linear+activation layers (no batch norm, no dropout)");
         var perSample = Method == ContractiveMethod.Exact
-            ? EncoderJacobian.SquaredFrobenius(encoder, input, latent)
-            : EncoderJacobian.RandomProjectionEstimate(encoder, input, rng, Projections, latent);
-        return perSample.Sum() * (Weight / input.Dim(0));
+            ? EncoderJacobian.SquaredFrobenius(encoder, input.Input, input.Latent)
+            : EncoderJacobian.RandomProjectionEstimate(encoder, input.Input, input.Noise ?? new Rng(EvaluationSeed), Projections, input.Latent);
+        return perSample.Sum() * (Weight / input.Input.Dim(0));
     }
 
     /// <inheritdoc/>
+    public override string Describe() =>
+        $"contractive weight {Num(Weight)} ({(Method == ContractiveMethod.Exact ? "exact" : $"random-projection, {Projections} per batch")})";
+
+    /// <inheritdoc/>
     /// <exception cref="ArgumentException">Batch norm, dropout or a GELU activation in the encoder.</exception>
-    public override void Validate(DenseConfig config)
+    public override void Validate(EncoderTraits encoder)
     {
-        if (config.BatchNorm || config.Dropout > 0)
+        if (!encoder.PlainLayers)
             throw new ArgumentException("the contractive penalty needs an encoder of Linear+activation layers: set batchNorm false and dropout 0");
-        foreach (var a in new[] { config.HiddenActivation, config.LatentActivation })
-            if (a == Activation.Gelu)
-                throw new ArgumentException("the contractive penalty does not support GELU (its derivative is not a function of the output); use ReLU, sigmoid, tanh, ELU, softplus or leaky ReLU");
+        if (encoder.Activations.Contains(Activation.Gelu))
+            throw new ArgumentException("the contractive penalty does not support GELU (its derivative is not a function of the output); use ReLU, sigmoid, tanh, ELU, softplus or leaky ReLU");
     }
 }
 
@@ -219,28 +313,6 @@ public static class EncoderJacobian
             total = total is null ? s : total + s;
         }
         return projections == 1 ? total! : total! * (1f / projections);
-    }
-
-    /// <summary>Mean over the rows of <paramref name="data"/> of the exact ‖∂h/∂x‖_F (not squared), without autograd, in batches.</summary>
-    /// <param name="encoder">Layers, input side first.</param>
-    /// <param name="data">Samples (N, D).</param>
-    /// <param name="batchSize">Rows per batch (default 256).</param>
-    public static double MeanFrobeniusNorm(IReadOnlyList<EncoderLayer> encoder, Data.Dataset data, int batchSize = 256)
-    {
-        double sum = 0;
-        int dim = data.FeatureCount;
-        var buf = new float[Math.Min(batchSize, data.Rows) * dim];
-        var pool = new BufferPool();
-        using (Autograd.GradMode.NoGrad())
-            for (int start = 0; start < data.Rows; start += batchSize)
-            {
-                int n = Math.Min(batchSize, data.Rows - start);
-                data.CopyRows(Enumerable.Range(start, n).ToArray(), buf.AsSpan(0, n * dim));
-                using var scope = new TensorScope(pool);
-                var sq = SquaredFrobenius(encoder, Tensor.FromArray(buf.AsSpan(0, n * dim), n, dim)).Span;
-                foreach (float v in sq) sum += Math.Sqrt(Math.Max(v, 0f));
-            }
-        return sum / data.Rows;
     }
 
     /// <summary>f_l′(a_l) for every layer, each (N, h_l), computed from the layer outputs (recomputed forward, the last one from <paramref name="latent"/>).</summary>

@@ -1,11 +1,11 @@
-namespace Bottleneck.Models;
+namespace Bottleneck.Models.Dense;
 
 /// <summary>
 /// Greedy layer-wise pretraining schedule of a stacked autoencoder (Bengio et al., "Greedy layer-wise training of deep
 /// networks", NIPS 2007; Hinton &amp; Salakhutdinov, Science 2006; with corruption, the stacked denoising autoencoder of
 /// Vincent et al., JMLR 2010): layer l is first trained as a shallow autoencoder h_(l−1) → h_l → h_(l−1) on the frozen
 /// codes of the layers below, then the encoders and the mirrored decoders are stacked and fine-tuned end to end.
-/// Run by <see cref="Training.StackedTrainer"/>; the plain <see cref="Training.Trainer"/> ignores it.
+/// Run by <see cref="GreedyLayerwiseFit"/>, the fit procedure of the kind "stacked".
 /// </summary>
 public sealed record GreedyPretraining
 {
@@ -24,4 +24,8 @@ public sealed record GreedyPretraining
     public int EpochsPerLayer { get; }
     /// <summary>Per-stage input corruption during pretraining, or null.</summary>
     public Corruption? Corruption { get; }
+
+    /// <summary>One line, e.g. "greedy layer-wise, 2 epochs per layer, noise mask p 0.25".</summary>
+    public string Describe() =>
+        $"greedy layer-wise, {EpochsPerLayer} epoch{(EpochsPerLayer == 1 ? "" : "s")} per layer" + (Corruption is { } c ? $", noise {c.Describe()}" : "");
 }

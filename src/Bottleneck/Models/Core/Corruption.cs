@@ -39,6 +39,12 @@ public abstract record Corruption
     /// <summary>Corrupts <paramref name="values"/> in place.</summary>
     protected abstract void Corrupt(Span<float> values, Rng rng);
 
+    /// <summary>One line for the CLI and <c>info</c>, e.g. "gaussian sigma 0.5, clipped to [0, 1]" or "mask p 0.25".</summary>
+    public abstract string Describe();
+
+    /// <summary>A number in descriptions: up to 6 significant digits, invariant culture.</summary>
+    protected static string Num(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Throws unless p ∈ [0, 1].</summary>
     protected static float Probability(float p, string name) =>
         p >= 0f && p <= 1f ? p : throw new ArgumentOutOfRangeException(name, p, $"{name} must be in [0, 1], got {p}");
@@ -72,6 +78,10 @@ public sealed record GaussianNoise : Corruption
     public float? ClipMax { get; }
 
     /// <inheritdoc/>
+    public override string Describe() => $"gaussian sigma {Num(Sigma)}" +
+        (ClipMin != null || ClipMax != null ? $", clipped to [{Num(ClipMin ?? float.NegativeInfinity)}, {Num(ClipMax ?? float.PositiveInfinity)}]" : "");
+
+    /// <inheritdoc/>
     protected override void Corrupt(Span<float> values, Rng rng)
     {
         float lo = ClipMin ?? float.NegativeInfinity, hi = ClipMax ?? float.PositiveInfinity;
@@ -92,6 +102,9 @@ public sealed record MaskingNoise : Corruption
 
     /// <summary>Probability that a value is zeroed.</summary>
     public float P { get; }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"mask p {Num(P)}";
 
     /// <inheritdoc/>
     protected override void Corrupt(Span<float> values, Rng rng)
@@ -127,6 +140,9 @@ public sealed record SaltAndPepperNoise : Corruption
     public float Min { get; }
     /// <summary>Salt value.</summary>
     public float Max { get; }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"salt-pepper p {Num(P)}" + (Min != 0f || Max != 1f ? $" ({Num(Min)}/{Num(Max)})" : "");
 
     /// <inheritdoc/>
     protected override void Corrupt(Span<float> values, Rng rng)

@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using Bottleneck.Anomaly;
 using Bottleneck.Data;
 using Bottleneck.Models;
 using Bottleneck.Models.Dense;
+using Bottleneck.Models.Registry;
 using Bottleneck.NN;
 using Bottleneck.Tensors;
 using Bottleneck.Training;
 
-namespace Bottleneck.Anomaly;
+namespace Bottleneck.Bench;
 
 /// <summary>Settings shared by the evaluation protocols.</summary>
 /// <param name="Seeds">Number of seeds (0, 1, …, Seeds − 1), ≥ 1 (default 5).</param>
@@ -141,7 +143,7 @@ public static class AnomalyProtocols
     {
         var o = options ?? new ProtocolOptions(Epochs: 100, BatchSize: 32);
         if (o.Architecture is null)
-            o = o with { Architecture = d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Reconstruction.LinearMse) };
+            o = o with { Architecture = d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Likelihood.Gaussian) };
         if (data.Labels is null) throw new DataException($"{data.Source}: ECG5000 needs the class labels", data.Source);
         var cls = data.Labels;
         var results = new List<SeedResult>();

@@ -1,0 +1,21 @@
+namespace Bottleneck.Cli.Kinds;
+
+/// <summary>The binders of <c>bottleneck train</c>: one line per kind. Every registered kind that the CLI can train has one.</summary>
+public static class KindBinders
+{
+    /// <summary>A fresh set of binders (one per train command; binders of one family share their option objects).</summary>
+    public static IReadOnlyList<KindBinder> Create()
+    {
+        var dense = new DenseOptions();
+        return
+        [
+            new DenseBinder(dense),
+            new SparseBinder(dense),
+            new DenoisingBinder(dense),
+            new ContractiveBinder(dense),
+            new StackedBinder(dense),
+            new LinearBinder(dense),
+            new PcaBinder(dense),
+        ];
+    }
+}

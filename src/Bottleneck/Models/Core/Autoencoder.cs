@@ -1,0 +1,128 @@
+using Bottleneck.NN;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Models;
+
+/// <summary>The parts an <see cref="Autoencoder"/> is composed of.</summary>
+/// <param name="Encoder">Maps inputs (N, …) to the latent layer's input h.</param>
+/// <param name="Latent">Maps h to the code z (and may add loss terms); <see cref="DeterministicLatent"/> for a plain autoencoder.</param>
+/// <param name="Decoder">Maps codes (N, latentDim) to logits (N, …).</param>
+/// <param name="Regularizers">Penalties added as loss terms, in order; default none.</param>
+/// <param name="Corruption">Input corruption applied in training steps (denoising), or null (default).</param>
+/// <param name="PlainEncoder">The encoder as Linear+activation layers (for the contractive penalty), or null when it is not such a stack.</param>
+/// <param name="Weights">The weight matrices a <see cref="WeightPenalty"/> applies to (no biases, no normalization scales), in
+/// state-dict order; default none.</param>
+public sealed record AutoencoderParts(Module Encoder, LatentLayer Latent, Module Decoder, IReadOnlyList<Regularizer>? Regularizers = null,
+    Corruption? Corruption = null, IReadOnlyList<EncoderLayer>? PlainEncoder = null, IReadOnlyList<Tensor>? Weights = null);
+
+/// <summary>
+/// The composed autoencoder: encoder → latent layer → decoder → likelihood, with regularizers and an input corruption.
+/// Kinds differ in their parts (an MLP or convolutional encoder, a deterministic or Gaussian latent…), not in copied classes.
+/// </summary>
+/// <remarks>
+/// <para>Step: x̃ = corruption(x) when training; h = encoder(x̃); (z, latent terms) = latent(h); l = decoder(z);
+/// loss = −log p(x | l) + Σ latent terms + Σ regularizers, each a named term. Noise for dropout layers comes from the step's
+/// generator (<see cref="NoiseScope"/>), after the corruption's draws.</para>
+/// <para>State-dict entries: the parts are registered as <c>encoder</c>, <c>latent</c>, <c>decoder</c> and <c>likelihood</c>
+/// (parts without parameters add no entries). A kind that needs other names (to keep older files loadable) derives from this
+/// class, passes <c>register: false</c> and registers its tensors itself.</para>
+/// </remarks>
+public class Autoencoder : AutoencoderModel
+{
+    private readonly LikelihoodHead _head;
+    private readonly Regularizer[] _regularizers;
+    private readonly Tensor[] _penalizedWeights;
+
+    /// <summary>Composes an autoencoder from <paramref name="parts"/>, registering them as <c>encoder</c>, <c>latent</c>, <c>decoder</c>, <c>likelihood</c>.</summary>
+    /// <param name="config">The kind's config (sample shape, latent width, likelihood).</param>
+    /// <param name="parts">The parts.</param>
+    public Autoencoder(ModelConfig config, AutoencoderParts parts) : this(config, parts, register: true) { }
+
+    /// <summary>Composes an autoencoder; with <paramref name="register"/> false the derived class registers the parts' tensors itself.</summary>
+    /// <param name="config">The kind's config.</param>
+    /// <param name="parts">The parts.</param>
+    /// <param name="register">Register the parts as child modules (else the derived class registers what it needs).</param>
+    protected Autoencoder(ModelConfig config, AutoencoderParts parts, bool register) : base(config)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        Encoder = parts.Encoder;
+        Latent = parts.Latent;
+        Decoder = parts.Decoder;
+        _head = config.Likelihood.CreateHead(config.InputShape);
+        _regularizers = (parts.Regularizers ?? []).ToArray();
+        Corruption = parts.Corruption;
+        PlainEncoder = parts.PlainEncoder;
+        if (register)
+        {
+            RegisterModule("encoder", Encoder);
+            RegisterModule("latent", Latent);
+            RegisterModule("decoder", Decoder);
+            RegisterModule("likelihood", _head);
+        }
+        _penalizedWeights = (parts.Weights ?? []).ToArray();
+    }
+
+    /// <summary>Registers the likelihood head as <c>likelihood</c> (for derived classes that register their parts themselves).</summary>
+    protected void RegisterLikelihood() => RegisterModule("likelihood", _head);
+
+    /// <summary>The encoder.</summary>
+    public Module Encoder { get; }
+
+    /// <summary>The latent layer.</summary>
+    public LatentLayer Latent { get; }
+
+    /// <summary>The decoder.</summary>
+    public Module Decoder { get; }
+
+    /// <inheritdoc/>
+    public override LikelihoodHead LikelihoodHead => _head;
+
+    /// <summary>The regularizers, in the order their terms are added.</summary>
+    public IReadOnlyList<Regularizer> Regularizers => _regularizers;
+
+    /// <summary>The input corruption of training steps, or null.</summary>
+    public Corruption? Corruption { get; }
+
+    /// <inheritdoc/>
+    public override Corruption? InputCorruption => Corruption;
+
+    /// <summary>The encoder as Linear+activation layers, or null when it is not such a stack.</summary>
+    public IReadOnlyList<EncoderLayer>? PlainEncoder { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Encode(Tensor x)
+    {
+        CheckInput(x);
+        return Latent.Code(Encoder.Forward(x));
+    }
+
+    /// <inheritdoc/>
+    public override Tensor DecodeLogits(Tensor z) => Decoder.Forward(z);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The batch is not a <see cref="RowBatch"/>.</exception>
+    public override AutoencoderOutput Step(Batch batch, StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (batch is not RowBatch rows)
+            throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch), got {batch?.GetType().Name ?? "null"}", nameof(batch));
+        CheckInput(rows.Input);
+        var input = rows.Input;
+        if (context.Training && Corruption != null && context.Noise != null) input = Corruption.Apply(input, context.Noise);
+        using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
+        var h = Encoder.Forward(input);
+        var latent = Latent.Sample(h, context);
+        var logits = Decoder.Forward(latent.Z);
+        var reconstruction = _head.Loss(logits, rows.ReconstructionTarget, rows.Mask);
+        if (latent.Terms.Count == 0 && _regularizers.Length == 0)
+            return AutoencoderOutput.Create(reconstruction, [], latent.Z, logits, _head);
+        var terms = new List<LossTerm>(latent.Terms.Count + _regularizers.Length);
+        terms.AddRange(latent.Terms);
+        if (_regularizers.Length > 0)
+        {
+            var input2 = new RegularizerInput(input, latent.Z, PlainEncoder, _penalizedWeights, context.Training ? context.Noise : null);
+            foreach (var r in _regularizers) terms.Add(new LossTerm(r.TermName, r.Penalty(input2)));
+        }
+        return AutoencoderOutput.Create(reconstruction, terms, latent.Z, logits, _head);
+    }
+}

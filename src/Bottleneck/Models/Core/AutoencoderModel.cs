@@ -1,0 +1,127 @@
+using Bottleneck.NN;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Models;
+
+/// <summary>
+/// Parameters trained by one optimizer with its own schedule. A model has one group ("model", every parameter) unless it
+/// needs several, e.g. an adversarial autoencoder's discriminator.
+/// </summary>
+/// <param name="Name">Group name, used in checkpoints and messages (kebab-case).</param>
+/// <param name="Parameters">The group's parameters, in a stable order; no parameter belongs to two groups.</param>
+/// <param name="LearningRateScale">Factor applied to the run's learning rate for this group (default 1).</param>
+public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameters, float LearningRateScale = 1f)
+{
+    /// <summary>The name of the single group of a model that has one.</summary>
+    public const string Default = "model";
+}
+
+/// <summary>
+/// An inference-only forward pass that calls kernels directly (no autograd, no tensors), written by a kind for scoring
+/// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode"/>(x))
+/// in eval mode, up to float rounding, and read the live weights on every call. Not thread-safe.
+/// </summary>
+public interface IFastInference
+{
+    /// <summary>Rows per block the path works best with.</summary>
+    int BlockRows { get; }
+
+    /// <summary>Decoder logits for <paramref name="n"/> samples of <paramref name="x"/> (row-major, n × D) into <paramref name="logits"/> (n × D).</summary>
+    void Logits(ReadOnlySpan<float> x, int n, Span<float> logits);
+}
+
+/// <summary>
+/// The base of every model kind and the step contract: a kind turns a typed <see cref="Batch"/> and a <see cref="StepContext"/>
+/// into an <see cref="AutoencoderOutput"/> with named loss terms (<see cref="Step"/>). The trainer only sums, logs and steps;
+/// evaluation, scoring, model files and the CLI only see this type.
+/// </summary>
+/// <remarks>Shape legend: N batch size, … the sample shape <see cref="InputShape"/> (D for rows), latentDim the code width.</remarks>
+public abstract class AutoencoderModel : Module
+{
+    /// <summary>Creates the base for <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    protected AutoencoderModel(ModelConfig config) => Config = config ?? throw new ArgumentNullException(nameof(config));
+
+    /// <summary>The validated configuration this model was built from.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The shape of one input sample (see <see cref="ModelConfig.InputShape"/>).</summary>
+    public int[] InputShape => Config.InputShape;
+
+    /// <summary>D, the number of values in one input sample.</summary>
+    public int InputDim => Config.InputDim;
+
+    /// <summary>The code width.</summary>
+    public int LatentDim => Config.LatentDim;
+
+    /// <summary>The decoder's output distribution.</summary>
+    public Likelihood Likelihood => Config.Likelihood;
+
+    /// <summary>The likelihood bound to this model (mean function, loss, learned parameters).</summary>
+    public abstract LikelihoodHead LikelihoodHead { get; }
+
+    /// <summary>Maps inputs (N, …) to codes (N, latentDim); deterministic (a stochastic latent gives its mean).</summary>
+    /// <exception cref="ShapeException">The input does not have the sample shape.</exception>
+    public abstract Tensor Encode(Tensor x);
+
+    /// <summary>Maps codes (N, latentDim) to decoder logits (N, …), before the likelihood's mean function.</summary>
+    public abstract Tensor DecodeLogits(Tensor z);
+
+    /// <summary>Maps codes (N, latentDim) to reconstructions (N, …) in data space: the mean of p(x | z).</summary>
+    public Tensor Decode(Tensor z) => LikelihoodHead.Mean(DecodeLogits(z));
+
+    /// <summary>x̂ = Decode(Encode(x)), shape (N, …).</summary>
+    public Tensor Reconstruct(Tensor x) => Decode(Encode(x));
+
+    /// <summary>
+    /// One step: the forward pass with every loss term, for training (corruption applied, noise drawn from
+    /// <see cref="StepContext.Noise"/>) or evaluation. The trainer calls it once per batch and back-propagates
+    /// <see cref="AutoencoderOutput.Loss"/>.
+    /// </summary>
+    /// <param name="batch">The batch; each kind accepts the batch type of its data.</param>
+    /// <param name="context">Epoch, step, noise and whether the step trains.</param>
+    /// <exception cref="ArgumentException">The batch is of a type this kind does not take.</exception>
+    /// <exception cref="ShapeException">The batch does not have the model's sample shape.</exception>
+    public abstract AutoencoderOutput Step(Batch batch, StepContext context);
+
+    /// <summary>
+    /// The loss of one batch of inputs in the model's current mode, without corruption or training noise:
+    /// <see cref="Step"/>(new RowBatch(input, target), <see cref="StepContext.Evaluation"/>).
+    /// </summary>
+    /// <param name="input">What the encoder sees (N, …).</param>
+    /// <param name="target">What the reconstruction is scored against; null (default) = the input.</param>
+    /// <exception cref="ShapeException">The input does not have the sample shape.</exception>
+    public AutoencoderOutput Compute(Tensor input, Tensor? target = null) => Step(new RowBatch(input, target), StepContext.Evaluation);
+
+    /// <summary>The parameter groups, one optimizer each (default: one group with every parameter).</summary>
+    public virtual IReadOnlyList<ParameterGroup> ParameterGroups() => [new ParameterGroup(ParameterGroup.Default, Parameters())];
+
+    /// <summary>
+    /// Called by the trainer after every optimizer step, for updates that are not gradient steps (e.g. an exponential moving
+    /// average of a codebook). The default does nothing.
+    /// </summary>
+    /// <param name="context">The step just taken.</param>
+    public virtual void AfterStep(StepContext context) { }
+
+    /// <summary>The input corruption the model applies in training steps (a denoising model), or null.</summary>
+    public virtual Corruption? InputCorruption => null;
+
+    /// <summary>The kind's kernel-level inference path for scoring, or null when it has none (scoring then uses tensors).</summary>
+    public virtual IFastInference? CreateFastInference() => null;
+
+    /// <summary>What <c>bottleneck info</c> shows about the trained model beyond its config (e.g. PCA's explained variance).</summary>
+    public virtual IEnumerable<(string Name, string Value)> Summary() => [];
+
+    /// <summary>Checks that <paramref name="x"/> is (N, …) with the sample shape <see cref="InputShape"/>.</summary>
+    /// <exception cref="ShapeException">It is not; the message gives both shapes.</exception>
+    public void CheckInput(Tensor x)
+    {
+        var shape = InputShape;
+        bool ok = x.Rank == shape.Length + 1;
+        for (int i = 0; ok && i < shape.Length; i++) ok = x.Dim(i + 1) == shape[i];
+        if (ok) return;
+        if (shape.Length == 1)
+            throw new ShapeException($"input {x.ShapeString} has {(x.Rank == 2 ? x.Dim(1) : x.Length)} features, the model expects {InputDim} (shape (N, {InputDim}))");
+        throw new ShapeException($"input {x.ShapeString} does not have the model's sample shape (N, {string.Join(", ", shape)})");
+    }
+}
