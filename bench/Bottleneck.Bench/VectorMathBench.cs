@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json;
 using Bottleneck.Kernels;
+using Bottleneck.Losses;
 using Bottleneck.Ops;
 using Isa = Bottleneck.Kernels.VectorMath.Isa;
 

@@ -1,9 +1,8 @@
 using System.Numerics.Tensors;
 using Bottleneck.Autograd;
-using Bottleneck.Losses;
 using Bottleneck.Tensors;
 
-namespace Bottleneck.Ops;
+namespace Bottleneck.Losses;
 
 /// <summary>The pointwise losses fused into <see cref="PointwiseLossFn"/>.</summary>
 internal enum PointwiseLoss { Mse, L1, Huber, Bce, BceWithLogits, MaskedMse }

@@ -1,6 +1,8 @@
 using Bottleneck.Models.Registry;
 using Bottleneck.NN;
 
+[assembly: ModelKinds(typeof(Bottleneck.Models.Dense.DenseKinds))]
+
 namespace Bottleneck.Models.Dense;
 
 /// <summary>

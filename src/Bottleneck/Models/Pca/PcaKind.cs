@@ -1,6 +1,8 @@
 using Bottleneck.Models.Registry;
 using Bottleneck.Training;
 
+[assembly: ModelKinds(typeof(Bottleneck.Models.Pca.PcaKind))]
+
 namespace Bottleneck.Models.Pca;
 
 /// <summary>The registry entry of the kind "pca".</summary>

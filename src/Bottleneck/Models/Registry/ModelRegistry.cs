@@ -1,6 +1,5 @@
+using System.Reflection;
 using System.Text.Json;
-using Bottleneck.Models.Dense;
-using Bottleneck.Models.Pca;
 using Bottleneck.Tensors;
 using Bottleneck.Training;
 
@@ -28,8 +27,21 @@ public sealed record ModelKind(string Name, string Description, Type ConfigType,
 }
 
 /// <summary>
-/// Maps model-kind names to their <see cref="ModelKind"/> entries: the one place that lists the kinds (one line each), and
-/// config.json's (de)serialization of configs by kind.
+/// Names the class that holds a kind folder's <see cref="ModelKind"/> entries (its public static fields): the one line a kind
+/// adds to register itself, <c>[assembly: ModelKinds(typeof(ConvKinds))]</c>, written in its own folder. The registry reads
+/// these attributes when it is first used, so it references no kind and no kind's code is edited to add another.
+/// </summary>
+/// <param name="source">A static class whose public static <see cref="ModelKind"/> fields are the kinds.</param>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+public sealed class ModelKindsAttribute(Type source) : Attribute
+{
+    /// <summary>The class holding the entries.</summary>
+    public Type Source { get; } = source;
+}
+
+/// <summary>
+/// Maps model-kind names to their <see cref="ModelKind"/> entries, and (de)serializes configs by kind for config.json. The
+/// built-in kinds register through <see cref="ModelKindsAttribute"/> lines in their folders; others with <see cref="Register"/>.
 /// </summary>
 public static class ModelRegistry
 {
@@ -37,13 +49,9 @@ public static class ModelRegistry
 
     static ModelRegistry()
     {
-        Register(DenseKinds.Dense);
-        Register(DenseKinds.Sparse);
-        Register(DenseKinds.Denoising);
-        Register(DenseKinds.Contractive);
-        Register(DenseKinds.Stacked);
-        Register(DenseKinds.Linear);
-        Register(PcaKind.Kind);
+        foreach (var a in typeof(ModelRegistry).Assembly.GetCustomAttributes<ModelKindsAttribute>())
+            foreach (var field in a.Source.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.FieldType == typeof(ModelKind)).OrderBy(f => f.MetadataToken))
+                Register((ModelKind)field.GetValue(null)!);
     }
 
     /// <summary>Adds a kind.</summary>
