@@ -184,15 +184,23 @@ internal sealed class BernoulliHead(Likelihood likelihood) : LikelihoodHead(like
 
     public override Tensor Loss(Tensor logits, Tensor target, Tensor? mask = null) => mask is null
         ? Losses.Loss.BceWithLogits(logits, target, Reduction.BatchMean)
-        : Masked(Losses.Loss.BceWithLogits(logits, target, Reduction.None), mask, logits);
+        : Masked(Losses.Loss.BceWithLogits(logits, Observed(target, mask, logits), Reduction.None), mask, logits);
 
-    /// <summary>Σ (ℓ ⊙ m) / N.</summary>
-    internal static Tensor Masked(Tensor elementLoss, Tensor mask, Tensor logits)
+    /// <summary>
+    /// The target with its masked values (mask 0) replaced by 0, so that a missing value (even NaN) reaches neither the loss nor
+    /// its gradient; the mask is checked against the logits' shape.
+    /// </summary>
+    /// <exception cref="ShapeException">The mask's shape differs from the logits'.</exception>
+    internal static Tensor Observed(Tensor target, Tensor mask, Tensor logits)
     {
         if (!ShapeUtil.SameShape(logits.ShapeArray, mask.ShapeArray))
             throw new ShapeException($"reconstruction loss: logits {logits.ShapeString} and mask {mask.ShapeString} differ");
-        return (elementLoss * mask).Sum() * (1f / Math.Max(1, logits.Rank == 0 ? 1 : logits.Dim(0)));
+        return Tensor.Where(mask, target.Detach(), Tensor.Zeros(1));
     }
+
+    /// <summary>Σ (ℓ ⊙ m) / N.</summary>
+    internal static Tensor Masked(Tensor elementLoss, Tensor mask, Tensor logits) =>
+        (elementLoss * mask).Sum() * (1f / Math.Max(1, logits.Rank == 0 ? 1 : logits.Dim(0)));
 }
 
 internal sealed class GaussianHead(Likelihood likelihood) : LikelihoodHead(likelihood)
@@ -250,6 +258,7 @@ internal sealed class LearnedVarianceHead : LikelihoodHead
         if (!ShapeUtil.SameShape(logits.ShapeArray, target.ShapeArray))
             throw new ShapeException($"gaussian-nll: logits {logits.ShapeString} and target {target.ShapeString} differ");
         // ½(x − μ)²·e^(−s) + ½s + ½ln 2π per element; s broadcasts over the batch.
+        if (mask != null) target = BernoulliHead.Observed(target, mask, logits);
         var d = target - logits;
         var element = d * d * (-LogVariance).Exp() * 0.5f + LogVariance * 0.5f + HalfLog2Pi;
         int n = Math.Max(1, logits.Rank == 0 ? 1 : logits.Dim(0));
