@@ -47,7 +47,7 @@ public sealed record TrainSettings
     /// values <see cref="TrainCommand.Bind"/> has already put wherever the user gave none.</summary>
     public bool Contaminated { get; init; }
     /// <summary>Tabular-encoding options (<c>--categorical</c>, <c>--impute</c>, <c>--categorical-impute</c>), or null when none was given.</summary>
-    public TabularSettings? Tabular { get; init; }
+    public TabularOptions? Tabular { get; init; }
     /// <summary>Anomaly-threshold rule fitted on the training scores and saved (<see cref="Anomaly.Threshold.Parse"/> form); null = p99 for anomaly training, none otherwise.</summary>
     public string? Threshold { get; init; }
 
@@ -86,24 +86,6 @@ public sealed record TrainSettings
     /// <summary>The scaling for data that is (or is not) image data and a model with likelihood <paramref name="output"/>: the given one,
     /// else none for images, else the likelihood's default (standardize for the Gaussians, min-max to [0, 1] otherwise).</summary>
     public ScalingKind ResolveScale(bool isImage, Models.Likelihood output) => Scale ?? (isImage ? ScalingKind.None : output.DefaultScaling);
-}
-
-/// <summary>How a tabular CSV (non-numeric columns) is encoded before training (<see cref="TabularEncoder"/>).</summary>
-/// <param name="Categorical">Columns one-hot encoded even if their values are numbers.</param>
-/// <param name="Impute">Missing numeric values: none (an error naming row and column), mean or median of the training rows.</param>
-/// <param name="CategoricalImpute">Missing categorical values: none (an error), the most frequent training category, or a category of its own.</param>
-public sealed record TabularSettings(IReadOnlyList<string> Categorical, NumericImpute Impute, CategoricalImpute CategoricalImpute)
-{
-    /// <summary>The encoder options for a file whose label column is <paramref name="labelColumn"/>.</summary>
-    public TabularOptions ToOptions(string? labelColumn) =>
-        new(LabelColumn: labelColumn, Categorical: Categorical.Count > 0 ? [.. Categorical] : null, Impute: Impute, CategoricalImpute: CategoricalImpute);
-
-    /// <inheritdoc/>
-    public bool Equals(TabularSettings? other) => other is not null && Categorical.SequenceEqual(other.Categorical)
-        && Impute == other.Impute && CategoricalImpute == other.CategoricalImpute;
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(string.Join(",", Categorical), Impute, CategoricalImpute);
 }
 
 /// <summary>The <c>train</c> command.</summary>
@@ -302,15 +284,15 @@ public static class TrainCommand
         };
     }
 
-    private static TabularSettings? BindTabular(ParseResult r, Options o)
+    private static TabularOptions? BindTabular(ParseResult r, Options o)
     {
         string cat = r.GetValue(o.Categorical) ?? "none";
-        var columns = cat.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? []
+        string[] columns = cat.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? []
             : cat.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var impute = ParseImpute(r.GetValue(o.Impute)!);
         var catImpute = ParseCategoricalImpute(r.GetValue(o.CategoricalImpute)!);
         return columns.Length == 0 && impute == NumericImpute.None && catImpute == Data.CategoricalImpute.None
-            ? null : new TabularSettings(columns, impute, catImpute);
+            ? null : new TabularOptions(Categorical: columns.Length > 0 ? columns : null, Impute: impute, CategoricalImpute: catImpute);
     }
 
     private static NumericImpute ParseImpute(string name) => name.Trim().ToLowerInvariant() switch

@@ -24,7 +24,7 @@ public sealed class DenoisingBinder(DenseOptions dense) : KindBinder
         public override Likelihood Output(KindData data) => Architecture.OutputFor(data.Purpose);
         /// <inheritdoc/>
         protected override ModelConfig Create(KindData data) =>
-            Architecture.Build(data, Activation.Identity, corruption: Architecture.Corruption(data, NoiseSpec.DefaultDenoising));
+            Architecture.Build(data, Activation.Identity, corruption: Architecture.Corruption(data, DenseOptions.DefaultDenoisingNoise));
         /// <inheritdoc/>
         protected override string? OptionFor(string parameter) => DenseArchitecture.OptionFor(parameter);
     }

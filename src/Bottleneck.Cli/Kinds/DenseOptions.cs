@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Bottleneck.Anomaly;
 using Bottleneck.Cli.Commands;
 using Bottleneck.Models;
@@ -45,9 +44,25 @@ public sealed class DenseOptions
     public Option<string?> LatentActivation { get; } = CliOptions.OptionalChoice("--latent-activation",
         $"Code activation: {string.Join(", ", Activations.Names)}. Default identity (sigmoid for --kind sparse with --sparsity kl)", [.. Activations.Names]);
     /// <summary><c>--noise SPEC</c>: training-time input corruption.</summary>
-    public Option<string?> Noise { get; } = NoiseSpec.Option("--noise",
-        $"Input noise during training, {NoiseSpec.Help} (--kind denoising, default gaussian:0.5; also sparse, contractive, stacked). " +
+    public Option<string?> Noise { get; } = NoiseOption("--noise",
+        $"Input noise during training, {Corruption.SpecForms} (--kind denoising, default {DefaultDenoisingNoise}; also sparse, contractive, stacked). " +
         "Gaussian noise is clipped to [0,1] for image or min-max scaled data and sigmoid output");
+
+    /// <summary>The noise of <c>--kind denoising</c> without <c>--noise</c>.</summary>
+    public const string DefaultDenoisingNoise = "gaussian:0.5";
+
+    /// <summary>An optional option taking a noise SPEC (<see cref="Corruption.Parse"/>), with a parse-time syntax check.</summary>
+    public static Option<string?> NoiseOption(string name, string description)
+    {
+        var o = new Option<string?>(name) { Description = description, HelpName = "SPEC" };
+        o.Validators.Add(r =>
+        {
+            try { if (r.GetValueOrDefault<string?>() is { } v) Corruption.Parse(v); }
+            catch (FormatException e) { r.AddError($"{name}: {e.Message}"); }
+            catch (ArgumentOutOfRangeException) { }   // a level out of range: the corruption's message, at build time
+        });
+        return o;
+    }
 
     /// <summary>The architecture options, in help order (without <see cref="Noise"/>).</summary>
     public IReadOnlyList<Option> Architecture => [Hidden, Latent, Activation, Output, Tied, Dropout, BatchNorm, L2, L1, LatentActivation];
@@ -62,7 +77,7 @@ public sealed class DenseOptions
         KindBinder.IsGiven(r, Dropout) ? r.GetValue(Dropout) : null,
         r.GetValue(BatchNorm), r.GetValue(L2), r.GetValue(L1),
         r.GetValue(LatentActivation) is { } a ? NN.Activations.Parse(a) : null,
-        r.GetValue(Noise) is { } n ? NoiseSpec.Parse(n, "--noise") : null);
+        r.GetValue(Noise));
 }
 
 /// <summary>
@@ -78,9 +93,9 @@ public sealed class DenseOptions
 /// <param name="L2">L2 weight penalty.</param>
 /// <param name="L1">L1 weight penalty.</param>
 /// <param name="LatentActivation">Code activation.</param>
-/// <param name="Noise">Training noise.</param>
+/// <param name="Noise">Training noise (<see cref="Corruption.Parse"/> form).</param>
 public sealed record DenseArchitecture(int[]? Hidden, int? Latent, Activation Activation, Likelihood? Output, bool Tied, float? Dropout,
-    bool BatchNorm, float L2, float L1, Activation? LatentActivation, NoiseSpec? Noise)
+    bool BatchNorm, float L2, float L1, Activation? LatentActivation, string? Noise)
 {
     /// <summary>Nothing given: every default.</summary>
     public static DenseArchitecture None { get; } = new(null, null, NN.Activation.Relu, null, false, null, false, 0f, 0f, null, null);
@@ -126,9 +141,18 @@ public sealed record DenseArchitecture(int[]? Hidden, int? Latent, Activation Ac
             regularizer, corruption, pretraining);
     }
 
-    /// <summary>The training noise as a corruption for <paramref name="data"/> (clipped to [0, 1] for data in [0, 1]), or null.</summary>
-    public Corruption? Corruption(KindData data, NoiseSpec? fallback = null) =>
-        (Noise ?? fallback)?.ToCorruption(data.UnitRange || OutputFor(data.Purpose).MeanInUnitInterval);
+    /// <summary>The training noise (or <paramref name="fallback"/>) as a corruption for <paramref name="data"/>, clipped to [0, 1] for
+    /// data in [0, 1]; null without noise.</summary>
+    public Corruption? Corruption(KindData data, string? fallback = null) => NoiseFor(data, Noise ?? fallback);
+
+    /// <summary>A noise SPEC as a corruption for <paramref name="data"/> (Gaussian noise clipped to [0, 1] for data in [0, 1]), or null.</summary>
+    /// <exception cref="ArgumentException">The SPEC is malformed or its level out of range.</exception>
+    public Corruption? NoiseFor(KindData data, string? spec)
+    {
+        if (spec is null) return null;
+        try { return Models.Corruption.Parse(spec, data.UnitRange || OutputFor(data.Purpose).MeanInUnitInterval); }
+        catch (FormatException e) { throw new ArgumentException(e.Message, "p", e); }
+    }
 
     /// <summary>The option of a dense-config parameter.</summary>
     public static string? OptionFor(string parameter) => parameter switch
@@ -141,60 +165,4 @@ public sealed record DenseArchitecture(int[]? Hidden, int? Latent, Activation Ac
         "sigma" or "p" or "clipMin" or "min" => "--noise",
         _ => null,
     };
-}
-
-/// <summary>A parsed noise SPEC such as <c>gaussian:0.5</c>, <c>mask:0.25</c> or <c>salt-pepper:0.1</c> (syntax only; the
-/// corruption's constructor checks the level).</summary>
-/// <param name="Kind">"gaussian", "mask" or "salt-pepper".</param>
-/// <param name="Level">σ for Gaussian noise (data units), p for masking and salt-and-pepper.</param>
-public sealed record NoiseSpec(string Kind, float Level)
-{
-    /// <summary>The accepted forms, for help texts.</summary>
-    public const string Help = "gaussian:SIGMA, mask:P or salt-pepper:P";
-
-    /// <summary>The default of <c>--kind denoising</c> without <c>--noise</c>: Gaussian noise with σ = 0.5.</summary>
-    public static NoiseSpec DefaultDenoising { get; } = new("gaussian", 0.5f);
-
-    /// <summary>Parses <c>KIND:LEVEL</c> (KIND gaussian, mask or salt-pepper; masking and salt-and-pepper are accepted too).</summary>
-    /// <exception cref="ArgumentException">Unknown kind, or a missing or non-numeric level.</exception>
-    public static NoiseSpec Parse(string? text, string option)
-    {
-        string t = (text ?? "").Trim();
-        int colon = t.IndexOf(':');
-        string? kind = (colon < 0 ? t : t[..colon]).Trim().ToLowerInvariant() switch
-        {
-            "gaussian" or "gauss" => "gaussian",
-            "mask" or "masking" => "mask",
-            "salt-pepper" or "salt-and-pepper" or "saltpepper" => "salt-pepper",
-            _ => null,
-        };
-        if (kind is null || colon < 0
-            || !float.TryParse(t[(colon + 1)..].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out float level) || !float.IsFinite(level))
-            throw new ArgumentException($"{option} takes {Help} (e.g. gaussian:0.5), got \"{text}\"");
-        return new NoiseSpec(kind, level);
-    }
-
-    /// <summary>An optional option taking a noise SPEC, with a parse-time syntax check.</summary>
-    public static Option<string?> Option(string name, string description)
-    {
-        var o = new Option<string?>(name) { Description = description, HelpName = "SPEC" };
-        o.Validators.Add(r =>
-        {
-            try { if (r.GetValueOrDefault<string?>() is { } v) Parse(v, name); }
-            catch (ArgumentException e) { r.AddError(e.Message); }
-        });
-        return o;
-    }
-
-    /// <summary>The library corruption; Gaussian noise is clipped to [0, 1] when <paramref name="unitRange"/>; salt-and-pepper uses 0 and 1.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The level is out of range (σ &lt; 0, p outside [0, 1]).</exception>
-    public Corruption ToCorruption(bool unitRange) => Kind switch
-    {
-        "gaussian" => unitRange ? new GaussianNoise(Level, 0f, 1f) : new GaussianNoise(Level),
-        "mask" => new MaskingNoise(Level),
-        _ => new SaltAndPepperNoise(Level),
-    };
-
-    /// <summary>The SPEC form, e.g. <c>gaussian:0.5</c>.</summary>
-    public override string ToString() => $"{Kind}:{Level.ToString(CultureInfo.InvariantCulture)}";
 }

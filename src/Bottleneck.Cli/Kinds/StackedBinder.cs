@@ -10,8 +10,8 @@ public sealed class StackedBinder(DenseOptions dense) : KindBinder
 {
     private readonly Option<int?> _epochs = new("--pretrain-epochs")
     { Description = "Greedy layer-wise pretraining epochs per layer; --epochs is then the fine-tuning. Default max(1, epochs/2)", HelpName = "N" };
-    private readonly Option<string?> _noise = NoiseSpec.Option("--pretrain-noise",
-        $"Input noise of each pretraining stage, {NoiseSpec.Help} (a stacked denoising autoencoder). Default none");
+    private readonly Option<string?> _noise = DenseOptions.NoiseOption("--pretrain-noise",
+        $"Input noise of each pretraining stage, {Corruption.SpecForms} (a stacked denoising autoencoder). Default none");
 
     /// <inheritdoc/>
     public override string Kind => "stacked";
@@ -20,14 +20,13 @@ public sealed class StackedBinder(DenseOptions dense) : KindBinder
     public override IReadOnlyList<Option> Options => [.. dense.Architecture, dense.Noise, _epochs, _noise];
 
     /// <inheritdoc/>
-    public override KindSettings Bind(ParseResult result) => new Settings(dense.Bind(result), result.GetValue(_epochs),
-        result.GetValue(_noise) is { } n ? NoiseSpec.Parse(n, "--pretrain-noise") : null);
+    public override KindSettings Bind(ParseResult result) => new Settings(dense.Bind(result), result.GetValue(_epochs), result.GetValue(_noise));
 
     /// <summary>The stacked kind's values.</summary>
     /// <param name="Architecture">The architecture values and the fine-tuning noise.</param>
     /// <param name="PretrainEpochs">Pretraining epochs per layer, or null for max(1, epochs / 2).</param>
-    /// <param name="PretrainNoise">Noise of each pretraining stage, or null.</param>
-    public sealed record Settings(DenseArchitecture Architecture, int? PretrainEpochs, NoiseSpec? PretrainNoise) : KindSettings("stacked")
+    /// <param name="PretrainNoise">Noise of each pretraining stage (<see cref="Corruption.Parse"/> form), or null.</param>
+    public sealed record Settings(DenseArchitecture Architecture, int? PretrainEpochs, string? PretrainNoise) : KindSettings("stacked")
     {
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => Architecture.OutputFor(data.Purpose);
@@ -35,12 +34,16 @@ public sealed class StackedBinder(DenseOptions dense) : KindBinder
         /// <inheritdoc/>
         protected override ModelConfig Create(KindData data)
         {
-            bool unit = data.UnitRange || Architecture.OutputFor(data.Purpose).MeanInUnitInterval;
-            var schedule = new GreedyPretraining(PretrainEpochs ?? Math.Max(1, data.Epochs / 2), PretrainNoise?.ToCorruption(unit));
+            var schedule = new GreedyPretraining(PretrainEpochs ?? Math.Max(1, data.Epochs / 2), Architecture.NoiseFor(data, PretrainNoise));
             return Architecture.Build(data, Activation.Identity, corruption: Architecture.Corruption(data), pretraining: schedule);
         }
 
         /// <inheritdoc/>
-        protected override string? OptionFor(string parameter) => parameter == "epochsPerLayer" ? "--pretrain-epochs" : DenseArchitecture.OptionFor(parameter);
+        protected override string? OptionFor(string parameter) => parameter switch
+        {
+            "epochsPerLayer" => "--pretrain-epochs",
+            "sigma" or "p" when PretrainNoise != null && Architecture.Noise == null => "--pretrain-noise",
+            _ => DenseArchitecture.OptionFor(parameter),
+        };
     }
 }

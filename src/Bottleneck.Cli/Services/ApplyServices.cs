@@ -125,7 +125,7 @@ public sealed class EvaluateService : CliService
     private static Ranking? AnomalyRanking(ModelData m, string? normal)
     {
         if (normal == null || m.Raw.Labels == null) return null;
-        var flags = Enumerable.Range(0, m.Raw.Rows).Select(i => AnomalyData.LabelText(m.Raw, i).Trim() == normal.Trim() ? 0 : 1).ToArray();
+        var flags = Enumerable.Range(0, m.Raw.Rows).Select(i => m.Raw.LabelText(i).Trim() == normal.Trim() ? 0 : 1).ToArray();
         var scorer = new Bottleneck.Anomaly.AnomalyScorer(m.Saved.Model, m.Saved.Threshold?.Error);
         var scores = scorer.Score(m.Scaled);
         int pos = flags.Sum();
@@ -156,10 +156,7 @@ public sealed class InfoService : CliService
         if (string.IsNullOrWhiteSpace(s.ModelDir)) throw new ArgumentException("--model needs a model folder");
         var saved = ModelStore.Load(s.ModelDir);
         var model = saved.Model;
-        JsonElement root;
-        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(s.ModelDir, ModelStore.ConfigFile))))
-            root = doc.RootElement.Clone();
-        string Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "?";
+        var provenance = saved.Provenance!;
 
         var t = new Table().AddColumn("property").AddColumn("value");
         void Row(string k, string v) => t.AddRow(Markup.Escape(k), Markup.Escape(v));
@@ -189,9 +186,10 @@ public sealed class InfoService : CliService
             Row("best epoch", $"{best.Epoch} ({(best.ValidationLoss is double bv ? "val loss " + Output.Num(bv) : "train loss " + Output.Num(best.TrainLoss))})");
         }
         else Row("history", "(none)");
-        Row("library version", Str("libraryVersion"));
-        Row("backend", Str("backend"));
-        Row("created", Str("created"));
+        Row("format version", provenance.FormatVersion.ToString(CultureInfo.InvariantCulture));
+        Row("library version", provenance.LibraryVersion);
+        Row("backend", provenance.Backend);
+        Row("created", provenance.Created);
         foreach (var file in Directory.EnumerateFiles(s.ModelDir).OrderBy(f => f, StringComparer.Ordinal))
             Row("file " + Path.GetFileName(file), Output.Bytes(new FileInfo(file).Length));
         var checkpoint = new DirectoryInfo(Path.Combine(s.ModelDir, TrainService.CheckpointFolder));

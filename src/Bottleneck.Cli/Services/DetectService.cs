@@ -48,7 +48,7 @@ public sealed class DetectService : CliService
             throw new ArgumentException($"the model in {s.ModelDir} was trained on tabular CSV data; score a csv: file with the same columns");
         string? normal = s.Normal ?? saved.Normal?.Value;
         string? labelColumn = s.Label ?? spec.LabelColumn;
-        if (labelColumn == null && spec.Kind == DataKind.Csv && saved.Normal is { } n && detector.Tabular == null && AnomalyData.HasColumn(spec.Path!, n.Column))
+        if (labelColumn == null && spec.Kind == DataKind.Csv && saved.Normal is { } n && detector.Tabular == null && TabularEncoder.HasColumn(spec.Path!, n.Column))
             labelColumn = n.Column;
         var scorer = new Scoring(spec, detector, labelColumn, normal);
 
@@ -70,7 +70,7 @@ public sealed class DetectService : CliService
             if (r.NeedsLabels) fitOnScored = r;
             else
             {
-                var rows = AnomalyData.LoadTrainingRows(saved, detector, out string fittedOn, out string why);
+                var rows = AnomalyTrainingData.ReloadTrainingRows(saved, detector, out string fittedOn, out string why);
                 if (rows != null) detector.FitThreshold(r, rows, fittedOn: fittedOn);
                 else
                 {
@@ -236,57 +236,15 @@ public sealed class DetectService : CliService
     /// <summary>Scores the data of one SPEC: CSV files streamed by <see cref="AnomalyDetector.ScoreCsv"/>, other data in memory.</summary>
     private sealed class Scoring(DataSpec spec, AnomalyDetector detector, string? labelColumn, string? normal)
     {
-        private Dataset? _raw, _prepared;
+        private Dataset? _raw;
 
         public CsvScoringSummary Score(TextWriter? output, int topK, bool keepScores)
         {
-            if (spec.Kind == DataKind.Csv)
-                return detector.ScoreCsv(spec.Path!, output, new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores));
-            return ScoreInMemory(output, topK);
+            var options = new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores);
+            return spec.Kind == DataKind.Csv
+                ? detector.ScoreCsv(spec.Path!, output, options)
+                : detector.ScoreDataset(_raw ??= spec.Load("test"), output, options);
         }
-
-        /// <summary>Non-CSV data (npy, mnist, demo): loaded and scored in memory, written in the format of ScoreCsv (row = sample number, 1-based).</summary>
-        private CsvScoringSummary ScoreInMemory(TextWriter? output, int topK)
-        {
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            _raw ??= spec.Load("test");
-            _prepared ??= detector.Prepare(_raw);
-            var raw = _raw;
-            topK = Math.Min(topK, raw.FeatureCount);
-            var scored = detector.Scorer.ScoreWithAttribution(_prepared, topK);
-            var scores = scored.Scores;
-            double? threshold = detector.Threshold?.Value;
-            int[]? labels = raw.Labels == null ? null
-                : Enumerable.Range(0, raw.Rows).Select(i => AnomalyDetector.IsAnomalyLabel(AnomalyData.LabelText(raw, i), normal, raw.Source, i + 1) ? 1 : 0).ToArray();
-            long flagged = 0;
-            if (output != null)
-                output.WriteLine("row,score" + (threshold != null ? ",flagged" : "") + (labels != null ? ",label" : "") + (topK > 0 ? ",top_features" : ""));
-            var sb = new StringBuilder();
-            for (int i = 0; i < raw.Rows; i++)
-            {
-                bool flag = threshold != null && scores[i] > threshold.Value;
-                if (flag) flagged++;
-                if (output == null) continue;
-                sb.Clear().Append(i + 1).Append(',').Append(scores[i].ToString("R", CultureInfo.InvariantCulture));
-                if (threshold != null) sb.Append(flag ? ",1" : ",0");
-                if (labels != null) sb.Append(',').Append(Quote(AnomalyData.LabelText(raw, i)));
-                if (topK > 0)
-                    sb.Append(',').Append(Quote(string.Join(";", scored.TopFeatures[i].Select(t =>
-                        $"{scored.NameOf(t.Feature)}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}"))));
-                output.WriteLine(sb.ToString());
-            }
-            double? auc = null, ap = null;
-            ConfusionMatrix? cm = null;
-            if (labels != null)
-            {
-                int pos = labels.Sum();
-                if (pos > 0 && pos < labels.Length) { auc = AnomalyMetrics.RocAuc(scores, labels); ap = AnomalyMetrics.AveragePrecision(scores, labels); }
-                if (threshold != null) cm = AnomalyMetrics.Confusion(scores, labels, threshold.Value);
-            }
-            return new CsvScoringSummary(raw.Rows, flagged, threshold, null, scores, labels, auc, ap, cm, sw.Elapsed.TotalSeconds);
-        }
-
-        private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
     }
 
     /// <summary>

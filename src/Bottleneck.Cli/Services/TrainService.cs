@@ -65,7 +65,9 @@ public sealed class TrainService : CliService
 
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
 
-        var data = AnomalyData.LoadForTraining(spec, s);
+        if (s.Tabular != null && spec.Kind != DataKind.Csv)
+            throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
+        var data = AnomalyTrainingData.Load(spec, s.NormalOnly, s.Tabular);
         var full = data.Full;
         // Anomaly training: --contaminated, --normal-only, or a tabular CSV (already standardized by its encoding).
         var purpose = s.Contaminated ? TrainingPurpose.AnomalyContaminated
@@ -214,7 +216,7 @@ public sealed class TrainService : CliService
     /// Fits the threshold on the training part's scores; for f1 (which needs anomalies) on every row of the labelled file, and
     /// says so in the saved "fitted on" text.
     /// </summary>
-    private static ThresholdState FitThreshold(Threshold rule, AutoencoderModel model, Preprocessor preprocessor, TrainingData data, Dataset trainX, bool contaminated)
+    private static ThresholdState FitThreshold(Threshold rule, AutoencoderModel model, Preprocessor preprocessor, AnomalyTrainingData data, Dataset trainX, bool contaminated)
     {
         var detector = new AnomalyDetector(model, preprocessor, data.Encoder, error: contaminated ? AnomalyDefaults.UnsupervisedError : null);
         if (!rule.NeedsLabels) return detector.FitThreshold(rule, trainX);

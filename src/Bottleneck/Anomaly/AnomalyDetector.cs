@@ -177,9 +177,7 @@ public sealed class AnomalyDetector
         double? threshold = Threshold?.Value;
         long total = 0, flagged = 0;
         var names = encoder.FeatureNames;
-        var sb = new System.Text.StringBuilder();
-        if (output != null)
-            output.WriteLine("row,score" + (threshold != null ? ",flagged" : "") + (labels != null ? ",label" : "") + (contrib != null ? ",top_features" : ""));
+        var rowWriter = output is null ? null : new RowWriter(output, threshold != null, labels != null, contrib != null);
         int n;
         while ((n = rows.Read(buf, chunk, labels, lines)) > 0)
         {
@@ -193,37 +191,86 @@ public sealed class AnomalyDetector
                 if (flag) flagged++;
                 keptScores?.Add(s);
                 if (keptLabels != null) keptLabels.Add(IsAnomalyLabel(labels![i], options.NormalLabel, inputPath, lines[i]) ? 1 : 0);
-                if (output == null) continue;
-                sb.Clear();
-                sb.Append(lines[i].ToString(CultureInfo.InvariantCulture)).Append(',').Append(s.ToString("R", CultureInfo.InvariantCulture));
-                if (threshold != null) sb.Append(flag ? ",1" : ",0");
-                if (labels != null) sb.Append(',').Append(Quote(labels[i]));
-                if (contrib != null)
-                {
-                    sb.Append(',');
-                    var top = AnomalyScorer.TopContributions(contrib.AsSpan(i * d, d), options.TopK);
-                    var parts = top.Select(t => $"{names[t.Feature]}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}");
-                    sb.Append(Quote(string.Join(";", parts)));
-                }
-                output.WriteLine(sb.ToString());
+                rowWriter?.Write(lines[i], s, flag, labels?[i],
+                    contrib is null ? null : AnomalyScorer.TopContributions(contrib.AsSpan(i * d, d), options.TopK).Select(t => (names[t.Feature], t.Contribution)));
             }
             total += n;
         }
-        float[]? all = keptScores?.ToArray();
-        int[]? lab = keptLabels?.ToArray();
+        return Summarize(total, flagged, threshold, Tabular != null ? encoder.Report : null, keptScores?.ToArray(), keptLabels?.ToArray(), sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Scores a dataset held in memory (raw: before the preprocessing; labels as in the dataset) and writes the lines of
+    /// <see cref="ScoreCsv"/>, with row = the 1-based sample number. For data that is not a CSV file (npy, images).
+    /// </summary>
+    /// <param name="raw">The rows, in the model's input width (before the preprocessing).</param>
+    /// <param name="output">Receives the CSV (header line first); not disposed. Null to write nothing.</param>
+    /// <param name="options">Options (<see cref="CsvScoringOptions.NormalLabel"/> and <see cref="CsvScoringOptions.TopK"/> apply); default null.</param>
+    /// <returns>Counts and, with labels, the ranking metrics and the confusion matrix.</returns>
+    /// <exception cref="DataException">The width differs from the model's, or a label is not a number and no normal label was given.</exception>
+    public CsvScoringSummary ScoreDataset(Dataset raw, TextWriter? output, CsvScoringOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        options ??= new CsvScoringOptions();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        int topK = Math.Min(options.TopK, raw.FeatureCount);
+        var scored = Scorer.ScoreWithAttribution(Prepare(raw), topK);
+        var scores = scored.Scores;
+        double? threshold = Threshold?.Value;
+        int[]? labels = raw.Labels == null ? null
+            : Enumerable.Range(0, raw.Rows).Select(i => IsAnomalyLabel(raw.LabelText(i), options.NormalLabel, raw.Source, i + 1) ? 1 : 0).ToArray();
+        long flagged = 0;
+        var rowWriter = output is null ? null : new RowWriter(output, threshold != null, labels != null, topK > 0);
+        for (int i = 0; i < raw.Rows; i++)
+        {
+            bool flag = threshold != null && scores[i] > threshold.Value;
+            if (flag) flagged++;
+            rowWriter?.Write(i + 1, scores[i], flag, labels is null ? null : raw.LabelText(i),
+                topK > 0 ? scored.TopFeatures[i].Select(t => (scored.NameOf(t.Feature), t.Contribution)) : null);
+        }
+        return Summarize(raw.Rows, flagged, threshold, null, options.KeepScores ? scores : null, options.KeepScores ? labels : null, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The summary of a scoring pass: ranking metrics when both classes are present, the confusion matrix at the threshold.</summary>
+    private static CsvScoringSummary Summarize(long total, long flagged, double? threshold, TabularTransformReport? report, float[]? scores, int[]? labels, double seconds)
+    {
         double? auc = null, ap = null;
         ConfusionMatrix? cm = null;
-        if (all != null && lab != null && lab.Length > 0)
+        if (scores != null && labels != null && labels.Length > 0)
         {
-            int pos = lab.Count(l => l != 0);
-            if (pos > 0 && pos < lab.Length)
+            int pos = labels.Count(l => l != 0);
+            if (pos > 0 && pos < labels.Length)
             {
-                auc = AnomalyMetrics.RocAuc(all, lab);
-                ap = AnomalyMetrics.AveragePrecision(all, lab);
+                auc = AnomalyMetrics.RocAuc(scores, labels);
+                ap = AnomalyMetrics.AveragePrecision(scores, labels);
             }
-            if (threshold != null) cm = AnomalyMetrics.Confusion(all, lab, threshold.Value);
+            if (threshold != null) cm = AnomalyMetrics.Confusion(scores, labels, threshold.Value);
         }
-        return new CsvScoringSummary(total, flagged, threshold, Tabular != null ? encoder.Report : null, all, lab, auc, ap, cm, sw.Elapsed.TotalSeconds);
+        return new CsvScoringSummary(total, flagged, threshold, report, scores, labels, auc, ap, cm, seconds);
+    }
+
+    /// <summary>Writes the scores CSV: <c>row,score[,flagged][,label][,top_features]</c>, the header first.</summary>
+    private sealed class RowWriter
+    {
+        private readonly TextWriter _output;
+        private readonly bool _flags, _labels, _top;
+        private readonly System.Text.StringBuilder _sb = new();
+
+        public RowWriter(TextWriter output, bool flags, bool labels, bool top)
+        {
+            (_output, _flags, _labels, _top) = (output, flags, labels, top);
+            output.WriteLine("row,score" + (flags ? ",flagged" : "") + (labels ? ",label" : "") + (top ? ",top_features" : ""));
+        }
+
+        public void Write(long row, float score, bool flag, string? label, IEnumerable<(string Name, float Contribution)>? top)
+        {
+            _sb.Clear();
+            _sb.Append(row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(score.ToString("R", CultureInfo.InvariantCulture));
+            if (_flags) _sb.Append(flag ? ",1" : ",0");
+            if (_labels) _sb.Append(',').Append(Quote(label ?? ""));
+            if (_top) _sb.Append(',').Append(Quote(string.Join(";", (top ?? []).Select(t => $"{t.Name}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}"))));
+            _output.WriteLine(_sb.ToString());
+        }
     }
 
     /// <summary>

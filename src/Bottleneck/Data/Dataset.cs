@@ -11,16 +11,6 @@ public sealed record ImageShape(int Channels, int Height, int Width)
     /// <summary>Number of values per image: Channels × Height × Width.</summary>
     public int Size => Channels * Height * Width;
 
-    /// <summary>Checks a validation fraction for <see cref="Split"/> (so callers can check it before loading data).</summary>
-    /// <param name="validationFraction">Share of rows for validation.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The fraction is NaN or outside [0, 1).</exception>
-    public static void CheckValidationFraction(double validationFraction)
-    {
-        if (!(validationFraction >= 0 && validationFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction,
-                $"validation fraction must be in [0, 1) (e.g. 0.1 for 10%), got {validationFraction}");
-    }
-
     /// <inheritdoc/>
     public override string ToString() => $"{Channels}x{Height}x{Width}";
 }
@@ -187,6 +177,15 @@ public sealed class Dataset
         var train = Subset(perm.AsSpan(nVal));
         var val = Subset(perm.AsSpan(0, nVal));
         return (train, val);
+    }
+
+    /// <summary>The text of row <paramref name="row"/>'s label: its class name (<see cref="ClassNames"/>), or the integer label.</summary>
+    /// <param name="row">0-based row index.</param>
+    /// <exception cref="InvalidOperationException">The dataset has no labels.</exception>
+    public string LabelText(int row)
+    {
+        if (Labels is null) throw new InvalidOperationException($"{Source}: the dataset has no labels");
+        return ClassNames is { } names ? names[Labels[row]] : Labels[row].ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Checks a validation fraction for <see cref="Split"/> (so callers can check it before loading data).</summary>

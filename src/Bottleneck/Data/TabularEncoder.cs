@@ -466,6 +466,48 @@ public sealed class TabularEncoder
         }
     }
 
+    /// <summary>
+    /// Whether a CSV file needs the tabular encoding: its first data row (the row after a header, or the first row of a headerless
+    /// file) has a non-numeric or empty value outside the label column (name, 0-based index or "last").
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="labelColumn">The label column, or null.</param>
+    /// <exception cref="DataException">The file cannot be read.</exception>
+    public static bool NeedsEncoding(string path, string? labelColumn)
+    {
+        using var reader = Open(path, null);
+        if (!reader.Read()) return false;
+        var first = new string[reader.FieldCount];
+        for (int c = 0; c < first.Length; c++) first[c] = reader.GetString(c);
+        int label = labelColumn is null ? -1 : Array.FindIndex(first, h => string.Equals(h.Trim(), labelColumn, StringComparison.OrdinalIgnoreCase));
+        if (label < 0 && labelColumn != null && int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int idx))
+            label = idx < 0 ? first.Length + idx : idx;
+        if (labelColumn != null && labelColumn.Equals("last", StringComparison.OrdinalIgnoreCase)) label = first.Length - 1;
+        static bool Text(string v) => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        bool header = first.Where((_, c) => c != label).Any(Text);
+        if (!header) return false;
+        if (!reader.Read()) return false;
+        for (int c = 0; c < reader.FieldCount; c++)
+            if (c != label && Text(reader.GetString(c))) return true;
+        return false;
+    }
+
+    /// <summary>Whether the header row of a CSV file has a column named <paramref name="column"/> (case-insensitive); false when unreadable.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="column">The column name.</param>
+    public static bool HasColumn(string path, string column)
+    {
+        try
+        {
+            using var reader = Open(path, null);
+            if (!reader.Read()) return false;
+            for (int c = 0; c < reader.FieldCount; c++)
+                if (string.Equals(reader.GetString(c).Trim(), column, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+        catch (DataException) { return false; }
+    }
+
     /// <summary>Maps each fitted column to its index in a file with the given column names (or positions).</summary>
     internal int[] MapColumns(string[]? header, int fieldCount, string src, out int labelIndex)
     {

@@ -29,9 +29,19 @@ public sealed record SavedModel(AutoencoderModel Model, PreprocessorState Prepro
     /// <summary>The folder the model was loaded from, or null for a model that was not loaded (used in messages).</summary>
     public string? Folder { get; init; }
 
+    /// <summary>Which release wrote the folder, when, and on which backend (set when loaded; null for a model that was not loaded).</summary>
+    public ModelProvenance? Provenance { get; init; }
+
     /// <summary>The config.json path for messages: <see cref="Folder"/>/config.json, or "config.json".</summary>
     public string ConfigPath => Folder is null ? ModelStore.ConfigFile : Path.Combine(Folder, ModelStore.ConfigFile);
 }
+
+/// <summary>Which release wrote a model folder, when, and on which GEMM backend (informational; "?" where the file does not say).</summary>
+/// <param name="FormatVersion">The folder's format version.</param>
+/// <param name="LibraryVersion">Version of the library that wrote it.</param>
+/// <param name="Backend">The GEMM backend it was trained on (<see cref="Gemm.Describe"/>).</param>
+/// <param name="Created">When it was written (ISO 8601, UTC).</param>
+public sealed record ModelProvenance(int FormatVersion, string LibraryVersion, string Backend, string Created);
 
 /// <summary>
 /// Named JSON entries of config.json that a layer above the model files owns (the anomaly layer's <c>threshold</c> and
@@ -221,6 +231,11 @@ public static class ModelStore
             throw new ModelFileException($"{configPath}: the tabular encoding produces {new TabularEncoder(tabular).FeatureCount} features, the model expects {config.InputDim}", configPath);
         var sections = ModelSections.From(root.EnumerateObject().Where(p => !ReservedEntries.Contains(p.Name) && p.Value.ValueKind != JsonValueKind.Null)
             .Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value)));
-        return new SavedModel(model, pre, training, history, image, source, tabular, sections) { Folder = directory };
+        string Info(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "?";
+        return new SavedModel(model, pre, training, history, image, source, tabular, sections)
+        {
+            Folder = directory,
+            Provenance = new ModelProvenance(version, Info("libraryVersion"), Info("backend"), Info("created")),
+        };
     }
 }

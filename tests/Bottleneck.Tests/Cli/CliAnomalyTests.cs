@@ -45,7 +45,8 @@ public class CliAnomalyTests
         var s = TrainCommand.Bind(Parse("train", "--data", "csv:k.csv", "--normal-only", "label=normal.", "--categorical", "proto, flag",
             "--impute", "median", "--categorical-impute", "most-frequent", "--threshold", "mean+3sd", "--latent", "4"));
         Assert.Equal(new NormalLabel("label", "normal."), s.NormalOnly);
-        Assert.Equal(new TabularSettings(["proto", "flag"], NumericImpute.Median, CategoricalImpute.MostFrequent), s.Tabular);
+        Assert.Equal(["proto", "flag"], s.Tabular!.Categorical!);
+        Assert.Equal((NumericImpute.Median, CategoricalImpute.MostFrequent), (s.Tabular.Impute, s.Tabular.CategoricalImpute));
         Assert.Equal("mean+3sd", s.Threshold);
         var a = Assert.IsType<DenseBinder.Settings>(s.Kind).Architecture;
         Assert.Equal((null, 4, null), (a.Hidden, a.Latent, a.Output));   // not given: the purpose decides
@@ -54,7 +55,8 @@ public class CliAnomalyTests
         Assert.Null(d.NormalOnly);
         Assert.Null(d.Tabular);
         Assert.Null(d.Threshold);
-        Assert.Equal(new TabularSettings([], NumericImpute.Mean, CategoricalImpute.None), TrainCommand.Bind(Parse("train", "--impute", "mean")).Tabular);
+        var mean = TrainCommand.Bind(Parse("train", "--impute", "mean")).Tabular!;
+        Assert.Equal((null, NumericImpute.Mean, CategoricalImpute.None), (mean.Categorical, mean.Impute, mean.CategoricalImpute));
     }
 
     [Fact]

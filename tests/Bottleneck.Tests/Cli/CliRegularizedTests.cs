@@ -85,14 +85,15 @@ public class CliRegularizedParseTests
     }
 
     [Theory]
-    [InlineData("gaussian:0.3", "gaussian", 0.3f)]
-    [InlineData("mask:0.25", "mask", 0.25f)]
-    [InlineData("masking:0.25", "mask", 0.25f)]
-    [InlineData("salt-pepper:0.1", "salt-pepper", 0.1f)]
-    [InlineData(" Salt-And-Pepper : 1 ", "salt-pepper", 1f)]
-    [InlineData("gaussian:0", "gaussian", 0f)]
-    public void NoiseSpecsParse(string text, string kind, float level) =>
-        Assert.Equal(new NoiseSpec(kind, level), NoiseSpec.Parse(text, "--noise"));
+    [InlineData("gaussian:0.3", false, "gaussian sigma 0.3")]
+    [InlineData("gaussian:0.3", true, "gaussian sigma 0.3, clipped to [0, 1]")]
+    [InlineData("mask:0.25", false, "mask p 0.25")]
+    [InlineData("masking:0.25", true, "mask p 0.25")]
+    [InlineData("salt-pepper:0.1", false, "salt-pepper p 0.1")]
+    [InlineData(" Salt-And-Pepper : 1 ", false, "salt-pepper p 1")]
+    [InlineData("gaussian:0", false, "gaussian sigma 0")]
+    public void NoiseSpecsParse(string text, bool clip, string described) =>
+        Assert.Equal(described, Corruption.Parse(text, clip).Describe());
 
     [Theory]
     [InlineData("gaussian")]
@@ -101,9 +102,15 @@ public class CliRegularizedParseTests
     [InlineData("")]
     public void BadNoiseSpecsAreRejected(string text)
     {
-        var e = Assert.Throws<ArgumentException>(() => NoiseSpec.Parse(text, "--noise"));
-        Assert.StartsWith("--noise", e.Message);
+        var e = Assert.Throws<FormatException>(() => Corruption.Parse(text));
+        Assert.Contains("gaussian:SIGMA, mask:P or salt-pepper:P", e.Message);
     }
+
+    [Theory]
+    [InlineData("mask:1.5", "p must be in [0, 1], got 1.5")]
+    [InlineData("gaussian:-1", "sigma must be ≥ 0, got -1")]
+    public void NoiseLevelsOutOfRangeAreTheCorruptionsErrors(string text, string message) =>
+        Assert.Contains(message, Assert.Throws<ArgumentOutOfRangeException>(() => Corruption.Parse(text)).Message);
 
     [Fact]
     public void NoiseMapsToTheLibraryCorruptions()
@@ -197,7 +204,7 @@ public class CliRegularizedParseTests
     [InlineData("--model is the old name of --kind: give only --kind", "--kind", "dense", "--model", "sparse")]
     [InlineData("--sparsity must be one of kl, l1", "--kind", "sparse", "--sparsity", "l2")]
     [InlineData("--contractive-method must be one of", "--kind", "contractive", "--contractive-method", "fast")]
-    [InlineData("--noise takes gaussian:SIGMA", "--kind", "denoising", "--noise", "pink:0.1")]
+    [InlineData("--noise: noise takes gaussian:SIGMA", "--kind", "denoising", "--noise", "pink:0.1")]
     [InlineData("--latent-activation must be one of", "--latent-activation", "swish")]
     [InlineData("--output must be one of sigmoid-bce, linear-mse, tanh-mse, gaussian-nll", "--output", "poisson")]
     public void InapplicableOptionsAndBadNamesAreParseErrors(string message, params string[] args) =>

@@ -45,6 +45,36 @@ public abstract record Corruption
     /// <summary>A number in descriptions: up to 6 significant digits, invariant culture.</summary>
     protected static string Num(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The accepted forms of <see cref="Parse"/>, for help texts.</summary>
+    public const string SpecForms = "gaussian:SIGMA, mask:P or salt-pepper:P";
+
+    /// <summary>
+    /// The corruption written as <c>KIND:LEVEL</c>: <c>gaussian:σ</c> (<see cref="GaussianNoise"/>), <c>mask:p</c>
+    /// (<see cref="MaskingNoise"/>; also <c>masking</c>) or <c>salt-pepper:p</c> (<see cref="SaltAndPepperNoise"/> with 0 and 1;
+    /// also <c>salt-and-pepper</c>); names are case-insensitive, spaces are ignored.
+    /// </summary>
+    /// <param name="spec">The text, e.g. <c>gaussian:0.5</c>.</param>
+    /// <param name="clipToUnitRange">Clip Gaussian noise to [0, 1] (for data in [0, 1]); default false.</param>
+    /// <exception cref="FormatException">Not of the form KIND:LEVEL with a known kind and a number; the message lists the forms.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The level is out of range (σ &lt; 0, p outside [0, 1]).</exception>
+    public static Corruption Parse(string spec, bool clipToUnitRange = false)
+    {
+        string t = (spec ?? "").Trim();
+        int colon = t.IndexOf(':');
+        string kind = (colon < 0 ? t : t[..colon]).Trim().ToLowerInvariant();
+        float level = 0;
+        if (colon < 0 || !float.TryParse(t[(colon + 1)..].Trim(), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out level) || !float.IsFinite(level))
+            kind = "";
+        return kind switch
+        {
+            "gaussian" or "gauss" => clipToUnitRange ? new GaussianNoise(level, 0f, 1f) : new GaussianNoise(level),
+            "mask" or "masking" => new MaskingNoise(level),
+            "salt-pepper" or "salt-and-pepper" or "saltpepper" => new SaltAndPepperNoise(level),
+            _ => throw new FormatException($"noise takes {SpecForms} (e.g. gaussian:0.5), got \"{spec}\""),
+        };
+    }
+
     /// <summary>Throws unless p ∈ [0, 1].</summary>
     protected static float Probability(float p, string name) =>
         p >= 0f && p <= 1f ? p : throw new ArgumentOutOfRangeException(name, p, $"{name} must be in [0, 1], got {p}");

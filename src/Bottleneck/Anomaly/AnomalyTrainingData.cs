@@ -1,40 +1,41 @@
 using System.Globalization;
-using Bottleneck.Anomaly;
-using Bottleneck.Cli.Commands;
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
 
-namespace Bottleneck.Cli.Services;
+namespace Bottleneck.Anomaly;
 
-/// <summary>The data <c>bottleneck train</c> trains on, after the optional tabular encoding and normal-row selection.</summary>
-/// <param name="Spec">The data SPEC as used (for CSV with <c>--normal-only</c>, with the label column set); saved as the model's data source.</param>
-/// <param name="Full">The rows to train on (normal rows only with <c>--normal-only</c>), before the scaling.</param>
+/// <summary>
+/// The rows an anomaly model trains on, after the optional tabular encoding and the normal-row selection.
+/// </summary>
+/// <param name="Spec">The data SPEC as used (for CSV with a normal label, with the label column set); saved as the model's data source.</param>
+/// <param name="Full">The rows to train on (the normal rows only with a normal label), before the scaling.</param>
 /// <param name="Encoder">The tabular encoding fitted on <paramref name="Full"/>, or null for numeric data.</param>
-/// <param name="Normal">The normal label with <c>--normal-only</c>, else null.</param>
-/// <param name="AllRows">With <c>--normal-only</c>: every row of the file (encoded like <paramref name="Full"/>), else null.</param>
-/// <param name="AllAnomalyFlags">With <c>--normal-only</c>: 1 for the rows of <paramref name="AllRows"/> that are not normal, else null.</param>
-internal sealed record TrainingData(DataSpec Spec, Dataset Full, TabularEncoder? Encoder, NormalLabel? Normal, Dataset? AllRows, int[]? AllAnomalyFlags);
-
-/// <summary>Data loading for anomaly detection in the CLI: normal-row selection, tabular CSVs, reloading a model's training rows.</summary>
-internal static class AnomalyData
+/// <param name="Normal">The normal label, or null.</param>
+/// <param name="AllRows">With a normal label: every row of the file (encoded like <paramref name="Full"/>), else null.</param>
+/// <param name="AllAnomalyFlags">With a normal label: 1 for the rows of <paramref name="AllRows"/> that are not normal, else null.</param>
+public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEncoder? Encoder, NormalLabel? Normal, Dataset? AllRows, int[]? AllAnomalyFlags)
 {
     /// <summary>
-    /// Loads the training data of <c>bottleneck train</c>. CSV files go through a <see cref="TabularEncoder"/> when tabular options
-    /// are given or the first data row has a non-numeric feature value; the encoder is fitted on the normal rows only.
+    /// Loads training data for anomaly detection (its train split). CSV files go through a <see cref="TabularEncoder"/> when
+    /// <paramref name="tabular"/> is given or the first data row has a non-numeric feature value; the encoder is fitted on the
+    /// normal rows only. With <paramref name="normal"/>, only the rows whose label column holds the normal value are kept
+    /// (semi-supervised, one-class training); the others are returned in <see cref="AllRows"/> for thresholds that need them.
     /// </summary>
+    /// <param name="spec">The data.</param>
+    /// <param name="normal">The normal label column and value, or null (default) for every row.</param>
+    /// <param name="tabular">Tabular-encoding options (their label column is set from the SPEC or the normal label), or null (default).</param>
     /// <exception cref="DataException">Unreadable data, a missing column, a missing value without imputation, or no normal rows.</exception>
     /// <exception cref="ArgumentException">Options that do not fit the data (tabular options for non-CSV data, conflicting label columns).</exception>
-    public static TrainingData LoadForTraining(DataSpec spec, TrainSettings s)
+    public static AnomalyTrainingData Load(DataSpec spec, NormalLabel? normal = null, TabularOptions? tabular = null)
     {
-        var normal = s.NormalOnly;
+        ArgumentNullException.ThrowIfNull(spec);
         if (spec.Kind != DataKind.Csv)
         {
-            if (s.Tabular != null)
-                throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
+            if (tabular != null) throw new ArgumentException("tabular encoding options apply to csv: data only");
             var loaded = spec.Load("train");
-            if (normal == null) return new TrainingData(spec, loaded, null, null, null, null);
+            if (normal == null) return new AnomalyTrainingData(spec, loaded, null, null, null, null);
             if (loaded.Labels == null) throw new DataException($"{loaded.Source}: --normal-only needs labelled data, and this data has no labels", loaded.Source);
-            var keep = Enumerable.Range(0, loaded.Rows).Select(i => normal.Matches(LabelText(loaded, i))).ToArray();
+            var keep = Enumerable.Range(0, loaded.Rows).Select(i => normal.Matches(loaded.LabelText(i))).ToArray();
             return Select(spec, loaded, null, normal, keep);
         }
 
@@ -48,37 +49,32 @@ internal static class AnomalyData
             spec = spec with { LabelColumn = labelColumn };
         }
         bool[]? normalRows = normal != null ? NormalRows(path, normal) : null;
-        bool tabular = s.Tabular != null || FirstDataRowHasText(path, labelColumn);
         Dataset all;
         TabularEncoder? encoder = null;
-        if (tabular)
+        if (tabular != null || TabularEncoder.NeedsEncoding(path, labelColumn))
         {
-            var options = (s.Tabular ?? new TabularSettings([], NumericImpute.None, CategoricalImpute.None)).ToOptions(labelColumn);
+            var options = (tabular ?? new TabularOptions()) with { LabelColumn = labelColumn };
             encoder = TabularEncoder.Fit(path, options, normalRows is null ? null : row => row < normalRows.Length && normalRows[row]);
             all = encoder.Transform(path);
         }
         else all = CsvLoader.Load(path, new CsvOptions(labelColumn));
-        if (normalRows == null) return new TrainingData(spec, all, encoder, null, null, null);
+        if (normalRows == null) return new AnomalyTrainingData(spec, all, encoder, null, null, null);
         if (all.Rows != normalRows.Length)
             throw new DataException($"{path}: read {all.Rows} data rows but the label column has {normalRows.Length} values", path);
         return Select(spec, all, encoder, normal!, normalRows);
     }
 
-    private static TrainingData Select(DataSpec spec, Dataset all, TabularEncoder? encoder, NormalLabel normal, bool[] keep)
+    private static AnomalyTrainingData Select(DataSpec spec, Dataset all, TabularEncoder? encoder, NormalLabel normal, bool[] keep)
     {
         var idx = Enumerable.Range(0, all.Rows).Where(i => keep[i]).ToArray();
         if (idx.Length == 0)
         {
-            var seen = all.Labels == null ? [] : Enumerable.Range(0, all.Rows).Select(i => LabelText(all, i)).Distinct().Take(10).ToArray();
+            var seen = all.Labels == null ? [] : Enumerable.Range(0, all.Rows).Select(i => all.LabelText(i)).Distinct().Take(10).ToArray();
             throw new DataException($"{all.Source}: no row has {normal.Column} = \"{normal.Value}\" (--normal-only); values seen: {string.Join(", ", seen.Select(v => $"\"{v}\""))}", all.Source);
         }
         var flags = keep.Select(k => k ? 0 : 1).ToArray();
-        return new TrainingData(spec, all.Subset(idx), encoder, normal, all, flags);
+        return new AnomalyTrainingData(spec, all.Subset(idx), encoder, normal, all, flags);
     }
-
-    /// <summary>The text of row <paramref name="i"/>'s label: its class name, or the integer label.</summary>
-    public static string LabelText(Dataset d, int i) =>
-        d.ClassNames is { } names ? names[d.Labels![i]] : d.Labels![i].ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// For each data row of a CSV file, whether its column <see cref="NormalLabel.Column"/> (header name, case-insensitive, or
@@ -113,43 +109,6 @@ internal static class AnomalyData
     }
 
     /// <summary>
-    /// Whether a CSV file needs the tabular encoding: its first data row (the row after a header, or the first row of a headerless
-    /// file) has a non-numeric or empty value outside the label column.
-    /// </summary>
-    public static bool FirstDataRowHasText(string path, string? labelColumn)
-    {
-        using var reader = TabularEncoder.Open(path, null);
-        if (!reader.Read()) return false;
-        var first = new string[reader.FieldCount];
-        for (int c = 0; c < first.Length; c++) first[c] = reader.GetString(c);
-        int label = labelColumn is null ? -1 : Array.FindIndex(first, h => string.Equals(h.Trim(), labelColumn, StringComparison.OrdinalIgnoreCase));
-        if (label < 0 && labelColumn != null && int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int idx))
-            label = idx < 0 ? first.Length + idx : idx;
-        if (labelColumn != null && labelColumn.Equals("last", StringComparison.OrdinalIgnoreCase)) label = first.Length - 1;
-        static bool Text(string v) => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
-        bool header = first.Where((_, c) => c != label).Any(Text);
-        if (!header) return false;
-        if (!reader.Read()) return false;
-        for (int c = 0; c < reader.FieldCount; c++)
-            if (c != label && Text(reader.GetString(c))) return true;
-        return false;
-    }
-
-    /// <summary>Whether the header row of a CSV file has a column named <paramref name="column"/> (case-insensitive).</summary>
-    public static bool HasColumn(string path, string column)
-    {
-        try
-        {
-            using var reader = TabularEncoder.Open(path, null);
-            if (!reader.Read()) return false;
-            for (int c = 0; c < reader.FieldCount; c++)
-                if (string.Equals(reader.GetString(c).Trim(), column, StringComparison.OrdinalIgnoreCase)) return true;
-            return false;
-        }
-        catch (DataException) { return false; }
-    }
-
-    /// <summary>
     /// Reloads the rows a model was trained on (its data source, only the normal rows when it was trained with <c>--normal-only</c>)
     /// and prepares them for <paramref name="detector"/>, to fit a threshold on training scores. Both the training and the validation
     /// part are returned (the split is not repeated).
@@ -159,7 +118,7 @@ internal static class AnomalyData
     /// <param name="description">What the rows are, for the saved threshold's "fitted on" text.</param>
     /// <param name="why">Why the rows could not be loaded, when null is returned.</param>
     /// <returns>The prepared rows, or null when the training data is not available any more.</returns>
-    public static Dataset? LoadTrainingRows(SavedModel saved, AnomalyDetector detector, out string description, out string why)
+    public static Dataset? ReloadTrainingRows(SavedModel saved, AnomalyDetector detector, out string description, out string why)
     {
         description = why = "";
         DataSpec spec;
@@ -174,7 +133,7 @@ internal static class AnomalyData
             if (saved.Normal is { } normal)
             {
                 if (raw.Labels == null) { why = $"{spec} has no labels to select the normal rows"; return null; }
-                var idx = Enumerable.Range(0, raw.Rows).Where(i => normal.Matches(LabelText(raw, i))).ToArray();
+                var idx = Enumerable.Range(0, raw.Rows).Where(i => normal.Matches(raw.LabelText(i))).ToArray();
                 if (idx.Length == 0) { why = $"{spec} has no row with {normal}"; return null; }
                 raw = raw.Subset(idx);
             }
@@ -184,7 +143,7 @@ internal static class AnomalyData
         }
         catch (DataException e)
         {
-            why = CliService.OneLine(e);
+            why = e.Message.ReplaceLineEndings(" ");
             return null;
         }
     }
