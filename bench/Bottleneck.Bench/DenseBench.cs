@@ -8,6 +8,7 @@ using Bottleneck.Models;
 using Bottleneck.Models.Dense;
 using Bottleneck.Optim;
 using Bottleneck.Tensors;
+using Bottleneck.Training;
 
 namespace Bottleneck.Bench;
 
@@ -64,14 +65,18 @@ public static class DenseBench
         var model = new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0));
         var opt = new Adam(model.Parameters(), 1e-3f);
         var pool = new BufferPool();
-        int n = train.Rows, d = 784;
-        var buf = new float[bs * d];
+        var source = RowSource.For(model, train);
+        int n = train.Rows;
         var rng = new Rng(0);
         var times = new List<double>();
         double lastLoss = 0, bytesPerStep = 0;
+        long step = 0;
+        // The loop of the trainer's gradient-descent step, written out so that only the model, the batch copy and Adam are timed:
+        // load a batch from the row source, one step of the model's step contract, backward, Adam.
         for (int epoch = 0; epoch <= epochs; epoch++)
         {
             var perm = rng.Permutation(n);
+            var noise = rng.Fork();
             var sw = Stopwatch.StartNew();
             double tot = 0;
             long alloc0 = GC.GetAllocatedBytesForCurrentThread();
@@ -79,11 +84,10 @@ public static class DenseBench
             for (int i = 0; i < n; i += bs)
             {
                 int m = Math.Min(bs, n - i);
-                train.CopyRows(perm.AsSpan(i, m), buf.AsSpan(0, m * d));
                 using var scope = new TensorScope(pool);
-                var x = Tensor.FromArray(buf.AsSpan(0, m * d), m, d);
+                var batch = source.Load(perm.AsSpan(i, m));
                 opt.ZeroGrad();
-                var loss = model.Compute(x).Loss;
+                var loss = model.Step(batch, StepContext.ForTraining(epoch + 1, step++, noise)).Loss;
                 loss.Backward();
                 opt.Step();
                 tot += loss.Item() * m;
@@ -98,7 +102,7 @@ public static class DenseBench
         double trainSps = n / times[times.Count / 2];
 
         model.Eval();
-        var tbuf = new float[bs * d];
+        var tbuf = new float[bs * test.FeatureCount];
         double se = 0;
         var inferTimes = new List<double>();
         using (GradMode.NoGrad())
