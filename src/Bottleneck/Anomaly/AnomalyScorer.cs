@@ -207,6 +207,13 @@ public sealed class AnomalyScorer
         float invD = 1f / d;
         bool keep = !contributions.IsEmpty;
         var head = Model.LikelihoodHead;
+        bool identity = head.MeanIsIdentity;
+        if (!keep && identity && error == ReconstructionError.Mse)
+        {
+            // the hot path: identity mean, squared error, no attribution: ‖x − l‖² per row, vectorized
+            for (int i = 0; i < n; i++) scores[i] = (float)(SquaredDistance(x.Slice(i * d, d), logits.Slice(i * d, d)) * invD);
+            return;
+        }
         if (_mean.Length < d) _mean = new float[d];
         var mean = _mean.AsSpan(0, d);
         for (int i = 0; i < n; i++)
@@ -227,7 +234,7 @@ public sealed class AnomalyScorer
                 continue;
             }
             ReadOnlySpan<float> xhat = lr;
-            if (!head.MeanIsIdentity) { head.Mean(lr, mean); xhat = mean; }
+            if (!identity) { head.Mean(lr, mean); xhat = mean; }
             if (!keep && error == ReconstructionError.Mse) sum = SquaredDistance(xr, xhat);   // vectorized ‖x − x̂‖²
             else
                 for (int j = 0; j < d; j++)
