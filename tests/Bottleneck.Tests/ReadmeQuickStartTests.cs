@@ -1,5 +1,7 @@
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
+using Bottleneck.Models;
+using Bottleneck.Models.Registry;
 using Bottleneck.Models.Dense;
 using Bottleneck.Tensors;
 using Bottleneck.Training;
@@ -36,6 +38,15 @@ public class ReadmeQuickStartTests
             var reloaded = ModelStore.Load(dir).Model;
             var again = reloaded.Encode(Tensor.FromArray(test.Features.AsSpan(0, 10 * 784), 10, 784));
             Assert.Equal(codes.ToArray(), again.ToArray());
+
+            var config = new DenseConfig(784, [32], 16, latentActivation: Bottleneck.NN.Activation.Sigmoid,
+                regularizer: new SparsityKl(rho: 0.05f, weight: 3f)) { Kind = "sparse" };
+            var sparse = ModelRegistry.Create(config, new Rng(0));
+            var fit = ModelRegistry.CreateFit(config, new TrainingOptions(epochs: 2));
+            var history = fit.Fit(sparse, RowSource.For(sparse, train), null, new FitContext()).History;
+            Assert.Equal(["reconstruction", "sparsity"], history[^1].Terms!.Names);
+            var output = sparse.Step(new RowBatch(Tensor.FromArray(test.Features.AsSpan(0, 784), 1, 784)), StepContext.Evaluation);
+            Assert.Equal(2, output.Terms.Count);
 
             var x = Tensor.RandN(new Rng(1), 64, 784);
             var w = Tensor.Normal(new Rng(2), 0, 0.05f, 32, 784); w.RequiresGrad = true;
