@@ -30,6 +30,9 @@ public sealed record CliEnvironment(IAnsiConsole Console, TextWriter Output, Tex
             Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
         });
+        // Redirected output (a file, a pipe, CI) has no width; Spectre would assume 80 columns and wrap the wider tables (the
+        // history with a column per loss term). Lines in a file may be long: give tables room instead.
+        if (redirected) console.Profile.Width = 200;
         string? debug = Environment.GetEnvironmentVariable(DebugVariable);
         return new CliEnvironment(console, System.Console.Out, System.Console.Error,
             debug is "1" || string.Equals(debug, "true", StringComparison.OrdinalIgnoreCase));
