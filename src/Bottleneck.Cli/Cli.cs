@@ -97,11 +97,13 @@ public static class Cli
             "  bottleneck encode --model runs/model --data demo --out codes.csv\n" +
             "  bottleneck train --data csv:cardio.csv:label=label --normal-only label=0 --out runs/cardio\n" +
             "  bottleneck detect --model runs/cardio --data csv:cardio.csv:label=label --out scores.csv");
-        root.Add(new Option<bool>(VerboseOptionName)
+        var verbose = new Option<bool>(VerboseOptionName)
         {
             Description = $"Print stack traces for unexpected errors (also: {CliEnvironment.DebugVariable}=1)",
             Recursive = true,
-        });
+        };
+        root.Add(verbose);
+        CommandParts.Attach(root, verbose);
         root.Add(TrainCommand.Create(env));
         root.Add(EncodeCommand.Create(env));
         root.Add(ReconstructCommand.Create(env));
@@ -155,8 +157,7 @@ public static class Cli
     public static bool IsVerbose(ParseResult result, CliEnvironment env)
     {
         if (env.Debug) return true;
-        try { return result.GetValue<bool>(VerboseOptionName); }
-        catch (InvalidOperationException) { return false; }
-        catch (ArgumentException) { return false; }
+        try { return result.GetValue(CommandParts.Of<Option<bool>>(result.RootCommandResult.Command)); }
+        catch (ArgumentException) { return false; }   // a root command not made by CreateRootCommand
     }
 }

@@ -47,16 +47,17 @@ public static class EncodeCommand
     /// <summary>Creates the command; its action runs an <see cref="EncodeService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var command = new Command("encode", Description);
-        ApplyOptions.AddModelData(command);
-        command.Add(CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)"));
+        var (command, o) = ApplyOptions.Command("encode", Description, withOut: true);
         command.SetAction(r => new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
-    /// <summary>Maps a parse result of an encode command to <see cref="EncodeSettings"/>.</summary>
-    public static EncodeSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string>("--out")!);
+    /// <summary>Maps a parse result of an encode command to <see cref="EncodeSettings"/>, through its typed options.</summary>
+    public static EncodeSettings Bind(ParseResult r)
+    {
+        var o = CommandParts.Of<ApplyOptions>(r);
+        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Out!)!);
+    }
 }
 
 /// <summary>The <c>reconstruct</c> command.</summary>
@@ -76,16 +77,17 @@ public static class ReconstructCommand
     /// <summary>Creates the command; its action runs a <see cref="ReconstructService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var command = new Command("reconstruct", Description);
-        ApplyOptions.AddModelData(command);
-        command.Add(CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)"));
+        var (command, _) = ApplyOptions.Command("reconstruct", Description, withOut: true);
         command.SetAction(r => new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
-    /// <summary>Maps a parse result of a reconstruct command to <see cref="ReconstructSettings"/>.</summary>
-    public static ReconstructSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string>("--out")!);
+    /// <summary>Maps a parse result of a reconstruct command to <see cref="ReconstructSettings"/>, through its typed options.</summary>
+    public static ReconstructSettings Bind(ParseResult r)
+    {
+        var o = CommandParts.Of<ApplyOptions>(r);
+        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Out!)!);
+    }
 }
 
 /// <summary>The <c>evaluate</c> command.</summary>
@@ -109,19 +111,18 @@ public static class EvaluateCommand
     /// <summary>Creates the command; its action runs an <see cref="EvaluateService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var command = new Command("evaluate", Description);
-        ApplyOptions.AddModelData(command);
-        command.Add(CliOptions.Flag("--json", "Print one JSON object instead of a table"));
-        command.Add(CliOptions.Optional("--normal", "VALUE",
-            "Label value of normal rows for ROC-AUC/PR-AUC (anomaly = other labels); default: the model's --normal-only value, else none"));
-        DenoiseCommand.AddEvaluateOptions(command);
+        var (command, o) = ApplyOptions.Command("evaluate", Description, withOut: false);
+        foreach (var option in o.Evaluate) command.Add(option);
         command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
-    /// <summary>Maps a parse result of an evaluate command to <see cref="EvaluateSettings"/>.</summary>
-    public static EvaluateSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<bool>("--json"), r.GetValue<string?>("--normal")) { Png = r.GetValue<string?>(DenoiseCommand.PngOption) };
+    /// <summary>Maps a parse result of an evaluate command to <see cref="EvaluateSettings"/>, through its typed options.</summary>
+    public static EvaluateSettings Bind(ParseResult r)
+    {
+        var o = CommandParts.Of<ApplyOptions>(r);
+        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Json), r.GetValue(o.Normal)) { Png = r.GetValue(o.Png) };
+    }
 }
 
 /// <summary>The <c>info</c> command.</summary>
@@ -138,23 +139,43 @@ public static class InfoCommand
     /// <summary>Creates the command; its action runs an <see cref="InfoService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var command = new Command("info", Description);
-        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
+        var model = ApplyOptions.ModelOption();
+        var command = new Command("info", Description) { model };
+        CommandParts.Attach(command, model);
         command.SetAction(r => new InfoService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
-    /// <summary>Maps a parse result of an info command to <see cref="InfoSettings"/>.</summary>
-    public static InfoSettings Bind(ParseResult r) => new(r.GetValue<string>("--model")!);
+    /// <summary>Maps a parse result of an info command to <see cref="InfoSettings"/>, through its typed option.</summary>
+    public static InfoSettings Bind(ParseResult r) => new(r.GetValue(CommandParts.Of<Option<string>>(r))!);
 }
 
-/// <summary>Options shared by encode, reconstruct and evaluate.</summary>
-internal static class ApplyOptions
+/// <summary>The options of encode, reconstruct and evaluate: the model folder and the data, and each command's own.</summary>
+internal sealed class ApplyOptions
 {
-    /// <summary>Adds the required <c>--model DIR</c> and <c>--data SPEC</c> options.</summary>
-    public static void AddModelData(Command command)
+    public Option<string> Model { get; } = ModelOption();
+    public Option<string> Data { get; } = CliOptions.Required("--data", "SPEC", $"Data (required): {CliOptions.SpecHelp}; mnist and demo default to the test split");
+    public Option<string>? Out { get; private init; }
+    public Option<bool> Json { get; } = CliOptions.Flag("--json", "Print one JSON object instead of a table");
+    public Option<string?> Normal { get; } = CliOptions.Optional("--normal", "VALUE",
+        "Label value of normal rows for ROC-AUC/PR-AUC (anomaly = other labels); default: the model's --normal-only value, else none");
+    public Option<string?> Png { get; } = DenoiseCommand.PngOption();
+
+    /// <summary>Evaluate's own options.</summary>
+    public IEnumerable<Option> Evaluate => [Json, Normal, Png];
+
+    /// <summary>A command with <c>--model</c>, <c>--data</c> and (for encode and reconstruct) <c>--out</c>, its options attached.</summary>
+    public static (Command Command, ApplyOptions Options) Command(string name, string description, bool withOut)
     {
-        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
-        command.Add(CliOptions.Required("--data", "SPEC", $"Data (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"));
+        var o = new ApplyOptions { Out = withOut ? OutOption() : null };
+        var command = new Command(name, description) { o.Model, o.Data };
+        if (o.Out != null) command.Add(o.Out);
+        return (command, CommandParts.Attach(command, o));
     }
+
+    /// <summary>The required <c>--model DIR</c> option.</summary>
+    public static Option<string> ModelOption() => CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)");
+
+    /// <summary>The required <c>--out FILE</c> option of commands that write a table.</summary>
+    public static Option<string> OutOption() => CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)");
 }

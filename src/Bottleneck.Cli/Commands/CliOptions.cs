@@ -120,3 +120,29 @@ internal static class CliOptions
         return values.ToArray();
     }
 }
+
+/// <summary>
+/// The typed option objects of each command created, kept with the command so that a parse result is bound through them
+/// (<c>r.GetValue(options.Model)</c>), never by option name. Tests parse the real command tree and bind the same way.
+/// </summary>
+internal static class CommandParts
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, object> Table = new();
+
+    /// <summary>Keeps <paramref name="parts"/> with <paramref name="command"/>; returns them.</summary>
+    public static T Attach<T>(Command command, T parts) where T : class
+    {
+        Table.Add(command, parts);
+        return parts;
+    }
+
+    /// <summary>The parts of the command <paramref name="result"/> parsed.</summary>
+    /// <exception cref="ArgumentException">The command was not made with parts of type <typeparamref name="T"/>.</exception>
+    public static T Of<T>(ParseResult result) where T : class => Of<T>(result.CommandResult.Command);
+
+    /// <summary>The parts kept with <paramref name="command"/>.</summary>
+    /// <exception cref="ArgumentException">The command was not made with parts of type <typeparamref name="T"/>.</exception>
+    public static T Of<T>(Command command) where T : class =>
+        Table.TryGetValue(command, out var parts) && parts is T t ? t
+            : throw new ArgumentException($"the command '{command.Name}' was not made with {typeof(T).Name}");
+}

@@ -25,30 +25,34 @@ public static class DenoiseCommand
         "  bottleneck denoise --model runs/dae --data npy:noisy.npy --out clean.npy\n" +
         "  bottleneck denoise --model runs/dae --data csv:scans.csv:label=y --out cleaned.csv   # also cleaned.png for images";
 
+    private sealed record Options(Option<string> Model, Option<string> Data, Option<string> Out);
+
     /// <summary>Creates the command; its action runs a <see cref="DenoiseService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var command = new Command("denoise", Description);
-        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
-        command.Add(CliOptions.Required("--data", "SPEC", $"Noisy data to clean (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"));
-        command.Add(CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)"));
+        var o = new Options(ApplyOptions.ModelOption(), CliOptions.Required("--data", "SPEC", $"Noisy data to clean (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"),
+            ApplyOptions.OutOption());
+        var command = new Command("denoise", Description) { o.Model, o.Data, o.Out };
+        CommandParts.Attach(command, o);
         command.SetAction(r => new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
-    /// <summary>Maps a parse result of a denoise command to <see cref="DenoiseSettings"/>.</summary>
-    public static DenoiseSettings Bind(ParseResult r) =>
-        new(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string>("--out")!);
+    /// <summary>Maps a parse result of a denoise command to <see cref="DenoiseSettings"/>, through its typed options.</summary>
+    public static DenoiseSettings Bind(ParseResult r)
+    {
+        var o = CommandParts.Of<Options>(r);
+        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Out)!);
+    }
 
-    /// <summary>Adds evaluate's <c>--png FILE</c> option (the denoising grid of a model trained with noise).</summary>
-    internal static void AddEvaluateOptions(Command evaluate) =>
-        evaluate.Add(new Option<string?>(PngOption)
-        {
-            Description = "For a model trained with noise on image data: where to write the PNG grid of noisy, denoised and clean images " +
-                          $"[default: MODEL/{DenoisingEvaluation.GridFile}]",
-            HelpName = "FILE",
-        });
+    /// <summary>Evaluate's <c>--png FILE</c> option (the denoising grid of a model trained with noise).</summary>
+    internal static Option<string?> PngOption() => new(PngOptionName)
+    {
+        Description = "For a model trained with noise on image data: where to write the PNG grid of noisy, denoised and clean images " +
+                      $"[default: MODEL/{DenoisingEvaluation.GridFile}]",
+        HelpName = "FILE",
+    };
 
     /// <summary>Name of evaluate's PNG option.</summary>
-    internal const string PngOption = "--png";
+    internal const string PngOptionName = "--png";
 }

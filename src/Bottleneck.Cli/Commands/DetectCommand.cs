@@ -7,7 +7,7 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC to score (CSV files are streamed; mnist and demo default to the test split).</param>
 /// <param name="Threshold">Threshold rule (<see cref="Anomaly.Threshold.Parse"/> form), or null to use the one saved with the model.</param>
-/// <param name="Error">Score error: mse, mae or bce; null = the saved threshold's, else the model's default (bce for sigmoid-bce, else mse).</param>
+/// <param name="Error">Score error: mse, mae, bce or nll; null = the saved threshold's, else the model's default (bce for sigmoid-bce, nll for gaussian-nll, else mse).</param>
 /// <param name="Top">Top contributing features written per row (0 = none).</param>
 /// <param name="Label">Label column of the scored CSV, or null (the SPEC's, else the model's normal-label column when the file has it).</param>
 /// <param name="Normal">Label value meaning normal, or null (the value saved with a --normal-only model, else numeric labels with 0 normal).</param>
@@ -42,32 +42,40 @@ public static class DetectCommand
         "  bottleneck detect --model runs/kdd --data csv:kdd_test.csv --threshold contamination:0.05 --top 5\n" +
         "  bottleneck detect --model runs/cardio --data csv:cardio.csv --label label --normal 0 --threshold f1";
 
+    private sealed class Options
+    {
+        public Option<string> Model { get; } = CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)");
+        public Option<string> Data { get; } = CliOptions.Required("--data", "SPEC", $"Data to score (required): {CliOptions.SpecHelp}; mnist and demo default to the test split");
+        public Option<string?> Threshold { get; } = CliOptions.ThresholdRule("--threshold",
+            "pQ (e.g. p99), mean+Ksd, contamination:C, f1 (needs labels; fitted on the scored data) or a number. Default: the threshold saved with the model");
+        public Option<string> Error { get; } = CliOptions.Choice("--error",
+            "Score error: auto (the saved threshold's, else the model's loss: bce for sigmoid-bce, nll for gaussian-nll, mse otherwise), " +
+            "mse, mae, bce (sigmoid-bce models), nll (the model's own negative log-likelihood per feature)",
+            "auto", "auto", "mse", "mae", "bce", "nll");
+        public Option<int> Top { get; } = CliOptions.Int("--top", "Top contributing features written per row; 0 = none", DefaultTop, 0);
+        public Option<string?> Label { get; } = CliOptions.Optional("--label", "COLUMN",
+            "Label column of the scored CSV (name or 0-based index); default: the SPEC's label=, else the model's --normal-only column if the file has it");
+        public Option<string?> Normal { get; } = CliOptions.Optional("--normal", "VALUE",
+            "Label value of normal rows (others are anomalies); default: the model's --normal-only value, else numeric labels with 0 = normal");
+        public Option<string?> Out { get; } = CliOptions.Optional("--out", "FILE", "Write the per-row scores to this CSV file; without it the 10 highest-scoring rows are printed");
+    }
+
     /// <summary>Creates the command; its action runs a <see cref="DetectService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var command = new Command("detect", Description);
-        command.Add(CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)"));
-        command.Add(CliOptions.Required("--data", "SPEC", $"Data to score (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"));
-        command.Add(CliOptions.ThresholdRule("--threshold",
-            "pQ (e.g. p99), mean+Ksd, contamination:C, f1 (needs labels; fitted on the scored data) or a number. Default: the threshold saved with the model"));
-        command.Add(CliOptions.Choice("--error", "Score error: auto (the saved threshold's, else bce for sigmoid-bce models and mse otherwise), mse, mae, bce",
-            "auto", "auto", "mse", "mae", "bce"));
-        command.Add(CliOptions.Int("--top", "Top contributing features written per row; 0 = none", DefaultTop, 0));
-        command.Add(CliOptions.Optional("--label", "COLUMN",
-            "Label column of the scored CSV (name or 0-based index); default: the SPEC's label=, else the model's --normal-only column if the file has it"));
-        command.Add(CliOptions.Optional("--normal", "VALUE",
-            "Label value of normal rows (others are anomalies); default: the model's --normal-only value, else numeric labels with 0 = normal"));
-        command.Add(CliOptions.Optional("--out", "FILE", "Write the per-row scores to this CSV file; without it the 10 highest-scoring rows are printed"));
+        var o = new Options();
+        var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out };
+        CommandParts.Attach(command, o);
         command.SetAction(r => new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
     }
 
-    /// <summary>Maps a parse result of a detect command to <see cref="DetectSettings"/>.</summary>
+    /// <summary>Maps a parse result of a detect command to <see cref="DetectSettings"/>, through its typed options.</summary>
     public static DetectSettings Bind(ParseResult r)
     {
-        string error = r.GetValue<string>("--error")!.Trim().ToLowerInvariant();
-        return new DetectSettings(r.GetValue<string>("--model")!, r.GetValue<string>("--data")!, r.GetValue<string?>("--threshold"),
-            error == "auto" ? null : error, r.GetValue<int>("--top"), r.GetValue<string?>("--label"), r.GetValue<string?>("--normal"),
-            r.GetValue<string?>("--out"));
+        var o = CommandParts.Of<Options>(r);
+        string error = r.GetValue(o.Error)!.Trim().ToLowerInvariant();
+        return new DetectSettings(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Threshold), error == "auto" ? null : error,
+            r.GetValue(o.Top), r.GetValue(o.Label), r.GetValue(o.Normal), r.GetValue(o.Out));
     }
 }

@@ -183,10 +183,8 @@ public static class TrainCommand
         }
     }
 
-    /// <summary>The option objects and binders of each train command created, so a parse result can be bound (tests parse the real command).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, CommandParts> Parts = new();
-
-    private sealed record CommandParts(Options Options, IReadOnlyList<KindBinder> Binders);
+    /// <summary>The option objects and binders of a train command.</summary>
+    private sealed record Parts(Options Options, IReadOnlyList<KindBinder> Binders);
 
     /// <summary>Creates the command; its action runs a <see cref="TrainService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
@@ -198,7 +196,7 @@ public static class TrainCommand
         foreach (var option in binders.SelectMany(b => b.Options).Distinct()) command.Add(option);
         foreach (var option in o.After) command.Add(option);
         command.Validators.Add(r => CheckKindOptions(r, o, binders));
-        Parts.Add(command, new CommandParts(o, binders));
+        CommandParts.Attach(command, new Parts(o, binders));
         command.SetAction((ParseResult r, CancellationToken ct) =>
         {
             if (r.GetValue(o.Model) is { } old)
@@ -244,9 +242,7 @@ public static class TrainCommand
     /// <exception cref="ArgumentException">The parse result is not of a train command made by <see cref="Create"/>.</exception>
     public static TrainSettings Bind(ParseResult r)
     {
-        if (!Parts.TryGetValue(r.CommandResult.Command, out var parts))
-            throw new ArgumentException("the parse result is not of a 'train' command made by TrainCommand.Create");
-        var (o, binders) = parts;
+        var (o, binders) = CommandParts.Of<Parts>(r);
         string kind = KindName(m => r.GetValue(m), k => r.GetValue(k), o);
         var binder = binders.First(b => b.Kind == kind);
         string scale = r.GetValue(o.Scale)!;

@@ -65,13 +65,13 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
         var model = m.Saved.Model;
         if (model.InputCorruption is not { } noise)
         {
-            if (png != null) warn($"{DenoiseCommand.PngOption}: the model was not trained with noise, so there is no denoising grid to write");
+            if (png != null) warn($"{DenoiseCommand.PngOptionName}: the model was not trained with noise, so there is no denoising grid to write");
             return null;
         }
         var report = DenoisingEvaluator.Evaluate(model, m.Scaled, noise, Seed);
         string path = png ?? Path.Combine(modelDir, GridFile);
         string? written = WriteGrid(path, m, noise) ? path : null;
-        if (written == null && png != null) warn($"{DenoiseCommand.PngOption}: the data are not single-channel images; no PNG written");
+        if (written == null && png != null) warn($"{DenoiseCommand.PngOptionName}: the data are not single-channel images; no PNG written");
         return new DenoisingEvaluation(noise, report, m.Preprocessor.Kind != ScalingKind.Standardize, written);
     }
 

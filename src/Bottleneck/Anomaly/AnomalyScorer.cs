@@ -16,9 +16,16 @@ public enum ReconstructionError
     Mae,
     /// <summary>
     /// Mean binary cross-entropy over the D features, from the logits lⱼ (stable form):
-    /// (1/D)·Σⱼ [max(lⱼ, 0) − lⱼ·xⱼ + ln(1 + e^−|lⱼ|)], in nats. Only for models with a Bernoulli likelihood (sigmoid output, data in [0, 1]).
+    /// (1/D)·Σⱼ [max(lⱼ, 0) − lⱼ·xⱼ + ln(1 + e^−|lⱼ|)], in nats. Only for models with a Bernoulli likelihood (sigmoid output, data in [0, 1]),
+    /// where it is <see cref="Nll"/>.
     /// </summary>
     Bce,
+    /// <summary>
+    /// Mean over the D features of the model's own per-element loss, the negative log-likelihood of its likelihood
+    /// (<see cref="LikelihoodHead.ElementLoss"/>): BCE for Bernoulli, squared error for the fixed-variance Gaussians, and for a
+    /// learned variance ½·[(x − μ)²/σ² + ln σ² + ln 2π], which weighs each feature by its learned precision. Any likelihood.
+    /// </summary>
+    Nll,
 }
 
 /// <summary>
@@ -77,18 +84,23 @@ public sealed class AnomalyScorer
     /// <summary>D, the width of one input row.</summary>
     public int FeatureCount => Model.InputDim;
 
-    /// <summary>The error matching a model's training loss: BCE for a Bernoulli likelihood, otherwise MSE.</summary>
-    public static ReconstructionError DefaultError(Likelihood likelihood) =>
-        likelihood is BernoulliLikelihood ? ReconstructionError.Bce : ReconstructionError.Mse;
+    /// <summary>The error matching a model's training loss: BCE for a Bernoulli likelihood, the NLL for a learned variance, otherwise MSE.</summary>
+    public static ReconstructionError DefaultError(Likelihood likelihood) => likelihood switch
+    {
+        BernoulliLikelihood => ReconstructionError.Bce,
+        GaussianLikelihood { LearnedVariance: true } => ReconstructionError.Nll,
+        _ => ReconstructionError.Mse,
+    };
 
-    /// <summary>Parses "mse", "mae" or "bce" (case-insensitive).</summary>
+    /// <summary>Parses "mse", "mae", "bce" or "nll" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
     public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
     {
         "mse" => ReconstructionError.Mse,
         "mae" => ReconstructionError.Mae,
         "bce" => ReconstructionError.Bce,
-        _ => throw new FormatException($"unknown reconstruction error \"{name}\"; use mse, mae or bce"),
+        "nll" => ReconstructionError.Nll,
+        _ => throw new FormatException($"unknown reconstruction error \"{name}\"; use mse, mae, bce or nll"),
     };
 
     /// <summary>Scores every row of <paramref name="data"/> (already preprocessed).</summary>
@@ -221,12 +233,13 @@ public sealed class AnomalyScorer
             var xr = x.Slice(i * d, d);
             var lr = logits.Slice(i * d, d);
             double sum = 0;
-            if (error == ReconstructionError.Bce)
+            if (error is ReconstructionError.Bce or ReconstructionError.Nll)
             {
+                // the likelihood's own per-element loss (BCE from the logits for Bernoulli)
+                head.ElementLoss(lr, xr, mean);
                 for (int j = 0; j < d; j++)
                 {
-                    float l = lr[j];
-                    float e = MathF.Max(l, 0) - l * xr[j] + MathF.Log(1 + MathF.Exp(-MathF.Abs(l)));
+                    float e = mean[j];
                     sum += e;
                     if (keep) contributions[i * d + j] = e * invD;
                 }

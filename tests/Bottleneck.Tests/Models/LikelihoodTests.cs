@@ -111,6 +111,51 @@ public class LikelihoodTests
     }
 
     [Fact]
+    public void ElementLossesSumToEachRowsLoss()
+    {
+        var rng = new Rng(12);
+        foreach (var likelihood in Likelihood.All)
+        {
+            var head = likelihood.CreateHead([7]);
+            foreach (var p in head.Parameters()) p.Span.Fill(0.3f);
+            var logits = Tensor.RandN(rng, 4, 7) * 2f;
+            var target = Tensor.FromArray(Uniform01(4, 7, 3), 4, 7);
+            var elements = new float[28];
+            head.ElementLoss(logits.Span, target.Span, elements);
+            for (int r = 0; r < 4; r++)
+            {
+                var row = head.Loss(Tensor.FromArray(logits.Span.Slice(r * 7, 7), 1, 7), Tensor.FromArray(target.Span.Slice(r * 7, 7), 1, 7)).Item();
+                AssertClose(row, elements.AsSpan(r * 7, 7).ToArray().Sum(v => (double)v), 1e-5, $"{likelihood.Name} row {r}");
+            }
+        }
+    }
+
+    [Fact]
+    public void AnomalyScoresByTheModelsOwnNllWeighEachFeatureByItsLearnedPrecision()
+    {
+        var model = new DenseAutoencoder(new DenseConfig(6, [5], 2, output: Likelihood.GaussianLearnedVariance), new Rng(4));
+        model.Eval();
+        var logVar = model.NamedParameters().Last().Parameter;
+        new[] { -2f, -2f, -2f, 2f, 2f, 2f }.CopyTo(logVar.Span);      // the first three features are trusted, the last three noisy
+        var scorer = new Bottleneck.Anomaly.AnomalyScorer(model);
+        Assert.Equal(Bottleneck.Anomaly.ReconstructionError.Nll, scorer.Error);   // the default for a learned variance
+        var x = Uniform01(3, 6, 5);
+        var scores = new float[3];
+        scorer.Score(x, scores);
+        for (int r = 0; r < 3; r++)
+        {
+            var row = Tensor.FromArray(x.AsSpan(r * 6, 6), 1, 6);
+            float nll = NoGrad(() => model.Compute(row).ReconstructionLoss)[0];
+            AssertClose(nll / 6, scores[r], 1e-5, $"row {r}: score = the row's NLL / D");
+        }
+        var bernoulli = new DenseAutoencoder(new DenseConfig(6, [5], 2), new Rng(4));
+        var bce = new float[3]; var nll2 = new float[3];
+        new Bottleneck.Anomaly.AnomalyScorer(bernoulli, Bottleneck.Anomaly.ReconstructionError.Bce).Score(x, bce);
+        new Bottleneck.Anomaly.AnomalyScorer(bernoulli, Bottleneck.Anomaly.ReconstructionError.Nll).Score(x, nll2);
+        Assert.Equal(bce, nll2);                                        // for Bernoulli the NLL is the BCE
+    }
+
+    [Fact]
     public void NamesScalingAndRanges()
     {
         Assert.Equal(["sigmoid-bce", "linear-mse", "tanh-mse", "gaussian-nll"], Likelihood.All.Select(l => l.Name));

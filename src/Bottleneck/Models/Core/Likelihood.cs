@@ -172,6 +172,16 @@ public abstract class LikelihoodHead : Module
     /// <exception cref="ShapeException">The shapes differ.</exception>
     public abstract Tensor Loss(Tensor logits, Tensor target, Tensor? mask = null);
 
+    /// <summary>
+    /// The loss of each element, for scoring (inference kernel, no autograd): the terms that <see cref="Loss"/> sums, so a row's
+    /// elements sum to its reconstruction loss. Bernoulli: max(l, 0) − l·x + ln(1 + e^−|l|) (nats); squared-error likelihoods:
+    /// (x − mean)²; learned variance: ½·[(x − l)²·e^(−s) + s + ln 2π] (nats).
+    /// </summary>
+    /// <param name="logits">Decoder logits of whole samples, row-major.</param>
+    /// <param name="target">Targets x, same length.</param>
+    /// <param name="loss">Receives the per-element loss, same length.</param>
+    public abstract void ElementLoss(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> loss);
+
     /// <summary>Forwards logits to the mean (so a head can sit in a <see cref="Sequential"/>).</summary>
     public override Tensor Forward(Tensor input) => Mean(input);
 }
@@ -181,6 +191,15 @@ internal sealed class BernoulliHead(Likelihood likelihood) : LikelihoodHead(like
     public override Tensor Mean(Tensor logits) => logits.Sigmoid();
 
     public override void Mean(ReadOnlySpan<float> logits, Span<float> mean) => TensorPrimitives.Sigmoid(logits, mean);
+
+    public override void ElementLoss(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> loss)
+    {
+        for (int j = 0; j < logits.Length; j++)
+        {
+            float l = logits[j];
+            loss[j] = MathF.Max(l, 0) - l * target[j] + MathF.Log(1 + MathF.Exp(-MathF.Abs(l)));
+        }
+    }
 
     public override Tensor Loss(Tensor logits, Tensor target, Tensor? mask = null) => mask is null
         ? Losses.Loss.BceWithLogits(logits, target, Reduction.BatchMean)
@@ -217,6 +236,12 @@ internal sealed class GaussianHead(Likelihood likelihood) : LikelihoodHead(likel
     public override Tensor Loss(Tensor logits, Tensor target, Tensor? mask = null) => mask is null
         ? Losses.Loss.Mse(logits, target, Reduction.BatchMean)
         : Losses.Loss.MaskedMse(logits, target, mask, Reduction.BatchMean);
+
+    public override void ElementLoss(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> loss)
+    {
+        TensorPrimitives.Subtract(target, logits, loss);
+        TensorPrimitives.Multiply(loss, loss, loss);
+    }
 }
 
 internal sealed class TanhHead(Likelihood likelihood) : LikelihoodHead(likelihood)
@@ -228,6 +253,13 @@ internal sealed class TanhHead(Likelihood likelihood) : LikelihoodHead(likelihoo
     public override Tensor Loss(Tensor logits, Tensor target, Tensor? mask = null) => mask is null
         ? Losses.Loss.Mse(logits.Tanh(), target, Reduction.BatchMean)
         : Losses.Loss.MaskedMse(logits.Tanh(), target, mask, Reduction.BatchMean);
+
+    public override void ElementLoss(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> loss)
+    {
+        TensorPrimitives.Tanh(logits, loss);
+        TensorPrimitives.Subtract(target, loss, loss);
+        TensorPrimitives.Multiply(loss, loss, loss);
+    }
 }
 
 /// <summary>Gaussian with a learned log-variance s per feature (parameter <c>log_var</c>, shape of one sample, initialised to 0).</summary>
@@ -263,6 +295,17 @@ internal sealed class LearnedVarianceHead : LikelihoodHead
         var element = d * d * (-LogVariance).Exp() * 0.5f + LogVariance * 0.5f + HalfLog2Pi;
         int n = Math.Max(1, logits.Rank == 0 ? 1 : logits.Dim(0));
         return mask is null ? element.Sum() * (1f / n) : BernoulliHead.Masked(element, mask, logits);
+    }
+
+    public override void ElementLoss(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> loss)
+    {
+        var s = LogVariance.Span;
+        int d = s.Length;
+        for (int j = 0; j < logits.Length; j++)
+        {
+            float diff = target[j] - logits[j], sj = s[j % d];
+            loss[j] = 0.5f * (diff * diff * MathF.Exp(-sj) + sj) + HalfLog2Pi;
+        }
     }
 }
 
