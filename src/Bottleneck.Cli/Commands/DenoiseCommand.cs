@@ -19,7 +19,7 @@ public static class DenoiseCommand
         "values: CSV/TSV with the data's column names (or c0..), preceded by a 'label' column when the data has labels; NPY\n" +
         "holds the values only, shape (N, D), labels in NAME.labels.npy. For image data a PNG grid (the noisy input above the\n" +
         "denoised output, 10 images) is also written next to the output, with the extension .png. Works with any model; a\n" +
-        "model trained with --model denoising (or --noise) is the typical case, for others a note says so. mnist and demo data\n" +
+        "model trained with --kind denoising (or --noise) is the typical case, for others a note says so. mnist and demo data\n" +
         "default to the test split. To measure denoising on clean data, use 'bottleneck evaluate' on a denoising model.\n\n" +
         "Examples:\n" +
         "  bottleneck denoise --model runs/dae --data npy:noisy.npy --out clean.npy\n" +

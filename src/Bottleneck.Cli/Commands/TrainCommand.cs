@@ -58,7 +58,7 @@ public sealed record TrainSettings
         try { return new(Epochs, BatchSize, Optimizer, LearningRate, WeightDecay, Schedule, Patience, ClipNorm, Seed); }
         catch (ArgumentException e) when (e.ParamName is { } p && TrainingOption(p) is { } option)
         {
-            throw new ArgumentException($"{option}: {CliService.OneLine(e)}", e);
+            throw new ArgumentException(KindSettings.NameTheOption(CliService.OneLine(e), p, option), e);
         }
     }
 

@@ -123,22 +123,17 @@ public sealed record DenseArchitecture(int[]? Hidden, int? Latent, Activation Ac
         GreedyPretraining? pretraining = null)
     {
         int d = data.InputDim;
-        bool recipe = data.Purpose == TrainingPurpose.AnomalyContaminated;
-        int[] hidden = Hidden ?? data.Purpose switch
+        var output = OutputFor(data.Purpose);
+        // The anomaly purposes start from the library's architectures; what the user gave replaces their part.
+        var start = data.Purpose switch
         {
-            TrainingPurpose.AnomalyNormalRows => [AnomalyDefaults.HiddenWidth(d)],
-            TrainingPurpose.AnomalyContaminated => [AnomalyDefaults.UnsupervisedHidden],
-            _ => DenseOptions.DefaultHidden,
+            TrainingPurpose.AnomalyNormalRows => AnomalyDefaults.DenseArchitecture(d, output),
+            TrainingPurpose.AnomalyContaminated => AnomalyDefaults.UnsupervisedArchitecture(d, output),
+            _ => new DenseConfig(d, DenseOptions.DefaultHidden, DenseOptions.DefaultLatent, latentActivation: defaultLatentActivation, output: output),
         };
-        int latent = Latent ?? data.Purpose switch
-        {
-            TrainingPurpose.AnomalyNormalRows => AnomalyDefaults.LatentWidth(d),
-            TrainingPurpose.AnomalyContaminated => AnomalyDefaults.UnsupervisedLatent,
-            _ => DenseOptions.DefaultLatent,
-        };
-        return new DenseConfig(d, hidden, latent, Activation, LatentActivation ?? (recipe ? NN.Activation.Relu : defaultLatentActivation),
-            OutputFor(data.Purpose), Tied, Dropout ?? (recipe ? AnomalyDefaults.UnsupervisedDropout : 0f), BatchNorm || recipe, L2, L1,
-            regularizer, corruption, pretraining);
+        var latentActivation = LatentActivation ?? (data.Purpose == TrainingPurpose.AnomalyContaminated ? start.LatentActivation : defaultLatentActivation);
+        return new DenseConfig(d, Hidden ?? start.Hidden, Latent ?? start.LatentDim, Activation, latentActivation, output, Tied,
+            Dropout ?? start.Dropout, BatchNorm || start.BatchNorm, L2, L1, regularizer, corruption, pretraining);
     }
 
     /// <summary>The training noise (or <paramref name="fallback"/>) as a corruption for <paramref name="data"/>, clipped to [0, 1] for
@@ -151,7 +146,7 @@ public sealed record DenseArchitecture(int[]? Hidden, int? Latent, Activation Ac
     {
         if (spec is null) return null;
         try { return Models.Corruption.Parse(spec, data.UnitRange || OutputFor(data.Purpose).MeanInUnitInterval); }
-        catch (FormatException e) { throw new ArgumentException(e.Message, "p", e); }
+        catch (FormatException e) { throw new ArgumentException(e.Message, "spec", e); }
     }
 
     /// <summary>The option of a dense-config parameter.</summary>
@@ -160,9 +155,12 @@ public sealed record DenseArchitecture(int[]? Hidden, int? Latent, Activation Ac
         "hidden" => "--hidden",
         "latentDim" => "--latent",
         "dropout" => "--dropout",
+        "batchNorm" => "--batch-norm",
+        "hiddenActivation" => "--activation",
+        "latentActivation" => "--latent-activation",
         "l1" => "--l1",
         "l2" => "--l2",
-        "sigma" or "p" or "clipMin" or "min" => "--noise",
+        "sigma" or "p" or "clipMin" or "min" or "spec" => "--noise",
         _ => null,
     };
 }

@@ -61,9 +61,16 @@ public abstract record KindSettings(string Kind)
         }
         catch (ArgumentException e) when (e.ParamName is { } p && OptionFor(p.Split('[')[0]) is { } option)
         {
-            throw new ArgumentException($"{option}: {CliService.OneLine(e)}", e);
+            throw new ArgumentException(NameTheOption(CliService.OneLine(e), p, option), e);
         }
     }
+
+    /// <summary>
+    /// The library's message for the option a parameter came from: "latentDim must be ≥ 1, got 0" from --latent becomes
+    /// "--latent must be ≥ 1, got 0"; a message that does not start with the parameter's name is prefixed with the option.
+    /// </summary>
+    public static string NameTheOption(string message, string parameter, string option) =>
+        message.StartsWith(parameter + " ", StringComparison.Ordinal) ? option + message[parameter.Length..] : $"{option}: {message}";
 
     /// <summary>Builds the config (the constructor validates).</summary>
     protected abstract ModelConfig Create(KindData data);

@@ -34,16 +34,17 @@ public sealed class StackedBinder(DenseOptions dense) : KindBinder
         /// <inheritdoc/>
         protected override ModelConfig Create(KindData data)
         {
-            var schedule = new GreedyPretraining(PretrainEpochs ?? Math.Max(1, data.Epochs / 2), Architecture.NoiseFor(data, PretrainNoise));
+            Corruption? pretrainNoise;
+            try { pretrainNoise = Architecture.NoiseFor(data, PretrainNoise); }
+            catch (ArgumentException e) when (e.ParamName is { } p)
+            {
+                throw new ArgumentException(NameTheOption(Services.CliService.OneLine(e), p, "--pretrain-noise"), e);
+            }
+            var schedule = new GreedyPretraining(PretrainEpochs ?? Math.Max(1, data.Epochs / 2), pretrainNoise);
             return Architecture.Build(data, Activation.Identity, corruption: Architecture.Corruption(data), pretraining: schedule);
         }
 
         /// <inheritdoc/>
-        protected override string? OptionFor(string parameter) => parameter switch
-        {
-            "epochsPerLayer" => "--pretrain-epochs",
-            "sigma" or "p" when PretrainNoise != null && Architecture.Noise == null => "--pretrain-noise",
-            _ => DenseArchitecture.OptionFor(parameter),
-        };
+        protected override string? OptionFor(string parameter) => parameter == "epochsPerLayer" ? "--pretrain-epochs" : DenseArchitecture.OptionFor(parameter);
     }
 }

@@ -29,7 +29,7 @@ public sealed class DenoiseService : CliService
             Line($"model       {s.ModelDir}: {model.Config.Kind}, trained with noise {noise.Describe()}");
         else
             Line($"note: {s.ModelDir} is a '{model.Config.Kind}' model that was not trained as a denoiser (no training noise); " +
-                 "the output is its plain reconstruction (train with --model denoising for a denoiser)");
+                 "the output is its plain reconstruction (train with --kind denoising for a denoiser)");
         ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
         return ExitCodes.Success;
     });

@@ -42,13 +42,19 @@ public sealed class TrainService : CliService
     private int Train(TrainSettings s, CancellationToken cancellation)
     {
         // Validate everything cheap before loading data: the training options, the kind's values (its config built for a probe
-        // width) and its fit procedure.
+        // width) and its fit procedure. An option's value error points to the help.
         var spec = DataSpec.Parse(s.Data);
-        var options = s.ToTrainingOptions();
         var kind = ModelRegistry.Get(s.Kind.Kind);
-        var probe = kind.CreateFit(s.Kind.Build(KindData.Probe(s.Epochs)), options);
+        TrainingOptions options;
+        IFitProcedure probe;
+        try
+        {
+            options = s.ToTrainingOptions();
+            probe = kind.CreateFit(s.Kind.Build(KindData.Probe(s.Epochs)), options);
+        }
+        catch (ArgumentException e) { throw new ArgumentException(OneLine(e) + " (see 'bottleneck train --help')", e); }
         if (s.Resume && !probe.SupportsResume)
-            throw new ArgumentException($"--resume is not supported for --kind {kind.Name}: its fit procedure ({probe.Describe()[0].Text}) writes no checkpoints");
+            throw new ArgumentException($"--resume is not supported for --kind {kind.Name}: its fit procedure writes no checkpoints, there is nothing to resume");
         if (!double.IsNaN(s.ValSplit))
         {
             try { Dataset.CheckValidationFraction(s.ValSplit); }
@@ -111,7 +117,8 @@ public sealed class TrainService : CliService
             Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
                  "batch norm, dropout, short training; threshold on mean-absolute-error scores");
         else if (purpose == TrainingPurpose.AnomalyNormalRows)
-            Line($"anomaly     defaults for D = {full.FeatureCount} where not given: hidden clamp(ceil(D/2), 8, 256), code clamp(round(D/8), 2, 32), linear-mse output");
+            Line($"anomaly     defaults for D = {full.FeatureCount} where not given: code clamp(round(D/8), 2, 32)" +
+                 (s.Kind.TakesUnsupervisedRecipe ? ", hidden clamp(ceil(D/2), 8, 256), linear-mse output" : ""));
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
         Line($"model       {config.Describe()}; {Output.Count(model.ParameterCount())} parameters");
         foreach (var (label, text) in fit.Describe()) Line($"{label,-11} {text}");
@@ -125,9 +132,12 @@ public sealed class TrainService : CliService
         }
         var trainSource = RowSource.For(model, trainX, "training data");
         var validationSource = validationX != null ? RowSource.For(model, validationX, "validation data") : null;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = Live
             ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume)))
             : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume)));
+        if (result.History.Count == 0 && !result.Cancelled)
+            Line($"fitted      on {Output.Count(train.Rows)} samples in {watch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
 
         if (result.Cancelled)
         {
@@ -154,7 +164,11 @@ public sealed class TrainService : CliService
 
         Console.WriteLine();
         if (result.History.Count > 0) Console.Write(Output.HistoryTable(result.History));
-        else Output.KeyValues(Console, Live, Line, [.. model.Summary()]);
+        else
+        {
+            Output.KeyValues(Console, Live, Line, [.. model.Summary()]);
+            Line();
+        }
         var reports = new List<(string, ReconstructionReport)>();
         bool psnr = full.Image != null && scale != ScalingKind.Standardize;
         if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));

@@ -217,18 +217,19 @@ public sealed class AnomalyDetector
         var scored = Scorer.ScoreWithAttribution(Prepare(raw), topK);
         var scores = scored.Scores;
         double? threshold = Threshold?.Value;
-        int[]? labels = raw.Labels == null ? null
+        // the anomaly flag of each label only when the metrics are wanted (the scores file writes the label text)
+        int[]? labels = raw.Labels == null || !options.KeepScores ? null
             : Enumerable.Range(0, raw.Rows).Select(i => IsAnomalyLabel(raw.LabelText(i), options.NormalLabel, raw.Source, i + 1) ? 1 : 0).ToArray();
         long flagged = 0;
-        var rowWriter = output is null ? null : new RowWriter(output, threshold != null, labels != null, topK > 0);
+        var rowWriter = output is null ? null : new RowWriter(output, threshold != null, raw.Labels != null, topK > 0);
         for (int i = 0; i < raw.Rows; i++)
         {
             bool flag = threshold != null && scores[i] > threshold.Value;
             if (flag) flagged++;
-            rowWriter?.Write(i + 1, scores[i], flag, labels is null ? null : raw.LabelText(i),
+            rowWriter?.Write(i + 1, scores[i], flag, raw.Labels is null ? null : raw.LabelText(i),
                 topK > 0 ? scored.TopFeatures[i].Select(t => (scored.NameOf(t.Feature), t.Contribution)) : null);
         }
-        return Summarize(raw.Rows, flagged, threshold, null, options.KeepScores ? scores : null, options.KeepScores ? labels : null, sw.Elapsed.TotalSeconds);
+        return Summarize(raw.Rows, flagged, threshold, null, options.KeepScores ? scores : null, labels, sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>The summary of a scoring pass: ranking metrics when both classes are present, the confusion matrix at the threshold.</summary>

@@ -111,7 +111,7 @@ public sealed class ActivationLayer(Activation kind) : Module
 /// <summary>Inverted dropout as a layer: active only in training mode. Shape: any → same.</summary>
 public sealed class Dropout : Module
 {
-    private Rng _rng;
+    private readonly Rng _rng;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="p">Drop probability in [0, 1) (default 0.5).</param>
@@ -126,9 +126,6 @@ public sealed class Dropout : Module
 
     /// <summary>Drop probability.</summary>
     public float P { get; }
-
-    /// <summary>Restarts the layer's own mask generator from <paramref name="seed"/> (used when no <see cref="NoiseScope"/> is installed).</summary>
-    public void Reseed(ulong seed) => _rng = new Rng(seed);
 
     /// <summary>In training mode zeroes each value with probability p and scales the rest by 1/(1 − p); the mask is drawn from
     /// <see cref="NoiseScope.Current"/> when a step installed one, else from the layer's own generator. Identity in eval mode.</summary>

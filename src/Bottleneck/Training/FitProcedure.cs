@@ -80,9 +80,6 @@ public sealed class ClosedFormFit : IFitProcedure
     /// <inheritdoc/>
     public bool SupportsResume => false;
 
-    /// <summary>Seconds the last <see cref="Fit"/> took.</summary>
-    public double Seconds { get; private set; }
-
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The model is not an <see cref="IClosedFormModel"/>, or the source is not a <see cref="RowSource"/>.</exception>
     public TrainingResult Fit(AutoencoderModel model, IBatchSource train, IBatchSource? validation, FitContext context)
@@ -91,9 +88,7 @@ public sealed class ClosedFormFit : IFitProcedure
         var fitted = model as IClosedFormModel
             ?? throw new ArgumentException($"a {model.Config.Kind} model has no closed-form fit", nameof(model));
         var rows = train as RowSource ?? throw new ArgumentException("a closed-form fit needs the training rows in memory (a RowSource)", nameof(train));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         fitted.Fit(rows.Data);
-        Seconds = watch.Elapsed.TotalSeconds;
         model.Eval();
         return new TrainingResult([], 0, false, false);
     }

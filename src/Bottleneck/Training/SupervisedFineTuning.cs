@@ -59,7 +59,9 @@ public static class SupervisedFineTuning
                 var batch = source.LoadRows(it.Batch(b));
                 var x = corruption is null ? batch.Input : corruption.Apply(batch.Input, noise);
                 optimizer.ZeroGrad();
-                var loss = Loss.CrossEntropy(classifier.Forward(x), batch.Labels!);
+                Tensor loss;
+                using (NN.NoiseScope.Use(noise))   // dropout masks from the epoch's generator, as in the trainer
+                    loss = Loss.CrossEntropy(classifier.Forward(x), batch.Labels!);
                 double v = loss.Item();
                 if (!double.IsFinite(v)) throw new TrainingDivergedException($"the cross-entropy became {v} at epoch {epoch}, step {b + 1}; try a lower learning rate");
                 loss.Backward();

@@ -72,6 +72,19 @@ public class CliAnomalyTests
     }
 
     [Theory]
+    [InlineData("pca", 21, 3)]
+    [InlineData("linear", 21, 3)]
+    [InlineData("pca", 300, 32)]
+    public void TheAnomalyCodeWidthRuleAppliesToEveryKindUnlessACodeWidthIsGiven(string kind, int d, int code)
+    {
+        var normalRows = new KindData([d], false, 10, TrainingPurpose.AnomalyNormalRows);
+        Assert.Equal(code, TrainCommand.Bind(Parse("train", "--kind", kind)).Kind.Build(normalRows).LatentDim);
+        Assert.Equal(5, TrainCommand.Bind(Parse("train", "--kind", kind, "--latent", "5")).Kind.Build(normalRows).LatentDim);
+        var reconstruction = new KindData([d], false, 10, TrainingPurpose.Reconstruction);
+        Assert.Equal(Math.Min(32, d), TrainCommand.Bind(Parse("train", "--kind", kind)).Kind.Build(reconstruction).LatentDim);
+    }
+
+    [Theory]
     [InlineData("detect", "--model", "m", "--data", "demo", "--threshold", "p200", "Accepted forms")]
     [InlineData("detect", "--model", "m", "--data", "demo", "--threshold", "top5", "contamination:C")]
     [InlineData("detect", "--model", "m", "--data", "demo", "--error", "huber", "--error must be one of")]

@@ -124,12 +124,12 @@ public class CliParseTests
     }
 
     [Theory]
-    [InlineData("--epochs", "0", "--epochs: epochs must be ≥ 1, got 0")]
-    [InlineData("--batch-size", "0", "--batch-size: batchSize must be ≥ 1, got 0")]
-    [InlineData("--lr", "0", "--lr: learningRate must be > 0, got 0")]
-    [InlineData("--weight-decay", "-1", "--weight-decay: weightDecay must be ≥ 0, got -1")]
-    [InlineData("--clip-norm", "-1", "--clip-norm: clipNorm must be ≥ 0, got -1")]
-    [InlineData("--patience", "-1", "--patience: patience must be ≥ 0, got -1")]
+    [InlineData("--epochs", "0", "--epochs must be ≥ 1, got 0")]
+    [InlineData("--batch-size", "0", "--batch-size must be ≥ 1, got 0")]
+    [InlineData("--lr", "0", "--lr must be > 0, got 0")]
+    [InlineData("--weight-decay", "-1", "--weight-decay must be ≥ 0, got -1")]
+    [InlineData("--clip-norm", "-1", "--clip-norm must be ≥ 0, got -1")]
+    [InlineData("--patience", "-1", "--patience must be ≥ 0, got -1")]
     public void TrainingValuesAreCheckedByTheLibraryAndNameTheOption(string option, string value, string message)
     {
         var s = TrainCommand.Bind(Parse("train", option, value));
@@ -138,10 +138,10 @@ public class CliParseTests
     }
 
     [Theory]
-    [InlineData("--latent", "0", "--latent: latentDim must be ≥ 1, got 0")]
-    [InlineData("--dropout", "1", "--dropout: dropout must be in [0, 1), got 1")]
-    [InlineData("--l2", "-1", "--l2: l2 must be ≥ 0, got -1")]
-    [InlineData("--l1", "-1", "--l1: l1 must be ≥ 0, got -1")]
+    [InlineData("--latent", "0", "--latent must be ≥ 1, got 0")]
+    [InlineData("--dropout", "1", "--dropout must be in [0, 1), got 1")]
+    [InlineData("--l2", "-1", "--l2 must be ≥ 0, got -1")]
+    [InlineData("--l1", "-1", "--l1 must be ≥ 0, got -1")]
     public void ArchitectureValuesAreCheckedByTheConfigAndNameTheOption(string option, string value, string message)
     {
         var s = TrainCommand.Bind(Parse("train", option, value));

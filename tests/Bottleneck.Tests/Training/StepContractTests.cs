@@ -198,6 +198,15 @@ public class StepContractTests
     }
 
     [Fact]
+    public void ATrainingStepWithoutANoiseGeneratorIsRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new StepContext(1, 0, null, true));
+        Assert.Contains("StepContext.ForTraining", e.Message);
+        Assert.Null(StepContext.Evaluation.Noise);
+        Assert.NotNull(StepContext.ForTraining(1, 0, new Rng(1)).Noise);
+    }
+
+    [Fact]
     public void AKindRejectsABatchTypeItDoesNotTake()
     {
         var model = new DenseAutoencoder(new DenseConfig(12, [8], 3), new Rng(2));

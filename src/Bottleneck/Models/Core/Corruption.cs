@@ -71,7 +71,7 @@ public abstract record Corruption
             "gaussian" or "gauss" => clipToUnitRange ? new GaussianNoise(level, 0f, 1f) : new GaussianNoise(level),
             "mask" or "masking" => new MaskingNoise(level),
             "salt-pepper" or "salt-and-pepper" or "saltpepper" => new SaltAndPepperNoise(level),
-            _ => throw new FormatException($"noise takes {SpecForms} (e.g. gaussian:0.5), got \"{spec}\""),
+            _ => throw new FormatException($"expected {SpecForms} (e.g. gaussian:0.5), got \"{spec}\""),
         };
     }
 

@@ -21,13 +21,19 @@ public readonly record struct EncoderLayer(Linear Linear, Activation Activation)
 public sealed record RegularizerInput(Tensor Input, Tensor Latent, IReadOnlyList<EncoderLayer>? PlainEncoder, IReadOnlyList<Tensor> Weights, Rng? Noise);
 
 /// <summary>
-/// What a regularizer needs to know about an encoder to check that it applies: the code activation, whether the encoder is
-/// a plain stack of Linear+activation layers, and every activation in it.
+/// What a regularizer needs to know about an encoder to check that it applies: the code activation, the hidden activation,
+/// and whether the encoder has batch norm or dropout layers.
 /// </summary>
 /// <param name="CodeActivation">The activation of the code units.</param>
-/// <param name="PlainLayers">True when the encoder is Linear+activation layers only (no batch norm, no dropout).</param>
-/// <param name="Activations">Every activation of the encoder, input side first.</param>
-public sealed record EncoderTraits(Activation CodeActivation, bool PlainLayers, IReadOnlyList<Activation> Activations);
+/// <param name="HiddenActivation">The activation of the hidden layers (irrelevant without hidden layers).</param>
+/// <param name="HasHiddenLayers">Whether the encoder has hidden layers.</param>
+/// <param name="BatchNorm">Whether the encoder has batch-norm layers.</param>
+/// <param name="Dropout">Whether the encoder has dropout layers.</param>
+public sealed record EncoderTraits(Activation CodeActivation, Activation HiddenActivation, bool HasHiddenLayers, bool BatchNorm, bool Dropout)
+{
+    /// <summary>True when the encoder is Linear+activation layers only (no batch norm, no dropout).</summary>
+    public bool PlainLayers => !BatchNorm && !Dropout;
+}
 
 /// <summary>
 /// A penalty added to the reconstruction loss as a named loss term (<see cref="TermName"/>): on the code (sparsity), on the
@@ -64,7 +70,8 @@ public abstract record Regularizer
 public abstract record LatentRegularizer : Regularizer
 {
     /// <summary>Checks that the regularizer applies to an encoder with <paramref name="encoder"/>'s traits; configs call it in their constructor.</summary>
-    /// <exception cref="ArgumentException">It does not (the message says why and what to change).</exception>
+    /// <exception cref="ArgumentException">It does not: the message says why and what to change, and
+    /// <see cref="ArgumentException.ParamName"/> names the config parameter at fault (latentActivation, hiddenActivation, batchNorm, dropout).</exception>
     public virtual void Validate(EncoderTraits encoder) { }
 }
 
@@ -156,8 +163,8 @@ public sealed record SparsityKl : LatentRegularizer
     public override void Validate(EncoderTraits encoder)
     {
         if (encoder.CodeActivation != Activation.Sigmoid)
-            throw new ArgumentException($"the KL sparsity penalty needs sigmoid code units (ρ̂_j is a mean activation in (0, 1)); " +
-                                        $"the latent activation is {encoder.CodeActivation}: set latentActivation to Sigmoid or use SparsityL1");
+            throw new ArgumentException($"the KL sparsity penalty needs sigmoid code units (ρ̂_j must be a mean activation in (0, 1)), but the code " +
+                                        $"activation is {encoder.CodeActivation.Name()}: use a sigmoid code, or the L1 sparsity penalty", "latentActivation");
     }
 }
 
@@ -256,10 +263,13 @@ public sealed record Contractive : LatentRegularizer
     /// <exception cref="ArgumentException">Batch norm, dropout or a GELU activation in the encoder.</exception>
     public override void Validate(EncoderTraits encoder)
     {
-        if (!encoder.PlainLayers)
-            throw new ArgumentException("the contractive penalty needs an encoder of Linear+activation layers: set batchNorm false and dropout 0");
-        if (encoder.Activations.Contains(Activation.Gelu))
-            throw new ArgumentException("the contractive penalty does not support GELU (its derivative is not a function of the output); use ReLU, sigmoid, tanh, ELU, softplus or leaky ReLU");
+        if (encoder.BatchNorm)
+            throw new ArgumentException("the contractive penalty needs an encoder of Linear+activation layers: no batch norm", "batchNorm");
+        if (encoder.Dropout)
+            throw new ArgumentException("the contractive penalty needs an encoder of Linear+activation layers: no dropout", "dropout");
+        const string gelu = "the contractive penalty does not support gelu (its derivative is not a function of the output); use relu, sigmoid, tanh, elu, softplus or leaky-relu";
+        if (encoder.CodeActivation == Activation.Gelu) throw new ArgumentException(gelu, "latentActivation");
+        if (encoder.HasHiddenLayers && encoder.HiddenActivation == Activation.Gelu) throw new ArgumentException(gelu, "hiddenActivation");
     }
 }
 

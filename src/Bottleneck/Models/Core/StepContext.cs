@@ -16,6 +16,10 @@ namespace Bottleneck.Models;
 /// (validation loss, scoring), where the model computes its loss on the clean input with deterministic layers.</param>
 public sealed record StepContext(int Epoch, long Step, Rng? Noise, bool Training)
 {
+    /// <summary>A training step has a noise generator (the model draws its corruption and dropout from it).</summary>
+    public Rng? Noise { get; init; } = !Training || Noise != null ? Noise
+        : throw new ArgumentException("a training step needs a noise generator (use StepContext.ForTraining)", nameof(Noise));
+
     /// <summary>An evaluation step: no noise, no corruption.</summary>
     public static StepContext Evaluation { get; } = new(0, 0, null, false);
 

@@ -54,7 +54,7 @@ public sealed record DenseConfig : ModelConfig
         Pretraining = pretraining;
         regularizer?.Validate(Traits);
         if (pretraining != null && batchNorm)
-            throw new ArgumentException("greedy layer-wise pretraining needs an encoder of Linear+activation layers: set batchNorm false");
+            throw new ArgumentException("greedy layer-wise pretraining needs an encoder of Linear+activation layers: no batch norm", nameof(batchNorm));
     }
 
     /// <summary>A linear autoencoder config: D → latentDim → D, identity activations, linear output with squared error; kind "linear".</summary>
@@ -102,8 +102,7 @@ public sealed record DenseConfig : ModelConfig
 
     /// <summary>What regularizers need to know about this encoder.</summary>
     [JsonIgnore]
-    public EncoderTraits Traits => new(LatentActivation, !BatchNorm && Dropout == 0,
-        [.. Enumerable.Repeat(HiddenActivation, Hidden.Length), LatentActivation]);
+    public EncoderTraits Traits => new(LatentActivation, HiddenActivation, Hidden.Length > 0, BatchNorm, Dropout > 0);
 
     /// <summary>The regularizers of the model, in the order their terms are added: the latent regularizer, then the weight penalty.</summary>
     public IReadOnlyList<Regularizer> Regularizers()
@@ -135,6 +134,7 @@ public sealed record DenseConfig : ModelConfig
     /// <inheritdoc/>
     public override IEnumerable<(string Name, string Value)> Summary() =>
     [
+        ("input", InputDim.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("hidden", Hidden.Length == 0 ? "(none)" : string.Join(",", Hidden)),
         ("latent", $"{LatentDim} ({LatentActivation.Name()} code)"),
         ("activation", HiddenActivation.Name()),

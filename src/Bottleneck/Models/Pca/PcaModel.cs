@@ -34,7 +34,12 @@ public sealed record PcaConfig : ModelConfig
     public override string Describe() => $"{Kind} {InputDim} -> {Components} -> {InputDim}, {Likelihood.Name}";
 
     /// <inheritdoc/>
-    public override IEnumerable<(string Name, string Value)> Summary() => [("components", Components.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    public override IEnumerable<(string Name, string Value)> Summary() =>
+    [
+        ("input", InputDim.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("components", Components.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("output", Likelihood.Name),
+    ];
 
     /// <summary>"closed-form PCA fit of k components".</summary>
     public string DescribeFit() => $"closed-form PCA fit of {Components} component{(Components == 1 ? "" : "s")}";
@@ -111,7 +116,7 @@ public sealed class PcaModel : Autoencoder, IClosedFormModel
         var ratio = ExplainedVarianceRatio;
         return
         [
-            ("training", "fitted in closed form (PcaModel.Fit), no epochs"),
+            ("fitted", "in closed form, no epochs"),
             ("explained variance", $"{Percent(ratio.Sum())} of the training variance with {ratio.Length} component{(ratio.Length == 1 ? "" : "s")}"),
             ("  per component", string.Join(", ", ratio.Take(10).Select(Percent)) + (ratio.Length > 10 ? ", ..." : "")),
         ];
