@@ -99,7 +99,7 @@ public sealed class DetectService : CliService
         if (s.Out != null)
         {
             using var writer = new StreamWriter(s.Out, false, new UTF8Encoding(false));
-            summary = scorer.Score(writer, s.Top, keepScores: true);
+            summary = scorer.Score(new ScoresCsvWriter(writer), s.Top, keepScores: true);
         }
         else
         {
@@ -183,104 +183,62 @@ public sealed class DetectService : CliService
 
     private void PrintTopRows(TopRows top)
     {
-        var lines = top.Highest();
-        if (top.Header == null || lines.Count == 0) return;
+        var rows = top.Highest();
+        if (top.Columns is not { } columns || rows.Count == 0) return;
         Line();
-        Line($"top {lines.Count} rows by score (use --out FILE for all rows):");
+        Line($"top {rows.Count} rows by score (use --out FILE for all rows):");
         if (Live)
         {
-            var header = Split(top.Header);
             var t = new Table();
-            foreach (var h in header) t.AddColumn(new TableColumn(Markup.Escape(h)));
-            foreach (var l in lines) t.AddRow(Split(l).Select(Markup.Escape).ToArray());
+            foreach (var h in ScoresCsvWriter.Header(columns).Split(',')) t.AddColumn(new TableColumn(h));
+            foreach (var r in rows) t.AddRow(ScoresCsvWriter.Fields(r, columns).Select(Markup.Escape).ToArray());
             Console.Write(t);
         }
         else
         {
-            Line(top.Header);
-            foreach (var l in lines) Line(l);
+            Line(ScoresCsvWriter.Header(columns));
+            foreach (var r in rows) Line(ScoresCsvWriter.Line(r, columns));
         }
     }
 
-    /// <summary>Splits one CSV line of the scores output (only the last field, top_features, may be quoted).</summary>
-    private static string[] Split(string line)
-    {
-        var parts = new List<string>();
-        int i = 0;
-        while (i <= line.Length)
-        {
-            if (i < line.Length && line[i] == '"')
-            {
-                var sb = new StringBuilder();
-                i++;
-                while (i < line.Length)
-                {
-                    if (line[i] == '"' && i + 1 < line.Length && line[i + 1] == '"') { sb.Append('"'); i += 2; }
-                    else if (line[i] == '"') { i++; break; }
-                    else sb.Append(line[i++]);
-                }
-                parts.Add(sb.ToString());
-                i++;   // the comma
-            }
-            else
-            {
-                int comma = line.IndexOf(',', i);
-                if (comma < 0) { parts.Add(line[i..]); break; }
-                parts.Add(line[i..comma]);
-                i = comma + 1;
-            }
-        }
-        return parts.ToArray();
-    }
-
-    /// <summary>Scores the data of one SPEC: CSV files streamed by <see cref="AnomalyDetector.ScoreCsv"/>, other data in memory.</summary>
+    /// <summary>Scores the data of one SPEC: CSV files streamed by <see cref="AnomalyDetector.ScoreCsvRows"/>, other data in memory.</summary>
     private sealed class Scoring(DataSpec spec, AnomalyDetector detector, string? labelColumn, string? normal)
     {
         private Dataset? _raw;
 
-        public CsvScoringSummary Score(TextWriter? output, int topK, bool keepScores)
+        public CsvScoringSummary Score(IScoredRowSink? output, int topK, bool keepScores)
         {
             var options = new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores);
             return spec.Kind == DataKind.Csv
-                ? detector.ScoreCsv(spec.Path!, output, options)
-                : detector.ScoreDataset(_raw ??= spec.Load("test"), output, options);
+                ? detector.ScoreCsvRows(spec.Path!, output, options)
+                : detector.ScoreDatasetRows(_raw ??= spec.Load("test"), output, options);
         }
     }
 
-    /// <summary>
-    /// A writer that receives the scores CSV line by line and keeps only the header and the <c>k</c> lines with the highest
-    /// score (the second field), so printing the top rows of a large file needs O(k) memory.
-    /// </summary>
-    private sealed class TopRows(int k) : TextWriter
+    /// <summary>Keeps the <c>k</c> scored rows with the highest score, so printing the top rows of a large file needs O(k) memory.</summary>
+    private sealed class TopRows(int k) : IScoredRowSink
     {
-        private readonly PriorityQueue<string, (float Score, long Order)> _best = new();
+        private readonly PriorityQueue<ScoredRow, (float Score, long Order)> _best = new();
         private long _order;
 
-        public string? Header { get; private set; }
+        public ScoreColumns? Columns { get; private set; }
 
-        public override Encoding Encoding => Encoding.UTF8;
+        public void Begin(ScoreColumns columns) => Columns = columns;
 
-        public override void WriteLine(string? value)
+        public void Add(in ScoredRow row)
         {
-            if (value == null) return;
-            if (Header == null) { Header = value; return; }
-            int a = value.IndexOf(','), b = value.IndexOf(',', a + 1);
-            var field = b < 0 ? value.AsSpan(a + 1) : value.AsSpan(a + 1, b - a - 1);
-            if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float score)) return;
             // Min-heap on (score, -order): the lowest score (and on ties the latest row) is dropped first.
-            _best.Enqueue(value, (score, -_order++));
+            _best.Enqueue(row, (row.Score, -_order++));
             if (_best.Count > k) _best.Dequeue();
         }
 
-        public override void Write(char value) => throw new NotSupportedException("TopRows takes whole lines");
-
-        /// <summary>The kept lines, highest score first (ties: file order).</summary>
-        public List<string> Highest()
+        /// <summary>The kept rows, highest score first (ties: file order).</summary>
+        public List<ScoredRow> Highest()
         {
-            var items = new List<(string Line, (float Score, long Order) Key)>();
-            while (_best.TryDequeue(out var line, out var key)) items.Add((line, key));
-            items.Reverse();
-            return items.Select(x => x.Line).ToList();
+            var rows = new List<ScoredRow>();
+            while (_best.TryDequeue(out var row, out _)) rows.Add(row);
+            rows.Reverse();
+            return rows;
         }
     }
 }

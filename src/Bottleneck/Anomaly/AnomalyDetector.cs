@@ -157,7 +157,16 @@ public sealed class AnomalyDetector
     /// <param name="options">Options; default null.</param>
     /// <returns>Counts, the unseen-category report and, with labels, ROC-AUC, average precision and the confusion matrix.</returns>
     /// <exception cref="DataException">The file cannot be read, lacks a column, or has a bad value (names file, row and column).</exception>
-    public CsvScoringSummary ScoreCsv(string inputPath, TextWriter? output, CsvScoringOptions? options = null)
+    public CsvScoringSummary ScoreCsv(string inputPath, TextWriter? output, CsvScoringOptions? options = null) =>
+        ScoreCsvRows(inputPath, output is null ? null : new ScoresCsvWriter(output), options);
+
+    /// <summary>As <see cref="ScoreCsv"/>, handing each scored row to <paramref name="sink"/>.</summary>
+    /// <param name="inputPath">The file to score.</param>
+    /// <param name="sink">Receives the rows in file order (e.g. a <see cref="ScoresCsvWriter"/>), or null.</param>
+    /// <param name="options">Options; default null.</param>
+    /// <returns>Counts, the unseen-category report and, with labels, ROC-AUC, average precision and the confusion matrix.</returns>
+    /// <exception cref="DataException">The file cannot be read, lacks a column, or has a bad value (names file, row and column).</exception>
+    public CsvScoringSummary ScoreCsvRows(string inputPath, IScoredRowSink? sink, CsvScoringOptions? options = null)
     {
         options ??= new CsvScoringOptions();
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -177,7 +186,7 @@ public sealed class AnomalyDetector
         double? threshold = Threshold?.Value;
         long total = 0, flagged = 0;
         var names = encoder.FeatureNames;
-        var rowWriter = output is null ? null : new RowWriter(output, threshold != null, labels != null, contrib != null);
+        sink?.Begin(new ScoreColumns(threshold != null, labels != null, contrib != null));
         int n;
         while ((n = rows.Read(buf, chunk, labels, lines)) > 0)
         {
@@ -191,8 +200,8 @@ public sealed class AnomalyDetector
                 if (flag) flagged++;
                 keptScores?.Add(s);
                 if (keptLabels != null) keptLabels.Add(IsAnomalyLabel(labels![i], options.NormalLabel, inputPath, lines[i]) ? 1 : 0);
-                rowWriter?.Write(lines[i], s, flag, labels?[i],
-                    contrib is null ? null : AnomalyScorer.TopContributions(contrib.AsSpan(i * d, d), options.TopK).Select(t => (names[t.Feature], t.Contribution)));
+                sink?.Add(new ScoredRow(lines[i], s, flag, labels?[i],
+                    contrib is null ? null : Named(AnomalyScorer.TopContributions(contrib.AsSpan(i * d, d), options.TopK), names)));
             }
             total += n;
         }
@@ -208,7 +217,16 @@ public sealed class AnomalyDetector
     /// <param name="options">Options (<see cref="CsvScoringOptions.NormalLabel"/> and <see cref="CsvScoringOptions.TopK"/> apply); default null.</param>
     /// <returns>Counts and, with labels, the ranking metrics and the confusion matrix.</returns>
     /// <exception cref="DataException">The width differs from the model's, or a label is not a number and no normal label was given.</exception>
-    public CsvScoringSummary ScoreDataset(Dataset raw, TextWriter? output, CsvScoringOptions? options = null)
+    public CsvScoringSummary ScoreDataset(Dataset raw, TextWriter? output, CsvScoringOptions? options = null) =>
+        ScoreDatasetRows(raw, output is null ? null : new ScoresCsvWriter(output), options);
+
+    /// <summary>As <see cref="ScoreDataset(Dataset, TextWriter?, CsvScoringOptions?)"/>, handing each scored row to <paramref name="sink"/>.</summary>
+    /// <param name="raw">The rows, in the model's input width (before the preprocessing).</param>
+    /// <param name="sink">Receives the rows in order, or null.</param>
+    /// <param name="options">Options (<see cref="CsvScoringOptions.NormalLabel"/> and <see cref="CsvScoringOptions.TopK"/> apply); default null.</param>
+    /// <returns>Counts and, with labels, the ranking metrics and the confusion matrix.</returns>
+    /// <exception cref="DataException">The width differs from the model's, or a label is not a number and no normal label was given.</exception>
+    public CsvScoringSummary ScoreDatasetRows(Dataset raw, IScoredRowSink? sink, CsvScoringOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(raw);
         options ??= new CsvScoringOptions();
@@ -221,13 +239,13 @@ public sealed class AnomalyDetector
         int[]? labels = raw.Labels == null || !options.KeepScores ? null
             : Enumerable.Range(0, raw.Rows).Select(i => IsAnomalyLabel(raw.LabelText(i), options.NormalLabel, raw.Source, i + 1) ? 1 : 0).ToArray();
         long flagged = 0;
-        var rowWriter = output is null ? null : new RowWriter(output, threshold != null, raw.Labels != null, topK > 0);
+        sink?.Begin(new ScoreColumns(threshold != null, raw.Labels != null, topK > 0));
         for (int i = 0; i < raw.Rows; i++)
         {
             bool flag = threshold != null && scores[i] > threshold.Value;
             if (flag) flagged++;
-            rowWriter?.Write(i + 1, scores[i], flag, raw.Labels is null ? null : raw.LabelText(i),
-                topK > 0 ? scored.TopFeatures[i].Select(t => (scored.NameOf(t.Feature), t.Contribution)) : null);
+            sink?.Add(new ScoredRow(i + 1, scores[i], flag, raw.Labels is null ? null : raw.LabelText(i),
+                topK > 0 ? scored.TopFeatures[i].Select(t => new NamedContribution(scored.NameOf(t.Feature), t.Contribution)).ToArray() : null));
         }
         return Summarize(raw.Rows, flagged, threshold, null, options.KeepScores ? scores : null, labels, sw.Elapsed.TotalSeconds);
     }
@@ -250,28 +268,11 @@ public sealed class AnomalyDetector
         return new CsvScoringSummary(total, flagged, threshold, report, scores, labels, auc, ap, cm, seconds);
     }
 
-    /// <summary>Writes the scores CSV: <c>row,score[,flagged][,label][,top_features]</c>, the header first.</summary>
-    private sealed class RowWriter
+    private static NamedContribution[] Named(FeatureContribution[] top, IReadOnlyList<string> names)
     {
-        private readonly TextWriter _output;
-        private readonly bool _flags, _labels, _top;
-        private readonly System.Text.StringBuilder _sb = new();
-
-        public RowWriter(TextWriter output, bool flags, bool labels, bool top)
-        {
-            (_output, _flags, _labels, _top) = (output, flags, labels, top);
-            output.WriteLine("row,score" + (flags ? ",flagged" : "") + (labels ? ",label" : "") + (top ? ",top_features" : ""));
-        }
-
-        public void Write(long row, float score, bool flag, string? label, IEnumerable<(string Name, float Contribution)>? top)
-        {
-            _sb.Clear();
-            _sb.Append(row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(score.ToString("R", CultureInfo.InvariantCulture));
-            if (_flags) _sb.Append(flag ? ",1" : ",0");
-            if (_labels) _sb.Append(',').Append(Quote(label ?? ""));
-            if (_top) _sb.Append(',').Append(Quote(string.Join(";", (top ?? []).Select(t => $"{t.Name}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}"))));
-            _output.WriteLine(_sb.ToString());
-        }
+        var named = new NamedContribution[top.Length];
+        for (int k = 0; k < top.Length; k++) named[k] = new NamedContribution(names[top[k].Feature], top[k].Contribution);
+        return named;
     }
 
     /// <summary>
@@ -284,8 +285,6 @@ public sealed class AnomalyDetector
         if (double.TryParse(label, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)) return v != 0;
         throw new DataException($"{source}: label \"{label}\" at row {row} is not a number; say which label value is normal (e.g. normal.)", source);
     }
-
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 
     /// <summary>For numeric-only models: an encoding that passes every non-label column through unchanged ((v − 0)/1).</summary>
     private static TabularEncoder PassThroughEncoder(string path, CsvScoringOptions options)
@@ -316,4 +315,84 @@ public sealed class AnomalyDetector
         return new TabularEncoder(new TabularEncoderState(cols, NumericImpute.None, CategoricalImpute.None, label >= 0 ? names[label] : null,
             hasHeader.Value, names, options.Delimiter, 0));
     }
+}
+
+/// <summary>A feature's share of a row's score, by name.</summary>
+/// <param name="Feature">The feature's name (a column, or <c>column=value</c> for a one-hot feature).</param>
+/// <param name="Contribution">eⱼ/D in score units.</param>
+public readonly record struct NamedContribution(string Feature, float Contribution);
+
+/// <summary>One scored row of a scoring pass.</summary>
+/// <param name="Row">The line number in the input file (header = 1), or the 1-based sample number for data in memory.</param>
+/// <param name="Score">The anomaly score.</param>
+/// <param name="Flagged">Score &gt; threshold (false without a threshold).</param>
+/// <param name="Label">The row's label text, or null.</param>
+/// <param name="TopFeatures">The largest contributions, largest first, or null when none were asked for.</param>
+public readonly record struct ScoredRow(long Row, float Score, bool Flagged, string? Label, IReadOnlyList<NamedContribution>? TopFeatures);
+
+/// <summary>Which columns the rows of a scoring pass carry.</summary>
+/// <param name="Flagged">A threshold is set.</param>
+/// <param name="Label">The data has labels.</param>
+/// <param name="TopFeatures">Top contributions were asked for.</param>
+public sealed record ScoreColumns(bool Flagged, bool Label, bool TopFeatures);
+
+/// <summary>Receives the rows of a scoring pass (<see cref="AnomalyDetector.ScoreCsvRows"/>), in order.</summary>
+public interface IScoredRowSink
+{
+    /// <summary>Called once, before the rows.</summary>
+    void Begin(ScoreColumns columns);
+
+    /// <summary>Called for each row.</summary>
+    void Add(in ScoredRow row);
+}
+
+/// <summary>
+/// Writes scored rows as CSV: <c>row,score[,flagged][,label][,top_features]</c>, the header first; score in the round-trip
+/// float format, flagged 0/1, top_features <c>name:contribution;…</c> (6 significant digits), fields quoted when needed.
+/// </summary>
+/// <param name="output">The writer; not disposed.</param>
+public sealed class ScoresCsvWriter(TextWriter output) : IScoredRowSink
+{
+    private readonly System.Text.StringBuilder _sb = new();
+    private ScoreColumns _columns = new(false, false, false);
+
+    /// <summary>The header line for <paramref name="columns"/>.</summary>
+    public static string Header(ScoreColumns columns) =>
+        "row,score" + (columns.Flagged ? ",flagged" : "") + (columns.Label ? ",label" : "") + (columns.TopFeatures ? ",top_features" : "");
+
+    /// <summary>The fields of <paramref name="row"/> as text, in header order.</summary>
+    public static IEnumerable<string> Fields(in ScoredRow row, ScoreColumns columns)
+    {
+        var fields = new List<string>(5) { row.Row.ToString(CultureInfo.InvariantCulture), row.Score.ToString("R", CultureInfo.InvariantCulture) };
+        if (columns.Flagged) fields.Add(row.Flagged ? "1" : "0");
+        if (columns.Label) fields.Add(row.Label ?? "");
+        if (columns.TopFeatures) fields.Add(TopText(row));
+        return fields;
+    }
+
+    /// <summary>The CSV line of <paramref name="row"/>.</summary>
+    public static string Line(in ScoredRow row, ScoreColumns columns) => string.Join(",", Fields(row, columns).Select(Quote));
+
+    /// <inheritdoc/>
+    public void Begin(ScoreColumns columns)
+    {
+        _columns = columns;
+        output.WriteLine(Header(columns));
+    }
+
+    /// <inheritdoc/>
+    public void Add(in ScoredRow row)
+    {
+        _sb.Clear();
+        _sb.Append(row.Row.ToString(CultureInfo.InvariantCulture)).Append(',').Append(row.Score.ToString("R", CultureInfo.InvariantCulture));
+        if (_columns.Flagged) _sb.Append(row.Flagged ? ",1" : ",0");
+        if (_columns.Label) _sb.Append(',').Append(Quote(row.Label ?? ""));
+        if (_columns.TopFeatures) _sb.Append(',').Append(Quote(TopText(row)));
+        output.WriteLine(_sb.ToString());
+    }
+
+    private static string TopText(in ScoredRow row) =>
+        string.Join(";", (row.TopFeatures ?? []).Select(t => $"{t.Feature}:{t.Contribution.ToString("G6", CultureInfo.InvariantCulture)}"));
+
+    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 }

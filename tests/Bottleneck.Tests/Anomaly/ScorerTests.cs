@@ -139,6 +139,24 @@ public class ScorerTests
         Assert.Equal("row,score,flagged,label,top_features", lines[0]);
         Assert.Equal(301, lines.Length);
         Assert.StartsWith("2,", lines[1]);
+
+        // A structured sink sees the same rows the CSV writer formats, line for line.
+        var sink = new CollectingSink();
+        var again = loaded.ScoreCsvRows(testPath, sink, new CsvScoringOptions(TopK: 2, ChunkRows: 7));
+        Assert.Equal(summary.Rows, again.Rows);
+        Assert.Equal(lines[0], ScoresCsvWriter.Header(sink.Columns!));
+        Assert.Equal(lines.Length - 1, sink.Rows.Count);
+        for (int i = 0; i < sink.Rows.Count; i++) Assert.Equal(lines[i + 1].TrimEnd('\r'), ScoresCsvWriter.Line(sink.Rows[i], sink.Columns!));
+        Assert.All(sink.Rows, r => Assert.Equal(2, r.TopFeatures!.Count));
+        Assert.Equal(summary.Flagged, sink.Rows.Count(r => r.Flagged));
+    }
+
+    private sealed class CollectingSink : IScoredRowSink
+    {
+        public ScoreColumns? Columns { get; private set; }
+        public List<ScoredRow> Rows { get; } = [];
+        public void Begin(ScoreColumns columns) => Columns = columns;
+        public void Add(in ScoredRow row) => Rows.Add(row);
     }
 
     [Fact]
@@ -151,7 +169,7 @@ public class ScorerTests
         var model = new DenseAutoencoder(new DenseConfig(2, [3], 1, output: Likelihood.Gaussian), new Rng(2));
         var det = new AnomalyDetector(model, pre);
         var expected = det.Score(det.Prepare(raw));
-        var summary = det.ScoreCsv(path, null, new CsvScoringOptions(LabelColumn: "label", ChunkRows: 3));
+        var summary = det.ScoreCsv(path, output: null, new CsvScoringOptions(LabelColumn: "label", ChunkRows: 3));
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], summary.Scores![i], 1e-6 * Math.Max(1, expected[i]));
         Assert.Equal([0, 1, 0, 0], summary.Labels!);
     }
