@@ -63,17 +63,21 @@ public sealed class TrainService : CliService
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
         if (s.Contaminated) CheckContaminated(s);
 
+        var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
+        if (s.Tabular != null && spec.Kind != DataKind.Csv)
+            throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
+        var data = AnomalyTrainingData.Load(spec, s.NormalOnly, s.Tabular);
+        if (rule != null)
+        {
+            try { data.CheckThreshold(rule); }
+            catch (ArgumentException e) { throw new ArgumentException("--threshold: " + OneLine(e), e); }
+        }
+
         try { Directory.CreateDirectory(s.Out); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"cannot create the model folder {s.Out}: {OneLine(e)}", e);
         }
-
-        var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
-
-        if (s.Tabular != null && spec.Kind != DataKind.Csv)
-            throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
-        var data = AnomalyTrainingData.Load(spec, s.NormalOnly, s.Tabular);
         var full = data.Full;
         // Anomaly training: --contaminated, --normal-only, or a tabular CSV (already standardized by its encoding).
         var purpose = s.Contaminated ? TrainingPurpose.AnomalyContaminated
@@ -157,7 +161,8 @@ public sealed class TrainService : CliService
             Warn($"the checkpoint is from a finished run of {trained} epochs saved by an older version, which did not record its training options, " +
                  "so it is not extended; nothing was trained (train without --resume to start a longer run)");
 
-        ThresholdState? threshold = rule == null ? null : FitThreshold(rule, model, preprocessor, data, trainX, s.Contaminated);
+        ThresholdState? threshold = rule == null ? null : data.FitThreshold(rule,
+            new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null), trainX);
         var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(), data.Encoder?.State)
             .WithAnomaly(threshold, data.Normal);
         ModelStore.Save(s.Out, saved);
@@ -224,23 +229,6 @@ public sealed class TrainService : CliService
     {
         try { return Threshold.Parse(text); }
         catch (FormatException e) { throw new ArgumentException("--threshold: " + e.Message, e); }
-    }
-
-    /// <summary>
-    /// Fits the threshold on the training part's scores; for f1 (which needs anomalies) on every row of the labelled file, and
-    /// says so in the saved "fitted on" text.
-    /// </summary>
-    private static ThresholdState FitThreshold(Threshold rule, AutoencoderModel model, Preprocessor preprocessor, AnomalyTrainingData data, Dataset trainX, bool contaminated)
-    {
-        var detector = new AnomalyDetector(model, preprocessor, data.Encoder, error: contaminated ? AnomalyDefaults.UnsupervisedError : null);
-        if (!rule.NeedsLabels) return detector.FitThreshold(rule, trainX);
-        if (data.AllRows == null || data.AllAnomalyFlags!.Sum() == 0)
-            throw new ArgumentException("--threshold f1 needs labelled anomalies: train with --normal-only on a labelled file (f1 is then fitted on all its rows), " +
-                                        "or fit it when scoring with 'bottleneck detect --threshold f1 --label COLUMN --normal VALUE'");
-        var all = preprocessor.Kind == ScalingKind.None ? data.AllRows : preprocessor.Transform(data.AllRows);
-        int anomalies = data.AllAnomalyFlags!.Sum();
-        return detector.FitThreshold(rule, all, data.AllAnomalyFlags,
-            $"every row of the labelled training file ({Output.Count(all.Rows)} rows, {Output.Count(anomalies)} anomalies; includes the training rows, so metrics at it are optimistic)");
     }
 
     /// <summary>The test split for demo and mnist when training on their train split; null otherwise or when it is unavailable.</summary>

@@ -108,6 +108,40 @@ public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEnc
         return flags.ToArray();
     }
 
+    /// <summary>Checks, before training, that <see cref="FitThreshold"/> can fit <paramref name="rule"/> on these rows.</summary>
+    /// <param name="rule">The threshold rule.</param>
+    /// <exception cref="ArgumentException">The rule needs labelled anomalies (f1) and these rows have none (no normal label, or every row normal).</exception>
+    public void CheckThreshold(Threshold rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (rule.NeedsLabels && (AllRows == null || (AllAnomalyFlags?.Sum() ?? 0) == 0))
+            throw new ArgumentException("threshold rule f1 needs labelled anomalies: train on the normal rows of a labelled file (--normal-only; f1 is then " +
+                                        "fitted on all its rows), or fit f1 on labelled scored data ('bottleneck detect --threshold f1 --label COLUMN --normal VALUE')", nameof(rule));
+    }
+
+    /// <summary>
+    /// Fits <paramref name="rule"/> for a model trained on these rows and keeps it in <paramref name="detector"/>: on the
+    /// scores of <paramref name="trainingRows"/>, or, for a rule that needs labelled anomalies (f1), on every row of the
+    /// labelled file (<see cref="AllRows"/>, the training rows included), which the saved "fitted on" text says.
+    /// </summary>
+    /// <param name="rule">The threshold rule.</param>
+    /// <param name="detector">The detector of the trained model.</param>
+    /// <param name="trainingRows">The training part, prepared (scaled) as the model saw it.</param>
+    /// <returns>The fitted state.</returns>
+    /// <exception cref="ArgumentException">The rule needs labels and these rows have no labelled anomalies (no normal label, or every row normal).</exception>
+    public ThresholdState FitThreshold(Threshold rule, AnomalyDetector detector, Dataset trainingRows)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(detector);
+        if (!rule.NeedsLabels) return detector.FitThreshold(rule, trainingRows);
+        CheckThreshold(rule);
+        int anomalies = AllAnomalyFlags!.Sum();
+        var all = detector.Prepare(AllRows!);
+        string n(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        return detector.FitThreshold(rule, all, AllAnomalyFlags,
+            $"every row of the labelled training file ({n(all.Rows)} rows, {n(anomalies)} anomalies; includes the training rows, so metrics at it are optimistic)");
+    }
+
     /// <summary>
     /// Reloads the rows a model was trained on (its data source, only the normal rows when it was trained with <c>--normal-only</c>)
     /// and prepares them for <paramref name="detector"/>, to fit a threshold on training scores. Both the training and the validation

@@ -318,6 +318,26 @@ public class CliAnomalyTests
         }
     }
 
+    [Fact]
+    public async Task ThresholdF1NeedsLabelledAnomaliesAndSaysWhereItWasFitted()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("t.csv", "a,b,label\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i % 7},{i % 5},{(i % 10 == 0 ? 1 : 0)}\n")));
+
+        // Without a normal label there are no known anomalies: a usage error before any training or folder.
+        var h = new CliHarness();
+        var never = dir.File("never");
+        Assert.Equal(2, await h.Run("train", "--data", $"csv:{csv}", "--threshold", "f1", "--epochs", "1", "--out", never));
+        Assert.Contains("--threshold: threshold rule f1 needs labelled anomalies", h.Stderr);
+        Assert.DoesNotContain("epoch", h.Stdout);
+        Assert.False(Directory.Exists(never), "a usage error must not create the model folder");
+
+        // With one, f1 is fitted on every row of the file (4 of its 40 rows are anomalies), and the output says so.
+        h = new CliHarness();
+        Assert.True(await h.Run("train", "--data", $"csv:{csv}", "--normal-only", "label=0", "--threshold", "f1", "--epochs", "1", "--out", dir.File("m")) == 0, h.Stderr);
+        Assert.Contains("fitted on every row of the labelled training file (40 rows, 4 anomalies;", h.Stdout);
+    }
+
     /// <summary>The value after a "NAME  value" summary line.</summary>
     private static double Metric(string stdout, string name)
     {
