@@ -73,11 +73,6 @@ public sealed class TrainService : CliService
             catch (ArgumentException e) { throw new ArgumentException("--threshold: " + OneLine(e), e); }
         }
 
-        try { Directory.CreateDirectory(s.Out); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot create the model folder {s.Out}: {OneLine(e)}", e);
-        }
         var full = data.Full;
         // Anomaly training: --contaminated, --normal-only, or a tabular CSV (already standardized by its encoding).
         var purpose = s.Contaminated ? TrainingPurpose.AnomalyContaminated
@@ -105,6 +100,12 @@ public sealed class TrainService : CliService
         var config = s.Kind.Build(new KindData(sampleShape, unitRange, s.Epochs, purpose));
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
         var fit = kind.CreateFit(config, options);
+        // Created only now: every check that needs no training has passed (a usage error leaves no folder behind).
+        try { Directory.CreateDirectory(s.Out); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot create the model folder {s.Out}: {OneLine(e)}", e);
+        }
 
         Line($"data        {full}");
         if (data.Normal != null)

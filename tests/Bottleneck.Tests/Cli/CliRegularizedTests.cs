@@ -248,6 +248,8 @@ public class CliRegularizedParseTests
     [InlineData("--lr must be > 0, got 0 (see 'bottleneck train --help')", "--lr", "0")]
     [InlineData("--val-split: validation fraction must be in [0, 1)", "--val-split", "1")]
     [InlineData("--latent-activation: the KL sparsity penalty needs sigmoid code units", "--kind", "sparse", "--latent-activation", "relu")]
+    [InlineData("--components must be ≤ inputDim (784), got 1000", "--kind", "pca", "--components", "1000")]   // needs the data's width
+    [InlineData("--threshold: threshold rule f1 needs labelled anomalies", "--threshold", "f1")]                // needs the data's labels
     public async Task InapplicableOptionsAndBadValuesExit2WithOneErrorLineBeforeAnythingIsWritten(string message, params string[] args)
     {
         using var dir = new TempDir();
