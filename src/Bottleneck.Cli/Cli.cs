@@ -60,6 +60,12 @@ public static class Cli
             env.Error.WriteLine($"error: {message} (see '{command} --help')");
             return ExitCodes.UsageError;
         }
+        // Environment settings that would fail at the first matrix product are refused before any work, as a usage error.
+        if (result.CommandResult.Command is not RootCommand && Kernels.Gemm.EnvironmentProblem() is { } envProblem)
+        {
+            env.Error.WriteLine($"error: {envProblem}");
+            return ExitCodes.UsageError;
+        }
         var config = new InvocationConfiguration
         {
             Output = env.Output,

@@ -22,6 +22,7 @@ public sealed class EncodeService : CliService
     public int Run(EncodeSettings s) => Guard(() =>
     {
         Output.CheckTablePath(s.Out);
+        OutputPaths.Check("--out", s.Out, DataSpec.Parse(s.Data), "test", s.ModelDir, Output.DerivedFiles(s.Out, png: false));
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
         var codes = Batching.Encode(model, m.Scaled);
@@ -43,6 +44,7 @@ public sealed class ReconstructService : CliService
     public int Run(ReconstructSettings s) => Guard(() =>
     {
         Output.CheckTablePath(s.Out);
+        OutputPaths.Check("--out", s.Out, DataSpec.Parse(s.Data), "test", s.ModelDir, Output.DerivedFiles(s.Out, png: true));
         var m = ModelData.Load(s.ModelDir, s.Data);
         WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
         return ExitCodes.Success;
@@ -78,6 +80,7 @@ public sealed class EvaluateService : CliService
     /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
     public int Run(EvaluateSettings s) => Guard(() =>
     {
+        OutputPaths.Check(DenoiseCommand.PngOptionName, s.Png, DataSpec.Parse(s.Data), "test", s.ModelDir);
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);

@@ -23,6 +23,7 @@ public sealed class DenoiseService : CliService
     public int Run(DenoiseSettings s) => Guard(() =>
     {
         Output.CheckTablePath(s.Out);
+        OutputPaths.Check("--out", s.Out, DataSpec.Parse(s.Data), "test", s.ModelDir, Output.DerivedFiles(s.Out, png: true));
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
         if (model.InputCorruption is { } noise)

@@ -40,6 +40,7 @@ public sealed class DetectService : CliService
             var dir = Path.GetDirectoryName(Path.GetFullPath(s.Out));
             if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {s.Out}: folder {dir} does not exist");
         }
+        OutputPaths.Check("--out", s.Out, spec, "test", s.ModelDir);
         if (spec.Kind == DataKind.Csv && !File.Exists(spec.Path)) throw new FileNotFoundException($"{spec.Path}: file not found", spec.Path);
 
         var saved = ModelStore.Load(s.ModelDir);

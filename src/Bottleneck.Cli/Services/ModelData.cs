@@ -25,6 +25,7 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
         var raw = saved.Tabular != null && dataSpec.Kind == DataKind.Csv
             ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
             : dataSpec.Load("test");
+        if (saved.Tabular == null && dataSpec.Kind == DataKind.Csv) ModelStore.CheckColumns(saved, raw.FeatureNames, raw.Source);
         if (raw.FeatureCount != saved.Model.InputDim)
             throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}", raw.Source);
         var pre = new Preprocessor(saved.Preprocessing);

@@ -110,6 +110,14 @@ internal static class Output
         return [path];
     }
 
+    /// <summary>The files written beside a table at <paramref name="path"/>: its labels (<c>.labels.npy</c>, for .npy tables) and, with
+    /// <paramref name="png"/>, the image grid (<c>.png</c>).</summary>
+    public static string[] DerivedFiles(string path, bool png) =>
+    [
+        .. Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase) ? [Path.ChangeExtension(path, ".labels.npy")] : Array.Empty<string>(),
+        .. png ? [Path.ChangeExtension(path, ".png")] : Array.Empty<string>(),
+    ];
+
     /// <summary>Rejects output paths whose extension is not .csv, .tsv or .npy (before any work is done).</summary>
     /// <exception cref="ArgumentException">Unsupported extension.</exception>
     public static void CheckTablePath(string path)

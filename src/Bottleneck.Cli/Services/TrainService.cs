@@ -61,6 +61,7 @@ public sealed class TrainService : CliService
             catch (ArgumentException e) { throw new ArgumentException("--val-split: " + OneLine(e), e); }
         }
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
+        OutputPaths.CheckModelFolder("--out", s.Out, spec);
         if (s.Contaminated) CheckContaminated(s);
 
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
@@ -74,6 +75,8 @@ public sealed class TrainService : CliService
         }
 
         var full = data.Full;
+        // Fingerprinted now, right after reading: a file replaced during training is then found when the model re-reads it.
+        var dataFiles = data.Spec.Files("train").Select(DataFileFingerprint.Of).ToArray();
         // Anomaly training: --contaminated, --normal-only, or a tabular CSV (already standardized by its encoding).
         var purpose = s.Contaminated ? TrainingPurpose.AnomalyContaminated
             : data.Normal != null || data.Encoder != null ? TrainingPurpose.AnomalyNormalRows
@@ -164,8 +167,8 @@ public sealed class TrainService : CliService
 
         ThresholdState? threshold = rule == null ? null : data.FitThreshold(rule,
             new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null), trainX);
-        var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(), data.Encoder?.State)
-            .WithAnomaly(threshold, data.Normal);
+        var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.Resolved().ToString(), data.Encoder?.State)
+            .WithAnomaly(threshold, data.Normal) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
         ModelStore.Save(s.Out, saved);
 
         Console.WriteLine();

@@ -66,8 +66,16 @@ public sealed class AnomalyDetector
     {
         ArgumentNullException.ThrowIfNull(saved);
         return new AnomalyDetector(saved.Model, new Preprocessor(saved.Preprocessing),
-            saved.Tabular is null ? null : new TabularEncoder(saved.Tabular), saved.Threshold, error);
+            saved.Tabular is null ? null : new TabularEncoder(saved.Tabular), saved.Threshold, error)
+        { TrainedColumns = saved.FeatureNames, Folder = saved.Folder };
     }
+
+    /// <summary>The feature column names of the headed numeric CSV the model was trained on, or null; a headed CSV scored by a model
+    /// without a tabular encoding must have these columns in this order (<see cref="ModelStore.CheckColumns(IReadOnlyList{string}?, IReadOnlyList{string}?, string, string)"/>).</summary>
+    public IReadOnlyList<string>? TrainedColumns { get; init; }
+
+    /// <summary>The model folder the detector was loaded from, or null (for messages).</summary>
+    public string? Folder { get; init; }
 
     /// <summary>Loads a model folder (<see cref="ModelStore.Load"/>) as a detector.</summary>
     /// <exception cref="IO.ModelFileException">The folder is missing or invalid.</exception>
@@ -171,6 +179,8 @@ public sealed class AnomalyDetector
         options ??= new CsvScoringOptions();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var encoder = Tabular ?? PassThroughEncoder(inputPath, options);
+        if (Tabular is null && encoder.State.HasHeader)
+            ModelStore.CheckColumns(TrainedColumns, encoder.State.Columns.Select(c => c.Name).ToArray(), inputPath, Folder ?? "memory");
         encoder.ResetReport();
         using var rows = encoder.OpenRows(inputPath);
         if (rows.FeatureCount != Model.InputDim)
@@ -311,6 +321,7 @@ public sealed class AnomalyDetector
         }
         hasHeader ??= first.Where((_, c) => c != label).Any(v => !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         var names = hasHeader.Value ? first : Enumerable.Range(0, n).Select(i => $"col{i}").ToArray();
+        if (hasHeader.Value) CsvLoader.CheckUniqueNames(names, path);
         var cols = names.Where((_, c) => c != label).Select(nm => new TabularColumnState(nm, ColumnKind.Numeric, 0, 1, null, null, null, false)).ToArray();
         return new TabularEncoder(new TabularEncoderState(cols, NumericImpute.None, CategoricalImpute.None, label >= 0 ? names[label] : null,
             hasHeader.Value, names, options.Delimiter, 0));

@@ -57,7 +57,7 @@ public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEnc
             encoder = TabularEncoder.Fit(path, options, normalRows is null ? null : row => row < normalRows.Length && normalRows[row]);
             all = encoder.Transform(path);
         }
-        else all = CsvLoader.Load(path, new CsvOptions(labelColumn));
+        else all = CsvLoader.Load(path, new CsvOptions(labelColumn, DecimalComma: spec.DecimalComma));
         if (normalRows == null) return new AnomalyTrainingData(spec, all, encoder, null, null, null);
         if (all.Rows != normalRows.Length)
             throw new DataException($"{path}: read {all.Rows} data rows but the label column has {normalRows.Length} values", path);
@@ -99,12 +99,16 @@ public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEnc
                 string.Join(", ", first.Take(30).Select(h => $"\"{h}\"")) + (first.Length > 30 ? ", ..." : ""), path);
         var flags = new List<bool>();
         if (!headerRow) flags.Add(normal.Matches(first[col]));
-        while (reader.Read())
+        try
         {
-            if (col >= reader.FieldCount)
-                throw new DataException($"{path}: row {reader.LineNumber} has {reader.FieldCount} fields but the first row has {first.Length} (ragged rows are not allowed)", path);
-            flags.Add(normal.Matches(reader.GetString(col)));
+            while (reader.Read())
+            {
+                if (col >= reader.FieldCount)
+                    throw new DataException($"{path}: row {reader.LineNumber} has {reader.FieldCount} fields but the first row has {first.Length} (ragged rows are not allowed)", path);
+                flags.Add(normal.Matches(reader.GetString(col)));
+            }
         }
+        catch (InvalidDataException e) { throw new DataException($"{path}: corrupt gzip data ({e.Message})", path, e); }
         return flags.ToArray();
     }
 
@@ -151,18 +155,26 @@ public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEnc
     /// <param name="detector">The detector built from it.</param>
     /// <param name="description">What the rows are, for the saved threshold's "fitted on" text.</param>
     /// <param name="why">Why the rows could not be loaded, when null is returned.</param>
-    /// <returns>The prepared rows, or null when the training data is not available any more.</returns>
+    /// <returns>The prepared rows, or null when the training data is not available any more (models that did not record their files).</returns>
+    /// <exception cref="DataException">The model recorded its training files (<see cref="SavedModel.DataFiles"/>) and one of them is
+    /// missing or has changed (size or SHA-256).</exception>
     public static Dataset? ReloadTrainingRows(SavedModel saved, AnomalyDetector detector, out string description, out string why)
     {
         description = why = "";
         DataSpec spec;
         try { spec = DataSpec.Parse(saved.DataSource); }
         catch (DataException) { why = $"the model's data source \"{saved.DataSource}\" is not a data SPEC"; return null; }
+        // A model that recorded its files re-reads exactly those: a missing or changed file is refused, never replaced by whatever
+        // now has that name (a relative path of an older model resolves against the current folder).
+        foreach (var file in saved.DataFiles ?? [])
+            if (file.Mismatch() is { } problem)
+                throw new DataException($"cannot re-read the model's training data to fit the threshold: {file.Path} {problem}; " +
+                                        "restore the file, give the threshold as a number, or retrain the model", file.Path);
         try
         {
             Dataset raw;
             if (spec.Kind == DataKind.Csv)
-                raw = detector.Tabular != null ? detector.Tabular.Transform(spec.Path!) : CsvLoader.Load(spec.Path!, new CsvOptions(spec.LabelColumn));
+                raw = detector.Tabular != null ? detector.Tabular.Transform(spec.Path!) : CsvLoader.Load(spec.Path!, new CsvOptions(spec.LabelColumn, DecimalComma: spec.DecimalComma));
             else raw = spec.Load("train");
             if (saved.Normal is { } normal)
             {

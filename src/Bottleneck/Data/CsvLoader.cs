@@ -11,7 +11,9 @@ namespace Bottleneck.Data;
 /// <param name="HasHeader">true/false to force; null (default) detects it: the first row is a header when any of its
 /// feature cells is not a number (or when the label column is given by name).</param>
 /// <param name="Delimiter">Field separator; null (default) means tab for <c>.tsv</c>/<c>.tsv.gz</c> files and comma otherwise.</param>
-public sealed record CsvOptions(string? LabelColumn = null, bool? HasHeader = null, string? Delimiter = null);
+/// <param name="DecimalComma">Numbers use a decimal comma (<c>0,5</c>) instead of the invariant culture's decimal point; default false.
+/// Only when asked for explicitly: a cell that is not an invariant-culture number is otherwise an error, never re-read.</param>
+public sealed record CsvOptions(string? LabelColumn = null, bool? HasHeader = null, string? Delimiter = null, bool DecimalComma = false);
 
 /// <summary>
 /// Loads delimited text (CSV/TSV, optionally gzip-compressed) into a <see cref="Dataset"/> using CsvHelper with the
@@ -106,12 +108,13 @@ public static class CsvLoader
             {
                 hasHeader = false;
                 for (int c = 0; c < fieldCount; c++)
-                    if (c != labelIndex && !TryParseNumber(first[c], out _)) { hasHeader = true; break; }
+                    if (c != labelIndex && !TryParseNumber(first[c], options.DecimalComma, out _)) { hasHeader = true; break; }
             }
             int featureCount = fieldCount - (labelIndex >= 0 ? 1 : 0);
             if (featureCount < 1)
                 throw new DataException($"{src}: no feature columns (the first row has {fieldCount} column(s){(labelIndex >= 0 ? ", one of which is the label" : "")})", src);
             string[]? header = hasHeader == true ? first : null;
+            if (header != null) CheckUniqueNames(header, src);
             string[]? featureNames = header?.Where((_, i) => i != labelIndex).ToArray();
 
             var data = new float[Math.Max(featureCount * 1024, 1024)];
@@ -140,8 +143,8 @@ public static class CsvLoader
                         labelStrings!.Add(reader.GetString(c));
                         continue;
                     }
-                    if (!reader.TryParse<double>(c, out double v))
-                        throw new DataException($"{src}: non-numeric value \"{Truncate(reader.GetString(c))}\" at row {row}, {ColumnName(header, c)}", src);
+                    if (!TryParseNumber(reader.GetSpan(c), options.DecimalComma, out double v))
+                        throw NotANumber(src, reader.GetString(c), row, ColumnName(header, c), options.DecimalComma);
                     if (!float.IsFinite((float)v))
                         throw new DataException($"{src}: value \"{Truncate(reader.GetString(c))}\" at row {row}, {ColumnName(header, c)} is not a finite float32 number", src);
                     data[used++] = (float)v;
@@ -166,8 +169,52 @@ public static class CsvLoader
         }
     }
 
-    private static bool TryParseNumber(string s, out double v) =>
-        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v);
+    /// <summary>Parses a cell as a number: invariant culture (decimal point, optional exponent, no thousands separators), or with
+    /// <paramref name="decimalComma"/> a decimal comma (a cell that also has a point is then not a number).</summary>
+    internal static bool TryParseNumber(ReadOnlySpan<char> s, bool decimalComma, out double v)
+    {
+        if (!decimalComma) return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v);
+        v = 0;
+        if (s.Contains('.') || s.Length > 512) return false;
+        Span<char> copy = stackalloc char[s.Length];
+        s.CopyTo(copy);
+        copy.Replace(',', '.');
+        return double.TryParse(copy, NumberStyles.Float, CultureInfo.InvariantCulture, out v);
+    }
+
+    /// <inheritdoc cref="TryParseNumber(ReadOnlySpan{char}, bool, out double)"/>
+    internal static bool TryParseNumber(ReadOnlySpan<byte> utf8, bool decimalComma, out double v)
+    {
+        if (!decimalComma) return double.TryParse(utf8, NumberStyles.Float, CultureInfo.InvariantCulture, out v);
+        if (utf8.Length > 512) { v = 0; return false; }
+        Span<char> chars = stackalloc char[utf8.Length];
+        if (!System.Text.Unicode.Utf8.IsValid(utf8)) { v = 0; return false; }
+        int n = System.Text.Encoding.UTF8.GetChars(utf8, chars);
+        return TryParseNumber(chars[..n], true, out v);
+    }
+
+    /// <summary>The error for a feature cell that is not a number, naming file, row, column and value; when the value reads as a
+    /// number with a decimal comma, the message says how to ask for that.</summary>
+    internal static DataException NotANumber(string src, string value, long row, string column, bool decimalComma)
+    {
+        string hint = !decimalComma && TryParseNumber(value, true, out _) && value.Contains(',')
+            ? " (it is not a number in the invariant culture, which uses a decimal point and no thousands separators; if the file uses decimal commas, read it with --decimal comma)"
+            : decimalComma ? " (read with decimal commas)" : "";
+        return new DataException($"{src}: non-numeric value \"{Truncate(value)}\" at row {row}, {column}{hint}", src);
+    }
+
+    /// <summary>Refuses a header with a repeated column name (case-insensitive: names are matched that way), naming both columns.</summary>
+    /// <exception cref="DataException">Two columns share a name.</exception>
+    internal static void CheckUniqueNames(IReadOnlyList<string> header, string src)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (int c = 0; c < header.Count; c++)
+        {
+            if (seen.TryGetValue(header[c], out int first))
+                throw new DataException($"{src}: duplicate column name \"{header[c]}\" in the header (0-based columns {first} and {c}); column names must be unique", src);
+            seen[header[c]] = c;
+        }
+    }
 
     private static string ColumnName(string[]? header, int c) =>
         header != null ? $"column \"{header[c]}\" (0-based index {c})" : $"column index {c} (0-based)";

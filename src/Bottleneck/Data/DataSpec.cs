@@ -30,7 +30,52 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE]";
+
+    /// <summary>For csv: numbers are written with a decimal comma (<c>:decimal=comma</c>, or the CLI's <c>--decimal comma</c>);
+    /// default false (invariant culture: a cell such as <c>0,5</c> is an error naming file, row and column).</summary>
+    public bool DecimalComma { get; init; }
+
+    /// <summary>The most demo images the memory budget allows (28×28 float32 values each, plus labels).</summary>
+    public static int MaxDemoCount() =>
+        (int)Math.Min(Array.MaxLength / DemoDataset.Size / DemoDataset.Size, Bottleneck.IO.InputFile.MemoryBudgetBytes / (4L * DemoDataset.Size * DemoDataset.Size + 4));
+
+    private static void CheckDemoCount(int n, string spec)
+    {
+        int max = MaxDemoCount();
+        if (n > max)
+            throw new DataException($"invalid data SPEC \"{spec}\": demo image count {n} is too large: {n} images of {DemoDataset.Size}×{DemoDataset.Size} float32 values need " +
+                                    $"{Bottleneck.IO.InputFile.FormatBytes(4L * n * DemoDataset.Size * DemoDataset.Size)}, at most {max} fit in the memory budget");
+    }
+
+    /// <summary>This spec with its paths made absolute and canonical (symbolic links resolved; see
+    /// <see cref="DataFileFingerprint.Canonical"/>), so that it reads the same files from any working directory. Demo data and the shared
+    /// mnist folder are unchanged.</summary>
+    public DataSpec Resolved() => this with
+    {
+        Path = Path is null ? null : DataFileFingerprint.Canonical(Path),
+        LabelsPath = LabelsPath is null ? null : DataFileFingerprint.Canonical(LabelsPath),
+    };
+
+    /// <summary>The files this spec reads for <paramref name="defaultSplit"/>: the csv or npy file (and its labels file), or the MNIST
+    /// images and labels files; none for demo data.</summary>
+    /// <param name="defaultSplit">Split used when the spec names none (as for <see cref="Load"/>); default "train".</param>
+    /// <exception cref="DataException">A MNIST folder or file cannot be found.</exception>
+    public IReadOnlyList<string> Files(string defaultSplit = "train")
+    {
+        switch (Kind)
+        {
+            case DataKind.Demo: return [];
+            case DataKind.Mnist:
+            {
+                string? dir = Path ?? DataDirectory.Find("mnist");
+                if (dir == null) return [];
+                return IdxLoader.MnistFiles(dir, (Split ?? defaultSplit).ToLowerInvariant());
+            }
+            case DataKind.Csv: return [Path!];
+            default: return LabelsPath is null ? [Path!] : [Path!, LabelsPath];
+        }
+    }
 
     /// <summary>Images generated for the demo training split when no count is given.</summary>
     public const int DefaultDemoTrainCount = 8000;
@@ -55,7 +100,12 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             case "demo":
                 if (rest.Length == 0) return new DataSpec(DataKind.Demo, null);
                 if (int.TryParse(rest, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0)
+                {
+                    CheckDemoCount(n, spec);
                     return new DataSpec(DataKind.Demo, null, Count: n);
+                }
+                if (rest.Length > 0 && rest.All(char.IsAsciiDigit) && rest.TrimStart('0').Length > 0)
+                    throw Bad($"demo image count {rest} is too large (at most {MaxDemoCount()} images fit in memory here)");
                 throw Bad($"demo takes an optional positive image count, got \"{rest}\"");
             case "mnist":
             {
@@ -72,10 +122,13 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             {
                 string path = rest;
                 string? label = null;
+                bool decimalComma = false;
+                foreach (var (suffix, comma) in new[] { (":decimal=comma", true), (":decimal=point", false) })
+                    if (path.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { decimalComma = comma; path = path[..^suffix.Length]; break; }
                 int li = path.LastIndexOf(":label=", StringComparison.OrdinalIgnoreCase);
                 if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column name or index"); }
                 if (path.Length == 0) throw Bad("csv needs a file path");
-                return new DataSpec(DataKind.Csv, path, LabelColumn: label);
+                return new DataSpec(DataKind.Csv, path, LabelColumn: label) { DecimalComma = decimalComma };
             }
             case "npy":
             {
@@ -112,7 +165,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return IdxLoader.LoadMnist(dir, split);
             }
             case DataKind.Csv:
-                return CsvLoader.Load(Path!, new CsvOptions(LabelColumn));
+                return CsvLoader.Load(Path!, new CsvOptions(LabelColumn, DecimalComma: DecimalComma));
             default:
                 return NpyLoader.Load(Path!, LabelsPath);
         }
@@ -123,7 +176,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
     {
         DataKind.Demo => Count is int c ? $"demo:{c}" : "demo",
         DataKind.Mnist => "mnist" + (Path != null ? ":" + Path : "") + (Split != null ? ":" + Split : ""),
-        DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
+        DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : "") + (DecimalComma ? ":decimal=comma" : ""),
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 }

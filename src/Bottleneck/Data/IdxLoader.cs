@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
+using Bottleneck.IO;
 
 namespace Bottleneck.Data;
 
@@ -45,10 +45,28 @@ public static class IdxLoader
                 count *= d;
                 if (count > Array.MaxLength) throw new DataException($"{path}: IDX shape ({string.Join(", ", shape.Take(i + 1))}, ...) has too many values to load", path);
             }
-            var raw = new byte[count * itemSize];
+            long need = count * itemSize;
+            string shapeText = $"IDX shape ({string.Join(", ", shape)})";
+            if (stream is FileStream file)
+            {
+                // Uncompressed: the header's claim must match the file size before anything is allocated.
+                long have = file.Length - 4 - 4L * ndims;
+                if (have < need)
+                    throw new DataException($"{path}: truncated IDX file: shape ({string.Join(", ", shape)}) needs {need} data bytes but the file has {have}", path);
+                if (have > need)
+                    throw new DataException($"{path}: IDX file has extra bytes after the {need} data bytes of shape ({string.Join(", ", shape)})", path);
+            }
+            InputFile.CheckAllocation(path, need + count * 4, long.MaxValue, shapeText, (m, e) => new DataException(m, path, e));
+            // Compressed data cannot be sized in advance: the buffer grows with the data actually decompressed.
+            var raw = new byte[stream is FileStream ? need : Math.Min(need, 1 << 24)];
             int got = ReadUpTo(stream, raw);
-            if (got < raw.Length)
-                throw new DataException($"{path}: truncated IDX file: shape ({string.Join(", ", shape)}) needs {raw.Length} data bytes but only {got} are present", path);
+            while (got == raw.Length && raw.Length < need)
+            {
+                Array.Resize(ref raw, (int)Math.Min(need, 2L * raw.Length));
+                got += ReadUpTo(stream, raw.AsSpan(got));
+            }
+            if (got < need)
+                throw new DataException($"{path}: truncated IDX file: shape ({string.Join(", ", shape)}) needs {need} data bytes but only {got} are present", path);
             if (stream.ReadByte() != -1)
                 throw new DataException($"{path}: IDX file has extra bytes after the {raw.Length} data bytes of shape ({string.Join(", ", shape)})", path);
             var data = new float[count];
@@ -122,9 +140,8 @@ public static class IdxLoader
             "test" or "t10k" => "t10k",
             _ => throw new DataException($"MNIST split must be \"train\" or \"test\", got \"{split}\"", directory),
         };
-        if (!Directory.Exists(directory)) throw new DataException($"{directory}: MNIST folder not found", directory);
-        string imagesPath = FindFile(directory, prefix, "images", "idx3");
-        string labelsPath = FindFile(directory, prefix, "labels", "idx1");
+        var files = MnistFiles(directory, prefix);
+        string imagesPath = files[0], labelsPath = files[1];
         var images = LoadImages(imagesPath);
         var labels = LoadLabels(labelsPath);
         if (labels.Length != images.Rows)
@@ -134,6 +151,17 @@ public static class IdxLoader
         for (int i = 0; i < f.Length; i++) f[i] *= inv;
         return new Dataset(f, images.Rows, images.FeatureCount, labels, null, images.Image, imagesPath,
                            Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    /// <summary>The images and labels files of an MNIST split in <paramref name="directory"/>.</summary>
+    /// <param name="directory">The MNIST folder.</param>
+    /// <param name="split">"train", or "test"/"t10k".</param>
+    /// <exception cref="DataException">The folder or a file is missing.</exception>
+    internal static string[] MnistFiles(string directory, string split)
+    {
+        string prefix = split == "train" ? "train" : "t10k";
+        if (!Directory.Exists(directory)) throw new DataException($"{directory}: MNIST folder not found", directory);
+        return [FindFile(directory, prefix, "images", "idx3"), FindFile(directory, prefix, "labels", "idx1")];
     }
 
     private static string FindFile(string dir, string prefix, string kind, string idx)
@@ -148,20 +176,20 @@ public static class IdxLoader
         throw new DataException($"{dir}: MNIST {kind} file not found (looked for {names[0]}[.gz] and {names[1]}[.gz])", dir);
     }
 
-    /// <summary>Opens a file, transparently decompressing gzip (detected by the magic bytes 1F 8B).</summary>
+    /// <summary>Opens a regular file (FIFOs and devices are refused before opening), transparently decompressing gzip (detected by the
+    /// magic bytes 1F 8B) with a check of the gzip trailer at the end, so a truncated .gz is an error (InvalidDataException while reading).</summary>
+    /// <exception cref="DataException">The file is missing, not a regular file, or cannot be opened.</exception>
     internal static Stream OpenMaybeGzip(string path)
     {
-        FileStream fs;
-        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        { throw new DataException($"{path}: file not found", path, e); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new DataException($"{path}: cannot open file ({e.Message})", path, e); }
+        var fs = InputFile.OpenRead(path, (m, e) => new DataException(m, path, e));
         int b0 = fs.ReadByte(), b1 = fs.ReadByte();
         fs.Position = 0;
-        if (b0 == 0x1F && b1 == 0x8B) return new BufferedStream(new GZipStream(fs, CompressionMode.Decompress), 1 << 16);
+        if (b0 == 0x1F && b1 == 0x8B) return new BufferedStream(new CheckedGzipStream(fs), 1 << 16);
         return fs;
     }
+
+    /// <summary>Whether <paramref name="stream"/> (from <see cref="OpenMaybeGzip"/>) decompresses gzip.</summary>
+    internal static bool IsGzip(Stream stream) => stream is BufferedStream { UnderlyingStream: CheckedGzipStream };
 
     private static void ReadExactly(Stream s, Span<byte> buf, string path, string what)
     {

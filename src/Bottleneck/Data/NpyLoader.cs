@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Bottleneck.IO;
 
 namespace Bottleneck.Data;
 
@@ -14,19 +15,41 @@ public static partial class NpyLoader
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Reads an .npy array as float32.</summary>
+    /// <summary>Reads an .npy array as float32. Only regular files are read; the header's shape is checked against the file size and
+    /// the memory budget (<see cref="InputFile.MemoryBudgetBytes"/>) before the data is allocated.</summary>
     /// <param name="path">The .npy file.</param>
     /// <returns>The shape (empty for a 0-d scalar) and the row-major values.</returns>
-    /// <exception cref="DataException">Missing file, bad magic/version/header, unsupported dtype, Fortran order, or truncated data.</exception>
+    /// <exception cref="DataException">Missing file, not a regular file, bad magic/version/header, unsupported dtype, Fortran order,
+    /// a shape that does not match the file size, or more data than the memory budget.</exception>
     public static (int[] Shape, float[] Data) Read(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        { throw new DataException($"{path}: file not found", path, e); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new DataException($"{path}: cannot read file ({e.Message})", path, e); }
-        return Parse(bytes, path);
+        var (header, bytes) = ReadRaw(path);
+        return (header.Shape, Convert(bytes.AsSpan(header.DataStart), header));
+    }
+
+    /// <summary>Reads the header, checks it against the file and the memory budget, then reads the whole file.</summary>
+    private static (NpyHeader Header, byte[] Bytes) ReadRaw(string path)
+    {
+        Exception Error(string m, Exception? e) => new DataException(m, path, e);
+        using var fs = InputFile.OpenRead(path, Error, 1);
+        long length = fs.Length;
+        try
+        {
+            var preamble = new byte[(int)Math.Min(12, length)];
+            fs.ReadExactly(preamble);
+            int headerEnd = HeaderEnd(preamble, path, length);
+            var head = new byte[headerEnd];
+            preamble.AsSpan(0, Math.Min(preamble.Length, headerEnd)).CopyTo(head);
+            if (headerEnd > preamble.Length) fs.ReadExactly(head.AsSpan(preamble.Length));
+            var header = ParseHeader(head, path, length);
+            InputFile.CheckAllocation(path, length + header.Count * 4, long.MaxValue, $".npy shape ({string.Join(", ", header.Shape)}) of '{header.Descr}'", Error);
+            var bytes = new byte[length];
+            head.CopyTo(bytes, 0);
+            fs.ReadExactly(bytes.AsSpan(head.Length));
+            return (header, bytes);
+        }
+        catch (EndOfStreamException e) { throw new DataException($"{path}: the file shrank while it was read", path, e); }
+        catch (IOException e) { throw new DataException($"{path}: cannot read file ({e.Message})", path, e); }
     }
 
     /// <summary>Parses the bytes of an .npy file (see <see cref="Read"/>).</summary>
@@ -35,36 +58,54 @@ public static partial class NpyLoader
     /// <exception cref="DataException">The content is not a supported .npy array.</exception>
     public static (int[] Shape, float[] Data) Parse(ReadOnlySpan<byte> bytes, string source)
     {
+        int headerEnd = HeaderEnd(bytes, source, bytes.Length);
+        var header = ParseHeader(bytes[..headerEnd], source, bytes.Length);
+        return (header.Shape, Convert(bytes[header.DataStart..], header));
+    }
+
+    /// <summary>A parsed .npy header: shape, element count, dtype and where the data starts.</summary>
+    private sealed record NpyHeader(int[] Shape, long Count, string Descr, string Kind, int ItemSize, bool BigEndian, int DataStart);
+
+    /// <summary>Where the header ends (preamble + header length), checked against the file length.</summary>
+    private static int HeaderEnd(ReadOnlySpan<byte> bytes, string source, long fileLength)
+    {
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
             throw new DataException($"{source}: not a NumPy .npy file (missing the \\x93NUMPY magic)", source);
         int major = bytes[6], minor = bytes[7];
-        int headerLen, headerStart;
+        long headerLen, headerStart;
         if (major == 1) { headerLen = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]); headerStart = 10; }
         else if (major is 2 or 3)
         {
             if (bytes.Length < 12) throw new DataException($"{source}: truncated .npy header", source);
-            uint hl = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
-            if (hl > int.MaxValue) throw new DataException($"{source}: .npy header length {hl} is too large", source);
-            headerLen = (int)hl; headerStart = 12;
+            headerLen = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]); headerStart = 12;
         }
         else throw new DataException($"{source}: unsupported .npy format version {major}.{minor} (supported: 1.0, 2.0, 3.0)", source);
-        if ((long)headerStart + headerLen > bytes.Length)
-            throw new DataException($"{source}: truncated .npy file: header needs {headerLen} bytes but the file has {bytes.Length - headerStart} after the preamble", source);
-        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes.Slice(headerStart, headerLen));
+        if (headerStart + headerLen > fileLength)
+            throw new DataException($"{source}: truncated .npy file: header needs {headerLen} bytes but the file has {fileLength - headerStart} after the preamble", source);
+        if (headerLen > 1 << 20)
+            throw new DataException($"{source}: .npy header length {headerLen} is larger than the 1 MiB a header of a plain array can need", source);
+        return (int)(headerStart + headerLen);
+    }
+
+    private static NpyHeader ParseHeader(ReadOnlySpan<byte> head, string source, long fileLength)
+    {
+        int major = head[6];
+        int headerStart = major == 1 ? 10 : 12;
+        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(head[headerStart..]);
 
         var descrM = DescrRegex().Match(header);
         if (!descrM.Success)
         {
             if (header.Contains("'descr': [", StringComparison.Ordinal))
-                throw new DataException($"{source}: structured .npy dtypes are not supported (header {header.Trim()})", source);
-            throw new DataException($"{source}: .npy header has no 'descr' string: {header.Trim()}", source);
+                throw new DataException($"{source}: structured .npy dtypes are not supported (header {Short(header)})", source);
+            throw new DataException($"{source}: .npy header has no 'descr' string: {Short(header)}", source);
         }
         var fortM = FortranRegex().Match(header);
-        if (!fortM.Success) throw new DataException($"{source}: .npy header has no 'fortran_order': {header.Trim()}", source);
+        if (!fortM.Success) throw new DataException($"{source}: .npy header has no 'fortran_order': {Short(header)}", source);
         if (fortM.Groups[1].Value == "True")
             throw new DataException($"{source}: Fortran-ordered (column-major) .npy arrays are not supported; save with numpy.ascontiguousarray(a) first", source);
         var shapeM = ShapeRegex().Match(header);
-        if (!shapeM.Success) throw new DataException($"{source}: .npy header has no 'shape' tuple: {header.Trim()}", source);
+        if (!shapeM.Success) throw new DataException($"{source}: .npy header has no 'shape' tuple: {Short(header)}", source);
         var shapeParts = shapeM.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var shape = new int[shapeParts.Length];
         long count = 1;
@@ -72,9 +113,9 @@ public static partial class NpyLoader
         {
             var part = shapeParts[i].TrimEnd('L');
             if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
-                throw new DataException($"{source}: .npy shape entry \"{shapeParts[i]}\" is not a valid dimension (shape ({shapeM.Groups[1].Value}))", source);
+                throw new DataException($"{source}: .npy shape entry \"{Short(shapeParts[i])}\" is not a valid dimension (shape ({Short(shapeM.Groups[1].Value)}))", source);
             count *= shape[i];
-            if (count > Array.MaxLength) throw new DataException($"{source}: .npy shape ({shapeM.Groups[1].Value}) has too many values to load", source);
+            if (count > Array.MaxLength) throw new DataException($"{source}: .npy shape ({Short(shapeM.Groups[1].Value)}) has too many values to load", source);
         }
 
         string descr = descrM.Groups[1].Value;
@@ -92,38 +133,89 @@ public static partial class NpyLoader
             _ => 0,
         };
         if (size == 0)
-            throw new DataException($"{source}: unsupported .npy dtype '{descr}' (supported: f2, f4, f8, i1, i2, i4, i8, u1, u2, u4, u8, b1; any byte order)", source);
+            throw new DataException($"{source}: unsupported .npy dtype '{Short(descr)}' (supported: f2, f4, f8, i1, i2, i4, i8, u1, u2, u4, u8, b1; any byte order)", source);
 
-        int dataStart = headerStart + headerLen;
+        int dataStart = head.Length;
         long need = count * size;
-        long have = bytes.Length - dataStart;
+        long have = fileLength - dataStart;
         if (have < need)
             throw new DataException($"{source}: truncated .npy file: shape ({string.Join(", ", shape)}) of '{descr}' needs {need} data bytes but only {have} are present", source);
         if (have > need)
             throw new DataException($"{source}: .npy file has {have - need} unexpected bytes after the data of shape ({string.Join(", ", shape)})", source);
+        return new NpyHeader(shape, count, descr, kind, size, bigEndian, dataStart);
+    }
 
-        var src = bytes.Slice(dataStart, (int)need);
-        var data = new float[count];
-        for (int i = 0; i < data.Length; i++)
+    private static string Short(string s) => s.Length <= 200 ? s.Trim() : s[..200].Trim() + "...";
+
+    private static float[] Convert(ReadOnlySpan<byte> src, NpyHeader h)
+    {
+        var data = new float[h.Count];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)Value(src, i, h, out _);
+        return data;
+    }
+
+    /// <summary>Element <paramref name="i"/> as a double; integers (which a double may round above 2⁵³) also exactly in <paramref name="exact"/>.</summary>
+    private static double Value(ReadOnlySpan<byte> src, long i, NpyHeader h, out Int128 exact)
+    {
+        int size = h.ItemSize;
+        bool be = h.BigEndian;
+        var b = src.Slice((int)(i * size), size);
+        exact = 0;
+        switch (h.Kind)
         {
-            var b = src.Slice(i * size, size);
-            data[i] = kind switch
-            {
-                "f2" => (float)(bigEndian ? BinaryPrimitives.ReadHalfBigEndian(b) : BinaryPrimitives.ReadHalfLittleEndian(b)),
-                "f4" => bigEndian ? BinaryPrimitives.ReadSingleBigEndian(b) : BinaryPrimitives.ReadSingleLittleEndian(b),
-                "f8" => (float)(bigEndian ? BinaryPrimitives.ReadDoubleBigEndian(b) : BinaryPrimitives.ReadDoubleLittleEndian(b)),
-                "i1" => (sbyte)b[0],
-                "u1" => b[0],
-                "b1" => b[0] != 0 ? 1f : 0f,
-                "i2" => bigEndian ? BinaryPrimitives.ReadInt16BigEndian(b) : BinaryPrimitives.ReadInt16LittleEndian(b),
-                "u2" => bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b),
-                "i4" => bigEndian ? BinaryPrimitives.ReadInt32BigEndian(b) : BinaryPrimitives.ReadInt32LittleEndian(b),
-                "u4" => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b),
-                "i8" => bigEndian ? BinaryPrimitives.ReadInt64BigEndian(b) : BinaryPrimitives.ReadInt64LittleEndian(b),
-                _ => bigEndian ? BinaryPrimitives.ReadUInt64BigEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b),
-            };
+            case "f2": return (double)(be ? BinaryPrimitives.ReadHalfBigEndian(b) : BinaryPrimitives.ReadHalfLittleEndian(b));
+            case "f4": return be ? BinaryPrimitives.ReadSingleBigEndian(b) : BinaryPrimitives.ReadSingleLittleEndian(b);
+            case "f8": return be ? BinaryPrimitives.ReadDoubleBigEndian(b) : BinaryPrimitives.ReadDoubleLittleEndian(b);
+            case "i1": exact = (sbyte)b[0]; break;
+            case "u1": exact = b[0]; break;
+            case "b1": exact = b[0] != 0 ? 1 : 0; break;
+            case "i2": exact = be ? BinaryPrimitives.ReadInt16BigEndian(b) : BinaryPrimitives.ReadInt16LittleEndian(b); break;
+            case "u2": exact = be ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b); break;
+            case "i4": exact = be ? BinaryPrimitives.ReadInt32BigEndian(b) : BinaryPrimitives.ReadInt32LittleEndian(b); break;
+            case "u4": exact = be ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b); break;
+            case "i8": exact = be ? BinaryPrimitives.ReadInt64BigEndian(b) : BinaryPrimitives.ReadInt64LittleEndian(b); break;
+            default: exact = be ? BinaryPrimitives.ReadUInt64BigEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b); break;
         }
-        return (shape, data);
+        return (double)exact;
+    }
+
+    /// <summary>
+    /// Reads a 1-D (or (N, 1)) .npy file of class labels as exact 32-bit integers: integer dtypes are read without passing through
+    /// float (int64 16777217 stays 16777217); float dtypes must hold finite integral values. Nothing is clamped.
+    /// </summary>
+    /// <param name="path">The labels file.</param>
+    /// <param name="rows">The number of rows the labels must match.</param>
+    /// <param name="dataPath">The data file the labels belong to (for messages).</param>
+    /// <returns>One label per row.</returns>
+    /// <exception cref="DataException">The file is invalid, has another shape, or a label is not finite, not an integer, or outside
+    /// −2³¹ … 2³¹−1; the message names the file, the row and the value.</exception>
+    public static int[] ReadLabels(string path, int rows, string dataPath)
+    {
+        var (h, bytes) = ReadRaw(path);
+        if (h.Count != rows || h.Shape.Length > 2 || (h.Shape.Length == 2 && h.Shape[1] != 1))
+            throw new DataException($"{path}: labels must have shape ({rows},) to match {dataPath}, got ({string.Join(", ", h.Shape)})", path);
+        var src = bytes.AsSpan(h.DataStart);
+        bool floating = h.Kind is "f2" or "f4" or "f8";
+        var labels = new int[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            double d = Value(src, i, h, out Int128 exact);
+            if (floating)
+            {
+                if (!double.IsFinite(d)) throw new DataException($"{path}: label at row {i} (0-based) is {d.ToString(CultureInfo.InvariantCulture)}, not a finite number", path);
+                if (d != Math.Floor(d)) throw new DataException($"{path}: label at row {i} (0-based) has non-integer value {d.ToString("R", CultureInfo.InvariantCulture)}", path);
+                if (d < int.MinValue || d > int.MaxValue)
+                    throw new DataException($"{path}: label at row {i} (0-based) is {d.ToString("R", CultureInfo.InvariantCulture)}, outside the 32-bit integer range of labels ({int.MinValue} … {int.MaxValue})", path);
+                labels[i] = (int)d;
+            }
+            else
+            {
+                if (exact < int.MinValue || exact > int.MaxValue)
+                    throw new DataException($"{path}: label at row {i} (0-based) is {exact}, outside the 32-bit integer range of labels ({int.MinValue} … {int.MaxValue})", path);
+                labels[i] = (int)exact;
+            }
+        }
+        return labels;
     }
 
     /// <summary>
@@ -155,19 +247,7 @@ public static partial class NpyLoader
         for (int i = 0; i < data.Length; i++)
             if (!float.IsFinite(data[i]))
                 throw new DataException($"{path}: value {data[i]} at row {i / features}, column {i % features} (0-based) is not finite", path);
-        int[]? labels = null;
-        if (labelsPath != null)
-        {
-            var (lshape, ldata) = Read(labelsPath);
-            if (ldata.Length != rows || lshape.Length > 2 || (lshape.Length == 2 && lshape[1] != 1))
-                throw new DataException($"{labelsPath}: labels must have shape ({rows},) to match {path}, got ({string.Join(", ", lshape)})", labelsPath);
-            labels = new int[rows];
-            for (int i = 0; i < rows; i++)
-            {
-                if (ldata[i] != MathF.Floor(ldata[i])) throw new DataException($"{labelsPath}: label {i} has non-integer value {ldata[i]}", labelsPath);
-                labels[i] = (int)ldata[i];
-            }
-        }
+        int[]? labels = labelsPath != null ? ReadLabels(labelsPath, rows, path) : null;
         return new Dataset(data, rows, features, labels, null, image, path);
     }
 

@@ -245,6 +245,7 @@ public sealed class TabularEncoder
         public bool NonNumeric;
         public long FirstNonNumericRow;
         public string? FirstNonNumericValue;
+        public bool CommaDecimalsOnly = true;   // every non-numeric value reads as a number with a decimal comma
         public long Count, Missing, FirstMissingRow;
         public double Mean, M2;
         public List<double>? Values;
@@ -285,7 +286,12 @@ public sealed class TabularEncoder
                         else if (s.Distinct.Count < options.MaxCategories) s.Distinct[cell.ToString()] = 1;
                         else s.Distinct = null;             // too many values to be categorical
                     }
-                    if (s.NonNumeric || forced.Contains(c)) continue;
+                    if (forced.Contains(c)) continue;
+                    if (s.NonNumeric)
+                    {
+                        if (s.CommaDecimalsOnly && !CsvLoader.TryParseNumber(cell, true, out _)) s.CommaDecimalsOnly = false;
+                        continue;
+                    }
                     if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
                     {
                         if (!double.IsFinite(v))
@@ -300,6 +306,7 @@ public sealed class TabularEncoder
                     {
                         s.NonNumeric = true; s.FirstNonNumericRow = line; s.FirstNonNumericValue = cell.ToString();
                         s.Values = null;
+                        s.CommaDecimalsOnly = cell.Contains(',') && CsvLoader.TryParseNumber(cell, true, out _);
                     }
                 }
                 rows++;
@@ -313,6 +320,8 @@ public sealed class TabularEncoder
                 var s = stats[c];
                 string name = names[c];
                 bool categorical = forced.Contains(c) || s.NonNumeric;
+                if (s.NonNumeric && s.CommaDecimalsOnly && !forced.Contains(c))
+                    throw CsvLoader.NotANumber(src, s.FirstNonNumericValue!, s.FirstNonNumericRow, Describe(names, c), false);
                 if (s.Missing > 0)
                 {
                     bool error = categorical ? options.CategoricalImpute == CategoricalImpute.None : options.Impute == NumericImpute.None;
@@ -568,6 +577,7 @@ public sealed class TabularEncoder
         {
             var names = new string[n];
             for (int c = 0; c < n; c++) names[c] = reader.GetString(c);
+            CsvLoader.CheckUniqueNames(names, src);
             return (names, false);
         }
         if (given != null)

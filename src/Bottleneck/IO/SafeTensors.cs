@@ -144,18 +144,13 @@ public static class SafeTensors
     /// <param name="path">The file.</param>
     /// <returns>The tensors and metadata.</returns>
     /// <exception cref="ModelFileException">
-    /// The file is missing, too short, its header length exceeds the file, the header is not valid JSON or not a JSON object,
+    /// The file is missing or not a regular file (a FIFO or device), too short, its header is not UTF-8, its header length exceeds the file, the header is not valid JSON or not a JSON object,
     /// a tensor entry is malformed (dtype, shape, offsets), offsets overlap, leave gaps or run past the data, a byte length
     /// does not equal shape product × dtype size, or the dtype is unsupported. Messages name the file and the tensor.
     /// </exception>
     public static SafeTensorsFile Read(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        { throw new ModelFileException($"{path}: file not found", path, e); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new ModelFileException($"{path}: cannot read file ({e.Message})", path, e); }
+        var bytes = InputFile.ReadAllBytes(path, (m, e) => new ModelFileException(m, path, e));
         return Parse(bytes, path);
     }
 
@@ -174,8 +169,9 @@ public static class SafeTensors
         long dataStart = 8 + headerLen;
         long dataLen = bytes.Length - dataStart;
 
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(8, headerLen))) throw Bad("header is not valid UTF-8 text (not a safetensors file?)");
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(bytes.AsMemory(8, headerLen)); }
+        try { doc = JsonDocument.Parse(bytes.AsMemory(8, headerLen), new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException e) { throw Bad($"header is not valid JSON ({e.Message})", e); }
         using var _ = doc;
         if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad($"header must be a JSON object, got {doc.RootElement.ValueKind}");
@@ -244,6 +240,8 @@ public static class SafeTensors
         }
         if (expected != dataLen) throw Bad($"data section has {dataLen} bytes but the tensors cover {expected} (extra or missing bytes)");
 
+        long floats = entries.Sum(e => (e.End - e.Begin) / DTypeSize(e.DType));
+        InputFile.CheckAllocation(path, 4 * floats, long.MaxValue, "the tensors converted to float32", (m, e) => new ModelFileException(m, path, e));
         var tensors = new List<SafeTensor>(entries.Count);
         foreach (var e in entries)
             tensors.Add(new SafeTensor(e.Name, e.Shape, Convert(bytes.AsSpan((int)(dataStart + e.Begin), (int)(e.End - e.Begin)), e.DType), e.DType));

@@ -124,15 +124,34 @@ public static class Gemm
     /// <summary>The thread count if it has been determined already, else 0 (never reads the environment).</summary>
     internal static int ThreadsIfInitialized => _threads;
 
+    /// <summary>Largest thread count accepted from <c>BOTTLENECK_THREADS</c>.</summary>
+    public const int MaxThreads = 1024;
+
     /// <summary>Parses a <c>BOTTLENECK_THREADS</c> value; null/empty gives <paramref name="fallback"/>.</summary>
-    /// <exception cref="InvalidOperationException">The value is not a positive integer.</exception>
+    /// <exception cref="InvalidOperationException">The value is not an integer in 1 … <see cref="MaxThreads"/>.</exception>
     internal static int ParseThreads(string? value, int fallback)
     {
         if (string.IsNullOrWhiteSpace(value))
             return Math.Max(1, fallback);
-        if (int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int t) && t >= 1)
+        if (int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int t) && t >= 1 && t <= MaxThreads)
             return t;
-        throw new InvalidOperationException($"{ThreadsVariable}='{value}' is not a positive integer thread count.");
+        throw new InvalidOperationException($"{ThreadsVariable}='{value}' is not a thread count: give an integer from 1 to {MaxThreads} (this machine has {Environment.ProcessorCount} processors), or unset it.");
+    }
+
+    /// <summary>
+    /// What is wrong with <c>BOTTLENECK_THREADS</c> or <c>BOTTLENECK_BACKEND</c> in this process's environment, or null when both are
+    /// unset or valid; lets a command refuse them up front with a one-line message instead of failing at the first product.
+    /// </summary>
+    /// <returns>The message (naming the variable, its value and the accepted values), or null.</returns>
+    public static string? EnvironmentProblem()
+    {
+        try { _ = ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable), 1); }
+        catch (InvalidOperationException e) { return e.Message; }
+        string? backend = Environment.GetEnvironmentVariable(BackendVariable);
+        if (string.IsNullOrWhiteSpace(backend)) return null;
+        try { _ = Select(backend, All); }
+        catch (InvalidOperationException e) { return e.Message; }
+        return null;
     }
 
     /// <summary>

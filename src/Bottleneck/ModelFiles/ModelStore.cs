@@ -32,6 +32,15 @@ public sealed record SavedModel(AutoencoderModel Model, PreprocessorState Prepro
     /// <summary>Which release wrote the folder, when, and on which backend (set when loaded; null for a model that was not loaded).</summary>
     public ModelProvenance? Provenance { get; init; }
 
+    /// <summary>The files the model was trained on (absolute canonical paths, sizes and SHA-256), or null when not recorded (older
+    /// folders, demo data). Saved as config.json's optional <c>dataFiles</c>; a command that re-reads the training data checks them.</summary>
+    public IReadOnlyList<DataFileFingerprint>? DataFiles { get; init; }
+
+    /// <summary>The feature column names of the headed numeric CSV the model was trained on, in order, or null (no header, other
+    /// data, or a tabular encoding, which keeps its own columns). Saved as config.json's optional <c>featureNames</c>; CSV data with a
+    /// header must have the same names in the same order (<see cref="ModelStore.CheckColumns"/>).</summary>
+    public IReadOnlyList<string>? FeatureNames { get; init; }
+
     /// <summary>The config.json path for messages: <see cref="Folder"/>/config.json, or "config.json".</summary>
     public string ConfigPath => Folder is null ? ModelStore.ConfigFile : Path.Combine(Folder, ModelStore.ConfigFile);
 }
@@ -103,8 +112,41 @@ public static class ModelStore
     internal static readonly HashSet<string> ReservedEntries = new(StringComparer.Ordinal)
     {
         "format", "formatVersion", "libraryVersion", "backend", "created", "kind", "config", "preprocessing", "training", "history",
-        "image", "dataSource", "parameters", "weights", "tabular",
+        "image", "dataSource", "parameters", "weights", "tabular", "dataFiles", "featureNames",
     };
+
+    /// <summary>Largest config.json read (64 MB; a config with a large tabular vocabulary is a few MB).</summary>
+    public const long MaxConfigBytes = 64L << 20;
+
+    /// <summary>
+    /// Refuses headed CSV data whose feature columns are not the ones <paramref name="saved"/> was trained on, in the same order
+    /// (a reordered file would be scored silently with every feature in the wrong place).
+    /// </summary>
+    /// <param name="saved">The model.</param>
+    /// <param name="names">The data's feature column names in order (label excluded), or null for data without a header (checked by width only).</param>
+    /// <param name="source">The data file, for the message.</param>
+    /// <exception cref="DataException">The names differ; the message names the first differing position and both names.</exception>
+    public static void CheckColumns(SavedModel saved, IReadOnlyList<string>? names, string source)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        CheckColumns(saved.FeatureNames, names, source, saved.Folder ?? "memory");
+    }
+
+    /// <summary>As <see cref="CheckColumns(SavedModel, IReadOnlyList{string}?, string)"/> for the recorded names <paramref name="expected"/>
+    /// (null: nothing recorded, nothing checked) of the model in <paramref name="folder"/>.</summary>
+    /// <exception cref="DataException">The names differ.</exception>
+    public static void CheckColumns(IReadOnlyList<string>? expected, IReadOnlyList<string>? names, string source, string folder)
+    {
+        if (expected is null || names is null) return;
+        if (expected.SequenceEqual(names, StringComparer.Ordinal)) return;
+        if (names.Count != expected.Count)
+            throw new DataException($"{source}: the header has {names.Count} feature columns, the model in {folder} was trained on {expected.Count}: " +
+                                    $"{string.Join(", ", expected.Take(20).Select(n => $"\"{n}\""))}{(expected.Count > 20 ? ", ..." : "")}", source);
+        int i = Enumerable.Range(0, names.Count).First(k => !string.Equals(names[k], expected[k], StringComparison.Ordinal));
+        bool reordered = names.Order(StringComparer.Ordinal).SequenceEqual(expected.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+        throw new DataException($"{source}: the header does not match the columns the model was trained on: feature column {i} (0-based) is \"{names[i]}\", " +
+                                $"the model expects \"{expected[i]}\"{(reordered ? " (the same columns in another order; reorder them as in training)" : "")}", source);
+    }
     /// <summary>Weights file name inside a model folder.</summary>
     public const string WeightsFile = "model.safetensors";
     /// <summary>Config file name inside a model folder.</summary>
@@ -142,6 +184,8 @@ public static class ModelStore
         };
         // Optional entries (absent in older files and when not used, so older readers and files stay compatible).
         if (saved.Tabular != null) root["tabular"] = JsonSerializer.SerializeToNode(saved.Tabular, TabularEncoder.JsonOptions);
+        if (saved.DataFiles != null) root["dataFiles"] = JsonSerializer.SerializeToNode(saved.DataFiles, ModelJson.Options);
+        if (saved.FeatureNames != null) root["featureNames"] = JsonSerializer.SerializeToNode(saved.FeatureNames, ModelJson.Options);
         foreach (var name in (saved.Sections ?? ModelSections.Empty).Names)
         {
             saved.Sections!.TryGet(name, out var value);
@@ -160,10 +204,12 @@ public static class ModelStore
         JsonElement root;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
+            var text = InputFile.ReadAllBytes(configPath, (m, e) => new ModelFileException(m, configPath, e), MaxConfigBytes);
+            using var doc = JsonDocument.Parse(text);
             root = doc.RootElement.Clone();
         }
         catch (JsonException e) { throw new ModelFileException($"{configPath} is not valid JSON ({e.Message})", configPath, e); }
+        catch (ArgumentException e) { throw new ModelFileException($"{configPath} is not valid UTF-8 JSON ({e.Message})", configPath, e); }
         if (root.ValueKind != JsonValueKind.Object)
             throw new ModelFileException($"{configPath} is not a Bottleneck model (expected a JSON object, got {root.ValueKind})", configPath);
 
@@ -183,8 +229,22 @@ public static class ModelStore
         List<EpochRecord> history = [];
         ImageShape? image = null;
         TabularEncoderState? tabular = null;
+        List<DataFileFingerprint>? dataFiles = null;
+        List<string>? featureNames = null;
         try
         {
+            if (root.TryGetProperty("dataFiles", out var df) && df.ValueKind == JsonValueKind.Array)
+            {
+                dataFiles = df.Deserialize<List<DataFileFingerprint>>(ModelJson.Options);
+                if (dataFiles != null && dataFiles.Any(f => f is null || string.IsNullOrEmpty(f.Path) || f.Bytes < 0 || f.Sha256 is not { Length: 64 }))
+                    throw new ArgumentException("'dataFiles' entries need a path, a size and a 64-digit SHA-256");
+            }
+            if (root.TryGetProperty("featureNames", out var fn) && fn.ValueKind == JsonValueKind.Array)
+            {
+                featureNames = fn.Deserialize<List<string>>(ModelJson.Options);
+                if (featureNames != null && featureNames.Any(n => n is null))
+                    throw new ArgumentException("'featureNames' must be an array of strings");
+            }
             config = ModelRegistry.FromJson(kind, Section("config"));
             pre = Section("preprocessing").Deserialize<PreprocessorState>(ModelJson.Options)
                   ?? throw new ModelFileException($"{configPath}: preprocessing is null", configPath);
@@ -212,16 +272,21 @@ public static class ModelStore
 
         var weightsPath = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weightsPath)) throw new ModelFileException($"{weightsPath} is missing", weightsPath);
-        var bytes = File.ReadAllBytes(weightsPath);
-        if (root.TryGetProperty("weights", out var w))
-        {
-            if (w.ValueKind != JsonValueKind.Object || !w.TryGetProperty("sha256", out var sha) || sha.ValueKind != JsonValueKind.String)
-                throw new ModelFileException($"{configPath}: 'weights' must be an object with a 'sha256' string", configPath);
-            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            if (!string.Equals(actual, sha.GetString(), StringComparison.OrdinalIgnoreCase))
-                throw new ModelFileException($"{weightsPath} does not match {ConfigFile} (checksum differs: the file was changed, truncated or belongs to another model)", weightsPath);
-        }
+        var bytes = InputFile.ReadAllBytes(weightsPath, (m, e) => new ModelFileException(m, weightsPath, e));
+        // The checksum is required: without it a torn or swapped pair of files cannot be detected.
+        if (!root.TryGetProperty("weights", out var w) || w.ValueKind != JsonValueKind.Object || !w.TryGetProperty("sha256", out var sha) || sha.ValueKind != JsonValueKind.String)
+            throw new ModelFileException($"{configPath}: 'weights' must be an object with the 'sha256' of {WeightsFile}; without it the weights cannot be checked, so the folder is refused", configPath);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (!string.Equals(actual, sha.GetString(), StringComparison.OrdinalIgnoreCase))
+            throw new ModelFileException($"{weightsPath} does not match {ConfigFile} (checksum differs: the file was changed, truncated or belongs to another model)", weightsPath);
         var file = SafeTensors.Parse(bytes, weightsPath);
+        foreach (var t in file.Tensors)
+        {
+            int bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new ModelFileException($"{weightsPath}: tensor \"{t.Name}\" holds {t.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {bad}: " +
+                                             "weights must be finite (the model diverged or the file was edited)", weightsPath);
+        }
         var model = ModelRegistry.Create(config, new Rng(0));
         try { model.LoadStateDict(file.Tensors.ToDictionary(t => t.Name, t => (t.Shape, t.Data))); }
         catch (ArgumentException e) { throw new ModelFileException($"{weightsPath} does not fit the {kind} model in {ConfigFile}: {e.Message}", weightsPath, e); }
@@ -235,6 +300,8 @@ public static class ModelStore
         return new SavedModel(model, pre, training, history, image, source, tabular, sections)
         {
             Folder = directory,
+            DataFiles = dataFiles,
+            FeatureNames = featureNames,
             Provenance = new ModelProvenance(version, Info("libraryVersion"), Info("backend"), Info("created")),
         };
     }
