@@ -56,7 +56,7 @@ public static class EncodeCommand
     public static EncodeSettings Bind(ParseResult r)
     {
         var o = CommandParts.Of<ApplyOptions>(r);
-        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Out!)!);
+        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out!)!);
     }
 }
 
@@ -86,7 +86,7 @@ public static class ReconstructCommand
     public static ReconstructSettings Bind(ParseResult r)
     {
         var o = CommandParts.Of<ApplyOptions>(r);
-        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Out!)!);
+        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out!)!);
     }
 }
 
@@ -121,7 +121,7 @@ public static class EvaluateCommand
     public static EvaluateSettings Bind(ParseResult r)
     {
         var o = CommandParts.Of<ApplyOptions>(r);
-        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Json), r.GetValue(o.Normal)) { Png = r.GetValue(o.Png) };
+        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Json), r.GetValue(o.Normal)) { Png = r.GetValue(o.Png) };
     }
 }
 
@@ -156,6 +156,7 @@ internal sealed class ApplyOptions
     public Option<string> Model { get; } = ModelOption();
     public Option<string> Data { get; } = CliOptions.Required("--data", "SPEC", $"Data (required): {CliOptions.SpecHelp}; mnist and demo default to the test split");
     public Option<string>? Out { get; private init; }
+    public Option<string> Decimal { get; } = DecimalOption.Create();
     public Option<bool> Json { get; } = CliOptions.Flag("--json", "Print one JSON object instead of a table");
     public Option<string?> Normal { get; } = CliOptions.Optional("--normal", "VALUE",
         "Label value of normal rows for ROC-AUC/PR-AUC (anomaly = other labels); default: the model's --normal-only value, else none");
@@ -170,6 +171,7 @@ internal sealed class ApplyOptions
         var o = new ApplyOptions { Out = withOut ? OutOption() : null };
         var command = new Command(name, description) { o.Model, o.Data };
         if (o.Out != null) command.Add(o.Out);
+        command.Add(o.Decimal);
         return (command, CommandParts.Attach(command, o));
     }
 

@@ -125,6 +125,21 @@ internal static class CliOptions
 /// The typed option objects of each command created, kept with the command so that a parse result is bound through them
 /// (<c>r.GetValue(options.Model)</c>), never by option name. Tests parse the real command tree and bind the same way.
 /// </summary>
+/// <summary>The <c>--decimal point|comma</c> option of the commands that read CSV data through a SPEC.</summary>
+internal static class DecimalOption
+{
+    /// <summary>Creates the option (default point: invariant-culture numbers).</summary>
+    public static Option<string> Create() => CliOptions.Choice("--decimal",
+        "Decimal separator of numbers in csv: data: point (default; a cell such as 0,5 is then an error naming file, row and column) or comma " +
+        "(the same as csv:FILE:decimal=comma)", "point", "point", "comma");
+
+    /// <summary>The SPEC with <c>:decimal=comma</c> appended when <paramref name="mode"/> is comma (a non-csv SPEC is then refused by
+    /// its parser, naming the option).</summary>
+    public static string Apply(string spec, string? mode) =>
+        string.Equals(mode, "comma", StringComparison.OrdinalIgnoreCase) && !spec.EndsWith(":decimal=comma", StringComparison.OrdinalIgnoreCase)
+            ? spec + ":decimal=comma" : spec;
+}
+
 internal static class CommandParts
 {
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, object> Table = new();

@@ -25,14 +25,17 @@ public static class DenoiseCommand
         "  bottleneck denoise --model runs/dae --data npy:noisy.npy --out clean.npy\n" +
         "  bottleneck denoise --model runs/dae --data csv:scans.csv:label=y --out cleaned.csv   # also cleaned.png for images";
 
-    private sealed record Options(Option<string> Model, Option<string> Data, Option<string> Out);
+    private sealed record Options(Option<string> Model, Option<string> Data, Option<string> Out)
+    {
+        public Option<string> Decimal { get; } = DecimalOption.Create();
+    }
 
     /// <summary>Creates the command; its action runs a <see cref="DenoiseService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
         var o = new Options(ApplyOptions.ModelOption(), CliOptions.Required("--data", "SPEC", $"Noisy data to clean (required): {CliOptions.SpecHelp}; mnist and demo default to the test split"),
             ApplyOptions.OutOption());
-        var command = new Command("denoise", Description) { o.Model, o.Data, o.Out };
+        var command = new Command("denoise", Description) { o.Model, o.Data, o.Out, o.Decimal };
         CommandParts.Attach(command, o);
         command.SetAction(r => new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
         return command;
@@ -42,7 +45,7 @@ public static class DenoiseCommand
     public static DenoiseSettings Bind(ParseResult r)
     {
         var o = CommandParts.Of<Options>(r);
-        return new(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Out)!);
+        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out)!);
     }
 
     /// <summary>Evaluate's <c>--png FILE</c> option (the denoising grid of a model trained with noise).</summary>

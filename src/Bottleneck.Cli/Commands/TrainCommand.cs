@@ -124,6 +124,7 @@ public static class TrainCommand
     internal sealed class Options
     {
         public Option<string> Data { get; } = CliOptions.Text("--data", "SPEC", $"Training data: {CliOptions.SpecHelp}", "demo");
+        public Option<string> Decimal { get; } = DecimalOption.Create();
         public Option<string> Kind { get; } = CliOptions.Text("--kind", "KIND", $"Model kind: {string.Join(", ", ModelRegistry.All.Select(k => k.Name))}", "dense");
         public Option<string?> Model { get; } = new("--model") { Description = "Deprecated name of --kind", HelpName = "KIND", Hidden = true };
         public Option<int> Epochs { get; } = CliOptions.Value("--epochs", "N", "Passes over the training data", 10);
@@ -167,7 +168,7 @@ public static class TrainCommand
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, Decimal];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -248,7 +249,7 @@ public static class TrainCommand
         string scale = r.GetValue(o.Scale)!;
         var s = new TrainSettings
         {
-            Data = r.GetValue(o.Data)!,
+            Data = DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)),
             Kind = binder.Bind(r),
             Epochs = r.GetValue(o.Epochs),
             BatchSize = r.GetValue(o.BatchSize),

@@ -174,6 +174,10 @@ public sealed class InfoService : CliService
         Row("scaling", $"{pre.Kind.ToString().ToLowerInvariant()} ({pre.Offset.Length} features, fitted on the training data)");
         Row("image shape", saved.Image?.ToString() ?? "(not image data)");
         Row("trained on", string.IsNullOrEmpty(saved.DataSource) ? "?" : saved.DataSource);
+        // The anomaly sections are checked on load like the rest of the folder (a non-finite threshold is refused, naming the file).
+        if (saved.Threshold is { } threshold)
+            Row("threshold", $"{threshold.Rule} = {Output.Num(threshold.Value)} ({threshold.Error.ToString().ToLowerInvariant()} score), fitted on {threshold.FittedOn}");
+        if (saved.Normal is { } normal) Row("normal label", normal.ToString());
         if (saved.Training is { } o && saved.History.Count > 0)
             Row("training", $"{o.Epochs} epochs, batch {o.BatchSize}, {o.Optimizer} lr {Output.Num(o.LearningRate)}, schedule {o.Schedule}, " +
                             $"weight decay {Output.Num(o.WeightDecay)}, clip {Output.Num(o.ClipNorm)}, patience {o.Patience}, seed {o.Seed}");

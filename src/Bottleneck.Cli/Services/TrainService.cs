@@ -84,7 +84,8 @@ public sealed class TrainService : CliService
         bool anomaly = purpose != TrainingPurpose.Reconstruction;
         if (anomaly || rule != null) rule ??= Threshold.Default;
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
-        var (train, validation) = full.Split(s.ResolveValSplit(test != null), new Rng(s.Seed));
+        double valSplit = s.ResolveValSplit(test != null);
+        var (train, validation) = full.Split(valSplit, new Rng(s.Seed));
         int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width] : [full.FeatureCount];
         var output = s.Kind.Output(new KindData(sampleShape, false, s.Epochs, purpose));
         // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
@@ -138,12 +139,13 @@ public sealed class TrainService : CliService
             if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
             else Warn($"--resume: no checkpoint in {checkpoint}; starting from scratch");
         }
+        var recipe = Recipe(kind.Name, config, data.Spec.Resolved(), dataFiles, scale, valSplit, s);
         var trainSource = RowSource.For(model, trainX, "training data");
         var validationSource = validationX != null ? RowSource.For(model, validationX, "validation data") : null;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = Live
-            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume)))
-            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume)));
+            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume, recipe)))
+            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume, recipe)));
         if (result.History.Count == 0 && !result.Cancelled)
             Line($"fitted      on {Output.Count(train.Rows)} samples in {watch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
 
@@ -213,6 +215,31 @@ public sealed class TrainService : CliService
                 Line($"images      {grid} (originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data)");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The settings that shape the model and the data, recorded in the checkpoint so that <c>--resume</c> refuses a run that differs:
+    /// the kind, every entry of the model config (architecture, activation, output, noise, regularizer, …), the data SPEC (absolute
+    /// paths) and the SHA-256 of its files, the scaling, the validation split, the normal-row selection and the tabular options.
+    /// </summary>
+    private static List<KeyValuePair<string, string>> Recipe(string kind, ModelConfig config, DataSpec spec, DataFileFingerprint[] files,
+        ScalingKind scale, double valSplit, TrainSettings s)
+    {
+        var list = new List<KeyValuePair<string, string>>
+        {
+            new("--kind", kind),
+            new("--data", spec.ToString()),
+            new("data files", files.Length == 0 ? "none" : string.Join(", ", files.Select(f => $"{f.Path} (sha256 {f.Sha256[..12]}…)"))),
+            new("--scale", scale.ToString().ToLowerInvariant()),
+            new("--val-split", valSplit.ToString("R", CultureInfo.InvariantCulture)),
+            new("--normal-only", s.NormalOnly?.ToString() ?? "none"),
+            new("--contaminated", s.Contaminated ? "on" : "off"),
+            new("tabular options (--categorical, --impute, --categorical-impute)", s.Tabular is null ? "none"
+                : System.Text.Json.JsonSerializer.Serialize(s.Tabular, TabularEncoder.JsonOptions)),
+        };
+        foreach (var p in ModelRegistry.ToJson(config).EnumerateObject())
+            list.Add(new($"model {p.Name}", System.Text.Json.JsonSerializer.Serialize(p.Value)));
+        return list;
     }
 
     /// <summary>Usage errors of <c>--contaminated</c>, found before anything is loaded or written.</summary>

@@ -54,7 +54,9 @@ public static class AnomalySections
             {
                 var t = Read<ThresholdState>(saved, ThresholdSection);
                 if (t != null && (string.IsNullOrWhiteSpace(t.Rule) || !double.IsFinite(t.Value)))
-                    throw new ModelFileException($"{saved.ConfigPath}: the threshold needs a rule and a finite value", saved.ConfigPath);
+                    throw new ModelFileException($"{saved.ConfigPath}: the threshold needs a rule and a finite value (threshold.value is {(t.Value).ToString(System.Globalization.CultureInfo.InvariantCulture)})", saved.ConfigPath);
+                if (t != null && (t.TrainingScoreMean is double m && !double.IsFinite(m) || t.TrainingScoreSd is double sd && !double.IsFinite(sd)))
+                    throw new ModelFileException($"{saved.ConfigPath}: the threshold's trainingScoreMean and trainingScoreSd must be finite", saved.ConfigPath);
                 return t;
             }
         }

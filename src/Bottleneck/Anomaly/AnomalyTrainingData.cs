@@ -51,7 +51,9 @@ public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEnc
         bool[]? normalRows = normal != null ? NormalRows(path, normal) : null;
         Dataset all;
         TabularEncoder? encoder = null;
-        if (tabular != null || TabularEncoder.NeedsEncoding(path, labelColumn))
+        if (spec.DecimalComma && tabular != null)
+            throw new ArgumentException("a decimal comma (--decimal comma) is supported for numeric CSV data only, not with the tabular encoding (--categorical, --impute, --categorical-impute)");
+        if (tabular != null || (!spec.DecimalComma && TabularEncoder.NeedsEncoding(path, labelColumn)))
         {
             var options = (tabular ?? new TabularOptions()) with { LabelColumn = labelColumn };
             encoder = TabularEncoder.Fit(path, options, normalRows is null ? null : row => row < normalRows.Length && normalRows[row]);

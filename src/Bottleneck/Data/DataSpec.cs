@@ -95,6 +95,8 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         int colon = spec.IndexOf(':');
         string kind = (colon < 0 ? spec : spec[..colon]).ToLowerInvariant();
         string rest = colon < 0 ? "" : spec[(colon + 1)..];
+        if (kind != "csv" && spec.EndsWith(":decimal=comma", StringComparison.OrdinalIgnoreCase))
+            throw Bad("a decimal comma (--decimal comma or :decimal=comma) applies to csv: data only");
         switch (kind)
         {
             case "demo":

@@ -27,7 +27,8 @@ internal sealed class Checkpoint(string directory)
     private string TrainerJson => Path.Combine(Directory, "trainer.json");
     public bool Exists => File.Exists(TrainerJson);
 
-    public void Save(Module model, IReadOnlyList<OptimizerGroup> optimizers, CheckpointState state, TrainingOptions options)
+    public void Save(Module model, IReadOnlyList<OptimizerGroup> optimizers, CheckpointState state, TrainingOptions options,
+        IReadOnlyList<KeyValuePair<string, string>>? recipe = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var stamp = new Dictionary<string, string> { ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture) };
@@ -51,11 +52,15 @@ internal sealed class Checkpoint(string directory)
                 names.Select((e, i) => (e.Name, e.Value.ShapeToArray(), state.BestWeights[i])).ToList(), stamp);
         }
         var json = new TrainerJsonModel(FormatVersion, state.Epoch, state.History.ToList(), state.BestValidationLoss, state.BestEpoch,
-            state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, SavedOptions.From(options), groups);
+            state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, SavedOptions.From(options), groups)
+        {
+            Recipe = recipe?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+        };
         AtomicFile.WriteAllText(TrainerJson, JsonSerializer.Serialize(json, JsonOptions));
     }
 
-    public CheckpointState Load(Module model, IReadOnlyList<OptimizerGroup> optimizers, TrainingOptions options)
+    public CheckpointState Load(Module model, IReadOnlyList<OptimizerGroup> optimizers, TrainingOptions options,
+        IReadOnlyList<KeyValuePair<string, string>>? recipe = null)
     {
         TrainerJsonModel meta;
         try
@@ -69,6 +74,10 @@ internal sealed class Checkpoint(string directory)
         }
         if (meta.Version is not (1 or FormatVersion))
             throw new ModelFileException($"checkpoint {TrainerJson} has format version {meta.Version}, this library reads 1 and {FormatVersion}", TrainerJson);
+        CheckComplete(meta);
+        if (recipe != null && RecipeDifferences(meta.Recipe, recipe) is { Count: > 0 } changed)
+            throw new ModelFileException($"checkpoint in {Directory} was made with other model or data settings ({string.Join("; ", changed)}): " +
+                                         "resume with the same settings, or delete the checkpoint folder to start over", TrainerJson);
         // Version 1 had one optimizer, its fields at the top level and its buffers named {index}.{buffer}.
         bool v1 = meta.Version == 1;
         var groups = v1
@@ -119,6 +128,47 @@ internal sealed class Checkpoint(string directory)
             meta.Options != null);
     }
 
+    /// <summary>Refuses a trainer.json with missing parts (which would otherwise deserialize to defaults and silently reset the
+    /// optimizer or the history), naming the file and the part.</summary>
+    private void CheckComplete(TrainerJsonModel meta)
+    {
+        var missing = new List<string>();
+        if (meta.Epoch < 1) missing.Add("epoch (≥ 1)");
+        if (meta.History is null) missing.Add("history");
+        else if (meta.History.Any(h => h is null)) missing.Add("history entries");
+        if (meta.Version == FormatVersion)
+        {
+            if (meta.Optimizers is null || meta.Optimizers.Count == 0) missing.Add("optimizers");
+            else
+                foreach (var g in meta.Optimizers)
+                {
+                    if (g is null) { missing.Add("optimizer entries"); break; }
+                    if (string.IsNullOrEmpty(g.Group) || string.IsNullOrEmpty(g.Optimizer)) missing.Add("each optimizer's group and name");
+                    if (g.ParamSteps is null) missing.Add($"paramSteps of group '{g.Group}'");
+                    if (!float.IsFinite(g.LearningRate)) missing.Add($"a finite learningRate of group '{g.Group}'");
+                }
+        }
+        else if (string.IsNullOrEmpty(meta.Optimizer) || meta.ParamSteps is null) missing.Add("optimizer and paramSteps");
+        if (missing.Count > 0)
+            throw new ModelFileException($"checkpoint metadata {TrainerJson} is incomplete: it lacks {string.Join(", ", missing.Distinct())}; " +
+                                         $"it cannot be resumed exactly, so it is refused (delete {Directory} to train from scratch)", TrainerJson);
+    }
+
+    /// <summary>"name: saved → now" for every recorded model or data setting that differs; a checkpoint without a recipe (older versions)
+    /// is compared on nothing.</summary>
+    private static List<string> RecipeDifferences(Dictionary<string, string>? saved, IReadOnlyList<KeyValuePair<string, string>> now)
+    {
+        var list = new List<string>();
+        if (saved is null) return list;
+        var current = now.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        foreach (var (name, value) in now)
+            if (!saved.TryGetValue(name, out var was)) list.Add($"{name}: (not recorded) → {value}");
+            else if (!string.Equals(was, value, StringComparison.Ordinal)) list.Add($"{name}: {was} → {value}");
+        foreach (var (name, was) in saved)
+            if (!current.ContainsKey(name)) list.Add($"{name}: {was} → (not set)");
+        return list;
+    }
+
     /// <summary>
     /// Each tensor file carries the epoch it was saved at; one that differs from trainer.json's means a save was interrupted
     /// after some files were replaced, so the checkpoint no longer describes one consistent epoch and cannot be resumed exactly.
@@ -147,7 +197,11 @@ internal sealed class Checkpoint(string directory)
     /// <summary>trainer.json. Version 1 wrote one optimizer's fields at the top level (Optimizer … Schedule); version 2 writes <see cref="Optimizers"/>.</summary>
     private sealed record TrainerJsonModel(int Version, int Epoch, List<EpochRecord> History, double BestValidationLoss, int BestEpoch,
         int BadEpochs, bool HasBest, bool Finished, bool StoppedEarly, SavedOptions? Options = null, List<GroupJson>? Optimizers = null,
-        string? Optimizer = null, float LearningRate = 0, int OptimizerSteps = 0, List<ParamStep>? ParamSteps = null, SchedulerState? Schedule = null);
+        string? Optimizer = null, float LearningRate = 0, int OptimizerSteps = 0, List<ParamStep>? ParamSteps = null, SchedulerState? Schedule = null)
+    {
+        /// <summary>The model and data settings of the run (<see cref="FitContext.Recipe"/>); absent in older checkpoints.</summary>
+        public Dictionary<string, string>? Recipe { get; init; }
+    }
 
     /// <summary>
     /// The training options a resumed run must share with the run that wrote the checkpoint for the resume to continue the same

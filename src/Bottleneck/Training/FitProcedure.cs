@@ -12,8 +12,11 @@ public sealed record FitStage(string Name, int Epochs);
 /// <param name="Cancellation">Stops training after the current step (default none).</param>
 /// <param name="CheckpointDirectory">Folder for the per-epoch checkpoint, or null (default) for none.</param>
 /// <param name="Resume">Continue from the checkpoint in <paramref name="CheckpointDirectory"/> when there is one (default false).</param>
+/// <param name="Recipe">The settings that shape the model and the data (kind, architecture, activation, data SPEC and files,
+/// scaling, noise, …) as (name, value) pairs, or null (default) for none. Recorded in the checkpoint; resuming with a different
+/// value, or a name missing on either side, is refused with the names and both values.</param>
 public sealed record FitContext(IProgress<TrainingProgress>? Progress = null, CancellationToken Cancellation = default,
-    string? CheckpointDirectory = null, bool Resume = false);
+    string? CheckpointDirectory = null, bool Resume = false, IReadOnlyList<KeyValuePair<string, string>>? Recipe = null);
 
 /// <summary>
 /// How a model kind is fitted to data: gradient descent (<see cref="Trainer"/>), a closed-form fit

@@ -105,7 +105,7 @@ public sealed class Trainer : IFitProcedure
 
         if (context.Resume && checkpoint != null && checkpoint.Exists)
         {
-            var state = checkpoint.Load(model, optimizers, o);
+            var state = checkpoint.Load(model, optimizers, o, context.Recipe);
             history.AddRange(state.History);
             bestVal = state.BestValidationLoss; bestEpoch = state.BestEpoch; badEpochs = state.BadEpochs;
             bestWeights = state.BestWeights;
@@ -199,7 +199,7 @@ public sealed class Trainer : IFitProcedure
             bool finished = stoppedEarly || epoch == o.Epochs;
             if (checkpoint != null)
             {
-                checkpoint.Save(model, optimizers, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly), o);
+                checkpoint.Save(model, optimizers, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly), o, context.Recipe);
                 savedEpoch = epoch;
             }
             context.Progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, record.TrainLoss, record));
