@@ -20,6 +20,17 @@ public static class IdxLoader
     public static (int[] Shape, float[] Data) Read(string path)
     {
         using var stream = OpenMaybeGzip(path);
+        return Read(stream, path, stream is FileStream file ? file.Length : null);
+    }
+
+    /// <summary>Parses IDX data from <paramref name="stream"/> (see <see cref="Read(string)"/>).</summary>
+    /// <param name="stream">The (decompressed) IDX bytes; not disposed.</param>
+    /// <param name="path">Name used in messages.</param>
+    /// <param name="length">The stream's total length when known (an uncompressed file): the header's claim is then checked against it
+    /// before the data is allocated; null (compressed data) lets the buffer grow with the data actually read.</param>
+    /// <exception cref="DataException">See <see cref="Read(string)"/>.</exception>
+    internal static (int[] Shape, float[] Data) Read(Stream stream, string path, long? length)
+    {
         try
         {
             Span<byte> head = stackalloc byte[4];
@@ -47,10 +58,10 @@ public static class IdxLoader
             }
             long need = count * itemSize;
             string shapeText = $"IDX shape ({string.Join(", ", shape)})";
-            if (stream is FileStream file)
+            if (length is long total)
             {
                 // Uncompressed: the header's claim must match the file size before anything is allocated.
-                long have = file.Length - 4 - 4L * ndims;
+                long have = total - 4 - 4L * ndims;
                 if (have < need)
                     throw new DataException($"{path}: truncated IDX file: shape ({string.Join(", ", shape)}) needs {need} data bytes but the file has {have}", path);
                 if (have > need)
@@ -58,7 +69,7 @@ public static class IdxLoader
             }
             InputFile.CheckAllocation(path, need + count * 4, long.MaxValue, shapeText, (m, e) => new DataException(m, path, e));
             // Compressed data cannot be sized in advance: the buffer grows with the data actually decompressed.
-            var raw = new byte[stream is FileStream ? need : Math.Min(need, 1 << 24)];
+            var raw = new byte[length is not null ? need : Math.Min(need, 1 << 24)];
             int got = ReadUpTo(stream, raw);
             while (got == raw.Length && raw.Length < need)
             {

@@ -160,6 +160,14 @@ public static class SafeTensors
     /// <exception cref="ModelFileException">See <see cref="Read"/>.</exception>
     public static SafeTensorsFile Parse(byte[] bytes, string path)
     {
+        ArgumentNullException.ThrowIfNull(bytes);
+        // Reading a JSON string with an unpaired surrogate escape (\uD800) throws InvalidOperationException, not JsonException.
+        try { return ParseChecked(bytes, path); }
+        catch (InvalidOperationException e) { throw new ModelFileException($"{path}: header is not valid safetensors JSON ({e.Message})", path, e); }
+    }
+
+    private static SafeTensorsFile ParseChecked(byte[] bytes, string path)
+    {
         ModelFileException Bad(string msg, Exception? inner = null) => new($"{path}: {msg}", path, inner);
         if (bytes.Length < 8) throw Bad($"not a safetensors file: {bytes.Length} bytes is shorter than the 8-byte header length");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);

@@ -198,6 +198,18 @@ public static class ModelStore
     /// <exception cref="ModelFileException">A missing, corrupt, truncated or mismatched file; the message names the file and the problem.</exception>
     public static SavedModel Load(string directory)
     {
+        // Reading a JSON string that is not valid UTF-8 or has an unpaired surrogate escape throws InvalidOperationException, and a
+        // number given as an unparsable string FormatException: both mean a corrupt config.json.
+        try { return LoadChecked(directory); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            var configPath = Path.Combine(directory, ConfigFile);
+            throw new ModelFileException($"{configPath} is invalid: {e.Message}", configPath, e);
+        }
+    }
+
+    private static SavedModel LoadChecked(string directory)
+    {
         if (!Directory.Exists(directory)) throw new ModelFileException($"model folder {directory} does not exist", directory);
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new ModelFileException($"{configPath} is missing: {directory} is not a model folder", configPath);
@@ -212,6 +224,9 @@ public static class ModelStore
         catch (ArgumentException e) { throw new ModelFileException($"{configPath} is not valid UTF-8 JSON ({e.Message})", configPath, e); }
         if (root.ValueKind != JsonValueKind.Object)
             throw new ModelFileException($"{configPath} is not a Bottleneck model (expected a JSON object, got {root.ValueKind})", configPath);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in root.EnumerateObject())
+            if (!names.Add(p.Name)) throw new ModelFileException($"{configPath} has the entry '{p.Name}' twice", configPath);
 
         string Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
             : throw new ModelFileException($"{configPath} has no '{name}' entry", configPath);

@@ -65,10 +65,11 @@ internal sealed class Checkpoint(string directory)
         TrainerJsonModel meta;
         try
         {
-            meta = JsonSerializer.Deserialize<TrainerJsonModel>(File.ReadAllText(TrainerJson), JsonOptions)
+            var text = InputFile.ReadAllBytes(TrainerJson, (m, e) => new ModelFileException(m, TrainerJson, e), 1L << 28);
+            meta = JsonSerializer.Deserialize<TrainerJsonModel>(text, JsonOptions)
                    ?? throw new ModelFileException("checkpoint metadata is empty", TrainerJson);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or ArgumentException)
         {
             throw new ModelFileException($"checkpoint metadata {TrainerJson} is corrupt: {e.Message}", TrainerJson, e);
         }
@@ -114,7 +115,11 @@ internal sealed class Checkpoint(string directory)
                 }).ToList())).ToList();
             try { g.Optimizer.LoadState(new OptimizerState(saved.Optimizer, saved.LearningRate, saved.OptimizerSteps, entries)); }
             catch (ArgumentException e) { throw new ModelFileException($"checkpoint {optPath} does not fit this optimizer: {e.Message}", optPath, e); }
-            if (g.Schedule != null && saved.Schedule != null) g.Schedule.LoadState(saved.Schedule);
+            if (g.Schedule != null && saved.Schedule != null)
+            {
+                try { g.Schedule.LoadState(saved.Schedule); }
+                catch (ArgumentException e) { throw new ModelFileException($"checkpoint {TrainerJson}: the schedule state of group '{saved.Group}' does not fit this run: {e.Message}", TrainerJson, e); }
+            }
         }
 
         float[][]? best = null;
