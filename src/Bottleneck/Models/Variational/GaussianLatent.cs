@@ -86,14 +86,26 @@ public sealed class GaussianLatent : LatentLayer
     public override Tensor Code(Tensor h) => Mu.Forward(h);
 
     /// <inheritdoc/>
-    public override LatentSample Sample(Tensor h, StepContext context)
+    public override LatentSample Sample(Tensor h, StepContext context) => Sample(h, context, null);
+
+    /// <summary>
+    /// <see cref="Sample(Tensor, StepContext)"/> with a given ε (N, latentDim) for the reparameterization z = μ + σ ⊙ ε instead
+    /// of one drawn from the step's noise (to reproduce a step exactly, e.g. against another implementation).
+    /// </summary>
+    /// <param name="h">Encoder output (N, H).</param>
+    /// <param name="context">The step.</param>
+    /// <param name="epsilon">ε, or null to draw it from <see cref="StepContext.Noise"/> (z = μ when the step has none).</param>
+    /// <exception cref="ShapeException">ε does not have the shape of μ.</exception>
+    public LatentSample Sample(Tensor h, StepContext context, Tensor? epsilon)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (mu, logVar) = Posterior(h);
         Tensor z = mu;
-        if (context.Noise != null)
+        var eps = epsilon ?? (context.Noise is { } noise ? Tensor.RandN(noise, mu.ShapeArray) : null);
+        if (eps != null)
         {
-            var eps = Tensor.RandN(context.Noise, mu.ShapeArray);
+            if (!ShapeUtil.SameShape(eps.ShapeArray, mu.ShapeArray))
+                throw new ShapeException($"epsilon {eps.ShapeString} does not have the shape of mu {mu.ShapeString}");
             z = mu + (logVar * 0.5f).Exp() * eps;
         }
         var klPerDim = (mu * mu + logVar.Exp() - 1f - logVar) * 0.5f;   // (N, k)
@@ -104,7 +116,7 @@ public sealed class GaussianLatent : LatentLayer
         double t = context.EpochsDone;
         double weight = w.Schedule.Weight(w.Beta, t);
         var metrics = new[] { new LossTerm(VariationalTerms.KlNats, kl), new LossTerm(VariationalTerms.Beta, Tensor.Scalar((float)weight)) };
-        if (w.TotalCorrelation && context.Noise != null)
+        if (w.TotalCorrelation && eps != null)
         {
             double anneal = w.Schedule.Weight(1, t);
             var (mi, tc, dimKl) = Decompose(z, mu, logVar, w.DatasetSize);
