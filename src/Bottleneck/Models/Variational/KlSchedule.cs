@@ -97,6 +97,12 @@ public sealed record KlSchedule(KlScheduleKind Kind, double Epochs = 0, int Cycl
                 _ => throw new FormatException(),
             };
         }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string m = e.Message.Split('\n')[0];
+            m = System.Text.RegularExpressions.Regex.Replace(m, @"\s*\(Parameter '[^']*'\)", "");
+            throw new ArgumentException($"klSchedule '{text}': {(m.StartsWith("klSchedule ", StringComparison.Ordinal) ? m["klSchedule ".Length..] : m)}", "klSchedule", e);
+        }
         catch (FormatException)
         {
             throw new ArgumentException($"klSchedule '{text}' is not none, linear:EPOCHS, cyclical:CYCLES[:RATIO] or capacity:CMAX:EPOCHS", "klSchedule");
