@@ -118,7 +118,7 @@ public static class IdxLoader
     /// <summary>Loads an IDX label file (1-D, integer type) as class labels.</summary>
     /// <param name="path">IDX labels file, raw or .gz.</param>
     /// <returns>One label per sample.</returns>
-    /// <exception cref="DataException">The file is invalid, not 1-D, or holds non-integer values.</exception>
+    /// <exception cref="DataException">The file is invalid, not 1-D, or holds non-integer, non-finite or out-of-range values.</exception>
     public static int[] LoadLabels(string path)
     {
         var (shape, data) = Read(path);
@@ -128,7 +128,10 @@ public static class IdxLoader
         for (int i = 0; i < data.Length; i++)
         {
             float v = data[i];
+            if (!float.IsFinite(v)) throw new DataException($"{path}: label {i} is {v}, not a finite number", path);
             if (v != MathF.Floor(v)) throw new DataException($"{path}: label {i} has non-integer value {v}", path);
+            if (v < int.MinValue || v >= 2147483648f)
+                throw new DataException($"{path}: label {i} is {v}, outside the 32-bit integer range of labels", path);
             labels[i] = (int)v;
         }
         return labels;

@@ -144,6 +144,8 @@ public sealed class TabularEncoder
             {
                 if (!(col.Scale > 0) || !double.IsFinite(col.Scale) || !double.IsFinite(col.Mean))
                     throw new ArgumentException($"tabular encoder state: column \"{col.Name}\" has an invalid mean/scale {col.Mean}/{col.Scale}", nameof(state));
+                if (col.Fill is double fill && !double.IsFinite(fill))
+                    throw new ArgumentException($"tabular encoder state: column \"{col.Name}\" has a non-finite fill value {fill}", nameof(state));
                 names.Add(col.Name);
             }
             else

@@ -37,25 +37,26 @@ public static class InputFile
     /// runtime's view of available memory is wrong).</summary>
     public const string MemoryBudgetVariable = "BOTTLENECK_MEMORY_BUDGET";
 
-    private static long _budget;
+    private static readonly AsyncLocal<long> Budget = new();
 
     /// <summary>
     /// The most memory one input may take: <c>BOTTLENECK_MEMORY_BUDGET</c> bytes when set to a positive integer, else 80% of the
     /// memory available to the process (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>, which respects container limits).
-    /// Settable for tests (a value ≤ 0 restores the default).
+    /// Settable for tests and fuzzing, for the current execution context only (the calling thread and the tasks and threads it
+    /// starts afterwards, so parallel work elsewhere keeps the default); a value ≤ 0 restores the default.
     /// </summary>
     public static long MemoryBudgetBytes
     {
         get
         {
-            long b = Volatile.Read(ref _budget);
+            long b = Budget.Value;
             if (b > 0) return b;
             string? env = Environment.GetEnvironmentVariable(MemoryBudgetVariable);
             if (long.TryParse(env, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) && v > 0) return v;
             long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
             return available > 0 ? available / 5 * 4 : 4L << 30;
         }
-        set => Volatile.Write(ref _budget, value);
+        set => Budget.Value = value;
     }
 
     /// <summary>The kind of object at <paramref name="path"/> (symbolic links followed).</summary>

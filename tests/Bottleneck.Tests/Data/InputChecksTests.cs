@@ -251,6 +251,22 @@ public class InputChecksTests
         Assert.Contains("376320000", e.Message);
     }
 
+    [Theory]
+    [InlineData(double.PositiveInfinity, "not a finite number")]
+    [InlineData(3e9, "outside the 32-bit integer range")]
+    public void BadIdxLabelsAreErrorsNotWrapped(double value, string expected)
+    {
+        using var dir = new TempDir();
+        var idx = new byte[8 + 16];
+        idx[2] = 0x0E; idx[3] = 1;
+        BinaryPrimitives.WriteUInt32BigEndian(idx.AsSpan(4), 2);
+        BinaryPrimitives.WriteDoubleBigEndian(idx.AsSpan(8), 1);
+        BinaryPrimitives.WriteDoubleBigEndian(idx.AsSpan(16), value);
+        var e = Assert.Throws<DataException>(() => IdxLoader.LoadLabels(dir.Write("labels.idx", idx)));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("label 1", e.Message);
+    }
+
     [Fact]
     public void GzipIdxClaimAboveTheMemoryBudgetIsRefused()
     {
