@@ -103,7 +103,7 @@ public static class IdxLoader
     /// </summary>
     /// <param name="path">IDX images file, raw or .gz.</param>
     /// <returns>N rows of H·W features, with <see cref="ImageShape"/>(1, H, W) for 3-D files.</returns>
-    /// <exception cref="DataException">The file is invalid (see <see cref="Read"/>) or not 2-D/3-D.</exception>
+    /// <exception cref="DataException">The file is invalid (see <see cref="Read"/>), not 2-D/3-D, or holds a NaN or ±Inf (float types).</exception>
     public static Dataset LoadImages(string path)
     {
         var (shape, data) = Read(path);
@@ -112,6 +112,9 @@ public static class IdxLoader
         int rows = shape[0];
         int features = shape.Length == 3 ? shape[1] * shape[2] : shape[1];
         if (features < 1) throw new DataException($"{path}: IDX shape ({string.Join(", ", shape)}) has no values per sample", path);
+        int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new DataException($"{path}: value {data[bad]} at sample {bad / features}, feature {bad % features} (0-based) is not finite", path);
         return new Dataset(data, rows, features, image: shape.Length == 3 ? new ImageShape(1, shape[1], shape[2]) : null, source: path);
     }
 

@@ -268,6 +268,19 @@ public class InputChecksTests
     }
 
     [Fact]
+    public void NonFiniteIdxImagesAreErrorsNamingSampleAndFeature()
+    {
+        using var dir = new TempDir();
+        var idx = new byte[12 + 4 * 6];
+        idx[2] = 0x0D; idx[3] = 2;
+        BinaryPrimitives.WriteUInt32BigEndian(idx.AsSpan(4), 2);
+        BinaryPrimitives.WriteUInt32BigEndian(idx.AsSpan(8), 3);
+        BinaryPrimitives.WriteSingleBigEndian(idx.AsSpan(12 + 4 * 4), float.NaN);
+        var e = Assert.Throws<DataException>(() => IdxLoader.LoadImages(dir.Write("images.idx", idx)));
+        Assert.Contains("sample 1, feature 1", e.Message);
+    }
+
+    [Fact]
     public void GzipIdxClaimAboveTheMemoryBudgetIsRefused()
     {
         using var dir = new TempDir();
