@@ -61,7 +61,7 @@ public static class Cli
             return ExitCodes.UsageError;
         }
         // Environment settings that would fail at the first matrix product are refused before any work, as a usage error.
-        if (result.CommandResult.Command is not RootCommand && Kernels.Gemm.EnvironmentProblem() is { } envProblem)
+        if (result.CommandResult.Command is not RootCommand && (Kernels.Gemm.EnvironmentProblem() ?? IO.InputFile.EnvironmentProblem()) is { } envProblem)
         {
             env.Error.WriteLine($"error: {envProblem}");
             return ExitCodes.UsageError;

@@ -52,11 +52,20 @@ public static class InputFile
             long b = Budget.Value;
             if (b > 0) return b;
             string? env = Environment.GetEnvironmentVariable(MemoryBudgetVariable);
-            if (long.TryParse(env, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) && v > 0) return v;
+            if (long.TryParse(env?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) && v > 0) return v;
             long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
             return available > 0 ? available / 5 * 4 : 4L << 30;
         }
         set => Budget.Value = value;
+    }
+
+    /// <summary>What is wrong with <c>BOTTLENECK_MEMORY_BUDGET</c>, or null when it is unset or a positive integer (bytes).</summary>
+    public static string? EnvironmentProblem()
+    {
+        string? env = Environment.GetEnvironmentVariable(MemoryBudgetVariable);
+        if (string.IsNullOrWhiteSpace(env)) return null;
+        return long.TryParse(env.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) && v > 0 ? null
+            : $"{MemoryBudgetVariable}='{env}' is not a memory budget: give a positive whole number of bytes (e.g. 8000000000), or unset it.";
     }
 
     /// <summary>The kind of object at <paramref name="path"/> (symbolic links followed).</summary>

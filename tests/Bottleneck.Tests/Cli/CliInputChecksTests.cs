@@ -285,6 +285,7 @@ public class CliInputChecksTests : IClassFixture<TrainedModelFixture>
     [InlineData("BOTTLENECK_THREADS", "100000", "from 1 to 1024")]
     [InlineData("BOTTLENECK_THREADS", "many", "BOTTLENECK_THREADS='many'")]
     [InlineData("BOTTLENECK_BACKEND", "cuda", "BOTTLENECK_BACKEND='cuda' is not a known GEMM backend")]
+    [InlineData("BOTTLENECK_MEMORY_BUDGET", "8GB", "BOTTLENECK_MEMORY_BUDGET='8GB' is not a memory budget")]
     public async Task BadEnvironmentSettingsAreUsageErrors(string variable, string value, string expected)
     {
         var (code, _, stderr) = await RunChild(Path.GetTempPath(), [(variable, value)], "info", "--model", _demo.ModelDir);
