@@ -296,8 +296,8 @@ public sealed class TabularEncoder
                     }
                     if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
                     {
-                        if (!double.IsFinite(v))
-                            throw new DataException($"{src}: value \"{cell}\" at row {line}, {Describe(names, c)} is not a finite number", src);
+                        if (!float.IsFinite((float)v))
+                            throw new DataException($"{src}: value \"{cell}\" at row {line}, {Describe(names, c)} is not a finite float32 number", src);
                         s.Count++;
                         double d = v - s.Mean;
                         s.Mean += d / s.Count;
@@ -442,7 +442,10 @@ public sealed class TabularEncoder
                     if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out v) || !double.IsFinite(v))
                         throw new DataException($"{src}: non-numeric value \"{Truncate(cell)}\" at row {line}, column \"{col.Name}\" (0-based index {sc}); the column is numeric in the training data", src);
                 }
-                dest[off] = (float)((v - col.Mean) / col.Scale);
+                double z = (v - col.Mean) / col.Scale;
+                if (!float.IsFinite((float)z))
+                    throw new DataException($"{src}: value \"{Truncate(Cell(reader, sc, ref buf))}\" at row {line}, column \"{col.Name}\" (0-based index {sc}) is too large: standardized it is not a finite float32 number", src);
+                dest[off] = (float)z;
             }
             else
             {

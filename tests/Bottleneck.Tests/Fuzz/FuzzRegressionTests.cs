@@ -117,4 +117,16 @@ public class FuzzRegressionTests
         Assert.True(e.Message.Contains(path), e.Message);
         Assert.True(e.Message.Contains("schedule", StringComparison.OrdinalIgnoreCase), e.Message);
     }
+
+    [Fact]
+    public void TabularColumnWithValuesBeyondFloat32()
+    {
+        // Found: 0.11e309 (1.1e308, a finite double) made the column's sd overflow to Infinity, and the encoder's own state check
+        // threw ArgumentException. Values must be finite float32 numbers, as in the numeric loader.
+        var text = "x,y,label\n0.11e309,0.2,normal\n0.3,0.4,attack\n0.5,0.6,normal\n";
+        var e = Assert.Throws<Bottleneck.Data.DataException>(() => Bottleneck.Data.TabularEncoder.Fit(new StringReader(text), "t.csv"));
+        Assert.Contains("row 2", e.Message);
+        Assert.Contains("column \"x\"", e.Message);
+        ParserFuzz.Check(Target("csv-rows"), Encoding.UTF8.GetBytes(text), Path.GetTempPath());
+    }
 }
