@@ -646,6 +646,7 @@ public sealed class TabularRowReader : IDisposable
         {
             header = new string[_fieldCount];
             for (int c = 0; c < _fieldCount; c++) header[c] = reader.GetString(c);
+            CsvLoader.CheckUniqueNames(header, source);
         }
         else _pending = true;
         _map = encoder.MapColumns(header, _fieldCount, source, out _labelIndex);
