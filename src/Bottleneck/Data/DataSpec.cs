@@ -49,11 +49,13 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
     }
 
     /// <summary>This spec with its paths made absolute and canonical (symbolic links resolved; see
-    /// <see cref="DataFileFingerprint.Canonical"/>), so that it reads the same files from any working directory. Demo data and the shared
-    /// mnist folder are unchanged.</summary>
+    /// <see cref="DataFileFingerprint.Canonical"/>), so that it reads the same files from any working directory; a mnist SPEC without a
+    /// folder gets the shared folder found now. Demo data is unchanged.</summary>
     public DataSpec Resolved() => this with
     {
-        Path = Path is null ? null : DataFileFingerprint.Canonical(Path),
+        // The shared mnist folder is found from the working folder: record the one found, so it is the same from anywhere.
+        Path = Path is null ? Kind == DataKind.Mnist && DataDirectory.Find("mnist") is { } found ? DataFileFingerprint.Canonical(found) : null
+             : DataFileFingerprint.Canonical(Path),
         LabelsPath = LabelsPath is null ? null : DataFileFingerprint.Canonical(LabelsPath),
     };
 

@@ -301,6 +301,47 @@ public class InputChecksTests
         _ = saved;
     }
 
+    // ---------------------------------------------------------------- paths
+
+    [Fact]
+    public void ResolvedSpecsHoldAbsoluteCanonicalPaths()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("d.csv", "a\n1\n");
+        var link = dir.File("link.csv");
+        File.CreateSymbolicLink(link, csv);
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, link);
+        var spec = DataSpec.Parse($"csv:{relative}:label=0").Resolved();
+        Assert.Equal(DataFileFingerprint.Canonical(csv), spec.Path);
+        Assert.True(Path.IsPathFullyQualified(spec.Path!));
+        Assert.Equal("0", spec.LabelColumn);
+        var npy = DataSpec.Parse($"npy:{relative}:labels={relative}").Resolved();
+        Assert.Equal(spec.Path, npy.LabelsPath);
+    }
+
+    [SkippableFact]
+    public void TheSharedMnistFolderIsRecordedWhereItWasFound()
+    {
+        var found = DataDirectory.Find("mnist");
+        Skip.If(found is null, "no shared mnist folder");
+        var spec = DataSpec.Parse("mnist").Resolved();
+        Assert.Equal(DataFileFingerprint.Canonical(found!), spec.Path);
+        Assert.Equal(2, spec.Files("train").Count);
+    }
+
+    [Fact]
+    public void AFingerprintNoticesAChangeOfTheSameSize()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("d.csv", "a,b\n1,2\n");
+        var f = DataFileFingerprint.Of(csv);
+        Assert.Null(f.Mismatch());
+        File.WriteAllText(csv, "a,b\n1,3\n");
+        Assert.Contains("another SHA-256", f.Mismatch());
+        File.Delete(csv);
+        Assert.Equal("is missing", f.Mismatch());
+    }
+
     // ---------------------------------------------------------------- demo and special files
 
     [Fact]
