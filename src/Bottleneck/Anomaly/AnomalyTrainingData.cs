@@ -172,6 +172,16 @@ public sealed record AnomalyTrainingData(DataSpec Spec, Dataset Full, TabularEnc
             if (file.Mismatch() is { } problem)
                 throw new DataException($"cannot re-read the model's training data to fit the threshold: {file.Path} {problem}; " +
                                         "restore the file, give the threshold as a number, or retrain the model", file.Path);
+        if (saved.DataFiles is { Count: > 0 } recorded)
+        {
+            IReadOnlyList<string> now;
+            try { now = spec.Files("train").Select(DataFileFingerprint.Canonical).ToArray(); }
+            catch (DataException e) { throw new DataException($"cannot re-read the model's training data to fit the threshold: {e.Message}", e.FilePath, e); }
+            var expected = recorded.Select(f => f.Path).ToArray();
+            if (!now.SequenceEqual(expected, StringComparer.Ordinal))
+                throw new DataException($"cannot re-read the model's training data to fit the threshold: its SPEC {spec} now reads " +
+                                        $"{string.Join(", ", now)}, but the model was trained on {string.Join(", ", expected)}", expected[0]);
+        }
         try
         {
             Dataset raw;
