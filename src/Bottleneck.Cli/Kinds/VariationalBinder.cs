@@ -37,12 +37,18 @@ public sealed class VariationalOptions
     public Option<float> Commitment { get; } = new("--commitment") { Description = "Commitment loss weight beta (vq-vae)", DefaultValueFactory = _ => 0.25f, HelpName = "B" };
     /// <summary><c>--ema</c>.</summary>
     public Option<float> Ema { get; } = new("--ema") { Description = "Codebook EMA decay in [0,1) (vq-vae); 0 trains the codebook by gradient", DefaultValueFactory = _ => 0f, HelpName = "DECAY" };
+    /// <summary><c>--prior</c>.</summary>
+    public Option<string> Prior { get; } = new("--prior")
+    { Description = "Prior of an aae: normal (N(0, I)) or mixture:K (K Gaussians, means on a circle of radius 2, sd 0.5)", DefaultValueFactory = _ => "normal", HelpName = "PRIOR" };
+    /// <summary><c>--discriminator-hidden</c>.</summary>
+    public Option<int> DiscriminatorHidden { get; } = new("--discriminator-hidden")
+    { Description = "Width of the aae discriminator's two hidden layers", DefaultValueFactory = _ => 512, HelpName = "N" };
     /// <summary><c>--no-restarts</c>.</summary>
     public Option<bool> NoRestarts { get; } = CliOptions.Flag("--no-restarts", "Do not restart dead codes (vq-vae)");
 }
 
 /// <summary>
-/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|vq-vae</c>: the architecture options (<c>--hidden</c> default 512,
+/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|aae|vq-vae</c>: the architecture options (<c>--hidden</c> default 512,
 /// <c>--latent</c> default 20, <c>--activation</c>, <c>--output</c>) and the options of the kind's latent and penalties.
 /// </summary>
 public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v) : KindBinder
@@ -55,6 +61,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
     {
         "vq-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Codebook, v.CodeDim, v.Commitment, v.Ema, v.NoRestarts],
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -67,7 +74,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         IsGiven(r, dense.Output) ? Likelihood.Parse(r.GetValue(dense.Output)) : null,
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
         r.GetValue(v.MmdKernel) == "rbf" ? Models.Variational.MmdKernel.Rbf : Models.Variational.MmdKernel.Imq,
-        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts));
+        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
+    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden) };
 
     /// <summary>The values of a variational kind.</summary>
     /// <param name="Name">The kind.</param>
@@ -89,6 +97,23 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         string Schedule, float FreeBits, float? MmdWeight, MmdKernel Kernel, int Codebook, int CodeDim, float Commitment, float Ema, bool Restarts)
         : KindSettings(Name)
     {
+        /// <summary>--prior (aae).</summary>
+        public string Prior { get; init; } = "normal";
+
+        /// <summary>--discriminator-hidden (aae).</summary>
+        public int DiscriminatorHidden { get; init; } = 512;
+
+        /// <summary>Mixture components of --prior: 0 for normal, K for mixture:K.</summary>
+        /// <exception cref="ArgumentException">Not normal or mixture:K with an integer K.</exception>
+        public int PriorComponents()
+        {
+            var p = Prior.Trim().ToLowerInvariant();
+            if (p == "normal") return 0;
+            if (p.StartsWith("mixture:", StringComparison.Ordinal) && int.TryParse(p["mixture:".Length..], System.Globalization.NumberStyles.Integer,
+                    System.Globalization.CultureInfo.InvariantCulture, out int k)) return k;
+            throw new ArgumentException($"--prior must be normal or mixture:K, got '{Prior}'");
+        }
+
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => Likelihood ?? (data.Purpose == TrainingPurpose.Reconstruction ? Models.Likelihood.Bernoulli : Models.Likelihood.Gaussian);
 
@@ -104,6 +129,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             {
                 "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
                     codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts),
+                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
+                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
@@ -129,6 +156,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "commitment" => "--commitment",
             "emaDecay" => "--ema",
             "totalCorrelation" => "--kl-schedule",
+            "priorComponents" => "--prior",
+            "discriminatorHidden" => "--discriminator-hidden",
             _ => DenseArchitecture.OptionFor(parameter),
         };
     }

@@ -102,9 +102,10 @@ public sealed class EvaluateService : CliService
             if (denoising != null) json["denoising"] = denoising.ToJson();
             if (variational is { } vr)
             {
-                json["negElbo"] = vr.NegElbo;
+                bool gaussian = vr.ActiveUnits != null;
+                json["negElbo"] = gaussian ? vr.NegElbo : null;
                 json["reconstruction"] = vr.Reconstruction;
-                json["kl"] = vr.Kl;
+                json["kl"] = gaussian ? vr.Kl : null;
                 json["klPerDimension"] = new JsonArray(vr.KlPerDimension.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
                 json["activeUnits"] = vr.ActiveUnits;
                 json["iwNll"] = vr.IwNll;
@@ -114,6 +115,8 @@ public sealed class EvaluateService : CliService
                 json["perplexity"] = vr.Perplexity;
                 json["codesUsed"] = vr.CodesUsed;
                 json["accuracy"] = vr.Accuracy;
+                json["mmdToPrior"] = vr.MmdToPrior;
+                json["discriminatorAccuracy"] = vr.DiscriminatorAccuracy;
             }
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
@@ -129,14 +132,20 @@ public sealed class EvaluateService : CliService
         }
         if (variational is { } r)
         {
-            table.AddRow("-ELBO / sample (nats, 1 sample)", Output.Num(r.NegElbo));
-            table.AddRow("  reconstruction", Output.Num(r.Reconstruction));
-            table.AddRow("  KL", Output.Num(r.Kl));
+            if (r.ActiveUnits != null)
+            {
+                table.AddRow("-ELBO / sample (nats, 1 sample)", Output.Num(r.NegElbo));
+                table.AddRow("  reconstruction", Output.Num(r.Reconstruction));
+                table.AddRow("  KL", Output.Num(r.Kl));
+            }
+            else table.AddRow("-log p(x|z) / sample", Output.Num(r.Reconstruction));
             if (r.ActiveUnits is { } au) table.AddRow("active units (Var mu > 0.01)", $"{au} of {m.Saved.Model.LatentDim}");
             if (r.IwNll is { } iw) table.AddRow($"IWAE NLL (k = {r.IwSamples}, first {r.IwRows})", Output.Num(iw));
             if (r.NegElboSameRows is { } ne) table.AddRow($"-ELBO on the same {r.IwRows}", Output.Num(ne));
             if (r.Perplexity is { } p) table.AddRow("codebook perplexity", $"{Output.Num(p)} ({r.CodesUsed} codes used)");
             if (r.Accuracy is { } a) table.AddRow("label accuracy (argmax ELBO)", Output.Num(a));
+            if (r.MmdToPrior is { } mm) table.AddRow("MMD² codes vs prior (imq)", Output.Num(mm));
+            if (r.DiscriminatorAccuracy is { } da) table.AddRow("discriminator accuracy", Output.Num(da));
         }
         Console.Write(table);
         if (variational is { KlPerDimension.Length: > 0 } kr)

@@ -23,14 +23,22 @@ namespace Bottleneck.Evaluation;
 /// <param name="Perplexity">Codebook perplexity exp(−Σ p_k ln p_k) of the code usage over the data (VQ-VAE), or null.</param>
 /// <param name="CodesUsed">Codebook entries used at least once over the data (VQ-VAE), or null.</param>
 /// <param name="Accuracy">Share of samples whose label maximises the ELBO over the classes (conditional models with labelled data), or null.</param>
+/// <param name="MmdToPrior">MMD² (inverse multiquadric kernel, unbiased) between the codes (posterior means) of the first
+/// <see cref="VariationalEvaluator.MmdRows"/> samples and as many prior samples: how well the aggregate code distribution matches the prior.</param>
+/// <param name="DiscriminatorAccuracy">Share of those codes and prior samples an adversarial autoencoder's discriminator classifies
+/// correctly (0.5 = it cannot tell them apart), or null for other kinds.</param>
 public sealed record VariationalReport(int Samples, double NegElbo, double Reconstruction, double Kl, double[] KlPerDimension, int? ActiveUnits,
-    double? IwNll, int IwSamples, int IwRows, double? NegElboSameRows, double? Perplexity, int? CodesUsed, double? Accuracy);
+    double? IwNll, int IwSamples, int IwRows, double? NegElboSameRows, double? Perplexity, int? CodesUsed, double? Accuracy,
+    double? MmdToPrior = null, double? DiscriminatorAccuracy = null);
 
 /// <summary>Evaluates a variational-family model: −ELBO and its terms, IWAE NLL, active units, codebook use, conditional accuracy.</summary>
 public static class VariationalEvaluator
 {
     /// <summary>Variance of the posterior mean above which a unit counts as active (Burda et al. 2016).</summary>
     public const double ActiveUnitThreshold = 0.01;
+
+    /// <summary>Rows whose codes are compared with the prior (MMD, discriminator accuracy).</summary>
+    public const int MmdRows = 2000;
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> (in the model's input space, labels used by conditional models).</summary>
     /// <param name="model">The model.</param>
@@ -131,8 +139,27 @@ public static class VariationalEvaluator
             perplexity = Math.Exp(entropy);
             used = codeCounts.Count(c => c > 0);
         }
+        double? mmd = null, discriminator = null;
+        if (model.VariationalConfig.CanSample && !model.ConditionsOnLabels)
+            using (GradMode.NoGrad())
+            {
+                int m = Math.Min(MmdRows, n);
+                var x = Tensor.Empty([m, d]);
+                data.CopyRows(Enumerable.Range(0, m).ToArray(), x.Span);
+                var codes = model.Encode(x);
+                var prior = model.SamplePrior(m, new Rng(seed ^ 0x4D4DUL));
+                if (m >= 2) mmd = MmdPenalty.Estimate(codes, prior, MmdKernel.Imq).Item();
+                if (model.Discriminator is { } disc)
+                {
+                    var fake = disc.Forward(codes).Span;
+                    var real = disc.Forward(prior).Span;
+                    int right = 0;
+                    for (int i = 0; i < m; i++) { if (fake[i] < 0) right++; if (real[i] >= 0) right++; }
+                    discriminator = right / (2.0 * m);
+                }
+            }
         return new VariationalReport(n, (rec + kl) / n, rec / n, kl / n, perDim, active, iw, iw is null ? 0 : iwSamples, iwRows, same,
-            perplexity, used, accuracy ? (double)correct / n : null);
+            perplexity, used, accuracy ? (double)correct / n : null, mmd, discriminator);
     }
 
     /// <summary>Samples whose label maximises the posterior-mean ELBO −[−log p(x | μ(x, y), y) + KL] over the classes.</summary>

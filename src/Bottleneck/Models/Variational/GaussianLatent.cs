@@ -20,6 +20,10 @@ public static class VariationalTerms
     public const string DimensionWiseKl = "dim-kl";
     /// <summary>MMD² between the aggregate posterior and the prior (InfoVAE, WAE-MMD), weighted.</summary>
     public const string Mmd = "mmd";
+    /// <summary>The discriminator's loss −[log D(z′) + log(1 − D(z))], z′ from the prior (adversarial autoencoder).</summary>
+    public const string Discriminator = "discriminator";
+    /// <summary>The encoder's adversarial loss −log D(z) (adversarial autoencoder).</summary>
+    public const string Generator = "generator";
     /// <summary>Codebook loss ‖sg(z_e) − e‖² (VQ-VAE).</summary>
     public const string Codebook = "codebook";
     /// <summary>Commitment loss β‖z_e − sg(e)‖² (VQ-VAE).</summary>

@@ -24,7 +24,79 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <summary>Builds the model with PyTorch's default initialisation drawn from <paramref name="rng"/>.</summary>
     /// <param name="config">The validated configuration.</param>
     /// <param name="rng">Generator for the initial weights.</param>
-    public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng)) => VariationalConfig = config;
+    public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng))
+    {
+        VariationalConfig = config;
+        if (config.Adversarial)
+            Discriminator = RegisterModule("discriminator",
+                Mlp.Stack([config.LatentDim, config.DiscriminatorHidden, config.DiscriminatorHidden, 1], Activation.Relu, Activation.Identity, rng));
+    }
+
+    /// <summary>Seed of the prior draws of an adversarial step that has no noise generator (evaluation).</summary>
+    public const ulong PriorSeed = 0x5EED_E7A1;
+
+    /// <summary>Group name of the discriminator's parameters (adversarial kinds).</summary>
+    public const string DiscriminatorGroup = "discriminator";
+
+    /// <summary>The discriminator D(z) on codes (logits, (N, 1)) of an adversarial autoencoder, or null.</summary>
+    public Sequential? Discriminator { get; }
+
+    private static readonly TrainingPhase ReconstructionPhase = new("reconstruction", [ParameterGroup.Default]);
+    private static readonly TrainingPhase DiscriminatorPhase = new("discriminator", [DiscriminatorGroup]);
+    private static readonly TrainingPhase GeneratorPhase = new("generator", [ParameterGroup.Default]);
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ParameterGroup> ParameterGroups()
+    {
+        if (Discriminator is null) return base.ParameterGroups();
+        var d = Discriminator.Parameters().ToHashSet();
+        return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()), new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters())];
+    }
+
+    /// <summary>
+    /// An adversarial autoencoder alternates three phases per batch (Makhzani et al. 2016, §2): reconstruction (encoder and decoder
+    /// step on −log p(x | z)), discriminator (D steps on −[log D(z′) + log(1 − D(z))] with z′ from the prior, z = sg(encoder(x))),
+    /// generator (the encoder steps on −log D(encoder(x))). Other kinds have one phase.
+    /// </summary>
+    public override IReadOnlyList<TrainingPhase> TrainingPhases =>
+        Discriminator is null ? base.TrainingPhases : [ReconstructionPhase, DiscriminatorPhase, GeneratorPhase];
+
+    /// <inheritdoc/>
+    public override AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase)
+    {
+        if (Discriminator is null || phase == TrainingPhase.All) return Step(batch, context);
+        ArgumentNullException.ThrowIfNull(context);
+        var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
+        if (phase.Name == ReconstructionPhase.Name) return base.Step(batch, context);
+        CheckInput(rows.Input);
+        using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
+        var z = Encoder.Forward(rows.Input);
+        int n = z.Dim(0);
+        var none = Tensor.Zeros(1).Reshape();
+        var placeholder = Tensor.Zeros([n, .. InputShape]);
+        if (phase.Name == DiscriminatorPhase.Name)
+        {
+            var real = SamplePrior(n, context.Noise ?? new Rng(PriorSeed), 1f);
+            var loss = DiscriminatorLoss(Discriminator.Forward(real), Discriminator.Forward(z.Detach()));
+            return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Discriminator, loss)], z, placeholder, LikelihoodHead);
+        }
+        var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Generator, fool)], z, placeholder, LikelihoodHead);
+    }
+
+    /// <summary>−[log D(z′) + log(1 − D(z))], each averaged over the batch (logits in, binary cross-entropy).</summary>
+    private static Tensor DiscriminatorLoss(Tensor realLogits, Tensor fakeLogits) =>
+        Losses.Loss.BceWithLogits(realLogits, Tensor.Ones(realLogits.ShapeArray), Losses.Reduction.Mean)
+        + Losses.Loss.BceWithLogits(fakeLogits, Tensor.Zeros(fakeLogits.ShapeArray), Losses.Reduction.Mean);
+
+    /// <summary>D(z) through detached weights (so a loss on it sends no gradient to the discriminator).</summary>
+    private Tensor DiscriminatorDetached(Tensor z)
+    {
+        var h = z;
+        foreach (var layer in Discriminator!.Layers)
+            h = layer is Linear lin ? Tensor.Linear(h, lin.Weight.Detach(), lin.Bias?.Detach()) : layer.Forward(h);
+        return h;
+    }
 
     /// <summary>The validated configuration.</summary>
     public VariationalConfig VariationalConfig { get; }
@@ -87,6 +159,7 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <inheritdoc/>
     public override AutoencoderOutput Step(Batch batch, StepContext context)
     {
+        if (Discriminator != null) return AdversarialStep(batch, context);
         if (Classes == 0) return base.Step(batch, context);
         ArgumentNullException.ThrowIfNull(context);
         if (batch is not RowBatch rows)
@@ -104,6 +177,23 @@ public sealed class VariationalAutoencoder : Autoencoder
             foreach (var r in Regularizers) terms.Add(new LossTerm(r.TermName, r.Penalty(input)));
         }
         return AutoencoderOutput.Create(reconstruction, terms, latent.Z, logits, LikelihoodHead) with { Metrics = latent.Metrics };
+    }
+
+    /// <summary>
+    /// The whole adversarial objective in one pass (evaluation, and the loss of <see cref="AutoencoderModel.Compute(Tensor, Tensor?)"/>):
+    /// reconstruction + generator term −log D(z) through a detached discriminator + discriminator term on sg(z) and prior samples,
+    /// so each part's gradient reaches only its own parameters. Training alternates the phases instead (<see cref="TrainingPhases"/>).
+    /// </summary>
+    private AutoencoderOutput AdversarialStep(Batch batch, StepContext context)
+    {
+        var output = base.Step(batch, context);
+        var z = output.Latent;
+        int n = z.Dim(0);
+        var rng = context.Noise ?? new Rng(PriorSeed);
+        var generator = Losses.Loss.BceWithLogits(DiscriminatorDetached(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        var discriminator = DiscriminatorLoss(Discriminator!.Forward(SamplePrior(n, rng, 1f)), Discriminator.Forward(z.Detach()));
+        return AutoencoderOutput.Create(output.ReconstructionLoss,
+            [new LossTerm(VariationalTerms.Generator, generator), new LossTerm(VariationalTerms.Discriminator, discriminator)], z, output.Logits, LikelihoodHead);
     }
 
     /// <inheritdoc/>
@@ -161,7 +251,23 @@ public sealed class VariationalAutoencoder : Autoencoder
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must be ≥ 1, got {n}");
         if (!(temperature > 0 && float.IsFinite(temperature)))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, $"temperature must be > 0, got {temperature}");
-        return Tensor.Normal(rng, 0f, temperature, n, LatentDim);
+        var z = Tensor.Normal(rng, 0f, temperature, n, LatentDim);
+        int components = VariationalConfig.PriorComponents;
+        if (components == 0) return z;
+        // mixture: component c ~ uniform, z = μ_c + 0.5·T·ε
+        var span = z.Span;
+        int k = LatentDim;
+        for (int i = 0; i < n; i++)
+        {
+            int c = rng.NextInt(components);
+            double angle = 2 * Math.PI * c / components;
+            for (int j = 0; j < k; j++)
+            {
+                double mean = k == 1 ? 4.0 * c / (components - 1) - 2.0 : j == 0 ? 2 * Math.Cos(angle) : j == 1 ? 2 * Math.Sin(angle) : 0;
+                span[i * k + j] = (float)(mean + 0.5 * span[i * k + j]);
+            }
+        }
+        return z;
     }
 
     /// <summary>

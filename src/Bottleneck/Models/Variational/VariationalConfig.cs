@@ -43,12 +43,18 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="commitment">β ≥ 0 of the commitment loss (VQ-VAE; default 0.25).</param>
     /// <param name="emaDecay">γ in [0, 1) of EMA codebook updates, 0 (default) to train the codebook by gradient (VQ-VAE).</param>
     /// <param name="restartDeadCodes">Move unused codes onto encoder outputs (VQ-VAE; default true).</param>
+    /// <param name="adversarial">Adversarial autoencoder (Makhzani et al. 2016): a discriminator on the code is trained to tell prior
+    /// samples from codes, and the encoder to fool it, in alternating phases (deterministic latent; default false).</param>
+    /// <param name="priorComponents">The prior p(z): 0 (default) for N(0, I); K ≥ 2 for a mixture of K Gaussians with means
+    /// 2·(cos 2πc/K, sin 2πc/K, 0, …) and standard deviation 0.5 (adversarial and sampling).</param>
+    /// <param name="discriminatorHidden">Width of the discriminator's two hidden layers (adversarial; default 512).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value outside its range; the message names it.</exception>
     /// <exception cref="ArgumentException">Options that do not fit the latent layer (e.g. a KL schedule on a deterministic latent).</exception>
     public VariationalConfig(int inputDim, int[] hidden, int latentDim, Activation hiddenActivation = Activation.Relu, Likelihood? output = null,
         LatentKind latent = LatentKind.Gaussian, float beta = 1f, KlSchedule? klSchedule = null, float freeBits = 0f, int classes = 0,
         bool totalCorrelation = false, int datasetSize = 0, float mmdWeight = 0f, MmdKernel mmdKernel = MmdKernel.Imq,
-        int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true) : base("vae")
+        int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
+        bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -71,6 +77,12 @@ public sealed record VariationalConfig : ModelConfig
         Commitment = NonNegative(commitment, nameof(commitment));
         EmaDecay = emaDecay >= 0 && emaDecay < 1 ? emaDecay : throw new ArgumentOutOfRangeException(nameof(emaDecay), emaDecay, $"emaDecay must be in [0, 1), got {emaDecay}");
         RestartDeadCodes = restartDeadCodes;
+        Adversarial = adversarial;
+        PriorComponents = priorComponents == 0 || priorComponents >= 2 ? priorComponents
+            : throw new ArgumentOutOfRangeException(nameof(priorComponents), priorComponents, $"priorComponents must be 0 (standard normal) or ≥ 2, got {priorComponents}");
+        DiscriminatorHidden = AtLeastOne(discriminatorHidden, nameof(discriminatorHidden));
+        if (adversarial && latent != LatentKind.Deterministic)
+            throw new ArgumentException("an adversarial autoencoder has a deterministic latent", nameof(adversarial));
         bool gaussian = latent == LatentKind.Gaussian;
         if (!gaussian && (KlSchedule.Kind != KlScheduleKind.None || freeBits > 0 || totalCorrelation || beta != 1f))
             throw new ArgumentException($"beta, the KL schedule, free bits and the total-correlation split apply to a Gaussian latent, not a {latent.ToString().ToLowerInvariant()} one", nameof(klSchedule));
@@ -78,8 +90,8 @@ public sealed record VariationalConfig : ModelConfig
             throw new ArgumentOutOfRangeException(nameof(codeDim), codeDim, $"codeDim must divide latentDim {latentDim} (the code is latentDim/codeDim vectors), got {codeDim}");
         if (latent == LatentKind.VectorQuantized && mmdWeight > 0)
             throw new ArgumentException("an MMD penalty does not apply to a vector-quantized latent", nameof(mmdWeight));
-        if (latent == LatentKind.Deterministic && mmdWeight == 0)
-            throw new ArgumentException("a deterministic latent needs an MMD penalty (mmdWeight > 0) to match the prior", nameof(mmdWeight));
+        if (latent == LatentKind.Deterministic && mmdWeight == 0 && !adversarial)
+            throw new ArgumentException("a deterministic latent needs an MMD penalty (mmdWeight > 0) or a discriminator (adversarial) to match the prior", nameof(mmdWeight));
         if (totalCorrelation && (freeBits > 0 || KlSchedule.Kind == KlScheduleKind.Capacity))
             throw new ArgumentException("free bits and the capacity schedule do not combine with the total-correlation split", nameof(totalCorrelation));
     }
@@ -124,6 +136,12 @@ public sealed record VariationalConfig : ModelConfig
     public float EmaDecay { get; }
     /// <summary>Whether dead codes are restarted (VQ-VAE).</summary>
     public bool RestartDeadCodes { get; }
+    /// <summary>Whether a discriminator on the code matches it to the prior (adversarial autoencoder).</summary>
+    public bool Adversarial { get; }
+    /// <summary>Mixture components of the prior, 0 for N(0, I).</summary>
+    public int PriorComponents { get; }
+    /// <summary>Width of the discriminator's hidden layers.</summary>
+    public int DiscriminatorHidden { get; }
 
     /// <summary>Whether samples can be drawn from the prior N(0, I) and decoded (not for VQ-VAE, whose prior is not learned here).</summary>
     [JsonIgnore] public bool CanSample => Latent != LatentKind.VectorQuantized;
@@ -150,6 +168,8 @@ public sealed record VariationalConfig : ModelConfig
                 break;
         }
         if (MmdWeight > 0) extras.Add($"MMD {MmdKernel.ToString().ToLowerInvariant()} λ {Num(MmdWeight)}");
+        if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1");
+        if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
         return $"{Kind} {string.Join("-", enc)}-{code}-{string.Join("-", enc.Reverse())}, {string.Join(", ", extras)}";
     }
@@ -172,6 +192,8 @@ public sealed record VariationalConfig : ModelConfig
         }
         if (Classes > 0) yield return ("classes", Classes.ToString(inv));
         if (MmdWeight > 0) yield return ("MMD", $"{MmdKernel.ToString().ToLowerInvariant()}, λ {Num(MmdWeight)}");
+        if (Adversarial) yield return ("discriminator", $"{LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1, alternating phases");
+        yield return ("prior", PriorComponents > 0 ? $"mixture of {PriorComponents} Gaussians" : "N(0, I)");
         if (Latent == LatentKind.VectorQuantized)
             yield return ("codebook", $"{CodebookSize} × {CodeDim}, commitment {Num(Commitment)}, {(EmaDecay > 0 ? $"EMA {Num(EmaDecay)}" : "gradient")}, restarts {(RestartDeadCodes ? "on" : "off")}");
     }
@@ -186,7 +208,8 @@ public sealed record VariationalConfig : ModelConfig
         builder.Append($"Kind = {Kind}, InputDim = {InputDim}, Hidden = [{string.Join(", ", Hidden)}], LatentDim = {LatentDim}, HiddenActivation = {HiddenActivation}, " +
                        $"Output = {Output.Name}, Latent = {Latent}, Beta = {Beta}, KlSchedule = {KlSchedule}, FreeBits = {FreeBits}, Classes = {Classes}, " +
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
-                       $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}");
+                       $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
+                       $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}");
         return true;
     }
 }
