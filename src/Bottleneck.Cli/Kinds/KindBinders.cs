@@ -24,6 +24,7 @@ public static class KindBinders
             new VariationalBinder("wae-mmd", dense, variational),
             new VariationalBinder("aae", dense, variational),
             new VariationalBinder("vq-vae", dense, variational),
+            new VariationalBinder("hvae", dense, variational),
         ];
     }
 }

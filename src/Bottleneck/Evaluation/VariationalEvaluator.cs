@@ -14,7 +14,8 @@ namespace Bottleneck.Evaluation;
 /// <param name="Reconstruction">−log p(x | z) with that z.</param>
 /// <param name="Kl">The analytic KL(q(z|x) ‖ N(0, I)) (0 for latents without one).</param>
 /// <param name="KlPerDimension">The KL of each latent dimension, averaged over samples (empty without a Gaussian latent).</param>
-/// <param name="ActiveUnits">Latent dimensions u with Var_x(E_q[z_u | x]) &gt; 0.01 (Burda et al. 2016), or null without a Gaussian latent.</param>
+/// <param name="ActiveUnits">Latent dimensions u with Var_x(E_q[z_u | x]) &gt; 0.01 (Burda et al. 2016; for a ladder latent, of the
+/// bottom layer's posterior mean at the top layer's mean), or null without a stochastic latent.</param>
 /// <param name="IwNll">Importance-weighted −log p(x) over the first <paramref name="IwRows"/> samples with <paramref name="IwSamples"/>
 /// samples each (Burda et al. 2016), or null when not asked for.</param>
 /// <param name="IwSamples">k of <paramref name="IwNll"/> (0 when not computed).</param>
@@ -82,6 +83,12 @@ public static class VariationalEvaluator
                 int[]? labels = model.ConditionsOnLabels ? idx.Select(i => data.Labels![i]).ToArray() : null;
                 var (r, kRow, mean) = model.ElboTerms(x, labels, rng);
                 for (int i = 0; i < b; i++) { recRows[start + i] = r[i]; klRows[start + i] = kRow[i]; rec += r[i]; kl += kRow[i]; }
+                if (model.Latent is IStochasticLatent)
+                {
+                    var m = mean.Span;
+                    for (int i = 0; i < b; i++)
+                        for (int j = 0; j < k; j++) { double mj = m[i * k + j]; meanSum[j] += mj; meanSq[j] += mj * mj; }
+                }
                 if (model.Gaussian is { } g)
                 {
                     var (mu, logVar) = g.Posterior(model.Encoder.Forward(model.ConditionsOnLabels ? Tensor.Concat([x, model.OneHot(labels, b)], 1) : x));
@@ -91,7 +98,6 @@ public static class VariationalEvaluator
                         {
                             double mj = m[i * k + j], v = lv[i * k + j];
                             klDim[j] += 0.5 * (mj * mj + Math.Exp(v) - 1 - v);
-                            meanSum[j] += mj; meanSq[j] += mj * mj;
                         }
                 }
                 if (codeCounts != null) foreach (int c in model.Quantizer!.Assign(model.Encoder.Forward(x))) codeCounts[c]++;
@@ -100,7 +106,7 @@ public static class VariationalEvaluator
         }
         int? active = null;
         double[] perDim = [];
-        if (model.Gaussian != null)
+        if (model.Latent is IStochasticLatent)
         {
             active = 0;
             for (int j = 0; j < k; j++)
@@ -108,11 +114,11 @@ public static class VariationalEvaluator
                 double mean = meanSum[j] / n, variance = meanSq[j] / n - mean * mean;
                 if (variance > ActiveUnitThreshold) active++;
             }
-            perDim = klDim.Select(v => v / n).ToArray();
+            if (model.Gaussian != null) perDim = klDim.Select(v => v / n).ToArray();
         }
         double? iw = null, same = null;
         int iwRows = 0;
-        if (iwSamples > 0 && model.Gaussian != null)
+        if (iwSamples > 0 && model.Latent is IStochasticLatent)
         {
             iwRows = Math.Min(iwLimit, n);
             var iwRng = new Rng(seed ^ 0x1A3E_5EEDUL);

@@ -104,6 +104,9 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <summary>The Gaussian latent layer, or null for the other latents.</summary>
     public GaussianLatent? Gaussian => Latent as GaussianLatent;
 
+    /// <summary>The ladder latent (hierarchical VAE), or null for the other latents.</summary>
+    public LadderLatent? Ladder => Latent as LadderLatent;
+
     /// <summary>The vector quantizer, or null for the other latents.</summary>
     public VectorQuantizer? Quantizer => Latent as VectorQuantizer;
 
@@ -120,10 +123,12 @@ public sealed class VariationalAutoencoder : Autoencoder
         int inWidth = c.InputDim + c.Classes;
         Module encoder;
         LatentLayer latent;
-        if (c.Latent == LatentKind.Gaussian)
+        if (c.Latent is LatentKind.Gaussian or LatentKind.Ladder)
         {
             encoder = c.Hidden.Length == 0 ? new Sequential() : Mlp.Stack([inWidth, .. c.Hidden], c.HiddenActivation, c.HiddenActivation, rng);
-            latent = new GaussianLatent(c.Hidden.Length == 0 ? inWidth : c.Hidden[^1], c.LatentDim, c.KlWeighting, rng);
+            int h = c.Hidden.Length == 0 ? inWidth : c.Hidden[^1];
+            latent = c.Latent == LatentKind.Gaussian ? new GaussianLatent(h, c.LatentDim, c.KlWeighting, rng)
+                : new LadderLatent(h, c.LatentDim, c.TopLatentDim, c.LadderHidden, c.KlWeighting, rng);
         }
         else
         {
@@ -285,13 +290,11 @@ public sealed class VariationalAutoencoder : Autoencoder
         var h = Encoder.Forward(WithLabel(x, labels));
         var kl = new float[n];
         Tensor z, mean;
-        if (Gaussian is { } g)
+        if (Latent is IStochasticLatent stochastic)
         {
-            var (mu, logVar) = g.Posterior(h);
-            mean = mu;
-            z = rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
-            var perSample = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).Span;
-            perSample.CopyTo(kl);
+            mean = Latent.Code(h);
+            (z, var perSample) = stochastic.Draw(h, rng);
+            perSample.CopyTo(kl, 0);
         }
         else z = mean = Latent.Code(h);
         var logits = DecodeLogits(z, labels);
@@ -326,41 +329,27 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <param name="labels">Labels (conditional models: log p(x | y)), or null.</param>
     /// <param name="k">Importance samples k ≥ 1 (k = 1 gives a one-sample −ELBO).</param>
     /// <param name="rng">Generator.</param>
-    /// <exception cref="InvalidOperationException">The latent is not Gaussian.</exception>
+    /// <exception cref="InvalidOperationException">The latent is not stochastic (<see cref="IStochasticLatent"/>).</exception>
     public double[] ImportanceWeightedNll(Tensor x, int[]? labels, int k, Rng rng)
     {
-        if (Gaussian is not { } g) throw new InvalidOperationException($"the importance-weighted NLL needs a Gaussian latent; a {Config.Kind} model has none");
+        if (Latent is not IStochasticLatent stochastic)
+            throw new InvalidOperationException($"the importance-weighted NLL needs a stochastic latent; a {Config.Kind} model has none");
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be ≥ 1, got {k}");
         CheckInput(x);
         using var _ = GradMode.NoGrad();
-        int n = x.Dim(0), dz = LatentDim;
-        var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, labels)));
+        int n = x.Dim(0);
+        var h = Encoder.Forward(WithLabel(x, labels));
         var result = new double[n];
         var pool = new BufferPool();
         for (int i = 0; i < n; i++)
         {
             using var scope = new TensorScope(pool);
-            var mui = mu.Slice(0, i, 1);
-            var lvi = logVar.Slice(0, i, 1);
-            var eps = Tensor.RandN(rng, k, dz);
-            var z = mui + (lvi * 0.5f).Exp() * eps;                          // (k, dz)
+            var (z, logRatio) = stochastic.DrawForImportance(h.Slice(0, i, 1), k, rng);
             int[]? lab = labels is null ? null : Enumerable.Repeat(labels[i], k).ToArray();
             var recon = RowLoss(DecodeLogits(z, lab), x.Slice(0, i, 1));     // −log p(x | z_j), (k)
-            var zs = z.Span; var es = eps.Span; var lv = lvi.Span;
             double max = double.NegativeInfinity;
             var logW = new double[k];
-            for (int j = 0; j < k; j++)
-            {
-                double logPz = 0, logQ = 0;
-                for (int t = 0; t < dz; t++)
-                {
-                    double zt = zs[j * dz + t], et = es[j * dz + t];
-                    logPz += -0.5 * (zt * zt + Ln2Pi);
-                    logQ += -0.5 * (et * et + Ln2Pi + lv[t]);
-                }
-                logW[j] = -recon[j] + logPz - logQ;
-                max = Math.Max(max, logW[j]);
-            }
+            for (int j = 0; j < k; j++) { logW[j] = -recon[j] + logRatio[j]; max = Math.Max(max, logW[j]); }
             double sum = 0;
             for (int j = 0; j < k; j++) sum += Math.Exp(logW[j] - max);
             result[i] = -(max + Math.Log(sum) - Math.Log(k));

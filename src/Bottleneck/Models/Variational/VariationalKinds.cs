@@ -50,4 +50,9 @@ public static class VariationalKinds
     public static readonly ModelKind Aae = Kind("aae",
         "Adversarial autoencoder: a discriminator on the code, prior normal or a mixture of Gaussians, alternating reconstruction and regularization phases",
         d => new VariationalConfig(d, Hidden(d), 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: 8));
+
+    /// <summary>"hvae": two stochastic layers with ladder (top-down, precision-weighted) inference (Sønderby et al. 2016).</summary>
+    public static readonly ModelKind Hvae = Kind("hvae",
+        "Hierarchical VAE with two stochastic layers and ladder inference (top-down, precision-weighted posteriors); IWAE NLL over both layers",
+        d => new VariationalConfig(d, Hidden(d), 4, latent: LatentKind.Ladder, topLatentDim: 2, ladderHidden: 4));
 }
