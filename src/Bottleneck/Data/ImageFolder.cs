@@ -312,6 +312,18 @@ public static class ImageFolder
         }
     }
 
+    /// <summary>Reads one image file as (C, H, W) floats in [0, 1], after the resize and channel conversion of <paramref name="options"/>
+    /// (patch options are ignored).</summary>
+    /// <param name="path">A PNG, JPEG, BMP or GIF file.</param>
+    /// <param name="options">Resize and channel conversion; default none.</param>
+    /// <returns>The values, row-major per channel, and the file's shape (its <see cref="ImageFile.RelativePath"/> is the file name).</returns>
+    /// <exception cref="DataException">The file is missing, empty, corrupt, truncated or not PNG, JPEG, BMP or GIF.</exception>
+    public static (float[] Values, ImageFile File) LoadFile(string path, ImageFolderOptions? options = null)
+    {
+        if (!File.Exists(path)) throw new DataException($"{path}: file not found", path);
+        return Read(path, Path.GetFileName(path), options ?? new ImageFolderOptions());
+    }
+
     /// <summary>Decodes one file to (C, H, W) floats in [0, 1], after the resize and channel conversion of <paramref name="options"/>.</summary>
     private static (float[] Values, ImageFile File) Read(string path, string relative, ImageFolderOptions options)
     {
