@@ -28,7 +28,8 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
             ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
             : folder?.Data ?? dataSpec.Load("test");
         if (raw.FeatureCount != saved.Model.InputDim)
-            throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}", raw.Source);
+            throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}" +
+                (raw.Image is { } di && saved.Image is { } mi ? $" (images {di}, the model was trained on {mi}; images: options size= and patch= set the shape)" : ""), raw.Source);
         var pre = new Preprocessor(saved.Preprocessing);
         var scaled = pre.Kind == ScalingKind.None ? raw : pre.Transform(raw);
         return new ModelData(saved, pre, raw, scaled, folder);

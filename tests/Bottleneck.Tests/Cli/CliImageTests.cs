@@ -78,6 +78,10 @@ public class CliImageTests(ImageFolderModelFixture f) : IClassFixture<ImageFolde
         h = new CliHarness();
         h.AssertUsageError(await h.Run("denoise", "--model", f.ModelDir, "--data", f.Spec, "--out", tmp.File("clean")), "not empty");
         h = new CliHarness();
+        h.AssertUsageError(await h.Run("denoise", "--model", f.ModelDir, "--data", $"images:{f.Images}:patch=10", "--out", tmp.File("x/")),
+            "input has 100 features, model expects 64 (images 1x10x10, the model was trained on 1x8x8");
+        Assert.False(Directory.Exists(tmp.File("x")));
+        h = new CliHarness();
         h.AssertUsageError(await h.Run("reconstruct", "--model", f.ModelDir, "--data", "demo:20", "--out", tmp.File("folder")), "images:DIR");
         Assert.False(Directory.Exists(tmp.File("folder")));
     }
