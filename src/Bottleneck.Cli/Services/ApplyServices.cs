@@ -113,6 +113,7 @@ public sealed class EvaluateService : CliService
         }
         Console.Write(table);
         Line("(metrics in the model's input space, after scaling" +
+             (quality != null ? "; SSIM and PSNR per image in the data space, image by image" : "") +
              (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
         if (anomaly == null && m.Raw.Labels != null && s.Normal == null && DataSpec.Parse(s.Data).Kind == DataKind.Csv)
             Line("(the data has labels: add --normal VALUE, the label of normal rows, for ROC-AUC and PR-AUC of the reconstruction-error score)");
