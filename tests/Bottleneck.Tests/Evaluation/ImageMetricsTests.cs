@@ -15,6 +15,8 @@ public class ImageMetricsTests
             yield return [c.GetProperty("source").GetString()!, c.GetProperty("distortion").GetString()!, c.GetRawText()];
     }
 
+    private static readonly Lazy<Dataset?> MnistTest = new(() => SharedData.Find("mnist") is { } dir ? IdxLoader.LoadMnist(dir, "test") : null);
+
     /// <summary>The fixture's image x (from ../shared/data) and its distortion y, or null when the data is absent.</summary>
     private static (float[] X, float[] Y, ImageShape Shape)? Load(string source, string distortion)
     {
@@ -28,9 +30,7 @@ public class ImageMetricsTests
         }
         else
         {
-            var dir = SharedData.Find("mnist");
-            if (dir == null) return null;
-            var mnist = IdxLoader.LoadMnist(dir, "test");
+            if (MnistTest.Value is not { } mnist) return null;
             x = mnist.Row(int.Parse(source.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             shape = mnist.Image!;
         }
