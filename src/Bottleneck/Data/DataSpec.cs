@@ -19,7 +19,7 @@ public enum DataKind
 /// A parsed command-line data SPEC. Accepted forms:
 /// <c>demo[:COUNT]</c>, <c>mnist[:DIR][:train|test]</c> (DIR defaults to the shared data folder's <c>mnist</c>),
 /// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>,
-/// <c>images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]]</c> (options in any order).
+/// <c>images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]</c> (options in any order).
 /// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
 /// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]";
 
     /// <summary>Images generated for the demo training split when no count is given.</summary>
     public const int DefaultDemoTrainCount = 8000;
@@ -141,10 +141,11 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 
-    /// <summary>Splits trailing <c>:size=HxW</c>, <c>:channels=C</c> and <c>:patch=P[,stride=S]</c> options off an images: SPEC's rest.</summary>
+    /// <summary>Splits trailing <c>:size=HxW</c>, <c>:channels=C</c>, <c>:patch=P[,stride=S]</c> and <c>:skip-bad</c> options off an images: SPEC's rest.</summary>
     private static (string Path, ImageFolderOptions Options) ParseImageOptions(string rest, Func<string, DataException> bad)
     {
         int? h = null, w = null, c = null, p = null, s = null;
+        bool skipBad = false;
         static int Int(string text, string what, Func<string, DataException> bad) =>
             int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0
                 ? v : throw bad($"{what} must be a positive integer, got \"{text}\"");
@@ -153,6 +154,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             int colon = rest.LastIndexOf(':');
             if (colon < 0) break;
             string opt = rest[(colon + 1)..];
+            if (opt.Equals("skip-bad", StringComparison.OrdinalIgnoreCase)) { skipBad = true; rest = rest[..colon]; continue; }
             string key = opt.Contains('=') ? opt[..opt.IndexOf('=')].ToLowerInvariant() : "";
             string value = opt.Contains('=') ? opt[(opt.IndexOf('=') + 1)..] : "";
             switch (key)
@@ -178,11 +180,11 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 }
                 default:
                     if (key.Length > 0 && !value.Contains('/') && !value.Contains('\\'))
-                        throw bad($"unknown images option \"{opt}\" (options: size=HxW, channels=1|3, patch=P[,stride=S])");
-                    return (rest, new ImageFolderOptions(h, w, c, p, s));
+                        throw bad($"unknown images option \"{opt}\" (options: size=HxW, channels=1|3, patch=P[,stride=S], skip-bad)");
+                    return (rest, new ImageFolderOptions(h, w, c, p, s, skipBad));
             }
             rest = rest[..colon];
         }
-        return (rest, new ImageFolderOptions(h, w, c, p, s));
+        return (rest, new ImageFolderOptions(h, w, c, p, s, skipBad));
     }
 }

@@ -19,8 +19,11 @@ namespace Bottleneck.Data;
 /// 3 (RGB; grey is repeated) channels, or null (default) to keep each file's own count, which must then agree across files.</param>
 /// <param name="Patch">Cut square patches of P × P pixels (after the resize), or null (default) for one sample per image.</param>
 /// <param name="Stride">Step between patch origins in pixels (default: <paramref name="Patch"/>, non-overlapping); needs <paramref name="Patch"/>.</param>
+/// <param name="SkipBad">Skip (and count) files that cannot be used, corrupt, truncated, of an unsupported format or smaller than the
+/// patch, instead of failing on the first (default false). Mixed channel counts and sizes are still errors: <c>channels=</c> and
+/// <c>size=</c> fix those.</param>
 /// <exception cref="ArgumentOutOfRangeException">A size, channel count, patch or stride is out of range, or only one of Height/Width is given, or Stride without Patch.</exception>
-public sealed record ImageFolderOptions(int? Height = null, int? Width = null, int? Channels = null, int? Patch = null, int? Stride = null)
+public sealed record ImageFolderOptions(int? Height = null, int? Width = null, int? Channels = null, int? Patch = null, int? Stride = null, bool SkipBad = false)
 {
     /// <summary>Resize height in pixels, or null.</summary>
     public int? Height { get; init; } = Height is null or >= 1 ? Height : throw new ArgumentOutOfRangeException(nameof(Height), Height, $"size= height must be ≥ 1, got {Height}");
@@ -40,11 +43,12 @@ public sealed record ImageFolderOptions(int? Height = null, int? Width = null, i
         : Patch is null ? throw new ArgumentOutOfRangeException(nameof(Stride), Stride, "stride= needs patch= (patch=P,stride=S)")
         : Stride >= 1 ? Stride : throw new ArgumentOutOfRangeException(nameof(Stride), Stride, $"stride= must be ≥ 1, got {Stride}");
 
-    /// <summary>The options in SPEC syntax (<c>:size=HxW:channels=C:patch=P,stride=S</c>), empty when none are set.</summary>
+    /// <summary>The options in SPEC syntax (<c>:size=HxW:channels=C:patch=P,stride=S:skip-bad</c>), empty when none are set.</summary>
     public override string ToString() =>
         (Height is int h ? string.Create(CultureInfo.InvariantCulture, $":size={h}x{Width}") : "") +
         (Channels is int c ? string.Create(CultureInfo.InvariantCulture, $":channels={c}") : "") +
-        (Patch is int p ? string.Create(CultureInfo.InvariantCulture, $":patch={p}") + (Stride is int s ? string.Create(CultureInfo.InvariantCulture, $",stride={s}") : "") : "");
+        (Patch is int p ? string.Create(CultureInfo.InvariantCulture, $":patch={p}") + (Stride is int s ? string.Create(CultureInfo.InvariantCulture, $",stride={s}") : "") : "") +
+        (SkipBad ? ":skip-bad" : "");
 }
 
 /// <summary>One image file of an image folder, as loaded (after resize and channel conversion).</summary>
@@ -58,6 +62,11 @@ public sealed record ImageFile(string RelativePath, int Channels, int Height, in
     public ImageShape Shape => new(Channels, Height, Width);
 }
 
+/// <summary>A file left out of an image folder loaded with <see cref="ImageFolderOptions.SkipBad"/>, and why.</summary>
+/// <param name="Path">The file.</param>
+/// <param name="Reason">The error it would have raised.</param>
+public sealed record SkippedImage(string Path, string Reason);
+
 /// <summary>Where a patch row was cut: the file (index into <see cref="ImageFolderData.Files"/>) and its top-left pixel.</summary>
 /// <param name="File">Index of the source file.</param>
 /// <param name="Y">Row of the patch's top-left pixel.</param>
@@ -70,12 +79,16 @@ public readonly record struct ImagePatch(int File, int Y, int X);
 /// </summary>
 public sealed class ImageFolderData
 {
-    internal ImageFolderData(Dataset data, IReadOnlyList<ImageFile> files, ImagePatch[]? patches)
+    internal ImageFolderData(Dataset data, IReadOnlyList<ImageFile> files, ImagePatch[]? patches, IReadOnlyList<SkippedImage> skipped)
     {
         Data = data;
         Files = files;
         Patches = patches;
+        Skipped = skipped;
     }
+
+    /// <summary>Files left out with <see cref="ImageFolderOptions.SkipBad"/> (empty otherwise).</summary>
+    public IReadOnlyList<SkippedImage> Skipped { get; }
 
     /// <summary>The samples: (C, H, W) floats in [0, 1], flattened row-major; one row per image, or per patch.</summary>
     public Dataset Data { get; }
@@ -138,7 +151,8 @@ public sealed class ImageFolderData
 /// </summary>
 /// <remarks>
 /// Files are taken in ordinal order of their relative paths. Files with other extensions are skipped (a README beside the
-/// images), except known image formats this reader does not support (TIFF, WebP, ...), which are an error. An image is
+/// images), except known image formats this reader does not support (TIFF, WebP, ...), which are an error. With
+/// <see cref="ImageFolderOptions.SkipBad"/>, unusable files are left out and listed in <see cref="ImageFolderData.Skipped"/>. An image is
 /// single-channel when every pixel has R = G = B (grey PNG/JPEG, palettes of greys), otherwise RGB; alpha is dropped.
 /// Patches: along each axis of length L the origins are 0, S, 2S, … ≤ L − P, plus L − P when the last one falls short,
 /// so the patches cover every pixel; rows are ordered by file, then origin row, then origin column.
@@ -148,7 +162,7 @@ public static class ImageFolder
     /// <summary>Extensions read as images (case-insensitive).</summary>
     public static readonly IReadOnlyList<string> Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif"];
 
-    /// <summary>Extensions of image formats that are recognised but not read: such files are an error, not skipped.</summary>
+    /// <summary>Extensions of image formats that are recognised but not read: such files are an error (or skipped with <see cref="ImageFolderOptions.SkipBad"/>), not silently ignored.</summary>
     public static readonly IReadOnlyList<string> UnsupportedExtensions =
         [".tif", ".tiff", ".webp", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".ico", ".heic", ".heif", ".avif", ".jxl", ".jp2", ".svg", ".exr", ".hdr"];
 
@@ -173,12 +187,27 @@ public static class ImageFolder
 
         var pixels = new List<float[]>(files.Count);
         var loaded = new List<ImageFile>(files.Count);
-        foreach (var (path, rel, _) in files)
+        var skipped = new List<SkippedImage>();
+        var kept = new List<(string Path, string Relative, int Label)>(files.Count);
+        foreach (var entry in files)
         {
-            var (values, file) = Read(path, rel, options);
-            pixels.Add(values);
-            loaded.Add(file);
+            try
+            {
+                var (values, file) = Read(entry.Path, entry.Relative, options);
+                if (options.Patch is int pp && (file.Height < pp || file.Width < pp))
+                    throw new DataException($"{entry.Path}: is {file.Height}x{file.Width} pixels, smaller than the {pp}x{pp} patch", entry.Path);
+                pixels.Add(values);
+                loaded.Add(file);
+                kept.Add(entry);
+            }
+            catch (DataException e) when (options.SkipBad)
+            {
+                skipped.Add(new SkippedImage(entry.Path, e.Message));
+            }
         }
+        if (loaded.Count == 0)
+            throw new DataException($"{directory}: none of its {files.Count} image files can be used ({skipped[0].Reason})", directory);
+        files = kept;
 
         // Channel counts must agree unless channels= converted them.
         var first = loaded[0];
@@ -187,7 +216,8 @@ public static class ImageFolder
                 throw new DataException($"{files[i].Path}: has {Channels(loaded[i].Channels)} but {files[0].Path} has {Channels(first.Channels)}; " +
                                         "add :channels=1 or :channels=3 to the SPEC to convert them", files[i].Path);
         int[]? fileLabels = classes == null ? null : files.Select(f => f.Label).ToArray();
-        string source = directory;
+        string source = skipped.Count == 0 ? directory
+            : $"{directory} ({skipped.Count} file{(skipped.Count == 1 ? "" : "s")} skipped: {string.Join(", ", skipped.Take(3).Select(k => Path.GetFileName(k.Path)))}{(skipped.Count > 3 ? ", …" : "")})";
 
         if (options.Patch is not int p)
         {
@@ -199,13 +229,10 @@ public static class ImageFolder
             var all = new float[(long)d * loaded.Count];
             for (int i = 0; i < loaded.Count; i++) pixels[i].CopyTo(all, (long)i * d);
             var data = new Dataset(all, loaded.Count, d, fileLabels, image: first.Shape, source: source, classNames: classes);
-            return new ImageFolderData(data, loaded, null);
+            return new ImageFolderData(data, loaded, null, skipped);
         }
 
         int stride = options.Stride ?? p;
-        for (int i = 0; i < loaded.Count; i++)
-            if (loaded[i].Height < p || loaded[i].Width < p)
-                throw new DataException($"{files[i].Path}: is {loaded[i].Height}x{loaded[i].Width} pixels, smaller than the {p}x{p} patch", files[i].Path);
         var patches = new List<ImagePatch>();
         for (int i = 0; i < loaded.Count; i++)
             foreach (int y in Origins(loaded[i].Height, p, stride))
@@ -226,7 +253,7 @@ public static class ImageFolder
             if (labels != null) labels[r] = fileLabels![fi];
         }
         var patchData = new Dataset(values2, patches.Count, pd, labels, image: new ImageShape(c, p, p), source: source, classNames: classes);
-        return new ImageFolderData(patchData, loaded, patches.ToArray());
+        return new ImageFolderData(patchData, loaded, patches.ToArray(), skipped);
     }
 
     /// <summary>Patch origins along an axis of <paramref name="length"/> pixels: 0, S, 2S, … ≤ L − P, plus L − P if the last falls short.</summary>
@@ -271,9 +298,7 @@ public static class ImageFolder
             string rel = Path.GetRelativePath(dir, f);
             if (rel.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'))) continue;
             string ext = Path.GetExtension(f).ToLowerInvariant();
-            if (UnsupportedExtensions.Contains(ext))
-                throw new DataException($"{f}: unsupported image format \"{ext}\"; images: reads PNG, JPEG, BMP and GIF (convert the file to PNG)", f);
-            if (Extensions.Contains(ext)) result.Add(f);
+            if (Extensions.Contains(ext) || UnsupportedExtensions.Contains(ext)) result.Add(f);   // the latter fail in Read, naming the format
         }
         result.Sort(StringComparer.Ordinal);
         return result;
@@ -327,6 +352,9 @@ public static class ImageFolder
     /// <summary>Decodes one file to (C, H, W) floats in [0, 1], after the resize and channel conversion of <paramref name="options"/>.</summary>
     private static (float[] Values, ImageFile File) Read(string path, string relative, ImageFolderOptions options)
     {
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (UnsupportedExtensions.Contains(ext))
+            throw new DataException($"{path}: unsupported image format \"{ext}\"; images: reads PNG, JPEG, BMP and GIF (convert the file to PNG)", path);
         Image<Rgb48> image;
         try
         {

@@ -247,3 +247,41 @@ public class ImageFolderTests
         Assert.Contains("images:DIR", e.Message);
     }
 }
+
+public class ImageFolderSkipBadTests
+{
+    [Fact]
+    public void SkipBad_LeavesOutAndCountsUnusableFiles_KeepingLabelsAligned()
+    {
+        using var dir = new TempDir();
+        ImageFolderTests.WriteImage(dir.File(Path.Combine("a", "good.png")), 16, 16);
+        dir.Write(Path.Combine("a", "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        ImageFolderTests.WriteImage(dir.File(Path.Combine("b", "tiny.png")), 4, 4);
+        ImageFolderTests.WriteImage(dir.File(Path.Combine("b", "fine.jpg")), 12, 20, step: 2);
+        using (var im = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.L8>(8, 8)) im.SaveAsTiff(dir.File(Path.Combine("b", "scan.tif")));
+
+        var opts = new ImageFolderOptions(Patch: 8, SkipBad: true);
+        var d = ImageFolder.Load(dir.Path, opts);
+
+        Assert.Equal(["a/good.png", "b/fine.jpg"], d.Files.Select(f => f.RelativePath));
+        Assert.Equal(["broken.png", "scan.tif", "tiny.png"], d.Skipped.Select(k => Path.GetFileName(k.Path)).Order(StringComparer.Ordinal));
+        Assert.Contains(d.Skipped, k => k.Reason.Contains("smaller than the 8x8 patch"));
+        Assert.Contains(d.Skipped, k => k.Reason.Contains("unsupported image format \".tif\""));
+        Assert.Equal(4 + 2 * 3, d.Data.Rows);                                  // 2x2 patches of good, 2x3 of fine (origins 0,4 / 0,8,12)
+        Assert.Equal(Enumerable.Repeat(0, 4).Concat(Enumerable.Repeat(1, 6)), d.Data.Labels!);
+        Assert.Contains("3 files skipped", d.Data.Source);
+        Assert.Equal(opts, DataSpec.Parse($"images:{dir.Path}:patch=8:skip-bad").Images);
+
+        // without the option the first bad file is the error
+        Assert.Contains("broken.png", Assert.Throws<DataException>(() => ImageFolder.Load(dir.Path, opts with { SkipBad = false })).Message);
+    }
+
+    [Fact]
+    public void SkipBad_WithNothingUsable_IsStillAnError()
+    {
+        using var dir = new TempDir();
+        dir.Write("x.png", [1, 2, 3]);
+        var e = Assert.Throws<DataException>(() => ImageFolder.Load(dir.Path, new ImageFolderOptions(SkipBad: true)));
+        Assert.Contains("none of its 1 image files can be used", e.Message);
+    }
+}
