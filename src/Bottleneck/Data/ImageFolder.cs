@@ -368,13 +368,20 @@ public static class ImageFolder
         {
             throw new DataException($"{path}: not a PNG, JPEG, BMP or GIF image (unrecognised or unsupported format)", path, e);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidDataException or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or EndOfStreamException)
+        catch (Exception e) when (e is ImageFormatException or InvalidDataException or NotSupportedException or EndOfStreamException)
         {
             throw new DataException($"{path}: corrupt or truncated image ({e.Message.TrimEnd('.')})", path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DataException($"{path}: cannot read file ({e.Message})", path, e);
+        }
+        catch (Exception e) when (e is not (DataException or OutOfMemoryException))
+        {
+            // The decoders do not confine themselves to ImageFormatException on malformed input: byte mutations of valid files
+            // (ImageFolderMutationTests) make ImageSharp 2.1.13's BMP decoder throw NullReferenceException, and others raise
+            // IndexOutOfRange/Argument/InvalidOperation exceptions. Any failure inside the decoder is the file's fault here.
+            throw new DataException($"{path}: corrupt image (the decoder failed: {e.GetType().Name}: {e.Message.TrimEnd('.')})", path, e);
         }
         using (image)
         {

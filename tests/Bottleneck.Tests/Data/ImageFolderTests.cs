@@ -285,3 +285,50 @@ public class ImageFolderSkipBadTests
         Assert.Contains("none of its 1 image files can be used", e.Message);
     }
 }
+
+public class ImageFolderMutationTests
+{
+    /// <summary>
+    /// Seeded byte mutations of small valid files of each format: every one either loads as an image with values in [0, 1] or
+    /// fails with a <see cref="DataException"/> naming the file, never another exception from the codec.
+    /// </summary>
+    [Theory]
+    [InlineData("png")]
+    [InlineData("jpg")]
+    [InlineData("bmp")]
+    [InlineData("gif")]
+    public void MutatedFiles_LoadOrFailWithADataException(string ext)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("m." + ext);
+        ImageFolderTests.WriteImage(path, 24, 20, rgb: ext != "gif", step: 3);
+        var original = File.ReadAllBytes(path);
+        var rng = new Random(12);
+        int loaded = 0, refused = 0;
+        for (int trial = 0; trial < 150; trial++)
+        {
+            var bytes = original.ToArray();
+            int edits = 1 + rng.Next(4);
+            for (int k = 0; k < edits; k++)
+            {
+                int at = rng.Next(Math.Min(bytes.Length, trial % 2 == 0 ? 64 : bytes.Length));   // half the trials hit the header
+                bytes[at] = (byte)rng.Next(256);
+            }
+            if (trial % 5 == 0) bytes = bytes[..rng.Next(1, bytes.Length)];
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                var (values, _) = ImageFolder.LoadFile(path);
+                Assert.All(values, v => Assert.InRange(v, 0f, 1f));
+                loaded++;
+            }
+            catch (DataException e)
+            {
+                Assert.Contains("m." + ext, e.Message);
+                refused++;
+            }
+        }
+        Assert.True(refused > 0, $"no mutation of the {ext} file was refused");
+        Assert.Equal(150, loaded + refused);
+    }
+}
