@@ -22,14 +22,14 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
         if (string.IsNullOrWhiteSpace(modelDir)) throw new ArgumentException("--model needs a model folder");
         var dataSpec = DataSpec.Parse(spec);
         var saved = ModelStore.Load(modelDir);
-        // A model trained on tabular CSV encodes CSV files with its saved encoding (features = the encoded columns).
         var folder = dataSpec.Kind == DataKind.Images ? ImageFolder.Load(dataSpec.Path!, dataSpec.Images) : null;
+        // A model trained on tabular CSV encodes CSV files with its saved encoding (features = the encoded columns).
         var raw = saved.Tabular != null && dataSpec.Kind == DataKind.Csv
             ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
             : folder?.Data ?? dataSpec.Load("test");
         if (raw.FeatureCount != saved.Model.InputDim)
             throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}" +
-                (raw.Image is { } di && saved.Image is { } mi ? $" (images {di}, the model was trained on {mi}; images: options size= and patch= set the shape)" : ""), raw.Source);
+                (raw.Image is { } di && saved.Image is { } mi ? $" (images {di}, the model was trained on {mi}; the images: options size=, channels= and patch= set the shape)" : ""), raw.Source);
         var pre = new Preprocessor(saved.Preprocessing);
         var scaled = pre.Kind == ScalingKind.None ? raw : pre.Transform(raw);
         return new ModelData(saved, pre, raw, scaled, folder);
