@@ -42,9 +42,11 @@ public sealed class ReconstructService : CliService
     /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
     public int Run(ReconstructSettings s) => Guard(() =>
     {
-        Output.CheckTablePath(s.Out);
+        bool folder = ImageFolderOutput.IsFolder(s.Out);
+        if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
-        WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
+        if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "reconstructed", Line);
+        else WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
         return ExitCodes.Success;
     });
 
@@ -81,6 +83,7 @@ public sealed class EvaluateService : CliService
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
+        var quality = psnr ? ImageQualityEvaluator.Evaluate(m.Saved.Model, m.Raw, m.Preprocessor, m.Folder) : null;
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
         var denoising = DenoisingEvaluation.Run(m, s.ModelDir, s.Png, Warn);
         if (s.IwSamples < 0) throw new ArgumentException($"--iw-samples must be ≥ 0, got {s.IwSamples}");
@@ -99,6 +102,7 @@ public sealed class EvaluateService : CliService
             json["anomalyScore"] = anomaly?.Error;
             json["rocAuc"] = anomaly?.RocAuc;
             json["prAuc"] = anomaly?.PrAuc;
+            if (quality != null) ImageQualityOutput.AddJson(json, quality);
             if (denoising != null) json["denoising"] = denoising.ToJson();
             if (variational is { } vr)
             {
@@ -124,6 +128,7 @@ public sealed class EvaluateService : CliService
         Line($"model  {s.ModelDir}: {m.Saved.Model.Config.Describe()}");
         Line($"data   {m.Raw}");
         var table = Output.MetricsTable(("value", report));
+        if (quality != null) ImageQualityOutput.AddRows(table, quality, m.Folder?.Patches != null);
         if (anomaly != null)
         {
             table.AddRow($"anomalies (label != \"{Markup.Escape(anomaly.Normal)}\")", $"{Output.Count(anomaly.Anomalies)} of {Output.Count(m.Raw.Rows)}");
@@ -151,6 +156,7 @@ public sealed class EvaluateService : CliService
         if (variational is { KlPerDimension.Length: > 0 } kr)
             Line("KL per dimension: " + string.Join(" ", kr.KlPerDimension.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
         Line("(metrics in the model's input space, after scaling" +
+             (quality != null ? "; SSIM and PSNR per image in the data space, image by image" : "") +
              (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
         if (anomaly == null && m.Raw.Labels != null && s.Normal == null && DataSpec.Parse(s.Data).Kind == DataKind.Csv)
             Line("(the data has labels: add --normal VALUE, the label of normal rows, for ROC-AUC and PR-AUC of the reconstruction-error score)");
