@@ -19,8 +19,10 @@ public sealed class DenoiseService : CliService
     public DenoiseService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Denoises the data and writes the result (and a PNG grid for images).</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(DenoiseSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(DenoiseSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
@@ -32,7 +34,7 @@ public sealed class DenoiseService : CliService
                  "the output is its plain reconstruction (train with --kind denoising for a denoiser)");
         ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
         return ExitCodes.Success;
-    });
+    }, cancellation);
 }
 
 /// <summary>

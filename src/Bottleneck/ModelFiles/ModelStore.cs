@@ -81,8 +81,8 @@ public sealed class ModelSections
 /// <summary>
 /// Model folders: <c>model.safetensors</c> (weights, tensor names = state-dict names, loadable by PyTorch's
 /// safetensors) and <c>config.json</c> (kind, architecture, preprocessing, training options, history with each loss term,
-/// library version, backend, the weights' SHA-256, and the sections of upper layers). Writes are atomic per file, weights first
-/// and config.json last; loading checks everything and throws <see cref="ModelFileException"/> with the file and the problem.
+/// library version, backend, the weights' SHA-256, and the sections of upper layers). A folder is replaced as a unit (written into a
+/// temporary sibling and swapped in, see <see cref="AtomicDirectory"/>), weights first and config.json last; loading checks everything and throws <see cref="ModelFileException"/> with the file and the problem.
 /// </summary>
 /// <remarks>
 /// Format versions: 2 is written. 1 (until the model-core change) is read: its config.json has the same entries (the kind was
@@ -113,15 +113,60 @@ public static class ModelStore
     /// <summary>The library version written into model files.</summary>
     public static string LibraryVersion => typeof(ModelStore).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    /// <summary>Saves <paramref name="saved"/> into <paramref name="directory"/> (created if needed; existing files replaced atomically).</summary>
+    /// <summary>
+    /// Saves <paramref name="saved"/> as the model folder <paramref name="directory"/>, replacing any model there as a unit
+    /// (<see cref="AtomicDirectory"/>: written into a temporary sibling folder, then swapped in; the folder's lock is held meanwhile).
+    /// </summary>
+    /// <param name="directory">The model folder (created if needed).</param>
+    /// <param name="saved">The model and what goes with it.</param>
+    /// <exception cref="IOException">The folder is being written by another process, is not a model folder
+    /// (<see cref="CheckReplaceable"/>), or the file system refused a write.</exception>
     public static void Save(string directory, SavedModel saved)
     {
-        Directory.CreateDirectory(directory);
+        CheckReplaceable(directory);
+        using var writer = AtomicDirectory.Begin(directory, "model");
+        Save(writer, saved);
+        writer.Commit();
+    }
+
+    /// <summary>
+    /// Writes the files of <paramref name="saved"/> (weights first, config.json last) into the temporary folder of
+    /// <paramref name="writer"/>; the caller may add files (a reconstruction grid, the checkpoint) before <see cref="AtomicDirectory.Commit"/>.
+    /// </summary>
+    /// <param name="writer">The model folder being replaced.</param>
+    /// <param name="saved">The model and what goes with it.</param>
+    /// <exception cref="IOException">The file system refused a write.</exception>
+    public static void Save(AtomicDirectory writer, SavedModel saved)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        WriteFiles(writer.Staging, saved);
+    }
+
+    /// <summary>
+    /// Refuses to replace a folder that is not a model folder: an existing, non-empty folder without config.json that holds more
+    /// than a training checkpoint (e.g. <c>--out</c> pointed at a data folder), since a model folder is replaced as a whole.
+    /// </summary>
+    /// <param name="directory">The intended model folder.</param>
+    /// <param name="checkpointFolder">Name of the checkpoint subfolder a first, interrupted run leaves (default "checkpoint").</param>
+    /// <exception cref="IOException">The folder holds other things (names the folder and one entry).</exception>
+    public static void CheckReplaceable(string directory, string checkpointFolder = "checkpoint")
+    {
+        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory) || File.Exists(Path.Combine(directory, ConfigFile))) return;
+        var foreign = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName)
+            .FirstOrDefault(n => n != checkpointFolder && !n!.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal));
+        if (foreign != null)
+            throw new IOException($"{directory} is a folder that is not a model folder (no {ConfigFile}; it holds '{foreign}'): a model folder is " +
+                                  "written as a whole and replaces what is there, so give a new or empty folder");
+    }
+
+    private static void WriteFiles(string directory, SavedModel saved)
+    {
         var model = saved.Model;
         var tensors = model.StateDict().Select(e => (e.Name, e.Value.ShapeToArray(), e.Value.ToArray())).ToList();
         var bytes = SafeTensors.Encode(tensors, new Dictionary<string, string> { ["format"] = "pt", ["bottleneck.kind"] = model.Config.Kind });
         var weightsPath = Path.Combine(directory, WeightsFile);
         AtomicFile.WriteAllBytes(weightsPath, bytes);
+        FaultInjection.Point("weights-written");
 
         var root = new JsonObject
         {
@@ -148,12 +193,15 @@ public static class ModelStore
             root[name] = JsonNode.Parse(value.GetRawText());
         }
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), root.ToJsonString(ModelJson.Options));
+        FaultInjection.Point("config-written");
     }
 
-    /// <summary>Loads a model folder written by <see cref="Save"/>; the model is returned in eval mode.</summary>
+    /// <summary>Loads a model folder written by <see cref="Save(string, SavedModel)"/>; the model is returned in eval mode.</summary>
     /// <exception cref="ModelFileException">A missing, corrupt, truncated or mismatched file; the message names the file and the problem.</exception>
     public static SavedModel Load(string directory)
     {
+        string folder = directory;
+        directory = AtomicDirectory.ResolveForReading(directory);   // a swap stopped between its renames: read the complete folder beside it
         if (!Directory.Exists(directory)) throw new ModelFileException($"model folder {directory} does not exist", directory);
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new ModelFileException($"{configPath} is missing: {directory} is not a model folder", configPath);
@@ -234,7 +282,7 @@ public static class ModelStore
         string Info(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "?";
         return new SavedModel(model, pre, training, history, image, source, tabular, sections)
         {
-            Folder = directory,
+            Folder = folder,
             Provenance = new ModelProvenance(version, Info("libraryVersion"), Info("backend"), Info("created")),
         };
     }
