@@ -133,6 +133,7 @@ public sealed class TrainService : CliService
         string checkpoint = Path.Combine(s.Out, CheckpointFolder);
         if (s.Resume)
         {
+            AtomicDirectory.Recover(checkpoint);   // a checkpoint save killed between its two renames
             if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
             else Warn($"--resume: no checkpoint in {checkpoint}; starting from scratch");
         }
