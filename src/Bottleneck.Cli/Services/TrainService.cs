@@ -170,10 +170,26 @@ public sealed class TrainService : CliService
             .WithAnomaly(threshold, data.Normal);
         // The new folder is complete (model, grid, this run's checkpoint) before it replaces the old one in one swap.
         ModelStore.Save(writer, saved);
-        string? gridCaption = WriteGrid(writer.Staging, full, test, testX, validation, validationX, train, trainX, preprocessor, model);
-        string runCheckpoint = Path.Combine(s.Out, CheckpointFolder);
-        if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, Path.Combine(writer.Staging, CheckpointFolder));
-        writer.Commit();
+        string? gridCaption;
+        string runCheckpoint = Path.Combine(s.Out, CheckpointFolder), stagedCheckpoint = Path.Combine(writer.Staging, CheckpointFolder);
+        try
+        {
+            gridCaption = WriteGrid(writer.Staging, full, test, testX, validation, validationX, train, trainX, preprocessor, model);
+            if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, stagedCheckpoint);
+            writer.Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The swap failed: the old folder is back in place; give the run's checkpoint back to it so --resume still works.
+            if (Directory.Exists(stagedCheckpoint) && !Directory.Exists(runCheckpoint))
+            {
+                try { Directory.CreateDirectory(s.Out); Directory.Move(stagedCheckpoint, runCheckpoint); }
+                catch (Exception back) when (back is IOException or UnauthorizedAccessException) { Warn($"the checkpoint could not be put back into {runCheckpoint}: {OneLine(back)}"); }
+            }
+            throw writer.Named(e);
+        }
+        // Written: what follows only reports (a Ctrl+C now must not say that nothing was written).
+        using var reported = CancellationScope.Install(CancellationToken.None);
 
         Console.WriteLine();
         if (result.History.Count > 0) Console.Write(Output.HistoryTable(result.History));

@@ -91,6 +91,23 @@ public sealed class AtomicDirectory : IDisposable
     }
 
     /// <summary>
+    /// <paramref name="e"/> with the temporary folder's path replaced by the user's (file-system errors quote the path they failed
+    /// on), or <paramref name="e"/> itself when it does not mention it or is not a file-system error.
+    /// </summary>
+    /// <param name="e">An exception thrown while writing into <see cref="Staging"/>.</param>
+    public Exception Named(Exception e)
+    {
+        if (_staging is null || !e.Message.Contains(_staging, StringComparison.Ordinal)) return e;
+        string message = e.Message.Replace(_staging, UserPath, StringComparison.Ordinal);
+        return e switch
+        {
+            UnauthorizedAccessException => new UnauthorizedAccessException(message, e),
+            IOException => new IOException(message, e),
+            _ => e,
+        };
+    }
+
+    /// <summary>
     /// Swaps <see cref="Staging"/> into place: the old folder (if any) is renamed aside, the new one renamed in, the old one deleted.
     /// </summary>
     /// <exception cref="IOException">A rename failed (the old folder is put back; the message names the user's path).</exception>

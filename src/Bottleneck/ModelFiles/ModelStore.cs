@@ -139,7 +139,8 @@ public static class ModelStore
     public static void Save(AtomicDirectory writer, SavedModel saved)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        WriteFiles(writer.Staging, saved);
+        try { WriteFiles(writer.Staging, saved); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw writer.Named(e); }
     }
 
     /// <summary>
@@ -200,8 +201,15 @@ public static class ModelStore
     /// <exception cref="ModelFileException">A missing, corrupt, truncated or mismatched file; the message names the file and the problem.</exception>
     public static SavedModel Load(string directory)
     {
-        string folder = directory;
-        directory = AtomicDirectory.ResolveForReading(directory);   // a swap stopped between its renames: read the complete folder beside it
+        // A swap stopped between its two renames: read the complete folder beside it, naming the user's folder in messages.
+        string read = AtomicDirectory.ResolveForReading(directory);
+        if (read == directory) return LoadFolder(directory);
+        try { return LoadFolder(read) with { Folder = directory }; }
+        catch (ModelFileException e) { throw new ModelFileException(e.Message.Replace(read, directory, StringComparison.Ordinal), directory, e); }
+    }
+
+    private static SavedModel LoadFolder(string directory)
+    {
         if (!Directory.Exists(directory)) throw new ModelFileException($"model folder {directory} does not exist", directory);
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new ModelFileException($"{configPath} is missing: {directory} is not a model folder", configPath);
@@ -282,7 +290,7 @@ public static class ModelStore
         string Info(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "?";
         return new SavedModel(model, pre, training, history, image, source, tabular, sections)
         {
-            Folder = folder,
+            Folder = directory,
             Provenance = new ModelProvenance(version, Info("libraryVersion"), Info("backend"), Info("created")),
         };
     }

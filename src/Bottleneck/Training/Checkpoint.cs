@@ -39,7 +39,16 @@ internal sealed class Checkpoint(string directory)
     {
         // The run's writer holds the model folder's lock, which covers its checkpoint folder.
         using var writer = AtomicDirectory.Begin(Directory, "checkpoint", takeLock: false);
-        var dir = writer.Staging;
+        try
+        {
+            WriteFiles(writer.Staging, model, optimizers, state, options);
+            writer.Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw writer.Named(e); }
+    }
+
+    private static void WriteFiles(string dir, Module model, IReadOnlyList<OptimizerGroup> optimizers, CheckpointState state, TrainingOptions options)
+    {
         var stamp = new Dictionary<string, string> { ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture) };
         SafeTensors.Write(Path.Combine(dir, "weights.safetensors"),
             model.StateDict().Select(e => (e.Name, e.Value.ShapeToArray(), e.Value.ToArray())).ToList(), stamp);
@@ -66,7 +75,6 @@ internal sealed class Checkpoint(string directory)
             state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, SavedOptions.From(options), groups);
         AtomicFile.WriteAllText(Path.Combine(dir, "trainer.json"), JsonSerializer.Serialize(json, JsonOptions));
         FaultInjection.Point("checkpoint-trainer-written");
-        writer.Commit();
     }
 
     public CheckpointState Load(Module model, IReadOnlyList<OptimizerGroup> optimizers, TrainingOptions options)
