@@ -11,7 +11,8 @@ namespace Bottleneck.IO;
 /// </summary>
 /// <remarks>Renames within one folder are atomic on POSIX file systems and NTFS; the temporary folder is a sibling, so it is on
 /// the same file system. A folder that is not committed (an error, cancellation) is deleted on <see cref="Dispose"/>, and parent
-/// folders this writer created are removed again while empty.</remarks>
+/// folders this writer created are removed again while empty. A path that is a symbolic link to a folder replaces the folder it
+/// points to; the link stays.</remarks>
 public sealed class AtomicDirectory : IDisposable
 {
     private readonly FolderLock? _lock;
@@ -73,6 +74,11 @@ public sealed class AtomicDirectory : IDisposable
             throw new IOException($"{path} is {(parent is null ? "a root folder" : "the current folder or one of its parents")}: " +
                                   "a folder that is replaced as a whole must be a folder of its own (e.g. runs/model)");
         if (File.Exists(full)) throw new IOException($"{path} is a file, not a folder");
+        if (new DirectoryInfo(full) is { Exists: true, LinkTarget: not null } link && link.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } real)
+        {
+            full = Path.TrimEndingDirectorySeparator(real.FullName);   // replace the folder a link points to, not the link
+            parent = Path.GetDirectoryName(full)!;
+        }
         var created = CreatedFolders.Create(parent, path);
         FolderLock? folderLock = null;
         try

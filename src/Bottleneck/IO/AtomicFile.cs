@@ -8,7 +8,9 @@ namespace Bottleneck.IO;
 /// (<see cref="File.Move(string, string, bool)"/>), so readers see either the old or the complete new file, never a partial one.
 /// Until the rename the target is not touched, so an input that is also the output is read whole before it is replaced. When
 /// writing fails or is cancelled the temporary file is deleted, folders this call created are removed again, and the error names
-/// the target, never the temporary name. Temporary files of the same target left by a killed process are removed first.
+/// the target, never the temporary name. Temporary files of the same target left by a killed process are removed first. A target
+/// that is a symbolic link is replaced through it (the link stays); a device, FIFO or socket (<c>/dev/null</c>, <c>/dev/stdout</c>)
+/// is written in place, since renaming over it would replace the node itself.
 /// </summary>
 public static class AtomicFile
 {
@@ -49,6 +51,15 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new IOException($"{path} is a folder, not a file");
+        if (SpecialFiles.IsSpecial(full))
+        {
+            // A device, FIFO or /dev/stdout: a rename would replace the node itself, so it is written in place (not atomic).
+            using var direct = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            write(direct);
+            direct.Flush();
+            return;
+        }
+        full = SpecialFiles.ThroughLinks(full);   // replace the file a link points to, not the link
         var dir = Path.GetDirectoryName(full) ?? ".";
         var created = CreatedFolders.Create(dir, path);
         var tmp = Path.Combine(dir, TempNames.Temporary(Path.GetFileName(full)));

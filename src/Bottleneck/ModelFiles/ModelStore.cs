@@ -144,20 +144,31 @@ public static class ModelStore
     }
 
     /// <summary>
-    /// Refuses to replace a folder that is not a model folder: an existing, non-empty folder without config.json that holds more
-    /// than a training checkpoint (e.g. <c>--out</c> pointed at a data folder), since a model folder is replaced as a whole.
+    /// Refuses to replace a folder that holds more than a model, since a model folder is replaced as a whole: an existing folder
+    /// may hold config.json, <c>*.safetensors</c>, <c>*.json</c> and <c>*.png</c> files, the checkpoint subfolder and hidden
+    /// leftovers of its writers; anything else (a data file, a notes file, another subfolder, e.g. <c>--out</c> pointed at a data
+    /// folder) would be deleted by the swap, so it is an error naming the folder and the entry.
     /// </summary>
     /// <param name="directory">The intended model folder.</param>
-    /// <param name="checkpointFolder">Name of the checkpoint subfolder a first, interrupted run leaves (default "checkpoint").</param>
-    /// <exception cref="IOException">The folder holds other things (names the folder and one entry).</exception>
+    /// <param name="checkpointFolder">Name of the checkpoint subfolder (default "checkpoint").</param>
+    /// <exception cref="IOException">The folder holds an entry that is not part of a model (names the folder and the entry).</exception>
     public static void CheckReplaceable(string directory, string checkpointFolder = "checkpoint")
     {
-        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory) || File.Exists(Path.Combine(directory, ConfigFile))) return;
-        var foreign = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName)
-            .FirstOrDefault(n => n != checkpointFolder && !n!.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal));
-        if (foreign != null)
-            throw new IOException($"{directory} is a folder that is not a model folder (no {ConfigFile}; it holds '{foreign}'): a model folder is " +
-                                  "written as a whole and replaces what is there, so give a new or empty folder");
+        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory)) return;
+        bool model = File.Exists(Path.Combine(directory, ConfigFile));
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        {
+            string name = entry.Name;
+            bool owned = entry is DirectoryInfo
+                ? name == checkpointFolder || name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal)
+                : name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal) || Path.GetExtension(name) is ".safetensors" or ".json" or ".png";
+            if (owned) continue;
+            throw new IOException(model
+                ? $"{directory} holds '{name}', which is not part of a model: a model folder is replaced as a whole when it is written, " +
+                  "so move it out of the folder or give another folder"
+                : $"{directory} is a folder that is not a model folder (no {ConfigFile}; it holds '{name}'): a model folder is written " +
+                  "as a whole and replaces what is there, so give a new or empty folder");
+        }
     }
 
     private static void WriteFiles(string directory, SavedModel saved)

@@ -153,6 +153,18 @@ public class CliReliabilityTests
         Assert.Equal(["data"], Entries(dir.Path));
     }
 
+    [Fact]
+    public async Task TrainingIntoAModelFolderThatAlsoHoldsUserFiles_IsRefused_SoTheSwapDeletesNothingOfTheirs()
+    {
+        using var dir = new TempDir();
+        string m = dir.File("m");
+        await InProcess(Train(m, 1));
+        File.WriteAllText(Path.Combine(m, "notes.txt"), "mine");
+        var h = new CliHarness();
+        h.AssertUsageError(await h.Run(Train(m, 1, seed: 2)), m, "notes.txt", "not part of a model");
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(m, "notes.txt")));
+    }
+
     // ---- 3. A checkpoint save can be interrupted ----
 
     [SkippableTheory]

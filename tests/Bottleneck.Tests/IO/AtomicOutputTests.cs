@@ -109,6 +109,44 @@ public class AtomicOutputTests
         Assert.DoesNotContain(".tmp-", refused.Message);
     }
 
+    [SkippableFact]
+    public void AtomicFile_WritesDevicesInPlace_AndReplacesTheFileALinkPointsTo()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "device nodes and links as on Linux");
+        // /dev/null is written in place: renaming over it would turn the device into a regular file (as root)
+        AtomicFile.WriteAllText("/dev/null", "scores\n");
+        Assert.True(SpecialFiles.IsSpecial("/dev/null"));
+
+        // A link to a file: the file it points to is replaced, the link stays a link
+        using var dir = new TempDir();
+        var real = dir.Write("real.csv", "old");
+        var link = dir.File("link.csv");
+        File.CreateSymbolicLink(link, real);
+        AtomicFile.WriteAllText(link, "new");
+        Assert.Equal("new", File.ReadAllText(real));
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.False(SpecialFiles.IsSpecial(real));
+    }
+
+    [SkippableFact]
+    public void AtomicDirectory_ThroughALinkToAFolder_ReplacesTheFolderAndKeepsTheLink()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "links as on Linux");
+        using var dir = new TempDir();
+        var real = Directory.CreateDirectory(dir.File("real")).FullName;
+        File.WriteAllText(Path.Combine(real, "config.json"), "old");
+        var link = dir.File("link");
+        Directory.CreateSymbolicLink(link, real);
+        using (var w = AtomicDirectory.Begin(link))
+        {
+            File.WriteAllText(Path.Combine(w.Staging, "config.json"), "new");
+            w.Commit();
+        }
+        Assert.NotNull(new DirectoryInfo(link).LinkTarget);
+        Assert.Equal("new", File.ReadAllText(Path.Combine(link, "config.json")));
+        Assert.Equal(["link", "real"], Entries(dir.Path));
+    }
+
     [Fact]
     public void AtomicDirectory_Commit_ReplacesTheWholeFolder_SoOldFilesDoNotLinger()
     {
