@@ -196,9 +196,10 @@ public sealed class InfoService : CliService
         Row("library version", provenance.LibraryVersion);
         Row("backend", provenance.Backend);
         Row("created", provenance.Created);
-        foreach (var file in Directory.EnumerateFiles(s.ModelDir).OrderBy(f => f, StringComparer.Ordinal))
+        var folder = Bottleneck.IO.AtomicDirectory.ResolveForReading(s.ModelDir);   // what Load read (a swap stopped between its renames)
+        foreach (var file in Directory.EnumerateFiles(folder).OrderBy(f => f, StringComparer.Ordinal))
             Row("file " + Path.GetFileName(file), Output.Bytes(new FileInfo(file).Length));
-        var checkpoint = new DirectoryInfo(Path.Combine(s.ModelDir, TrainService.CheckpointFolder));
+        var checkpoint = new DirectoryInfo(Path.Combine(folder, TrainService.CheckpointFolder));
         if (checkpoint.Exists)
             Row("checkpoint", $"{TrainService.CheckpointFolder}/ {Output.Bytes(checkpoint.EnumerateFiles().Sum(f => f.Length))} (for train --resume)");
         Console.Write(t);

@@ -73,6 +73,9 @@ public class CliReliabilityTests
             new Dictionary<string, string> { ["format"] = "pt", ["bottleneck.kind"] = "dense" }));
         var h = new CliHarness();
         Assert.True(await h.Run("encode", "--model", m, "--data", "demo:5", "--out", dir.File("z.csv")) == 0, h.Stderr);
+        h = new CliHarness();
+        Assert.True(await h.Run("info", "--model", m) == 0, h.Stderr);
+        Assert.Contains("model.safetensors", h.Stdout);
 
         // And the next training into m finishes the swap if needed, cleans the leftovers and writes a complete model
         await InProcess(Train(m, 1, seed: 3));
