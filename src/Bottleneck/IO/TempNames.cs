@@ -71,7 +71,10 @@ public static partial class TempNames
         if (dir is null || !Directory.Exists(dir)) return list;
         string stem = Stem(Path.GetFileName(target));
         IEnumerable<string> entries;
-        try { entries = Directory.EnumerateFileSystemEntries(dir, "*", new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList(); }
+        // The search pattern narrows the listing to the target's siblings (a folder of many files is not walked name by name
+        // here); a stem with wildcard characters lists everything, and the prefix test below decides.
+        string pattern = stem.AsSpan().IndexOfAny('*', '?') >= 0 ? "*" : stem + ".*";
+        try { entries = Directory.EnumerateFileSystemEntries(dir, pattern, new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0, MatchType = MatchType.Simple }).ToList(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return list; }
         foreach (var entry in entries)
         {
