@@ -57,6 +57,7 @@ public abstract partial class CliService
         using var scope = CancellationScope.Install(cancellation);
         try
         {
+            cancellation.ThrowIfCancellationRequested();   // stopped before it started: do nothing
             return body();
         }
         catch (OperationCanceledException)

@@ -97,8 +97,6 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
             Enumerable.Range(0, n).Select(i => Row(denoised, i)).ToList(),
             Enumerable.Range(0, n).Select(i => Row(clean, i)).ToList(),
         };
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
         ImageGrid.Write(path, rows, image.Height, image.Width, scale: image.Height < 64 ? 2 : 1);
         return true;
     }

@@ -260,6 +260,9 @@ public class CliReliabilityTests
         { ["evaluate", "--data", "demo:50"] },
         { ["detect", "--data", "demo:50", "--threshold", "p99", "--out", "new-scores.csv"] },
         { ["train", "--data", "demo:50", "--epochs", "1", "--out", "new/sub/model"] },
+        { ["sample", "-n", "4", "--out", "new/sub/samples.png"] },
+        { ["interpolate", "--data", "demo:16", "--out", "new/sub/path.npy"] },
+        { ["traverse", "--data", "demo:16", "--steps", "3", "--out", "new/sub/traverse.png"] },
     };
 
     [Theory]
@@ -268,7 +271,10 @@ public class CliReliabilityTests
     {
         using var dir = new TempDir();
         string m = dir.File("m");
-        await InProcess(Train(m, 1));
+        bool generative = args[0] is "sample" or "interpolate" or "traverse";
+        await InProcess(generative
+            ? ["train", "--kind", "vae", "--data", "demo:64", "--epochs", "1", "--latent", "2", "--hidden", "8", "--out", m]
+            : Train(m, 1));
         var before = Entries(dir.Path);
         var modelBefore = Entries(m);
         var resolved = args.Select(a => a.StartsWith("new", StringComparison.Ordinal) ? dir.File(a) : a).ToList();
