@@ -39,6 +39,7 @@ public sealed class DetectService : CliService
         if (s.Out != null)
         {
             if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a file name");
+            Bottleneck.IO.TempNames.CheckNameLength(s.Out, "--out");
             var dir = Path.GetDirectoryName(Path.GetFullPath(s.Out));
             if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {s.Out}: folder {dir} does not exist");
         }

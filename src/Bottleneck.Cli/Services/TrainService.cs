@@ -69,6 +69,7 @@ public sealed class TrainService : CliService
             throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
         // One writer per model folder, from before the data is read to the swap of the finished folder (a second one is refused
         // here, naming the process that writes it); a folder that is not a model folder is never replaced.
+        TempNames.CheckNameLength(s.Out, "--out");
         ModelStore.CheckReplaceable(s.Out, CheckpointFolder);
         using var writer = AtomicDirectory.Begin(s.Out, "model");
         cancellation.ThrowIfCancellationRequested();

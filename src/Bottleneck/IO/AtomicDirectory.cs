@@ -64,9 +64,11 @@ public sealed class AtomicDirectory : IDisposable
     /// <returns>The writer; write into <see cref="Staging"/>, then <see cref="Commit"/>; always dispose it.</returns>
     /// <exception cref="IOException"><paramref name="path"/> is a file, the current folder or one of its parents; another process
     /// is writing it (names the PID); or its parent cannot be created.</exception>
+    /// <exception cref="PathTooLongException">Its name is longer than 255 bytes.</exception>
     public static AtomicDirectory Begin(string path, string label = "model", bool takeLock = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        TempNames.CheckNameLength(path);
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var parent = Path.GetDirectoryName(full);
         var cwd = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Environment.CurrentDirectory));

@@ -49,6 +49,7 @@ public static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
+        TempNames.CheckNameLength(path);
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new IOException($"{path} is a folder, not a file");
         if (SpecialFiles.IsSpecial(full))

@@ -42,6 +42,19 @@ public static partial class TempNames
         return "." + kept + "~" + hash;
     }
 
+    /// <summary>Refuses a path whose last name is longer than <see cref="MaxNameBytes"/> bytes in UTF-8, before anything is written.</summary>
+    /// <param name="path">The output path.</param>
+    /// <param name="what">What the path is, for the message (e.g. "--out", "the labels file beside --out"); default "the output".</param>
+    /// <exception cref="PathTooLongException">The name is too long (names the path, its length and the limit).</exception>
+    public static void CheckNameLength(string path, string what = "the output")
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        int bytes = Encoding.UTF8.GetByteCount(name);
+        if (bytes > MaxNameBytes)
+            throw new PathTooLongException($"{what} {path}: the name is {bytes} bytes long, above the file system's limit of {MaxNameBytes} bytes per name; use a shorter name");
+    }
+
     /// <summary>A fresh temporary sibling name for <paramref name="name"/>: <c>STEM.tmp-PID-RANDOM</c>.</summary>
     public static string Temporary(string name) => $"{Stem(name)}.tmp-{Environment.ProcessId}-{Random()}";
 

@@ -317,6 +317,16 @@ public class CliReliabilityTests
         Assert.Equal(6, File.ReadAllLines(codes).Length);
         Assert.Equal([Path.GetFileName(codes), Path.GetFileName(m)], Entries(dir.Path));
 
+        // Names above the limit are refused before anything is written, naming the option and the path: the model folder, and an
+        // .npy output whose labels file (NAME.labels.npy) would exceed it although NAME.npy does not
+        string tooLong = dir.File(new string('t', 256));
+        h = new CliHarness();
+        h.AssertUsageError(await h.Run(Train(tooLong, 1)), "--out", tooLong, "256 bytes");
+        string npy = dir.File(new string('r', 251) + ".npy");
+        h = new CliHarness();
+        h.AssertUsageError(await h.Run("reconstruct", "--model", m, "--data", "demo:5", "--out", npy), "labels", "262 bytes");
+        Assert.Equal([Path.GetFileName(codes), Path.GetFileName(m)], Entries(dir.Path));
+
         // and retraining into it (a swap with shortened temporary and set-aside names) works too
         await InProcess(Train(m, 1, seed: 2));
         Assert.Equal([Path.GetFileName(codes), Path.GetFileName(m)], Entries(dir.Path));
