@@ -250,6 +250,30 @@ public class CliReliabilityTests
         Assert.Equal(previousFile ? ["d.csv", "m", "scores.csv", "t.csv"] : ["d.csv", "m", "t.csv"], Entries(dir.Path));
     }
 
+    [SkippableFact]
+    public async Task DetectKilledJustBeforeItsRename_LeavesThePreviousScores_AndTheNextRunRemovesTheStaleTemporaryFile()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "SIGKILL fault injection is POSIX");
+        using var dir = new TempDir();
+        string m = dir.File("m");
+        await InProcess("train", "--data", "csv:" + Csv(dir, "t.csv", 200), "--hidden", "4", "--latent", "2", "--epochs", "1", "--out", m);
+        var input = Csv(dir, "d.csv", 1000, seed: 1);
+        var scores = dir.Write("scores.csv", "previous\n");
+
+        // When detect is killed with its scores complete in the temporary file, before the rename
+        var (exit, _, err) = CliProcess.Run("after:file-staged", "detect", "--model", m, "--data", "csv:" + input, "--threshold", "1.5", "--out", scores);
+        Assert.True(exit == CliProcess.Killed, $"exit {exit}: {err}");
+
+        // Then the previous scores are in place and the dead process's temporary file is beside them
+        Assert.Equal("previous\n", File.ReadAllText(scores));
+        Assert.Single(Entries(dir.Path), e => e.StartsWith(".scores.csv.tmp-", StringComparison.Ordinal));
+
+        // When detect runs again, Then it writes the scores and removes the stale temporary file
+        await InProcess("detect", "--model", m, "--data", "csv:" + input, "--threshold", "1.5", "--out", scores);
+        Assert.Equal(1001, File.ReadAllLines(scores).Length);
+        Assert.Equal(["d.csv", "m", "scores.csv", "t.csv"], Entries(dir.Path));
+    }
+
     // ---- 7. Every long command can be stopped ----
 
     public static TheoryData<string[]> CancelledCommands => new()
