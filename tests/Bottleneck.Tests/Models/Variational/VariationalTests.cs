@@ -283,4 +283,25 @@ public class VariationalTests
         Assert.NotNull(a.ActiveUnits);
         Assert.InRange(a.ActiveUnits!.Value, 0, 3);
     }
+
+    [Fact]
+    public void VariationalAnomalyScoresAreTheKlTheReconstructionProbabilityAndTheirSum()
+    {
+        var model = new VariationalAutoencoder(new VariationalConfig(5, [4], 2), new Rng(8));
+        var data = new Bottleneck.Data.Dataset(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(12, 5, 2), 12, 5, source: "uniform");
+        var kl = new Bottleneck.Anomaly.AnomalyScorer(model, Bottleneck.Anomaly.ReconstructionError.Kl).Score(data);
+        var rp = new Bottleneck.Anomaly.AnomalyScorer(model, Bottleneck.Anomaly.ReconstructionError.ReconstructionProbability).Score(data);
+        var ne = new Bottleneck.Anomaly.AnomalyScorer(model, Bottleneck.Anomaly.ReconstructionError.NegElbo).Score(data);
+        var (_, klRef, _) = model.ElboTerms(Tensor.FromArray(data.Features, 12, 5), null, null);
+        for (int i = 0; i < 12; i++)
+        {
+            Assert.Equal(klRef[i], kl[i], 5);
+            Assert.Equal(rp[i] + kl[i], ne[i], 3);   // same seeded draws
+            Assert.True(rp[i] > 0);
+        }
+        Assert.Equal(rp, new Bottleneck.Anomaly.AnomalyScorer(model, Bottleneck.Anomaly.ReconstructionError.ReconstructionProbability).Score(data));
+        var dense = new Bottleneck.Models.Dense.DenseAutoencoder(new Bottleneck.Models.Dense.DenseConfig(5, [4], 2), new Rng(1));
+        Assert.Contains("variational", Assert.Throws<ArgumentException>(() => new Bottleneck.Anomaly.AnomalyScorer(dense, Bottleneck.Anomaly.ReconstructionError.Kl)).Message);
+        Assert.Equal(Bottleneck.Anomaly.ReconstructionError.ReconstructionProbability, Bottleneck.Anomaly.AnomalyScorer.ParseError("reconstruction-probability"));
+    }
 }
