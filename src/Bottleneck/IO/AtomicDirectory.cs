@@ -5,8 +5,7 @@ namespace Bottleneck.IO;
 /// <c>.NAME.tmp-PID-RANDOM</c>); <see cref="Commit"/> then renames the old folder aside (<c>.NAME.old-PID-RANDOM</c>), renames the new
 /// one into place and deletes the old one. At every instant the path holds the complete old or the complete new folder, except
 /// between the two renames, when it is missing and both complete folders sit beside it under paired names: readers find the new
-/// one there (<see cref="ResolveForReading"/>), and the next writer finishes the swap (or, without the new one, puts the old one
-/// back) before it starts. Files of the old folder that the new one does not write do not survive the swap. With a lock (the
+/// one there (<see cref="ResolveForReading"/>), and the next writer finishes the swap before it starts. Files of the old folder that the new one does not write do not survive the swap. With a lock (the
 /// default) the writer holds <see cref="FolderLock"/> from <see cref="Begin"/> to <see cref="Dispose"/>, so a second writer is refused.
 /// </summary>
 /// <remarks>Renames within one folder are atomic on POSIX file systems and NTFS; the temporary folder is a sibling, so it is on
@@ -160,7 +159,7 @@ public sealed class AtomicDirectory : IDisposable
 
     /// <summary>
     /// The folder to read for <paramref name="path"/>: the path itself, or, when a writer was stopped between the two renames of a
-    /// swap (the path is missing), the complete new folder beside it (or the old one when there is no new one). Never writes.
+    /// swap (the path is missing), the complete new folder beside it. Never writes.
     /// </summary>
     /// <param name="path">A folder that <see cref="Begin"/> may have been replacing.</param>
     /// <returns>A folder path to read (<paramref name="path"/> when nothing is to be recovered).</returns>
@@ -171,9 +170,9 @@ public sealed class AtomicDirectory : IDisposable
     }
 
     /// <summary>
-    /// Finishes a swap that a process no longer running left between its two renames: the new folder is renamed into place (or
-    /// the old one back when there is no new one). Call it only as the folder's writer (holding its lock); a swap whose writer is
-    /// still running is left to it.
+    /// Finishes a swap that a process no longer running left between its two renames: the new folder is renamed into place (the
+    /// old one is then a leftover that <see cref="Begin"/> removes). Call it only as the folder's writer (holding its lock); a swap
+    /// whose writer is still running is left to it.
     /// </summary>
     /// <param name="path">The folder.</param>
     public static void Recover(string path)
@@ -184,14 +183,18 @@ public sealed class AtomicDirectory : IDisposable
         Directory.Move(swap.Source, full);
     }
 
-    /// <summary>The newest swap of <paramref name="full"/> stopped between its renames: the folder to use (the new one when it
-    /// exists, else the old one) and the writer's PID; null when there is none.</summary>
+    /// <summary>The newest swap of <paramref name="full"/> stopped between its renames (an old folder set aside whose paired new
+    /// folder is still beside it): the new folder and the writer's PID; null when there is none. An old folder without its new one
+    /// is what a swap that completed but was stopped before deleting it leaves: it is never read (the folder may have been
+    /// deleted since, on purpose) and the next writer removes it.</summary>
     private static (string Source, int Pid)? Interrupted(string full)
     {
-        var aside = TempNames.Leftovers(full).Where(l => l.Kind == "old" && Directory.Exists(l.Path))
-            .OrderByDescending(l => Directory.GetLastWriteTimeUtc(l.Path)).FirstOrDefault();
-        if (aside.Path is null) return null;
-        var fresh = Path.Combine(Path.GetDirectoryName(full)!, TempNames.TemporaryFor(Path.GetFileName(aside.Path)));
-        return (Directory.Exists(fresh) ? fresh : aside.Path, aside.Pid);
+        foreach (var aside in TempNames.Leftovers(full).Where(l => l.Kind == "old" && Directory.Exists(l.Path))
+                     .OrderByDescending(l => Directory.GetLastWriteTimeUtc(l.Path)))
+        {
+            var fresh = Path.Combine(Path.GetDirectoryName(full)!, TempNames.TemporaryFor(Path.GetFileName(aside.Path)));
+            if (Directory.Exists(fresh)) return (fresh, aside.Pid);
+        }
+        return null;
     }
 }

@@ -208,17 +208,21 @@ public class AtomicOutputTests
     }
 
     [Fact]
-    public void AtomicDirectory_StoppedAfterSettingTheOldAsideButWithoutANewFolder_PutsTheOldOneBack()
+    public void AtomicDirectory_AnOldFolderLeftWithoutItsNewOne_IsNeverRead_AndTheNextWriterRemovesIt()
     {
+        // Given what a swap killed after "new in" but before deleting the old folder leaves, after the user deleted the model
         using var dir = new TempDir();
         var target = dir.File("model");
         var aside = dir.File($"{TempNames.Stem("model")}.old-{DeadPid()}-0123abcd");
         Directory.CreateDirectory(aside);
         File.WriteAllText(Path.Combine(aside, "config.json"), "old");
-        Assert.Equal(aside, AtomicDirectory.ResolveForReading(target));
+
+        // Then the deleted model does not come back for readers or writers, and the leftover is removed
+        Assert.Equal(target, AtomicDirectory.ResolveForReading(target));
         AtomicDirectory.Recover(target);
-        Assert.Equal("old", File.ReadAllText(Path.Combine(target, "config.json")));
-        Assert.Equal(["model"], Entries(dir.Path));
+        Assert.False(Directory.Exists(target));
+        using (AtomicDirectory.Begin(target)) { }
+        Assert.Empty(Entries(dir.Path));
     }
 
     [Fact]
