@@ -70,7 +70,10 @@ public sealed class CliProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM (as <c>kill PID</c> does).</summary>
-    public void Terminate() => Assert.Equal(0, kill(_process.Id, 15));
+    public void Terminate() => Signal(15);
+
+    /// <summary>Sends signal <paramref name="signal"/> (2 = SIGINT, as Ctrl+C; 15 = SIGTERM).</summary>
+    public void Signal(int signal) => Assert.Equal(0, kill(_process.Id, signal));
 
     /// <summary>Waits for the exit (at most <paramref name="seconds"/>) and returns the exit code.</summary>
     public int WaitForExit(int seconds = 120)

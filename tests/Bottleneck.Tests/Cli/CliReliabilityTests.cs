@@ -225,9 +225,10 @@ public class CliReliabilityTests
     }
 
     [SkippableTheory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task SigtermToARunningDetect_Exits130_AndWritesNoOutput(bool previousFile)
+    [InlineData(true, 15)]
+    [InlineData(false, 15)]
+    [InlineData(true, 2)]
+    public async Task SigtermOrCtrlCToARunningDetect_Exits130_AndWritesNoOutput(bool previousFile, int signal)
     {
         Skip.If(OperatingSystem.IsWindows(), "signals are POSIX");
         using var dir = new TempDir();
@@ -240,7 +241,7 @@ public class CliReliabilityTests
         // Given detect stopped in its second block of rows, When it receives SIGTERM
         using var p = CliProcess.Start("stall:scoring-block#2", "detect", "--model", m, "--data", "csv:" + input, "--threshold", "1.5", "--out", scores);
         p.WaitForStderr("fault: stalled at scoring-block");
-        p.Terminate();
+        p.Signal(signal);   // SIGTERM, or SIGINT as Ctrl+C sends
 
         // Then it exits 130 promptly, the scores file is as before (absent or the previous one), and no temporary file remains
         Assert.Equal(ExitCodes.Cancelled, p.WaitForExit(30));
