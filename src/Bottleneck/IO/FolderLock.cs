@@ -40,7 +40,7 @@ public sealed class FolderLock : IDisposable
         {
             stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 64, FileOptions.DeleteOnClose);
         }
-        catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException))
+        catch (IOException e) when (IsSharingViolation(e))
         {
             string holder = ReadHolder(lockPath) is int pid ? $"process {pid}" : "another process";
             throw new IOException($"{userPath} is being written by {holder} (it holds {lockPath}): wait for it to finish, or stop it, " +
@@ -56,6 +56,11 @@ public sealed class FolderLock : IDisposable
         stream.Flush();
         return new FolderLock(stream, lockPath);
     }
+
+    /// <summary>Whether opening failed because another handle holds the lock: EWOULDBLOCK from flock (11 on Linux, 35 on macOS),
+    /// or ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION on Windows; not a read-only file system, a full disk or a bad path.</summary>
+    private static bool IsSharingViolation(IOException e) =>
+        e.GetType() == typeof(IOException) && e.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     /// <summary>Releases the lock and deletes the lock file.</summary>
     public void Dispose() => _stream.Dispose();
