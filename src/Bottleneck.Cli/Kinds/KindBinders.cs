@@ -22,7 +22,9 @@ public static class KindBinders
             new VariationalBinder("beta-tcvae", dense, variational),
             new VariationalBinder("info-vae", dense, variational),
             new VariationalBinder("wae-mmd", dense, variational),
+            new VariationalBinder("aae", dense, variational),
             new VariationalBinder("vq-vae", dense, variational),
+            new VariationalBinder("hvae", dense, variational),
         ];
     }
 }

@@ -37,12 +37,24 @@ public sealed class VariationalOptions
     public Option<float> Commitment { get; } = new("--commitment") { Description = "Commitment loss weight beta (vq-vae)", DefaultValueFactory = _ => 0.25f, HelpName = "B" };
     /// <summary><c>--ema</c>.</summary>
     public Option<float> Ema { get; } = new("--ema") { Description = "Codebook EMA decay in [0,1) (vq-vae); 0 trains the codebook by gradient", DefaultValueFactory = _ => 0f, HelpName = "DECAY" };
+    /// <summary><c>--prior</c>.</summary>
+    public Option<string> Prior { get; } = new("--prior")
+    { Description = "Prior of an aae: normal (N(0, I)) or mixture:K (K Gaussians, means on a circle of radius 2, sd 0.5)", DefaultValueFactory = _ => "normal", HelpName = "PRIOR" };
+    /// <summary><c>--discriminator-hidden</c>.</summary>
+    public Option<int> DiscriminatorHidden { get; } = new("--discriminator-hidden")
+    { Description = "Width of the aae discriminator's two hidden layers", DefaultValueFactory = _ => 512, HelpName = "N" };
+    /// <summary><c>--top-latent</c>.</summary>
+    public Option<int> TopLatent { get; } = new("--top-latent")
+    { Description = "Width k2 of the hvae's top stochastic layer (default --latent / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    /// <summary><c>--ladder-hidden</c>.</summary>
+    public Option<int> LadderHidden { get; } = new("--ladder-hidden")
+    { Description = "Width of the hvae's bottom-up and top-down hidden layers (default: last --hidden width / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
     /// <summary><c>--no-restarts</c>.</summary>
     public Option<bool> NoRestarts { get; } = CliOptions.Flag("--no-restarts", "Do not restart dead codes (vq-vae)");
 }
 
 /// <summary>
-/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|vq-vae</c>: the architecture options (<c>--hidden</c> default 512,
+/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|aae|vq-vae|hvae</c>: the architecture options (<c>--hidden</c> default 512,
 /// <c>--latent</c> default 20, <c>--activation</c>, <c>--output</c>) and the options of the kind's latent and penalties.
 /// </summary>
 public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v) : KindBinder
@@ -55,6 +67,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
     {
         "vq-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Codebook, v.CodeDim, v.Commitment, v.Ema, v.NoRestarts],
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
+        "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -67,7 +81,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         IsGiven(r, dense.Output) ? Likelihood.Parse(r.GetValue(dense.Output)) : null,
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
         r.GetValue(v.MmdKernel) == "rbf" ? Models.Variational.MmdKernel.Rbf : Models.Variational.MmdKernel.Imq,
-        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts));
+        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
+    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden) };
 
     /// <summary>The values of a variational kind.</summary>
     /// <param name="Name">The kind.</param>
@@ -89,6 +104,29 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         string Schedule, float FreeBits, float? MmdWeight, MmdKernel Kernel, int Codebook, int CodeDim, float Commitment, float Ema, bool Restarts)
         : KindSettings(Name)
     {
+        /// <summary>--prior (aae).</summary>
+        public string Prior { get; init; } = "normal";
+
+        /// <summary>--discriminator-hidden (aae).</summary>
+        public int DiscriminatorHidden { get; init; } = 512;
+
+        /// <summary>--top-latent (hvae), 0 for the default.</summary>
+        public int TopLatent { get; init; }
+
+        /// <summary>--ladder-hidden (hvae), 0 for the default.</summary>
+        public int LadderHidden { get; init; }
+
+        /// <summary>Mixture components of --prior: 0 for normal, K for mixture:K.</summary>
+        /// <exception cref="ArgumentException">Not normal or mixture:K with an integer K.</exception>
+        public int PriorComponents()
+        {
+            var p = Prior.Trim().ToLowerInvariant();
+            if (p == "normal") return 0;
+            if (p.StartsWith("mixture:", StringComparison.Ordinal) && int.TryParse(p["mixture:".Length..], System.Globalization.NumberStyles.Integer,
+                    System.Globalization.CultureInfo.InvariantCulture, out int k)) return k;
+            throw new ArgumentException($"--prior must be normal or mixture:K, got '{Prior}'");
+        }
+
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => Likelihood ?? (data.Purpose == TrainingPurpose.Reconstruction ? Models.Likelihood.Bernoulli : Models.Likelihood.Gaussian);
 
@@ -104,6 +142,10 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             {
                 "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
                     codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts),
+                "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
+                    klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden),
+                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
+                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
@@ -129,6 +171,10 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "commitment" => "--commitment",
             "emaDecay" => "--ema",
             "totalCorrelation" => "--kl-schedule",
+            "priorComponents" => "--prior",
+            "discriminatorHidden" => "--discriminator-hidden",
+            "topLatentDim" => "--top-latent",
+            "ladderHidden" => "--ladder-hidden",
             _ => DenseArchitecture.OptionFor(parameter),
         };
     }

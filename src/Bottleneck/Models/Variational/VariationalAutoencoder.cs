@@ -24,13 +24,88 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <summary>Builds the model with PyTorch's default initialisation drawn from <paramref name="rng"/>.</summary>
     /// <param name="config">The validated configuration.</param>
     /// <param name="rng">Generator for the initial weights.</param>
-    public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng)) => VariationalConfig = config;
+    public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng))
+    {
+        VariationalConfig = config;
+        if (config.Adversarial)
+            Discriminator = RegisterModule("discriminator",
+                Mlp.Stack([config.LatentDim, config.DiscriminatorHidden, config.DiscriminatorHidden, 1], Activation.Relu, Activation.Identity, rng));
+    }
+
+    /// <summary>Seed of the prior draws of an adversarial step that has no noise generator (evaluation).</summary>
+    public const ulong PriorSeed = 0x5EED_E7A1;
+
+    /// <summary>Group name of the discriminator's parameters (adversarial kinds).</summary>
+    public const string DiscriminatorGroup = "discriminator";
+
+    /// <summary>The discriminator D(z) on codes (logits, (N, 1)) of an adversarial autoencoder, or null.</summary>
+    public Sequential? Discriminator { get; }
+
+    private static readonly TrainingPhase ReconstructionPhase = new("reconstruction", [ParameterGroup.Default]);
+    private static readonly TrainingPhase DiscriminatorPhase = new("discriminator", [DiscriminatorGroup]);
+    private static readonly TrainingPhase GeneratorPhase = new("generator", [ParameterGroup.Default]);
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ParameterGroup> ParameterGroups()
+    {
+        if (Discriminator is null) return base.ParameterGroups();
+        var d = Discriminator.Parameters().ToHashSet();
+        return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()), new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters())];
+    }
+
+    /// <summary>
+    /// An adversarial autoencoder alternates three phases per batch (Makhzani et al. 2016, §2): reconstruction (encoder and decoder
+    /// step on −log p(x | z)), discriminator (D steps on −[log D(z′) + log(1 − D(z))] with z′ from the prior, z = sg(encoder(x))),
+    /// generator (the encoder steps on −log D(encoder(x))). Other kinds have one phase.
+    /// </summary>
+    public override IReadOnlyList<TrainingPhase> TrainingPhases =>
+        Discriminator is null ? base.TrainingPhases : [ReconstructionPhase, DiscriminatorPhase, GeneratorPhase];
+
+    /// <inheritdoc/>
+    public override AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase)
+    {
+        if (Discriminator is null || phase == TrainingPhase.All) return Step(batch, context);
+        ArgumentNullException.ThrowIfNull(context);
+        var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
+        if (phase.Name == ReconstructionPhase.Name) return base.Step(batch, context);
+        CheckInput(rows.Input);
+        using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
+        var z = Encoder.Forward(rows.Input);
+        int n = z.Dim(0);
+        var none = Tensor.Zeros(1).Reshape();
+        var placeholder = Tensor.Zeros([n, .. InputShape]);
+        if (phase.Name == DiscriminatorPhase.Name)
+        {
+            var real = SamplePrior(n, context.Noise ?? new Rng(PriorSeed), 1f);
+            var loss = DiscriminatorLoss(Discriminator.Forward(real), Discriminator.Forward(z.Detach()));
+            return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Discriminator, loss)], z, placeholder, LikelihoodHead);
+        }
+        var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Generator, fool)], z, placeholder, LikelihoodHead);
+    }
+
+    /// <summary>−[log D(z′) + log(1 − D(z))], each averaged over the batch (logits in, binary cross-entropy).</summary>
+    private static Tensor DiscriminatorLoss(Tensor realLogits, Tensor fakeLogits) =>
+        Losses.Loss.BceWithLogits(realLogits, Tensor.Ones(realLogits.ShapeArray), Losses.Reduction.Mean)
+        + Losses.Loss.BceWithLogits(fakeLogits, Tensor.Zeros(fakeLogits.ShapeArray), Losses.Reduction.Mean);
+
+    /// <summary>D(z) through detached weights (so a loss on it sends no gradient to the discriminator).</summary>
+    private Tensor DiscriminatorDetached(Tensor z)
+    {
+        var h = z;
+        foreach (var layer in Discriminator!.Layers)
+            h = layer is Linear lin ? Tensor.Linear(h, lin.Weight.Detach(), lin.Bias?.Detach()) : layer.Forward(h);
+        return h;
+    }
 
     /// <summary>The validated configuration.</summary>
     public VariationalConfig VariationalConfig { get; }
 
     /// <summary>The Gaussian latent layer, or null for the other latents.</summary>
     public GaussianLatent? Gaussian => Latent as GaussianLatent;
+
+    /// <summary>The ladder latent (hierarchical VAE), or null for the other latents.</summary>
+    public LadderLatent? Ladder => Latent as LadderLatent;
 
     /// <summary>The vector quantizer, or null for the other latents.</summary>
     public VectorQuantizer? Quantizer => Latent as VectorQuantizer;
@@ -48,10 +123,12 @@ public sealed class VariationalAutoencoder : Autoencoder
         int inWidth = c.InputDim + c.Classes;
         Module encoder;
         LatentLayer latent;
-        if (c.Latent == LatentKind.Gaussian)
+        if (c.Latent is LatentKind.Gaussian or LatentKind.Ladder)
         {
             encoder = c.Hidden.Length == 0 ? new Sequential() : Mlp.Stack([inWidth, .. c.Hidden], c.HiddenActivation, c.HiddenActivation, rng);
-            latent = new GaussianLatent(c.Hidden.Length == 0 ? inWidth : c.Hidden[^1], c.LatentDim, c.KlWeighting, rng);
+            int h = c.Hidden.Length == 0 ? inWidth : c.Hidden[^1];
+            latent = c.Latent == LatentKind.Gaussian ? new GaussianLatent(h, c.LatentDim, c.KlWeighting, rng)
+                : new LadderLatent(h, c.LatentDim, c.TopLatentDim, c.LadderHidden, c.KlWeighting, rng);
         }
         else
         {
@@ -87,6 +164,7 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <inheritdoc/>
     public override AutoencoderOutput Step(Batch batch, StepContext context)
     {
+        if (Discriminator != null) return AdversarialStep(batch, context);
         if (Classes == 0) return base.Step(batch, context);
         ArgumentNullException.ThrowIfNull(context);
         if (batch is not RowBatch rows)
@@ -104,6 +182,23 @@ public sealed class VariationalAutoencoder : Autoencoder
             foreach (var r in Regularizers) terms.Add(new LossTerm(r.TermName, r.Penalty(input)));
         }
         return AutoencoderOutput.Create(reconstruction, terms, latent.Z, logits, LikelihoodHead) with { Metrics = latent.Metrics };
+    }
+
+    /// <summary>
+    /// The whole adversarial objective in one pass (evaluation, and the loss of <see cref="AutoencoderModel.Compute(Tensor, Tensor?)"/>):
+    /// reconstruction + generator term −log D(z) through a detached discriminator + discriminator term on sg(z) and prior samples,
+    /// so each part's gradient reaches only its own parameters. Training alternates the phases instead (<see cref="TrainingPhases"/>).
+    /// </summary>
+    private AutoencoderOutput AdversarialStep(Batch batch, StepContext context)
+    {
+        var output = base.Step(batch, context);
+        var z = output.Latent;
+        int n = z.Dim(0);
+        var rng = context.Noise ?? new Rng(PriorSeed);
+        var generator = Losses.Loss.BceWithLogits(DiscriminatorDetached(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        var discriminator = DiscriminatorLoss(Discriminator!.Forward(SamplePrior(n, rng, 1f)), Discriminator.Forward(z.Detach()));
+        return AutoencoderOutput.Create(output.ReconstructionLoss,
+            [new LossTerm(VariationalTerms.Generator, generator), new LossTerm(VariationalTerms.Discriminator, discriminator)], z, output.Logits, LikelihoodHead);
     }
 
     /// <inheritdoc/>
@@ -161,7 +256,23 @@ public sealed class VariationalAutoencoder : Autoencoder
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must be ≥ 1, got {n}");
         if (!(temperature > 0 && float.IsFinite(temperature)))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, $"temperature must be > 0, got {temperature}");
-        return Tensor.Normal(rng, 0f, temperature, n, LatentDim);
+        var z = Tensor.Normal(rng, 0f, temperature, n, LatentDim);
+        int components = VariationalConfig.PriorComponents;
+        if (components == 0) return z;
+        // mixture: component c ~ uniform, z = μ_c + 0.5·T·ε
+        var span = z.Span;
+        int k = LatentDim;
+        for (int i = 0; i < n; i++)
+        {
+            int c = rng.NextInt(components);
+            double angle = 2 * Math.PI * c / components;
+            for (int j = 0; j < k; j++)
+            {
+                double mean = k == 1 ? 4.0 * c / (components - 1) - 2.0 : j == 0 ? 2 * Math.Cos(angle) : j == 1 ? 2 * Math.Sin(angle) : 0;
+                span[i * k + j] = (float)(mean + 0.5 * span[i * k + j]);
+            }
+        }
+        return z;
     }
 
     /// <summary>
@@ -179,13 +290,11 @@ public sealed class VariationalAutoencoder : Autoencoder
         var h = Encoder.Forward(WithLabel(x, labels));
         var kl = new float[n];
         Tensor z, mean;
-        if (Gaussian is { } g)
+        if (Latent is IStochasticLatent stochastic)
         {
-            var (mu, logVar) = g.Posterior(h);
-            mean = mu;
-            z = rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
-            var perSample = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).Span;
-            perSample.CopyTo(kl);
+            mean = Latent.Code(h);
+            (z, var perSample) = stochastic.Draw(h, rng);
+            perSample.CopyTo(kl, 0);
         }
         else z = mean = Latent.Code(h);
         var logits = DecodeLogits(z, labels);
@@ -220,41 +329,27 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <param name="labels">Labels (conditional models: log p(x | y)), or null.</param>
     /// <param name="k">Importance samples k ≥ 1 (k = 1 gives a one-sample −ELBO).</param>
     /// <param name="rng">Generator.</param>
-    /// <exception cref="InvalidOperationException">The latent is not Gaussian.</exception>
+    /// <exception cref="InvalidOperationException">The latent is not stochastic (<see cref="IStochasticLatent"/>).</exception>
     public double[] ImportanceWeightedNll(Tensor x, int[]? labels, int k, Rng rng)
     {
-        if (Gaussian is not { } g) throw new InvalidOperationException($"the importance-weighted NLL needs a Gaussian latent; a {Config.Kind} model has none");
+        if (Latent is not IStochasticLatent stochastic)
+            throw new InvalidOperationException($"the importance-weighted NLL needs a stochastic latent; a {Config.Kind} model has none");
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be ≥ 1, got {k}");
         CheckInput(x);
         using var _ = GradMode.NoGrad();
-        int n = x.Dim(0), dz = LatentDim;
-        var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, labels)));
+        int n = x.Dim(0);
+        var h = Encoder.Forward(WithLabel(x, labels));
         var result = new double[n];
         var pool = new BufferPool();
         for (int i = 0; i < n; i++)
         {
             using var scope = new TensorScope(pool);
-            var mui = mu.Slice(0, i, 1);
-            var lvi = logVar.Slice(0, i, 1);
-            var eps = Tensor.RandN(rng, k, dz);
-            var z = mui + (lvi * 0.5f).Exp() * eps;                          // (k, dz)
+            var (z, logRatio) = stochastic.DrawForImportance(h.Slice(0, i, 1), k, rng);
             int[]? lab = labels is null ? null : Enumerable.Repeat(labels[i], k).ToArray();
             var recon = RowLoss(DecodeLogits(z, lab), x.Slice(0, i, 1));     // −log p(x | z_j), (k)
-            var zs = z.Span; var es = eps.Span; var lv = lvi.Span;
             double max = double.NegativeInfinity;
             var logW = new double[k];
-            for (int j = 0; j < k; j++)
-            {
-                double logPz = 0, logQ = 0;
-                for (int t = 0; t < dz; t++)
-                {
-                    double zt = zs[j * dz + t], et = es[j * dz + t];
-                    logPz += -0.5 * (zt * zt + Ln2Pi);
-                    logQ += -0.5 * (et * et + Ln2Pi + lv[t]);
-                }
-                logW[j] = -recon[j] + logPz - logQ;
-                max = Math.Max(max, logW[j]);
-            }
+            for (int j = 0; j < k; j++) { logW[j] = -recon[j] + logRatio[j]; max = Math.Max(max, logW[j]); }
             double sum = 0;
             for (int j = 0; j < k; j++) sum += Math.Exp(logW[j] - max);
             result[i] = -(max + Math.Log(sum) - Math.Log(k));

@@ -304,4 +304,35 @@ public class VariationalTests
         Assert.Contains("variational", Assert.Throws<ArgumentException>(() => new Bottleneck.Anomaly.AnomalyScorer(dense, Bottleneck.Anomaly.ReconstructionError.Kl)).Message);
         Assert.Equal(Bottleneck.Anomaly.ReconstructionError.ReconstructionProbability, Bottleneck.Anomaly.AnomalyScorer.ParseError("reconstruction-probability"));
     }
+
+    [Fact]
+    public void LadderLatentKlPassesTheGradientCheckAndItsIwaeBoundIsTighterThanTheElbo()
+    {
+        var ladder = new LadderLatent(4, 3, 2, 5, new KlWeighting(), new Rng(4));
+        var h = GradCheck.Rand(new Rng(9), [3, 4], -1f, 1f);
+        var failures = GradCheck.Run(t => ladder.Sample(t[0], StepContext.Evaluation).Terms[0].Value, [h]);
+        Assert.True(failures.Count == 0, $"ladder KL: {failures.Count} mismatches, first {failures.FirstOrDefault()}");
+
+        var model = new VariationalAutoencoder(new VariationalConfig(6, [5], 3, latent: LatentKind.Ladder, topLatentDim: 2, ladderHidden: 4), new Rng(2));
+        model.Eval();
+        var x = Tensor.FromArray(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(4, 6, 3), 4, 6);
+        using var _ = GradMode.NoGrad();
+        // E[−ELBO] over many one-sample draws ≥ IWAE(k = 500) (Burda et al. 2016, theorem 1); one-draw IWAE averages to the ELBO.
+        double elbo = 0, iw1 = 0;
+        int draws = 400;
+        var rng = new Rng(5);
+        for (int r = 0; r < draws; r++)
+        {
+            var (rec, kl, _) = model.ElboTerms(x, null, rng);
+            elbo += (rec.Sum() + kl.Sum()) / draws;
+        }
+        var iw = model.ImportanceWeightedNll(x, null, 500, new Rng(6)).Sum();
+        for (int r = 0; r < draws; r++) iw1 += model.ImportanceWeightedNll(x, null, 1, rng).Sum() / draws;
+        Assert.True(iw < elbo, $"IWAE {iw} should be below the −ELBO {elbo}");
+        Assert.True(iw1 >= elbo - 0.5, $"one-draw IWAE {iw1} averages to at least the −ELBO {elbo} (the KL is analytic there)");
+        var eval = VariationalEvaluator.Evaluate(model, new Bottleneck.Data.Dataset(x.ToArray(), 4, 6, source: "x"), iwSamples: 50, iwLimit: 4);
+        Assert.NotNull(eval.ActiveUnits);
+        Assert.Empty(eval.KlPerDimension);
+        Assert.NotNull(eval.IwNll);
+    }
 }
