@@ -275,6 +275,28 @@ public class CliReliabilityTests
         Assert.Equal(["d.csv", "m", "scores.csv", "t.csv"], Entries(dir.Path));
     }
 
+    [SkippableFact]
+    public async Task ReconstructToAnImageFolder_KilledBeforeItsSwap_LeavesNoFolder_AndTheNextRunCleansUp()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "SIGKILL fault injection is POSIX");
+        using var dir = new TempDir();
+        string images = dir.File("images"), m = dir.File("m"), rec = dir.File("rec");
+        ImageFolderTests.WriteImage(Path.Combine(images, "a.png"), 12, 16, step: 3);
+        ImageFolderTests.WriteImage(Path.Combine(images, "b.png"), 16, 12, step: 5);
+        string spec = $"images:{images}:patch=8,stride=4";
+        await InProcess("train", "--data", spec, "--hidden", "16", "--latent", "4", "--epochs", "1", "--batch-size", "16", "--out", m);
+
+        // When reconstruct is killed with every image written into its temporary folder, before the swap
+        var (exit, _, err) = CliProcess.Run("after:images-staged", "reconstruct", "--model", m, "--data", spec, "--out", rec + "/");
+        Assert.True(exit == CliProcess.Killed, $"exit {exit}: {err}");
+
+        // Then there is no output folder (only the dead process's hidden leftovers), and the next run writes it and cleans up
+        Assert.False(Directory.Exists(rec));
+        await InProcess("reconstruct", "--model", m, "--data", spec, "--out", rec + "/");
+        Assert.Equal(["a.png", "b.png"], Entries(rec));
+        Assert.Equal(["images", "m", "rec"], Entries(dir.Path));
+    }
+
     // ---- 7. Every long command can be stopped ----
 
     public static TheoryData<string[]> CancelledCommands => new()
