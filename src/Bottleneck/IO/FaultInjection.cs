@@ -12,7 +12,7 @@ namespace Bottleneck.IO;
 /// </summary>
 /// <remarks>Points: <c>weights-written</c> and <c>config-written</c> (a model folder's files, in its temporary folder);
 /// <c>checkpoint-weights-written</c>, <c>checkpoint-optimizer-written</c>, <c>checkpoint-trainer-written</c>; for every folder swap
-/// (<c>model</c>, <c>checkpoint</c>) <c>{label}-staged</c>, <c>{label}-old-aside</c> (between the two renames) and
+/// (<c>model</c>, <c>checkpoint</c>, <c>images</c>) <c>{label}-staged</c>, <c>{label}-old-aside</c> (between the two renames) and
 /// <c>{label}-swapped</c>; <c>file-staged</c> (an output file complete in its temporary file, before the rename); <c>scoring-block</c>
 /// and <c>batch</c> (each block of rows scored, each batch run by an evaluator).</remarks>
 public static class FaultInjection
