@@ -105,7 +105,9 @@ public sealed class TrainService : CliService
 
         bool unitRange = scale == ScalingKind.MinMax || (full.Image != null && scale == ScalingKind.None);
         int classes = full.Labels is { Length: > 0 } labels ? Math.Max(full.ClassNames?.Length ?? 0, labels.Max() + 1) : 0;
-        var config = s.Kind.Build(new KindData(sampleShape, unitRange, s.Epochs, purpose) { Rows = train.Rows, Classes = classes });
+        var kindData = new KindData(sampleShape, unitRange, s.Epochs, purpose) { Rows = train.Rows, Classes = classes };
+        var config = s.Kind.Build(kindData);
+        trainX = s.Kind.PrepareTraining(trainX, kindData, s.Seed);
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
         var fit = kind.CreateFit(config, options);
         // The model folder appears only with the first checkpoint or the finished model: a command that fails before leaves none.
