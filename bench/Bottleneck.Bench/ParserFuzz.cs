@@ -100,7 +100,7 @@ public static class ParserFuzz
 
     /// <summary><c>bench fuzz [--seconds N] [--target NAME] [--seed SEED]</c>: fuzzes each target for N seconds (default 60).</summary>
     /// <returns>0 when no target failed, 1 otherwise.</returns>
-    public static int Main(string[] args)
+    public static int Run(string[] args)
     {
         int seconds = 60;
         string? only = null, seed = null;

@@ -103,7 +103,7 @@ public static class IdxLoader
     /// </summary>
     /// <param name="path">IDX images file, raw or .gz.</param>
     /// <returns>N rows of H·W features, with <see cref="ImageShape"/>(1, H, W) for 3-D files.</returns>
-    /// <exception cref="DataException">The file is invalid (see <see cref="Read"/>), not 2-D/3-D, or holds a NaN or ±Inf (float types).</exception>
+    /// <exception cref="DataException">The file is invalid (see <see cref="Read(string)"/>), not 2-D/3-D, or holds a NaN or ±Inf (float types).</exception>
     public static Dataset LoadImages(string path)
     {
         var (shape, data) = Read(path);

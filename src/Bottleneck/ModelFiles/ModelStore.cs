@@ -38,7 +38,7 @@ public sealed record SavedModel(AutoencoderModel Model, PreprocessorState Prepro
 
     /// <summary>The feature column names of the headed numeric CSV the model was trained on, in order, or null (no header, other
     /// data, or a tabular encoding, which keeps its own columns). Saved as config.json's optional <c>featureNames</c>; CSV data with a
-    /// header must have the same names in the same order (<see cref="ModelStore.CheckColumns"/>).</summary>
+    /// header must have the same names in the same order (<see cref="ModelStore.CheckColumns(SavedModel, IReadOnlyList{string}?, string)"/>).</summary>
     public IReadOnlyList<string>? FeatureNames { get; init; }
 
     /// <summary>The config.json path for messages: <see cref="Folder"/>/config.json, or "config.json".</summary>
