@@ -369,7 +369,14 @@ public static class ModelStore
                 throw new ModelFileException($"{weightsPath}: tensor \"{t.Name}\" holds {t.Data[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {bad}: " +
                                              "weights must be finite (the model diverged or the file was edited)", weightsPath);
         }
-        var model = ModelRegistry.Create(config, new Rng(0));
+        AutoencoderModel model;
+        // A config whose sizes cannot be built (a dimension of 2³¹ makes a tensor too large) is a corrupt config, not a crash.
+        try { model = ModelRegistry.Create(config, new Rng(0)); }
+        catch (Exception e) when (e is ArgumentException or OverflowException or OutOfMemoryException)
+        {
+            throw new ModelFileException($"{configPath}: the {kind} model it describes cannot be built ({e.Message}); {WeightsFile} holds " +
+                                         $"{file.Tensors.Sum(t => (long)t.Data.Length)} values", configPath, e);
+        }
         try { model.LoadStateDict(file.Tensors.ToDictionary(t => t.Name, t => (t.Shape, t.Data))); }
         catch (ArgumentException e) { throw new ModelFileException($"{weightsPath} does not fit the {kind} model in {ConfigFile}: {e.Message}", weightsPath, e); }
         model.Eval();

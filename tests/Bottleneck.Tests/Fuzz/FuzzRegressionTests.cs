@@ -129,4 +129,19 @@ public class FuzzRegressionTests
         Assert.Contains("column \"x\"", e.Message);
         ParserFuzz.Check(Target("csv-rows"), Encoding.UTF8.GetBytes(text), Path.GetTempPath());
     }
+
+    [Fact]
+    public void ConfigJsonDescribingAModelTooLargeToBuild()
+    {
+        // Found: "hidden": [2147483647] made building the model throw ArgumentException (a weight of more than 2^31 elements).
+        using var dir = new TempDir();
+        var folder = SavedConfig(dir);
+        var path = Path.Combine(folder, "config.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json["config"]!["hidden"] = new JsonArray(2147483647);
+        File.WriteAllText(path, json.ToJsonString());
+        var e = Assert.Throws<ModelFileException>(() => Bottleneck.ModelFiles.ModelStore.Load(folder));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("cannot be built", e.Message);
+    }
 }
