@@ -86,6 +86,19 @@ public abstract class RecurrentLayer : Module
     /// <summary>The top layer's output sequence (<see cref="RecurrentOutput.Output"/>) with zero initial states.</summary>
     public override Tensor Forward(Tensor input) => Run(input, null, null).Output;
 
+    /// <summary>Runs every layer and direction from initial states h_0 and c_0 ((L·D, N, H) each; zeros when null). Continuing a run
+    /// step by step: pass the previous call's <see cref="RecurrentOutput.HiddenState"/> and <see cref="RecurrentOutput.CellState"/>.</summary>
+    /// <param name="input">(N, T, I) batch first, else (T, N, I).</param>
+    /// <param name="h0">Initial hidden states, or null for zeros.</param>
+    /// <param name="c0">Initial cell states of an LSTM, or null for zeros; must be null for a GRU.</param>
+    /// <exception cref="ShapeException">The input is not 3-D, its feature count is not I, or a state has the wrong shape.</exception>
+    /// <exception cref="ArgumentException">A cell state for a layer that has none (GRU).</exception>
+    public RecurrentOutput Forward(Tensor input, Tensor? h0, Tensor? c0)
+    {
+        if (c0 != null && !HasCell) throw new ArgumentException($"{GetType().Name} has no cell state; c0 must be null", nameof(c0));
+        return Run(input, h0, c0);
+    }
+
     /// <summary>True when the layer has a cell state (LSTM).</summary>
     private protected abstract bool HasCell { get; }
 
@@ -155,10 +168,6 @@ public sealed class Lstm : RecurrentLayer
     public Lstm(int inputSize, int hiddenSize, Rng rng, int numLayers = 1, bool bias = true, bool batchFirst = true, float dropout = 0f,
         bool bidirectional = false)
         : base(4, inputSize, hiddenSize, rng, numLayers, bias, batchFirst, dropout, bidirectional) { }
-
-    /// <summary>Runs the LSTM from initial states h_0 and c_0 ((L·D, N, H) each; zeros when null).</summary>
-    /// <exception cref="ShapeException">The input is not 3-D, its feature count is not I, or a state has the wrong shape.</exception>
-    public RecurrentOutput Forward(Tensor input, Tensor? h0, Tensor? c0) => Run(input, h0, c0);
 
     private protected override bool HasCell => true;
 

@@ -77,7 +77,38 @@ for cls in (torch.nn.LSTM, torch.nn.GRU):
     cases.append(run(f"{k}_dropout_eval", cls,
                      {"input_size": 3, "hidden_size": 4, "num_layers": 3, "dropout": 0.3, "batch_first": True}, (2, 7, 3), False))
 
+
+# The ECG peer's LSTM autoencoder (../shared/peers/ecg_ae.py, LstmAE) at a small size, with its state dict renamed to the lstm
+# kind's entries: enc -> encoder.rnn, to_latent -> encoder.to_latent, dec -> decoder.rnn, out -> decoder.output.
+class LstmAE(torch.nn.Module):
+    def __init__(self, hidden, latent):
+        super().__init__()
+        self.enc = torch.nn.LSTM(1, hidden, batch_first=True)
+        self.to_latent = torch.nn.Linear(hidden, latent)
+        self.dec = torch.nn.LSTM(latent, hidden, batch_first=True)
+        self.out = torch.nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        _, (h, _) = self.enc(x.unsqueeze(-1))
+        z = self.to_latent(h[-1])
+        y, _ = self.dec(z.unsqueeze(1).expand(-1, x.shape[1], -1))
+        return self.out(y).squeeze(-1)
+
+
+ae = LstmAE(6, 3)
+rename = {"enc.": "encoder.rnn.", "to_latent.": "encoder.to_latent.", "dec.": "decoder.rnn.", "out.": "decoder.output."}
+state = {}
+for k, v in ae.state_dict().items():
+    for a, b in rename.items():
+        if k.startswith(a):
+            state[b + k[len(a):]] = t(v)
+xs = torch.randn(3, 11)
+with torch.no_grad():
+    recon = ae(xs)
+    code = ae.to_latent(ae.enc(xs.unsqueeze(-1))[1][0][-1])
+peer = {"steps": 11, "hidden": 6, "latent": 3, "state": state, "input": t(xs), "code": t(code), "reconstruction": t(recon)}
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recurrent.json")
 with open(out, "w") as f:
-    json.dump({"torch": torch.__version__, "cases": cases}, f)
+    json.dump({"torch": torch.__version__, "cases": cases, "peer_lstm_ae": peer}, f)
 print(f"wrote {out}: {len(cases)} cases")
