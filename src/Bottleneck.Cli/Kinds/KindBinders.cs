@@ -7,6 +7,7 @@ public static class KindBinders
     public static IReadOnlyList<KindBinder> Create()
     {
         var dense = new DenseOptions();
+        var sequence = new SequenceOptions();
         return
         [
             new DenseBinder(dense),
@@ -16,6 +17,8 @@ public static class KindBinders
             new StackedBinder(dense),
             new LinearBinder(dense),
             new PcaBinder(dense),
+            new SequenceBinder("lstm", dense, sequence),
+            new SequenceBinder("gru", dense, sequence),
         ];
     }
 }

@@ -41,8 +41,11 @@ public sealed class DetectService : CliService
             if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {s.Out}: folder {dir} does not exist");
         }
         if (spec.Kind == DataKind.Csv && !File.Exists(spec.Path)) throw new FileNotFoundException($"{spec.Path}: file not found", spec.Path);
+        if (s.PerStep != null && string.IsNullOrWhiteSpace(s.PerStep)) throw new ArgumentException("--per-step needs a file name");
 
         var saved = ModelStore.Load(s.ModelDir);
+        if (s.PerStep != null && saved.Model.InputShape.Length != 2)
+            throw new ArgumentException($"--per-step needs a sequence model (--kind lstm, gru); the model in {s.ModelDir} is a {saved.Model.Config.Kind} model");
         var detector = AnomalyDetector.FromSaved(saved, error);
         if (detector.Tabular != null && spec.Kind != DataKind.Csv)
             throw new ArgumentException($"the model in {s.ModelDir} was trained on tabular CSV data; score a csv: file with the same columns");
@@ -109,7 +112,24 @@ public sealed class DetectService : CliService
         PrintSummary(s, saved, detector, summary, normal);
         if (top != null) PrintTopRows(top);
         else Line($"scores      written to {s.Out} ({Output.Count(summary.Rows)} rows)");
+        if (s.PerStep != null) WritePerStep(s.PerStep, spec, detector, labelColumn);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The per-step errors of every sample (<see cref="StepErrors"/>), written atomically.</summary>
+    private void WritePerStep(string path, DataSpec spec, AnomalyDetector detector, string? labelColumn)
+    {
+        var prepared = spec.Kind == DataKind.Csv ? detector.LoadCsv(spec.Path!, labelColumn) : detector.Prepare(spec.Load("test"));
+        var errors = StepErrors.Compute(detector.Scorer, prepared);
+        int steps = detector.Model.InputShape[0], channels = detector.Model.InputShape[1];
+        var names = prepared.Sequence is { Channels: > 1 } && prepared.FeatureNames is { } f
+            ? Enumerable.Range(0, channels).Select(c => f[c].Split('@')[0]).ToArray() : null;
+        IO.AtomicFile.Write(path, stream =>
+        {
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            StepErrors.WriteCsv(w, errors, steps, channels, names);
+        });
+        Line($"per-step    written to {path} ({Output.Count(prepared.Rows)} samples x {steps} steps{(channels > 1 ? $" x {channels} channels" : "")})");
     }
 
     private static string ShareOf(Threshold rule) => rule.Kind switch

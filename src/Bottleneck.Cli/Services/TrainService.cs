@@ -82,7 +82,8 @@ public sealed class TrainService : CliService
         if (anomaly || rule != null) rule ??= Threshold.Default;
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
         var (train, validation) = full.Split(s.ResolveValSplit(test != null), new Rng(s.Seed));
-        int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width] : [full.FeatureCount];
+        int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width]
+            : full.Sequence is { } sq ? [sq.Steps, sq.Channels] : [full.FeatureCount];
         var output = s.Kind.Output(new KindData(sampleShape, false, s.Epochs, purpose));
         // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
         // output bounds reconstructions to ±1 sd), which the automatic choice would not give a tanh-mse model.
@@ -91,7 +92,7 @@ public sealed class TrainService : CliService
             : s.ResolveScale(full.Image != null, output);
         if (scale == ScalingKind.Standardize && output.MeanInUnitInterval)
             Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
-        var preprocessor = Preprocessor.Fit(train, scale);
+        var preprocessor = SequenceScaling.Fit(train, scale);   // per channel for sequence data, else per feature
         var trainX = preprocessor.Transform(train);
         var validationX = validation.Rows > 0 ? preprocessor.Transform(validation) : null;
         var testX = test != null ? preprocessor.Transform(test) : null;

@@ -11,12 +11,15 @@ public enum DataKind
     Csv,
     /// <summary>A NumPy .npy file.</summary>
     Npy,
+    /// <summary>A file of equal-length sequences, one per row (<see cref="SequenceLoader"/>).</summary>
+    Sequences,
 }
 
 /// <summary>
 /// A parsed command-line data SPEC. Accepted forms:
 /// <c>demo[:COUNT]</c>, <c>mnist[:DIR][:train|test]</c> (DIR defaults to the shared data folder's <c>mnist</c>),
-/// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>.
+/// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>,
+/// <c>sequences:FILE[:label=COL]</c> (one sequence per row; COL a 0-based index, first or last).
 /// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
 /// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
 /// </summary>
@@ -30,7 +33,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE] | sequences:FILE[:label=COLUMN]";
 
     /// <summary>Images generated for the demo training split when no count is given.</summary>
     public const int DefaultDemoTrainCount = 8000;
@@ -77,6 +80,15 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 if (path.Length == 0) throw Bad("csv needs a file path");
                 return new DataSpec(DataKind.Csv, path, LabelColumn: label);
             }
+            case "sequences":
+            {
+                string path = rest;
+                string? label = null;
+                int li = path.LastIndexOf(":label=", StringComparison.OrdinalIgnoreCase);
+                if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column index"); }
+                if (path.Length == 0) throw Bad("sequences needs a file path");
+                return new DataSpec(DataKind.Sequences, path, LabelColumn: label);
+            }
             case "npy":
             {
                 string path = rest;
@@ -113,6 +125,8 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             }
             case DataKind.Csv:
                 return CsvLoader.Load(Path!, new CsvOptions(LabelColumn));
+            case DataKind.Sequences:
+                return SequenceLoader.Load(Path!, LabelColumn);
             default:
                 return NpyLoader.Load(Path!, LabelsPath);
         }
@@ -124,6 +138,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Demo => Count is int c ? $"demo:{c}" : "demo",
         DataKind.Mnist => "mnist" + (Path != null ? ":" + Path : "") + (Split != null ? ":" + Split : ""),
         DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
+        DataKind.Sequences => $"sequences:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 }

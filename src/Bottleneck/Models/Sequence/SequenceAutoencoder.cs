@@ -47,15 +47,29 @@ public sealed class SequenceAutoencoder : AutoencoderModel
     /// <inheritdoc/>
     public override LikelihoodHead LikelihoodHead => _head;
 
+    /// <summary>Samples per chunk when encoding or decoding without autograd (scoring): the recurrent buffers grow with N·T·H, so a
+    /// scorer's batch of thousands of long sequences runs in chunks of this many.</summary>
+    public const int InferenceChunk = 256;
+
     /// <inheritdoc/>
     public override Tensor Encode(Tensor x)
     {
         CheckSequence(x);
-        return Latent.Code(_encoder.Encode(x, null));
+        return Chunked(x, c => Latent.Code(_encoder.Encode(c, null)));
     }
 
     /// <inheritdoc/>
-    public override Tensor DecodeLogits(Tensor z) => _decoder.Forward(z);
+    public override Tensor DecodeLogits(Tensor z) => Chunked(z, _decoder.Forward);
+
+    /// <summary><paramref name="f"/> over <paramref name="x"/>, in chunks of <see cref="InferenceChunk"/> samples when autograd is off.</summary>
+    private static Tensor Chunked(Tensor x, Func<Tensor, Tensor> f)
+    {
+        int n = x.Dim(0);
+        if (Autograd.GradMode.IsEnabled || n <= InferenceChunk) return f(x);
+        var parts = new List<Tensor>((n + InferenceChunk - 1) / InferenceChunk);
+        for (int start = 0; start < n; start += InferenceChunk) parts.Add(f(x.Slice(0, start, Math.Min(InferenceChunk, n - start))));
+        return Tensor.Concat(parts, 0);
+    }
 
     /// <summary>Checks that <paramref name="x"/> is (N, T, F); the message gives the values per sample of both.</summary>
     /// <exception cref="ShapeException">It is not.</exception>
