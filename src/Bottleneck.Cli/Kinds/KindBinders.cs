@@ -19,6 +19,7 @@ public static class KindBinders
             new PcaBinder(dense),
             new SequenceBinder("lstm", dense, sequence),
             new SequenceBinder("gru", dense, sequence),
+            new TransformerBinder(dense, sequence),
         ];
     }
 }

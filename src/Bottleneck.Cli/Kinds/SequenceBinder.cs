@@ -14,7 +14,7 @@ public sealed class SequenceOptions
     public const int DefaultLatent = 16;
 
     /// <summary><c>--layers L</c>.</summary>
-    public Option<int> Layers { get; } = CliOptions.Int("--layers", "Stacked recurrent layers in the encoder and in the decoder (--kind lstm, gru)", 1, 1);
+    public Option<int> Layers { get; } = CliOptions.Int("--layers", "Stacked layers in the encoder and in the decoder (--kind lstm, gru: default 1; transformer: default 2)", 1, 1);
     /// <summary><c>--bidirectional</c>.</summary>
     public Option<bool> Bidirectional { get; } = CliOptions.Flag("--bidirectional", "The recurrent encoder also reads the sequence backwards (--kind lstm, gru)");
     /// <summary><c>--decoder repeat|autoregressive</c>.</summary>

@@ -45,7 +45,7 @@ public sealed class DetectService : CliService
 
         var saved = ModelStore.Load(s.ModelDir);
         if (s.PerStep != null && saved.Model.InputShape.Length != 2)
-            throw new ArgumentException($"--per-step needs a sequence model (--kind lstm, gru); the model in {s.ModelDir} is a {saved.Model.Config.Kind} model");
+            throw new ArgumentException($"--per-step needs a sequence model (--kind lstm, gru, transformer); the model in {s.ModelDir} is a {saved.Model.Config.Kind} model");
         var detector = AnomalyDetector.FromSaved(saved, error);
         if (detector.Tabular != null && spec.Kind != DataKind.Csv)
             throw new ArgumentException($"the model in {s.ModelDir} was trained on tabular CSV data; score a csv: file with the same columns");

@@ -227,3 +227,40 @@ public sealed class TransformerEncoderLayer : Module
 
     private Tensor Drop(Tensor x) => Training && DropoutProbability > 0f ? x.Dropout(DropoutProbability, true, NoiseScope.Current ?? _rng) : x;
 }
+
+/// <summary>
+/// A stack of pre-norm encoder layers followed by a final LayerNorm, as PyTorch's nn.TransformerEncoder(layer, numLayers, norm):
+/// entries <c>layers.{i}.*</c> and <c>norm.*</c>. Shape: (N, T, E) → (N, T, E).
+/// </summary>
+public sealed class TransformerEncoder : Module
+{
+    private readonly TransformerEncoderLayer[] _layers;
+
+    /// <summary>Creates <paramref name="numLayers"/> layers (see <see cref="TransformerEncoderLayer"/> for the other arguments).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">numLayers below 1, or a layer argument out of range.</exception>
+    public TransformerEncoder(int numLayers, int dModel, int numHeads, int dimFeedforward, Rng rng, float dropout = 0.1f)
+    {
+        if (numLayers < 1) throw new ArgumentOutOfRangeException(nameof(numLayers), $"numLayers must be ≥ 1, got {numLayers}");
+        var layers = RegisterModule("layers", new Sequential());
+        _layers = new TransformerEncoderLayer[numLayers];
+        for (int i = 0; i < numLayers; i++) layers.Add(_layers[i] = new TransformerEncoderLayer(dModel, numHeads, dimFeedforward, rng, dropout));
+        Norm = RegisterModule("norm", new LayerNorm(dModel));
+    }
+
+    /// <summary>The layers.</summary>
+    public IReadOnlyList<TransformerEncoderLayer> Layers => _layers;
+
+    /// <summary>The final LayerNorm.</summary>
+    public LayerNorm Norm { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Forward(input, false, null);
+
+    /// <summary>Every layer with the same attention mask, then the final norm.</summary>
+    public Tensor Forward(Tensor input, bool causal, Tensor? keyPaddingMask)
+    {
+        var x = input;
+        foreach (var l in _layers) x = l.Forward(x, causal, keyPaddingMask);
+        return Norm.Forward(x);
+    }
+}

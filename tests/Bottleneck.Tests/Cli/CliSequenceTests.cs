@@ -90,3 +90,31 @@ public class CliSequenceTests
         Assert.False(File.Exists(dir.File("s.csv")));
     }
 }
+
+/// <summary>train --kind transformer (masked autoencoder) and detect --per-step.</summary>
+public class CliTransformerTests
+{
+    [Fact]
+    public async Task TrainsAMaskedTransformerAndWritesPerStepErrors()
+    {
+        using var dir = new TempDir();
+        var lines = Enumerable.Range(0, 30).Select(i => "1 " + string.Join(" ", Enumerable.Range(0, 12).Select(t =>
+            MathF.Sin(0.5f * t + i * 0.1f).ToString("R", CultureInfo.InvariantCulture))));
+        var beats = dir.Write("b.txt", string.Join("\n", lines) + "\n");
+        var h = new CliHarness();
+        int code = await h.Run("train", "--kind", "transformer", "--data", $"sequences:{beats}:label=0", "--hidden", "8", "--heads", "2",
+            "--layers", "1", "--latent", "3", "--mask-ratio", "0.25", "--epochs", "2", "--out", dir.File("t"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        Assert.Contains("transformer (12, 1) -> 3 -> (12, 1), 1+1 layers of width 8, 2 heads, feed-forward 16, masked autoencoder (ratio 0.25)", h.Stdout);
+        h = new CliHarness();
+        code = await h.Run("detect", "--model", dir.File("t"), "--data", $"sequences:{beats}:label=0", "--normal", "1", "--per-step", dir.File("s.csv"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        Assert.Equal(30 * 12 + 1, File.ReadAllLines(dir.File("s.csv")).Length);
+        h = new CliHarness();
+        h.AssertUsageError(await h.Run("train", "--kind", "transformer", "--data", $"sequences:{beats}", "--hidden", "10", "--heads", "4", "--out", dir.File("u")),
+            "--heads must divide the model width 10, got 4");
+        h = new CliHarness();
+        h.AssertUsageError(await h.Run("train", "--kind", "lstm", "--data", $"sequences:{beats}", "--mask-ratio", "0.2", "--out", dir.File("u")),
+            "--mask-ratio");
+    }
+}

@@ -15,6 +15,12 @@ public static class SequenceKinds
     public static readonly ModelKind Lstm = Kind("lstm", RecurrentCell.Lstm,
         "LSTM sequence autoencoder: samples (T, F); encoder last state or mean over time, latent Linear, repeat-vector or autoregressive decoder");
 
+    /// <summary>"transformer": pre-norm transformer encoder, pooled code, transformer decoder; optionally a masked autoencoder.</summary>
+    public static readonly ModelKind Transformer = new("transformer",
+        "Transformer sequence autoencoder: samples (T, F); pre-norm encoder layers, mean-pooled code, decoder layers; --mask-ratio trains it as a masked autoencoder",
+        typeof(TransformerConfig), (c, rng) => new TransformerAutoencoder((TransformerConfig)c, rng), [6, 2],
+        shape => new TransformerConfig(shape[0], shape[1], 3, dModel: 8, heads: 2, layers: 1));
+
     /// <summary>"gru": GRU encoder, latent Linear, GRU decoder (repeat-vector or autoregressive).</summary>
     public static readonly ModelKind Gru = Kind("gru", RecurrentCell.Gru,
         "GRU sequence autoencoder: samples (T, F); encoder last state or mean over time, latent Linear, repeat-vector or autoregressive decoder");
