@@ -20,7 +20,8 @@ namespace Bottleneck.Bench;
 /// ../shared/peers/torch_ref.py lstm in the same run (the peer's exact network built from our layers, and the lstm kind through the
 /// step contract). <c>ecg</c>: the ECG5000 anomaly protocol of ../shared/peers/ecg_ae.py (sklearn's splits from the peer's code) for
 /// the lstm/gru kinds and the dense autoencoder.
-/// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,dense] [--threads 2]
+/// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,transformer,dense]
+/// [--mask-ratio R] [--threads 2]
 /// </summary>
 public static class SequenceBench
 {
@@ -184,11 +185,17 @@ public static class SequenceBench
         Console.WriteLine("|---|---:|---:|---:|---|");
         foreach (var kind in kinds)
         {
-            Func<int, ModelConfig> arch = kind == "dense"
-                ? d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Likelihood.Gaussian)
-                : d => new SequenceConfig(d, 1, 16, hidden: 64) { Kind = kind };
+            float maskRatio = (float)double.Parse(DenseBench.StrArg(args, "--mask-ratio", "0"), CultureInfo.InvariantCulture);
+            Func<int, ModelConfig> arch = kind switch
+            {
+                "dense" => d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Likelihood.Gaussian),
+                "transformer" => d => new TransformerConfig(d, 1, 16, dModel: 32, heads: 4, layers: 2, maskRatio: maskRatio),
+                _ => d => new SequenceConfig(d, 1, 16, hidden: 64) { Kind = kind },
+            };
             var r = AnomalyProtocols.Ecg5000(data, new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: 32, Architecture: arch, Splitter: splitter));
-            string name = kind == "dense" ? "dense 140-64-16-64-140" : $"{kind} kind: {kind.ToUpperInvariant()}(1→64), last state, 64→16, repeat, {kind.ToUpperInvariant()}(16→64), 64→1";
+            string name = kind == "dense" ? "dense 140-64-16-64-140"
+                : kind == "transformer" ? $"transformer kind: width 32, 4 heads, 2+2 layers, feed-forward 64, mean pooling, 16 code{(maskRatio > 0 ? $", mask ratio {maskRatio}" : "")}"
+                : $"{kind} kind: {kind.ToUpperInvariant()}(1→64), last state, 64→16, repeat, {kind.ToUpperInvariant()}(16→64), 64→1";
             string Pm(double m, double s) => $"{m.ToString("F3", CultureInfo.InvariantCulture)} ± {s.ToString("F3", CultureInfo.InvariantCulture)}";
             Console.WriteLine($"| {name} | {Pm(r.RocAucMean, r.RocAucSd)} | {Pm(r.ApMean, r.ApSd)} | {r.Seeds.Average(s => s.TrainSeconds):F1} | {string.Join(", ", r.Seeds.Select(s => s.RocAuc.ToString("F4", CultureInfo.InvariantCulture)))} |");
             Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "sequence ecg", kind, auc = r.Seeds.Select(s => s.RocAuc), ap = r.Seeds.Select(s => s.AveragePrecision), secs = r.Seeds.Select(s => s.TrainSeconds), loss = r.Seeds.Select(s => s.FinalLoss) }));
