@@ -73,4 +73,70 @@ public static class StepErrors
                 writer.WriteLine();
             }
     }
+
+    /// <summary>
+    /// One score per time point of a series cut into windows of <paramref name="steps"/> every <paramref name="stride"/> steps: point p
+    /// is covered by every window i with i·S ≤ p &lt; i·S + W, and its error in window i is the step error at t = p − i·S (the mean over
+    /// the channels). Mean: the average over the covering windows; Max: the largest. Points after the last window are not covered.
+    /// </summary>
+    /// <param name="errors">N·W·F errors from <see cref="Compute"/>, the windows in order.</param>
+    /// <param name="steps">W.</param>
+    /// <param name="channels">F.</param>
+    /// <param name="stride">S ≥ 1.</param>
+    /// <returns>Per point (count (N − 1)·S + W): mean and max over the covering windows, and how many windows cover it.</returns>
+    /// <exception cref="ArgumentException">The lengths do not fit or the stride is below 1.</exception>
+    public static (float[] Mean, float[] Max, int[] Windows) PointScores(ReadOnlySpan<float> errors, int steps, int channels, int stride)
+    {
+        int d = steps * channels;
+        if (d < 1 || errors.Length % d != 0) throw new ArgumentException($"{errors.Length} errors are not whole windows of {steps} × {channels}", nameof(errors));
+        if (stride < 1) throw new ArgumentException($"stride must be ≥ 1, got {stride}", nameof(stride));
+        int n = errors.Length / d;
+        int points = n == 0 ? 0 : (n - 1) * stride + steps;
+        var sum = new double[points];
+        var max = new float[points];
+        var count = new int[points];
+        Array.Fill(max, float.NegativeInfinity);
+        for (int i = 0; i < n; i++)
+            for (int t = 0; t < steps; t++)
+            {
+                double e = 0;
+                for (int c = 0; c < channels; c++) e += errors[i * d + t * channels + c];
+                float step = (float)(e / channels);
+                int p = i * stride + t;
+                sum[p] += step;
+                count[p]++;
+                if (step > max[p]) max[p] = step;
+            }
+        var mean = new float[points];
+        for (int p = 0; p < points; p++)
+        {
+            mean[p] = count[p] > 0 ? (float)(sum[p] / count[p]) : float.NaN;
+            if (count[p] == 0) max[p] = float.NaN;
+        }
+        return (mean, max, count);
+    }
+
+    /// <summary>
+    /// Writes <c>point,line,score_mean,score_max,windows[,label]</c>: point = 0-based data row of the series, line = its line in the CSV
+    /// file (header = 1), the scores of <see cref="PointScores"/>, and the point's own label when given.
+    /// </summary>
+    /// <param name="writer">Destination.</param>
+    /// <param name="scores">From <see cref="PointScores"/>.</param>
+    /// <param name="labels">The point labels of the series (0/1), or null.</param>
+    public static void WritePointCsv(TextWriter writer, (float[] Mean, float[] Max, int[] Windows) scores, IReadOnlyList<int>? labels)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var inv = CultureInfo.InvariantCulture;
+        writer.WriteLine("point,line,score_mean,score_max,windows" + (labels != null ? ",label" : ""));
+        for (int p = 0; p < scores.Mean.Length; p++)
+        {
+            writer.Write(p.ToString(inv)); writer.Write(',');
+            writer.Write((p + 2).ToString(inv)); writer.Write(',');
+            writer.Write(scores.Mean[p].ToString("G7", inv)); writer.Write(',');
+            writer.Write(scores.Max[p].ToString("G7", inv)); writer.Write(',');
+            writer.Write(scores.Windows[p].ToString(inv));
+            if (labels != null) { writer.Write(','); writer.Write(p < labels.Count ? labels[p].ToString(inv) : ""); }
+            writer.WriteLine();
+        }
+    }
 }

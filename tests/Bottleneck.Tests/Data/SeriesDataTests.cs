@@ -87,9 +87,17 @@ public class SeriesDataTests
         Assert.True(code == 0, h.Stdout + h.Stderr);
         Assert.Contains("22 x 16", h.Stdout);   // windows ending at or before time 100: starts 0, 4, …, 84
         h = new CliHarness();
-        code = await h.Run("detect", "--model", dir.File("m"), "--data", spec, "--out", dir.File("s.csv"));
+        code = await h.Run("detect", "--model", dir.File("m"), "--data", spec, "--out", dir.File("s.csv"), "--per-point", dir.File("p.csv"));
         Assert.True(code == 0, h.Stdout + h.Stderr);
         Assert.Equal(47 + 1, File.ReadAllLines(dir.File("s.csv")).Length);
+        var points = File.ReadAllLines(dir.File("p.csv"));
+        Assert.Equal(46 * 4 + 16 + 1, points.Length);                       // every point the 47 windows cover, plus the header
+        Assert.Equal("170,172", string.Join(",", points[171].Split(',').Take(2)));
+        Assert.EndsWith(",1", points[171]);                                  // its own label
+        Assert.Contains("point-wise ROC-AUC", h.Stdout);
+        h = new CliHarness();
+        h.AssertUsageError(await h.Run("detect", "--model", dir.File("m"), "--data", $"sequences:{path}", "--per-point", dir.File("q.csv")),
+            "--per-point needs series: data");
         h = new CliHarness();
         h.AssertUsageError(await h.Run("train", "--data", $"csv:{path}", "--train-until", "0.5", "--out", dir.File("n")), "--train-until applies to series: data");
         h = new CliHarness();
