@@ -21,7 +21,7 @@ namespace Bottleneck.Bench;
 /// step contract). <c>ecg</c>: the ECG5000 anomaly protocol of ../shared/peers/ecg_ae.py (sklearn's splits from the peer's code) for
 /// the lstm/gru kinds and the dense autoencoder.
 /// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,transformer,dense]
-/// [--mask-ratio R] [--threads 2]
+/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 10] [--train 0.15]
 /// </summary>
 public static class SequenceBench
 {
@@ -33,6 +33,7 @@ public static class SequenceBench
         {
             "speed" => Speed(args),
             "ecg" => Ecg(args),
+            "nab" => Nab(args),
             _ => Usage(),
         };
     }
@@ -201,5 +202,128 @@ public static class SequenceBench
             Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "sequence ecg", kind, auc = r.Seeds.Select(s => s.RocAuc), ap = r.Seeds.Select(s => s.AveragePrecision), secs = r.Seeds.Select(s => s.TrainSeconds), loss = r.Seeds.Select(s => s.FinalLoss) }));
         }
         return 0;
+    }
+
+    /// <summary>
+    /// NAB series in ../shared/data/nab (the labelled copies): for each series, the first <c>--train</c> share of the rows (NAB's
+    /// probationary 15% by default) is the training part; windows of W readings every S readings; models are trained on the training
+    /// part's windows that hold no labelled point, scaled per channel on them; every window is scored, and each point gets the max of
+    /// its step error over the windows covering it (<see cref="StepErrors.PointScores"/>). Baselines in the same run: a rolling
+    /// z-score |x_t − mean|/sd over the previous W readings, and PCA on the same windows (k = 8, closed form). Metrics over the
+    /// points after the training part: point-wise ROC-AUC, and the share of labelled anomaly windows (runs of label 1) with at
+    /// least one point above the threshold that flags 1% of that part's normal points (1% false-positive rate).
+    /// </summary>
+    private static int Nab(string[] args)
+    {
+        var root = DataDirectory.Find("nab");
+        if (root is null) { Console.WriteLine("NAB not found (../shared/data/nab); skipped"); return 0; }
+        int w = DenseBench.IntArg(args, "--window", 64), stride = DenseBench.IntArg(args, "--stride", 8), epochs = DenseBench.IntArg(args, "--epochs", 10);
+        double trainShare = double.Parse(DenseBench.StrArg(args, "--train", "0.15"), CultureInfo.InvariantCulture);
+        var kinds = DenseBench.StrArg(args, "--kinds", "lstm,transformer").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var files = Directory.GetFiles(root, "*_labeled.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var methods = new List<string> { "rolling z-score", "pca on windows" };
+        methods.AddRange(kinds);
+        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, {Gemm.Threads} thread(s)");
+        Console.WriteLine();
+        Console.WriteLine("| series | " + string.Join(" | ", methods.Select(m => m + " ROC-AUC / caught")) + " |");
+        Console.WriteLine("|---|" + string.Concat(methods.Select(_ => "---:|")));
+        var totals = methods.ToDictionary(m => m, _ => new List<(double Auc, double Caught)>());
+        foreach (var file in files)
+        {
+            var options = new SeriesOptions(w, stride, ["value"]);
+            var series = SeriesLoader.Read(file, options, "label");
+            int rows = series.Rows, trainRows = (int)(trainShare * rows);
+            var labels = series.PointLabels!;
+            var cells = new List<string>();
+            foreach (var m in methods)
+            {
+                var sw = Stopwatch.StartNew();
+                float[] point = m switch
+                {
+                    "rolling z-score" => RollingZ(series.Values, w),
+                    _ => ModelPointScores(m, file, options, trainRows, w, stride, epochs, rows),
+                };
+                var (auc, caught) = NabMetrics(point, labels, trainRows);
+                totals[m].Add((auc, caught));
+                cells.Add($"{auc:F3} / {caught:P0}");
+                Console.Error.WriteLine($"  {Path.GetFileName(file)} {m}: ROC-AUC {auc:F3}, caught {caught:P0} ({sw.Elapsed.TotalSeconds:F0} s)");
+            }
+            Console.WriteLine($"| {Path.GetFileName(file).Replace("_labeled.csv", "")} | {string.Join(" | ", cells)} |");
+        }
+        Console.WriteLine($"| **mean** | {string.Join(" | ", methods.Select(m => $"{totals[m].Average(t => t.Auc):F3} / {totals[m].Average(t => t.Caught):P0}"))} |");
+        foreach (var m in kinds)
+        {
+            int above = Enumerable.Range(0, files.Length).Count(i => totals[m][i].Auc > totals["rolling z-score"][i].Auc && totals[m][i].Auc > totals["pca on windows"][i].Auc);
+            Console.WriteLine($"{m}: above both baselines (point-wise ROC-AUC) on {above} of {files.Length} series");
+        }
+        return 0;
+    }
+
+    /// <summary>|x_t − mean(x_{t−W..t−1})| / sd(x_{t−W..t−1}) per point (0 for the first W points); channel 0.</summary>
+    private static float[] RollingZ(float[] x, int w)
+    {
+        var z = new float[x.Length];
+        for (int t = w; t < x.Length; t++)
+        {
+            double m = 0, m2 = 0;
+            for (int k = t - w; k < t; k++) m += x[k];
+            m /= w;
+            for (int k = t - w; k < t; k++) m2 += (x[k] - m) * (x[k] - m);
+            double sd = Math.Sqrt(m2 / w);
+            z[t] = (float)(Math.Abs(x[t] - m) / Math.Max(sd, 1e-6));
+        }
+        return z;
+    }
+
+    /// <summary>Trains kind <paramref name="kind"/> (or PCA) on the training part's normal windows and returns the max-over-windows point scores.</summary>
+    private static float[] ModelPointScores(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows)
+    {
+        var all = SeriesLoader.Load(file, options, "label");
+        int trainWindows = trainRows >= w ? (trainRows - w) / stride + 1 : 0;
+        var normal = Enumerable.Range(0, trainWindows).Where(i => all.Labels![i] == 0).ToArray();
+        var train = all.Subset(normal);
+        var pre = SequenceScaling.Fit(train, ScalingKind.Standardize);
+        ModelConfig config = kind switch
+        {
+            "pca on windows" => new Models.Pca.PcaConfig(w, Math.Min(8, w)),
+            "transformer" => new TransformerConfig(w, 1, 8, dModel: 32, heads: 4, layers: 2),
+            _ => new SequenceConfig(w, 1, 8, hidden: 32) { Kind = kind },
+        };
+        var model = Models.Registry.ModelRegistry.Create(config, new Rng(0));
+        var fit = Models.Registry.ModelRegistry.CreateFit(config, new TrainingOptions(epochs: epochs, batchSize: 32, seed: 0));
+        var trainX = pre.Transform(train);
+        fit.Fit(model, RowSource.For(model, trainX), null, new FitContext());
+        var scorer = new AnomalyScorer(model);
+        // element errors (as StepErrors.Compute, which also takes the flat PCA baseline here: F = 1, so a window is W values)
+        var prepared = pre.Transform(all);
+        var errors = new float[prepared.Features.Length];
+        scorer.Score(prepared.Features, new float[prepared.Rows], errors);
+        for (int i = 0; i < errors.Length; i++) errors[i] *= w;
+        var point = StepErrors.PointScores(errors, w, 1, stride).Max;
+        var full = new float[rows];
+        Array.Fill(full, 0f);
+        Array.Copy(point, full, Math.Min(point.Length, rows));
+        for (int p = point.Length; p < rows; p++) full[p] = point[^1];   // the uncovered tail takes the last covered score
+        return full;
+    }
+
+    /// <summary>Point-wise ROC-AUC and the share of labelled windows caught at the 1%-false-positive threshold, over points ≥ <paramref name="from"/>.</summary>
+    private static (double Auc, double Caught) NabMetrics(float[] score, int[] labels, int from)
+    {
+        var s = score.AsSpan(from).ToArray();
+        var y = labels.AsSpan(from).ToArray();
+        double auc = y.Distinct().Count() == 2 ? AnomalyMetrics.RocAuc(s, y) : double.NaN;
+        var normal = s.Where((_, i) => y[i] == 0).OrderBy(v => v).ToArray();
+        float threshold = normal[(int)Math.Min(normal.Length - 1, Math.Floor(0.99 * normal.Length))];
+        int windows = 0, caught = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (y[i] == 0 || (i > 0 && y[i - 1] == 1)) continue;
+            windows++;
+            bool hit = false;
+            for (int j = i; j < y.Length && y[j] == 1; j++) if (s[j] > threshold) { hit = true; break; }
+            if (hit) caught++;
+        }
+        return (auc, windows == 0 ? double.NaN : (double)caught / windows);
     }
 }
