@@ -42,9 +42,11 @@ public sealed class ReconstructService : CliService
     /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
     public int Run(ReconstructSettings s) => Guard(() =>
     {
-        Output.CheckTablePath(s.Out);
+        bool folder = ImageFolderOutput.IsFolder(s.Out);
+        if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
-        WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
+        if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "reconstructed", Line);
+        else WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
         return ExitCodes.Success;
     });
 
@@ -81,8 +83,15 @@ public sealed class EvaluateService : CliService
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
+        var quality = psnr ? ImageQualityEvaluator.Evaluate(m.Saved.Model, m.Raw, m.Preprocessor, m.Folder) : null;
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
         var denoising = DenoisingEvaluation.Run(m, s.ModelDir, s.Png, Warn);
+        if (s.IwSamples < 0) throw new ArgumentException($"--iw-samples must be ≥ 0, got {s.IwSamples}");
+        if (s.IwLimit < 1) throw new ArgumentException($"--iw-limit must be ≥ 1, got {s.IwLimit}");
+        var variational = m.Saved.Model is Bottleneck.Models.Variational.VariationalAutoencoder v
+            ? Bottleneck.Evaluation.VariationalEvaluator.Evaluate(v, m.Scaled, s.IwSamples, s.IwLimit)
+            : null;
+        if (s.IwSamples > 0 && variational?.IwNll is null) Warn("--iw-samples applies to the Gaussian-latent variational kinds only; no IWAE NLL computed");
         if (s.Json)
         {
             var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
@@ -93,21 +102,61 @@ public sealed class EvaluateService : CliService
             json["anomalyScore"] = anomaly?.Error;
             json["rocAuc"] = anomaly?.RocAuc;
             json["prAuc"] = anomaly?.PrAuc;
+            if (quality != null) ImageQualityOutput.AddJson(json, quality);
             if (denoising != null) json["denoising"] = denoising.ToJson();
+            if (variational is { } vr)
+            {
+                bool gaussian = vr.ActiveUnits != null;
+                json["negElbo"] = gaussian ? vr.NegElbo : null;
+                json["reconstruction"] = vr.Reconstruction;
+                json["kl"] = gaussian ? vr.Kl : null;
+                json["klPerDimension"] = new JsonArray(vr.KlPerDimension.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
+                json["activeUnits"] = vr.ActiveUnits;
+                json["iwNll"] = vr.IwNll;
+                json["iwSamples"] = vr.IwNll is null ? null : vr.IwSamples;
+                json["iwRows"] = vr.IwNll is null ? null : vr.IwRows;
+                json["negElboSameRows"] = vr.NegElboSameRows;
+                json["perplexity"] = vr.Perplexity;
+                json["codesUsed"] = vr.CodesUsed;
+                json["accuracy"] = vr.Accuracy;
+                json["mmdToPrior"] = vr.MmdToPrior;
+                json["discriminatorAccuracy"] = vr.DiscriminatorAccuracy;
+            }
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
         Line($"model  {s.ModelDir}: {m.Saved.Model.Config.Describe()}");
         Line($"data   {m.Raw}");
         var table = Output.MetricsTable(("value", report));
+        if (quality != null) ImageQualityOutput.AddRows(table, quality, m.Folder?.Patches != null);
         if (anomaly != null)
         {
             table.AddRow($"anomalies (label != \"{Markup.Escape(anomaly.Normal)}\")", $"{Output.Count(anomaly.Anomalies)} of {Output.Count(m.Raw.Rows)}");
             table.AddRow($"ROC-AUC ({anomaly.Error} score)", Output.Num(anomaly.RocAuc));
             table.AddRow($"PR-AUC ({anomaly.Error} score)", Output.Num(anomaly.PrAuc));
         }
+        if (variational is { } r)
+        {
+            if (r.ActiveUnits != null)
+            {
+                table.AddRow("-ELBO / sample (nats, 1 sample)", Output.Num(r.NegElbo));
+                table.AddRow("  reconstruction", Output.Num(r.Reconstruction));
+                table.AddRow("  KL", Output.Num(r.Kl));
+            }
+            else table.AddRow("-log p(x|z) / sample", Output.Num(r.Reconstruction));
+            if (r.ActiveUnits is { } au) table.AddRow("active units (Var mu > 0.01)", $"{au} of {m.Saved.Model.LatentDim}");
+            if (r.IwNll is { } iw) table.AddRow($"IWAE NLL (k = {r.IwSamples}, first {r.IwRows})", Output.Num(iw));
+            if (r.NegElboSameRows is { } ne) table.AddRow($"-ELBO on the same {r.IwRows}", Output.Num(ne));
+            if (r.Perplexity is { } p) table.AddRow("codebook perplexity", $"{Output.Num(p)} ({r.CodesUsed} codes used)");
+            if (r.Accuracy is { } a) table.AddRow("label accuracy (argmax ELBO)", Output.Num(a));
+            if (r.MmdToPrior is { } mm) table.AddRow("MMD² codes vs prior (imq)", Output.Num(mm));
+            if (r.DiscriminatorAccuracy is { } da) table.AddRow("discriminator accuracy", Output.Num(da));
+        }
         Console.Write(table);
+        if (variational is { KlPerDimension.Length: > 0 } kr)
+            Line("KL per dimension: " + string.Join(" ", kr.KlPerDimension.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
         Line("(metrics in the model's input space, after scaling" +
+             (quality != null ? "; SSIM and PSNR per image in the data space, image by image" : "") +
              (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
         if (anomaly == null && m.Raw.Labels != null && s.Normal == null && DataSpec.Parse(s.Data).Kind == DataKind.Csv)
             Line("(the data has labels: add --normal VALUE, the label of normal rows, for ROC-AUC and PR-AUC of the reconstruction-error score)");

@@ -22,7 +22,8 @@ public sealed class DenoiseService : CliService
     /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
     public int Run(DenoiseSettings s) => Guard(() =>
     {
-        Output.CheckTablePath(s.Out);
+        bool folder = ImageFolderOutput.IsFolder(s.Out);
+        if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
         if (model.InputCorruption is { } noise)
@@ -30,7 +31,8 @@ public sealed class DenoiseService : CliService
         else
             Line($"note: {s.ModelDir} is a '{model.Config.Kind}' model that was not trained as a denoiser (no training noise); " +
                  "the output is its plain reconstruction (train with --kind denoising for a denoiser)");
-        ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
+        if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "denoised", Line);
+        else ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
         return ExitCodes.Success;
     });
 }

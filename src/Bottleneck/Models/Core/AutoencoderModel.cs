@@ -16,6 +16,15 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameter
     public const string Default = "model";
 }
 
+/// <summary>One phase of a training step: a name (for messages) and the parameter groups whose optimizers it steps.</summary>
+/// <param name="Name">Phase name, kebab-case (e.g. "reconstruction", "discriminator").</param>
+/// <param name="Groups">Names of the parameter groups stepped in this phase; null = every group.</param>
+public sealed record TrainingPhase(string Name, IReadOnlyList<string>? Groups)
+{
+    /// <summary>The single phase of a model that does not alternate: every group is stepped.</summary>
+    public static TrainingPhase All { get; } = new("step", null);
+}
+
 /// <summary>
 /// An inference-only forward pass that calls kernels directly (no autograd, no tensors), written by a kind for scoring
 /// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode"/>(x))
@@ -93,8 +102,41 @@ public abstract class AutoencoderModel : Module
     /// <exception cref="ShapeException">The input does not have the sample shape.</exception>
     public AutoencoderOutput Compute(Tensor input, Tensor? target = null) => Step(new RowBatch(input, target), StepContext.Evaluation);
 
+    /// <summary>The loss of one batch in the model's current mode, without corruption or training noise:
+    /// <see cref="Step"/>(<paramref name="batch"/>, <see cref="StepContext.Evaluation"/>).</summary>
+    /// <param name="batch">The batch (with labels for a conditional model).</param>
+    public AutoencoderOutput Compute(RowBatch batch) => Step(batch, StepContext.Evaluation);
+
+    /// <summary>The number of classes a conditional model's batches carry labels of (<see cref="RowBatch.Labels"/>, 0..C−1), e.g. a
+    /// conditional VAE; 0 (default) for a model that takes no labels.</summary>
+    public virtual int ConditionClasses => 0;
+
+    /// <summary>Whether the model's batches must carry class labels: <see cref="ConditionClasses"/> &gt; 0.</summary>
+    public bool ConditionsOnLabels => ConditionClasses > 0;
+
+    /// <summary>The codes of a batch (N, latentDim); a conditional model reads the batch's labels. Default <see cref="Encode(Tensor)"/> of the input.</summary>
+    /// <param name="batch">The batch.</param>
+    public virtual Tensor Encode(RowBatch batch) => Encode((batch ?? throw new ArgumentNullException(nameof(batch))).Input);
+
+    /// <summary>The reconstructions of a batch (N, …); a conditional model reads the batch's labels. Default <see cref="Reconstruct(Tensor)"/>.</summary>
+    /// <param name="batch">The batch.</param>
+    public virtual Tensor Reconstruct(RowBatch batch) => Reconstruct((batch ?? throw new ArgumentNullException(nameof(batch))).Input);
+
     /// <summary>The parameter groups, one optimizer each (default: one group with every parameter).</summary>
     public virtual IReadOnlyList<ParameterGroup> ParameterGroups() => [new ParameterGroup(ParameterGroup.Default, Parameters())];
+
+    /// <summary>
+    /// The phases of one training step, each a forward pass (<see cref="StepPhase"/>), a backward pass and a step of the
+    /// optimizers of its parameter groups, in order: one phase stepping every group (<see cref="TrainingPhase.All"/>) unless the
+    /// model alternates, e.g. an adversarial autoencoder's reconstruction, discriminator and generator phases.
+    /// </summary>
+    public virtual IReadOnlyList<TrainingPhase> TrainingPhases => [TrainingPhase.All];
+
+    /// <summary>The forward pass of one training phase (default: <see cref="Step"/>).</summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="context">The step.</param>
+    /// <param name="phase">One of <see cref="TrainingPhases"/>.</param>
+    public virtual AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase) => Step(batch, context);
 
     /// <summary>
     /// Called by the trainer after every optimizer step, for updates that are not gradient steps (e.g. an exponential moving
