@@ -104,4 +104,28 @@ public class SeriesDataTests
         h.AssertUsageError(await h.Run("detect", "--model", dir.File("m"), "--data", $"series:{path}:time=time:columns=value,label:window=16"),
             "has sequences of 16 steps x 2 channels, the model expects 16 steps x 1 channel");
     }
+
+    [Fact]
+    public async Task MultivariateWindowsGetAnErrorColumnPerChannel()
+    {
+        // Given a two-channel series (temperature and load) and an lstm trained on its windows
+        using var dir = new TempDir();
+        var rows = Enumerable.Range(0, 120).Select(i => $"{i},{MathF.Sin(i * 0.2f):R},{MathF.Cos(i * 0.1f):R}");
+        var path = dir.Write("m.csv", "time,temp,load\n" + string.Join("\n", rows) + "\n");
+        var spec = $"series:{path}:time=time:window=10,stride=5";
+        var h = new CliHarness();
+        int code = await h.Run("train", "--kind", "lstm", "--data", spec, "--hidden", "8", "--latent", "3", "--epochs", "1", "--out", dir.File("m"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        Assert.Contains("lstm (10, 2) -> 3 -> (10, 2)", h.Stdout);
+        // When detect writes per-step errors
+        h = new CliHarness();
+        code = await h.Run("detect", "--model", dir.File("m"), "--data", spec, "--per-step", dir.File("steps.csv"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        // Then each step line has the mean and one column per channel, named after the series columns
+        var lines = File.ReadAllLines(dir.File("steps.csv"));
+        Assert.Equal("row,step,error,error_temp,error_load", lines[0]);
+        var f = lines[1].Split(',').Skip(2).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal((f[1] + f[2]) / 2, f[0], 5);
+        Assert.Equal(23 * 10 + 1, lines.Length);
+    }
 }
