@@ -15,6 +15,7 @@ namespace Bottleneck.Data;
 public sealed record SeriesOptions(int Window, int Stride = 1, string[]? Columns = null, string? TimeColumn = null, string? Until = null)
 {
     /// <summary>The options as they appear in a SPEC, e.g. <c>:time=timestamp:window=64,stride=8</c>.</summary>
+    /// <param name="labelColumn">The SPEC's label column, or null.</param>
     public string SpecSuffix(string? labelColumn) =>
         (Columns != null ? ":columns=" + string.Join(",", Columns) : "") + (TimeColumn != null ? ":time=" + TimeColumn : "") +
         (labelColumn != null ? ":label=" + labelColumn : "") + $":window={Window}" + (Stride != 1 ? $",stride={Stride}" : "") +
@@ -29,7 +30,13 @@ public sealed record SeriesOptions(int Window, int Stride = 1, string[]? Columns
 /// </summary>
 public static class SeriesLoader
 {
-    /// <summary>The raw series before windowing: values (rows × F), times (or null), point labels (or null), names.</summary>
+    /// <summary>The raw series before windowing.</summary>
+    /// <param name="Values">Row-major values, Rows × F.</param>
+    /// <param name="Rows">Number of readings.</param>
+    /// <param name="Channels">The F value-column names.</param>
+    /// <param name="Times">Time per row (timestamps as ticks, or the numbers), or null without a time column.</param>
+    /// <param name="PointLabels">0/1 per row, or null without a label column.</param>
+    /// <param name="Source">The file.</param>
     public sealed record Series(float[] Values, int Rows, string[] Channels, double[]? Times, int[]? PointLabels, string Source);
 
     /// <summary>Loads the windows; with <paramref name="trainingPart"/> and <see cref="SeriesOptions.Until"/> only the windows up to the split point.</summary>
@@ -81,6 +88,9 @@ public static class SeriesLoader
     }
 
     /// <summary>Reads the columns of the series (no windowing).</summary>
+    /// <param name="path">The CSV file (header row).</param>
+    /// <param name="options">Columns and time column (the window options are not used here).</param>
+    /// <param name="labelColumn">Label column, or null.</param>
     /// <exception cref="DataException">See <see cref="Load"/>.</exception>
     public static Series Read(string path, SeriesOptions options, string? labelColumn)
     {

@@ -111,6 +111,8 @@ public sealed class SinusoidalPositionalEncoding : Module
     private readonly Tensor _table;
 
     /// <summary>Creates the table for up to <paramref name="maxLength"/> steps of width <paramref name="embedDim"/>.</summary>
+    /// <param name="embedDim">E, ≥ 1.</param>
+    /// <param name="maxLength">Longest sequence, ≥ 1.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
     public SinusoidalPositionalEncoding(int embedDim, int maxLength)
     {
@@ -147,6 +149,9 @@ public sealed class SinusoidalPositionalEncoding : Module
 public sealed class LearnedPositionalEncoding : Module
 {
     /// <summary>Creates the table.</summary>
+    /// <param name="embedDim">E, ≥ 1.</param>
+    /// <param name="maxLength">Longest sequence, ≥ 1.</param>
+    /// <param name="rng">Initial values N(0, 1).</param>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
     public LearnedPositionalEncoding(int embedDim, int maxLength, Rng rng)
     {
@@ -217,7 +222,10 @@ public sealed class TransformerEncoderLayer : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Forward(input, false, null);
 
-    /// <summary>The layer with an attention mask (see <see cref="MultiheadAttention.Forward(Tensor, bool, Tensor?)"/>).</summary>
+    /// <summary>The layer with an attention mask (see <see cref="MultiheadAttention.Forward(Tensor, bool, Tensor?)"/>). Shape: (N, T, E) → (N, T, E).</summary>
+    /// <param name="input">x.</param>
+    /// <param name="causal">Each step attends only to itself and earlier steps.</param>
+    /// <param name="keyPaddingMask">(N, T), nonzero at padding, or null.</param>
     public Tensor Forward(Tensor input, bool causal, Tensor? keyPaddingMask)
     {
         var x = input + Drop(SelfAttention.Forward(Norm1.Forward(input), causal, keyPaddingMask));
@@ -236,7 +244,13 @@ public sealed class TransformerEncoder : Module
 {
     private readonly TransformerEncoderLayer[] _layers;
 
-    /// <summary>Creates <paramref name="numLayers"/> layers (see <see cref="TransformerEncoderLayer"/> for the other arguments).</summary>
+    /// <summary>Creates <paramref name="numLayers"/> layers.</summary>
+    /// <param name="numLayers">Layers, ≥ 1.</param>
+    /// <param name="dModel">E.</param>
+    /// <param name="numHeads">Attention heads (divides E).</param>
+    /// <param name="dimFeedforward">Feed-forward width F.</param>
+    /// <param name="rng">Initial weights and dropout masks outside a step's noise scope.</param>
+    /// <param name="dropout">Dropout in each layer (default 0.1).</param>
     /// <exception cref="ArgumentOutOfRangeException">numLayers below 1, or a layer argument out of range.</exception>
     public TransformerEncoder(int numLayers, int dModel, int numHeads, int dimFeedforward, Rng rng, float dropout = 0.1f)
     {
@@ -256,7 +270,10 @@ public sealed class TransformerEncoder : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Forward(input, false, null);
 
-    /// <summary>Every layer with the same attention mask, then the final norm.</summary>
+    /// <summary>Every layer with the same attention mask, then the final norm. Shape: (N, T, E) → (N, T, E).</summary>
+    /// <param name="input">x.</param>
+    /// <param name="causal">Each step attends only to itself and earlier steps.</param>
+    /// <param name="keyPaddingMask">(N, T), nonzero at padding, or null.</param>
     public Tensor Forward(Tensor input, bool causal, Tensor? keyPaddingMask)
     {
         var x = input;

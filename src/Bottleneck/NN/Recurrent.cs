@@ -20,7 +20,16 @@ public abstract class RecurrentLayer : Module
     private readonly Rng _rng;
     private readonly Tensor[][] _weights;   // [layer·D + direction] = { weight_ih, weight_hh, bias_ih?, bias_hh? }
 
-    /// <summary>Creates the parameters; see the derived classes for the arguments.</summary>
+    /// <summary>Creates the parameters (see <see cref="Lstm"/> for the arguments).</summary>
+    /// <param name="gateCount">Row blocks per weight: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n).</param>
+    /// <param name="inputSize">I, ≥ 1.</param>
+    /// <param name="hiddenSize">H, ≥ 1.</param>
+    /// <param name="rng">Initial weights and dropout masks outside a step's noise scope.</param>
+    /// <param name="numLayers">L, ≥ 1.</param>
+    /// <param name="bias">Whether the layers have b_ih and b_hh.</param>
+    /// <param name="batchFirst">(N, T, F) layout, else (T, N, F).</param>
+    /// <param name="dropout">Dropout between layers in training, in [0, 1).</param>
+    /// <param name="bidirectional">Also run backwards in time.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1 or dropout is outside [0, 1).</exception>
     protected RecurrentLayer(int gateCount, int inputSize, int hiddenSize, Rng rng, int numLayers, bool bias, bool batchFirst,
         float dropout, bool bidirectional)

@@ -39,7 +39,7 @@ public sealed class SequenceEncoder : Module
     private readonly SequencePooling _pooling;
 
     /// <summary>Creates the encoder for <paramref name="config"/>.</summary>
-    /// <param name="config">Sizes, pooling, dropout.</param>
+    /// <param name="config">Sizes (F, H, L, latentDim), bidirectional, pooling, dropout.</param>
     /// <param name="cell">LSTM or GRU.</param>
     /// <param name="rng">Initial weights.</param>
     public SequenceEncoder(SequenceConfig config, RecurrentCell cell, Rng rng)
@@ -59,8 +59,10 @@ public sealed class SequenceEncoder : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Encode(input, null);
 
-    /// <summary>h for <paramref name="input"/> (N, T, F); <paramref name="mask"/> (N, T, F) or null says which steps mean pooling keeps
-    /// (a step counts when any of its values is kept).</summary>
+    /// <summary>h for <paramref name="input"/> (N, T, F) → (N, latentDim); <paramref name="mask"/> (N, T, F) or null says which steps mean
+    /// pooling keeps (a step counts when any of its values is kept).</summary>
+    /// <param name="input">x, (N, T, F).</param>
+    /// <param name="mask">The batch mask, or null.</param>
     public Tensor Encode(Tensor input, Tensor? mask)
     {
         var r = Rnn.Forward(input, null, null);
@@ -103,6 +105,9 @@ public sealed class RepeatDecoder : Module
     private readonly int _steps;
 
     /// <summary>Creates the decoder for <paramref name="config"/> (forward only, <see cref="SequenceConfig.Layers"/> layers).</summary>
+    /// <param name="config">Sizes (T, F, H, L, latentDim) and dropout.</param>
+    /// <param name="cell">LSTM or GRU.</param>
+    /// <param name="rng">Initial weights.</param>
     public RepeatDecoder(SequenceConfig config, RecurrentCell cell, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -137,6 +142,10 @@ public sealed class AutoregressiveDecoder : Module
     private readonly Func<Tensor, Tensor> _mean;
 
     /// <summary>Creates the decoder for <paramref name="config"/>; <paramref name="mean"/> maps logits to the values fed back.</summary>
+    /// <param name="config">Sizes (T, F, H, L, latentDim) and dropout.</param>
+    /// <param name="cell">LSTM or GRU.</param>
+    /// <param name="rng">Initial weights.</param>
+    /// <param name="mean">The likelihood's mean function (logits (N, 1, F) → values (N, 1, F)).</param>
     public AutoregressiveDecoder(SequenceConfig config, RecurrentCell cell, Rng rng, Func<Tensor, Tensor> mean)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -153,7 +162,7 @@ public sealed class AutoregressiveDecoder : Module
     /// <summary>The per-step Linear to the F channels.</summary>
     public Linear Output { get; }
 
-    /// <summary>Free running: step by step, each step's mean fed back as the next input.</summary>
+    /// <summary>Free running: step by step, each step's mean fed back as the next input. Shape: z (N, latentDim) → logits (N, T, F).</summary>
     public override Tensor Forward(Tensor input)
     {
         int n = input.Dim(0), k = input.Dim(1);
@@ -171,7 +180,9 @@ public sealed class AutoregressiveDecoder : Module
         return _steps == 1 ? logits[0] : Tensor.Concat(logits, 1);
     }
 
-    /// <summary>Teacher forcing: one run over all steps with the true previous values <paramref name="x"/> (N, T, F).</summary>
+    /// <summary>Teacher forcing: one run over all steps with the true previous values. Shape: z (N, latentDim), x (N, T, F) → logits (N, T, F).</summary>
+    /// <param name="z">The codes.</param>
+    /// <param name="x">The true sequences (no gradient flows into them).</param>
     public Tensor TeacherForced(Tensor z, Tensor x)
     {
         int n = z.Dim(0), k = z.Dim(1);

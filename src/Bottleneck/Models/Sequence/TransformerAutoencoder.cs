@@ -18,6 +18,8 @@ public sealed class TransformerAutoencoder : AutoencoderModel
     private readonly TransformerConfig _config;
 
     /// <summary>Builds the model.</summary>
+    /// <param name="config">The configuration.</param>
+    /// <param name="rng">Initial weights.</param>
     public TransformerAutoencoder(TransformerConfig config, Rng rng) : base(config)
     {
         _config = config;
