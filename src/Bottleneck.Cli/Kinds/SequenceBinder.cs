@@ -13,6 +13,13 @@ public sealed class SequenceOptions
     /// <summary>Code width when --latent is not given.</summary>
     public const int DefaultLatent = 16;
 
+    /// <summary>
+    /// The code width when --latent is not given: 16 for reconstruction, the anomaly rule's clamp(round(T·F/8), 2, 32)
+    /// (<see cref="Anomaly.AnomalyDefaults.LatentWidth"/>) when training for anomaly detection, as the other kinds.
+    /// </summary>
+    public static int DefaultCode(KindData data) =>
+        data.Purpose == TrainingPurpose.Reconstruction ? DefaultLatent : Anomaly.AnomalyDefaults.LatentWidth(data.InputDim);
+
     /// <summary><c>--layers L</c>.</summary>
     public Option<int> Layers { get; } = CliOptions.Int("--layers", "Stacked layers in the encoder and in the decoder (--kind lstm, gru: default 1; transformer: default 2)", 1, 1);
     /// <summary><c>--bidirectional</c>.</summary>
@@ -70,7 +77,7 @@ public sealed class SequenceBinder(string kind, DenseOptions dense, SequenceOpti
             if (Hidden is { Length: not 1 })
                 throw new ArgumentException($"--kind {Kind} takes one hidden size (--hidden H, the size of every recurrent layer), got {Hidden.Length} values; use --layers for depth");
             int steps = probe ? 1 : data.SampleShape[0], channels = probe ? 1 : data.SampleShape[1];
-            return new SequenceConfig(steps, channels, Latent ?? SequenceOptions.DefaultLatent, Hidden?[0] ?? SequenceOptions.DefaultHidden, Layers,
+            return new SequenceConfig(steps, channels, Latent ?? SequenceOptions.DefaultCode(data), Hidden?[0] ?? SequenceOptions.DefaultHidden, Layers,
                 Bidirectional, Pooling, Decoder, Dropout, Output(data));
         }
 

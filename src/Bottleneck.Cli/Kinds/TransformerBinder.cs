@@ -54,7 +54,7 @@ public sealed class TransformerBinder(DenseOptions dense, SequenceOptions sequen
             if (Hidden is { Length: not 1 })
                 throw new ArgumentException($"--kind {Kind} takes one model width (--hidden E), got {Hidden.Length} values; use --layers for depth");
             int steps = probe ? 1 : data.SampleShape[0], channels = probe ? 1 : data.SampleShape[1];
-            return new TransformerConfig(steps, channels, Latent ?? SequenceOptions.DefaultLatent, Hidden?[0] ?? DefaultWidth, Heads,
+            return new TransformerConfig(steps, channels, Latent ?? SequenceOptions.DefaultCode(data), Hidden?[0] ?? DefaultWidth, Heads,
                 Layers ?? DefaultLayers, 0, Dropout, MaskRatio, Output(data));
         }
 
