@@ -10,6 +10,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["anomaly"] = AnomalyBench.Run,
     ["regularized"] = RegularizedBench.Run,
     ["images"] = ImageBench.Run,
+    ["vae"] = VaeBench.Run,
     ["sequence"] = SequenceBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

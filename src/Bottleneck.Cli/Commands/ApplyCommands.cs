@@ -54,7 +54,7 @@ public static class EncodeCommand
     public static Command Create(CliEnvironment env)
     {
         var (command, o) = ApplyOptions.Command("encode", Description, withOut: true);
-        command.SetAction(r => new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 
@@ -86,7 +86,7 @@ public static class ReconstructCommand
     public static Command Create(CliEnvironment env)
     {
         var (command, _) = ApplyOptions.Command("reconstruct", Description, withOut: true);
-        command.SetAction(r => new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 
@@ -125,7 +125,7 @@ public static class EvaluateCommand
     {
         var (command, o) = ApplyOptions.Command("evaluate", Description, withOut: false);
         foreach (var option in o.Evaluate) command.Add(option);
-        command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 

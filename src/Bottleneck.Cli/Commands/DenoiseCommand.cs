@@ -37,7 +37,7 @@ public static class DenoiseCommand
             ApplyOptions.OutOption());
         var command = new Command("denoise", Description) { o.Model, o.Data, o.Out };
         CommandParts.Attach(command, o);
-        command.SetAction(r => new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 

@@ -74,8 +74,8 @@ public static class GenerateCommands
         var output = Out();
         var npy = CliOptions.Optional("--npy", "FILE", "Also write the samples as .npy");
         var command = new Command("sample", SampleDescription) { model, count, label, temperature, seed, output, npy };
-        command.SetAction(r => new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Sample(new SampleSettings(
-            r.GetValue(model)!, r.GetValue(count), r.GetValue(label), r.GetValue(temperature), r.GetValue(seed), r.GetValue(output)!, r.GetValue(npy))));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Sample(new SampleSettings(
+            r.GetValue(model)!, r.GetValue(count), r.GetValue(label), r.GetValue(temperature), r.GetValue(seed), r.GetValue(output)!, r.GetValue(npy)), ct)));
         return command;
     }
 
@@ -90,8 +90,8 @@ public static class GenerateCommands
         var slerp = CliOptions.Flag("--slerp", "Spherical interpolation (the path keeps the codes' norm)");
         var output = Out();
         var command = new Command("interpolate", InterpolateDescription) { model, data, from, to, steps, slerp, output };
-        command.SetAction(r => new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Interpolate(new InterpolateSettings(
-            r.GetValue(model)!, r.GetValue(data)!, r.GetValue(from), r.GetValue(to), r.GetValue(steps), r.GetValue(slerp), r.GetValue(output)!)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Interpolate(new InterpolateSettings(
+            r.GetValue(model)!, r.GetValue(data)!, r.GetValue(from), r.GetValue(to), r.GetValue(steps), r.GetValue(slerp), r.GetValue(output)!), ct)));
         return command;
     }
 
@@ -106,10 +106,10 @@ public static class GenerateCommands
         var steps = CliOptions.Int("--steps", "Values per dimension", 9, 2);
         var output = Out();
         var command = new Command("traverse", TraverseDescription) { model, data, index, dims, range, steps, output };
-        command.SetAction(r =>
+        command.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var service = new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env));
-            return service.Traverse(r.GetValue(model)!, r.GetValue(data)!, r.GetValue(index), r.GetValue(dims), r.GetValue(range)!, r.GetValue(steps), r.GetValue(output)!);
+            return Task.FromResult(service.Traverse(r.GetValue(model)!, r.GetValue(data)!, r.GetValue(index), r.GetValue(dims), r.GetValue(range)!, r.GetValue(steps), r.GetValue(output)!, ct));
         });
         return command;
     }

@@ -20,6 +20,7 @@ public static class KindBinders
             new PcaBinder(dense),
             new VariationalBinder("vae", dense, variational),
             new VariationalBinder("cvae", dense, variational),
+            new VariationalBinder("ssvae", dense, variational),
             new VariationalBinder("beta-tcvae", dense, variational),
             new VariationalBinder("info-vae", dense, variational),
             new VariationalBinder("wae-mmd", dense, variational),

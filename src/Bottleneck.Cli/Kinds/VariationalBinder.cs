@@ -49,12 +49,18 @@ public sealed class VariationalOptions
     /// <summary><c>--ladder-hidden</c>.</summary>
     public Option<int> LadderHidden { get; } = new("--ladder-hidden")
     { Description = "Width of the hvae's bottom-up and top-down hidden layers (default: last --hidden width / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    /// <summary><c>--labelled</c>.</summary>
+    public Option<int?> Labelled { get; } = new("--labelled")
+    { Description = "ssvae: training rows that keep their label (balanced over the classes, chosen from --seed); the rest train unlabelled. Default: all", HelpName = "N" };
+    /// <summary><c>--alpha</c>.</summary>
+    public Option<float> Alpha { get; } = new("--alpha")
+    { Description = "ssvae: weight alpha of the classification term per labelled row; 0 = 0.1 x training rows (Kingma et al. 2014)", DefaultValueFactory = _ => 0f, HelpName = "X" };
     /// <summary><c>--no-restarts</c>.</summary>
     public Option<bool> NoRestarts { get; } = CliOptions.Flag("--no-restarts", "Do not restart dead codes (vq-vae)");
 }
 
 /// <summary>
-/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|aae|vq-vae|hvae</c>: the architecture options (<c>--hidden</c> default 512,
+/// <c>--kind vae|cvae|ssvae|beta-tcvae|info-vae|wae-mmd|aae|vq-vae|hvae</c>: the architecture options (<c>--hidden</c> default 512,
 /// <c>--latent</c> default 20, <c>--activation</c>, <c>--output</c>) and the options of the kind's latent and penalties.
 /// </summary>
 public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v) : KindBinder
@@ -68,6 +74,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         "vq-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Codebook, v.CodeDim, v.Commitment, v.Ema, v.NoRestarts],
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
         "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
+        "ssvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Labelled, v.Alpha],
         "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
@@ -82,7 +89,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
         r.GetValue(v.MmdKernel) == "rbf" ? Models.Variational.MmdKernel.Rbf : Models.Variational.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
-    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden) };
+    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
+      Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha) };
 
     /// <summary>The values of a variational kind.</summary>
     /// <param name="Name">The kind.</param>
@@ -109,6 +117,20 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
 
         /// <summary>--discriminator-hidden (aae).</summary>
         public int DiscriminatorHidden { get; init; } = 512;
+
+        /// <summary>--labelled (ssvae), null for every row.</summary>
+        public int? Labelled { get; init; }
+
+        /// <summary>--alpha (ssvae), 0 for the default.</summary>
+        public float Alpha { get; init; }
+
+        /// <inheritdoc/>
+        public override Data.Dataset PrepareTraining(Data.Dataset train, KindData data, ulong seed)
+        {
+            if (Name != "ssvae" || Labelled is not int n) return train;
+            try { return SemiSupervisedData.KeepLabels(train, n, data.Classes, seed); }
+            catch (ArgumentException e) { throw new ArgumentException(NameTheOption(Services.CliService.OneLine(e), "labelled", "--labelled"), e); }
+        }
 
         /// <summary>--top-latent (hvae), 0 for the default.</summary>
         public int TopLatent { get; init; }
@@ -142,6 +164,10 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             {
                 "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
                     codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts),
+                "ssvae" => Labelled is < 1 ? throw new ArgumentException($"--labelled must be ≥ 1, got {Labelled}")
+                    : new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, classes: data.Rows == 0 ? 2
+                        : data.Classes >= 2 ? data.Classes : throw new ArgumentException("--kind ssvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)"),
+                    semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha),
                 "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
                     klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden),
                 "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
@@ -175,6 +201,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "discriminatorHidden" => "--discriminator-hidden",
             "topLatentDim" => "--top-latent",
             "ladderHidden" => "--ladder-hidden",
+            "classificationWeight" => "--alpha",
             _ => DenseArchitecture.OptionFor(parameter),
         };
     }

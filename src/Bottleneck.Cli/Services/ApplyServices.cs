@@ -18,8 +18,10 @@ public sealed class EncodeService : CliService
     public EncodeService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Encodes the data and writes the codes.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(EncodeSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(EncodeSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
@@ -29,7 +31,7 @@ public sealed class EncodeService : CliService
         var files = Output.WriteTable(s.Out, codes, m.Raw.Rows, model.LatentDim, header, m.Raw.Labels);
         Line($"encoded {m.Raw.Rows} samples of {m.Raw.Source} to {model.LatentDim} values each: {string.Join(", ", files)}");
         return ExitCodes.Success;
-    });
+    }, cancellation);
 }
 
 /// <summary><c>bottleneck reconstruct</c>: writes reconstructions in the original data space (and a PNG grid for images).</summary>
@@ -39,8 +41,10 @@ public sealed class ReconstructService : CliService
     public ReconstructService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Reconstructs the data and writes the result.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(ReconstructSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(ReconstructSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         bool folder = ImageFolderOutput.IsFolder(s.Out);
         if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
@@ -48,7 +52,7 @@ public sealed class ReconstructService : CliService
         if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "reconstructed", Line);
         else WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>
     /// Reconstructs <paramref name="m"/>'s data, undoes the scaling, writes the table to <paramref name="outPath"/> (CSV or NPY, the
@@ -77,8 +81,10 @@ public sealed class EvaluateService : CliService
     public EvaluateService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Evaluates the model on the data.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(EvaluateSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(EvaluateSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
@@ -148,7 +154,7 @@ public sealed class EvaluateService : CliService
             if (r.IwNll is { } iw) table.AddRow($"IWAE NLL (k = {r.IwSamples}, first {r.IwRows})", Output.Num(iw));
             if (r.NegElboSameRows is { } ne) table.AddRow($"-ELBO on the same {r.IwRows}", Output.Num(ne));
             if (r.Perplexity is { } p) table.AddRow("codebook perplexity", $"{Output.Num(p)} ({r.CodesUsed} codes used)");
-            if (r.Accuracy is { } a) table.AddRow("label accuracy (argmax ELBO)", Output.Num(a));
+            if (r.Accuracy is { } a) table.AddRow("label accuracy", Output.Num(a));
             if (r.MmdToPrior is { } mm) table.AddRow("MMD² codes vs prior (imq)", Output.Num(mm));
             if (r.DiscriminatorAccuracy is { } da) table.AddRow("discriminator accuracy", Output.Num(da));
         }
@@ -166,7 +172,7 @@ public sealed class EvaluateService : CliService
             foreach (var line in denoising.Lines()) Line(line);
         }
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>Anomaly ranking metrics of the reconstruction-error score (null without labels or a normal value).</summary>
     private sealed record Ranking(string Normal, int Anomalies, string Error, double? RocAuc, double? PrAuc);
@@ -239,9 +245,10 @@ public sealed class InfoService : CliService
         Row("library version", provenance.LibraryVersion);
         Row("backend", provenance.Backend);
         Row("created", provenance.Created);
-        foreach (var file in Directory.EnumerateFiles(s.ModelDir).OrderBy(f => f, StringComparer.Ordinal))
+        var folder = Bottleneck.IO.AtomicDirectory.ResolveForReading(s.ModelDir);   // what Load read (a swap stopped between its renames)
+        foreach (var file in Directory.EnumerateFiles(folder).OrderBy(f => f, StringComparer.Ordinal))
             Row("file " + Path.GetFileName(file), Output.Bytes(new FileInfo(file).Length));
-        var checkpoint = new DirectoryInfo(Path.Combine(s.ModelDir, TrainService.CheckpointFolder));
+        var checkpoint = new DirectoryInfo(Path.Combine(folder, TrainService.CheckpointFolder));
         if (checkpoint.Exists)
             Row("checkpoint", $"{TrainService.CheckpointFolder}/ {Output.Bytes(checkpoint.EnumerateFiles().Sum(f => f.Length))} (for train --resume)");
         Console.Write(t);

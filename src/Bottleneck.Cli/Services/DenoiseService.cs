@@ -19,8 +19,10 @@ public sealed class DenoiseService : CliService
     public DenoiseService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Denoises the data and writes the result (and a PNG grid for images).</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(DenoiseSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(DenoiseSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         bool folder = ImageFolderOutput.IsFolder(s.Out);
         if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
@@ -34,7 +36,7 @@ public sealed class DenoiseService : CliService
         if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "denoised", Line);
         else ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
         return ExitCodes.Success;
-    });
+    }, cancellation);
 }
 
 /// <summary>
@@ -97,8 +99,6 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
             Enumerable.Range(0, n).Select(i => Row(denoised, i)).ToList(),
             Enumerable.Range(0, n).Select(i => Row(clean, i)).ToList(),
         };
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
         ImageGrid.Write(path, rows, image.Height, image.Width, scale: image.Height < 64 ? 2 : 1);
         return true;
     }

@@ -18,8 +18,10 @@ public sealed class GenerateService : CliService
     public GenerateService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Draws samples from the prior and writes them.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Sample(SampleSettings s) => Guard(() =>
+    /// <param name="s">What to draw.</param>
+    /// <param name="cancellation">Ctrl+C or SIGTERM (exit 130; nothing is written).</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Sample(SampleSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         CheckOut(s.Out, "--out");
         if (s.Npy != null && !s.Npy.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--npy must name a .npy file, got {s.Npy}");
@@ -46,11 +48,13 @@ public sealed class GenerateService : CliService
         Line($"sampled     {s.Count} from N(0, {s.Temperature.ToString("G4", CultureInfo.InvariantCulture)}^2 I) (seed {s.Seed})" + (labels != null ? $", class {labels[0]}" : ""));
         Line($"written     {s.Out}" + (s.Npy != null ? $", {s.Npy}" : ""));
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>Decodes an interpolation between two samples' codes and writes it.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Interpolate(InterpolateSettings s) => Guard(() =>
+    /// <param name="s">What to interpolate.</param>
+    /// <param name="cancellation">Ctrl+C or SIGTERM (exit 130; nothing is written).</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Interpolate(InterpolateSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         CheckOut(s.Out, "--out");
         var m = ModelData.Load(s.ModelDir, s.Data);
@@ -70,11 +74,11 @@ public sealed class GenerateService : CliService
         Line($"interpolated {s.Steps} codes from row {s.From} to row {s.To} ({(s.Slerp ? "spherical" : "linear")})");
         Line($"written     {s.Out}");
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>Decodes traversals of latent dimensions around one sample's code and writes them.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Traverse(string modelDir, string data, int index, string? dimsText, string rangeText, int steps, string output) => Guard(() =>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled (Ctrl+C or SIGTERM; nothing is written), 1 otherwise.</returns>
+    public int Traverse(string modelDir, string data, int index, string? dimsText, string rangeText, int steps, string output, CancellationToken cancellation = default) => Guard(() =>
     {
         CheckOut(output, "--out");
         var range = rangeText.Split(',');
@@ -103,7 +107,7 @@ public sealed class GenerateService : CliService
         Line($"traversed   dimensions {string.Join(",", dims)} of row {index}'s code over [{from.ToString(CultureInfo.InvariantCulture)}, {to.ToString(CultureInfo.InvariantCulture)}] in {steps} steps");
         Line($"written     {output}");
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     private static VariationalAutoencoder Variational(SavedModel saved, string command) => saved.Model as VariationalAutoencoder
         ?? throw new ArgumentException($"{command} needs a model of a variational kind (vae, cvae, beta-tcvae, info-vae, wae-mmd, vq-vae); {saved.Folder} holds a {saved.Model.Config.Kind} model");

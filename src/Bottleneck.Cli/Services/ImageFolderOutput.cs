@@ -50,25 +50,20 @@ internal static class ImageFolderOutput
             var two = clash.Take(2).Select(p => folder.Files[p.i].RelativePath).ToArray();
             throw new ArgumentException($"{two[0]} and {two[1]} would both be written as {clash.Key}; rename one of them");
         }
-        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outPath));
-        string parent = Path.GetDirectoryName(target) ?? ".";
-        Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        // A folder swap (docs/reliability.md): the images go into a hidden sibling that replaces the (empty or missing) target when
+        // all are written; one writer at a time; a failure, Ctrl+C or kill leaves no partial folder, and the next run removes leftovers.
+        using var writer = AtomicDirectory.Begin(outPath, "images");
         try
         {
             for (int i = 0; i < names.Count; i++)
             {
+                CancellationScope.ThrowIfCancellationRequested();
                 var f = folder.Files[i];
-                ImageFileWriter.WritePng(Path.Combine(tmp, names[i]), images[i], f.Channels, f.Height, f.Width);
+                ImageFileWriter.WritePng(Path.Combine(writer.Staging, names[i]), images[i], f.Channels, f.Height, f.Width);
             }
-            if (Directory.Exists(target)) Directory.Delete(target);   // empty (checked above)
-            Directory.Move(tmp, target);
+            writer.Commit();
         }
-        catch
-        {
-            try { if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw writer.Named(e); }
         return names.Count;
     }
 

@@ -23,7 +23,8 @@ namespace Bottleneck.Evaluation;
 /// <param name="NegElboSameRows">−ELBO over the same rows as <paramref name="IwNll"/> (for comparing the two), or null.</param>
 /// <param name="Perplexity">Codebook perplexity exp(−Σ p_k ln p_k) of the code usage over the data (VQ-VAE), or null.</param>
 /// <param name="CodesUsed">Codebook entries used at least once over the data (VQ-VAE), or null.</param>
-/// <param name="Accuracy">Share of samples whose label maximises the ELBO over the classes (conditional models with labelled data), or null.</param>
+/// <param name="Accuracy">Conditional models on labelled data: the share of samples whose label is argmax q(y | x) (semi-supervised) or
+/// maximises the ELBO over the classes (cvae); else null.</param>
 /// <param name="MmdToPrior">MMD² (inverse multiquadric kernel, unbiased) between the codes (posterior means) of the first
 /// <see cref="VariationalEvaluator.MmdRows"/> samples and as many prior samples: how well the aggregate code distribution matches the prior.</param>
 /// <param name="DiscriminatorAccuracy">Share of those codes and prior samples an adversarial autoencoder's discriminator classifies
@@ -56,7 +57,7 @@ public static class VariationalEvaluator
         if (data.Rows == 0) throw new ArgumentException($"{data.Source} has no samples to evaluate", nameof(data));
         if (iwSamples < 0) throw new ArgumentOutOfRangeException(nameof(iwSamples), iwSamples, $"iwSamples must be ≥ 0, got {iwSamples}");
         if (iwLimit < 1) throw new ArgumentOutOfRangeException(nameof(iwLimit), iwLimit, $"iwLimit must be ≥ 1, got {iwLimit}");
-        if (model.ConditionsOnLabels && data.Labels is null)
+        if (model.ConditionsOnLabels && !model.LabelsOptional && data.Labels is null)
             throw new ArgumentException($"{data.Source} has no labels; a conditional {model.Config.Kind} model needs them", nameof(data));
         model.Eval();
         int n = data.Rows, d = data.FeatureCount, k = model.LatentDim;
@@ -69,7 +70,7 @@ public static class VariationalEvaluator
         var meanSq = new double[k];
         var codeCounts = model.Quantizer is { } q ? new long[q.CodebookSize] : null;
         int correct = 0;
-        bool accuracy = model.ConditionsOnLabels;
+        bool accuracy = model.ConditionsOnLabels && data.Labels != null;
         using (GradMode.NoGrad())
         {
             var pool = new BufferPool();
@@ -80,7 +81,7 @@ public static class VariationalEvaluator
                 var idx = Enumerable.Range(start, b).ToArray();
                 var x = Tensor.Empty([b, d]);
                 data.CopyRows(idx, x.Span);
-                int[]? labels = model.ConditionsOnLabels ? idx.Select(i => data.Labels![i]).ToArray() : null;
+                int[]? labels = model.ConditionsOnLabels && data.Labels != null ? idx.Select(i => data.Labels[i]).ToArray() : null;
                 var (r, kRow, mean) = model.ElboTerms(x, labels, rng);
                 for (int i = 0; i < b; i++) { recRows[start + i] = r[i]; klRows[start + i] = kRow[i]; rec += r[i]; kl += kRow[i]; }
                 if (model.Latent is IStochasticLatent)
@@ -91,7 +92,8 @@ public static class VariationalEvaluator
                 }
                 if (model.Gaussian is { } g)
                 {
-                    var (mu, logVar) = g.Posterior(model.Encoder.Forward(model.ConditionsOnLabels ? Tensor.Concat([x, model.OneHot(labels, b)], 1) : x));
+                    var (mu, logVar) = g.Posterior(model.Encoder.Forward(model.ConditionsOnLabels
+                        ? Tensor.Concat([x, model.OneHot(model.ResolveLabels(x, labels), b)], 1) : x));
                     var m = mu.Span; var lv = logVar.Span;
                     for (int i = 0; i < b; i++)
                         for (int j = 0; j < k; j++)
@@ -129,7 +131,7 @@ public static class VariationalEvaluator
                 var idx = Enumerable.Range(start, b).ToArray();
                 var x = Tensor.Empty([b, d]);
                 data.CopyRows(idx, x.Span);
-                int[]? labels = model.ConditionsOnLabels ? idx.Select(i => data.Labels![i]).ToArray() : null;
+                int[]? labels = model.ConditionsOnLabels && data.Labels != null ? idx.Select(i => data.Labels[i]).ToArray() : null;
                 sum += model.ImportanceWeightedNll(x, labels, iwSamples, iwRng).Sum();
             }
             iw = sum / iwRows;
@@ -171,6 +173,8 @@ public static class VariationalEvaluator
     /// <summary>Samples whose label maximises the posterior-mean ELBO −[−log p(x | μ(x, y), y) + KL] over the classes.</summary>
     private static int CountCorrect(VariationalAutoencoder model, Tensor x, int[] labels)
     {
+        if (model.Classifier != null)
+            return model.Predict(x).Where((p, i) => p == labels[i]).Count();
         int b = x.Dim(0), classes = model.Classes;
         var best = new double[b];
         var arg = new int[b];

@@ -185,7 +185,10 @@ public sealed class Trainer : IFitProcedure
             }
             if (cancelled) break;  // a partial epoch is not checkpointed: resume restarts this epoch from its beginning
 
-            double? val = validation != null ? Batching.MeanLoss(model, validation, o.BatchSize) : null;
+            double? val;
+            // The evaluation loop checks the command's CancellationScope too: stopping there is a partial epoch, as above.
+            try { val = validation != null ? Batching.MeanLoss(model, validation, o.BatchSize) : null; }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { cancelled = true; break; }
             // The last step's update is not followed by a loss check in this epoch: make sure no non-finite weights
             // (or a non-finite validation loss) are recorded as a good epoch and checkpointed.
             if (!model.StateDict().All(e => e.Value.AllFinite()))

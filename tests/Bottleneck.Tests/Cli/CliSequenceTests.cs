@@ -82,6 +82,9 @@ public class CliSequenceTests
         h.AssertUsageError(await h.Run("detect", "--model", dir.File("dense"), "--data", $"sequences:{beats}:label=0", "--per-step", dir.File("s.csv")),
             "--per-step needs a sequence model");
         h = new CliHarness();
+        h.AssertUsageError(await h.Run("detect", "--model", dir.File("dense"), "--data", $"sequences:{beats}:label=0", "--per-step", dir.File("no/such/s.csv")),
+            "--per-step", "does not exist");
+        h = new CliHarness();
         Assert.Equal(0, await h.Run("train", "--kind", "gru", "--data", $"sequences:{beats}:label=0", "--hidden", "8", "--latent", "2", "--epochs", "1", "--out", dir.File("gru")));
         var shorter = dir.Write("short.txt", "1 0.1 0.2 0.3\n2 0.3 0.2 0.1\n");
         h = new CliHarness();

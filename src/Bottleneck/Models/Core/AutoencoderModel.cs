@@ -114,6 +114,10 @@ public abstract class AutoencoderModel : Module
     /// <summary>Whether the model's batches must carry class labels: <see cref="ConditionClasses"/> &gt; 0.</summary>
     public bool ConditionsOnLabels => ConditionClasses > 0;
 
+    /// <summary>Whether a conditional model also takes samples without a label (null labels, or −1 for a sample): a semi-supervised
+    /// model infers the missing ones. False (default): every sample of a conditional model needs its label.</summary>
+    public virtual bool LabelsOptional => false;
+
     /// <summary>The codes of a batch (N, latentDim); a conditional model reads the batch's labels. Default <see cref="Encode(Tensor)"/> of the input.</summary>
     /// <param name="batch">The batch.</param>
     public virtual Tensor Encode(RowBatch batch) => Encode((batch ?? throw new ArgumentNullException(nameof(batch))).Input);

@@ -20,6 +20,10 @@ public static class VariationalTerms
     public const string DimensionWiseKl = "dim-kl";
     /// <summary>MMD² between the aggregate posterior and the prior (InfoVAE, WAE-MMD), weighted.</summary>
     public const string Mmd = "mmd";
+    /// <summary>Σ_y q(y | x) log q(y | x) over unlabelled rows (semi-supervised VAE): the negative entropy of the classifier.</summary>
+    public const string NegEntropy = "neg-entropy";
+    /// <summary>α·(−log q(y | x)) over labelled rows (semi-supervised VAE).</summary>
+    public const string Classification = "classification";
     /// <summary>The discriminator's loss −[log D(z′) + log(1 − D(z))], z′ from the prior (adversarial autoencoder).</summary>
     public const string Discriminator = "discriminator";
     /// <summary>The encoder's adversarial loss −log D(z) (adversarial autoencoder).</summary>

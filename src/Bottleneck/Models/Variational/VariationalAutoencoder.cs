@@ -27,6 +27,9 @@ public sealed class VariationalAutoencoder : Autoencoder
     public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng))
     {
         VariationalConfig = config;
+        if (config.SemiSupervised)
+            Classifier = RegisterModule("classifier",
+                Mlp.Stack([config.InputDim, .. config.Hidden, config.Classes], config.HiddenActivation, Activation.Identity, rng));
         if (config.Adversarial)
             Discriminator = RegisterModule("discriminator",
                 Mlp.Stack([config.LatentDim, config.DiscriminatorHidden, config.DiscriminatorHidden, 1], Activation.Relu, Activation.Identity, rng));
@@ -34,6 +37,44 @@ public sealed class VariationalAutoencoder : Autoencoder
 
     /// <summary>Seed of the prior draws of an adversarial step that has no noise generator (evaluation).</summary>
     public const ulong PriorSeed = 0x5EED_E7A1;
+
+    /// <summary>The classifier q(y | x) of a semi-supervised VAE (logits, (N, C)), or null.</summary>
+    public Sequential? Classifier { get; }
+
+    /// <inheritdoc/>
+    public override bool LabelsOptional => Classifier != null;
+
+    /// <summary>The labels to condition on: <paramref name="labels"/>, with the missing ones (null, or −1 entries) replaced by
+    /// argmax q(y | x) for a semi-supervised model.</summary>
+    /// <param name="x">Samples (N, D).</param>
+    /// <param name="labels">Known labels, or null.</param>
+    public int[]? ResolveLabels(Tensor x, int[]? labels)
+    {
+        if (Classifier is null || (labels != null && labels.All(l => l >= 0))) return labels;
+        int[] predicted;
+        using (GradMode.NoGrad()) predicted = Predict(x);
+        if (labels is null) return predicted;
+        var r = (int[])labels.Clone();
+        for (int i = 0; i < r.Length; i++) if (r[i] < 0) r[i] = predicted[i];
+        return r;
+    }
+
+    /// <summary>argmax_y q(y | x) of a semi-supervised model, one class per row.</summary>
+    /// <exception cref="InvalidOperationException">Not a semi-supervised model.</exception>
+    public int[] Predict(Tensor x)
+    {
+        if (Classifier is null) throw new InvalidOperationException($"a {Config.Kind} model has no classifier");
+        var logits = Classifier.Forward(x).Span;
+        int n = x.Dim(0), c = Classes;
+        var result = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
+            result[i] = best;
+        }
+        return result;
+    }
 
     /// <summary>Group name of the discriminator's parameters (adversarial kinds).</summary>
     public const string DiscriminatorGroup = "discriminator";
@@ -165,6 +206,7 @@ public sealed class VariationalAutoencoder : Autoencoder
     public override AutoencoderOutput Step(Batch batch, StepContext context)
     {
         if (Discriminator != null) return AdversarialStep(batch, context);
+        if (Classifier != null) return SemiSupervisedStep(batch, context);
         if (Classes == 0) return base.Step(batch, context);
         ArgumentNullException.ThrowIfNull(context);
         if (batch is not RowBatch rows)
@@ -201,6 +243,80 @@ public sealed class VariationalAutoencoder : Autoencoder
             [new LossTerm(VariationalTerms.Generator, generator), new LossTerm(VariationalTerms.Discriminator, discriminator)], z, output.Logits, LikelihoodHead);
     }
 
+    /// <summary>
+    /// The M2 objective of Kingma et al. (2014), per batch of N rows, averaged over N: labelled rows (label ≥ 0) add
+    /// L(x, y) = −log p(x | y, z) + KL(q(z | x, y) ‖ N(0, I)) and α·(−log q(y | x)); unlabelled rows (label −1, or no labels)
+    /// add Σ_y q(y | x)·L(x, y) − H(q(y | x)). The constant log C of the uniform label prior is left out. Terms: reconstruction,
+    /// kl (both q-weighted for unlabelled rows), neg-entropy (Σ q log q), classification (α·cross-entropy).
+    /// </summary>
+    private AutoencoderOutput SemiSupervisedStep(Batch batch, StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
+        CheckInput(rows.Input);
+        var x = rows.Input;
+        int n = x.Dim(0), c = Classes, d = InputDim;
+        var labels = rows.Labels ?? Enumerable.Repeat(-1, n).ToArray();
+        var known = Enumerable.Range(0, n).Where(i => labels[i] >= 0).ToArray();
+        var unknown = Enumerable.Range(0, n).Where(i => labels[i] < 0).ToArray();
+        using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
+        var logQ = Classifier!.Forward(x).LogSoftmax(1);                                  // (N, C)
+        var g = Gaussian!;
+        float invN = 1f / n;
+        Tensor? rec = null, kl = null, negEntropy = null, classification = null;
+        Tensor Acc(Tensor? a, Tensor b) => a is null ? b : a + b;
+        if (known.Length > 0)
+        {
+            var xl = x.IndexSelect(0, known);
+            var yl = known.Select(i => labels[i]).ToArray();
+            var (r, k, _) = RowTerms(xl, yl, g, context);
+            rec = r.Sum() * invN;
+            kl = k.Sum() * invN;
+            classification = Losses.Loss.CrossEntropy(Classifier.Forward(xl), yl, Losses.Reduction.Sum) * (VariationalConfig.Alpha * invN);
+        }
+        if (unknown.Length > 0)
+        {
+            int u = unknown.Length;
+            var rep = new int[u * c];
+            var ys = new int[u * c];
+            for (int i = 0; i < u; i++) for (int j = 0; j < c; j++) { rep[i * c + j] = unknown[i]; ys[i * c + j] = j; }
+            var (r, k, _) = RowTerms(x.IndexSelect(0, rep), ys, g, context);                  // (u·C)
+            var lq = logQ.IndexSelect(0, unknown);                                          // (u, C)
+            var q = lq.Exp();
+            rec = Acc(rec, (q * r.Reshape(u, c)).Sum() * invN);
+            kl = Acc(kl, (q * k.Reshape(u, c)).Sum() * invN);
+            negEntropy = (q * lq).Sum() * invN;
+        }
+        var terms = new List<LossTerm> { new(VariationalTerms.Kl, kl!) };
+        if (negEntropy != null) terms.Add(new LossTerm(VariationalTerms.NegEntropy, negEntropy));
+        if (classification != null) terms.Add(new LossTerm(VariationalTerms.Classification, classification));
+        var resolved = ResolveLabels(x, rows.Labels);
+        var zMean = Latent.Code(Encoder.Forward(WithLabel(x, resolved)));
+        return AutoencoderOutput.Create(rec!, terms, zMean, DecodeLogits(zMean, resolved), LikelihoodHead);
+    }
+
+    /// <summary>Per-row −log p(x | y, z) and KL for given labels, one z per row (the posterior mean without noise).</summary>
+    private (Tensor Rec, Tensor Kl, Tensor Z) RowTerms(Tensor x, int[] y, GaussianLatent g, StepContext context)
+    {
+        var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, y)));
+        var z = context.Noise is { } rng ? mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray) : mu;
+        var logits = DecodeLogits(z, y);
+        var kl = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1);
+        return (RowNll(logits, x), kl, z);
+    }
+
+    /// <summary>−log p(x | logits) per row (N), differentiable: the likelihood's element loss summed over the features.</summary>
+    private Tensor RowNll(Tensor logits, Tensor x) => LikelihoodHead switch
+    {
+        LearnedVarianceHead lv => (((x - logits) * (x - logits) * (-lv.LogVariance).Exp() + lv.LogVariance) * 0.5f + 0.5f * MathF.Log(2 * MathF.PI)).Sum(1),
+        _ => Likelihood switch
+        {
+            BernoulliLikelihood => Losses.Loss.BceWithLogits(logits, x, Losses.Reduction.None).Sum(1),
+            TanhGaussianLikelihood => ((logits.Tanh() - x) * (logits.Tanh() - x)).Sum(1),
+            _ => ((logits - x) * (logits - x)).Sum(1),
+        },
+    };
+
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">A conditional model (it needs the labels: use <see cref="Encode(RowBatch)"/>).</exception>
     public override Tensor Encode(Tensor x)
@@ -215,14 +331,15 @@ public sealed class VariationalAutoencoder : Autoencoder
         ArgumentNullException.ThrowIfNull(batch);
         if (Classes == 0) return base.Encode(batch.Input);
         CheckInput(batch.Input);
-        return Latent.Code(Encoder.Forward(WithLabel(batch.Input, batch.Labels)));
+        return Latent.Code(Encoder.Forward(WithLabel(batch.Input, ResolveLabels(batch.Input, batch.Labels))));
     }
 
     /// <inheritdoc/>
     public override Tensor Reconstruct(RowBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return LikelihoodHead.Mean(DecodeLogits(Encode(batch), batch.Labels));
+        var labels = ResolveLabels(batch.Input, batch.Labels);
+        return LikelihoodHead.Mean(DecodeLogits(Encode(batch with { Labels = labels }), labels));
     }
 
     /// <inheritdoc/>
@@ -286,6 +403,7 @@ public sealed class VariationalAutoencoder : Autoencoder
     {
         CheckInput(x);
         using var _ = GradMode.NoGrad();
+        labels = ResolveLabels(x, labels);
         int n = x.Dim(0);
         var h = Encoder.Forward(WithLabel(x, labels));
         var kl = new float[n];
@@ -337,6 +455,7 @@ public sealed class VariationalAutoencoder : Autoencoder
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be ≥ 1, got {k}");
         CheckInput(x);
         using var _ = GradMode.NoGrad();
+        labels = ResolveLabels(x, labels);
         int n = x.Dim(0);
         var h = Encoder.Forward(WithLabel(x, labels));
         var result = new double[n];

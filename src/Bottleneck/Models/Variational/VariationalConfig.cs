@@ -50,6 +50,10 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="priorComponents">The prior p(z): 0 (default) for N(0, I); K ≥ 2 for a mixture of K Gaussians with means
     /// 2·(cos 2πc/K, sin 2πc/K, 0, …) and standard deviation 0.5 (adversarial and sampling).</param>
     /// <param name="discriminatorHidden">Width of the discriminator's two hidden layers (adversarial; default 512).</param>
+    /// <param name="semiSupervised">Semi-supervised VAE M2 (Kingma et al. 2014): a classifier q(y | x) in the model; labelled rows
+    /// train it and the label-conditioned VAE, unlabelled rows (label −1) marginalise over q(y | x); needs <paramref name="classes"/> ≥ 2.</param>
+    /// <param name="classificationWeight">α of the classification term α·(−log q(y | x)) per labelled row of the batch-averaged loss
+    /// (semi-supervised); 0 (default) = 0.1·datasetSize, Kingma et al.'s α = 0.1·N.</param>
     /// <param name="topLatentDim">k₂ of a ladder latent, the top layer's width (default 0: latentDim / 2, at least 1).</param>
     /// <param name="ladderHidden">Width of a ladder latent's bottom-up and top-down hidden layers (default 0: the last hidden width / 2, at least 8).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value outside its range; the message names it.</exception>
@@ -58,7 +62,8 @@ public sealed record VariationalConfig : ModelConfig
         LatentKind latent = LatentKind.Gaussian, float beta = 1f, KlSchedule? klSchedule = null, float freeBits = 0f, int classes = 0,
         bool totalCorrelation = false, int datasetSize = 0, float mmdWeight = 0f, MmdKernel mmdKernel = MmdKernel.Imq,
         int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
-        bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0) : base("vae")
+        bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
+        bool semiSupervised = false, float classificationWeight = 0f) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -89,6 +94,10 @@ public sealed record VariationalConfig : ModelConfig
             : throw new ArgumentOutOfRangeException(nameof(topLatentDim), topLatentDim, $"topLatentDim must be ≥ 1 (0 for the default), got {topLatentDim}");
         LadderHidden = ladderHidden > 0 ? ladderHidden : ladderHidden == 0 ? Math.Max(8, (Hidden.Length > 0 ? Hidden[^1] : inputDim) / 2)
             : throw new ArgumentOutOfRangeException(nameof(ladderHidden), ladderHidden, $"ladderHidden must be ≥ 1 (0 for the default), got {ladderHidden}");
+        SemiSupervised = semiSupervised;
+        ClassificationWeight = NonNegative(classificationWeight, nameof(classificationWeight));
+        if (semiSupervised && (classes < 2 || latent != LatentKind.Gaussian))
+            throw new ArgumentException($"a semi-supervised VAE needs ≥ 2 classes and a Gaussian latent, got {classes} classes and a {latent.ToString().ToLowerInvariant()} latent", nameof(classes));
         if (adversarial && latent != LatentKind.Deterministic)
             throw new ArgumentException("an adversarial autoencoder has a deterministic latent", nameof(adversarial));
         bool gaussian = latent is LatentKind.Gaussian or LatentKind.Ladder;
@@ -152,6 +161,12 @@ public sealed record VariationalConfig : ModelConfig
     public int PriorComponents { get; }
     /// <summary>Width of the discriminator's hidden layers.</summary>
     public int DiscriminatorHidden { get; }
+    /// <summary>Whether the model is a semi-supervised VAE (M2) with a classifier q(y | x).</summary>
+    public bool SemiSupervised { get; }
+    /// <summary>α of the classification term (0 = 0.1·datasetSize).</summary>
+    public float ClassificationWeight { get; }
+    /// <summary>The α used: <see cref="ClassificationWeight"/>, or 0.1·max(datasetSize, 1) when it is 0.</summary>
+    [JsonIgnore] public float Alpha => ClassificationWeight > 0 ? ClassificationWeight : 0.1f * Math.Max(DatasetSize, 1);
     /// <summary>k₂, the top layer of a ladder latent.</summary>
     public int TopLatentDim { get; }
     /// <summary>Width of a ladder latent's hidden layers.</summary>
@@ -168,7 +183,7 @@ public sealed record VariationalConfig : ModelConfig
     {
         int[] enc = [InputDim, .. Hidden];
         var extras = new List<string> { HiddenActivation.Name(), Output.Name };
-        if (Classes > 0) extras.Add($"{Classes} classes");
+        if (Classes > 0) extras.Add(SemiSupervised ? $"classifier q(y|x) over {Classes} classes, α {Num(Alpha)}" : $"{Classes} classes");
         switch (Latent)
         {
             case LatentKind.Ladder:
@@ -229,7 +244,8 @@ public sealed record VariationalConfig : ModelConfig
                        $"Output = {Output.Name}, Latent = {Latent}, Beta = {Beta}, KlSchedule = {KlSchedule}, FreeBits = {FreeBits}, Classes = {Classes}, " +
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
                        $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
-                       $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}");
+                       $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}");
         return true;
     }
 }

@@ -55,4 +55,9 @@ public static class VariationalKinds
     public static readonly ModelKind Hvae = Kind("hvae",
         "Hierarchical VAE with two stochastic layers and ladder inference (top-down, precision-weighted posteriors); IWAE NLL over both layers",
         d => new VariationalConfig(d, Hidden(d), 4, latent: LatentKind.Ladder, topLatentDim: 2, ladderHidden: 4));
+
+    /// <summary>"ssvae": the semi-supervised VAE M2 with a classifier q(y | x) (Kingma et al. 2014).</summary>
+    public static readonly ModelKind Ssvae = Kind("ssvae",
+        "Semi-supervised VAE (M2): a classifier q(y|x) and a label-conditioned VAE; labelled and unlabelled rows in one run (--labelled N)",
+        d => new VariationalConfig(d, Hidden(d), 2, classes: 3, semiSupervised: true, datasetSize: 40));
 }

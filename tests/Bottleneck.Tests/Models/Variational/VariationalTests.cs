@@ -335,4 +335,59 @@ public class VariationalTests
         Assert.Empty(eval.KlPerDimension);
         Assert.NotNull(eval.IwNll);
     }
+
+    [Fact]
+    public void KeepLabelsHidesAllButABalancedSeededSubset()
+    {
+        var labels = Enumerable.Range(0, 60).Select(i => i % 3).ToArray();
+        var data = new Bottleneck.Data.Dataset(new float[60 * 2], 60, 2, labels, source: "d");
+        var kept = SemiSupervisedData.KeepLabels(data, 7, 3, 5);
+        var l = kept.Labels!;
+        Assert.Equal(7, l.Count(v => v >= 0));
+        Assert.Equal([3, 2, 2], Enumerable.Range(0, 3).Select(c => l.Count(v => v == c)).ToArray());
+        Assert.All(Enumerable.Range(0, 60), i => Assert.True(l[i] == -1 || l[i] == labels[i]));
+        Assert.Equal(l, SemiSupervisedData.KeepLabels(data, 7, 3, 5).Labels);
+        Assert.NotEqual(l, SemiSupervisedData.KeepLabels(data, 7, 3, 6).Labels);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SemiSupervisedData.KeepLabels(data, 61, 3, 0));
+        Assert.Throws<ArgumentException>(() => SemiSupervisedData.KeepLabels(new Bottleneck.Data.Dataset(new float[4], 2, 2, source: "u"), 1, 2, 0));
+    }
+
+    [Fact]
+    public void SemiSupervisedStepMarginalisesUnlabelledRowsOverTheClassifier()
+    {
+        var model = new VariationalAutoencoder(new VariationalConfig(5, [4], 2, classes: 3, semiSupervised: true, classificationWeight: 2f), new Rng(3));
+        model.Eval();
+        var x = Tensor.FromArray(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(4, 5, 1), 4, 5);
+        using var _ = GradMode.NoGrad();
+        var o = model.Step(new RowBatch(x, Labels: [0, -1, 2, -1]), StepContext.Evaluation);
+        Assert.Equal([LossTerms.Reconstruction, VariationalTerms.Kl, VariationalTerms.NegEntropy, VariationalTerms.Classification], o.Terms.Select(t => t.Name).ToArray());
+        // Rebuild each term from per-label ELBO terms (posterior means, no noise) and the classifier.
+        var logits = model.Classifier!.Forward(x).ToArray();
+        double rec = 0, kl = 0, negH = 0, ce = 0;
+        int[] known = [0, 2];
+        foreach (int i in known)
+        {
+            var (r, k, _) = model.ElboTerms(x.Slice(0, i, 1), [i == 0 ? 0 : 2], null);
+            rec += r[0]; kl += k[0];
+            var row = logits.Skip(i * 3).Take(3).Select(v => (double)v).ToArray();
+            double lse = Math.Log(row.Sum(Math.Exp));
+            ce += 2.0 * (lse - row[i == 0 ? 0 : 2]);
+        }
+        foreach (int i in new[] { 1, 3 })
+        {
+            var row = logits.Skip(i * 3).Take(3).Select(v => (double)v).ToArray();
+            double lse = Math.Log(row.Sum(Math.Exp));
+            for (int c = 0; c < 3; c++)
+            {
+                double q = Math.Exp(row[c] - lse);
+                var (r, k, _) = model.ElboTerms(x.Slice(0, i, 1), [c], null);
+                rec += q * r[0]; kl += q * k[0]; negH += q * Math.Log(q);
+            }
+        }
+        Assert.Equal(rec / 4, o.Terms[0].Value.Item(), 3);
+        Assert.Equal(kl / 4, o.Terms[1].Value.Item(), 4);
+        Assert.Equal(negH / 4, o.Terms[2].Value.Item(), 5);
+        Assert.Equal(ce / 4, o.Terms[3].Value.Item(), 4);
+        Assert.Equal(model.Predict(x), model.ResolveLabels(x, null));
+    }
 }
