@@ -11,7 +11,8 @@ namespace Bottleneck.Data;
 /// <param name="Columns">Value columns (header names), or null for every column but the time and label columns.</param>
 /// <param name="TimeColumn">Time column (timestamps or numbers, strictly increasing), or null for none.</param>
 /// <param name="Until">Time-ordered split point: a timestamp or number of the time column (windows whose last step is at or before it
-/// form the training part), or a fraction in (0, 1) of the rows; null for none. Only the training split is cut.</param>
+/// form the training part), or a fraction in (0, 1) of the rows (a number in (0, 1) is read as a time only when the time column is numeric and
+/// starts at or below it); null for none. Only the training split is cut.</param>
 public sealed record SeriesOptions(int Window, int Stride = 1, string[]? Columns = null, string? TimeColumn = null, string? Until = null)
 {
     /// <summary>The options as they appear in a SPEC, e.g. <c>:time=timestamp:window=64,stride=8</c>.</summary>
