@@ -207,22 +207,24 @@ public static class VaeBench
         var classifier = TrainClassifier(train, 10, seed);
         var testX = Tensor.FromArray(test.Features, test.Rows, 784);
         double judgeAccuracy = Classify(classifier, testX).Where((p, i) => p == test.Labels![i]).Count() / (double)test.Rows;
-        var (model, _) = Fit(new VariationalConfig(784, [512], 20, classes: 10), train, epochs, 128, seed);
+        int latent = DenseBench.IntArg(args, "--latent", 10);
+        float temperature = float.Parse(DenseBench.StrArg(args, "--temperature", "1"), CultureInfo.InvariantCulture);
+        var (model, _) = Fit(new VariationalConfig(784, [512], latent, classes: 10), train, epochs, 128, seed);
         var confusion = new int[10, 10];
         var rng = new Rng(seed ^ 0x5A3F);
         var grid = new List<IReadOnlyList<float[]>>();
         using (GradMode.NoGrad())
             for (int c = 0; c < 10; c++)
             {
-                var samples = model.Decode(model.SamplePrior(1000, rng), Enumerable.Repeat(c, 1000).ToArray());
+                var samples = model.Decode(model.SamplePrior(1000, rng, temperature), Enumerable.Repeat(c, 1000).ToArray());
                 var predicted = Classify(classifier, samples);
                 foreach (int p in predicted) confusion[c, p]++;
                 grid.Add(Enumerable.Range(0, 10).Select(i => samples.Span.Slice(i * 784, 784).ToArray()).ToList());
             }
-        ImageGrid.Write(Path.Combine(outDir, "cvae-samples.png"), grid, 28, 28, scale: 2);
+        ImageGrid.Write(Path.Combine(outDir, $"cvae-samples-latent{latent}.png"), grid, 28, 28, scale: 2);
         var perClass = Enumerable.Range(0, 10).Select(c => confusion[c, c] / 1000.0).ToArray();
-        Json(new { protocol = "cvae", seed, epochs, judgeTestAccuracy = judgeAccuracy, perClass, mean = perClass.Average(), confusion = Enumerable.Range(0, 10).Select(c => Enumerable.Range(0, 10).Select(p => confusion[c, p]).ToArray()).ToArray() });
-        Console.WriteLine($"judge (MLP 784-512-10, 10 epochs) test accuracy {judgeAccuracy:P2}; grid {Path.Combine(outDir, "cvae-samples.png")}");
+        Json(new { protocol = "cvae", seed, epochs, latent, temperature, judgeTestAccuracy = judgeAccuracy, perClass, mean = perClass.Average(), confusion = Enumerable.Range(0, 10).Select(c => Enumerable.Range(0, 10).Select(p => confusion[c, p]).ToArray()).ToArray() });
+        Console.WriteLine($"judge (MLP 784-512-10, 10 epochs) test accuracy {judgeAccuracy:P2}; grid {Path.Combine(outDir, $"cvae-samples-latent{latent}.png")}");
         Console.WriteLine("| asked \\ judged | " + string.Join(" | ", Enumerable.Range(0, 10)) + " | accuracy |");
         Console.WriteLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 11)));
         for (int c = 0; c < 10; c++)

@@ -233,6 +233,9 @@ public class VariationalTests
         Assert.Equal([0.5f, 0.5f, -1f, 0.5f, 0.5f, 0f, 0.5f, 0.5f, 1f], tr);
         Assert.Throws<ArgumentOutOfRangeException>(() => LatentPaths.Traverse([0f], [1], 0, 1, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => LatentPaths.Interpolate(a, b, 1, false));
+        var grid = LatentPaths.Grid(3, 2, -1f, 1f);
+        Assert.Equal([-1f, 1f, 0f, 1f, 1f, 0f, -1f, -1f, 0f, 1f, -1f, 0f], grid);   // top row: dim 1 = +1; columns sweep dim 0
+        Assert.Throws<ArgumentOutOfRangeException>(() => LatentPaths.Grid(1, 3, 0, 1));
     }
 
     [Fact]
