@@ -16,6 +16,7 @@ public static class KindBinders
             new StackedBinder(dense),
             new LinearBinder(dense),
             new PcaBinder(dense),
+            new ConvBinder(dense),
         ];
     }
 }
