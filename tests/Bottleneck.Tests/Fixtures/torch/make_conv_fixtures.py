@@ -166,7 +166,34 @@ cases = [
     run("unflatten", {"type": "unflatten", "dim": 1, "sizes": [3, 2, 2]}, (2, 12)),
 ]
 
+
+
+class ConvAE(nn.Module):
+    """The peer's architecture (../shared/peers/conv_ae.py) at a small size: 1x12x12, channels 4, 8, latent 5."""
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(8 * 3 * 3, 5))
+        self.decoder = nn.Sequential(
+            nn.Linear(5, 8 * 3 * 3), nn.ReLU(), nn.Unflatten(1, (8, 3, 3)),
+            nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(4, 1, 3, stride=2, padding=1, output_padding=1))
+
+
+def model_case():
+    m = ConvAE()
+    x = torch.rand(3, 1, 12, 12)
+    state = {k: t(v) for k, v in m.state_dict().items()}
+    logits = m.decoder(m.encoder(x))
+    loss = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
+    loss.backward()
+    return {"name": "conv_ae", "state": state, "input": t(x), "logits": t(logits), "loss": float(loss),
+            "grad_params": {k: t(p.grad) for k, p in m.named_parameters()}}
+
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv_layers.json")
 with open(out, "w") as f:
-    json.dump({"torch": torch.__version__, "cases": cases}, f)
+    json.dump({"torch": torch.__version__, "cases": cases, "model": model_case()}, f)
 print("wrote", out, len(cases), "cases")
