@@ -138,7 +138,7 @@ public static class DenseBench
         return se;
     }
 
-    private static Dictionary<string, JsonElement>? RunPeer(string config, int threads, int epochs, int limit, string? coreType)
+    internal static Dictionary<string, JsonElement>? RunPeer(string config, int threads, int epochs, int limit, string? coreType)
     {
         var script = Path.Combine(DataDirectory.Find()!, "..", "peers", "torch_ref.py");
         if (!File.Exists("/usr/bin/python3") || !File.Exists(script))
