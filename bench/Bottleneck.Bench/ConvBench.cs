@@ -24,7 +24,7 @@ namespace Bottleneck.Bench;
 /// </summary>
 public static class ConvBench
 {
-    private sealed record Shape(string Name, bool Transposed, int N, int Cin, int H, int W, int Cout, int K, int S, int P, int Op = 0);
+    private sealed record Shape(string Name, bool Transposed, int N, int Cin, int H, int W, int Cout, int K, int S, int P, int Op = 0, int Groups = 1);
 
     private static readonly Shape[] Shapes =
     [
@@ -35,6 +35,7 @@ public static class ConvBench
         new("peer enc2 32→64 14² s2", false, 128, 32, 14, 14, 64, 3, 2, 1),
         new("photo 64→64 32² s1", false, 32, 64, 32, 32, 64, 3, 1, 1),
         new("photo 3→32 64² s2", false, 32, 3, 64, 64, 32, 3, 2, 1),
+        new("photo depthwise 64 32² s1", false, 32, 64, 32, 32, 64, 3, 1, 1, Groups: 64),
     ];
 
     public static int Run(string[] args)
@@ -52,15 +53,19 @@ public static class ConvBench
     {
         var initial = Gemm.Provider;
         Console.WriteLine();
-        Console.WriteLine("| layer (batch) | GEMM provider | forward samples/s | fwd+bwd samples/s | im2col | GEMM | col2im | layout | other |");
+        Console.WriteLine("| layer (batch) | path | forward samples/s | fwd+bwd samples/s | im2col | GEMM | col2im | layout | other |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var provider in Gemm.Available())
+        foreach (bool direct in new[] { false, true })
         {
             Gemm.Use(provider);
+            DepthwiseKernels.Enabled = direct;
             foreach (var s in Shapes)
             {
+                if (direct && (s.Groups == 1 || provider != Gemm.Available()[0])) continue;   // the direct kernel: depthwise shapes, measured once
+                string path = direct ? "direct depthwise" : $"im2col + {provider.Name} GEMM";
                 var rng = new Rng(1);
-                Module layer = s.Transposed ? new ConvTranspose2d(s.Cin, s.Cout, s.K, rng, s.S, s.P, s.Op) : new Conv2d(s.Cin, s.Cout, s.K, rng, s.S, s.P);
+                Module layer = s.Transposed ? new ConvTranspose2d(s.Cin, s.Cout, s.K, rng, s.S, s.P, s.Op) : new Conv2d(s.Cin, s.Cout, s.K, rng, s.S, s.P, groups: s.Groups);
                 var x = Tensor.Uniform(rng, -1f, 1f, s.N, s.Cin, s.H, s.W);
                 var pool = new BufferPool();
                 double fwd = Median(reps, () =>
@@ -87,11 +92,12 @@ public static class ConvBench
                 x.RequiresGrad = false;
                 double Share(long ticks) => ticks / (double)Stopwatch.Frequency / elapsed;
                 double im = Share(ConvKernels.Im2ColTicks), gm = Share(ConvKernels.GemmTicks), ci = Share(ConvKernels.Col2ImTicks), lay = Share(ConvKernels.LayoutTicks);
-                Console.WriteLine($"| {s.Name} ({s.N}) | {provider.Name} | {s.N / fwd:F0} | {s.N / both:F0} | {P(im)} | {P(gm)} | {P(ci)} | {P(lay)} | {P(1 - im - gm - ci - lay)} |");
-                Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "conv-layer", layer = s.Name, provider = provider.Name, forward_sps = Math.Round(s.N / fwd), train_sps = Math.Round(s.N / both) }));
+                Console.WriteLine($"| {s.Name} ({s.N}) | {path} | {s.N / fwd:F0} | {s.N / both:F0} | {P(im)} | {P(gm)} | {P(ci)} | {P(lay)} | {P(1 - im - gm - ci - lay)} |");
+                Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "conv-layer", layer = s.Name, path, forward_sps = Math.Round(s.N / fwd), train_sps = Math.Round(s.N / both) }));
             }
         }
         Gemm.Use(initial);
+        DepthwiseKernels.Enabled = true;
     }
 
     private static string P(double share) => (100 * share).ToString("F0", CultureInfo.InvariantCulture) + "%";

@@ -368,6 +368,7 @@ namespace Bottleneck.Ops
 
         public static Tensor ConvForward(Tensor x, Tensor w, Tensor? b, ConvGeometry g, int[] outShape)
         {
+            if (DepthwiseKernels.Applies(g)) return DepthwiseKernels.Forward(x, w, b, g, outShape);
             int n = x.ShapeArray[0], L = n * g.GridSize, K = g.KPerGroup, coutG = g.OutChannels / g.Groups;
             var col = Tensor.Empty([g.C * g.KH * g.KW, L]);
             var tmp = Tensor.Empty([g.OutChannels, L]);

@@ -27,6 +27,8 @@ public class ConvGradientCheckTests
         new("conv2d dilation 2, stride (2, 1)", x => Tensor.Conv2d(x[0], x[1], x[2], 2, 1, Padding2d.Symmetric(1, 2), 2, 2), r => [R(r, 1, 2, 6, 5), R(r, 2, 2, 2, 3), R(r, 2)]),
         new("conv2d groups 2", x => Tensor.Conv2d(x[0], x[1], x[2], groups: 2), r => [R(r, 2, 4, 4, 4), R(r, 4, 2, 2, 2), R(r, 4)]),
         new("conv2d depthwise", x => Tensor.Conv2d(x[0], x[1], x[2], padding: Padding2d.Symmetric(1), groups: 3), r => [R(r, 2, 3, 4, 4), R(r, 6, 1, 3, 3), R(r, 6)]),
+        new("conv2d depthwise x2, stride 2, dilation 2", x => Tensor.Conv2d(x[0], x[1], x[2], 2, 2, Padding2d.Symmetric(2), 2, 2, groups: 2), r => [R(r, 2, 2, 6, 5), R(r, 4, 1, 3, 3), R(r, 4)]),
+        new("conv1d causal depthwise", x => Tensor.Conv1d(x[0], x[1], null, padding: Padding2d.Causal(2, 3), dilation: 3, groups: 3), r => [R(r, 2, 3, 8), R(r, 3, 1, 2)]),
         new("conv1d stride 2", x => Tensor.Conv1d(x[0], x[1], x[2], 2, new Padding2d(0, 0, 1, 1)), r => [R(r, 2, 3, 9), R(r, 2, 3, 3), R(r, 2)]),
         new("conv1d causal dilated", x => Tensor.Conv1d(x[0], x[1], x[2], padding: Padding2d.Causal(3, 2), dilation: 2), r => [R(r, 2, 2, 8), R(r, 3, 2, 3), R(r, 3)]),
         new("conv transpose2d stride 2 op 1", x => Tensor.ConvTranspose2d(x[0], x[1], x[2], 2, 2, Padding2d.Symmetric(1), 1, 1), r => [R(r, 2, 3, 3, 4), R(r, 3, 2, 3, 3), R(r, 2)]),
@@ -53,6 +55,37 @@ public class ConvGradientCheckTests
     {
         var inputs = c.Inputs(new Rng((ulong)c.Name.GetHashCode(StringComparison.Ordinal) & 0xFFFF));
         GradCheck.Check(c.Name, c.F, inputs);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 2, 1)]
+    [InlineData(1, 1, 3)]
+    public void TheDirectDepthwiseKernelAgreesWithIm2ColAndGemm(int stride, int dilation, int multiplier)
+    {
+        // Given a depthwise convolution computed by the direct kernel and by im2col + GEMM
+        var rng = new Rng(9);
+        var x = GradCheck.Rand(rng, [3, 4, 9, 8]);
+        var w = GradCheck.Rand(rng, [4 * multiplier, 1, 3, 3]);
+        var b = GradCheck.Rand(rng, [4 * multiplier]);
+        (float[] Y, float[] Dx, float[] Dw, float[] Db) Run(bool direct)
+        {
+            bool before = Bottleneck.Ops.DepthwiseKernels.Enabled;
+            Bottleneck.Ops.DepthwiseKernels.Enabled = direct;
+            try
+            {
+                foreach (var t in new[] { x, w, b }) { t.ClearGrad(); t.RequiresGrad = true; }
+                var y = Tensor.Conv2d(x, w, b, stride, stride, Padding2d.Symmetric(1), dilation, dilation, groups: 4);
+                y.Backward(GradCheck.Rand(new Rng(10), y.ShapeToArray()));
+                return (y.ToArray(), x.Grad!.ToArray(), w.Grad!.ToArray(), b.Grad!.ToArray());
+            }
+            finally { Bottleneck.Ops.DepthwiseKernels.Enabled = before; }
+        }
+
+        // When both run, then output and every gradient agree to float rounding
+        var d = Run(true); var g = Run(false);
+        foreach (var (a, e, what) in new[] { (d.Y, g.Y, "y"), (d.Dx, g.Dx, "dx"), (d.Dw, g.Dw, "dw"), (d.Db, g.Db, "db") })
+            for (int i = 0; i < e.Length; i++) Assert.True(Math.Abs(a[i] - e[i]) <= 1e-4f * (1 + Math.Abs(e[i])), $"{what}[{i}]: {a[i]} vs {e[i]}");
     }
 
     [Fact]
