@@ -131,7 +131,7 @@ public static class ConvBench
         int n = train.Rows;
         var rng = new Rng(0);
         var times = new List<double>();
-        double lastLoss = 0;
+        double lastLoss = 0, bytesPerStep = 0;
         long step = 0;
         (double Im, double Gm, double Ci, double Lay) shares = default;
         Console.WriteLine();
@@ -145,6 +145,8 @@ public static class ConvBench
             ConvKernels.Profile = profile && epochs > 1;
             var sw = Stopwatch.StartNew();
             double tot = 0;
+            long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+            int steps = 0;
             for (int i = 0; i < n; i += bs)
             {
                 int m = Math.Min(bs, n - i);
@@ -155,8 +157,10 @@ public static class ConvBench
                 loss.Backward();
                 opt.Step();
                 tot += loss.Item() * m;
+                steps++;
             }
             double sec = sw.Elapsed.TotalSeconds;
+            if (epoch > 0) bytesPerStep = (double)(GC.GetTotalAllocatedBytes(precise: true) - alloc0) / steps;
             if (ConvKernels.Profile)
             {
                 double S(long t) => t / (double)Stopwatch.Frequency / sec;
@@ -210,6 +214,7 @@ public static class ConvBench
         Console.WriteLine($"| inference samples/s | {inferSps:F0} | {Get("infer_samples_per_s")?.ToString("F0", CultureInfo.InvariantCulture) ?? "–"} | {Ratio(inferSps, Get("infer_samples_per_s"), true)} |");
         Console.WriteLine($"| final train loss (BCE per image, nats) | {lastLoss:F3} | {Get("final_train_loss")?.ToString("F3", CultureInfo.InvariantCulture) ?? "–"} | |");
         Console.WriteLine($"| test squared error per image | {se / test.Rows:F3} | {Get("test_se_per_image")?.ToString("F3", CultureInfo.InvariantCulture) ?? "–"} | |");
+        Console.WriteLine($"| managed bytes allocated per training step after epoch 1 (all threads) | {bytesPerStep:F0} | | |");
         if (epochs > 1)
             Console.WriteLine($"\ntraining time by phase (profiled epoch): im2col {P(shares.Im)}, GEMM {P(shares.Gm)}, col2im {P(shares.Ci)}, layout {P(shares.Lay)}, " +
                               $"everything else (Linear layers, activations, loss, Adam, batch copy) {P(1 - shares.Im - shares.Gm - shares.Ci - shares.Lay)}");

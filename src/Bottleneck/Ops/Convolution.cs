@@ -240,8 +240,8 @@ namespace Bottleneck.Ops
         public static void Im2Col(float* img, int n, in ConvGeometry g, float* col)
         {
             long t0 = Now();
-            int hw = g.HO * g.WO, L = n * hw, planeSize = g.H * g.W;
             int rows = g.C * g.KH * g.KW;
+            long L = (long)n * g.HO * g.WO;
             var geo = g;
             nint pi = (nint)img, pc = (nint)col;
             if (rows * (long)L >= 1 << 16 && rows >= 2 && Gemm.Threads > 1)
@@ -285,7 +285,6 @@ namespace Bottleneck.Ops
         public static void Col2Im(float* col, int n, in ConvGeometry g, float* img)
         {
             long t0 = Now();
-            int planeSize = g.H * g.W;
             var geo = g;
             nint pc = (nint)col, pi = (nint)img;
             // Rows of one channel write only that channel's planes, so channels split cleanly between workers.
