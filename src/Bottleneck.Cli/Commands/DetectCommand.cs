@@ -50,8 +50,9 @@ public static class DetectCommand
             "pQ (e.g. p99), mean+Ksd, contamination:C, f1 (needs labels; fitted on the scored data) or a number. Default: the threshold saved with the model");
         public Option<string> Error { get; } = CliOptions.Choice("--error",
             "Score error: auto (the saved threshold's, else the model's loss: bce for sigmoid-bce, nll for gaussian-nll, mse otherwise), " +
-            "mse, mae, bce (sigmoid-bce models), nll (the model's own negative log-likelihood per feature)",
-            "auto", "auto", "mse", "mae", "bce", "nll");
+            "mse, mae, bce (sigmoid-bce models), nll (the model's own negative log-likelihood per feature); variational kinds also " +
+            "neg-elbo (negative ELBO per sample, nats), kl (KL of the code to the prior) and reconstruction-probability (An & Cho 2015). Alias --score",
+            "auto", "auto", "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability");
         public Option<int> Top { get; } = CliOptions.Int("--top", "Top contributing features written per row; 0 = none", DefaultTop, 0);
         public Option<string?> Label { get; } = CliOptions.Optional("--label", "COLUMN",
             "Label column of the scored CSV (name or 0-based index); default: the SPEC's label=, else the model's --normal-only column if the file has it");
@@ -64,6 +65,7 @@ public static class DetectCommand
     public static Command Create(CliEnvironment env)
     {
         var o = new Options();
+        o.Error.Aliases.Add("--score");
         var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out };
         CommandParts.Attach(command, o);
         command.SetAction(r => new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));

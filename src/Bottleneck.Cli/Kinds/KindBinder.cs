@@ -28,6 +28,12 @@ public sealed record KindData(int[] SampleShape, bool UnitRange, int Epochs, Tra
     /// <summary>D, the number of values per sample.</summary>
     public int InputDim => SampleShape.Aggregate(1, (a, b) => a * b);
 
+    /// <summary>Training rows (0 when not known, e.g. while probing the options).</summary>
+    public int Rows { get; init; }
+
+    /// <summary>Classes of the training labels (0 when the data has no labels).</summary>
+    public int Classes { get; init; }
+
     /// <summary>
     /// Data facts for checking the options before the data is loaded: a sample width large enough for any value that depends on
     /// it (the config constructors still check every value), reconstruction purpose.

@@ -7,6 +7,7 @@ public static class KindBinders
     public static IReadOnlyList<KindBinder> Create()
     {
         var dense = new DenseOptions();
+        var variational = new VariationalOptions();
         return
         [
             new DenseBinder(dense),
@@ -16,6 +17,12 @@ public static class KindBinders
             new StackedBinder(dense),
             new LinearBinder(dense),
             new PcaBinder(dense),
+            new VariationalBinder("vae", dense, variational),
+            new VariationalBinder("cvae", dense, variational),
+            new VariationalBinder("beta-tcvae", dense, variational),
+            new VariationalBinder("info-vae", dense, variational),
+            new VariationalBinder("wae-mmd", dense, variational),
+            new VariationalBinder("vq-vae", dense, variational),
             new ConvBinder(dense),
         ];
     }

@@ -83,6 +83,12 @@ public sealed class EvaluateService : CliService
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
         var denoising = DenoisingEvaluation.Run(m, s.ModelDir, s.Png, Warn);
+        if (s.IwSamples < 0) throw new ArgumentException($"--iw-samples must be ≥ 0, got {s.IwSamples}");
+        if (s.IwLimit < 1) throw new ArgumentException($"--iw-limit must be ≥ 1, got {s.IwLimit}");
+        var variational = m.Saved.Model is Bottleneck.Models.Variational.VariationalAutoencoder v
+            ? Bottleneck.Evaluation.VariationalEvaluator.Evaluate(v, m.Scaled, s.IwSamples, s.IwLimit)
+            : null;
+        if (s.IwSamples > 0 && variational?.IwNll is null) Warn("--iw-samples applies to the Gaussian-latent variational kinds only; no IWAE NLL computed");
         if (s.Json)
         {
             var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
@@ -94,6 +100,21 @@ public sealed class EvaluateService : CliService
             json["rocAuc"] = anomaly?.RocAuc;
             json["prAuc"] = anomaly?.PrAuc;
             if (denoising != null) json["denoising"] = denoising.ToJson();
+            if (variational is { } vr)
+            {
+                json["negElbo"] = vr.NegElbo;
+                json["reconstruction"] = vr.Reconstruction;
+                json["kl"] = vr.Kl;
+                json["klPerDimension"] = new JsonArray(vr.KlPerDimension.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
+                json["activeUnits"] = vr.ActiveUnits;
+                json["iwNll"] = vr.IwNll;
+                json["iwSamples"] = vr.IwNll is null ? null : vr.IwSamples;
+                json["iwRows"] = vr.IwNll is null ? null : vr.IwRows;
+                json["negElboSameRows"] = vr.NegElboSameRows;
+                json["perplexity"] = vr.Perplexity;
+                json["codesUsed"] = vr.CodesUsed;
+                json["accuracy"] = vr.Accuracy;
+            }
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
@@ -106,7 +127,20 @@ public sealed class EvaluateService : CliService
             table.AddRow($"ROC-AUC ({anomaly.Error} score)", Output.Num(anomaly.RocAuc));
             table.AddRow($"PR-AUC ({anomaly.Error} score)", Output.Num(anomaly.PrAuc));
         }
+        if (variational is { } r)
+        {
+            table.AddRow("-ELBO / sample (nats, 1 sample)", Output.Num(r.NegElbo));
+            table.AddRow("  reconstruction", Output.Num(r.Reconstruction));
+            table.AddRow("  KL", Output.Num(r.Kl));
+            if (r.ActiveUnits is { } au) table.AddRow("active units (Var mu > 0.01)", $"{au} of {m.Saved.Model.LatentDim}");
+            if (r.IwNll is { } iw) table.AddRow($"IWAE NLL (k = {r.IwSamples}, first {r.IwRows})", Output.Num(iw));
+            if (r.NegElboSameRows is { } ne) table.AddRow($"-ELBO on the same {r.IwRows}", Output.Num(ne));
+            if (r.Perplexity is { } p) table.AddRow("codebook perplexity", $"{Output.Num(p)} ({r.CodesUsed} codes used)");
+            if (r.Accuracy is { } a) table.AddRow("label accuracy (argmax ELBO)", Output.Num(a));
+        }
         Console.Write(table);
+        if (variational is { KlPerDimension.Length: > 0 } kr)
+            Line("KL per dimension: " + string.Join(" ", kr.KlPerDimension.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
         Line("(metrics in the model's input space, after scaling" +
              (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
         if (anomaly == null && m.Raw.Labels != null && s.Normal == null && DataSpec.Parse(s.Data).Kind == DataKind.Csv)

@@ -66,7 +66,7 @@ public sealed class DetectService : CliService
             if (rule == null)
                 note = savedThreshold is null
                     ? $"the model has no saved threshold; fitting {r}"
-                    : $"the saved threshold is in {savedThreshold.Error.ToString().ToLowerInvariant()} units, not {detector.Scorer.Error.ToString().ToLowerInvariant()}; refitting {r}";
+                    : $"the saved threshold is in {AnomalyScorer.Name(savedThreshold.Error)} units, not {AnomalyScorer.Name(detector.Scorer.Error)}; refitting {r}";
             if (r.NeedsLabels) fitOnScored = r;
             else
             {
@@ -128,7 +128,7 @@ public sealed class DetectService : CliService
             ("data", s.Data),
             ("rows", Output.Count(m.Rows)),
             ("flagged", $"{Output.Count(m.Flagged)} ({Percent(m.Flagged, m.Rows)})"),
-            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({detector.Scorer.Error.ToString().ToLowerInvariant()} score > threshold)"),
+            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({AnomalyScorer.Name(detector.Scorer.Error)} score > threshold)"),
             ("fitted on", th.FittedOn),
         };
         if (m.Unseen is { } u)

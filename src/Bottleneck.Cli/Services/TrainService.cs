@@ -97,7 +97,8 @@ public sealed class TrainService : CliService
         var testX = test != null ? preprocessor.Transform(test) : null;
 
         bool unitRange = scale == ScalingKind.MinMax || (full.Image != null && scale == ScalingKind.None);
-        var config = s.Kind.Build(new KindData(sampleShape, unitRange, s.Epochs, purpose));
+        int classes = full.Labels is { Length: > 0 } labels ? Math.Max(full.ClassNames?.Length ?? 0, labels.Max() + 1) : 0;
+        var config = s.Kind.Build(new KindData(sampleShape, unitRange, s.Epochs, purpose) { Rows = train.Rows, Classes = classes });
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
         var fit = kind.CreateFit(config, options);
         // Created only now: every check that needs no training has passed (a usage error leaves no folder behind).

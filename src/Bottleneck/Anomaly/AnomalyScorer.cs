@@ -26,6 +26,20 @@ public enum ReconstructionError
     /// learned variance ½·[(x − μ)²/σ² + ln σ² + ln 2π], which weighs each feature by its learned precision. Any likelihood.
     /// </summary>
     Nll,
+    /// <summary>
+    /// Variational kinds: the negative ELBO per sample, −log p(x | z) + KL(q(z | x) ‖ p(z)) in nats, with the reconstruction term
+    /// averaged over <see cref="AnomalyScorer.VariationalSamples"/> draws z ~ q(z | x) (seeded). Not divided by D. Contributions:
+    /// each feature's share of the reconstruction term (the KL is not attributed to features).
+    /// </summary>
+    NegElbo,
+    /// <summary>Variational kinds: the analytic KL(q(z | x) ‖ N(0, I)) per sample in nats (how far the code is from the prior).
+    /// No feature contributions.</summary>
+    Kl,
+    /// <summary>
+    /// Variational kinds: the negative reconstruction probability of An &amp; Cho (2015), −(1/L) Σ_l log p(x | z_l) with
+    /// z_l ~ q(z | x), L = <see cref="AnomalyScorer.VariationalSamples"/> (seeded), in nats per sample, not divided by D.
+    /// </summary>
+    ReconstructionProbability,
 }
 
 /// <summary>
@@ -61,7 +75,11 @@ public sealed class AnomalyScorer
         if (Error == ReconstructionError.Bce && model.Likelihood is not BernoulliLikelihood)
             throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.Likelihood.Name}: use mse or mae", nameof(error));
         BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
-        _fast = model.CreateFastInference();
+        if (model.ConditionsOnLabels)
+            throw new ArgumentException($"a conditional {model.Config.Kind} model needs each row's label to reconstruct it; anomaly scoring of conditional kinds is not supported", nameof(model));
+        if (IsVariational(Error) && model is not Models.Variational.VariationalAutoencoder { Gaussian: not null })
+            throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae); this is a {model.Config.Kind} model", nameof(error));
+        _fast = IsVariational(Error) ? null : model.CreateFastInference();
     }
 
     /// <summary>
@@ -92,7 +110,7 @@ public sealed class AnomalyScorer
         _ => ReconstructionError.Mse,
     };
 
-    /// <summary>Parses "mse", "mae", "bce" or "nll" (case-insensitive).</summary>
+    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl" or "reconstruction-probability" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
     public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
     {
@@ -100,7 +118,30 @@ public sealed class AnomalyScorer
         "mae" => ReconstructionError.Mae,
         "bce" => ReconstructionError.Bce,
         "nll" => ReconstructionError.Nll,
-        _ => throw new FormatException($"unknown reconstruction error \"{name}\"; use mse, mae, bce or nll"),
+        "neg-elbo" => ReconstructionError.NegElbo,
+        "kl" => ReconstructionError.Kl,
+        "reconstruction-probability" => ReconstructionError.ReconstructionProbability,
+        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, or for variational kinds neg-elbo, kl, reconstruction-probability"),
+    };
+
+    /// <summary>Draws z ~ q(z | x) per sample of the <see cref="ReconstructionError.NegElbo"/> and
+    /// <see cref="ReconstructionError.ReconstructionProbability"/> scores.</summary>
+    public const int VariationalSamples = 10;
+
+    /// <summary>The seed of the draws of the variational scores (each call of <see cref="Score(ReadOnlySpan{float}, Span{float}, Span{float})"/>
+    /// starts from it, so the same rows in the same blocks score the same).</summary>
+    public const ulong VariationalSeed = 0xA0C5;
+
+    /// <summary>Whether <paramref name="error"/> is one of the variational scores (negative ELBO, KL, reconstruction probability).</summary>
+    public static bool IsVariational(ReconstructionError error) =>
+        error is ReconstructionError.NegElbo or ReconstructionError.Kl or ReconstructionError.ReconstructionProbability;
+
+    /// <summary>The command-line name of <paramref name="error"/> ("mse", …, "neg-elbo", "reconstruction-probability").</summary>
+    public static string Name(ReconstructionError error) => error switch
+    {
+        ReconstructionError.NegElbo => "neg-elbo",
+        ReconstructionError.ReconstructionProbability => "reconstruction-probability",
+        _ => error.ToString().ToLowerInvariant(),
     };
 
     /// <summary>Scores every row of <paramref name="data"/> (already preprocessed).</summary>
@@ -149,18 +190,55 @@ public sealed class AnomalyScorer
                 }
                 return;
             }
+            Rng? rng = null;
             using (GradMode.NoGrad())
                 for (int start = 0; start < n; start += BatchSize)
                 {
                     int m = Math.Min(BatchSize, n - start);
                     using var scope = new TensorScope(_pool);
                     var x = Tensor.FromArray(rows.Slice(start * d, m * d), [m, .. Model.InputShape]);
+                    if (IsVariational(Error))
+                    {
+                        VariationalScores((Models.Variational.VariationalAutoencoder)Model, x, scores.Slice(start, m),
+                            contributions.IsEmpty ? default : contributions.Slice(start * d, m * d), rng ??= new Rng(VariationalSeed));
+                        continue;
+                    }
                     var logits = Model.DecodeLogits(Model.Encode(x));
                     ComputeErrors(Error, rows.Slice(start * d, m * d), logits.Span, d, scores.Slice(start, m),
                         contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
                 }
         }
         finally { Model.Train(wasTraining); }
+    }
+
+    /// <summary>The variational scores of one batch x (m, …): KL, reconstruction probability or negative ELBO per row; contributions
+    /// (when asked) are each feature's mean element loss over the draws (0 for the KL score).</summary>
+    private void VariationalScores(Models.Variational.VariationalAutoencoder model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng)
+    {
+        int m = x.Dim(0), d = FeatureCount;
+        var g = model.Gaussian!;
+        var (mu, logVar) = g.Posterior(model.Encoder.Forward(x));
+        var kl = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).Span;
+        if (Error == ReconstructionError.Kl)
+        {
+            kl.CopyTo(scores);
+            contributions.Clear();
+            return;
+        }
+        var rec = new double[m];
+        var element = new float[m * d];
+        var sum = contributions.IsEmpty ? null : new float[m * d];
+        var sigma = (logVar * 0.5f).Exp();
+        for (int l = 0; l < VariationalSamples; l++)
+        {
+            var z = mu + sigma * Tensor.RandN(rng, mu.ShapeArray);
+            Model.LikelihoodHead.ElementLoss(model.DecodeLogits(z, null).Span, x.Span, element);
+            for (int i = 0; i < m; i++) rec[i] += System.Numerics.Tensors.TensorPrimitives.Sum(element.AsSpan(i * d, d));
+            if (sum != null) System.Numerics.Tensors.TensorPrimitives.Add(sum, element, sum);
+        }
+        for (int i = 0; i < m; i++)
+            scores[i] = (float)(rec[i] / VariationalSamples + (Error == ReconstructionError.NegElbo ? kl[i] : 0));
+        if (sum != null) System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / VariationalSamples, contributions);
     }
 
     /// <summary>

@@ -51,8 +51,9 @@ public static class ReconstructionEvaluator
         var perSample = perSampleSquaredError.IsEmpty ? null : new float[data.Rows];
         Batching.InOrder(model, source, batchSize, (batch, start) =>
         {
-            var x = ((RowBatch)batch).Input;
-            var xhat = model.Reconstruct(x).Span;
+            var rows = (RowBatch)batch;
+            var x = rows.Input;
+            var xhat = model.Reconstruct(rows).Span;
             var xs = x.Span;
             for (int i = 0; i < batch.Count; i++)
             {

@@ -149,7 +149,7 @@ public sealed class Trainer : IFitProcedure
                 var idx = iterator.Batch(b);
                 int n = idx.Length;
                 double loss;
-                var stepContext = StepContext.ForTraining(epoch, (long)(epoch - 1) * steps + b, noise);
+                var stepContext = StepContext.ForTraining(epoch, (long)(epoch - 1) * steps + b, noise) with { EpochsDone = epoch - 1 + (double)b / steps };
                 using (new TensorScope(pool))
                 {
                     var batch = train.Load(idx);
@@ -159,6 +159,7 @@ public sealed class Trainer : IFitProcedure
                     if (!double.IsFinite(loss))
                         throw Diverged($"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}" + TermText(output));
                     terms.Add(output.Terms, n);
+                    if (output.Metrics.Count > 0) terms.Add(output.Metrics, n);
                     output.Loss.Backward();
                     if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(parameters, o.ClipNorm);
                     foreach (var g in optimizers) g.Optimizer.Step();

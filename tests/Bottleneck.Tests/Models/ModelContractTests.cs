@@ -36,8 +36,12 @@ public class ModelContractTests
     }
 
     /// <summary>A batch of the kind's example shape, values in [0, 1).</summary>
-    private static Tensor Batch(AutoencoderModel model, ulong seed) =>
-        Tensor.FromArray(Uniform01(N, model.InputDim, seed), [N, .. model.InputShape]);
+    private static RowBatch Batch(AutoencoderModel model, ulong seed) =>
+        new(Tensor.FromArray(Uniform01(N, model.InputDim, seed), [N, .. model.InputShape]), Labels: Labels(model, N));
+
+    /// <summary>Labels 0, 1, …, C−1, 0, … for a conditional model, else null.</summary>
+    private static int[]? Labels(AutoencoderModel model, int n) =>
+        model.ConditionsOnLabels ? Enumerable.Range(0, n).Select(i => i % model.ConditionClasses).ToArray() : null;
 
     [Fact]
     public void RegistryListsDenseAndRejectsUnknownKinds()
@@ -78,13 +82,16 @@ public class ModelContractTests
 
         var z = model.Encode(x);
         Assert.Equal([N, latent], z.ShapeToArray());
-        Assert.Equal(batchShape, model.DecodeLogits(z).ShapeToArray());
-        Assert.Equal(batchShape, model.Decode(z).ShapeToArray());
+        if (!model.ConditionsOnLabels)
+        {
+            Assert.Equal(batchShape, model.DecodeLogits(z).ShapeToArray());
+            Assert.Equal(batchShape, model.Decode(z).ShapeToArray());
+        }
         Assert.Equal(batchShape, model.Reconstruct(x).ShapeToArray());
 
         foreach (var context in new[] { StepContext.Evaluation, StepContext.ForTraining(1, 0, new Rng(5)) })
         {
-            var o = model.Step(new RowBatch(x), context);
+            var o = model.Step(x, context);
             Assert.Equal([N, latent], o.Latent.ShapeToArray());
             Assert.Equal(batchShape, o.Logits.ShapeToArray());
             Assert.Equal(batchShape, o.Reconstruction.ShapeToArray());
@@ -100,7 +107,7 @@ public class ModelContractTests
         AssertBitEqual(NoGrad(() => model.Reconstruct(x)), eval.Reconstruction.ToArray(), "Compute's reconstruction vs Reconstruct");
 
         var bad = Tensor.FromArray(Uniform01(N, model.InputDim + 1, 3), N, model.InputDim + 1);
-        var e = Assert.Throws<ShapeException>(() => model.Compute(bad));
+        var e = Assert.Throws<ShapeException>(() => model.Compute(x with { Input = bad }));
         Assert.Contains($"{model.InputDim + 1}", e.Message);
         Assert.Contains($"{model.InputDim}", e.Message);
     }
@@ -140,14 +147,16 @@ public class ModelContractTests
         var config = kind.Example(kind.ExampleShape);
         var model = ModelRegistry.Create(config, new Rng(2));
         var data = Dataset01(40, model.InputDim, 9);
-        float before = NoGrad(() => model.Compute(Tensor.FromArray(data.Features, [40, .. model.InputShape])).Loss)[0];
+        if (Labels(model, 40) is { } labels) data = new Dataset(data.Features, 40, model.InputDim, labels, source: data.Source);
+        var all = new RowBatch(Tensor.FromArray(data.Features, [40, .. model.InputShape]), Labels: Labels(model, 40));
+        float before = NoGrad(() => model.Compute(all).Loss)[0];
         var fit = kind.CreateFit(config, new TrainingOptions(epochs: 3, batchSize: 8, learningRate: 1e-2f));
         Assert.NotEmpty(fit.Describe());
         Assert.Contains(fit.Stages, s => s.Name == fit.FinalStage);
         var result = fit.Fit(model, RowSource.For(model, data), null, new FitContext());
         Assert.False(result.Cancelled);
         Assert.False(model.Training);
-        float after = NoGrad(() => model.Compute(Tensor.FromArray(data.Features, [40, .. model.InputShape])).Loss)[0];
+        float after = NoGrad(() => model.Compute(all).Loss)[0];
         Assert.True(after < before, $"{name}: loss {before} → {after} after fitting");
         Assert.All(result.History, h => Assert.True(h.Terms is { Count: >= 1 } t && t[LossTerms.Reconstruction] is double r && double.IsFinite(r)));
     }

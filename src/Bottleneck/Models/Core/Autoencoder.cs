@@ -115,7 +115,7 @@ public class Autoencoder : AutoencoderModel
         var logits = Decoder.Forward(latent.Z);
         var reconstruction = _head.Loss(logits, rows.ReconstructionTarget, rows.Mask);
         if (latent.Terms.Count == 0 && _regularizers.Length == 0)
-            return AutoencoderOutput.Create(reconstruction, [], latent.Z, logits, _head);
+            return AutoencoderOutput.Create(reconstruction, [], latent.Z, logits, _head) with { Metrics = latent.Metrics };
         var terms = new List<LossTerm>(latent.Terms.Count + _regularizers.Length);
         terms.AddRange(latent.Terms);
         if (_regularizers.Length > 0)
@@ -123,6 +123,6 @@ public class Autoencoder : AutoencoderModel
             var input2 = new RegularizerInput(input, latent.Z, PlainEncoder, _penalizedWeights, context.Training ? context.Noise : null);
             foreach (var r in _regularizers) terms.Add(new LossTerm(r.TermName, r.Penalty(input2)));
         }
-        return AutoencoderOutput.Create(reconstruction, terms, latent.Z, logits, _head);
+        return AutoencoderOutput.Create(reconstruction, terms, latent.Z, logits, _head) with { Metrics = latent.Metrics };
     }
 }

@@ -93,6 +93,26 @@ public abstract class AutoencoderModel : Module
     /// <exception cref="ShapeException">The input does not have the sample shape.</exception>
     public AutoencoderOutput Compute(Tensor input, Tensor? target = null) => Step(new RowBatch(input, target), StepContext.Evaluation);
 
+    /// <summary>The loss of one batch in the model's current mode, without corruption or training noise:
+    /// <see cref="Step"/>(<paramref name="batch"/>, <see cref="StepContext.Evaluation"/>).</summary>
+    /// <param name="batch">The batch (with labels for a conditional model).</param>
+    public AutoencoderOutput Compute(RowBatch batch) => Step(batch, StepContext.Evaluation);
+
+    /// <summary>The number of classes a conditional model's batches carry labels of (<see cref="RowBatch.Labels"/>, 0..C−1), e.g. a
+    /// conditional VAE; 0 (default) for a model that takes no labels.</summary>
+    public virtual int ConditionClasses => 0;
+
+    /// <summary>Whether the model's batches must carry class labels: <see cref="ConditionClasses"/> &gt; 0.</summary>
+    public bool ConditionsOnLabels => ConditionClasses > 0;
+
+    /// <summary>The codes of a batch (N, latentDim); a conditional model reads the batch's labels. Default <see cref="Encode(Tensor)"/> of the input.</summary>
+    /// <param name="batch">The batch.</param>
+    public virtual Tensor Encode(RowBatch batch) => Encode((batch ?? throw new ArgumentNullException(nameof(batch))).Input);
+
+    /// <summary>The reconstructions of a batch (N, …); a conditional model reads the batch's labels. Default <see cref="Reconstruct(Tensor)"/>.</summary>
+    /// <param name="batch">The batch.</param>
+    public virtual Tensor Reconstruct(RowBatch batch) => Reconstruct((batch ?? throw new ArgumentNullException(nameof(batch))).Input);
+
     /// <summary>The parameter groups, one optimizer each (default: one group with every parameter).</summary>
     public virtual IReadOnlyList<ParameterGroup> ParameterGroups() => [new ParameterGroup(ParameterGroup.Default, Parameters())];
 

@@ -39,6 +39,12 @@ public sealed record AutoencoderOutput(Tensor Loss, IReadOnlyList<LossTerm> Term
     /// <summary>The reconstruction x̂ = mean of p(x | z) in data space, shape (N, …) (computed on first access).</summary>
     public Tensor Reconstruction => _reconstruction ??= Head.Mean(Logits);
 
+    /// <summary>
+    /// Named values the trainer logs beside the loss terms but does not add to the loss, 0-d (e.g. the unweighted KL
+    /// divergence <c>kl-nats</c> when the loss holds β·KL, or a codebook's perplexity); default none.
+    /// </summary>
+    public IReadOnlyList<LossTerm> Metrics { get; init; } = [];
+
     /// <summary>The term named <paramref name="name"/>, or null when the model has no such term.</summary>
     public Tensor? Term(string name)
     {

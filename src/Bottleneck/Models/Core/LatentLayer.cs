@@ -6,7 +6,11 @@ namespace Bottleneck.Models;
 /// <summary>What a latent layer yields for one batch.</summary>
 /// <param name="Z">The code passed to the decoder, shape (N, latentDim) (a sample for stochastic layers).</param>
 /// <param name="Terms">Loss terms the layer adds (e.g. a KL divergence), possibly empty.</param>
-public sealed record LatentSample(Tensor Z, IReadOnlyList<LossTerm> Terms);
+public sealed record LatentSample(Tensor Z, IReadOnlyList<LossTerm> Terms)
+{
+    /// <summary>Values logged but not added to the loss (e.g. the unweighted KL), 0-d; default none.</summary>
+    public IReadOnlyList<LossTerm> Metrics { get; init; } = [];
+}
 
 /// <summary>
 /// The layer between encoder and decoder: turns the encoder's output h into the code. Deterministic here

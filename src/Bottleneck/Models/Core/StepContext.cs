@@ -20,8 +20,23 @@ public sealed record StepContext(int Epoch, long Step, Rng? Noise, bool Training
     public Rng? Noise { get; init; } = !Training || Noise != null ? Noise
         : throw new ArgumentException("a training step needs a noise generator (use StepContext.ForTraining)", nameof(Noise));
 
+    /// <summary>
+    /// Training progress at this step in epochs, fractional: (epoch − 1) + (steps done in this epoch) / (steps per epoch); the
+    /// trainer sets it, the default is (epoch − 1) clamped at 0. KL schedules read it.
+    /// </summary>
+    public double EpochsDone { get; init; } = Math.Max(0, Epoch - 1);
+
     /// <summary>An evaluation step: no noise, no corruption.</summary>
     public static StepContext Evaluation { get; } = new(0, 0, null, false);
+
+    /// <summary>
+    /// An evaluation step that may draw noise: no corruption, no dropout, but a stochastic latent layer samples from
+    /// <paramref name="noise"/> (a one-sample estimate of the negative ELBO, reproducible from the generator's seed).
+    /// Deterministic models behave as under <see cref="Evaluation"/>.
+    /// </summary>
+    /// <param name="noise">The generator for the latent samples.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="noise"/> is null.</exception>
+    public static StepContext ForEvaluation(Rng noise) => new(0, 0, noise ?? throw new ArgumentNullException(nameof(noise)), false);
 
     /// <summary>A training step at (<paramref name="epoch"/>, <paramref name="step"/>) drawing noise from <paramref name="noise"/>.</summary>
     /// <param name="epoch">1-based epoch.</param>

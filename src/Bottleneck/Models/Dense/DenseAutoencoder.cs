@@ -99,26 +99,8 @@ internal sealed record MlpParts(AutoencoderParts Parts, List<Linear> EncoderLine
     }
 
     /// <summary>Linear [BatchNorm] activation [Dropout] … Linear [last activation], PyTorch's default initialisation.</summary>
-    private static Sequential Stack(DenseConfig c, int[] widths, Activation last, Rng rng, List<Linear> linears)
-    {
-        var seq = new Sequential();
-        for (int i = 0; i < widths.Length - 1; i++)
-        {
-            var lin = new Linear(widths[i], widths[i + 1], rng);
-            linears.Add(lin);
-            seq.Add(lin);
-            bool isLast = i == widths.Length - 2;
-            if (isLast)
-            {
-                if (last != Activation.Identity) seq.Add(new ActivationLayer(last));
-                continue;
-            }
-            if (c.BatchNorm) seq.Add(new BatchNorm1d(widths[i + 1]));
-            seq.Add(new ActivationLayer(c.HiddenActivation));
-            if (c.Dropout > 0) seq.Add(new NN.Dropout(rng.Fork(), c.Dropout));
-        }
-        return seq;
-    }
+    private static Sequential Stack(DenseConfig c, int[] widths, Activation last, Rng rng, List<Linear> linears) =>
+        Mlp.Stack(widths, c.HiddenActivation, last, rng, c.BatchNorm, c.Dropout, linears);
 }
 
 /// <summary>

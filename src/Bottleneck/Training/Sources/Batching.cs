@@ -12,6 +12,9 @@ namespace Bottleneck.Training;
 /// </summary>
 public static class Batching
 {
+    /// <summary>The seed of the generator evaluation steps draw latent samples from (so a validation loss is reproducible).</summary>
+    public const ulong EvaluationSeed = 0x5EED_E7A1;
+
     /// <summary>
     /// Calls <paramref name="body"/> with each batch of <paramref name="batchSize"/> consecutive samples (the last may be smaller)
     /// and the index of its first sample, with <paramref name="model"/> in eval mode (restored afterwards) and autograd off.
@@ -72,7 +75,8 @@ public static class Batching
 
     /// <summary>
     /// The mean loss per sample of <paramref name="model"/> over <paramref name="source"/>: evaluation steps
-    /// (<see cref="StepContext.Evaluation"/>: no corruption, no sampling), eval mode, no autograd.
+    /// (<see cref="StepContext.ForEvaluation"/> with a generator seeded by <see cref="EvaluationSeed"/>: no corruption, no
+    /// dropout; a stochastic latent layer draws one sample per input, the same ones on every call), eval mode, no autograd.
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="source">The samples (not empty).</param>
@@ -82,16 +86,17 @@ public static class Batching
     {
         if (source.Count == 0) throw new ArgumentException($"{source.Name} has no samples to evaluate", nameof(source));
         double sum = 0;
-        InOrder(model, source, batchSize, (batch, _) => sum += model.Step(batch, StepContext.Evaluation).Loss.Item() * batch.Count);
+        var context = StepContext.ForEvaluation(new Rng(EvaluationSeed));
+        InOrder(model, source, batchSize, (batch, _) => sum += model.Step(batch, context).Loss.Item() * batch.Count);
         return sum / source.Count;
     }
 
-    private static float[] Apply(AutoencoderModel model, Dataset data, int width, Func<Tensor, Tensor> f, int batchSize)
+    private static float[] Apply(AutoencoderModel model, Dataset data, int width, Func<RowBatch, Tensor> f, int batchSize)
     {
         var source = RowSource.For(model, data);
         var result = new float[(long)data.Rows * width];
         InOrder(model, source, batchSize, (batch, start) =>
-            f(((RowBatch)batch).Input).Span.CopyTo(result.AsSpan(start * width, batch.Count * width)));
+            f((RowBatch)batch).Span.CopyTo(result.AsSpan(start * width, batch.Count * width)));
         return result;
     }
 }

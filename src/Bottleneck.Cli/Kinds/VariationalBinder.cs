@@ -1,0 +1,135 @@
+using System.CommandLine;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Models;
+using Bottleneck.Models.Variational;
+
+namespace Bottleneck.Cli.Kinds;
+
+/// <summary>The options of the variational kinds (one instance per train command, shared by their binders).</summary>
+public sealed class VariationalOptions
+{
+    /// <summary>Default hidden widths of the variational kinds (Kingma &amp; Welling's MNIST setting).</summary>
+    public static readonly int[] DefaultHidden = [512];
+    /// <summary>Default code width of the Gaussian-latent kinds.</summary>
+    public const int DefaultLatent = 20;
+    /// <summary>Default code width of vq-vae (L·D: 8 vectors of width 8).</summary>
+    public const int DefaultVqLatent = 64;
+
+    /// <summary><c>--beta</c>.</summary>
+    public Option<float?> Beta { get; } = new("--beta")
+    { Description = "KL weight beta (Gaussian-latent kinds; default 1, 6 for beta-tcvae where it weights the total correlation; gamma of a capacity schedule, default 100 there)", HelpName = "B" };
+    /// <summary><c>--kl-schedule</c>.</summary>
+    public Option<string> KlSchedule { get; } = new("--kl-schedule")
+    { Description = "How the KL weight moves: none, linear:EPOCHS (warm-up), cyclical:CYCLES[:RATIO] (Fu et al. 2019), capacity:CMAX:EPOCHS (Burgess et al. 2018)", DefaultValueFactory = _ => "none", HelpName = "SCHEDULE" };
+    /// <summary><c>--free-bits</c>.</summary>
+    public Option<float> FreeBits { get; } = new("--free-bits")
+    { Description = "Free bits: minimum KL in nats per latent dimension (Kingma et al. 2016); 0 for none", DefaultValueFactory = _ => 0f, HelpName = "NATS" };
+    /// <summary><c>--mmd-weight</c>.</summary>
+    public Option<float?> MmdWeight { get; } = new("--mmd-weight")
+    { Description = "Weight lambda of the MMD penalty (info-vae default 100, wae-mmd default 10)", HelpName = "X" };
+    /// <summary><c>--mmd-kernel</c>.</summary>
+    public Option<string> MmdKernel { get; } = CliOptions.Choice("--mmd-kernel", "MMD kernel: imq (inverse multiquadric, several scales) or rbf", "imq", "imq", "rbf");
+    /// <summary><c>--codebook</c>.</summary>
+    public Option<int> Codebook { get; } = new("--codebook") { Description = "Codebook size K (vq-vae)", DefaultValueFactory = _ => 512, HelpName = "K" };
+    /// <summary><c>--code-dim</c>.</summary>
+    public Option<int> CodeDim { get; } = new("--code-dim") { Description = "Width D of each code vector (vq-vae); --latent must be a multiple of it", DefaultValueFactory = _ => 8, HelpName = "D" };
+    /// <summary><c>--commitment</c>.</summary>
+    public Option<float> Commitment { get; } = new("--commitment") { Description = "Commitment loss weight beta (vq-vae)", DefaultValueFactory = _ => 0.25f, HelpName = "B" };
+    /// <summary><c>--ema</c>.</summary>
+    public Option<float> Ema { get; } = new("--ema") { Description = "Codebook EMA decay in [0,1) (vq-vae); 0 trains the codebook by gradient", DefaultValueFactory = _ => 0f, HelpName = "DECAY" };
+    /// <summary><c>--no-restarts</c>.</summary>
+    public Option<bool> NoRestarts { get; } = CliOptions.Flag("--no-restarts", "Do not restart dead codes (vq-vae)");
+}
+
+/// <summary>
+/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|vq-vae</c>: the architecture options (<c>--hidden</c> default 512,
+/// <c>--latent</c> default 20, <c>--activation</c>, <c>--output</c>) and the options of the kind's latent and penalties.
+/// </summary>
+public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v) : KindBinder
+{
+    /// <inheritdoc/>
+    public override string Kind => kind;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Option> Options => kind switch
+    {
+        "vq-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Codebook, v.CodeDim, v.Commitment, v.Ema, v.NoRestarts],
+        "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
+        "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
+        _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
+    };
+
+    /// <inheritdoc/>
+    public override KindSettings Bind(ParseResult r) => new Settings(kind,
+        IsGiven(r, dense.Hidden) ? CliOptions.ParseIntList(r.GetValue(dense.Hidden), "--hidden") : null,
+        IsGiven(r, dense.Latent) ? r.GetValue(dense.Latent) : null,
+        NN.Activations.Parse(r.GetValue(dense.Activation)),
+        IsGiven(r, dense.Output) ? Likelihood.Parse(r.GetValue(dense.Output)) : null,
+        r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
+        r.GetValue(v.MmdKernel) == "rbf" ? Models.Variational.MmdKernel.Rbf : Models.Variational.MmdKernel.Imq,
+        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts));
+
+    /// <summary>The values of a variational kind.</summary>
+    /// <param name="Name">The kind.</param>
+    /// <param name="Hidden">--hidden, or null for 512.</param>
+    /// <param name="Latent">--latent, or null for 20 (64 for vq-vae).</param>
+    /// <param name="Activation">--activation.</param>
+    /// <param name="Likelihood">--output, or null for sigmoid-bce (linear-mse for anomaly training).</param>
+    /// <param name="Beta">--beta, or null for the kind's default.</param>
+    /// <param name="Schedule">--kl-schedule.</param>
+    /// <param name="FreeBits">--free-bits.</param>
+    /// <param name="MmdWeight">--mmd-weight, or null for the kind's default.</param>
+    /// <param name="Kernel">--mmd-kernel.</param>
+    /// <param name="Codebook">--codebook.</param>
+    /// <param name="CodeDim">--code-dim.</param>
+    /// <param name="Commitment">--commitment.</param>
+    /// <param name="Ema">--ema.</param>
+    /// <param name="Restarts">Not --no-restarts.</param>
+    public sealed record Settings(string Name, int[]? Hidden, int? Latent, NN.Activation Activation, Likelihood? Likelihood, float? Beta,
+        string Schedule, float FreeBits, float? MmdWeight, MmdKernel Kernel, int Codebook, int CodeDim, float Commitment, float Ema, bool Restarts)
+        : KindSettings(Name)
+    {
+        /// <inheritdoc/>
+        public override Likelihood Output(KindData data) => Likelihood ?? (data.Purpose == TrainingPurpose.Reconstruction ? Models.Likelihood.Bernoulli : Models.Likelihood.Gaussian);
+
+        /// <inheritdoc/>
+        protected override ModelConfig Create(KindData data)
+        {
+            var schedule = KlSchedule.Parse(Schedule, data.Epochs);
+            int d = data.InputDim;
+            var hidden = Hidden ?? VariationalOptions.DefaultHidden;
+            var output = Output(data);
+            float beta = Beta ?? (Name == "beta-tcvae" ? 6f : schedule.Kind == KlScheduleKind.Capacity ? 100f : 1f);
+            return Name switch
+            {
+                "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
+                    codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts),
+                "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
+                    mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel),
+                "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
+                    freeBits: FreeBits, mmdWeight: MmdWeight ?? 100f, mmdKernel: Kernel),
+                "cvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
+                    freeBits: FreeBits, classes: data.Rows == 0 ? 2 : data.Classes >= 2 ? data.Classes
+                        : throw new ArgumentException("--kind cvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)")),
+                "beta-tcvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
+                    totalCorrelation: true, datasetSize: data.Rows),
+                _ => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule, freeBits: FreeBits),
+            };
+        }
+
+        /// <inheritdoc/>
+        protected override string? OptionFor(string parameter) => parameter switch
+        {
+            "beta" => "--beta",
+            "klSchedule" => "--kl-schedule",
+            "freeBits" => "--free-bits",
+            "mmdWeight" => "--mmd-weight",
+            "codebookSize" => "--codebook",
+            "codeDim" => "--code-dim",
+            "commitment" => "--commitment",
+            "emaDecay" => "--ema",
+            "totalCorrelation" => "--kl-schedule",
+            _ => DenseArchitecture.OptionFor(parameter),
+        };
+    }
+}
