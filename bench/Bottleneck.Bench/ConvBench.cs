@@ -20,7 +20,9 @@ namespace Bottleneck.Bench;
 /// autoencoder of <c>../shared/peers/torch_ref.py conv</c> (Conv(1→16,3,s2,p1)-Conv(16→32,3,s2,p1)-Linear(1568→32), the mirror with
 /// ConvTranspose2d, BCE-with-logits summed per image, Adam 1e-3, batch 256) on MNIST: training and inference samples/s against
 /// the peer run by this suite, and the training time split into the same phases.
-/// Usage: conv [--epochs E] [--threads N] [--reps R] [--no-peer] [--layers-only] [--model-only] [--limit N]
+/// (3) With <c>--steps N</c> only: the peer's MNIST model (<c>conv_ae.py</c>, channels 32, 64, latent 32) trained N Adam steps
+/// from PyTorch's own initial weights on the same batches, loss by loss against PyTorch (<c>bench/peers/conv_ae_steps.py</c>).
+/// Usage: conv [--epochs E] [--threads N] [--reps R] [--no-peer] [--layers-only] [--model-only] [--limit N] | conv --steps N
 /// </summary>
 public static class ConvBench
 {
@@ -44,6 +46,7 @@ public static class ConvBench
         int reps = DenseBench.IntArg(args, "--reps", 7), limit = DenseBench.IntArg(args, "--limit", 0);
         Gemm.Threads = threads;
         Console.WriteLine($"backend: {Gemm.Describe()}; threads {threads}");
+        if (args.Contains("--steps")) return Steps(DenseBench.IntArg(args, "--steps", 60));
         if (!args.Contains("--model-only")) Layers(reps);
         if (!args.Contains("--layers-only")) return Model(epochs, threads, limit, !args.Contains("--no-peer"));
         return 0;
@@ -218,6 +221,51 @@ public static class ConvBench
         if (epochs > 1)
             Console.WriteLine($"\ntraining time by phase (profiled epoch): im2col {P(shares.Im)}, GEMM {P(shares.Gm)}, col2im {P(shares.Ci)}, layout {P(shares.Lay)}, " +
                               $"everything else (Linear layers, activations, loss, Adam, batch copy) {P(1 - shares.Im - shares.Gm - shares.Ci - shares.Lay)}");
+        return 0;
+    }
+
+    /// <summary>Trains from PyTorch's initial weights on PyTorch's batches and compares the loss of every step.</summary>
+    private static int Steps(int steps)
+    {
+        var data = DataDirectory.Find("mnist");
+        var script = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "peers", "conv_ae_steps.py");
+        if (data is null || !File.Exists("/usr/bin/python3") || !File.Exists(script))
+        {
+            Console.Error.WriteLine("conv --steps: needs MNIST, /usr/bin/python3 and bench/peers/conv_ae_steps.py");
+            return 2;
+        }
+        var dir = Path.Combine(Path.GetTempPath(), "bottleneck-conv-steps-" + Environment.ProcessId);
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { script, dir, "--steps", steps.ToString(CultureInfo.InvariantCulture), "--data", Path.GetDirectoryName(data)! })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) { Console.Error.WriteLine($"conv --steps: peer failed ({p.ExitCode}): {stderr}"); return 1; }
+        var torch = JsonDocument.Parse(stdout.Trim().Split('\n').Last()).RootElement.GetProperty("losses").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var init = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "init.json"))).RootElement.EnumerateObject().ToDictionary(e => e.Name,
+            e => (e.Value.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray(), e.Value.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray()));
+        Directory.Delete(dir, recursive: true);
+
+        var model = new ConvAutoencoder(new ConvConfig(1, 28, 28, [32, 64], latent: 32), new Rng(0));
+        model.LoadStateDict(init);
+        var train = IdxLoader.LoadMnist(data, "train");
+        var opt = new Adam(model.Parameters(), 1e-3f);
+        var buf = new float[128 * 784];
+        Console.WriteLine();
+        Console.WriteLine("| step | PyTorch loss | Bottleneck loss | relative difference |");
+        Console.WriteLine("|---:|---:|---:|---:|");
+        for (int step = 0; step < torch.Length; step++)
+        {
+            train.CopyRows(Enumerable.Range(step * 128, 128).ToArray(), buf);
+            opt.ZeroGrad();
+            var loss = model.Compute(Tensor.FromArray(buf, 128, 1, 28, 28)).Loss;
+            loss.Backward();
+            opt.Step();
+            double ours = loss.Item(), rel = Math.Abs(ours - torch[step]) / Math.Abs(torch[step]);
+            if (step < 3 || (step + 1) % 10 == 0 || step == torch.Length - 1)
+                Console.WriteLine($"| {step + 1} | {torch[step]:F4} | {ours:F4} | {rel:E1} |");
+        }
         return 0;
     }
 }
