@@ -9,6 +9,8 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["vmath"] = VectorMathBench.Run,
     ["anomaly"] = AnomalyBench.Run,
     ["regularized"] = RegularizedBench.Run,
+    ["images"] = ImageBench.Run,
+    ["vae"] = VaeBench.Run,
     ["conv"] = ConvBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

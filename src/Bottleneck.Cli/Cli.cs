@@ -15,7 +15,8 @@ public static class Cli
     /// <summary>Name of the global option that prints stack traces for unexpected errors.</summary>
     public const string VerboseOptionName = "--verbose";
 
-    /// <summary>Runs the tool on the real console, turning Ctrl+C (and SIGTERM) into cancellation; a second Ctrl+C exits at once.</summary>
+    /// <summary>Runs the tool on the real console, turning Ctrl+C and SIGTERM into cancellation (the command stops at its next batch,
+    /// writes nothing partial and exits 130); a second Ctrl+C or SIGTERM ends the process at once.</summary>
     /// <param name="args">Command-line arguments.</param>
     /// <returns>The process exit code (see <see cref="ExitCodes"/>).</returns>
     public static async Task<int> RunAsync(string[] args)
@@ -29,7 +30,13 @@ public static class Cli
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cts.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            if (cts.IsCancellationRequested) return;   // a second SIGTERM (or Ctrl+C then SIGTERM) ends the process at once
+            ctx.Cancel = true;
+            Console.Error.WriteLine("stopping on SIGTERM (a second one ends the process at once)...");
+            cts.Cancel();
+        });
         try
         {
             return await RunAsync(args, CliEnvironment.CreateDefault(), cts.Token);

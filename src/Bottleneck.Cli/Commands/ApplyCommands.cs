@@ -12,7 +12,7 @@ public sealed record EncodeSettings(string ModelDir, string Data, string Out);
 /// <summary>What <c>bottleneck reconstruct</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
-/// <param name="Out">Output .csv, .tsv or .npy file.</param>
+/// <param name="Out">Output .csv, .tsv or .npy file, or for images:DIR data an output folder.</param>
 public sealed record ReconstructSettings(string ModelDir, string Data, string Out);
 
 /// <summary>What <c>bottleneck evaluate</c> needs.</summary>
@@ -54,7 +54,7 @@ public static class EncodeCommand
     public static Command Create(CliEnvironment env)
     {
         var (command, o) = ApplyOptions.Command("encode", Description, withOut: true);
-        command.SetAction(r => new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 
@@ -75,16 +75,18 @@ public static class ReconstructCommand
         "CSV/TSV output has the data's column names (or c0..), preceded by a 'label' column when the data has labels; NPY\n" +
         "output holds the values only, shape (N, D), labels in NAME.labels.npy. For image data a PNG grid (originals above\n" +
         "reconstructions, 10 images) is also written next to the output, with the extension .png. mnist and demo data\n" +
-        "default to the test split.\n\n" +
+        "default to the test split. For images:DIR data, --out DIR/ (a folder: a trailing slash or no extension) writes one PNG\n" +
+        "per input file, same relative names, patches put back together; the folder must be new or empty.\n\n" +
         "Examples:\n" +
         "  bottleneck reconstruct --model runs/model --data demo:100 --out recon.csv      # also writes recon.png\n" +
+        "  bottleneck reconstruct --model runs/photos --data images:photos:patch=16,stride=8 --out recon/\n" +
         "  bottleneck reconstruct --model runs/cardio --data csv:cardio.csv:label=y --out recon.npy";
 
     /// <summary>Creates the command; its action runs a <see cref="ReconstructService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
         var (command, _) = ApplyOptions.Command("reconstruct", Description, withOut: true);
-        command.SetAction(r => new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 
@@ -123,7 +125,7 @@ public static class EvaluateCommand
     {
         var (command, o) = ApplyOptions.Command("evaluate", Description, withOut: false);
         foreach (var option in o.Evaluate) command.Add(option);
-        command.SetAction(r => new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new EvaluateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 
@@ -192,5 +194,5 @@ internal sealed class ApplyOptions
     public static Option<string> ModelOption() => CliOptions.Required("--model", "DIR", "Model folder written by 'bottleneck train' (required)");
 
     /// <summary>The required <c>--out FILE</c> option of commands that write a table.</summary>
-    public static Option<string> OutOption() => CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required)");
+    public static Option<string> OutOption() => CliOptions.Required("--out", "FILE", "Output file: .csv, .tsv or .npy (required); reconstruct and denoise also take a folder DIR/ for images:DIR data");
 }

@@ -6,7 +6,7 @@ namespace Bottleneck.Cli.Commands;
 /// <summary>What <c>bottleneck denoise</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train (typically a denoising model).</param>
 /// <param name="Data">Data SPEC of the noisy data (mnist and demo default to the test split).</param>
-/// <param name="Out">Output .csv, .tsv or .npy file.</param>
+/// <param name="Out">Output .csv, .tsv or .npy file, or for images:DIR data an output folder.</param>
 public sealed record DenoiseSettings(string ModelDir, string Data, string Out);
 
 /// <summary>The <c>denoise</c> command.</summary>
@@ -20,8 +20,11 @@ public static class DenoiseCommand
         "holds the values only, shape (N, D), labels in NAME.labels.npy. For image data a PNG grid (the noisy input above the\n" +
         "denoised output, 10 images) is also written next to the output, with the extension .png. Works with any model; a\n" +
         "model trained with --kind denoising (or --noise) is the typical case, for others a note says so. mnist and demo data\n" +
-        "default to the test split. To measure denoising on clean data, use 'bottleneck evaluate' on a denoising model.\n\n" +
+        "default to the test split. To measure denoising on clean data, use 'bottleneck evaluate' on a denoising model.\n" +
+        "For images:DIR data, --out DIR/ (a folder: a trailing slash or no extension) writes one PNG per input file, same\n" +
+        "relative names, patches put back together (overlaps averaged); the folder must be new or empty.\n\n" +
         "Examples:\n" +
+        "  bottleneck denoise --model runs/photo-dae --data images:noisy:channels=1:patch=16,stride=8 --out denoised/\n" +
         "  bottleneck denoise --model runs/dae --data npy:noisy.npy --out clean.npy\n" +
         "  bottleneck denoise --model runs/dae --data csv:scans.csv:label=y --out cleaned.csv   # also cleaned.png for images";
 
@@ -34,7 +37,7 @@ public static class DenoiseCommand
             ApplyOptions.OutOption());
         var command = new Command("denoise", Description) { o.Model, o.Data, o.Out };
         CommandParts.Attach(command, o);
-        command.SetAction(r => new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new DenoiseService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 

@@ -68,7 +68,7 @@ public static class DetectCommand
         o.Error.Aliases.Add("--score");
         var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out };
         CommandParts.Attach(command, o);
-        command.SetAction(r => new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
 

@@ -11,7 +11,14 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="Seed">Seed of the prior draws.</param>
 /// <param name="Out">Output .png (image models) or .npy.</param>
 /// <param name="Npy">Also write the samples as .npy, or null.</param>
-public sealed record SampleSettings(string ModelDir, int Count, int? Label, float Temperature, ulong Seed, string Out, string? Npy);
+public sealed record SampleSettings(string ModelDir, int Count, int? Label, float Temperature, ulong Seed, string Out, string? Npy)
+{
+    /// <summary>With a value N: decode an N × N grid over latent dimensions 0 and 1 (the others 0) instead of prior draws.</summary>
+    public int? Grid { get; init; }
+
+    /// <summary>The values the grid spans, "A,B".</summary>
+    public string Range { get; init; } = "-3,3";
+}
 
 /// <summary>What <c>bottleneck interpolate</c> needs.</summary>
 /// <param name="ModelDir">Model folder.</param>
@@ -44,7 +51,8 @@ public static class GenerateCommands
         "generate the class given by --label. The same --seed gives the same samples.\n\n" +
         "Examples:\n" +
         "  bottleneck sample --model runs/vae -n 64 --out samples.png\n" +
-        "  bottleneck sample --model runs/cvae -n 16 --label 3 --temperature 0.8 --out threes.png --npy threes.npy";
+        "  bottleneck sample --model runs/cvae -n 16 --label 3 --temperature 0.8 --out threes.png --npy threes.npy\n" +
+        "  bottleneck sample --model runs/vae2d --grid 15 --range -3,3 --out manifold.png   # the decoder over a 2-D latent";
 
     /// <summary>Help text of <c>interpolate</c>.</summary>
     public const string InterpolateDescription =
@@ -73,9 +81,12 @@ public static class GenerateCommands
         var seed = CliOptions.Value("--seed", "S", "Seed of the prior draws", 0UL);
         var output = Out();
         var npy = CliOptions.Optional("--npy", "FILE", "Also write the samples as .npy");
-        var command = new Command("sample", SampleDescription) { model, count, label, temperature, seed, output, npy };
-        command.SetAction(r => new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Sample(new SampleSettings(
-            r.GetValue(model)!, r.GetValue(count), r.GetValue(label), r.GetValue(temperature), r.GetValue(seed), r.GetValue(output)!, r.GetValue(npy))));
+        var grid = new Option<int?>("--grid") { Description = "Decode an N x N grid over latent dimensions 0 and 1 (the others 0) instead of prior draws", HelpName = "N" };
+        var range = CliOptions.Text("--range", "A,B", "Values the --grid spans along each of the two dimensions", "-3,3");
+        var command = new Command("sample", SampleDescription) { model, count, label, temperature, seed, output, npy, grid, range };
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Sample(new SampleSettings(
+            r.GetValue(model)!, r.GetValue(count), r.GetValue(label), r.GetValue(temperature), r.GetValue(seed), r.GetValue(output)!, r.GetValue(npy))
+            { Grid = r.GetValue(grid), Range = r.GetValue(range)! }, ct)));
         return command;
     }
 
@@ -90,8 +101,8 @@ public static class GenerateCommands
         var slerp = CliOptions.Flag("--slerp", "Spherical interpolation (the path keeps the codes' norm)");
         var output = Out();
         var command = new Command("interpolate", InterpolateDescription) { model, data, from, to, steps, slerp, output };
-        command.SetAction(r => new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Interpolate(new InterpolateSettings(
-            r.GetValue(model)!, r.GetValue(data)!, r.GetValue(from), r.GetValue(to), r.GetValue(steps), r.GetValue(slerp), r.GetValue(output)!)));
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env)).Interpolate(new InterpolateSettings(
+            r.GetValue(model)!, r.GetValue(data)!, r.GetValue(from), r.GetValue(to), r.GetValue(steps), r.GetValue(slerp), r.GetValue(output)!), ct)));
         return command;
     }
 
@@ -106,10 +117,10 @@ public static class GenerateCommands
         var steps = CliOptions.Int("--steps", "Values per dimension", 9, 2);
         var output = Out();
         var command = new Command("traverse", TraverseDescription) { model, data, index, dims, range, steps, output };
-        command.SetAction(r =>
+        command.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var service = new GenerateService(env.Console, env.Error, Cli.IsVerbose(r, env));
-            return service.Traverse(r.GetValue(model)!, r.GetValue(data)!, r.GetValue(index), r.GetValue(dims), r.GetValue(range)!, r.GetValue(steps), r.GetValue(output)!);
+            return Task.FromResult(service.Traverse(r.GetValue(model)!, r.GetValue(data)!, r.GetValue(index), r.GetValue(dims), r.GetValue(range)!, r.GetValue(steps), r.GetValue(output)!, ct));
         });
         return command;
     }

@@ -9,7 +9,7 @@ namespace Bottleneck.Cli.Kinds;
 /// <summary>
 /// <c>--kind conv</c>: <c>--channels</c>, <c>--kernel</c>, <c>--stride</c>, a dense code (<c>--latent</c>) or a spatial one
 /// (<c>--latent-channels</c>), and the shared <c>--activation</c>, <c>--output</c> and <c>--noise</c>. Trains on image data
-/// (samples (C, H, W): mnist[:DIR], demo, image NPY files).
+/// (samples (C, H, W): images:DIR, mnist[:DIR], demo, image NPY files).
 /// </summary>
 public sealed class ConvBinder(DenseOptions dense) : KindBinder
 {
@@ -60,7 +60,7 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
         {
             int[] shape = data.IsProbe ? [1, 64, 64] : data.SampleShape;
             if (shape.Length != 3)
-                throw new ArgumentException($"--kind conv trains on images (C, H, W): use image data (mnist[:DIR], demo, an image NPY file); these samples are rows of {data.InputDim} features");
+                throw new ArgumentException($"--kind conv trains on images (C, H, W): use image data (images:DIR, mnist[:DIR], demo, an image NPY file); these samples are rows of {data.InputDim} features");
             if (Latent != null && LatentChannels != null)
                 throw new ArgumentException($"give one code: --latent {Latent} (dense) or --latent-channels {LatentChannels} (spatial), not both");
             var output = Output(data);

@@ -55,6 +55,14 @@ public abstract record KindSettings(string Kind)
     /// <summary>The likelihood the config will have (it decides the automatic scaling before the config is built).</summary>
     public abstract Likelihood Output(KindData data);
 
+    /// <summary>The training rows as the kind trains on them (default unchanged; the semi-supervised kind hides all but
+    /// <c>--labelled</c> labels).</summary>
+    /// <param name="train">The training split, preprocessed.</param>
+    /// <param name="data">What the config was built for.</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <exception cref="ArgumentException">The data cannot serve the kind (e.g. fewer labelled rows than asked).</exception>
+    public virtual Data.Dataset PrepareTraining(Data.Dataset train, KindData data, ulong seed) => train;
+
     /// <summary>Whether <c>--contaminated</c> (the unsupervised recipe, a dense network) applies to this kind.</summary>
     public virtual bool TakesUnsupervisedRecipe => false;
 

@@ -19,10 +19,13 @@ public static class KindBinders
             new PcaBinder(dense),
             new VariationalBinder("vae", dense, variational),
             new VariationalBinder("cvae", dense, variational),
+            new VariationalBinder("ssvae", dense, variational),
             new VariationalBinder("beta-tcvae", dense, variational),
             new VariationalBinder("info-vae", dense, variational),
             new VariationalBinder("wae-mmd", dense, variational),
+            new VariationalBinder("aae", dense, variational),
             new VariationalBinder("vq-vae", dense, variational),
+            new VariationalBinder("hvae", dense, variational),
             new ConvBinder(dense),
         ];
     }

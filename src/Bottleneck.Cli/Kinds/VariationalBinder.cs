@@ -37,12 +37,30 @@ public sealed class VariationalOptions
     public Option<float> Commitment { get; } = new("--commitment") { Description = "Commitment loss weight beta (vq-vae)", DefaultValueFactory = _ => 0.25f, HelpName = "B" };
     /// <summary><c>--ema</c>.</summary>
     public Option<float> Ema { get; } = new("--ema") { Description = "Codebook EMA decay in [0,1) (vq-vae); 0 trains the codebook by gradient", DefaultValueFactory = _ => 0f, HelpName = "DECAY" };
+    /// <summary><c>--prior</c>.</summary>
+    public Option<string> Prior { get; } = new("--prior")
+    { Description = "Prior of an aae: normal (N(0, I)) or mixture:K (K Gaussians, means on a circle of radius 2, sd 0.5)", DefaultValueFactory = _ => "normal", HelpName = "PRIOR" };
+    /// <summary><c>--discriminator-hidden</c>.</summary>
+    public Option<int> DiscriminatorHidden { get; } = new("--discriminator-hidden")
+    { Description = "Width of the aae discriminator's two hidden layers", DefaultValueFactory = _ => 512, HelpName = "N" };
+    /// <summary><c>--top-latent</c>.</summary>
+    public Option<int> TopLatent { get; } = new("--top-latent")
+    { Description = "Width k2 of the hvae's top stochastic layer (default --latent / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    /// <summary><c>--ladder-hidden</c>.</summary>
+    public Option<int> LadderHidden { get; } = new("--ladder-hidden")
+    { Description = "Width of the hvae's bottom-up and top-down hidden layers (default: last --hidden width / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
+    /// <summary><c>--labelled</c>.</summary>
+    public Option<int?> Labelled { get; } = new("--labelled")
+    { Description = "ssvae: training rows that keep their label (balanced over the classes, chosen from --seed); the rest train unlabelled. Default: all", HelpName = "N" };
+    /// <summary><c>--alpha</c>.</summary>
+    public Option<float> Alpha { get; } = new("--alpha")
+    { Description = "ssvae: weight alpha of the classification term per labelled row; 0 = 0.1 x training rows (Kingma et al. 2014)", DefaultValueFactory = _ => 0f, HelpName = "X" };
     /// <summary><c>--no-restarts</c>.</summary>
     public Option<bool> NoRestarts { get; } = CliOptions.Flag("--no-restarts", "Do not restart dead codes (vq-vae)");
 }
 
 /// <summary>
-/// <c>--kind vae|cvae|beta-tcvae|info-vae|wae-mmd|vq-vae</c>: the architecture options (<c>--hidden</c> default 512,
+/// <c>--kind vae|cvae|ssvae|beta-tcvae|info-vae|wae-mmd|aae|vq-vae|hvae</c>: the architecture options (<c>--hidden</c> default 512,
 /// <c>--latent</c> default 20, <c>--activation</c>, <c>--output</c>) and the options of the kind's latent and penalties.
 /// </summary>
 public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v) : KindBinder
@@ -55,6 +73,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
     {
         "vq-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Codebook, v.CodeDim, v.Commitment, v.Ema, v.NoRestarts],
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
+        "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
+        "ssvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Labelled, v.Alpha],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -67,7 +88,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         IsGiven(r, dense.Output) ? Likelihood.Parse(r.GetValue(dense.Output)) : null,
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
         r.GetValue(v.MmdKernel) == "rbf" ? Models.Variational.MmdKernel.Rbf : Models.Variational.MmdKernel.Imq,
-        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts));
+        r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
+    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
+      Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha) };
 
     /// <summary>The values of a variational kind.</summary>
     /// <param name="Name">The kind.</param>
@@ -89,6 +112,43 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         string Schedule, float FreeBits, float? MmdWeight, MmdKernel Kernel, int Codebook, int CodeDim, float Commitment, float Ema, bool Restarts)
         : KindSettings(Name)
     {
+        /// <summary>--prior (aae).</summary>
+        public string Prior { get; init; } = "normal";
+
+        /// <summary>--discriminator-hidden (aae).</summary>
+        public int DiscriminatorHidden { get; init; } = 512;
+
+        /// <summary>--labelled (ssvae), null for every row.</summary>
+        public int? Labelled { get; init; }
+
+        /// <summary>--alpha (ssvae), 0 for the default.</summary>
+        public float Alpha { get; init; }
+
+        /// <inheritdoc/>
+        public override Data.Dataset PrepareTraining(Data.Dataset train, KindData data, ulong seed)
+        {
+            if (Name != "ssvae" || Labelled is not int n) return train;
+            try { return SemiSupervisedData.KeepLabels(train, n, data.Classes, seed); }
+            catch (ArgumentException e) { throw new ArgumentException(NameTheOption(Services.CliService.OneLine(e), "labelled", "--labelled"), e); }
+        }
+
+        /// <summary>--top-latent (hvae), 0 for the default.</summary>
+        public int TopLatent { get; init; }
+
+        /// <summary>--ladder-hidden (hvae), 0 for the default.</summary>
+        public int LadderHidden { get; init; }
+
+        /// <summary>Mixture components of --prior: 0 for normal, K for mixture:K.</summary>
+        /// <exception cref="ArgumentException">Not normal or mixture:K with an integer K.</exception>
+        public int PriorComponents()
+        {
+            var p = Prior.Trim().ToLowerInvariant();
+            if (p == "normal") return 0;
+            if (p.StartsWith("mixture:", StringComparison.Ordinal) && int.TryParse(p["mixture:".Length..], System.Globalization.NumberStyles.Integer,
+                    System.Globalization.CultureInfo.InvariantCulture, out int k)) return k;
+            throw new ArgumentException($"--prior must be normal or mixture:K, got '{Prior}'");
+        }
+
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => Likelihood ?? (data.Purpose == TrainingPurpose.Reconstruction ? Models.Likelihood.Bernoulli : Models.Likelihood.Gaussian);
 
@@ -104,6 +164,14 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             {
                 "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
                     codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts),
+                "ssvae" => Labelled is < 1 ? throw new ArgumentException($"--labelled must be ≥ 1, got {Labelled}")
+                    : new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, classes: data.Rows == 0 ? 2
+                        : data.Classes >= 2 ? data.Classes : throw new ArgumentException("--kind ssvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)"),
+                    semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha),
+                "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
+                    klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden),
+                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
+                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
@@ -129,6 +197,11 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "commitment" => "--commitment",
             "emaDecay" => "--ema",
             "totalCorrelation" => "--kl-schedule",
+            "priorComponents" => "--prior",
+            "discriminatorHidden" => "--discriminator-hidden",
+            "topLatentDim" => "--top-latent",
+            "ladderHidden" => "--ladder-hidden",
+            "classificationWeight" => "--alpha",
             _ => DenseArchitecture.OptionFor(parameter),
         };
     }

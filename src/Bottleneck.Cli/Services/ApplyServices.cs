@@ -18,8 +18,10 @@ public sealed class EncodeService : CliService
     public EncodeService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Encodes the data and writes the codes.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(EncodeSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(EncodeSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
@@ -29,7 +31,7 @@ public sealed class EncodeService : CliService
         var files = Output.WriteTable(s.Out, codes, m.Raw.Rows, model.LatentDim, header, m.Raw.Labels);
         Line($"encoded {m.Raw.Rows} samples of {m.Raw.Source} to {model.LatentDim} values each: {string.Join(", ", files)}");
         return ExitCodes.Success;
-    });
+    }, cancellation);
 }
 
 /// <summary><c>bottleneck reconstruct</c>: writes reconstructions in the original data space (and a PNG grid for images).</summary>
@@ -39,14 +41,18 @@ public sealed class ReconstructService : CliService
     public ReconstructService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Reconstructs the data and writes the result.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(ReconstructSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(ReconstructSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
-        Output.CheckTablePath(s.Out);
+        bool folder = ImageFolderOutput.IsFolder(s.Out);
+        if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
-        WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
+        if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "reconstructed", Line);
+        else WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>
     /// Reconstructs <paramref name="m"/>'s data, undoes the scaling, writes the table to <paramref name="outPath"/> (CSV or NPY, the
@@ -75,12 +81,15 @@ public sealed class EvaluateService : CliService
     public EvaluateService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Evaluates the model on the data.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(EvaluateSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(EvaluateSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
+        var quality = psnr ? ImageQualityEvaluator.Evaluate(m.Saved.Model, m.Raw, m.Preprocessor, m.Folder) : null;
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
         var denoising = DenoisingEvaluation.Run(m, s.ModelDir, s.Png, Warn);
         if (s.IwSamples < 0) throw new ArgumentException($"--iw-samples must be ≥ 0, got {s.IwSamples}");
@@ -99,12 +108,14 @@ public sealed class EvaluateService : CliService
             json["anomalyScore"] = anomaly?.Error;
             json["rocAuc"] = anomaly?.RocAuc;
             json["prAuc"] = anomaly?.PrAuc;
+            if (quality != null) ImageQualityOutput.AddJson(json, quality);
             if (denoising != null) json["denoising"] = denoising.ToJson();
             if (variational is { } vr)
             {
-                json["negElbo"] = vr.NegElbo;
+                bool gaussian = vr.ActiveUnits != null;
+                json["negElbo"] = gaussian ? vr.NegElbo : null;
                 json["reconstruction"] = vr.Reconstruction;
-                json["kl"] = vr.Kl;
+                json["kl"] = gaussian ? vr.Kl : null;
                 json["klPerDimension"] = new JsonArray(vr.KlPerDimension.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
                 json["activeUnits"] = vr.ActiveUnits;
                 json["iwNll"] = vr.IwNll;
@@ -114,6 +125,8 @@ public sealed class EvaluateService : CliService
                 json["perplexity"] = vr.Perplexity;
                 json["codesUsed"] = vr.CodesUsed;
                 json["accuracy"] = vr.Accuracy;
+                json["mmdToPrior"] = vr.MmdToPrior;
+                json["discriminatorAccuracy"] = vr.DiscriminatorAccuracy;
             }
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
@@ -121,6 +134,7 @@ public sealed class EvaluateService : CliService
         Line($"model  {s.ModelDir}: {m.Saved.Model.Config.Describe()}");
         Line($"data   {m.Raw}");
         var table = Output.MetricsTable(("value", report));
+        if (quality != null) ImageQualityOutput.AddRows(table, quality, m.Folder?.Patches != null);
         if (anomaly != null)
         {
             table.AddRow($"anomalies (label != \"{Markup.Escape(anomaly.Normal)}\")", $"{Output.Count(anomaly.Anomalies)} of {Output.Count(m.Raw.Rows)}");
@@ -129,19 +143,26 @@ public sealed class EvaluateService : CliService
         }
         if (variational is { } r)
         {
-            table.AddRow("-ELBO / sample (nats, 1 sample)", Output.Num(r.NegElbo));
-            table.AddRow("  reconstruction", Output.Num(r.Reconstruction));
-            table.AddRow("  KL", Output.Num(r.Kl));
+            if (r.ActiveUnits != null)
+            {
+                table.AddRow("-ELBO / sample (nats, 1 sample)", Output.Num(r.NegElbo));
+                table.AddRow("  reconstruction", Output.Num(r.Reconstruction));
+                table.AddRow("  KL", Output.Num(r.Kl));
+            }
+            else table.AddRow("-log p(x|z) / sample", Output.Num(r.Reconstruction));
             if (r.ActiveUnits is { } au) table.AddRow("active units (Var mu > 0.01)", $"{au} of {m.Saved.Model.LatentDim}");
             if (r.IwNll is { } iw) table.AddRow($"IWAE NLL (k = {r.IwSamples}, first {r.IwRows})", Output.Num(iw));
             if (r.NegElboSameRows is { } ne) table.AddRow($"-ELBO on the same {r.IwRows}", Output.Num(ne));
             if (r.Perplexity is { } p) table.AddRow("codebook perplexity", $"{Output.Num(p)} ({r.CodesUsed} codes used)");
-            if (r.Accuracy is { } a) table.AddRow("label accuracy (argmax ELBO)", Output.Num(a));
+            if (r.Accuracy is { } a) table.AddRow("label accuracy", Output.Num(a));
+            if (r.MmdToPrior is { } mm) table.AddRow("MMD² codes vs prior (imq)", Output.Num(mm));
+            if (r.DiscriminatorAccuracy is { } da) table.AddRow("discriminator accuracy", Output.Num(da));
         }
         Console.Write(table);
         if (variational is { KlPerDimension.Length: > 0 } kr)
             Line("KL per dimension: " + string.Join(" ", kr.KlPerDimension.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
         Line("(metrics in the model's input space, after scaling" +
+             (quality != null ? "; SSIM and PSNR per image in the data space, image by image" : "") +
              (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
         if (anomaly == null && m.Raw.Labels != null && s.Normal == null && DataSpec.Parse(s.Data).Kind == DataKind.Csv)
             Line("(the data has labels: add --normal VALUE, the label of normal rows, for ROC-AUC and PR-AUC of the reconstruction-error score)");
@@ -151,7 +172,7 @@ public sealed class EvaluateService : CliService
             foreach (var line in denoising.Lines()) Line(line);
         }
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>Anomaly ranking metrics of the reconstruction-error score (null without labels or a normal value).</summary>
     private sealed record Ranking(string Normal, int Anomalies, string Error, double? RocAuc, double? PrAuc);
@@ -224,9 +245,10 @@ public sealed class InfoService : CliService
         Row("library version", provenance.LibraryVersion);
         Row("backend", provenance.Backend);
         Row("created", provenance.Created);
-        foreach (var file in Directory.EnumerateFiles(s.ModelDir).OrderBy(f => f, StringComparer.Ordinal))
+        var folder = Bottleneck.IO.AtomicDirectory.ResolveForReading(s.ModelDir);   // what Load read (a swap stopped between its renames)
+        foreach (var file in Directory.EnumerateFiles(folder).OrderBy(f => f, StringComparer.Ordinal))
             Row("file " + Path.GetFileName(file), Output.Bytes(new FileInfo(file).Length));
-        var checkpoint = new DirectoryInfo(Path.Combine(s.ModelDir, TrainService.CheckpointFolder));
+        var checkpoint = new DirectoryInfo(Path.Combine(folder, TrainService.CheckpointFolder));
         if (checkpoint.Exists)
             Row("checkpoint", $"{TrainService.CheckpointFolder}/ {Output.Bytes(checkpoint.EnumerateFiles().Sum(f => f.Length))} (for train --resume)");
         Console.Write(t);

@@ -49,15 +49,20 @@ public abstract partial class CliService
     protected void Warn(string message) => Error.WriteLine("warning: " + message);
 
     /// <summary>Runs <paramref name="body"/> and maps its exceptions to exit codes (see the class summary).</summary>
-    protected int Guard(Func<int> body)
+    /// <param name="body">The command.</param>
+    /// <param name="cancellation">The command's cancellation (Ctrl+C, SIGTERM), installed as the <see cref="CancellationScope"/> of
+    /// <paramref name="body"/> so that the library's batch loops stop promptly; default none.</param>
+    protected int Guard(Func<int> body, CancellationToken cancellation = default)
     {
+        using var scope = CancellationScope.Install(cancellation);
         try
         {
+            cancellation.ThrowIfCancellationRequested();   // stopped before it started: do nothing
             return body();
         }
         catch (OperationCanceledException)
         {
-            Error.WriteLine("error: cancelled");
+            Error.WriteLine("error: interrupted (Ctrl+C or SIGTERM); no output file was written or replaced");
             return ExitCodes.Cancelled;
         }
         catch (Exception e) when (IsUserError(e))

@@ -19,10 +19,13 @@ public sealed class DenoiseService : CliService
     public DenoiseService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Denoises the data and writes the result (and a PNG grid for images).</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(DenoiseSettings s) => Guard(() =>
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops the command between batches (Ctrl+C, SIGTERM); nothing is written then.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(DenoiseSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
-        Output.CheckTablePath(s.Out);
+        bool folder = ImageFolderOutput.IsFolder(s.Out);
+        if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
         if (model.InputCorruption is { } noise)
@@ -30,9 +33,10 @@ public sealed class DenoiseService : CliService
         else
             Line($"note: {s.ModelDir} is a '{model.Config.Kind}' model that was not trained as a denoiser (no training noise); " +
                  "the output is its plain reconstruction (train with --kind denoising for a denoiser)");
-        ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
+        if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "denoised", Line);
+        else ReconstructService.WriteReconstructions(m, s.Out, "denoised", "noisy input above denoised output", Line);
         return ExitCodes.Success;
-    });
+    }, cancellation);
 }
 
 /// <summary>
@@ -95,8 +99,6 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
             Enumerable.Range(0, n).Select(i => Row(denoised, i)).ToList(),
             Enumerable.Range(0, n).Select(i => Row(clean, i)).ToList(),
         };
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
         ImageGrid.Write(path, rows, image.Height, image.Width, scale: image.Height < 64 ? 2 : 1);
         return true;
     }

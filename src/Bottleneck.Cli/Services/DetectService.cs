@@ -18,8 +18,10 @@ public sealed class DetectService : CliService
     public DetectService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Scores the data.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Run(DetectSettings s) => Guard(() => Detect(s));
+    /// <param name="s">What to do.</param>
+    /// <param name="cancellation">Stops scoring between blocks of rows (Ctrl+C, SIGTERM); the scores file is then not written.</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Run(DetectSettings s, CancellationToken cancellation = default) => Guard(() => Detect(s), cancellation);
 
     private int Detect(DetectSettings s)
     {
@@ -37,6 +39,7 @@ public sealed class DetectService : CliService
         if (s.Out != null)
         {
             if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a file name");
+            Bottleneck.IO.TempNames.CheckNameLength(s.Out, "--out");
             var dir = Path.GetDirectoryName(Path.GetFullPath(s.Out));
             if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {s.Out}: folder {dir} does not exist");
         }
@@ -98,8 +101,15 @@ public sealed class DetectService : CliService
         TopRows? top = null;
         if (s.Out != null)
         {
-            using var writer = new StreamWriter(s.Out, false, new UTF8Encoding(false));
-            summary = scorer.Score(new ScoresCsvWriter(writer), s.Top, keepScores: true);
+            // Into a temporary file renamed over --out only when every row is scored: a bad row, Ctrl+C or a kill leaves the previous
+            // file (which may be the input itself) untouched.
+            CsvScoringSummary? written = null;
+            Bottleneck.IO.AtomicFile.Write(s.Out, stream =>
+            {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                written = scorer.Score(new ScoresCsvWriter(writer), s.Top, keepScores: true);
+            });
+            summary = written!;
         }
         else
         {

@@ -18,8 +18,10 @@ public sealed class GenerateService : CliService
     public GenerateService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
     /// <summary>Draws samples from the prior and writes them.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Sample(SampleSettings s) => Guard(() =>
+    /// <param name="s">What to draw.</param>
+    /// <param name="cancellation">Ctrl+C or SIGTERM (exit 130; nothing is written).</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Sample(SampleSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         CheckOut(s.Out, "--out");
         if (s.Npy != null && !s.Npy.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--npy must name a .npy file, got {s.Npy}");
@@ -39,18 +41,33 @@ public sealed class GenerateService : CliService
         }
         else if (s.Label != null) throw new ArgumentException($"--label applies to conditional kinds (cvae); a {model.Config.Kind} model has no classes");
         float[] values;
+        int count = s.Count;
+        Tensor codes;
+        if (s.Grid is int side)
+        {
+            if (side < 2 || side > 100) throw new ArgumentException($"--grid must be between 2 and 100, got {side}");
+            if (model.LatentDim < 2) throw new ArgumentException($"--grid needs a code of at least 2 dimensions; the model's has {model.LatentDim}");
+            var (from, to) = ParseRange(s.Range);
+            count = side * side;
+            codes = Tensor.FromArray(LatentPaths.Grid(model.LatentDim, side, from, to), count, model.LatentDim);
+            if (labels != null) labels = Enumerable.Repeat(labels[0], count).ToArray();
+        }
+        else codes = model.SamplePrior(s.Count, new Rng(s.Seed), s.Temperature);
         using (GradMode.NoGrad())
-            values = model.Decode(model.SamplePrior(s.Count, new Rng(s.Seed), s.Temperature), labels).ToArray();
-        Write(saved, values, s.Count, s.Out, Columns(s.Count));
-        if (s.Npy != null) Write(saved, values, s.Count, s.Npy, 0);
-        Line($"sampled     {s.Count} from N(0, {s.Temperature.ToString("G4", CultureInfo.InvariantCulture)}^2 I) (seed {s.Seed})" + (labels != null ? $", class {labels[0]}" : ""));
+            values = model.Decode(codes, labels).ToArray();
+        Write(saved, values, count, s.Out, s.Grid ?? Columns(count));
+        if (s.Npy != null) Write(saved, values, count, s.Npy, 0);
+        Line(s.Grid is int g ? $"decoded     a {g}x{g} grid over latent dimensions 0 and 1 in [{s.Range}]" + (labels != null ? $", class {labels[0]}" : "")
+            : $"sampled     {s.Count} from N(0, {s.Temperature.ToString("G4", CultureInfo.InvariantCulture)}^2 I) (seed {s.Seed})" + (labels != null ? $", class {labels[0]}" : ""));
         Line($"written     {s.Out}" + (s.Npy != null ? $", {s.Npy}" : ""));
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>Decodes an interpolation between two samples' codes and writes it.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Interpolate(InterpolateSettings s) => Guard(() =>
+    /// <param name="s">What to interpolate.</param>
+    /// <param name="cancellation">Ctrl+C or SIGTERM (exit 130; nothing is written).</param>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
+    public int Interpolate(InterpolateSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         CheckOut(s.Out, "--out");
         var m = ModelData.Load(s.ModelDir, s.Data);
@@ -70,11 +87,11 @@ public sealed class GenerateService : CliService
         Line($"interpolated {s.Steps} codes from row {s.From} to row {s.To} ({(s.Slerp ? "spherical" : "linear")})");
         Line($"written     {s.Out}");
         return ExitCodes.Success;
-    });
+    }, cancellation);
 
     /// <summary>Decodes traversals of latent dimensions around one sample's code and writes them.</summary>
-    /// <returns>0 on success, 2 for a user mistake, 1 otherwise.</returns>
-    public int Traverse(string modelDir, string data, int index, string? dimsText, string rangeText, int steps, string output) => Guard(() =>
+    /// <returns>0 on success, 2 for a user mistake, 130 when cancelled (Ctrl+C or SIGTERM; nothing is written), 1 otherwise.</returns>
+    public int Traverse(string modelDir, string data, int index, string? dimsText, string rangeText, int steps, string output, CancellationToken cancellation = default) => Guard(() =>
     {
         CheckOut(output, "--out");
         var range = rangeText.Split(',');
@@ -103,7 +120,16 @@ public sealed class GenerateService : CliService
         Line($"traversed   dimensions {string.Join(",", dims)} of row {index}'s code over [{from.ToString(CultureInfo.InvariantCulture)}, {to.ToString(CultureInfo.InvariantCulture)}] in {steps} steps");
         Line($"written     {output}");
         return ExitCodes.Success;
-    });
+    }, cancellation);
+
+    private static (float From, float To) ParseRange(string text)
+    {
+        var range = text.Split(',');
+        if (range.Length != 2 || !float.TryParse(range[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float from)
+            || !float.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float to) || !float.IsFinite(from) || !float.IsFinite(to))
+            throw new ArgumentException($"--range must be two numbers A,B, got '{text}'");
+        return (from, to);
+    }
 
     private static VariationalAutoencoder Variational(SavedModel saved, string command) => saved.Model as VariationalAutoencoder
         ?? throw new ArgumentException($"{command} needs a model of a variational kind (vae, cvae, beta-tcvae, info-vae, wae-mmd, vq-vae); {saved.Folder} holds a {saved.Model.Config.Kind} model");

@@ -8,7 +8,8 @@ namespace Bottleneck.Cli.Services;
 /// <param name="Preprocessor">The model's scaling.</param>
 /// <param name="Raw">The data as loaded (original space).</param>
 /// <param name="Scaled">The data after the model's scaling (model input space).</param>
-internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Dataset Raw, Dataset Scaled)
+/// <param name="Folder">For <c>images:DIR</c> data, the folder's files and patch layout (<see cref="Raw"/> is its data); else null.</param>
+internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Dataset Raw, Dataset Scaled, ImageFolderData? Folder = null)
 {
     /// <summary>
     /// Parses <paramref name="spec"/>, loads the model folder and the data (mnist/demo default to the test split), checks
@@ -21,15 +22,17 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
         if (string.IsNullOrWhiteSpace(modelDir)) throw new ArgumentException("--model needs a model folder");
         var dataSpec = DataSpec.Parse(spec);
         var saved = ModelStore.Load(modelDir);
+        var folder = dataSpec.Kind == DataKind.Images ? ImageFolder.Load(dataSpec.Path!, dataSpec.Images) : null;
         // A model trained on tabular CSV encodes CSV files with its saved encoding (features = the encoded columns).
         var raw = saved.Tabular != null && dataSpec.Kind == DataKind.Csv
             ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
-            : dataSpec.Load("test");
+            : folder?.Data ?? dataSpec.Load("test");
         if (raw.FeatureCount != saved.Model.InputDim)
-            throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}", raw.Source);
+            throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}" +
+                (raw.Image is { } di && saved.Image is { } mi ? $" (images {di}, the model was trained on {mi}; the images: options size=, channels= and patch= set the shape)" : ""), raw.Source);
         var pre = new Preprocessor(saved.Preprocessing);
         var scaled = pre.Kind == ScalingKind.None ? raw : pre.Transform(raw);
-        return new ModelData(saved, pre, raw, scaled);
+        return new ModelData(saved, pre, raw, scaled, folder);
     }
 
     /// <summary>Image shape for PNG output: the data's, else the one the model was trained on.</summary>

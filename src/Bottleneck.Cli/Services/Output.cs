@@ -99,9 +99,11 @@ internal static class Output
         bool npy = Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase);
         if (npy)
         {
+            var labelsPath = Path.ChangeExtension(path, ".labels.npy");
+            // Checked before the table is written, so a labels name above the limit leaves nothing behind.
+            if (labels != null) TempNames.CheckNameLength(labelsPath, "the labels file written beside --out,");
             TableWriter.Write(path, values, rows, cols);
             if (labels == null) return [path];
-            var labelsPath = Path.ChangeExtension(path, ".labels.npy");
             NpyWriter.Write(labelsPath, labels.Select(l => (float)l).ToArray(), [rows]);
             return [path, labelsPath];
         }
@@ -110,14 +112,17 @@ internal static class Output
         return [path];
     }
 
-    /// <summary>Rejects output paths whose extension is not .csv, .tsv or .npy (before any work is done).</summary>
+    /// <summary>Rejects output paths whose extension is not .csv, .tsv or .npy, or whose name exceeds the file system's 255 bytes
+    /// (before any work is done).</summary>
     /// <exception cref="ArgumentException">Unsupported extension.</exception>
+    /// <exception cref="PathTooLongException">A name is too long.</exception>
     public static void CheckTablePath(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("--out needs a file name ending in .csv, .tsv or .npy");
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".csv" or ".tsv" or ".npy"))
             throw new ArgumentException($"--out {path}: unsupported format \"{ext}\"; use a file name ending in .csv, .tsv or .npy");
+        TempNames.CheckNameLength(path, "--out");
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Bottleneck.Cli.Commands;
 using Bottleneck.Cli.Kinds;
 using Bottleneck.Data;
 using Bottleneck.Evaluation;
+using Bottleneck.IO;
 using Bottleneck.Kernels;
 using Bottleneck.ModelFiles;
 using Bottleneck.Models;
@@ -37,7 +38,7 @@ public sealed class TrainService : CliService
     /// <param name="settings">What to train.</param>
     /// <param name="cancellation">Stops training after the current step (Ctrl+C).</param>
     /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
-    public int Run(TrainSettings settings, CancellationToken cancellation = default) => Guard(() => Train(settings, cancellation));
+    public int Run(TrainSettings settings, CancellationToken cancellation = default) => Guard(() => Train(settings, cancellation), cancellation);
 
     private int Train(TrainSettings s, CancellationToken cancellation)
     {
@@ -66,6 +67,12 @@ public sealed class TrainService : CliService
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
         if (s.Tabular != null && spec.Kind != DataKind.Csv)
             throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
+        // One writer per model folder, from before the data is read to the swap of the finished folder (a second one is refused
+        // here, naming the process that writes it); a folder that is not a model folder is never replaced.
+        TempNames.CheckNameLength(s.Out, "--out");
+        ModelStore.CheckReplaceable(s.Out, CheckpointFolder);
+        using var writer = AtomicDirectory.Begin(s.Out, "model");
+        cancellation.ThrowIfCancellationRequested();
         var data = AnomalyTrainingData.Load(spec, s.NormalOnly, s.Tabular);
         if (rule != null)
         {
@@ -98,15 +105,12 @@ public sealed class TrainService : CliService
 
         bool unitRange = scale == ScalingKind.MinMax || (full.Image != null && scale == ScalingKind.None);
         int classes = full.Labels is { Length: > 0 } labels ? Math.Max(full.ClassNames?.Length ?? 0, labels.Max() + 1) : 0;
-        var config = s.Kind.Build(new KindData(sampleShape, unitRange, s.Epochs, purpose) { Rows = train.Rows, Classes = classes });
+        var kindData = new KindData(sampleShape, unitRange, s.Epochs, purpose) { Rows = train.Rows, Classes = classes };
+        var config = s.Kind.Build(kindData);
+        trainX = s.Kind.PrepareTraining(trainX, kindData, s.Seed);
         var model = ModelRegistry.Create(config, new Rng(s.Seed));
         var fit = kind.CreateFit(config, options);
-        // Created only now: every check that needs no training has passed (a usage error leaves no folder behind).
-        try { Directory.CreateDirectory(s.Out); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot create the model folder {s.Out}: {OneLine(e)}", e);
-        }
+        // The model folder appears only with the first checkpoint or the finished model: a command that fails before leaves none.
 
         Line($"data        {full}");
         if (data.Normal != null)
@@ -133,6 +137,7 @@ public sealed class TrainService : CliService
         string checkpoint = Path.Combine(s.Out, CheckpointFolder);
         if (s.Resume)
         {
+            AtomicDirectory.Recover(checkpoint);   // a checkpoint save killed between its two renames
             if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
             else Warn($"--resume: no checkpoint in {checkpoint}; starting from scratch");
         }
@@ -167,7 +172,28 @@ public sealed class TrainService : CliService
             new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null), trainX);
         var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.ToString(), data.Encoder?.State)
             .WithAnomaly(threshold, data.Normal);
-        ModelStore.Save(s.Out, saved);
+        // The new folder is complete (model, grid, this run's checkpoint) before it replaces the old one in one swap.
+        ModelStore.Save(writer, saved);
+        string? gridCaption;
+        string runCheckpoint = Path.Combine(s.Out, CheckpointFolder), stagedCheckpoint = Path.Combine(writer.Staging, CheckpointFolder);
+        try
+        {
+            gridCaption = WriteGrid(writer.Staging, full, test, testX, validation, validationX, train, trainX, preprocessor, model);
+            if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, stagedCheckpoint);
+            writer.Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The swap failed: the old folder is back in place; give the run's checkpoint back to it so --resume still works.
+            if (Directory.Exists(stagedCheckpoint) && !Directory.Exists(runCheckpoint))
+            {
+                try { Directory.CreateDirectory(s.Out); Directory.Move(stagedCheckpoint, runCheckpoint); }
+                catch (Exception back) when (back is IOException or UnauthorizedAccessException) { Warn($"the checkpoint could not be put back into {runCheckpoint}: {OneLine(back)}"); }
+            }
+            throw writer.Named(e);
+        }
+        // Written: what follows only reports (a Ctrl+C now must not say that nothing was written).
+        using var reported = CancellationScope.Install(CancellationToken.None);
 
         Console.WriteLine();
         if (result.History.Count > 0) Console.Write(Output.HistoryTable(result.History));
@@ -198,19 +224,26 @@ public sealed class TrainService : CliService
                  $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}");
         Line($"model       written to {s.Out} ({ModelStore.WeightsFile} {Output.Bytes(new FileInfo(Path.Combine(s.Out, ModelStore.WeightsFile)).Length)}, {ModelStore.ConfigFile})");
 
-        // Grid from the evaluation data: test split when there is one, else validation, else training data.
-        var (raw, scaled) = test != null ? (test, testX!) : validationX != null ? (validation, validationX) : (train, trainX);
-        if (full.Image != null)
-        {
-            int n = Math.Min(Output.GridImages, raw.Rows);
-            var first = scaled.Subset(Enumerable.Range(0, n).ToArray());
-            var rec = Batching.Reconstruct(model, first);
-            preprocessor.InverseTransform(rec);
-            string grid = Path.Combine(s.Out, GridFile);
-            if (Output.WriteGrid(grid, full.Image, raw.Features, rec, n))
-                Line($"images      {grid} (originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data)");
-        }
+        if (gridCaption != null) Line($"images      {Path.Combine(s.Out, GridFile)} ({gridCaption})");
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Writes the reconstruction grid of image data into <paramref name="folder"/> from the evaluation data (test split when there
+    /// is one, else validation, else training data); returns its caption, or null when nothing was written.
+    /// </summary>
+    private static string? WriteGrid(string folder, Dataset full, Dataset? test, Dataset? testX, Dataset validation, Dataset? validationX,
+        Dataset train, Dataset trainX, Preprocessor preprocessor, AutoencoderModel model)
+    {
+        if (full.Image == null) return null;
+        var (raw, scaled) = test != null ? (test, testX!) : validationX != null ? (validation, validationX) : (train, trainX);
+        int n = Math.Min(Output.GridImages, raw.Rows);
+        var first = scaled.Subset(Enumerable.Range(0, n).ToArray());
+        var rec = Batching.Reconstruct(model, first);
+        preprocessor.InverseTransform(rec);
+        return Output.WriteGrid(Path.Combine(folder, GridFile), full.Image, raw.Features, rec, n)
+            ? $"originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data"
+            : null;
     }
 
     /// <summary>Usage errors of <c>--contaminated</c>, found before anything is loaded or written.</summary>

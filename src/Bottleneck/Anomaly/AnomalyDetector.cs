@@ -1,5 +1,6 @@
 using System.Globalization;
 using Bottleneck.Data;
+using Bottleneck.IO;
 using Bottleneck.ModelFiles;
 using Bottleneck.Models;
 
@@ -190,6 +191,8 @@ public sealed class AnomalyDetector
         int n;
         while ((n = rows.Read(buf, chunk, labels, lines)) > 0)
         {
+            CancellationScope.ThrowIfCancellationRequested();   // per block of rows: Ctrl+C and SIGTERM stop a long file promptly
+            FaultInjection.Point("scoring-block");
             var x = buf.AsSpan(0, n * d);
             Preprocessor.Transform(x);
             Scorer.Score(x, scores.AsSpan(0, n), contrib is null ? default : contrib.AsSpan(0, n * d));
@@ -242,6 +245,7 @@ public sealed class AnomalyDetector
         sink?.Begin(new ScoreColumns(threshold != null, raw.Labels != null, topK > 0));
         for (int i = 0; i < raw.Rows; i++)
         {
+            if ((i & 4095) == 0) CancellationScope.ThrowIfCancellationRequested();
             bool flag = threshold != null && scores[i] > threshold.Value;
             if (flag) flagged++;
             sink?.Add(new ScoredRow(i + 1, scores[i], flag, raw.Labels is null ? null : raw.LabelText(i),

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Bottleneck.Autograd;
 using Bottleneck.Data;
+using Bottleneck.IO;
 using Bottleneck.Models;
 using Bottleneck.Tensors;
 
@@ -182,6 +183,7 @@ public sealed class AnomalyScorer
                 if (_logits.Length < block * d) _logits = new float[block * d];
                 for (int start = 0; start < n; start += block)
                 {
+                    CancellationScope.ThrowIfCancellationRequested();
                     int m = Math.Min(block, n - start);
                     var xs = rows.Slice(start * d, m * d);
                     _fast.Logits(xs, m, _logits);
@@ -194,6 +196,7 @@ public sealed class AnomalyScorer
             using (GradMode.NoGrad())
                 for (int start = 0; start < n; start += BatchSize)
                 {
+                    CancellationScope.ThrowIfCancellationRequested();
                     int m = Math.Min(BatchSize, n - start);
                     using var scope = new TensorScope(_pool);
                     var x = Tensor.FromArray(rows.Slice(start * d, m * d), [m, .. Model.InputShape]);

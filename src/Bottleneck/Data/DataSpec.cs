@@ -11,12 +11,15 @@ public enum DataKind
     Csv,
     /// <summary>A NumPy .npy file.</summary>
     Npy,
+    /// <summary>A folder of PNG, JPEG, BMP and GIF images (<see cref="ImageFolder"/>).</summary>
+    Images,
 }
 
 /// <summary>
 /// A parsed command-line data SPEC. Accepted forms:
 /// <c>demo[:COUNT]</c>, <c>mnist[:DIR][:train|test]</c> (DIR defaults to the shared data folder's <c>mnist</c>),
-/// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>.
+/// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>,
+/// <c>images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]</c> (options in any order).
 /// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
 /// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
 /// </summary>
@@ -26,11 +29,13 @@ public enum DataKind
 /// <param name="LabelColumn">CSV label column (name or index), or null.</param>
 /// <param name="LabelsPath">For npy: optional .npy file with labels, or null.</param>
 /// <param name="Count">For demo: number of images, or null for the default.</param>
-public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null, string? LabelColumn = null, string? LabelsPath = null, int? Count = null)
+/// <param name="Images">For images: resize, channel and patch options, or null for none.</param>
+public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null, string? LabelColumn = null, string? LabelsPath = null, int? Count = null,
+                              ImageFolderOptions? Images = null)
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]";
 
     /// <summary>Images generated for the demo training split when no count is given.</summary>
     public const int DefaultDemoTrainCount = 8000;
@@ -86,6 +91,12 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 if (path.Length == 0) throw Bad("npy needs a file path");
                 return new DataSpec(DataKind.Npy, path, LabelsPath: labels);
             }
+            case "images":
+            {
+                var (path, options) = ParseImageOptions(rest, Bad);
+                if (path.Length == 0) throw Bad("images needs a folder path");
+                return new DataSpec(DataKind.Images, path, Images: options);
+            }
             default:
                 throw Bad($"unknown kind \"{kind}\"");
         }
@@ -113,6 +124,8 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             }
             case DataKind.Csv:
                 return CsvLoader.Load(Path!, new CsvOptions(LabelColumn));
+            case DataKind.Images:
+                return ImageFolder.Load(Path!, Images).Data;
             default:
                 return NpyLoader.Load(Path!, LabelsPath);
         }
@@ -124,6 +137,54 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Demo => Count is int c ? $"demo:{c}" : "demo",
         DataKind.Mnist => "mnist" + (Path != null ? ":" + Path : "") + (Split != null ? ":" + Split : ""),
         DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
+        DataKind.Images => $"images:{Path}{Images}",
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
+
+    /// <summary>Splits trailing <c>:size=HxW</c>, <c>:channels=C</c>, <c>:patch=P[,stride=S]</c> and <c>:skip-bad</c> options off an images: SPEC's rest.</summary>
+    private static (string Path, ImageFolderOptions Options) ParseImageOptions(string rest, Func<string, DataException> bad)
+    {
+        int? h = null, w = null, c = null, p = null, s = null;
+        bool skipBad = false;
+        static int Int(string text, string what, Func<string, DataException> bad) =>
+            int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0
+                ? v : throw bad($"{what} must be a positive integer, got \"{text}\"");
+        while (true)
+        {
+            int colon = rest.LastIndexOf(':');
+            if (colon < 0) break;
+            string opt = rest[(colon + 1)..];
+            if (opt.Equals("skip-bad", StringComparison.OrdinalIgnoreCase)) { skipBad = true; rest = rest[..colon]; continue; }
+            string key = opt.Contains('=') ? opt[..opt.IndexOf('=')].ToLowerInvariant() : "";
+            string value = opt.Contains('=') ? opt[(opt.IndexOf('=') + 1)..] : "";
+            switch (key)
+            {
+                case "size":
+                {
+                    var parts = value.ToLowerInvariant().Split('x');
+                    if (parts.Length != 2) throw bad($"size= takes HxW (e.g. size=64x64), got \"{value}\"");
+                    h = Int(parts[0], "size= height", bad); w = Int(parts[1], "size= width", bad);
+                    break;
+                }
+                case "channels":
+                    c = Int(value, "channels=", bad);
+                    if (c is not (1 or 3)) throw bad($"channels= must be 1 or 3, got {c}");
+                    break;
+                case "patch":
+                {
+                    var parts = value.Split(',');
+                    p = Int(parts[0], "patch=", bad);
+                    if (parts.Length == 2 && parts[1].StartsWith("stride=", StringComparison.OrdinalIgnoreCase)) s = Int(parts[1][7..], "stride=", bad);
+                    else if (parts.Length != 1) throw bad($"patch= takes P or P,stride=S (e.g. patch=32,stride=16), got \"{value}\"");
+                    break;
+                }
+                default:
+                    if (key.Length > 0 && !value.Contains('/') && !value.Contains('\\'))
+                        throw bad($"unknown images option \"{opt}\" (options: size=HxW, channels=1|3, patch=P[,stride=S], skip-bad)");
+                    return (rest, new ImageFolderOptions(h, w, c, p, s, skipBad));
+            }
+            rest = rest[..colon];
+        }
+        return (rest, new ImageFolderOptions(h, w, c, p, s, skipBad));
+    }
 }

@@ -14,7 +14,8 @@ namespace Bottleneck.Evaluation;
 /// <param name="Reconstruction">−log p(x | z) with that z.</param>
 /// <param name="Kl">The analytic KL(q(z|x) ‖ N(0, I)) (0 for latents without one).</param>
 /// <param name="KlPerDimension">The KL of each latent dimension, averaged over samples (empty without a Gaussian latent).</param>
-/// <param name="ActiveUnits">Latent dimensions u with Var_x(E_q[z_u | x]) &gt; 0.01 (Burda et al. 2016), or null without a Gaussian latent.</param>
+/// <param name="ActiveUnits">Latent dimensions u with Var_x(E_q[z_u | x]) &gt; 0.01 (Burda et al. 2016; for a ladder latent, of the
+/// bottom layer's posterior mean at the top layer's mean), or null without a stochastic latent.</param>
 /// <param name="IwNll">Importance-weighted −log p(x) over the first <paramref name="IwRows"/> samples with <paramref name="IwSamples"/>
 /// samples each (Burda et al. 2016), or null when not asked for.</param>
 /// <param name="IwSamples">k of <paramref name="IwNll"/> (0 when not computed).</param>
@@ -22,15 +23,24 @@ namespace Bottleneck.Evaluation;
 /// <param name="NegElboSameRows">−ELBO over the same rows as <paramref name="IwNll"/> (for comparing the two), or null.</param>
 /// <param name="Perplexity">Codebook perplexity exp(−Σ p_k ln p_k) of the code usage over the data (VQ-VAE), or null.</param>
 /// <param name="CodesUsed">Codebook entries used at least once over the data (VQ-VAE), or null.</param>
-/// <param name="Accuracy">Share of samples whose label maximises the ELBO over the classes (conditional models with labelled data), or null.</param>
+/// <param name="Accuracy">Conditional models on labelled data: the share of samples whose label is argmax q(y | x) (semi-supervised) or
+/// maximises the ELBO over the classes (cvae); else null.</param>
+/// <param name="MmdToPrior">MMD² (inverse multiquadric kernel, unbiased) between the codes (posterior means) of the first
+/// <see cref="VariationalEvaluator.MmdRows"/> samples and as many prior samples: how well the aggregate code distribution matches the prior.</param>
+/// <param name="DiscriminatorAccuracy">Share of those codes and prior samples an adversarial autoencoder's discriminator classifies
+/// correctly (0.5 = it cannot tell them apart), or null for other kinds.</param>
 public sealed record VariationalReport(int Samples, double NegElbo, double Reconstruction, double Kl, double[] KlPerDimension, int? ActiveUnits,
-    double? IwNll, int IwSamples, int IwRows, double? NegElboSameRows, double? Perplexity, int? CodesUsed, double? Accuracy);
+    double? IwNll, int IwSamples, int IwRows, double? NegElboSameRows, double? Perplexity, int? CodesUsed, double? Accuracy,
+    double? MmdToPrior = null, double? DiscriminatorAccuracy = null);
 
 /// <summary>Evaluates a variational-family model: −ELBO and its terms, IWAE NLL, active units, codebook use, conditional accuracy.</summary>
 public static class VariationalEvaluator
 {
     /// <summary>Variance of the posterior mean above which a unit counts as active (Burda et al. 2016).</summary>
     public const double ActiveUnitThreshold = 0.01;
+
+    /// <summary>Rows whose codes are compared with the prior (MMD, discriminator accuracy).</summary>
+    public const int MmdRows = 2000;
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> (in the model's input space, labels used by conditional models).</summary>
     /// <param name="model">The model.</param>
@@ -47,7 +57,7 @@ public static class VariationalEvaluator
         if (data.Rows == 0) throw new ArgumentException($"{data.Source} has no samples to evaluate", nameof(data));
         if (iwSamples < 0) throw new ArgumentOutOfRangeException(nameof(iwSamples), iwSamples, $"iwSamples must be ≥ 0, got {iwSamples}");
         if (iwLimit < 1) throw new ArgumentOutOfRangeException(nameof(iwLimit), iwLimit, $"iwLimit must be ≥ 1, got {iwLimit}");
-        if (model.ConditionsOnLabels && data.Labels is null)
+        if (model.ConditionsOnLabels && !model.LabelsOptional && data.Labels is null)
             throw new ArgumentException($"{data.Source} has no labels; a conditional {model.Config.Kind} model needs them", nameof(data));
         model.Eval();
         int n = data.Rows, d = data.FeatureCount, k = model.LatentDim;
@@ -60,7 +70,7 @@ public static class VariationalEvaluator
         var meanSq = new double[k];
         var codeCounts = model.Quantizer is { } q ? new long[q.CodebookSize] : null;
         int correct = 0;
-        bool accuracy = model.ConditionsOnLabels;
+        bool accuracy = model.ConditionsOnLabels && data.Labels != null;
         using (GradMode.NoGrad())
         {
             var pool = new BufferPool();
@@ -71,19 +81,25 @@ public static class VariationalEvaluator
                 var idx = Enumerable.Range(start, b).ToArray();
                 var x = Tensor.Empty([b, d]);
                 data.CopyRows(idx, x.Span);
-                int[]? labels = model.ConditionsOnLabels ? idx.Select(i => data.Labels![i]).ToArray() : null;
+                int[]? labels = model.ConditionsOnLabels && data.Labels != null ? idx.Select(i => data.Labels[i]).ToArray() : null;
                 var (r, kRow, mean) = model.ElboTerms(x, labels, rng);
                 for (int i = 0; i < b; i++) { recRows[start + i] = r[i]; klRows[start + i] = kRow[i]; rec += r[i]; kl += kRow[i]; }
+                if (model.Latent is IStochasticLatent)
+                {
+                    var m = mean.Span;
+                    for (int i = 0; i < b; i++)
+                        for (int j = 0; j < k; j++) { double mj = m[i * k + j]; meanSum[j] += mj; meanSq[j] += mj * mj; }
+                }
                 if (model.Gaussian is { } g)
                 {
-                    var (mu, logVar) = g.Posterior(model.Encoder.Forward(model.ConditionsOnLabels ? Tensor.Concat([x, model.OneHot(labels, b)], 1) : x));
+                    var (mu, logVar) = g.Posterior(model.Encoder.Forward(model.ConditionsOnLabels
+                        ? Tensor.Concat([x, model.OneHot(model.ResolveLabels(x, labels), b)], 1) : x));
                     var m = mu.Span; var lv = logVar.Span;
                     for (int i = 0; i < b; i++)
                         for (int j = 0; j < k; j++)
                         {
                             double mj = m[i * k + j], v = lv[i * k + j];
                             klDim[j] += 0.5 * (mj * mj + Math.Exp(v) - 1 - v);
-                            meanSum[j] += mj; meanSq[j] += mj * mj;
                         }
                 }
                 if (codeCounts != null) foreach (int c in model.Quantizer!.Assign(model.Encoder.Forward(x))) codeCounts[c]++;
@@ -92,7 +108,7 @@ public static class VariationalEvaluator
         }
         int? active = null;
         double[] perDim = [];
-        if (model.Gaussian != null)
+        if (model.Latent is IStochasticLatent)
         {
             active = 0;
             for (int j = 0; j < k; j++)
@@ -100,11 +116,11 @@ public static class VariationalEvaluator
                 double mean = meanSum[j] / n, variance = meanSq[j] / n - mean * mean;
                 if (variance > ActiveUnitThreshold) active++;
             }
-            perDim = klDim.Select(v => v / n).ToArray();
+            if (model.Gaussian != null) perDim = klDim.Select(v => v / n).ToArray();
         }
         double? iw = null, same = null;
         int iwRows = 0;
-        if (iwSamples > 0 && model.Gaussian != null)
+        if (iwSamples > 0 && model.Latent is IStochasticLatent)
         {
             iwRows = Math.Min(iwLimit, n);
             var iwRng = new Rng(seed ^ 0x1A3E_5EEDUL);
@@ -115,7 +131,7 @@ public static class VariationalEvaluator
                 var idx = Enumerable.Range(start, b).ToArray();
                 var x = Tensor.Empty([b, d]);
                 data.CopyRows(idx, x.Span);
-                int[]? labels = model.ConditionsOnLabels ? idx.Select(i => data.Labels![i]).ToArray() : null;
+                int[]? labels = model.ConditionsOnLabels && data.Labels != null ? idx.Select(i => data.Labels[i]).ToArray() : null;
                 sum += model.ImportanceWeightedNll(x, labels, iwSamples, iwRng).Sum();
             }
             iw = sum / iwRows;
@@ -131,13 +147,34 @@ public static class VariationalEvaluator
             perplexity = Math.Exp(entropy);
             used = codeCounts.Count(c => c > 0);
         }
+        double? mmd = null, discriminator = null;
+        if (model.VariationalConfig.CanSample && !model.ConditionsOnLabels)
+            using (GradMode.NoGrad())
+            {
+                int m = Math.Min(MmdRows, n);
+                var x = Tensor.Empty([m, d]);
+                data.CopyRows(Enumerable.Range(0, m).ToArray(), x.Span);
+                var codes = model.Encode(x);
+                var prior = model.SamplePrior(m, new Rng(seed ^ 0x4D4DUL));
+                if (m >= 2) mmd = MmdPenalty.Estimate(codes, prior, MmdKernel.Imq).Item();
+                if (model.Discriminator is { } disc)
+                {
+                    var fake = disc.Forward(codes).Span;
+                    var real = disc.Forward(prior).Span;
+                    int right = 0;
+                    for (int i = 0; i < m; i++) { if (fake[i] < 0) right++; if (real[i] >= 0) right++; }
+                    discriminator = right / (2.0 * m);
+                }
+            }
         return new VariationalReport(n, (rec + kl) / n, rec / n, kl / n, perDim, active, iw, iw is null ? 0 : iwSamples, iwRows, same,
-            perplexity, used, accuracy ? (double)correct / n : null);
+            perplexity, used, accuracy ? (double)correct / n : null, mmd, discriminator);
     }
 
     /// <summary>Samples whose label maximises the posterior-mean ELBO −[−log p(x | μ(x, y), y) + KL] over the classes.</summary>
     private static int CountCorrect(VariationalAutoencoder model, Tensor x, int[] labels)
     {
+        if (model.Classifier != null)
+            return model.Predict(x).Where((p, i) => p == labels[i]).Count();
         int b = x.Dim(0), classes = model.Classes;
         var best = new double[b];
         var arg = new int[b];

@@ -1,45 +1,13 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace Bottleneck.IO;
 
-/// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as used by PNG chunks, gzip and zip.</summary>
-public static class Crc32
-{
-    private static readonly uint[] Table = BuildTable();
-
-    private static uint[] BuildTable()
-    {
-        var t = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }
-
-    /// <summary>Continues a CRC over more bytes. Start with <paramref name="crc"/> = 0.</summary>
-    /// <param name="crc">CRC of the bytes so far (0 for none).</param>
-    /// <param name="data">The next bytes.</param>
-    /// <returns>The CRC of all bytes.</returns>
-    public static uint Append(uint crc, ReadOnlySpan<byte> data)
-    {
-        uint c = ~crc;
-        foreach (byte b in data) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
-        return ~c;
-    }
-
-    /// <summary>CRC-32 of <paramref name="data"/> (e.g. "123456789" → 0xCBF43926).</summary>
-    /// <param name="data">The bytes.</param>
-    public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
-}
-
-/// <summary>Minimal PNG encoder for 8-bit grayscale images (IHDR, one zlib IDAT, IEND; filter type 0).</summary>
+/// <summary>8-bit grayscale PNG files, encoded by SixLabors.ImageSharp (colour type 0, bit depth 8).</summary>
 public static class PngWriter
 {
-    private static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly PngEncoder Encoder = new() { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 };
 
     /// <summary>Encodes 8-bit grayscale pixels as a PNG file.</summary>
     /// <param name="pixels">Row-major pixels, length <paramref name="width"/> × <paramref name="height"/>; 0 = black, 255 = white.</param>
@@ -51,28 +19,9 @@ public static class PngWriter
     {
         if (width < 1 || height < 1) throw new ArgumentException($"PNG size must be positive, got {width}x{height}");
         if (pixels.Length != (long)width * height) throw new ArgumentException($"pixels has {pixels.Length} bytes but {width}x{height} needs {(long)width * height}", nameof(pixels));
+        using var image = Image.LoadPixelData<L8>(pixels, width, height);
         var ms = new MemoryStream();
-        ms.Write(Signature);
-        Span<byte> ihdr = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr[4..], height);
-        ihdr[8] = 8;  // bit depth
-        ihdr[9] = 0;  // colour type: grayscale
-        ihdr[10] = 0; // compression: deflate
-        ihdr[11] = 0; // filter method
-        ihdr[12] = 0; // no interlace
-        WriteChunk(ms, "IHDR"u8, ihdr);
-
-        var raw = new byte[(long)(width + 1) * height];
-        for (int y = 0; y < height; y++)
-        {
-            raw[(long)y * (width + 1)] = 0; // filter: none
-            pixels.Slice(y * width, width).CopyTo(raw.AsSpan(y * (width + 1) + 1, width));
-        }
-        var z = new MemoryStream();
-        using (var zs = new ZLibStream(z, CompressionLevel.Optimal, leaveOpen: true)) zs.Write(raw);
-        WriteChunk(ms, "IDAT"u8, z.GetBuffer().AsSpan(0, (int)z.Length));
-        WriteChunk(ms, "IEND"u8, ReadOnlySpan<byte>.Empty);
+        image.SaveAsPng(ms, Encoder);
         return ms.ToArray();
     }
 
@@ -107,18 +56,6 @@ public static class PngWriter
         AtomicFile.WriteAllBytes(path, EncodeGray(values, width, height));
 
     internal static byte ToByte(float v) => float.IsNaN(v) ? (byte)0 : (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f);
-
-    private static void WriteChunk(Stream s, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-        s.Write(len);
-        s.Write(type);
-        s.Write(data);
-        uint crc = Crc32.Append(Crc32.Compute(type), data);
-        BinaryPrimitives.WriteUInt32BigEndian(len, crc);
-        s.Write(len);
-    }
 }
 
 /// <summary>

@@ -81,8 +81,8 @@ public sealed class ModelSections
 /// <summary>
 /// Model folders: <c>model.safetensors</c> (weights, tensor names = state-dict names, loadable by PyTorch's
 /// safetensors) and <c>config.json</c> (kind, architecture, preprocessing, training options, history with each loss term,
-/// library version, backend, the weights' SHA-256, and the sections of upper layers). Writes are atomic per file, weights first
-/// and config.json last; loading checks everything and throws <see cref="ModelFileException"/> with the file and the problem.
+/// library version, backend, the weights' SHA-256, and the sections of upper layers). A folder is replaced as a unit (written into a
+/// temporary sibling and swapped in, see <see cref="AtomicDirectory"/>), weights first and config.json last; loading checks everything and throws <see cref="ModelFileException"/> with the file and the problem.
 /// </summary>
 /// <remarks>
 /// Format versions: 2 is written. 1 (until the model-core change) is read: its config.json has the same entries (the kind was
@@ -113,15 +113,72 @@ public static class ModelStore
     /// <summary>The library version written into model files.</summary>
     public static string LibraryVersion => typeof(ModelStore).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    /// <summary>Saves <paramref name="saved"/> into <paramref name="directory"/> (created if needed; existing files replaced atomically).</summary>
+    /// <summary>
+    /// Saves <paramref name="saved"/> as the model folder <paramref name="directory"/>, replacing any model there as a unit
+    /// (<see cref="AtomicDirectory"/>: written into a temporary sibling folder, then swapped in; the folder's lock is held meanwhile).
+    /// </summary>
+    /// <param name="directory">The model folder (created if needed).</param>
+    /// <param name="saved">The model and what goes with it.</param>
+    /// <exception cref="IOException">The folder is being written by another process, is not a model folder
+    /// (<see cref="CheckReplaceable"/>), or the file system refused a write.</exception>
     public static void Save(string directory, SavedModel saved)
     {
-        Directory.CreateDirectory(directory);
+        CheckReplaceable(directory);
+        using var writer = AtomicDirectory.Begin(directory, "model");
+        Save(writer, saved);
+        writer.Commit();
+    }
+
+    /// <summary>
+    /// Writes the files of <paramref name="saved"/> (weights first, config.json last) into the temporary folder of
+    /// <paramref name="writer"/>; the caller may add files (a reconstruction grid, the checkpoint) before <see cref="AtomicDirectory.Commit"/>.
+    /// </summary>
+    /// <param name="writer">The model folder being replaced.</param>
+    /// <param name="saved">The model and what goes with it.</param>
+    /// <exception cref="IOException">The file system refused a write.</exception>
+    public static void Save(AtomicDirectory writer, SavedModel saved)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        try { WriteFiles(writer.Staging, saved); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw writer.Named(e); }
+    }
+
+    /// <summary>
+    /// Refuses to replace a folder that holds more than a model, since a model folder is replaced as a whole: an existing folder
+    /// may hold config.json, <c>*.safetensors</c>, <c>*.json</c> and <c>*.png</c> files, the checkpoint subfolder and hidden
+    /// leftovers of its writers; anything else (a data file, a notes file, another subfolder, e.g. <c>--out</c> pointed at a data
+    /// folder) would be deleted by the swap, so it is an error naming the folder and the entry.
+    /// </summary>
+    /// <param name="directory">The intended model folder.</param>
+    /// <param name="checkpointFolder">Name of the checkpoint subfolder (default "checkpoint").</param>
+    /// <exception cref="IOException">The folder holds an entry that is not part of a model (names the folder and the entry).</exception>
+    public static void CheckReplaceable(string directory, string checkpointFolder = "checkpoint")
+    {
+        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory)) return;
+        bool model = File.Exists(Path.Combine(directory, ConfigFile));
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        {
+            string name = entry.Name;
+            bool owned = entry is DirectoryInfo
+                ? name == checkpointFolder || name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal)
+                : name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal) || Path.GetExtension(name) is ".safetensors" or ".json" or ".png";
+            if (owned) continue;
+            throw new IOException(model
+                ? $"{directory} holds '{name}', which is not part of a model: a model folder is replaced as a whole when it is written, " +
+                  "so move it out of the folder or give another folder"
+                : $"{directory} is a folder that is not a model folder (no {ConfigFile}; it holds '{name}'): a model folder is written " +
+                  "as a whole and replaces what is there, so give a new or empty folder");
+        }
+    }
+
+    private static void WriteFiles(string directory, SavedModel saved)
+    {
         var model = saved.Model;
         var tensors = model.StateDict().Select(e => (e.Name, e.Value.ShapeToArray(), e.Value.ToArray())).ToList();
         var bytes = SafeTensors.Encode(tensors, new Dictionary<string, string> { ["format"] = "pt", ["bottleneck.kind"] = model.Config.Kind });
         var weightsPath = Path.Combine(directory, WeightsFile);
         AtomicFile.WriteAllBytes(weightsPath, bytes);
+        FaultInjection.Point("weights-written");
 
         var root = new JsonObject
         {
@@ -148,11 +205,21 @@ public static class ModelStore
             root[name] = JsonNode.Parse(value.GetRawText());
         }
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), root.ToJsonString(ModelJson.Options));
+        FaultInjection.Point("config-written");
     }
 
-    /// <summary>Loads a model folder written by <see cref="Save"/>; the model is returned in eval mode.</summary>
+    /// <summary>Loads a model folder written by <see cref="Save(string, SavedModel)"/>; the model is returned in eval mode.</summary>
     /// <exception cref="ModelFileException">A missing, corrupt, truncated or mismatched file; the message names the file and the problem.</exception>
     public static SavedModel Load(string directory)
+    {
+        // A swap stopped between its two renames: read the complete folder beside it, naming the user's folder in messages.
+        string read = AtomicDirectory.ResolveForReading(directory);
+        if (read == directory) return LoadFolder(directory);
+        try { return LoadFolder(read) with { Folder = directory }; }
+        catch (ModelFileException e) { throw new ModelFileException(e.Message.Replace(read, directory, StringComparison.Ordinal), directory, e); }
+    }
+
+    private static SavedModel LoadFolder(string directory)
     {
         if (!Directory.Exists(directory)) throw new ModelFileException($"model folder {directory} does not exist", directory);
         var configPath = Path.Combine(directory, ConfigFile);

@@ -16,8 +16,9 @@ internal sealed record CheckpointState(int Epoch, IReadOnlyList<EpochRecord> His
 /// The per-epoch training checkpoint: <c>weights.safetensors</c> (model state dict), <c>optimizer.safetensors</c>
 /// (every parameter group's optimizer buffers, named <c>{group}.{index}.{buffer}</c>), <c>best.safetensors</c> (early-stopping
 /// weights, when kept) and <c>trainer.json</c> (epoch, history, each group's optimizer and schedule scalars, the training
-/// options). Each file is written atomically and trainer.json last, so it is the commit marker: a crash mid-save leaves the
-/// previous epoch's trainer.json naming files that are at least as new. Reads format version 1 (one optimizer, buffers named
+/// options). A save writes all four into a temporary sibling folder and swaps it in as a unit (<see cref="AtomicDirectory"/>), so a
+/// kill at any point of a save leaves the previous epoch's complete checkpoint (or, between the swap's two renames, both, of which
+/// loading takes the new one); each file still carries its epoch as a check. Reads format version 1 (one optimizer, buffers named
 /// <c>{index}.{buffer}</c>) for models with one parameter group.
 /// </summary>
 internal sealed class Checkpoint(string directory)
@@ -25,14 +26,33 @@ internal sealed class Checkpoint(string directory)
     private const int FormatVersion = 2;
     public string Directory { get; } = directory;
     private string TrainerJson => Path.Combine(Directory, "trainer.json");
-    public bool Exists => File.Exists(TrainerJson);
+    public bool Exists
+    {
+        get
+        {
+            AtomicDirectory.Recover(Directory);   // a save killed between its two renames: finish it
+            return File.Exists(TrainerJson);
+        }
+    }
 
     public void Save(Module model, IReadOnlyList<OptimizerGroup> optimizers, CheckpointState state, TrainingOptions options)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        // The run's writer holds the model folder's lock, which covers its checkpoint folder.
+        using var writer = AtomicDirectory.Begin(Directory, "checkpoint", takeLock: false);
+        try
+        {
+            WriteFiles(writer.Staging, model, optimizers, state, options);
+            writer.Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw writer.Named(e); }
+    }
+
+    private static void WriteFiles(string dir, Module model, IReadOnlyList<OptimizerGroup> optimizers, CheckpointState state, TrainingOptions options)
+    {
         var stamp = new Dictionary<string, string> { ["epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture) };
-        SafeTensors.Write(Path.Combine(Directory, "weights.safetensors"),
+        SafeTensors.Write(Path.Combine(dir, "weights.safetensors"),
             model.StateDict().Select(e => (e.Name, e.Value.ShapeToArray(), e.Value.ToArray())).ToList(), stamp);
+        FaultInjection.Point("checkpoint-weights-written");
         var buffers = new List<(string, int[], float[])>();
         var groups = new List<GroupJson>();
         foreach (var g in optimizers)
@@ -43,16 +63,18 @@ internal sealed class Checkpoint(string directory)
             groups.Add(new GroupJson(g.Name, opt.Optimizer, opt.LearningRate, opt.StepCount,
                 opt.Parameters.Select(p => new ParamStep(p.Index, p.Step)).ToList(), g.Schedule?.SaveState()));
         }
-        SafeTensors.Write(Path.Combine(Directory, "optimizer.safetensors"), buffers, stamp);
+        SafeTensors.Write(Path.Combine(dir, "optimizer.safetensors"), buffers, stamp);
+        FaultInjection.Point("checkpoint-optimizer-written");
         if (state.BestWeights != null)
         {
             var names = model.StateDict();
-            SafeTensors.Write(Path.Combine(Directory, "best.safetensors"),
+            SafeTensors.Write(Path.Combine(dir, "best.safetensors"),
                 names.Select((e, i) => (e.Name, e.Value.ShapeToArray(), state.BestWeights[i])).ToList(), stamp);
         }
         var json = new TrainerJsonModel(FormatVersion, state.Epoch, state.History.ToList(), state.BestValidationLoss, state.BestEpoch,
             state.BadEpochs, state.BestWeights != null, state.Finished, state.StoppedEarly, SavedOptions.From(options), groups);
-        AtomicFile.WriteAllText(TrainerJson, JsonSerializer.Serialize(json, JsonOptions));
+        AtomicFile.WriteAllText(Path.Combine(dir, "trainer.json"), JsonSerializer.Serialize(json, JsonOptions));
+        FaultInjection.Point("checkpoint-trainer-written");
     }
 
     public CheckpointState Load(Module model, IReadOnlyList<OptimizerGroup> optimizers, TrainingOptions options)

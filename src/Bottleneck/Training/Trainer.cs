@@ -96,6 +96,13 @@ public sealed class Trainer : IFitProcedure
         var optimizers = groups.Select(g => new OptimizerGroup(g.Name, o.CreateOptimizer(g.Parameters, g.LearningRateScale))).ToArray();
         foreach (var g in optimizers) g.Schedule = o.CreateSchedule(g.Optimizer);
         var parameters = groups.SelectMany(g => g.Parameters).ToList();
+        var phasePlan = model.TrainingPhases.Select(p =>
+        {
+            var stepped = p.Groups is null ? optimizers : optimizers.Where(g => p.Groups.Contains(g.Name)).ToArray();
+            if (stepped.Length == 0) throw new ArgumentException($"training phase '{p.Name}' steps no parameter group of the model");
+            var ps = p.Groups is null ? parameters : groups.Where(g => p.Groups.Contains(g.Name)).SelectMany(g => g.Parameters).ToList();
+            return (Phase: p, Stepped: stepped, Parameters: (IReadOnlyList<Tensor>)ps);
+        }).ToArray();
         var history = new List<EpochRecord>();
         double bestVal = double.PositiveInfinity;
         int bestEpoch = 0, badEpochs = 0, startEpoch = 1;
@@ -153,16 +160,22 @@ public sealed class Trainer : IFitProcedure
                 using (new TensorScope(pool))
                 {
                     var batch = train.Load(idx);
-                    foreach (var g in optimizers) g.Optimizer.ZeroGrad();
-                    var output = model.Step(batch, stepContext);
-                    loss = output.Loss.Item();
-                    if (!double.IsFinite(loss))
-                        throw Diverged($"the loss became {loss} at epoch {epoch}, step {b + 1} of {steps}" + TermText(output));
-                    terms.Add(output.Terms, n);
-                    if (output.Metrics.Count > 0) terms.Add(output.Metrics, n);
-                    output.Loss.Backward();
-                    if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(parameters, o.ClipNorm);
-                    foreach (var g in optimizers) g.Optimizer.Step();
+                    loss = 0;
+                    foreach (var (phase, stepped, phaseParameters) in phasePlan)
+                    {
+                        foreach (var g in optimizers) g.Optimizer.ZeroGrad();
+                        var output = phasePlan.Length == 1 ? model.Step(batch, stepContext) : model.StepPhase(batch, stepContext, phase);
+                        double phaseLoss = output.Loss.Item();
+                        if (!double.IsFinite(phaseLoss))
+                            throw Diverged($"the loss became {phaseLoss} at epoch {epoch}, step {b + 1} of {steps}" +
+                                (phasePlan.Length > 1 ? $" ({phase.Name} phase)" : "") + TermText(output));
+                        terms.Add(output.Terms, n);
+                        if (output.Metrics.Count > 0) terms.Add(output.Metrics, n);
+                        output.Loss.Backward();
+                        if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(phaseParameters, o.ClipNorm);
+                        foreach (var g in stepped) g.Optimizer.Step();
+                        loss += phaseLoss;
+                    }
                     model.AfterStep(stepContext);
                 }
                 lossSum += loss * n; seen += n; step++;
@@ -172,7 +185,10 @@ public sealed class Trainer : IFitProcedure
             }
             if (cancelled) break;  // a partial epoch is not checkpointed: resume restarts this epoch from its beginning
 
-            double? val = validation != null ? Batching.MeanLoss(model, validation, o.BatchSize) : null;
+            double? val;
+            // The evaluation loop checks the command's CancellationScope too: stopping there is a partial epoch, as above.
+            try { val = validation != null ? Batching.MeanLoss(model, validation, o.BatchSize) : null; }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { cancelled = true; break; }
             // The last step's update is not followed by a loss check in this epoch: make sure no non-finite weights
             // (or a non-finite validation loss) are recorded as a good epoch and checkpointed.
             if (!model.StateDict().All(e => e.Value.AllFinite()))

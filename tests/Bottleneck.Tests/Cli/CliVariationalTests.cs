@@ -96,6 +96,12 @@ public class CliVariationalTests
         Assert.Equal(File.ReadAllBytes(dir.File("a.npy")), File.ReadAllBytes(dir.File("b.npy")));   // reproducible from the seed
         Assert.True(new FileInfo(dir.File("a.png")).Length > 100);
 
+        var g = new CliHarness();
+        Assert.Equal(0, await g.Run("sample", "--model", model, "--grid", "3", "--range", "-2,2", "--out", dir.File("g.npy")));
+        Assert.Equal((9, 784), (Bottleneck.Data.NpyLoader.Load(dir.File("g.npy")).Rows, 784));
+        var gb = new CliHarness();
+        gb.AssertUsageError(await gb.Run("sample", "--model", model, "--grid", "3", "--range", "x", "--out", dir.File("h.npy")), "--range");
+
         var i = new CliHarness();
         Assert.Equal(0, await i.Run("interpolate", "--model", model, "--data", "demo:16", "--from", "0", "--to", "3", "--steps", "6", "--slerp", "--out", dir.File("i.npy")));
         var t = new CliHarness();

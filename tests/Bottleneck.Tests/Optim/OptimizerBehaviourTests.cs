@@ -43,15 +43,23 @@ public class OptimizerBehaviourTests
         for (int i = 0; i < 5; i++) opt.Step();  // first step allocates the state; later ones warm up the JIT
         GradClip.ClipByGlobalNorm(opt.Parameters, 1f);
         GradClip.ClipByValue(opt.Parameters, 1f);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++)
+        // Three measured rounds of 50 steps, the least allocation counts: a real per-step allocation shows in every round
+        // (≥ 50 objects), while the runtime's one-off work on this thread while it re-compiles a hot method (tiered
+        // compilation, on-stack replacement; seen on a loaded machine) shows in one round at most.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3 && least > 0; round++)
         {
-            GradClip.ClipByGlobalNorm(opt.Parameters, 1f);
-            GradClip.ClipByValue(opt.Parameters, 1f);
-            opt.Step();
-            opt.ZeroGrad();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++)
+            {
+                GradClip.ClipByGlobalNorm(opt.Parameters, 1f);
+                GradClip.ClipByValue(opt.Parameters, 1f);
+                opt.Step();
+                opt.ZeroGrad();
+            }
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, least);
     }
 
     [Theory]

@@ -16,6 +16,15 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameter
     public const string Default = "model";
 }
 
+/// <summary>One phase of a training step: a name (for messages) and the parameter groups whose optimizers it steps.</summary>
+/// <param name="Name">Phase name, kebab-case (e.g. "reconstruction", "discriminator").</param>
+/// <param name="Groups">Names of the parameter groups stepped in this phase; null = every group.</param>
+public sealed record TrainingPhase(string Name, IReadOnlyList<string>? Groups)
+{
+    /// <summary>The single phase of a model that does not alternate: every group is stepped.</summary>
+    public static TrainingPhase All { get; } = new("step", null);
+}
+
 /// <summary>
 /// An inference-only forward pass that calls kernels directly (no autograd, no tensors), written by a kind for scoring
 /// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode"/>(x))
@@ -105,6 +114,10 @@ public abstract class AutoencoderModel : Module
     /// <summary>Whether the model's batches must carry class labels: <see cref="ConditionClasses"/> &gt; 0.</summary>
     public bool ConditionsOnLabels => ConditionClasses > 0;
 
+    /// <summary>Whether a conditional model also takes samples without a label (null labels, or −1 for a sample): a semi-supervised
+    /// model infers the missing ones. False (default): every sample of a conditional model needs its label.</summary>
+    public virtual bool LabelsOptional => false;
+
     /// <summary>The codes of a batch (N, latentDim); a conditional model reads the batch's labels. Default <see cref="Encode(Tensor)"/> of the input.</summary>
     /// <param name="batch">The batch.</param>
     public virtual Tensor Encode(RowBatch batch) => Encode((batch ?? throw new ArgumentNullException(nameof(batch))).Input);
@@ -115,6 +128,19 @@ public abstract class AutoencoderModel : Module
 
     /// <summary>The parameter groups, one optimizer each (default: one group with every parameter).</summary>
     public virtual IReadOnlyList<ParameterGroup> ParameterGroups() => [new ParameterGroup(ParameterGroup.Default, Parameters())];
+
+    /// <summary>
+    /// The phases of one training step, each a forward pass (<see cref="StepPhase"/>), a backward pass and a step of the
+    /// optimizers of its parameter groups, in order: one phase stepping every group (<see cref="TrainingPhase.All"/>) unless the
+    /// model alternates, e.g. an adversarial autoencoder's reconstruction, discriminator and generator phases.
+    /// </summary>
+    public virtual IReadOnlyList<TrainingPhase> TrainingPhases => [TrainingPhase.All];
+
+    /// <summary>The forward pass of one training phase (default: <see cref="Step"/>).</summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="context">The step.</param>
+    /// <param name="phase">One of <see cref="TrainingPhases"/>.</param>
+    public virtual AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase) => Step(batch, context);
 
     /// <summary>
     /// Called by the trainer after every optimizer step, for updates that are not gradient steps (e.g. an exponential moving

@@ -20,6 +20,14 @@ public static class VariationalTerms
     public const string DimensionWiseKl = "dim-kl";
     /// <summary>MMD² between the aggregate posterior and the prior (InfoVAE, WAE-MMD), weighted.</summary>
     public const string Mmd = "mmd";
+    /// <summary>Σ_y q(y | x) log q(y | x) over unlabelled rows (semi-supervised VAE): the negative entropy of the classifier.</summary>
+    public const string NegEntropy = "neg-entropy";
+    /// <summary>α·(−log q(y | x)) over labelled rows (semi-supervised VAE).</summary>
+    public const string Classification = "classification";
+    /// <summary>The discriminator's loss −[log D(z′) + log(1 − D(z))], z′ from the prior (adversarial autoencoder).</summary>
+    public const string Discriminator = "discriminator";
+    /// <summary>The encoder's adversarial loss −log D(z) (adversarial autoencoder).</summary>
+    public const string Generator = "generator";
     /// <summary>Codebook loss ‖sg(z_e) − e‖² (VQ-VAE).</summary>
     public const string Codebook = "codebook";
     /// <summary>Commitment loss β‖z_e − sg(e)‖² (VQ-VAE).</summary>
@@ -53,7 +61,7 @@ public sealed record KlWeighting(float Beta = 1f, KlSchedule? Schedule = null, f
 /// so their loss is the negative ELBO; they sample z when the step has a generator and use z = μ when it has none.</para>
 /// <para>State-dict names: <c>latent.mu.weight</c>, <c>latent.mu.bias</c>, <c>latent.log_var.weight</c>, <c>latent.log_var.bias</c>.</para>
 /// </remarks>
-public sealed class GaussianLatent : LatentLayer
+public sealed class GaussianLatent : LatentLayer, IStochasticLatent
 {
     private static readonly float Ln2Pi = MathF.Log(2 * MathF.PI);
 
@@ -170,5 +178,36 @@ public sealed class GaussianLatent : LatentLayer
     {
         var max = x.Max(axis, keepDim: true).Detach();
         return (x - max).Exp().Sum(axis).Log() + max.Squeeze(axis);
+    }
+
+    /// <inheritdoc/>
+    public (Tensor Z, float[] Kl) Draw(Tensor h, Rng? rng)
+    {
+        var (mu, logVar) = Posterior(h);
+        var z = rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
+        return (z, ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).ToArray());
+    }
+
+    /// <inheritdoc/>
+    public (Tensor Z, double[] LogPriorOverPosterior) DrawForImportance(Tensor h, int k, Rng rng)
+    {
+        var (mu, logVar) = Posterior(h);
+        int dz = mu.Dim(1);
+        var eps = Tensor.RandN(rng, k, dz);
+        var z = mu + (logVar * 0.5f).Exp() * eps;                          // (k, dz)
+        ReadOnlySpan<float> zs = z.Span, es = eps.Span, lv = logVar.Span;
+        var result = new double[k];
+        for (int j = 0; j < k; j++)
+        {
+            double logPz = 0, logQ = 0;
+            for (int t = 0; t < dz; t++)
+            {
+                double zt = zs[j * dz + t], et = es[j * dz + t];
+                logPz += -0.5 * (zt * zt + Ln2Pi);
+                logQ += -0.5 * (et * et + Ln2Pi + lv[t]);
+            }
+            result[j] = logPz - logQ;
+        }
+        return (z, result);
     }
 }

@@ -61,4 +61,32 @@ public static class LatentPaths
             }
         return result;
     }
+
+    /// <summary>
+    /// An n × n grid of codes over two latent dimensions (the others 0): row r, column c has z_dimX = from + (to − from)·c/(n−1)
+    /// and z_dimY = to − (to − from)·r/(n−1) (so up is positive, as in a plot); shape (n², k), row-major.
+    /// </summary>
+    /// <param name="latentDim">k ≥ 2.</param>
+    /// <param name="n">Points per side ≥ 2.</param>
+    /// <param name="from">Lowest value.</param>
+    /// <param name="to">Highest value.</param>
+    /// <param name="dimX">Dimension along the columns (default 0).</param>
+    /// <param name="dimY">Dimension along the rows (default 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException">k &lt; 2, n &lt; 2, or a dimension outside the code.</exception>
+    public static float[] Grid(int latentDim, int n, float from, float to, int dimX = 0, int dimY = 1)
+    {
+        if (latentDim < 2) throw new ArgumentOutOfRangeException(nameof(latentDim), latentDim, $"a 2-D grid needs a code of at least 2 dimensions, got {latentDim}");
+        if (n < 2) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must be ≥ 2, got {n}");
+        if ((uint)dimX >= (uint)latentDim || (uint)dimY >= (uint)latentDim || dimX == dimY)
+            throw new ArgumentOutOfRangeException(nameof(dimX), $"dimensions {dimX} and {dimY} must be two different ones of 0..{latentDim - 1}");
+        var result = new float[n * n * latentDim];
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < n; c++)
+            {
+                int at = (r * n + c) * latentDim;
+                result[at + dimX] = from + (to - from) * c / (n - 1);
+                result[at + dimY] = to - (to - from) * r / (n - 1);
+            }
+        return result;
+    }
 }

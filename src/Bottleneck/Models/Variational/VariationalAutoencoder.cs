@@ -24,13 +24,129 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <summary>Builds the model with PyTorch's default initialisation drawn from <paramref name="rng"/>.</summary>
     /// <param name="config">The validated configuration.</param>
     /// <param name="rng">Generator for the initial weights.</param>
-    public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng)) => VariationalConfig = config;
+    public VariationalAutoencoder(VariationalConfig config, Rng rng) : base(config, BuildParts(config, rng))
+    {
+        VariationalConfig = config;
+        if (config.SemiSupervised)
+            Classifier = RegisterModule("classifier",
+                Mlp.Stack([config.InputDim, .. config.Hidden, config.Classes], config.HiddenActivation, Activation.Identity, rng));
+        if (config.Adversarial)
+            Discriminator = RegisterModule("discriminator",
+                Mlp.Stack([config.LatentDim, config.DiscriminatorHidden, config.DiscriminatorHidden, 1], Activation.Relu, Activation.Identity, rng));
+    }
+
+    /// <summary>Seed of the prior draws of an adversarial step that has no noise generator (evaluation).</summary>
+    public const ulong PriorSeed = 0x5EED_E7A1;
+
+    /// <summary>The classifier q(y | x) of a semi-supervised VAE (logits, (N, C)), or null.</summary>
+    public Sequential? Classifier { get; }
+
+    /// <inheritdoc/>
+    public override bool LabelsOptional => Classifier != null;
+
+    /// <summary>The labels to condition on: <paramref name="labels"/>, with the missing ones (null, or −1 entries) replaced by
+    /// argmax q(y | x) for a semi-supervised model.</summary>
+    /// <param name="x">Samples (N, D).</param>
+    /// <param name="labels">Known labels, or null.</param>
+    public int[]? ResolveLabels(Tensor x, int[]? labels)
+    {
+        if (Classifier is null || (labels != null && labels.All(l => l >= 0))) return labels;
+        int[] predicted;
+        using (GradMode.NoGrad()) predicted = Predict(x);
+        if (labels is null) return predicted;
+        var r = (int[])labels.Clone();
+        for (int i = 0; i < r.Length; i++) if (r[i] < 0) r[i] = predicted[i];
+        return r;
+    }
+
+    /// <summary>argmax_y q(y | x) of a semi-supervised model, one class per row.</summary>
+    /// <exception cref="InvalidOperationException">Not a semi-supervised model.</exception>
+    public int[] Predict(Tensor x)
+    {
+        if (Classifier is null) throw new InvalidOperationException($"a {Config.Kind} model has no classifier");
+        var logits = Classifier.Forward(x).Span;
+        int n = x.Dim(0), c = Classes;
+        var result = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
+            result[i] = best;
+        }
+        return result;
+    }
+
+    /// <summary>Group name of the discriminator's parameters (adversarial kinds).</summary>
+    public const string DiscriminatorGroup = "discriminator";
+
+    /// <summary>The discriminator D(z) on codes (logits, (N, 1)) of an adversarial autoencoder, or null.</summary>
+    public Sequential? Discriminator { get; }
+
+    private static readonly TrainingPhase ReconstructionPhase = new("reconstruction", [ParameterGroup.Default]);
+    private static readonly TrainingPhase DiscriminatorPhase = new("discriminator", [DiscriminatorGroup]);
+    private static readonly TrainingPhase GeneratorPhase = new("generator", [ParameterGroup.Default]);
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ParameterGroup> ParameterGroups()
+    {
+        if (Discriminator is null) return base.ParameterGroups();
+        var d = Discriminator.Parameters().ToHashSet();
+        return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()), new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters())];
+    }
+
+    /// <summary>
+    /// An adversarial autoencoder alternates three phases per batch (Makhzani et al. 2016, §2): reconstruction (encoder and decoder
+    /// step on −log p(x | z)), discriminator (D steps on −[log D(z′) + log(1 − D(z))] with z′ from the prior, z = sg(encoder(x))),
+    /// generator (the encoder steps on −log D(encoder(x))). Other kinds have one phase.
+    /// </summary>
+    public override IReadOnlyList<TrainingPhase> TrainingPhases =>
+        Discriminator is null ? base.TrainingPhases : [ReconstructionPhase, DiscriminatorPhase, GeneratorPhase];
+
+    /// <inheritdoc/>
+    public override AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase)
+    {
+        if (Discriminator is null || phase == TrainingPhase.All) return Step(batch, context);
+        ArgumentNullException.ThrowIfNull(context);
+        var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
+        if (phase.Name == ReconstructionPhase.Name) return base.Step(batch, context);
+        CheckInput(rows.Input);
+        using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
+        var z = Encoder.Forward(rows.Input);
+        int n = z.Dim(0);
+        var none = Tensor.Zeros(1).Reshape();
+        var placeholder = Tensor.Zeros([n, .. InputShape]);
+        if (phase.Name == DiscriminatorPhase.Name)
+        {
+            var real = SamplePrior(n, context.Noise ?? new Rng(PriorSeed), 1f);
+            var loss = DiscriminatorLoss(Discriminator.Forward(real), Discriminator.Forward(z.Detach()));
+            return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Discriminator, loss)], z, placeholder, LikelihoodHead);
+        }
+        var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Generator, fool)], z, placeholder, LikelihoodHead);
+    }
+
+    /// <summary>−[log D(z′) + log(1 − D(z))], each averaged over the batch (logits in, binary cross-entropy).</summary>
+    private static Tensor DiscriminatorLoss(Tensor realLogits, Tensor fakeLogits) =>
+        Losses.Loss.BceWithLogits(realLogits, Tensor.Ones(realLogits.ShapeArray), Losses.Reduction.Mean)
+        + Losses.Loss.BceWithLogits(fakeLogits, Tensor.Zeros(fakeLogits.ShapeArray), Losses.Reduction.Mean);
+
+    /// <summary>D(z) through detached weights (so a loss on it sends no gradient to the discriminator).</summary>
+    private Tensor DiscriminatorDetached(Tensor z)
+    {
+        var h = z;
+        foreach (var layer in Discriminator!.Layers)
+            h = layer is Linear lin ? Tensor.Linear(h, lin.Weight.Detach(), lin.Bias?.Detach()) : layer.Forward(h);
+        return h;
+    }
 
     /// <summary>The validated configuration.</summary>
     public VariationalConfig VariationalConfig { get; }
 
     /// <summary>The Gaussian latent layer, or null for the other latents.</summary>
     public GaussianLatent? Gaussian => Latent as GaussianLatent;
+
+    /// <summary>The ladder latent (hierarchical VAE), or null for the other latents.</summary>
+    public LadderLatent? Ladder => Latent as LadderLatent;
 
     /// <summary>The vector quantizer, or null for the other latents.</summary>
     public VectorQuantizer? Quantizer => Latent as VectorQuantizer;
@@ -48,10 +164,12 @@ public sealed class VariationalAutoencoder : Autoencoder
         int inWidth = c.InputDim + c.Classes;
         Module encoder;
         LatentLayer latent;
-        if (c.Latent == LatentKind.Gaussian)
+        if (c.Latent is LatentKind.Gaussian or LatentKind.Ladder)
         {
             encoder = c.Hidden.Length == 0 ? new Sequential() : Mlp.Stack([inWidth, .. c.Hidden], c.HiddenActivation, c.HiddenActivation, rng);
-            latent = new GaussianLatent(c.Hidden.Length == 0 ? inWidth : c.Hidden[^1], c.LatentDim, c.KlWeighting, rng);
+            int h = c.Hidden.Length == 0 ? inWidth : c.Hidden[^1];
+            latent = c.Latent == LatentKind.Gaussian ? new GaussianLatent(h, c.LatentDim, c.KlWeighting, rng)
+                : new LadderLatent(h, c.LatentDim, c.TopLatentDim, c.LadderHidden, c.KlWeighting, rng);
         }
         else
         {
@@ -87,6 +205,8 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <inheritdoc/>
     public override AutoencoderOutput Step(Batch batch, StepContext context)
     {
+        if (Discriminator != null) return AdversarialStep(batch, context);
+        if (Classifier != null) return SemiSupervisedStep(batch, context);
         if (Classes == 0) return base.Step(batch, context);
         ArgumentNullException.ThrowIfNull(context);
         if (batch is not RowBatch rows)
@@ -106,6 +226,97 @@ public sealed class VariationalAutoencoder : Autoencoder
         return AutoencoderOutput.Create(reconstruction, terms, latent.Z, logits, LikelihoodHead) with { Metrics = latent.Metrics };
     }
 
+    /// <summary>
+    /// The whole adversarial objective in one pass (evaluation, and the loss of <see cref="AutoencoderModel.Compute(Tensor, Tensor?)"/>):
+    /// reconstruction + generator term −log D(z) through a detached discriminator + discriminator term on sg(z) and prior samples,
+    /// so each part's gradient reaches only its own parameters. Training alternates the phases instead (<see cref="TrainingPhases"/>).
+    /// </summary>
+    private AutoencoderOutput AdversarialStep(Batch batch, StepContext context)
+    {
+        var output = base.Step(batch, context);
+        var z = output.Latent;
+        int n = z.Dim(0);
+        var rng = context.Noise ?? new Rng(PriorSeed);
+        var generator = Losses.Loss.BceWithLogits(DiscriminatorDetached(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        var discriminator = DiscriminatorLoss(Discriminator!.Forward(SamplePrior(n, rng, 1f)), Discriminator.Forward(z.Detach()));
+        return AutoencoderOutput.Create(output.ReconstructionLoss,
+            [new LossTerm(VariationalTerms.Generator, generator), new LossTerm(VariationalTerms.Discriminator, discriminator)], z, output.Logits, LikelihoodHead);
+    }
+
+    /// <summary>
+    /// The M2 objective of Kingma et al. (2014), per batch of N rows, averaged over N: labelled rows (label ≥ 0) add
+    /// L(x, y) = −log p(x | y, z) + KL(q(z | x, y) ‖ N(0, I)) and α·(−log q(y | x)); unlabelled rows (label −1, or no labels)
+    /// add Σ_y q(y | x)·L(x, y) − H(q(y | x)). The constant log C of the uniform label prior is left out. Terms: reconstruction,
+    /// kl (both q-weighted for unlabelled rows), neg-entropy (Σ q log q), classification (α·cross-entropy).
+    /// </summary>
+    private AutoencoderOutput SemiSupervisedStep(Batch batch, StepContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
+        CheckInput(rows.Input);
+        var x = rows.Input;
+        int n = x.Dim(0), c = Classes, d = InputDim;
+        var labels = rows.Labels ?? Enumerable.Repeat(-1, n).ToArray();
+        var known = Enumerable.Range(0, n).Where(i => labels[i] >= 0).ToArray();
+        var unknown = Enumerable.Range(0, n).Where(i => labels[i] < 0).ToArray();
+        using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
+        var logQ = Classifier!.Forward(x).LogSoftmax(1);                                  // (N, C)
+        var g = Gaussian!;
+        float invN = 1f / n;
+        Tensor? rec = null, kl = null, negEntropy = null, classification = null;
+        Tensor Acc(Tensor? a, Tensor b) => a is null ? b : a + b;
+        if (known.Length > 0)
+        {
+            var xl = x.IndexSelect(0, known);
+            var yl = known.Select(i => labels[i]).ToArray();
+            var (r, k, _) = RowTerms(xl, yl, g, context);
+            rec = r.Sum() * invN;
+            kl = k.Sum() * invN;
+            classification = Losses.Loss.CrossEntropy(Classifier.Forward(xl), yl, Losses.Reduction.Sum) * (VariationalConfig.Alpha * invN);
+        }
+        if (unknown.Length > 0)
+        {
+            int u = unknown.Length;
+            var rep = new int[u * c];
+            var ys = new int[u * c];
+            for (int i = 0; i < u; i++) for (int j = 0; j < c; j++) { rep[i * c + j] = unknown[i]; ys[i * c + j] = j; }
+            var (r, k, _) = RowTerms(x.IndexSelect(0, rep), ys, g, context);                  // (u·C)
+            var lq = logQ.IndexSelect(0, unknown);                                          // (u, C)
+            var q = lq.Exp();
+            rec = Acc(rec, (q * r.Reshape(u, c)).Sum() * invN);
+            kl = Acc(kl, (q * k.Reshape(u, c)).Sum() * invN);
+            negEntropy = (q * lq).Sum() * invN;
+        }
+        var terms = new List<LossTerm> { new(VariationalTerms.Kl, kl!) };
+        if (negEntropy != null) terms.Add(new LossTerm(VariationalTerms.NegEntropy, negEntropy));
+        if (classification != null) terms.Add(new LossTerm(VariationalTerms.Classification, classification));
+        var resolved = ResolveLabels(x, rows.Labels);
+        var zMean = Latent.Code(Encoder.Forward(WithLabel(x, resolved)));
+        return AutoencoderOutput.Create(rec!, terms, zMean, DecodeLogits(zMean, resolved), LikelihoodHead);
+    }
+
+    /// <summary>Per-row −log p(x | y, z) and KL for given labels, one z per row (the posterior mean without noise).</summary>
+    private (Tensor Rec, Tensor Kl, Tensor Z) RowTerms(Tensor x, int[] y, GaussianLatent g, StepContext context)
+    {
+        var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, y)));
+        var z = context.Noise is { } rng ? mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray) : mu;
+        var logits = DecodeLogits(z, y);
+        var kl = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1);
+        return (RowNll(logits, x), kl, z);
+    }
+
+    /// <summary>−log p(x | logits) per row (N), differentiable: the likelihood's element loss summed over the features.</summary>
+    private Tensor RowNll(Tensor logits, Tensor x) => LikelihoodHead switch
+    {
+        LearnedVarianceHead lv => (((x - logits) * (x - logits) * (-lv.LogVariance).Exp() + lv.LogVariance) * 0.5f + 0.5f * MathF.Log(2 * MathF.PI)).Sum(1),
+        _ => Likelihood switch
+        {
+            BernoulliLikelihood => Losses.Loss.BceWithLogits(logits, x, Losses.Reduction.None).Sum(1),
+            TanhGaussianLikelihood => ((logits.Tanh() - x) * (logits.Tanh() - x)).Sum(1),
+            _ => ((logits - x) * (logits - x)).Sum(1),
+        },
+    };
+
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">A conditional model (it needs the labels: use <see cref="Encode(RowBatch)"/>).</exception>
     public override Tensor Encode(Tensor x)
@@ -120,14 +331,15 @@ public sealed class VariationalAutoencoder : Autoencoder
         ArgumentNullException.ThrowIfNull(batch);
         if (Classes == 0) return base.Encode(batch.Input);
         CheckInput(batch.Input);
-        return Latent.Code(Encoder.Forward(WithLabel(batch.Input, batch.Labels)));
+        return Latent.Code(Encoder.Forward(WithLabel(batch.Input, ResolveLabels(batch.Input, batch.Labels))));
     }
 
     /// <inheritdoc/>
     public override Tensor Reconstruct(RowBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return LikelihoodHead.Mean(DecodeLogits(Encode(batch), batch.Labels));
+        var labels = ResolveLabels(batch.Input, batch.Labels);
+        return LikelihoodHead.Mean(DecodeLogits(Encode(batch with { Labels = labels }), labels));
     }
 
     /// <inheritdoc/>
@@ -161,7 +373,23 @@ public sealed class VariationalAutoencoder : Autoencoder
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, $"n must be ≥ 1, got {n}");
         if (!(temperature > 0 && float.IsFinite(temperature)))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, $"temperature must be > 0, got {temperature}");
-        return Tensor.Normal(rng, 0f, temperature, n, LatentDim);
+        var z = Tensor.Normal(rng, 0f, temperature, n, LatentDim);
+        int components = VariationalConfig.PriorComponents;
+        if (components == 0) return z;
+        // mixture: component c ~ uniform, z = μ_c + 0.5·T·ε
+        var span = z.Span;
+        int k = LatentDim;
+        for (int i = 0; i < n; i++)
+        {
+            int c = rng.NextInt(components);
+            double angle = 2 * Math.PI * c / components;
+            for (int j = 0; j < k; j++)
+            {
+                double mean = k == 1 ? 4.0 * c / (components - 1) - 2.0 : j == 0 ? 2 * Math.Cos(angle) : j == 1 ? 2 * Math.Sin(angle) : 0;
+                span[i * k + j] = (float)(mean + 0.5 * span[i * k + j]);
+            }
+        }
+        return z;
     }
 
     /// <summary>
@@ -175,17 +403,16 @@ public sealed class VariationalAutoencoder : Autoencoder
     {
         CheckInput(x);
         using var _ = GradMode.NoGrad();
+        labels = ResolveLabels(x, labels);
         int n = x.Dim(0);
         var h = Encoder.Forward(WithLabel(x, labels));
         var kl = new float[n];
         Tensor z, mean;
-        if (Gaussian is { } g)
+        if (Latent is IStochasticLatent stochastic)
         {
-            var (mu, logVar) = g.Posterior(h);
-            mean = mu;
-            z = rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
-            var perSample = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).Span;
-            perSample.CopyTo(kl);
+            mean = Latent.Code(h);
+            (z, var perSample) = stochastic.Draw(h, rng);
+            perSample.CopyTo(kl, 0);
         }
         else z = mean = Latent.Code(h);
         var logits = DecodeLogits(z, labels);
@@ -220,41 +447,28 @@ public sealed class VariationalAutoencoder : Autoencoder
     /// <param name="labels">Labels (conditional models: log p(x | y)), or null.</param>
     /// <param name="k">Importance samples k ≥ 1 (k = 1 gives a one-sample −ELBO).</param>
     /// <param name="rng">Generator.</param>
-    /// <exception cref="InvalidOperationException">The latent is not Gaussian.</exception>
+    /// <exception cref="InvalidOperationException">The latent is not stochastic (<see cref="IStochasticLatent"/>).</exception>
     public double[] ImportanceWeightedNll(Tensor x, int[]? labels, int k, Rng rng)
     {
-        if (Gaussian is not { } g) throw new InvalidOperationException($"the importance-weighted NLL needs a Gaussian latent; a {Config.Kind} model has none");
+        if (Latent is not IStochasticLatent stochastic)
+            throw new InvalidOperationException($"the importance-weighted NLL needs a stochastic latent; a {Config.Kind} model has none");
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be ≥ 1, got {k}");
         CheckInput(x);
         using var _ = GradMode.NoGrad();
-        int n = x.Dim(0), dz = LatentDim;
-        var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, labels)));
+        labels = ResolveLabels(x, labels);
+        int n = x.Dim(0);
+        var h = Encoder.Forward(WithLabel(x, labels));
         var result = new double[n];
         var pool = new BufferPool();
         for (int i = 0; i < n; i++)
         {
             using var scope = new TensorScope(pool);
-            var mui = mu.Slice(0, i, 1);
-            var lvi = logVar.Slice(0, i, 1);
-            var eps = Tensor.RandN(rng, k, dz);
-            var z = mui + (lvi * 0.5f).Exp() * eps;                          // (k, dz)
+            var (z, logRatio) = stochastic.DrawForImportance(h.Slice(0, i, 1), k, rng);
             int[]? lab = labels is null ? null : Enumerable.Repeat(labels[i], k).ToArray();
             var recon = RowLoss(DecodeLogits(z, lab), x.Slice(0, i, 1));     // −log p(x | z_j), (k)
-            var zs = z.Span; var es = eps.Span; var lv = lvi.Span;
             double max = double.NegativeInfinity;
             var logW = new double[k];
-            for (int j = 0; j < k; j++)
-            {
-                double logPz = 0, logQ = 0;
-                for (int t = 0; t < dz; t++)
-                {
-                    double zt = zs[j * dz + t], et = es[j * dz + t];
-                    logPz += -0.5 * (zt * zt + Ln2Pi);
-                    logQ += -0.5 * (et * et + Ln2Pi + lv[t]);
-                }
-                logW[j] = -recon[j] + logPz - logQ;
-                max = Math.Max(max, logW[j]);
-            }
+            for (int j = 0; j < k; j++) { logW[j] = -recon[j] + logRatio[j]; max = Math.Max(max, logW[j]); }
             double sum = 0;
             for (int j = 0; j < k; j++) sum += Math.Exp(logW[j] - max);
             result[i] = -(max + Math.Log(sum) - Math.Log(k));

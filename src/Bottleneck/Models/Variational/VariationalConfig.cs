@@ -12,6 +12,8 @@ public enum LatentKind
     Deterministic,
     /// <summary>Nearest-neighbour vector quantization against a codebook (<see cref="VectorQuantizer"/>).</summary>
     VectorQuantized,
+    /// <summary>Two Gaussian layers with top-down inference (<see cref="LadderLatent"/>, hierarchical / ladder VAE).</summary>
+    Ladder,
 }
 
 /// <summary>
@@ -43,12 +45,25 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="commitment">β ≥ 0 of the commitment loss (VQ-VAE; default 0.25).</param>
     /// <param name="emaDecay">γ in [0, 1) of EMA codebook updates, 0 (default) to train the codebook by gradient (VQ-VAE).</param>
     /// <param name="restartDeadCodes">Move unused codes onto encoder outputs (VQ-VAE; default true).</param>
+    /// <param name="adversarial">Adversarial autoencoder (Makhzani et al. 2016): a discriminator on the code is trained to tell prior
+    /// samples from codes, and the encoder to fool it, in alternating phases (deterministic latent; default false).</param>
+    /// <param name="priorComponents">The prior p(z): 0 (default) for N(0, I); K ≥ 2 for a mixture of K Gaussians with means
+    /// 2·(cos 2πc/K, sin 2πc/K, 0, …) and standard deviation 0.5 (adversarial and sampling).</param>
+    /// <param name="discriminatorHidden">Width of the discriminator's two hidden layers (adversarial; default 512).</param>
+    /// <param name="semiSupervised">Semi-supervised VAE M2 (Kingma et al. 2014): a classifier q(y | x) in the model; labelled rows
+    /// train it and the label-conditioned VAE, unlabelled rows (label −1) marginalise over q(y | x); needs <paramref name="classes"/> ≥ 2.</param>
+    /// <param name="classificationWeight">α of the classification term α·(−log q(y | x)) per labelled row of the batch-averaged loss
+    /// (semi-supervised); 0 (default) = 0.1·datasetSize, Kingma et al.'s α = 0.1·N.</param>
+    /// <param name="topLatentDim">k₂ of a ladder latent, the top layer's width (default 0: latentDim / 2, at least 1).</param>
+    /// <param name="ladderHidden">Width of a ladder latent's bottom-up and top-down hidden layers (default 0: the last hidden width / 2, at least 8).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value outside its range; the message names it.</exception>
     /// <exception cref="ArgumentException">Options that do not fit the latent layer (e.g. a KL schedule on a deterministic latent).</exception>
     public VariationalConfig(int inputDim, int[] hidden, int latentDim, Activation hiddenActivation = Activation.Relu, Likelihood? output = null,
         LatentKind latent = LatentKind.Gaussian, float beta = 1f, KlSchedule? klSchedule = null, float freeBits = 0f, int classes = 0,
         bool totalCorrelation = false, int datasetSize = 0, float mmdWeight = 0f, MmdKernel mmdKernel = MmdKernel.Imq,
-        int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true) : base("vae")
+        int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
+        bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
+        bool semiSupervised = false, float classificationWeight = 0f) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -71,15 +86,31 @@ public sealed record VariationalConfig : ModelConfig
         Commitment = NonNegative(commitment, nameof(commitment));
         EmaDecay = emaDecay >= 0 && emaDecay < 1 ? emaDecay : throw new ArgumentOutOfRangeException(nameof(emaDecay), emaDecay, $"emaDecay must be in [0, 1), got {emaDecay}");
         RestartDeadCodes = restartDeadCodes;
-        bool gaussian = latent == LatentKind.Gaussian;
+        Adversarial = adversarial;
+        PriorComponents = priorComponents == 0 || priorComponents >= 2 ? priorComponents
+            : throw new ArgumentOutOfRangeException(nameof(priorComponents), priorComponents, $"priorComponents must be 0 (standard normal) or ≥ 2, got {priorComponents}");
+        DiscriminatorHidden = AtLeastOne(discriminatorHidden, nameof(discriminatorHidden));
+        TopLatentDim = topLatentDim > 0 ? topLatentDim : topLatentDim == 0 ? Math.Max(1, latentDim / 2)
+            : throw new ArgumentOutOfRangeException(nameof(topLatentDim), topLatentDim, $"topLatentDim must be ≥ 1 (0 for the default), got {topLatentDim}");
+        LadderHidden = ladderHidden > 0 ? ladderHidden : ladderHidden == 0 ? Math.Max(8, (Hidden.Length > 0 ? Hidden[^1] : inputDim) / 2)
+            : throw new ArgumentOutOfRangeException(nameof(ladderHidden), ladderHidden, $"ladderHidden must be ≥ 1 (0 for the default), got {ladderHidden}");
+        SemiSupervised = semiSupervised;
+        ClassificationWeight = NonNegative(classificationWeight, nameof(classificationWeight));
+        if (semiSupervised && (classes < 2 || latent != LatentKind.Gaussian))
+            throw new ArgumentException($"a semi-supervised VAE needs ≥ 2 classes and a Gaussian latent, got {classes} classes and a {latent.ToString().ToLowerInvariant()} latent", nameof(classes));
+        if (adversarial && latent != LatentKind.Deterministic)
+            throw new ArgumentException("an adversarial autoencoder has a deterministic latent", nameof(adversarial));
+        bool gaussian = latent is LatentKind.Gaussian or LatentKind.Ladder;
         if (!gaussian && (KlSchedule.Kind != KlScheduleKind.None || freeBits > 0 || totalCorrelation || beta != 1f))
             throw new ArgumentException($"beta, the KL schedule, free bits and the total-correlation split apply to a Gaussian latent, not a {latent.ToString().ToLowerInvariant()} one", nameof(klSchedule));
         if (latent == LatentKind.VectorQuantized && latentDim % codeDim != 0)
             throw new ArgumentOutOfRangeException(nameof(codeDim), codeDim, $"codeDim must divide latentDim {latentDim} (the code is latentDim/codeDim vectors), got {codeDim}");
         if (latent == LatentKind.VectorQuantized && mmdWeight > 0)
             throw new ArgumentException("an MMD penalty does not apply to a vector-quantized latent", nameof(mmdWeight));
-        if (latent == LatentKind.Deterministic && mmdWeight == 0)
-            throw new ArgumentException("a deterministic latent needs an MMD penalty (mmdWeight > 0) to match the prior", nameof(mmdWeight));
+        if (latent == LatentKind.Deterministic && mmdWeight == 0 && !adversarial)
+            throw new ArgumentException("a deterministic latent needs an MMD penalty (mmdWeight > 0) or a discriminator (adversarial) to match the prior", nameof(mmdWeight));
+        if (totalCorrelation && latent == LatentKind.Ladder)
+            throw new ArgumentException("the total-correlation split applies to a one-layer Gaussian latent", nameof(totalCorrelation));
         if (totalCorrelation && (freeBits > 0 || KlSchedule.Kind == KlScheduleKind.Capacity))
             throw new ArgumentException("free bits and the capacity schedule do not combine with the total-correlation split", nameof(totalCorrelation));
     }
@@ -124,6 +155,22 @@ public sealed record VariationalConfig : ModelConfig
     public float EmaDecay { get; }
     /// <summary>Whether dead codes are restarted (VQ-VAE).</summary>
     public bool RestartDeadCodes { get; }
+    /// <summary>Whether a discriminator on the code matches it to the prior (adversarial autoencoder).</summary>
+    public bool Adversarial { get; }
+    /// <summary>Mixture components of the prior, 0 for N(0, I).</summary>
+    public int PriorComponents { get; }
+    /// <summary>Width of the discriminator's hidden layers.</summary>
+    public int DiscriminatorHidden { get; }
+    /// <summary>Whether the model is a semi-supervised VAE (M2) with a classifier q(y | x).</summary>
+    public bool SemiSupervised { get; }
+    /// <summary>α of the classification term (0 = 0.1·datasetSize).</summary>
+    public float ClassificationWeight { get; }
+    /// <summary>The α used: <see cref="ClassificationWeight"/>, or 0.1·max(datasetSize, 1) when it is 0.</summary>
+    [JsonIgnore] public float Alpha => ClassificationWeight > 0 ? ClassificationWeight : 0.1f * Math.Max(DatasetSize, 1);
+    /// <summary>k₂, the top layer of a ladder latent.</summary>
+    public int TopLatentDim { get; }
+    /// <summary>Width of a ladder latent's hidden layers.</summary>
+    public int LadderHidden { get; }
 
     /// <summary>Whether samples can be drawn from the prior N(0, I) and decoded (not for VQ-VAE, whose prior is not learned here).</summary>
     [JsonIgnore] public bool CanSample => Latent != LatentKind.VectorQuantized;
@@ -136,9 +183,14 @@ public sealed record VariationalConfig : ModelConfig
     {
         int[] enc = [InputDim, .. Hidden];
         var extras = new List<string> { HiddenActivation.Name(), Output.Name };
-        if (Classes > 0) extras.Add($"{Classes} classes");
+        if (Classes > 0) extras.Add(SemiSupervised ? $"classifier q(y|x) over {Classes} classes, α {Num(Alpha)}" : $"{Classes} classes");
         switch (Latent)
         {
+            case LatentKind.Ladder:
+                extras.Add($"ladder z2 {TopLatentDim} via {LadderHidden}, β {Num(Beta)}");
+                if (KlSchedule.Kind != KlScheduleKind.None) extras.Add($"KL schedule {KlSchedule.Describe()}");
+                if (FreeBits > 0) extras.Add($"free bits {Num(FreeBits)}");
+                break;
             case LatentKind.Gaussian:
                 extras.Add($"β {Num(Beta)}");
                 if (KlSchedule.Kind != KlScheduleKind.None) extras.Add($"KL schedule {KlSchedule.Describe()}");
@@ -150,6 +202,8 @@ public sealed record VariationalConfig : ModelConfig
                 break;
         }
         if (MmdWeight > 0) extras.Add($"MMD {MmdKernel.ToString().ToLowerInvariant()} λ {Num(MmdWeight)}");
+        if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1");
+        if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
         return $"{Kind} {string.Join("-", enc)}-{code}-{string.Join("-", enc.Reverse())}, {string.Join(", ", extras)}";
     }
@@ -163,7 +217,8 @@ public sealed record VariationalConfig : ModelConfig
         yield return ("latent", $"{LatentDim} ({Latent.ToString().ToLowerInvariant()})");
         yield return ("activation", HiddenActivation.Name());
         yield return ("output", Output.Name);
-        if (Latent == LatentKind.Gaussian)
+        if (Latent == LatentKind.Ladder) yield return ("ladder", $"z2 {TopLatentDim}, hidden {LadderHidden}");
+        if (Latent is LatentKind.Gaussian or LatentKind.Ladder)
         {
             yield return ("beta", Num(Beta));
             yield return ("KL schedule", KlSchedule.Describe());
@@ -172,6 +227,8 @@ public sealed record VariationalConfig : ModelConfig
         }
         if (Classes > 0) yield return ("classes", Classes.ToString(inv));
         if (MmdWeight > 0) yield return ("MMD", $"{MmdKernel.ToString().ToLowerInvariant()}, λ {Num(MmdWeight)}");
+        if (Adversarial) yield return ("discriminator", $"{LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1, alternating phases");
+        yield return ("prior", PriorComponents > 0 ? $"mixture of {PriorComponents} Gaussians" : "N(0, I)");
         if (Latent == LatentKind.VectorQuantized)
             yield return ("codebook", $"{CodebookSize} × {CodeDim}, commitment {Num(Commitment)}, {(EmaDecay > 0 ? $"EMA {Num(EmaDecay)}" : "gradient")}, restarts {(RestartDeadCodes ? "on" : "off")}");
     }
@@ -186,7 +243,9 @@ public sealed record VariationalConfig : ModelConfig
         builder.Append($"Kind = {Kind}, InputDim = {InputDim}, Hidden = [{string.Join(", ", Hidden)}], LatentDim = {LatentDim}, HiddenActivation = {HiddenActivation}, " +
                        $"Output = {Output.Name}, Latent = {Latent}, Beta = {Beta}, KlSchedule = {KlSchedule}, FreeBits = {FreeBits}, Classes = {Classes}, " +
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
-                       $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}");
+                       $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
+                       $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}");
         return true;
     }
 }

@@ -45,4 +45,19 @@ public static class VariationalKinds
     public static readonly ModelKind VqVae = Kind("vq-vae",
         "VQ-VAE: codes quantized to the nearest codebook entry, straight-through gradient, codebook and commitment losses, EMA updates, dead-code restarts",
         d => new VariationalConfig(d, Hidden(d), 4, latent: LatentKind.VectorQuantized, codebookSize: 8, codeDim: 2));
+
+    /// <summary>"aae": a deterministic autoencoder whose code distribution is matched to the prior by a discriminator (Makhzani et al. 2016).</summary>
+    public static readonly ModelKind Aae = Kind("aae",
+        "Adversarial autoencoder: a discriminator on the code, prior normal or a mixture of Gaussians, alternating reconstruction and regularization phases",
+        d => new VariationalConfig(d, Hidden(d), 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: 8));
+
+    /// <summary>"hvae": two stochastic layers with ladder (top-down, precision-weighted) inference (Sønderby et al. 2016).</summary>
+    public static readonly ModelKind Hvae = Kind("hvae",
+        "Hierarchical VAE with two stochastic layers and ladder inference (top-down, precision-weighted posteriors); IWAE NLL over both layers",
+        d => new VariationalConfig(d, Hidden(d), 4, latent: LatentKind.Ladder, topLatentDim: 2, ladderHidden: 4));
+
+    /// <summary>"ssvae": the semi-supervised VAE M2 with a classifier q(y | x) (Kingma et al. 2014).</summary>
+    public static readonly ModelKind Ssvae = Kind("ssvae",
+        "Semi-supervised VAE (M2): a classifier q(y|x) and a label-conditioned VAE; labelled and unlabelled rows in one run (--labelled N)",
+        d => new VariationalConfig(d, Hidden(d), 2, classes: 3, semiSupervised: true, datasetSize: 40));
 }

@@ -1,5 +1,6 @@
 using Bottleneck.Autograd;
 using Bottleneck.Data;
+using Bottleneck.IO;
 using Bottleneck.Models;
 using Bottleneck.Tensors;
 
@@ -18,7 +19,8 @@ public static class Batching
     /// <summary>
     /// Calls <paramref name="body"/> with each batch of <paramref name="batchSize"/> consecutive samples (the last may be smaller)
     /// and the index of its first sample, with <paramref name="model"/> in eval mode (restored afterwards) and autograd off.
-    /// Tensors created in <paramref name="body"/> are released when it returns: copy what must outlive the batch.
+    /// Tensors created in <paramref name="body"/> are released when it returns: copy what must outlive the batch. Before each batch it
+    /// checks the current <see cref="CancellationScope"/> (a cancelled command throws <see cref="OperationCanceledException"/> there).
     /// </summary>
     /// <param name="model">The model, put in eval mode for the duration.</param>
     /// <param name="source">The samples.</param>
@@ -49,6 +51,8 @@ public static class Batching
         using (GradMode.NoGrad())
             for (int start = 0; start < source.Count; start += bs)
             {
+                CancellationScope.ThrowIfCancellationRequested();   // per batch: a cancelled command stops here
+                FaultInjection.Point("batch");
                 int n = Math.Min(bs, source.Count - start);
                 for (int i = 0; i < n; i++) indices[i] = start + i;
                 using var scope = new TensorScope(pool);

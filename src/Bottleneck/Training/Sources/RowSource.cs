@@ -42,9 +42,9 @@ public sealed class RowSource : IBatchSource
         ArgumentNullException.ThrowIfNull(data);
         if (data.FeatureCount != model.InputDim)
             throw new ShapeException($"{role} {data.Source} has {data.FeatureCount} features, the model expects {model.InputDim}");
-        if (model.ConditionsOnLabels && data.Labels is null)
+        if (model.ConditionsOnLabels && !model.LabelsOptional && data.Labels is null)
             throw new ArgumentException($"{role} {data.Source} has no labels; a {model.Config.Kind} model is conditioned on the class label of every sample");
-        return new RowSource(data, model.InputShape, withLabels: model.ConditionsOnLabels);
+        return new RowSource(data, model.InputShape, withLabels: model.ConditionsOnLabels && data.Labels != null);
     }
 
     /// <summary>The dataset.</summary>

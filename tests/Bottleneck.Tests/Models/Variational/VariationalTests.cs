@@ -233,6 +233,9 @@ public class VariationalTests
         Assert.Equal([0.5f, 0.5f, -1f, 0.5f, 0.5f, 0f, 0.5f, 0.5f, 1f], tr);
         Assert.Throws<ArgumentOutOfRangeException>(() => LatentPaths.Traverse([0f], [1], 0, 1, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => LatentPaths.Interpolate(a, b, 1, false));
+        var grid = LatentPaths.Grid(3, 2, -1f, 1f);
+        Assert.Equal([-1f, 1f, 0f, 1f, 1f, 0f, -1f, -1f, 0f, 1f, -1f, 0f], grid);   // top row: dim 1 = +1; columns sweep dim 0
+        Assert.Throws<ArgumentOutOfRangeException>(() => LatentPaths.Grid(1, 3, 0, 1));
     }
 
     [Fact]
@@ -303,5 +306,91 @@ public class VariationalTests
         var dense = new Bottleneck.Models.Dense.DenseAutoencoder(new Bottleneck.Models.Dense.DenseConfig(5, [4], 2), new Rng(1));
         Assert.Contains("variational", Assert.Throws<ArgumentException>(() => new Bottleneck.Anomaly.AnomalyScorer(dense, Bottleneck.Anomaly.ReconstructionError.Kl)).Message);
         Assert.Equal(Bottleneck.Anomaly.ReconstructionError.ReconstructionProbability, Bottleneck.Anomaly.AnomalyScorer.ParseError("reconstruction-probability"));
+    }
+
+    [Fact]
+    public void LadderLatentKlPassesTheGradientCheckAndItsIwaeBoundIsTighterThanTheElbo()
+    {
+        var ladder = new LadderLatent(4, 3, 2, 5, new KlWeighting(), new Rng(4));
+        var h = GradCheck.Rand(new Rng(9), [3, 4], -1f, 1f);
+        var failures = GradCheck.Run(t => ladder.Sample(t[0], StepContext.Evaluation).Terms[0].Value, [h]);
+        Assert.True(failures.Count == 0, $"ladder KL: {failures.Count} mismatches, first {failures.FirstOrDefault()}");
+
+        var model = new VariationalAutoencoder(new VariationalConfig(6, [5], 3, latent: LatentKind.Ladder, topLatentDim: 2, ladderHidden: 4), new Rng(2));
+        model.Eval();
+        var x = Tensor.FromArray(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(4, 6, 3), 4, 6);
+        using var _ = GradMode.NoGrad();
+        // E[−ELBO] over many one-sample draws ≥ IWAE(k = 500) (Burda et al. 2016, theorem 1); one-draw IWAE averages to the ELBO.
+        double elbo = 0, iw1 = 0;
+        int draws = 400;
+        var rng = new Rng(5);
+        for (int r = 0; r < draws; r++)
+        {
+            var (rec, kl, _) = model.ElboTerms(x, null, rng);
+            elbo += (rec.Sum() + kl.Sum()) / draws;
+        }
+        var iw = model.ImportanceWeightedNll(x, null, 500, new Rng(6)).Sum();
+        for (int r = 0; r < draws; r++) iw1 += model.ImportanceWeightedNll(x, null, 1, rng).Sum() / draws;
+        Assert.True(iw < elbo, $"IWAE {iw} should be below the −ELBO {elbo}");
+        Assert.True(iw1 >= elbo - 0.5, $"one-draw IWAE {iw1} averages to at least the −ELBO {elbo} (the KL is analytic there)");
+        var eval = VariationalEvaluator.Evaluate(model, new Bottleneck.Data.Dataset(x.ToArray(), 4, 6, source: "x"), iwSamples: 50, iwLimit: 4);
+        Assert.NotNull(eval.ActiveUnits);
+        Assert.Empty(eval.KlPerDimension);
+        Assert.NotNull(eval.IwNll);
+    }
+
+    [Fact]
+    public void KeepLabelsHidesAllButABalancedSeededSubset()
+    {
+        var labels = Enumerable.Range(0, 60).Select(i => i % 3).ToArray();
+        var data = new Bottleneck.Data.Dataset(new float[60 * 2], 60, 2, labels, source: "d");
+        var kept = SemiSupervisedData.KeepLabels(data, 7, 3, 5);
+        var l = kept.Labels!;
+        Assert.Equal(7, l.Count(v => v >= 0));
+        Assert.Equal([3, 2, 2], Enumerable.Range(0, 3).Select(c => l.Count(v => v == c)).ToArray());
+        Assert.All(Enumerable.Range(0, 60), i => Assert.True(l[i] == -1 || l[i] == labels[i]));
+        Assert.Equal(l, SemiSupervisedData.KeepLabels(data, 7, 3, 5).Labels);
+        Assert.NotEqual(l, SemiSupervisedData.KeepLabels(data, 7, 3, 6).Labels);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SemiSupervisedData.KeepLabels(data, 61, 3, 0));
+        Assert.Throws<ArgumentException>(() => SemiSupervisedData.KeepLabels(new Bottleneck.Data.Dataset(new float[4], 2, 2, source: "u"), 1, 2, 0));
+    }
+
+    [Fact]
+    public void SemiSupervisedStepMarginalisesUnlabelledRowsOverTheClassifier()
+    {
+        var model = new VariationalAutoencoder(new VariationalConfig(5, [4], 2, classes: 3, semiSupervised: true, classificationWeight: 2f), new Rng(3));
+        model.Eval();
+        var x = Tensor.FromArray(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(4, 5, 1), 4, 5);
+        using var _ = GradMode.NoGrad();
+        var o = model.Step(new RowBatch(x, Labels: [0, -1, 2, -1]), StepContext.Evaluation);
+        Assert.Equal([LossTerms.Reconstruction, VariationalTerms.Kl, VariationalTerms.NegEntropy, VariationalTerms.Classification], o.Terms.Select(t => t.Name).ToArray());
+        // Rebuild each term from per-label ELBO terms (posterior means, no noise) and the classifier.
+        var logits = model.Classifier!.Forward(x).ToArray();
+        double rec = 0, kl = 0, negH = 0, ce = 0;
+        int[] known = [0, 2];
+        foreach (int i in known)
+        {
+            var (r, k, _) = model.ElboTerms(x.Slice(0, i, 1), [i == 0 ? 0 : 2], null);
+            rec += r[0]; kl += k[0];
+            var row = logits.Skip(i * 3).Take(3).Select(v => (double)v).ToArray();
+            double lse = Math.Log(row.Sum(Math.Exp));
+            ce += 2.0 * (lse - row[i == 0 ? 0 : 2]);
+        }
+        foreach (int i in new[] { 1, 3 })
+        {
+            var row = logits.Skip(i * 3).Take(3).Select(v => (double)v).ToArray();
+            double lse = Math.Log(row.Sum(Math.Exp));
+            for (int c = 0; c < 3; c++)
+            {
+                double q = Math.Exp(row[c] - lse);
+                var (r, k, _) = model.ElboTerms(x.Slice(0, i, 1), [c], null);
+                rec += q * r[0]; kl += q * k[0]; negH += q * Math.Log(q);
+            }
+        }
+        Assert.Equal(rec / 4, o.Terms[0].Value.Item(), 3);
+        Assert.Equal(kl / 4, o.Terms[1].Value.Item(), 4);
+        Assert.Equal(negH / 4, o.Terms[2].Value.Item(), 5);
+        Assert.Equal(ce / 4, o.Terms[3].Value.Item(), 4);
+        Assert.Equal(model.Predict(x), model.ResolveLabels(x, null));
     }
 }

@@ -1,0 +1,372 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Bottleneck.Autograd;
+using Bottleneck.Data;
+using Bottleneck.Evaluation;
+using Bottleneck.IO;
+using Bottleneck.Kernels;
+using Bottleneck.Losses;
+using Bottleneck.Models;
+using Bottleneck.Models.Dense;
+using Bottleneck.Models.Variational;
+using Bottleneck.NN;
+using Bottleneck.Optim;
+using Bottleneck.Tensors;
+using Bottleneck.Training;
+
+namespace Bottleneck.Bench;
+
+/// <summary>
+/// The variational family on MNIST (../shared/data/mnist), each protocol of issue 11's quality list:
+/// <c>vae quality</c> (784-512-(20) VAE, 30 epochs, Adam 1e-3, batch 128, grey levels as Bernoulli targets: test −ELBO, IWAE
+/// NLL k = 200 on the first 1,000 test images, active units; with <c>--binarized</c> dynamically binarized training and a
+/// seeded binarization of the test set), <c>vae beta</c> (β ∈ {0.5, 1, 4} and a capacity schedule: KL per dimension, active
+/// units), <c>vae cvae</c> (1,000 samples per class judged by an MLP classifier trained on MNIST: accuracy per class,
+/// confusion matrix, sample grid), <c>vae ssvae</c> (1,000 labels: test error), <c>vae vq</c> (VQ-VAE against a dense
+/// autoencoder of the same bottleneck width), <c>vae hvae</c> (two-layer ladder VAE against a one-layer VAE of about the
+/// same size: IWAE NLL), <c>vae aae</c> (MMD to the prior, discriminator accuracy), <c>vae speed</c> (training and inference
+/// samples/s against ../shared/peers/torch_ref.py vae in the same run).
+/// Common options: --epochs E, --seed S, --threads N, --out DIR (pictures), --limit N (training rows).
+/// </summary>
+public static class VaeBench
+{
+    public static int Run(string[] args)
+    {
+        string what = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "quality";
+        Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
+        var dir = DataDirectory.Find("mnist");
+        if (dir is null) { Console.Error.WriteLine("vae: MNIST not found (../shared/data/mnist); nothing to measure"); return 2; }
+        var train = IdxLoader.LoadMnist(dir, "train");
+        var test = IdxLoader.LoadMnist(dir, "test");
+        int limit = DenseBench.IntArg(args, "--limit", 0);
+        if (limit > 0) train = train.Subset(Enumerable.Range(0, limit).ToArray());
+        string outDir = DenseBench.StrArg(args, "--out", "bench-out/vae");
+        Directory.CreateDirectory(outDir);
+        ulong seed = ulong.Parse(DenseBench.StrArg(args, "--seed", "0"), CultureInfo.InvariantCulture);
+        Console.WriteLine($"vae {what}: backend {Gemm.Describe()}, seed {seed}");
+        return what switch
+        {
+            "quality" => Quality(args, train, test, seed),
+            "beta" => Beta(args, train, test, seed),
+            "cvae" => Cvae(args, train, test, seed, outDir),
+            "ssvae" => Ssvae(args, train, test, seed),
+            "vq" => Vq(args, train, test, seed),
+            "hvae" => Hvae(args, train, test, seed),
+            "aae" => Aae(args, train, test, seed),
+            "speed" => Speed(args, train, test),
+            _ => Usage(what),
+        };
+    }
+
+    private static int Usage(string what)
+    {
+        Console.Error.WriteLine($"vae: unknown protocol '{what}'; use quality, beta, cvae, ssvae, vq, hvae, aae or speed");
+        return 2;
+    }
+
+    private static int Epochs(string[] args, int def) => DenseBench.IntArg(args, "--epochs", def);
+
+    /// <summary>Trains with the library's trainer (Adam, the given batch and lr), logging each epoch's terms.</summary>
+    private static (VariationalAutoencoder Model, double Seconds) Fit(VariationalConfig config, Dataset train, int epochs, int batch, ulong seed, float lr = 1e-3f)
+    {
+        var model = new VariationalAutoencoder(config, new Rng(seed));
+        var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, seed: seed));
+        var sw = Stopwatch.StartNew();
+        var result = trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new Progress<TrainingProgress>(p =>
+        {
+            if (p.Completed is { } r)
+                Console.Error.WriteLine($"  {config.Kind} epoch {r.Epoch}/{epochs} loss {r.TrainLoss:F3} " +
+                    string.Join(", ", r.Terms?.Select(t => $"{t.Key} {t.Value:G5}") ?? []) + $" {r.Seconds:F1}s");
+        })));
+        return (model, sw.Elapsed.TotalSeconds);
+    }
+
+    private static void Json(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
+
+    private static string F(double? v, string f = "F2") => v?.ToString(f, CultureInfo.InvariantCulture) ?? "–";
+
+    private static int Quality(string[] args, Dataset train, Dataset test, ulong seed)
+    {
+        int epochs = Epochs(args, 30);
+        bool binarized = args.Contains("--binarized");
+        var config = new VariationalConfig(784, [512], 20);
+        Dataset trainData = train, testData = test;
+        if (binarized)
+        {
+            testData = Binarize(test, new Rng(seed ^ 0xB1A5));
+            trainData = train;   // binarized anew every epoch by the source below
+        }
+        VariationalAutoencoder model;
+        double seconds;
+        if (binarized)
+        {
+            model = new VariationalAutoencoder(config, new Rng(seed));
+            var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: 128, learningRate: 1e-3f, seed: seed));
+            var sw = Stopwatch.StartNew();
+            trainer.Fit(model, new BinarizingSource(RowSource.For(model, trainData), seed), null, new FitContext());
+            seconds = sw.Elapsed.TotalSeconds;
+        }
+        else (model, seconds) = Fit(config, trainData, epochs, 128, seed);
+        var r = VariationalEvaluator.Evaluate(model, testData, iwSamples: 200, iwLimit: 1000, seed: seed + 12345);
+        Json(new { protocol = binarized ? "vae-binarized" : "vae-grey", seed, epochs, negElbo = r.NegElbo, r.Reconstruction, r.Kl, r.IwNll, r.NegElboSameRows, r.ActiveUnits, trainSeconds = seconds });
+        Console.WriteLine($"| {(binarized ? "binarized (dynamic)" : "grey levels")} | {seed} | {F(r.NegElbo)} | {F(r.Reconstruction)} | {F(r.Kl)} | {F(r.IwNll)} | {r.ActiveUnits}/20 |");
+        return 0;
+    }
+
+    /// <summary>Pixels drawn as Bernoulli(x): a fixed binarization of a dataset.</summary>
+    private static Dataset Binarize(Dataset d, Rng rng)
+    {
+        var f = new float[d.Features.Length];
+        for (int i = 0; i < f.Length; i++) f[i] = rng.NextFloat() < d.Features[i] ? 1f : 0f;
+        return new Dataset(f, d.Rows, d.FeatureCount, d.Labels, d.FeatureNames, d.Image, d.Source + " (binarized)", d.ClassNames);
+    }
+
+    /// <summary>Dynamic binarization: every batch loaded draws fresh binary pixels x_b ~ Bernoulli(x) (input and target).</summary>
+    private sealed class BinarizingSource(RowSource inner, ulong seed) : IBatchSource
+    {
+        private readonly Rng _rng = new(seed ^ 0xD1B);
+        public int Count => inner.Count;
+        public string Name => inner.Name + " (dynamically binarized)";
+        public Batch Load(ReadOnlySpan<int> indices)
+        {
+            var b = inner.LoadRows(indices);
+            var s = b.Input.Span;
+            for (int i = 0; i < s.Length; i++) s[i] = _rng.NextFloat() < s[i] ? 1f : 0f;
+            return b;
+        }
+    }
+
+    private static int Beta(string[] args, Dataset train, Dataset test, ulong seed)
+    {
+        int epochs = Epochs(args, 30);
+        Console.WriteLine("| setting | test −ELBO | reconstruction | KL (nats) | active units | KL per dimension |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|");
+        var settings = new (string Name, VariationalConfig Config)[]
+        {
+            ("β 0.5", new VariationalConfig(784, [512], 20, beta: 0.5f)),
+            ("β 1", new VariationalConfig(784, [512], 20)),
+            ("β 4", new VariationalConfig(784, [512], 20, beta: 4f)),
+            ("capacity C 10 over 20 epochs, γ 100", new VariationalConfig(784, [512], 20, beta: 100f, klSchedule: KlSchedule.Parse($"capacity:10:{Math.Max(1, epochs * 2 / 3)}", epochs))),
+        };
+        foreach (var (name, config) in settings)
+        {
+            var (model, _) = Fit(config, train, epochs, 128, seed);
+            var r = VariationalEvaluator.Evaluate(model, test, seed: seed);
+            Json(new { protocol = "beta", name, r.NegElbo, r.Reconstruction, r.Kl, r.ActiveUnits, r.KlPerDimension });
+            Console.WriteLine($"| {name} | {F(r.NegElbo)} | {F(r.Reconstruction)} | {F(r.Kl)} | {r.ActiveUnits}/20 | {string.Join(" ", r.KlPerDimension.OrderByDescending(v => v).Select(v => F(v, "F1")))} |");
+        }
+        return 0;
+    }
+
+    /// <summary>An MLP classifier 784-512-10 (ReLU), Adam 1e-3, batch 128: the judge of generated digits.</summary>
+    private static Sequential TrainClassifier(Dataset train, int epochs, ulong seed)
+    {
+        var rng = new Rng(seed ^ 0xC1A5);
+        var net = Mlp.Stack([784, 512, 10], Activation.Relu, Activation.Identity, rng);
+        var opt = new Adam(net.Parameters(), 1e-3f);
+        var pool = new BufferPool();
+        for (int e = 0; e < epochs; e++)
+        {
+            net.Train();
+            var order = rng.Permutation(train.Rows);
+            for (int s = 0; s < train.Rows; s += 128)
+            {
+                using var scope = new TensorScope(pool);
+                var idx = order.AsSpan(s, Math.Min(128, train.Rows - s)).ToArray();
+                var x = Tensor.Empty([idx.Length, 784]);
+                train.CopyRows(idx, x.Span);
+                var y = idx.Select(i => train.Labels![i]).ToArray();
+                opt.ZeroGrad();
+                Loss.CrossEntropy(net.Forward(x), y).Backward();
+                opt.Step();
+            }
+        }
+        net.Eval();
+        return net;
+    }
+
+    private static int[] Classify(Sequential net, Tensor x)
+    {
+        using var _ = GradMode.NoGrad();
+        var logits = net.Forward(x).Span;
+        int n = x.Dim(0);
+        var r = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int c = 1; c < 10; c++) if (logits[i * 10 + c] > logits[i * 10 + best]) best = c;
+            r[i] = best;
+        }
+        return r;
+    }
+
+    private static int Cvae(string[] args, Dataset train, Dataset test, ulong seed, string outDir)
+    {
+        int epochs = Epochs(args, 30);
+        var classifier = TrainClassifier(train, 10, seed);
+        var testX = Tensor.FromArray(test.Features, test.Rows, 784);
+        double judgeAccuracy = Classify(classifier, testX).Where((p, i) => p == test.Labels![i]).Count() / (double)test.Rows;
+        int latent = DenseBench.IntArg(args, "--latent", 10);
+        float temperature = float.Parse(DenseBench.StrArg(args, "--temperature", "1"), CultureInfo.InvariantCulture);
+        var (model, _) = Fit(new VariationalConfig(784, [512], latent, classes: 10), train, epochs, 128, seed);
+        var confusion = new int[10, 10];
+        var rng = new Rng(seed ^ 0x5A3F);
+        var grid = new List<IReadOnlyList<float[]>>();
+        using (GradMode.NoGrad())
+            for (int c = 0; c < 10; c++)
+            {
+                var samples = model.Decode(model.SamplePrior(1000, rng, temperature), Enumerable.Repeat(c, 1000).ToArray());
+                var predicted = Classify(classifier, samples);
+                foreach (int p in predicted) confusion[c, p]++;
+                grid.Add(Enumerable.Range(0, 10).Select(i => samples.Span.Slice(i * 784, 784).ToArray()).ToList());
+            }
+        ImageGrid.Write(Path.Combine(outDir, $"cvae-samples-latent{latent}.png"), grid, 28, 28, scale: 2);
+        var perClass = Enumerable.Range(0, 10).Select(c => confusion[c, c] / 1000.0).ToArray();
+        Json(new { protocol = "cvae", seed, epochs, latent, temperature, judgeTestAccuracy = judgeAccuracy, perClass, mean = perClass.Average(), confusion = Enumerable.Range(0, 10).Select(c => Enumerable.Range(0, 10).Select(p => confusion[c, p]).ToArray()).ToArray() });
+        Console.WriteLine($"judge (MLP 784-512-10, 10 epochs) test accuracy {judgeAccuracy:P2}; grid {Path.Combine(outDir, $"cvae-samples-latent{latent}.png")}");
+        Console.WriteLine("| asked \\ judged | " + string.Join(" | ", Enumerable.Range(0, 10)) + " | accuracy |");
+        Console.WriteLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 11)));
+        for (int c = 0; c < 10; c++)
+            Console.WriteLine($"| {c} | " + string.Join(" | ", Enumerable.Range(0, 10).Select(p => confusion[c, p])) + $" | {perClass[c]:P1} |");
+        return 0;
+    }
+
+    private static int Ssvae(string[] args, Dataset train, Dataset test, ulong seed)
+    {
+        int epochs = Epochs(args, 30), labelled = DenseBench.IntArg(args, "--labelled", 1000);
+        float alpha = float.Parse(DenseBench.StrArg(args, "--alpha", "0"), CultureInfo.InvariantCulture);
+        var data = SemiSupervisedData.KeepLabels(train, labelled, 10, seed);
+        var config = new VariationalConfig(784, [500], 50, classes: 10, semiSupervised: true, datasetSize: train.Rows, classificationWeight: alpha);
+        var (model, seconds) = Fit(config, data, epochs, 128, seed, lr: 3e-4f);
+        var predicted = model.Predict(Tensor.FromArray(test.Features, test.Rows, 784));
+        double error = 1 - predicted.Where((p, i) => p == test.Labels![i]).Count() / (double)test.Rows;
+        Json(new { protocol = "ssvae", seed, epochs, labelled, alpha = config.Alpha, testError = error, trainSeconds = seconds });
+        Console.WriteLine($"| M2, {labelled} labels, {epochs} epochs | test error {error:P2} |");
+        return 0;
+    }
+
+    private static int Vq(string[] args, Dataset train, Dataset test, ulong seed)
+    {
+        int epochs = Epochs(args, 15);
+        Console.WriteLine("| model | test squared error / image | BCE / image | codes used | perplexity |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, config) in new (string, VariationalConfig)[]
+        {
+            ("VQ-VAE, 8 vectors × 8, K 64, restarts", new VariationalConfig(784, [512], 64, latent: LatentKind.VectorQuantized, codebookSize: 64, codeDim: 8)),
+            ("VQ-VAE, 8 vectors × 8, K 64, no restarts", new VariationalConfig(784, [512], 64, latent: LatentKind.VectorQuantized, codebookSize: 64, codeDim: 8, restartDeadCodes: false)),
+            ("VQ-VAE, EMA 0.99, restarts", new VariationalConfig(784, [512], 64, latent: LatentKind.VectorQuantized, codebookSize: 64, codeDim: 8, emaDecay: 0.99f)),
+        })
+        {
+            var (model, _) = Fit(config, train, epochs, 128, seed);
+            var rep = ReconstructionEvaluator.Evaluate(model, test, true);
+            var r = VariationalEvaluator.Evaluate(model, test, seed: seed);
+            Json(new { protocol = "vq", name, rep.SquaredErrorPerSample, r.Reconstruction, r.CodesUsed, r.Perplexity });
+            Console.WriteLine($"| {name} | {F(rep.SquaredErrorPerSample)} | {F(r.Reconstruction)} | {r.CodesUsed}/64 | {F(r.Perplexity)} |");
+        }
+        // The continuous autoencoder with the same bottleneck width (64 values) and the same hidden layer.
+        var dense = new DenseAutoencoder(new DenseConfig(784, [512], 64), new Rng(seed));
+        new Trainer(new TrainingOptions(epochs: epochs, batchSize: 128, learningRate: 1e-3f, seed: seed)).Fit(dense, train);
+        var d = ReconstructionEvaluator.Evaluate(dense, test, true);
+        Json(new { protocol = "vq", name = "dense 784-512-64", d.SquaredErrorPerSample, bce = d.Bce * 784 });
+        Console.WriteLine($"| dense 784-512-64 (continuous code) | {F(d.SquaredErrorPerSample)} | {F(d.Bce * 784)} | – | – |");
+        return 0;
+    }
+
+    private static int Hvae(string[] args, Dataset train, Dataset test, ulong seed)
+    {
+        int epochs = Epochs(args, 30);
+        Console.WriteLine("| model | parameters | test −ELBO | IWAE NLL (k 200, first 1,000) | active units |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, config) in new (string, VariationalConfig)[]
+        {
+            ("one-layer VAE 784-512-(32)", new VariationalConfig(784, [512], 32)),
+            ("ladder VAE 784-512-(32)-256-(16)", new VariationalConfig(784, [512], 32, latent: LatentKind.Ladder, topLatentDim: 16, ladderHidden: 256)),
+        })
+        {
+            var (model, _) = Fit(config, train, epochs, 128, seed);
+            var r = VariationalEvaluator.Evaluate(model, test, iwSamples: 200, iwLimit: 1000, seed: seed + 12345);
+            Json(new { protocol = "hvae", name, parameters = model.ParameterCount(), r.NegElbo, r.IwNll, r.ActiveUnits });
+            Console.WriteLine($"| {name} | {model.ParameterCount():N0} | {F(r.NegElbo)} | {F(r.IwNll)} | {r.ActiveUnits}/32 |");
+        }
+        return 0;
+    }
+
+    private static int Aae(string[] args, Dataset train, Dataset test, ulong seed)
+    {
+        int epochs = Epochs(args, 20);
+        Console.WriteLine("| model | prior | test BCE / image | MMD² codes vs prior | discriminator accuracy |");
+        Console.WriteLine("|---|---|---:|---:|---:|");
+        foreach (var (name, config) in new (string, VariationalConfig)[]
+        {
+            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true)),
+            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10)),
+            ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
+        })
+        {
+            var (model, _) = Fit(config, train, epochs, 128, seed);
+            var r = VariationalEvaluator.Evaluate(model, test, seed: seed);
+            Json(new { protocol = "aae", name, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy });
+            Console.WriteLine($"| {name} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} |");
+        }
+        return 0;
+    }
+
+    private static int Speed(string[] args, Dataset train, Dataset test)
+    {
+        int epochs = Epochs(args, 3), threads = DenseBench.IntArg(args, "--threads", 2);
+        var config = new VariationalConfig(784, [512], 20);
+        var model = new VariationalAutoencoder(config, new Rng(0));
+        var trainer = new Trainer(new TrainingOptions(epochs: epochs + 1, batchSize: 256, learningRate: 1e-3f));
+        var seconds = new List<double>();
+        trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new Progress<TrainingProgress>(p =>
+        {
+            if (p.Completed is { } r && r.Epoch > 1) seconds.Add(r.Seconds);
+        })));
+        seconds.Sort();
+        double trainRate = train.Rows / seconds[seconds.Count / 2];
+        model.Eval();
+        var x = Tensor.FromArray(test.Features, test.Rows, 784);
+        var times = new List<double>();
+        using (GradMode.NoGrad())
+            for (int rep = 0; rep < 5; rep++)
+            {
+                var sw = Stopwatch.StartNew();
+                var pool = new BufferPool();
+                for (int s = 0; s < test.Rows; s += 256)
+                {
+                    using var scope = new TensorScope(pool);
+                    model.Reconstruct(x.Slice(0, s, Math.Min(256, test.Rows - s)));
+                }
+                times.Add(sw.Elapsed.TotalSeconds);
+            }
+        times.Sort();
+        double inferRate = test.Rows / times[times.Count / 2];
+        Json(new { protocol = "vae-speed", trainSamplesPerSecond = trainRate, inferSamplesPerSecond = inferRate, epochs });
+        Dictionary<string, JsonElement>? peer = args.Contains("--no-peer") ? null : RunPeer(threads, epochs);
+        double? pt = peer != null && peer.TryGetValue("train_samples_per_s", out var a) ? a.GetDouble() : null;
+        double? pi = peer != null && peer.TryGetValue("infer_samples_per_s", out var b) ? b.GetDouble() : null;
+        Console.WriteLine("| VAE 784-512-(20), batch 256 | Bottleneck | PyTorch 1.13 | ratio |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine($"| training samples/s (median epoch) | {trainRate:F0} | {F(pt, "F0")} | {(pt is > 0 ? F(trainRate / pt) + "×" : "")} |");
+        Console.WriteLine($"| inference samples/s (reconstruct, median of 5) | {inferRate:F0} | {F(pi, "F0")} | {(pi is > 0 ? F(inferRate / pi) + "×" : "")} |");
+        return 0;
+    }
+
+    private static Dictionary<string, JsonElement>? RunPeer(int threads, int epochs)
+    {
+        var script = Path.Combine(DataDirectory.Find()!, "..", "peers", "torch_ref.py");
+        if (!File.Exists("/usr/bin/python3") || !File.Exists(script)) { Console.Error.WriteLine("vae: peer skipped (/usr/bin/python3 or torch_ref.py missing)"); return null; }
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment.Remove("OPENBLAS_CORETYPE");
+        foreach (var a in new[] { script, "vae", "--threads", threads.ToString(CultureInfo.InvariantCulture), "--epochs", epochs.ToString(CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) { Console.Error.WriteLine($"vae: peer failed ({p.ExitCode}): {stderr}"); return null; }
+        var line = stdout.Trim().Split('\n').Last();
+        Console.WriteLine(line);
+        return JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(line);
+    }
+}
