@@ -50,6 +50,28 @@ public class CliConvTests
     }
 
     [Fact]
+    public async Task AConvolutionalDenoiserTrainsOnImagePatchesAndDenoisesAFolder()
+    {
+        // Given a small folder of grey images
+        using var dir = new TempDir();
+        string images = dir.File("images");
+        Bottleneck.Tests.Data.ImageFolderTests.WriteImage(Path.Combine(images, "a.png"), 20, 24, step: 3);
+        Bottleneck.Tests.Data.ImageFolderTests.WriteImage(Path.Combine(images, "b.png"), 16, 16, step: 7);
+        string spec = $"images:{images}:patch=8,stride=4";
+        var h = new CliHarness();
+
+        // When a spatial-code conv model with noise trains on its 8x8 patches and denoises the folder
+        int code = await h.Run("train", "--kind", "conv", "--data", spec, "--channels", "4,4", "--latent-channels", "2", "--noise", "gaussian:0.1",
+            "--output", "linear-mse", "--epochs", "1", "--batch-size", "16", "--out", dir.File("m"));
+        Assert.True(code == 0, h.Stderr);
+        Assert.Contains("conv 1x8x8 -> conv 4,4 -> 2x2x2 spatial code", h.Stdout);
+        Assert.Equal(0, await h.Run("denoise", "--model", dir.File("m"), "--data", spec, "--out", dir.File("out") + "/"));
+
+        // Then the folder comes back with the same names
+        Assert.Equal(["a.png", "b.png"], Directory.EnumerateFiles(dir.File("out")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public async Task TabularRowsAreRefused()
     {
         using var dir = new TempDir();
