@@ -71,6 +71,53 @@ public sealed class MaxPool1d : Module
         var y = Tensor.MaxPool2d(input.Unsqueeze(2), 1, KernelSize, 1, Stride, 0, Padding, 1, Dilation);
         return y.Squeeze(2);
     }
+
+    /// <summary>The pooled output (N, C, L_out) and the positions of the maxima in each input row (for <see cref="MaxUnpool1d"/>).</summary>
+    /// <param name="input">(N, C, L).</param>
+    /// <exception cref="ShapeException">The input is not (N, C, L).</exception>
+    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input)
+    {
+        PoolChecks.Rank3("MaxPool1d", input);
+        var (y, idx) = Tensor.MaxPool2dWithIndices(input.Unsqueeze(2), 1, KernelSize, 1, Stride, 0, Padding, 1, Dilation);
+        return (y.Squeeze(2), idx.Squeeze(2));
+    }
+}
+
+/// <summary>
+/// 1-D max unpooling as PyTorch's <c>nn.MaxUnpool1d</c>. Shape: (N, C, L) with indices of the same shape → (N, C, L_out), by
+/// default L_out = (L − 1)·s − 2p + k.
+/// </summary>
+public sealed class MaxUnpool1d : Module
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="kernelSize">k ≥ 1 of the pooling it inverts.</param>
+    /// <param name="stride">s ≥ 1 (default: k).</param>
+    /// <param name="padding">p ≥ 0 (default 0).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size out of range.</exception>
+    public MaxUnpool1d(int kernelSize, int? stride = null, int padding = 0)
+    {
+        KernelSize = kernelSize; Stride = stride ?? kernelSize; Padding = padding;
+        PoolChecks.Check(KernelSize, Stride, Padding, 1);
+    }
+
+    /// <summary>k.</summary>
+    public int KernelSize { get; }
+    /// <summary>s.</summary>
+    public int Stride { get; }
+    /// <summary>p.</summary>
+    public int Padding { get; }
+
+    /// <summary>Unpools <paramref name="input"/> to (L − 1)·s − 2p + k values per row, or to <paramref name="outputLength"/>.</summary>
+    /// <param name="input">(N, C, L).</param>
+    /// <param name="indices">From <see cref="MaxPool1d.ForwardWithIndices"/>.</param>
+    /// <param name="outputLength">L_out, e.g. the pooled input's length; default from the formula.</param>
+    /// <exception cref="ShapeException">Shapes differ or an index lies outside the output.</exception>
+    public Tensor Forward(Tensor input, Tensor indices, int? outputLength = null)
+    {
+        PoolChecks.Rank3("MaxUnpool1d", input);
+        int l = outputLength ?? (input.Dim(2) - 1) * Stride - 2 * Padding + KernelSize;
+        return Tensor.MaxUnpool2d(input.Unsqueeze(2), indices.Unsqueeze(2), 1, l).Squeeze(2);
+    }
 }
 
 /// <summary>

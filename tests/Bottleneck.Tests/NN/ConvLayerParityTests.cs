@@ -42,6 +42,7 @@ public class ConvLayerParityTests
             "avgpool1d" => new AvgPool1d(k, poolStride, pad, includePad),
             "adaptiveavgpool2d" => new AdaptiveAvgPool2d(I(spec, "h", 1), I(spec, "w", 1)),
             "unpool" => new MaxPool2d(k, poolStride, pad),
+            "unpool1d" => new MaxPool1d(k, poolStride, pad),
             "upsample" => spec.TryGetProperty("scale", out var sc)
                 ? new Upsample(sc.GetInt32(), Mode(spec), AlignCorners(spec))
                 : new Upsample(I(spec, "h", 1), I(spec, "w", 1), Mode(spec), AlignCorners(spec)),
@@ -60,6 +61,16 @@ public class ConvLayerParityTests
             {
                 var (y, idx) = pool.ForwardWithIndices(x);
                 return unpool.Forward(y, idx, (x.Dim(2), x.Dim(3)));
+            };
+        }
+        if (type == "unpool1d")
+        {
+            var pool1 = (MaxPool1d)layer;
+            var unpool1 = new MaxUnpool1d(k, poolStride, pad);
+            return x =>
+            {
+                var (y, idx) = pool1.ForwardWithIndices(x);
+                return unpool1.Forward(y, idx, x.Dim(2));
             };
         }
         var l = layer;

@@ -37,6 +37,17 @@ class DepthwiseSeparable(nn.Module):
         return self.pointwise(self.depthwise(x))
 
 
+class PoolUnpool1d(nn.Module):
+    def __init__(self, k, s, p):
+        super().__init__()
+        self.pool = nn.MaxPool1d(k, s, p, return_indices=True)
+        self.unpool = nn.MaxUnpool1d(k, s, p)
+
+    def forward(self, x):
+        y, i = self.pool(x)
+        return self.unpool(y, i, output_size=x.shape[-1:])
+
+
 class PoolUnpool(nn.Module):
     def __init__(self, k, s, p):
         super().__init__()
@@ -80,6 +91,8 @@ def build(spec):
         return nn.AdaptiveAvgPool2d((spec["h"], spec["w"]))
     if k == "unpool":
         return PoolUnpool(spec["k"], spec.get("stride", spec["k"]), spec.get("padding", 0))
+    if k == "unpool1d":
+        return PoolUnpool1d(spec["k"], spec.get("stride", spec["k"]), spec.get("padding", 0))
     if k == "upsample":
         if "scale" in spec:
             return nn.Upsample(scale_factor=spec["scale"], mode=spec["mode"], **({"align_corners": spec["align_corners"]} if spec["mode"] == "bilinear" else {}))
@@ -164,6 +177,7 @@ cases = [
     run("batchnorm2d_eval", {"type": "batchnorm2d", "c": 3, "train": False}, (2, 3, 4, 4)),
     run("flatten", {"type": "flatten", "start": 1}, (2, 3, 2, 2)),
     run("unflatten", {"type": "unflatten", "dim": 1, "sizes": [3, 2, 2]}, (2, 12)),
+    run("unpool1d", {"type": "unpool1d", "k": 3, "stride": 2, "padding": 1}, (2, 2, 9), distinct=True),
 ]
 
 
