@@ -190,7 +190,7 @@ public static class AnomalyBench
         return 0;
     }
 
-    private static JsonElement? RunEcgPeer(int seeds, int epochs, bool train, int threads)
+    internal static JsonElement? RunEcgPeer(int seeds, int epochs, bool train, int threads)
     {
         // ../shared/peers beside ../shared/data
         var dataDir = DataDirectory.Find();

@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["regularized"] = RegularizedBench.Run,
     ["images"] = ImageBench.Run,
     ["vae"] = VaeBench.Run,
+    ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

@@ -12,7 +12,10 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="Label">Label column of the scored CSV, or null (the SPEC's, else the model's normal-label column when the file has it).</param>
 /// <param name="Normal">Label value meaning normal, or null (the value saved with a --normal-only model, else numeric labels with 0 normal).</param>
 /// <param name="Out">CSV file receiving one line per row, or null to print the 10 highest-scoring rows instead.</param>
-public sealed record DetectSettings(string ModelDir, string Data, string? Threshold, string? Error, int Top, string? Label, string? Normal, string? Out);
+/// <param name="PerStep">CSV file receiving the error of every time step (and channel) of every sample, for sequence models; null (default) for none.</param>
+/// <param name="PerPoint">CSV file receiving one score per point of a <c>series:</c> (mean and max over the windows covering it); null (default) for none.</param>
+public sealed record DetectSettings(string ModelDir, string Data, string? Threshold, string? Error, int Top, string? Label, string? Normal, string? Out,
+    string? PerStep = null, string? PerPoint = null);
 
 /// <summary>The <c>detect</c> command.</summary>
 public static class DetectCommand
@@ -59,6 +62,12 @@ public static class DetectCommand
         public Option<string?> Normal { get; } = CliOptions.Optional("--normal", "VALUE",
             "Label value of normal rows (others are anomalies); default: the model's --normal-only value, else numeric labels with 0 = normal");
         public Option<string?> Out { get; } = CliOptions.Optional("--out", "FILE", "Write the per-row scores to this CSV file; without it the 10 highest-scoring rows are printed");
+        public Option<string?> PerStep { get; } = CliOptions.Optional("--per-step", "FILE",
+            "Sequence models: write row,step,error (and error_CHANNEL per channel for multivariate data) for every time step of every sample to this CSV file; " +
+            "a row's step errors average to its score");
+        public Option<string?> PerPoint { get; } = CliOptions.Optional("--per-point", "FILE",
+            "series: data with a sequence model: write point,line,score_mean,score_max,windows[,label] - one score per point of the series, the mean " +
+            "and the max of its step error over the overlapping windows that cover it; with labels the summary adds point-wise ROC-AUC");
     }
 
     /// <summary>Creates the command; its action runs a <see cref="DetectService"/> on <paramref name="env"/>.</summary>
@@ -66,7 +75,7 @@ public static class DetectCommand
     {
         var o = new Options();
         o.Error.Aliases.Add("--score");
-        var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out };
+        var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out, o.PerStep, o.PerPoint };
         CommandParts.Attach(command, o);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
@@ -78,6 +87,6 @@ public static class DetectCommand
         var o = CommandParts.Of<Options>(r);
         string error = r.GetValue(o.Error)!.Trim().ToLowerInvariant();
         return new DetectSettings(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Threshold), error == "auto" ? null : error,
-            r.GetValue(o.Top), r.GetValue(o.Label), r.GetValue(o.Normal), r.GetValue(o.Out));
+            r.GetValue(o.Top), r.GetValue(o.Label), r.GetValue(o.Normal), r.GetValue(o.Out), r.GetValue(o.PerStep), r.GetValue(o.PerPoint));
     }
 }

@@ -50,6 +50,8 @@ public sealed record TrainSettings
     public TabularOptions? Tabular { get; init; }
     /// <summary>Anomaly-threshold rule fitted on the training scores and saved (<see cref="Anomaly.Threshold.Parse"/> form); null = p99 for anomaly training, none otherwise.</summary>
     public string? Threshold { get; init; }
+    /// <summary>Time-ordered split of a series: train on the windows up to this time (or fraction of the rows); null = the SPEC's until=, else every window.</summary>
+    public string? TrainUntil { get; init; }
 
     /// <summary>The training options (validated by <see cref="TrainingOptions"/>; an invalid value names its option).</summary>
     /// <exception cref="ArgumentException">A value is out of range or unknown.</exception>
@@ -164,10 +166,14 @@ public static class TrainCommand
             "contamination:C, f1 (best F1 on the whole labelled file, anomalies included), or a number. Default: p99 when training with " +
             "--normal-only or on tabular CSV, else none");
 
+        public Option<string?> TrainUntil { get; } = CliOptions.Optional("--train-until", "TIME|FRACTION",
+            "series: data only: train on the windows that end at or before this time of the time column (or this fraction of the rows, e.g. 0.5); " +
+            "the later windows are never trained on (the same as the SPEC's :until=)");
+
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -267,6 +273,7 @@ public static class TrainCommand
             Contaminated = r.GetValue(o.Contaminated),
             Tabular = BindTabular(r, o),
             Threshold = r.GetValue(o.Threshold),
+            TrainUntil = r.GetValue(o.TrainUntil),
         };
         if (!s.Contaminated) return s;
         // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).

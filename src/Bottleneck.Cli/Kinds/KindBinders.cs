@@ -8,6 +8,7 @@ public static class KindBinders
     {
         var dense = new DenseOptions();
         var variational = new VariationalOptions();
+        var sequence = new SequenceOptions();
         return
         [
             new DenseBinder(dense),
@@ -26,6 +27,9 @@ public static class KindBinders
             new VariationalBinder("aae", dense, variational),
             new VariationalBinder("vq-vae", dense, variational),
             new VariationalBinder("hvae", dense, variational),
+            new SequenceBinder("lstm", dense, sequence),
+            new SequenceBinder("gru", dense, sequence),
+            new TransformerBinder(dense, sequence),
             new ConvBinder(dense),
         ];
     }

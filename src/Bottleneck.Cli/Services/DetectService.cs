@@ -44,8 +44,20 @@ public sealed class DetectService : CliService
             if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out {s.Out}: folder {dir} does not exist");
         }
         if (spec.Kind == DataKind.Csv && !File.Exists(spec.Path)) throw new FileNotFoundException($"{spec.Path}: file not found", spec.Path);
+        foreach (var (option, file) in new[] { ("--per-step", s.PerStep), ("--per-point", s.PerPoint) })
+        {
+            if (file is null) continue;
+            if (string.IsNullOrWhiteSpace(file)) throw new ArgumentException($"{option} needs a file name");
+            Bottleneck.IO.TempNames.CheckNameLength(file, option);
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (folder != null && !Directory.Exists(folder)) throw new DirectoryNotFoundException($"{option} {file}: folder {folder} does not exist");
+        }
+        if (s.PerPoint != null && spec.Kind != DataKind.Series)
+            throw new ArgumentException("--per-point needs series: data (points of one long series covered by overlapping windows)");
 
         var saved = ModelStore.Load(s.ModelDir);
+        if ((s.PerStep ?? s.PerPoint) != null && saved.Model.InputShape.Length != 2)
+            throw new ArgumentException($"{(s.PerStep != null ? "--per-step" : "--per-point")} needs a sequence model (--kind lstm, gru, transformer); the model in {s.ModelDir} is a {saved.Model.Config.Kind} model");
         var detector = AnomalyDetector.FromSaved(saved, error);
         if (detector.Tabular != null && spec.Kind != DataKind.Csv)
             throw new ArgumentException($"the model in {s.ModelDir} was trained on tabular CSV data; score a csv: file with the same columns");
@@ -119,7 +131,44 @@ public sealed class DetectService : CliService
         PrintSummary(s, saved, detector, summary, normal);
         if (top != null) PrintTopRows(top);
         else Line($"scores      written to {s.Out} ({Output.Count(summary.Rows)} rows)");
+        if (s.PerStep != null || s.PerPoint != null) WritePerStep(s, spec, detector, labelColumn);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The per-step errors of every sample (<see cref="StepErrors"/>), written atomically.</summary>
+    private void WritePerStep(DetectSettings s, DataSpec spec, AnomalyDetector detector, string? labelColumn)
+    {
+        var prepared = spec.Kind == DataKind.Csv ? detector.LoadCsv(spec.Path!, labelColumn) : detector.Prepare(spec.Load("test"));
+        var errors = StepErrors.Compute(detector.Scorer, prepared);
+        int steps = detector.Model.InputShape[0], channels = detector.Model.InputShape[1];
+        if (s.PerStep is { } path)
+        {
+            var names = prepared.Sequence is { Channels: > 1 } && prepared.FeatureNames is { } f
+                ? Enumerable.Range(0, channels).Select(c => f[c].Split('@')[0]).ToArray() : null;
+            IO.AtomicFile.Write(path, stream =>
+            {
+                using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                StepErrors.WriteCsv(w, errors, steps, channels, names);
+            });
+            Line($"per-step    written to {path} ({Output.Count(prepared.Rows)} samples x {steps} steps{(channels > 1 ? $" x {channels} channels" : "")})");
+        }
+        if (s.PerPoint is { } pointPath)
+        {
+            var series = spec.Series!;
+            var points = StepErrors.PointScores(errors, steps, channels, series.Stride);
+            var labels = labelColumn != null ? SeriesLoader.Read(spec.Path!, series, labelColumn).PointLabels : null;
+            IO.AtomicFile.Write(pointPath, stream =>
+            {
+                using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                StepErrors.WritePointCsv(w, points, labels);
+            });
+            Line($"per-point   written to {pointPath} ({Output.Count(points.Mean.Length)} points; mean and max over the covering windows)");
+            if (labels != null && labels.Take(points.Mean.Length).Distinct().Count() == 2)
+            {
+                var y = labels.Take(points.Mean.Length).ToArray();
+                Line($"point-wise ROC-AUC {Output.Num(AnomalyMetrics.RocAuc(points.Mean, y))} (mean), {Output.Num(AnomalyMetrics.RocAuc(points.Max, y))} (max)");
+            }
+        }
     }
 
     private static string ShareOf(Threshold rule) => rule.Kind switch

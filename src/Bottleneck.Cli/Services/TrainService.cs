@@ -45,6 +45,9 @@ public sealed class TrainService : CliService
         // Validate everything cheap before loading data: the training options, the kind's values (its config built for a probe
         // width) and its fit procedure. An option's value error points to the help.
         var spec = DataSpec.Parse(s.Data);
+        if (s.TrainUntil != null)
+            spec = spec.Series is { } series ? spec with { Series = series with { Until = s.TrainUntil } }
+                : throw new ArgumentException($"--train-until applies to series: data (a time-ordered split), not {spec.Kind.ToString().ToLowerInvariant()}:");
         var kind = ModelRegistry.Get(s.Kind.Kind);
         TrainingOptions options;
         IFitProcedure probe;
@@ -89,7 +92,8 @@ public sealed class TrainService : CliService
         if (anomaly || rule != null) rule ??= Threshold.Default;
         var test = data.Normal == null ? LoadTestSplit(spec, full) : null;
         var (train, validation) = full.Split(s.ResolveValSplit(test != null), new Rng(s.Seed));
-        int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width] : [full.FeatureCount];
+        int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width]
+            : full.Sequence is { } sq ? [sq.Steps, sq.Channels] : [full.FeatureCount];
         var output = s.Kind.Output(new KindData(sampleShape, false, s.Epochs, purpose));
         // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
         // output bounds reconstructions to ±1 sd), which the automatic choice would not give a tanh-mse model.
@@ -98,7 +102,7 @@ public sealed class TrainService : CliService
             : s.ResolveScale(full.Image != null, output);
         if (scale == ScalingKind.Standardize && output.MeanInUnitInterval)
             Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
-        var preprocessor = Preprocessor.Fit(train, scale);
+        var preprocessor = SequenceScaling.Fit(train, scale);   // per channel for sequence data, else per feature
         var trainX = preprocessor.Transform(train);
         var validationX = validation.Rows > 0 ? preprocessor.Transform(validation) : null;
         var testX = test != null ? preprocessor.Transform(test) : null;

@@ -103,6 +103,8 @@ public sealed class AnomalyDetector
     public Dataset Prepare(Dataset raw)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        if (raw.Sequence is { } sq && Model.InputShape is [int steps, int channels] && (sq.Steps != steps || sq.Channels != channels))
+            throw new DataException($"{raw.Source} has sequences of {sq}, the model expects {new SequenceShape(steps, channels)}", raw.Source);
         if (raw.FeatureCount != Model.InputDim)
             throw new DataException($"{raw.Source} has {raw.FeatureCount} features, the model expects {Model.InputDim}", raw.Source);
         return Preprocessor.Kind == ScalingKind.None ? raw : Preprocessor.Transform(raw);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Bottleneck.Data;
 
 /// <summary>Kind of data source named by a <see cref="DataSpec"/>.</summary>
@@ -13,6 +15,10 @@ public enum DataKind
     Npy,
     /// <summary>A folder of PNG, JPEG, BMP and GIF images (<see cref="ImageFolder"/>).</summary>
     Images,
+    /// <summary>A file of equal-length sequences, one per row (<see cref="SequenceLoader"/>).</summary>
+    Sequences,
+    /// <summary>One long CSV series cut into sliding windows (<see cref="SeriesLoader"/>).</summary>
+    Series,
 }
 
 /// <summary>
@@ -20,6 +26,8 @@ public enum DataKind
 /// <c>demo[:COUNT]</c>, <c>mnist[:DIR][:train|test]</c> (DIR defaults to the shared data folder's <c>mnist</c>),
 /// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>,
 /// <c>images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]</c> (options in any order).
+/// <c>sequences:FILE[:label=COL]</c> (one sequence per row; COL a 0-based index, first or last),
+/// <c>series:FILE.csv[:columns=a,b][:time=COL][:label=COL]:window=W[,stride=S][:until=TIME|FRACTION]</c> (sliding windows).
 /// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
 /// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
 /// </summary>
@@ -30,12 +38,13 @@ public enum DataKind
 /// <param name="LabelsPath">For npy: optional .npy file with labels, or null.</param>
 /// <param name="Count">For demo: number of images, or null for the default.</param>
 /// <param name="Images">For images: resize, channel and patch options, or null for none.</param>
+/// <param name="Series">For series: window, stride, columns, time column and split point; else null.</param>
 public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null, string? LabelColumn = null, string? LabelsPath = null, int? Count = null,
-                              ImageFolderOptions? Images = null)
+                              ImageFolderOptions? Images = null, SeriesOptions? Series = null)
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION]";
 
     /// <summary>Images generated for the demo training split when no count is given.</summary>
     public const int DefaultDemoTrainCount = 8000;
@@ -82,6 +91,17 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 if (path.Length == 0) throw Bad("csv needs a file path");
                 return new DataSpec(DataKind.Csv, path, LabelColumn: label);
             }
+            case "sequences":
+            {
+                string path = rest;
+                string? label = null;
+                int li = path.LastIndexOf(":label=", StringComparison.OrdinalIgnoreCase);
+                if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column index"); }
+                if (path.Length == 0) throw Bad("sequences needs a file path");
+                return new DataSpec(DataKind.Sequences, path, LabelColumn: label);
+            }
+            case "series":
+                return ParseSeries(rest, Bad);
             case "npy":
             {
                 string path = rest;
@@ -100,6 +120,49 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             default:
                 throw Bad($"unknown kind \"{kind}\"");
         }
+    }
+
+    private static readonly string[] SeriesKeys = ["columns", "time", "label", "window", "until"];
+
+    /// <summary>series:FILE followed by :key=value options (the path is everything before the first known key).</summary>
+    private static DataSpec ParseSeries(string rest, Func<string, DataException> bad)
+    {
+        int first = SeriesKeys.Select(k => rest.IndexOf(":" + k + "=", StringComparison.OrdinalIgnoreCase)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
+        if (first < 0) throw bad("series needs :window=W (and a file path before it)");
+        string path = rest[..first];
+        if (path.Length == 0) throw bad("series needs a file path");
+        string[]? columns = null; string? time = null, label = null, until = null; int? window = null; int stride = 1;
+        foreach (var part in rest[(first + 1)..].Split(':'))
+        {
+            int eq = part.IndexOf('=');
+            string key = eq < 0 ? part : part[..eq].ToLowerInvariant(), value = eq < 0 ? "" : part[(eq + 1)..];
+            switch (key)
+            {
+                case "columns": columns = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries); if (columns.Length == 0) throw bad("columns= needs column names"); break;
+                case "time": time = value.Length > 0 ? value : throw bad("time= needs a column name"); break;
+                case "label": label = value.Length > 0 ? value : throw bad("label= needs a column name"); break;
+                case "until": until = value.Length > 0 ? value : throw bad("until= needs a time or a fraction"); break;
+                case "window":
+                {
+                    var wv = value.Split(',', StringSplitOptions.TrimEntries);
+                    if (!int.TryParse(wv[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) || w < 1) throw bad($"window= needs a positive number of steps, got \"{wv[0]}\"");
+                    window = w;
+                    foreach (var extra in wv.Skip(1))
+                    {
+                        if (!extra.StartsWith("stride=", StringComparison.OrdinalIgnoreCase) ||
+                            !int.TryParse(extra[7..], NumberStyles.None, CultureInfo.InvariantCulture, out stride) || stride < 1)
+                            throw bad($"window=W takes an optional ,stride=S with S ≥ 1, got \"{extra}\"");
+                    }
+                    break;
+                }
+                default:
+                    // a time value for until= may contain ':' (e.g. 2014-02-01 00:00:00): glue it back
+                    if (until != null && eq < 0) { until += ":" + part; break; }
+                    throw bad($"unknown series option \"{part}\" (columns=, time=, label=, window=, until=)");
+            }
+        }
+        if (window is null) throw bad("series needs :window=W");
+        return new DataSpec(DataKind.Series, path, LabelColumn: label, Series: new SeriesOptions(window.Value, stride, columns, time, until));
     }
 
     /// <summary>Loads the data.</summary>
@@ -126,6 +189,10 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return CsvLoader.Load(Path!, new CsvOptions(LabelColumn));
             case DataKind.Images:
                 return ImageFolder.Load(Path!, Images).Data;
+            case DataKind.Sequences:
+                return SequenceLoader.Load(Path!, LabelColumn);
+            case DataKind.Series:
+                return SeriesLoader.Load(Path!, Series!, LabelColumn, trainingPart: split == "train");
             default:
                 return NpyLoader.Load(Path!, LabelsPath);
         }
@@ -138,6 +205,8 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Mnist => "mnist" + (Path != null ? ":" + Path : "") + (Split != null ? ":" + Split : ""),
         DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
         DataKind.Images => $"images:{Path}{Images}",
+        DataKind.Sequences => $"sequences:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
+        DataKind.Series => $"series:{Path}" + Series!.SpecSuffix(LabelColumn),
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 

@@ -15,6 +15,18 @@ public sealed record ImageShape(int Channels, int Height, int Width)
     public override string ToString() => $"{Channels}x{Height}x{Width}";
 }
 
+/// <summary>Shape of one sequence sample, time-major (T, F): row values are step 0's F channels, then step 1's, ….</summary>
+/// <param name="Steps">T, time steps per sample.</param>
+/// <param name="Channels">F, values per step (1 for a univariate series).</param>
+public sealed record SequenceShape(int Steps, int Channels)
+{
+    /// <summary>Number of values per sample: Steps × Channels.</summary>
+    public int Size => Steps * Channels;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Steps} steps x {Channels} channel{(Channels == 1 ? "" : "s")}";
+}
+
 /// <summary>
 /// An in-memory float32 dataset: <see cref="Rows"/> samples of <see cref="FeatureCount"/> values each, stored
 /// row-major in one contiguous array, with optional integer class labels, feature names and image shape.
@@ -80,6 +92,16 @@ public sealed class Dataset
     /// <summary>Where the data came from (file path, "demo", ...), for messages.</summary>
     public string Source { get; }
 
+    /// <summary>Sequence shape (T, F) of one sample for sequence data (<c>sequences:</c>, <c>series:</c>), or null; its size is <see cref="FeatureCount"/>.</summary>
+    /// <exception cref="ArgumentException">Set to a shape whose size is not <see cref="FeatureCount"/>.</exception>
+    public SequenceShape? Sequence
+    {
+        get => _sequence;
+        init => _sequence = value is null || value.Size == FeatureCount ? value
+            : throw new ArgumentException($"sequence shape {value} has {value.Size} values but there are {FeatureCount} features", nameof(Sequence));
+    }
+    private readonly SequenceShape? _sequence;
+
     /// <summary>The values of one row.</summary>
     /// <param name="row">0-based row index.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is outside [0, Rows).</exception>
@@ -102,7 +124,7 @@ public sealed class Dataset
             labels = new int[rows.Length];
             for (int i = 0; i < rows.Length; i++) labels[i] = Labels[rows[i]];
         }
-        return new Dataset(data, rows.Length, FeatureCount, labels, FeatureNames, Image, Source, ClassNames);
+        return new Dataset(data, rows.Length, FeatureCount, labels, FeatureNames, Image, Source, ClassNames) { Sequence = Sequence };
     }
 
     /// <summary>A new dataset holding copies of the given rows, in the given order (duplicates allowed).</summary>
@@ -200,5 +222,5 @@ public sealed class Dataset
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{Source}: {Rows} x {FeatureCount}{(Image != null ? $" (image {Image})" : "")}{(Labels != null ? ", labelled" : "")}";
+        $"{Source}: {Rows} x {FeatureCount}{(Image != null ? $" (image {Image})" : "")}{(Sequence != null ? $" (sequences of {Sequence})" : "")}{(Labels != null ? ", labelled" : "")}";
 }

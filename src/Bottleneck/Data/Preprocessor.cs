@@ -156,7 +156,7 @@ public sealed class Preprocessor
             throw new DataException($"{data.Source}: has {data.FeatureCount} features but the preprocessor was fitted on {FeatureCount}", data.Source);
         var copy = (float[])data.Features.Clone();
         Transform(copy);
-        return new Dataset(copy, data.Rows, data.FeatureCount, data.Labels, data.FeatureNames, data.Image, data.Source, data.ClassNames);
+        return new Dataset(copy, data.Rows, data.FeatureCount, data.Labels, data.FeatureNames, data.Image, data.Source, data.ClassNames) { Sequence = data.Sequence };
     }
 
     private void CheckLength(int length)

@@ -192,8 +192,8 @@ public class ModelStoreTests
     {
         using var dir = new TempDir();
         var folder = SaveSample(dir);
-        EditConfig(folder, r => r["kind"] = "transformer");
-        LoadFails(folder, Path.Combine(folder, ModelStore.ConfigFile), "unknown model kind 'transformer'");
+        EditConfig(folder, r => r["kind"] = "no-such-kind");
+        LoadFails(folder, Path.Combine(folder, ModelStore.ConfigFile), "unknown model kind 'no-such-kind'");
     }
 
     [Fact]

@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Bottleneck.Anomaly;
+using Bottleneck.Autograd;
+using Bottleneck.Data;
+using Bottleneck.Kernels;
+using Bottleneck.Models;
+using Bottleneck.Models.Dense;
+using Bottleneck.Models.Sequence;
+using Bottleneck.NN;
+using Bottleneck.Optim;
+using Bottleneck.Tensors;
+using Bottleneck.Training;
+
+namespace Bottleneck.Bench;
+
+/// <summary>
+/// Sequence autoencoders. <c>speed</c>: LSTM autoencoder training and inference samples/s on ECG5000 against
+/// ../shared/peers/torch_ref.py lstm in the same run (the peer's exact network built from our layers, and the lstm kind through the
+/// step contract). <c>ecg</c>: the ECG5000 anomaly protocol of ../shared/peers/ecg_ae.py (sklearn's splits from the peer's code) for
+/// the lstm/gru kinds and the dense autoencoder.
+/// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,transformer,dense]
+/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 10] [--train 0.15]
+/// </summary>
+public static class SequenceBench
+{
+    public static int Run(string[] args)
+    {
+        string suite = args.Length > 0 ? args[0] : "";
+        Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
+        return suite switch
+        {
+            "speed" => Speed(args),
+            "ecg" => Ecg(args),
+            "nab" => Nab(args),
+            _ => Usage(),
+        };
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: sequence <speed|ecg> [options]");
+        return 2;
+    }
+
+    /// <summary>ECG5000 TRAIN (500 × 140), standardized by the scalar mean and sd of all values, as torch_ref.py's <c>ecg</c> loader.</summary>
+    private static Dataset? LoadEcg()
+    {
+        var path = DataDirectory.Find("ecg5000/ECG5000_TRAIN.txt");
+        if (path is null) return null;
+        var raw = SequenceLoader.Load(path, "0");
+        double mean = raw.Features.Average(v => (double)v);
+        double sd = Math.Sqrt(raw.Features.Average(v => ((double)v - mean) * ((double)v - mean)));
+        var x = raw.Features.Select(v => (float)((v - mean) / sd)).ToArray();
+        return new Dataset(x, raw.Rows, raw.FeatureCount, raw.Labels, source: path) { Sequence = raw.Sequence };
+    }
+
+    /// <summary>torch_ref.py's LstmAE: LSTM(1→64) → h_T → Linear(64→16) → Linear(16→64) → repeat → LSTM(64→64) → Linear(64→1), MSE (mean).</summary>
+    private sealed class PeerNetwork : Module
+    {
+        private readonly Lstm _enc, _dec;
+        private readonly Linear _toZ, _fromZ, _out;
+
+        public PeerNetwork(Rng rng)
+        {
+            _enc = RegisterModule("enc", new Lstm(1, 64, rng));
+            _toZ = RegisterModule("to_z", new Linear(64, 16, rng));
+            _fromZ = RegisterModule("from_z", new Linear(16, 64, rng));
+            _dec = RegisterModule("dec", new Lstm(64, 64, rng));
+            _out = RegisterModule("out", new Linear(64, 1, rng));
+        }
+
+        public override Tensor Forward(Tensor x)
+        {
+            int n = x.Dim(0), t = x.Dim(1);
+            var h = _enc.Forward(x, null, null).HiddenState.Reshape(n, 64);
+            var rep = _fromZ.Forward(_toZ.Forward(h)).Reshape(n, 1, 64).BroadcastTo(n, t, 64);
+            return _out.Forward(_dec.Forward(rep));
+        }
+    }
+
+    private sealed record SpeedResult(string Name, double TrainSamplesPerSecond, double InferSamplesPerSecond, double FinalLoss);
+
+    private static int Speed(string[] args)
+    {
+        int epochs = DenseBench.IntArg(args, "--epochs", 2), bs = 64;
+        var data = LoadEcg();
+        if (data is null) { Console.WriteLine("ECG5000 not found (../shared/data/ecg5000); skipped"); return 0; }
+        var test = data.Subset(Enumerable.Range(0, 400).ToArray());
+        Console.WriteLine($"backend: {Gemm.Describe()}; threads {Gemm.Threads}; epochs 1 warm-up + {epochs} timed; batch {bs}; ECG5000 500 × 140 × 1");
+        var peerNet = new PeerNetwork(new Rng(0));
+        var exact = Time("Bottleneck layers, torch_ref's network (LSTM 1→64, 64→16→64, LSTM 64→64, 64→1, MSE mean)", data, test, bs, epochs,
+            peerNet, x => { var d = peerNet.Forward(x) - x; return (d * d).Mean(); }, x => peerNet.Forward(x));
+        var kind = (SequenceAutoencoder)Models.Registry.ModelRegistry.Create(new SequenceConfig(140, 1, 16, hidden: 64), new Rng(0));
+        var viaKind = Time("lstm kind (LSTM 1→64, 64→16, LSTM 16→64, 64→1; step contract, summed squared error)", data, test, bs, epochs,
+            kind, x => kind.Step(new RowBatch(x), StepContext.ForTraining(1, 0, new Rng(1))).Loss, x => kind.Reconstruct(x));
+        Dictionary<string, JsonElement>? peer = null, tuned = null;
+        if (!args.Contains("--no-peer"))
+        {
+            peer = DenseBench.RunPeer("lstm", Gemm.Threads, epochs, 0, coreType: null);
+            if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) tuned = DenseBench.RunPeer("lstm", Gemm.Threads, epochs, 0, coreType: "SkylakeX");
+        }
+        double? Get(Dictionary<string, JsonElement>? d, string k) => d != null && d.TryGetValue(k, out var v) ? v.GetDouble() : null;
+        string V(double? v) => v?.ToString("N0", CultureInfo.InvariantCulture) ?? "–";
+        string R(double ours, double? p) => p is > 0 ? (ours / p.Value).ToString("F2", CultureInfo.InvariantCulture) + "×" : "";
+        Console.WriteLine();
+        Console.WriteLine("| measure | ours | PyTorch 1.13 as installed | ratio | PyTorch 1.13, OPENBLAS_CORETYPE=SkylakeX | ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in new[] { exact, viaKind })
+        {
+            Console.WriteLine($"| training samples/s, {r.Name} | {V(r.TrainSamplesPerSecond)} | {V(Get(peer, "train_samples_per_s"))} | {R(r.TrainSamplesPerSecond, Get(peer, "train_samples_per_s"))} | {V(Get(tuned, "train_samples_per_s"))} | {R(r.TrainSamplesPerSecond, Get(tuned, "train_samples_per_s"))} |");
+            Console.WriteLine($"| inference samples/s, {r.Name} | {V(r.InferSamplesPerSecond)} | {V(Get(peer, "infer_samples_per_s"))} | {R(r.InferSamplesPerSecond, Get(peer, "infer_samples_per_s"))} | {V(Get(tuned, "infer_samples_per_s"))} | {R(r.InferSamplesPerSecond, Get(tuned, "infer_samples_per_s"))} |");
+        }
+        Console.WriteLine($"| final training MSE per element (exact network) | {exact.FinalLoss:F4} | {Get(peer, "final_train_loss")?.ToString("F4", CultureInfo.InvariantCulture) ?? "–"} | | | |");
+        Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "sequence speed", exact, viaKind }));
+        return 0;
+    }
+
+    /// <summary>Median-epoch training samples/s (after a warm-up epoch) and inference samples/s (median of ≥ 5 passes over ≥ 3 s) of one network.</summary>
+    private static SpeedResult Time(string name, Dataset train, Dataset test, int bs, int epochs, Module model, Func<Tensor, Tensor> loss, Func<Tensor, Tensor> reconstruct)
+    {
+        var opt = new Adam(model.Parameters(), 1e-3f);
+        var pool = new BufferPool();
+        var rng = new Rng(0);
+        int n = train.Rows, d = train.FeatureCount;
+        var buf = new float[bs * d];
+        var times = new List<double>();
+        double last = 0;
+        for (int epoch = 0; epoch <= epochs; epoch++)
+        {
+            var perm = rng.Permutation(n);
+            var sw = Stopwatch.StartNew();
+            double tot = 0;
+            for (int i = 0; i < n; i += bs)
+            {
+                int m = Math.Min(bs, n - i);
+                train.CopyRows(perm.AsSpan(i, m), buf.AsSpan(0, m * d));
+                using var scope = new TensorScope(pool);
+                var x = Tensor.FromArray(buf.AsSpan(0, m * d), m, d, 1);
+                opt.ZeroGrad();
+                var l = loss(x);
+                l.Backward();
+                opt.Step();
+                tot += l.Item() * m;
+            }
+            if (epoch > 0) times.Add(sw.Elapsed.TotalSeconds);
+            last = tot / n;
+            Console.Error.WriteLine($"  {name[..Math.Min(40, name.Length)]}: epoch {epoch} {sw.Elapsed.TotalSeconds:F2} s, loss {last:F4}");
+        }
+        times.Sort();
+        model.Eval();
+        var infer = new List<double>();
+        // at least 6 passes and 3 s of them, so that a short contention spike moves the median little
+        var total = Stopwatch.StartNew();
+        using (GradMode.NoGrad())
+            for (int rep = 0; rep < 6 || total.Elapsed.TotalSeconds < 3; rep++)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < test.Rows; i += bs)
+                {
+                    int m = Math.Min(bs, test.Rows - i);
+                    using var scope = new TensorScope(pool);
+                    reconstruct(Tensor.FromArray(test.Features.AsSpan(i * d, m * d), m, d, 1));
+                }
+                if (rep > 0) infer.Add(sw.Elapsed.TotalSeconds);   // the first pass warms up
+            }
+        infer.Sort();
+        return new SpeedResult(name, Math.Round(n / times[times.Count / 2], 1), Math.Round(test.Rows / infer[infer.Count / 2], 1), Math.Round(last, 5));
+    }
+
+    private static int Ecg(string[] args)
+    {
+        int seeds = DenseBench.IntArg(args, "--seeds", 5), epochs = DenseBench.IntArg(args, "--ecg-epochs", 100);
+        var kinds = DenseBench.StrArg(args, "--kinds", "lstm,dense").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var path = DataDirectory.Find("ecg5000/ECG5000_TRAIN.txt");
+        if (path is null) { Console.WriteLine("ECG5000 not found; skipped"); return 0; }
+        var data = SequenceLoader.Load(path, "0");
+        // sklearn's stratified 60/40 splits, computed by the peer's own code (train_test_split, random_state = seed)
+        var peerOut = AnomalyBench.RunEcgPeer(seeds, epochs, train: false, Gemm.Threads);
+        Func<int, (int[], int[])>? splitter = null;
+        if (peerOut is { } po)
+            splitter = s => (po.GetProperty("splits")[s].GetProperty("train").EnumerateArray().Select(e => e.GetInt32()).Order().ToArray(),
+                             po.GetProperty("splits")[s].GetProperty("test").EnumerateArray().Select(e => e.GetInt32()).Order().ToArray());
+        Console.WriteLine($"## ECG5000 (TRAIN split, 500 beats): {(splitter != null ? "sklearn's stratified 60/40 splits (the peer's)" : "our stratified 60/40 splits")}, trained on the training split's normal beats, {epochs} epochs, batch 32, Adam 1e-3, {seeds} seeds, {Gemm.Threads} thread(s)");
+        Console.WriteLine();
+        Console.WriteLine("| model | ROC-AUC | AP | train s/seed | per-seed ROC-AUC |");
+        Console.WriteLine("|---|---:|---:|---:|---|");
+        foreach (var kind in kinds)
+        {
+            float maskRatio = (float)double.Parse(DenseBench.StrArg(args, "--mask-ratio", "0"), CultureInfo.InvariantCulture);
+            Func<int, ModelConfig> arch = kind switch
+            {
+                "dense" => d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Likelihood.Gaussian),
+                "transformer" => d => new TransformerConfig(d, 1, 16, dModel: 32, heads: 4, layers: 2, maskRatio: maskRatio),
+                _ => d => new SequenceConfig(d, 1, 16, hidden: 64) { Kind = kind },
+            };
+            var r = AnomalyProtocols.Ecg5000(data, new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: 32, Architecture: arch, Splitter: splitter));
+            string name = kind == "dense" ? "dense 140-64-16-64-140"
+                : kind == "transformer" ? $"transformer kind: width 32, 4 heads, 2+2 layers, feed-forward 64, mean pooling, 16 code{(maskRatio > 0 ? $", mask ratio {maskRatio}" : "")}"
+                : $"{kind} kind: {kind.ToUpperInvariant()}(1→64), last state, 64→16, repeat, {kind.ToUpperInvariant()}(16→64), 64→1";
+            string Pm(double m, double s) => $"{m.ToString("F3", CultureInfo.InvariantCulture)} ± {s.ToString("F3", CultureInfo.InvariantCulture)}";
+            Console.WriteLine($"| {name} | {Pm(r.RocAucMean, r.RocAucSd)} | {Pm(r.ApMean, r.ApSd)} | {r.Seeds.Average(s => s.TrainSeconds):F1} | {string.Join(", ", r.Seeds.Select(s => s.RocAuc.ToString("F4", CultureInfo.InvariantCulture)))} |");
+            Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "sequence ecg", kind, auc = r.Seeds.Select(s => s.RocAuc), ap = r.Seeds.Select(s => s.AveragePrecision), secs = r.Seeds.Select(s => s.TrainSeconds), loss = r.Seeds.Select(s => s.FinalLoss) }));
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// NAB series in ../shared/data/nab (the labelled copies): for each series, the first <c>--train</c> share of the rows (NAB's
+    /// probationary 15% by default) is the training part; windows of W readings every S readings; models are trained on the training
+    /// part's windows that hold no labelled point, scaled per channel on them; every window is scored, and each point gets the max of
+    /// its step error over the windows covering it (<see cref="StepErrors.PointScores"/>). Baselines in the same run: a rolling
+    /// z-score |x_t − mean|/sd over the previous W readings, and PCA on the same windows (k = 8, closed form). Metrics over the
+    /// points after the training part: point-wise ROC-AUC, and the share of labelled anomaly windows (runs of label 1) with at
+    /// least one point above the threshold that flags 1% of that part's normal points (1% false-positive rate).
+    /// </summary>
+    private static int Nab(string[] args)
+    {
+        var root = DataDirectory.Find("nab");
+        if (root is null) { Console.WriteLine("NAB not found (../shared/data/nab); skipped"); return 0; }
+        int w = DenseBench.IntArg(args, "--window", 64), stride = DenseBench.IntArg(args, "--stride", 8), epochs = DenseBench.IntArg(args, "--epochs", 10);
+        double trainShare = double.Parse(DenseBench.StrArg(args, "--train", "0.15"), CultureInfo.InvariantCulture);
+        var kinds = DenseBench.StrArg(args, "--kinds", "lstm,transformer").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var files = Directory.GetFiles(root, "*_labeled.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var methods = new List<string> { "rolling z-score", "pca on windows" };
+        methods.AddRange(kinds);
+        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, {Gemm.Threads} thread(s)");
+        Console.WriteLine();
+        Console.WriteLine("| series | " + string.Join(" | ", methods.Select(m => m + " ROC-AUC / caught")) + " |");
+        Console.WriteLine("|---|" + string.Concat(methods.Select(_ => "---:|")));
+        var totals = methods.ToDictionary(m => m, _ => new List<(double Auc, double Caught)>());
+        foreach (var file in files)
+        {
+            var options = new SeriesOptions(w, stride, ["value"]);
+            var series = SeriesLoader.Read(file, options, "label");
+            int rows = series.Rows, trainRows = (int)(trainShare * rows);
+            var labels = series.PointLabels!;
+            var cells = new List<string>();
+            foreach (var m in methods)
+            {
+                var sw = Stopwatch.StartNew();
+                float[] point = m switch
+                {
+                    "rolling z-score" => RollingZ(series.Values, w),
+                    _ => ModelPointScores(m, file, options, trainRows, w, stride, epochs, rows),
+                };
+                var (auc, caught) = NabMetrics(point, labels, trainRows);
+                totals[m].Add((auc, caught));
+                cells.Add($"{auc:F3} / {caught:P0}");
+                Console.Error.WriteLine($"  {Path.GetFileName(file)} {m}: ROC-AUC {auc:F3}, caught {caught:P0} ({sw.Elapsed.TotalSeconds:F0} s)");
+            }
+            Console.WriteLine($"| {Path.GetFileName(file).Replace("_labeled.csv", "")} | {string.Join(" | ", cells)} |");
+        }
+        Console.WriteLine($"| **mean** | {string.Join(" | ", methods.Select(m => $"{totals[m].Average(t => t.Auc):F3} / {totals[m].Average(t => t.Caught):P0}"))} |");
+        foreach (var m in kinds)
+        {
+            int above = Enumerable.Range(0, files.Length).Count(i => totals[m][i].Auc > totals["rolling z-score"][i].Auc && totals[m][i].Auc > totals["pca on windows"][i].Auc);
+            Console.WriteLine($"{m}: above both baselines (point-wise ROC-AUC) on {above} of {files.Length} series");
+        }
+        return 0;
+    }
+
+    /// <summary>|x_t − mean(x_{t−W..t−1})| / sd(x_{t−W..t−1}) per point (0 for the first W points); channel 0.</summary>
+    private static float[] RollingZ(float[] x, int w)
+    {
+        var z = new float[x.Length];
+        for (int t = w; t < x.Length; t++)
+        {
+            double m = 0, m2 = 0;
+            for (int k = t - w; k < t; k++) m += x[k];
+            m /= w;
+            for (int k = t - w; k < t; k++) m2 += (x[k] - m) * (x[k] - m);
+            double sd = Math.Sqrt(m2 / w);
+            z[t] = (float)(Math.Abs(x[t] - m) / Math.Max(sd, 1e-6));
+        }
+        return z;
+    }
+
+    /// <summary>Trains kind <paramref name="kind"/> (or PCA) on the training part's normal windows and returns the max-over-windows point scores.</summary>
+    private static float[] ModelPointScores(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows)
+    {
+        var all = SeriesLoader.Load(file, options, "label");
+        int trainWindows = trainRows >= w ? (trainRows - w) / stride + 1 : 0;
+        var normal = Enumerable.Range(0, trainWindows).Where(i => all.Labels![i] == 0).ToArray();
+        var train = all.Subset(normal);
+        var pre = SequenceScaling.Fit(train, ScalingKind.Standardize);
+        ModelConfig config = kind switch
+        {
+            "pca on windows" => new Models.Pca.PcaConfig(w, Math.Min(8, w)),
+            "transformer" => new TransformerConfig(w, 1, 8, dModel: 32, heads: 4, layers: 2),
+            _ => new SequenceConfig(w, 1, 8, hidden: 32) { Kind = kind },
+        };
+        var model = Models.Registry.ModelRegistry.Create(config, new Rng(0));
+        var fit = Models.Registry.ModelRegistry.CreateFit(config, new TrainingOptions(epochs: epochs, batchSize: 32, seed: 0));
+        var trainX = pre.Transform(train);
+        fit.Fit(model, RowSource.For(model, trainX), null, new FitContext());
+        var scorer = new AnomalyScorer(model);
+        // element errors (as StepErrors.Compute, which also takes the flat PCA baseline here: F = 1, so a window is W values)
+        var prepared = pre.Transform(all);
+        var errors = new float[prepared.Features.Length];
+        scorer.Score(prepared.Features, new float[prepared.Rows], errors);
+        for (int i = 0; i < errors.Length; i++) errors[i] *= w;
+        var point = StepErrors.PointScores(errors, w, 1, stride).Max;
+        var full = new float[rows];
+        Array.Fill(full, 0f);
+        Array.Copy(point, full, Math.Min(point.Length, rows));
+        for (int p = point.Length; p < rows; p++) full[p] = point[^1];   // the uncovered tail takes the last covered score
+        return full;
+    }
+
+    /// <summary>Point-wise ROC-AUC and the share of labelled windows caught at the 1%-false-positive threshold, over points ≥ <paramref name="from"/>.</summary>
+    private static (double Auc, double Caught) NabMetrics(float[] score, int[] labels, int from)
+    {
+        var s = score.AsSpan(from).ToArray();
+        var y = labels.AsSpan(from).ToArray();
+        double auc = y.Distinct().Count() == 2 ? AnomalyMetrics.RocAuc(s, y) : double.NaN;
+        var normal = s.Where((_, i) => y[i] == 0).OrderBy(v => v).ToArray();
+        float threshold = normal[(int)Math.Min(normal.Length - 1, Math.Floor(0.99 * normal.Length))];
+        int windows = 0, caught = 0;
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (y[i] == 0 || (i > 0 && y[i - 1] == 1)) continue;
+            windows++;
+            bool hit = false;
+            for (int j = i; j < y.Length && y[j] == 1; j++) if (s[j] > threshold) { hit = true; break; }
+            if (hit) caught++;
+        }
+        return (auc, windows == 0 ? double.NaN : (double)caught / windows);
+    }
+}
