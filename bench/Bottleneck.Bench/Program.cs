@@ -12,6 +12,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["images"] = ImageBench.Run,
     ["vae"] = VaeBench.Run,
     ["sequence"] = SequenceBench.Run,
+    ["conv"] = ConvBench.Run,
     ["fuzz"] = ParserFuzz.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

@@ -45,7 +45,7 @@ public sealed class DenseOptions
         $"Code activation: {string.Join(", ", Activations.Names)}. Default identity (sigmoid for --kind sparse with --sparsity kl)", [.. Activations.Names]);
     /// <summary><c>--noise SPEC</c>: training-time input corruption.</summary>
     public Option<string?> Noise { get; } = NoiseOption("--noise",
-        $"Input noise during training, {Corruption.SpecForms} (--kind denoising, default {DefaultDenoisingNoise}; also sparse, contractive, stacked). " +
+        $"Input noise during training, {Corruption.SpecForms} (--kind denoising, default {DefaultDenoisingNoise}; also sparse, contractive, stacked, conv). " +
         "Gaussian noise is clipped to [0,1] for image or min-max scaled data and sigmoid output");
 
     /// <summary>The noise of <c>--kind denoising</c> without <c>--noise</c>.</summary>

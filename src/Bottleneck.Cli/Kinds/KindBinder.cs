@@ -38,7 +38,10 @@ public sealed record KindData(int[] SampleShape, bool UnitRange, int Epochs, Tra
     /// Data facts for checking the options before the data is loaded: a sample width large enough for any value that depends on
     /// it (the config constructors still check every value), reconstruction purpose.
     /// </summary>
-    public static KindData Probe(int epochs) => new([1 << 20], false, epochs, TrainingPurpose.Reconstruction);
+    public static KindData Probe(int epochs) => new([1 << 20], false, epochs, TrainingPurpose.Reconstruction) { IsProbe = true };
+
+    /// <summary>True for the <see cref="Probe"/>: its sample shape is a stand-in, not the data's (a kind that needs images checks its options on an image of its own).</summary>
+    public bool IsProbe { get; init; }
 }
 
 /// <summary>

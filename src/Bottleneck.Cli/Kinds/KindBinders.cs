@@ -30,6 +30,7 @@ public static class KindBinders
             new SequenceBinder("lstm", dense, sequence),
             new SequenceBinder("gru", dense, sequence),
             new TransformerBinder(dense, sequence),
+            new ConvBinder(dense),
         ];
     }
 }

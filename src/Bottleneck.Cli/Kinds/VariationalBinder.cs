@@ -87,7 +87,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         NN.Activations.Parse(r.GetValue(dense.Activation)),
         IsGiven(r, dense.Output) ? Likelihood.Parse(r.GetValue(dense.Output)) : null,
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
-        r.GetValue(v.MmdKernel) == "rbf" ? Models.Variational.MmdKernel.Rbf : Models.Variational.MmdKernel.Imq,
+        r.GetValue(v.MmdKernel) == "rbf" ? Models.MmdKernel.Rbf : Models.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
     { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
       Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha) };

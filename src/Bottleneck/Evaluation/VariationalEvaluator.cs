@@ -1,5 +1,6 @@
 using Bottleneck.Autograd;
 using Bottleneck.Data;
+using Bottleneck.Models;
 using Bottleneck.Models.Variational;
 using Bottleneck.Tensors;
 

@@ -199,7 +199,7 @@ public class CliRegularizedParseTests
     [InlineData("--latent-activation applies to --kind dense, sparse, denoising, contractive, stacked", "--kind", "linear", "--latent-activation", "relu")]
     [InlineData("--hidden applies to", "--kind", "linear", "--hidden", "8")]
     [InlineData("--hidden applies to", "--kind", "pca", "--hidden", "8", "--activation", "tanh")]
-    [InlineData("unknown model kind 'conv'; known kinds: dense, sparse", "--kind", "conv")]
+    [InlineData("unknown model kind 'no-such-kind'; known kinds: dense, sparse", "--kind", "no-such-kind")]
     [InlineData("--model is the old name of --kind: give only --kind", "--kind", "dense", "--model", "sparse")]
     [InlineData("--sparsity must be one of kl, l1", "--kind", "sparse", "--sparsity", "l2")]
     [InlineData("--contractive-method must be one of", "--kind", "contractive", "--contractive-method", "fast")]

@@ -168,6 +168,6 @@ public abstract class AutoencoderModel : Module
         if (ok) return;
         if (shape.Length == 1)
             throw new ShapeException($"input {x.ShapeString} has {(x.Rank == 2 ? x.Dim(1) : x.Length)} features, the model expects {InputDim} (shape (N, {InputDim}))");
-        throw new ShapeException($"input {x.ShapeString} does not have the model's sample shape (N, {string.Join(", ", shape)})");
+        throw new ShapeException($"input {x.ShapeString} does not have the model's sample shape (N, {string.Join(", ", shape)}) of {InputDim} values");
     }
 }

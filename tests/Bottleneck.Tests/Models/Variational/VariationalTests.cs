@@ -393,4 +393,32 @@ public class VariationalTests
         Assert.Equal(ce / 4, o.Terms[3].Value.Item(), 4);
         Assert.Equal(model.Predict(x), model.ResolveLabels(x, null));
     }
+
+    [Fact]
+    public void AnAdversarialAutoencoderAlternatesItsPhasesAndAResumedRunIsBitIdentical()
+    {
+        var config = new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: 4);
+        var data = new Bottleneck.Data.Dataset(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(64, 6, 2), 64, 6, source: "u");
+        var options = new Bottleneck.Training.TrainingOptions(epochs: 3, batchSize: 16, learningRate: 5e-3f, seed: 3);
+        var model = new VariationalAutoencoder(config, new Rng(1));
+        Assert.Equal(["reconstruction", "discriminator", "generator"], model.TrainingPhases.Select(p => p.Name).ToArray());
+        Assert.Equal(["model", "discriminator"], model.ParameterGroups().Select(g => g.Name).ToArray());
+        // Training steps both groups (the discriminator in its phase) and logs both adversarial terms.
+        var before = Bottleneck.Tests.Models.ModelTestUtil.Weights(model);
+        var result = new Bottleneck.Training.Trainer(options).Fit(model, data);
+        Assert.All(result.History, h => Assert.True(h.Terms!["discriminator"] is double d && d > 0 && h.Terms["generator"] is double g && g > 0));
+        var after = Bottleneck.Tests.Models.ModelTestUtil.Weights(model);
+        Assert.Contains(after.Keys, k => k.StartsWith("discriminator.") && !after[k].SequenceEqual(before[k]));
+
+        using var dir = new Bottleneck.Tests.Data.TempDir();
+        using var cts = new CancellationTokenSource();
+        var first = new VariationalAutoencoder(config, new Rng(1));
+        var part = new Bottleneck.Training.Trainer(options) { CheckpointDirectory = dir.Path }.Fit(first, data, null,
+            new Bottleneck.Tests.Models.SyncProgress<Bottleneck.Training.TrainingProgress>(p => { if (p.Completed?.Epoch == 1) cts.Cancel(); }), cts.Token);
+        Assert.True(part.Cancelled);
+        var second = new VariationalAutoencoder(config, new Rng(42));
+        new Bottleneck.Training.Trainer(options) { CheckpointDirectory = dir.Path, Resume = true }.Fit(second, data);
+        var resumed = Bottleneck.Tests.Models.ModelTestUtil.Weights(second);
+        foreach (var (name, w) in after) Assert.True(w.SequenceEqual(resumed[name]), $"{name} differs after resume");
+    }
 }

@@ -1,7 +1,7 @@
 using Bottleneck.NN;
 using Bottleneck.Tensors;
 
-namespace Bottleneck.Models.Variational;
+namespace Bottleneck.Models;
 
 /// <summary>
 /// Two stochastic layers with the ladder VAE's top-down inference (Sønderby et al. 2016). Bottom-up: from the encoder output

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Bottleneck.Models.Variational;
+namespace Bottleneck.Models;
 
 /// <summary>How the weight of the KL term moves during training.</summary>
 public enum KlScheduleKind

@@ -1,7 +1,7 @@
 using Bottleneck.NN;
 using Bottleneck.Tensors;
 
-namespace Bottleneck.Models.Variational;
+namespace Bottleneck.Models;
 
 /// <summary>The names of the loss terms and logged values of the variational kinds.</summary>
 public static class VariationalTerms

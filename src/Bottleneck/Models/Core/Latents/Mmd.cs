@@ -1,6 +1,6 @@
 using Bottleneck.Tensors;
 
-namespace Bottleneck.Models.Variational;
+namespace Bottleneck.Models;
 
 /// <summary>The kernel of an MMD penalty.</summary>
 public enum MmdKernel

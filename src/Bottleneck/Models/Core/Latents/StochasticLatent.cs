@@ -1,6 +1,6 @@
 using Bottleneck.Tensors;
 
-namespace Bottleneck.Models.Variational;
+namespace Bottleneck.Models;
 
 /// <summary>
 /// A latent layer with a posterior q(z | x) that can be sampled and scored: what the negative ELBO per sample and the

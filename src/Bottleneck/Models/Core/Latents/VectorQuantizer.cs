@@ -1,7 +1,7 @@
 using Bottleneck.Autograd;
 using Bottleneck.Tensors;
 
-namespace Bottleneck.Models.Variational;
+namespace Bottleneck.Models;
 
 /// <summary>
 /// The vector-quantization latent of a VQ-VAE (van den Oord et al. 2017). The encoder output z_e (N, L·D) is read as L vectors

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Bottleneck.Cli.Commands;
+using Bottleneck.Models;
+using Bottleneck.Models.Conv;
+using Bottleneck.NN;
+
+namespace Bottleneck.Cli.Kinds;
+
+/// <summary>
+/// <c>--kind conv</c>: <c>--channels</c>, <c>--kernel</c>, <c>--stride</c>, a dense code (<c>--latent</c>) or a spatial one
+/// (<c>--latent-channels</c>), and the shared <c>--activation</c>, <c>--output</c> and <c>--noise</c>. Trains on image data
+/// (samples (C, H, W): images:DIR, mnist[:DIR], demo, image NPY files).
+/// </summary>
+public sealed class ConvBinder(DenseOptions dense) : KindBinder
+{
+    /// <summary>Default encoder channels.</summary>
+    public static readonly int[] DefaultChannels = [32, 64];
+
+    private readonly Option<string> _channels = CliOptions.IntList("--channels",
+        "Encoder channels, one strided convolution each, outermost first; the decoder mirrors them with transposed convolutions", string.Join(",", DefaultChannels));
+    private readonly Option<int> _kernel = CliOptions.Value("--kernel", "K", "Convolution kernel size (odd; padding (K-1)/2)", 3);
+    private readonly Option<int> _stride = CliOptions.Value("--stride", "S", "Stride of every encoder convolution", 2);
+    private readonly Option<int?> _latentChannels = new("--latent-channels")
+    {
+        Description = "Spatial code: channels of a fully convolutional code (instead of --latent); images are padded to a multiple of the total stride and cropped back",
+        HelpName = "C",
+    };
+
+    /// <inheritdoc/>
+    public override string Kind => "conv";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Option> Options => [_channels, _kernel, _stride, dense.Latent, _latentChannels, dense.Activation, dense.Output, dense.Noise];
+
+    /// <inheritdoc/>
+    public override KindSettings Bind(ParseResult result) => new Settings(
+        CliOptions.ParseIntList(result.GetValue(_channels), "--channels"), result.GetValue(_kernel), result.GetValue(_stride),
+        Given(result, dense.Latent), result.GetValue(_latentChannels), Activations.Parse(result.GetValue(dense.Activation)),
+        IsGiven(result, dense.Output) ? Likelihood.Parse(result.GetValue(dense.Output)) : null, result.GetValue(dense.Noise));
+
+    /// <summary>The conv kind's values.</summary>
+    /// <param name="Channels">--channels.</param>
+    /// <param name="Kernel">--kernel.</param>
+    /// <param name="Stride">--stride.</param>
+    /// <param name="Latent">--latent when typed, else null (32 unless --latent-channels is given).</param>
+    /// <param name="LatentChannels">--latent-channels, or null.</param>
+    /// <param name="Activation">--activation.</param>
+    /// <param name="GivenOutput">--output when typed, or null (sigmoid-bce; linear-mse for anomaly detection).</param>
+    /// <param name="Noise">--noise SPEC, or null.</param>
+    public sealed record Settings(int[] Channels, int Kernel, int Stride, int? Latent, int? LatentChannels, Activation Activation,
+        Likelihood? GivenOutput, string? Noise) : KindSettings("conv")
+    {
+        /// <inheritdoc/>
+        public override Likelihood Output(KindData data) =>
+            GivenOutput ?? (data.Purpose == TrainingPurpose.Reconstruction ? Likelihood.Bernoulli : Likelihood.Gaussian);
+
+        /// <inheritdoc/>
+        /// <exception cref="ArgumentException">The data are not images, --latent and --latent-channels are both given, or a value is invalid.</exception>
+        protected override ModelConfig Create(KindData data)
+        {
+            int[] shape = data.IsProbe ? [1, 64, 64] : data.SampleShape;
+            if (shape.Length != 3)
+                throw new ArgumentException($"--kind conv trains on images (C, H, W): use image data (images:DIR, mnist[:DIR], demo, an image NPY file); these samples are rows of {data.InputDim} features");
+            if (Latent != null && LatentChannels != null)
+                throw new ArgumentException($"give one code: --latent {Latent} (dense) or --latent-channels {LatentChannels} (spatial), not both");
+            var output = Output(data);
+            Corruption? corruption = null;
+            if (Noise != null)
+            {
+                try { corruption = Corruption.Parse(Noise, data.UnitRange || output.MeanInUnitInterval); }
+                catch (FormatException e) { throw new ArgumentException(e.Message, "spec", e); }
+            }
+            return new ConvConfig(shape[0], shape[1], shape[2], Channels, Kernel, Stride,
+                LatentChannels is null ? Latent ?? DenseOptions.DefaultLatent : null, LatentChannels, Activation, output, corruption);
+        }
+
+        /// <inheritdoc/>
+        protected override string? OptionFor(string parameter) => parameter switch
+        {
+            "channels" => "--channels",
+            "kernelSize" => "--kernel",
+            "stride" => "--stride",
+            "latentDim" => "--latent",
+            "latentChannels" => "--latent-channels",
+            "sigma" or "p" or "clipMin" or "min" or "spec" => "--noise",
+            _ => null,
+        };
+    }
+}
