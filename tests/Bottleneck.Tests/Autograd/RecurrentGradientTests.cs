@@ -99,9 +99,16 @@ public class RecurrentAllocationTests
             layer.Forward(x).Sum().Backward();
         }
         Once(); Once();                                   // warm-up: the pool now holds every buffer a call needs
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Once();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        // Least of three measured calls: the runtime's one-off re-compilation work on this thread (seen on a loaded
+        // machine) shows in one call at most, a per-step allocation in every one.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Once();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Theory]
