@@ -27,8 +27,8 @@ public static class KindBinders
             new VariationalBinder("aae", dense, variational),
             new VariationalBinder("vq-vae", dense, variational),
             new VariationalBinder("hvae", dense, variational),
-            new SequenceBinder("lstm", dense, sequence),
-            new SequenceBinder("gru", dense, sequence),
+            new SequenceBinder("lstm", dense, sequence, variational),
+            new SequenceBinder("gru", dense, sequence, variational),
             new TransformerBinder(dense, sequence),
             new ConvBinder(dense),
         ];

@@ -34,6 +34,10 @@ public sealed class SequenceOptions
 
     /// <summary>The options, in help order.</summary>
     public IReadOnlyList<Option> All => [Layers, Bidirectional, Decoder, Pooling];
+
+    /// <summary><c>--variational</c>: a Gaussian latent (LSTM-/GRU-VAE).</summary>
+    public Option<bool> Variational { get; } = CliOptions.Flag("--variational",
+        "A Gaussian latent (reparameterization, KL to N(0, I), weight --beta): the LSTM/GRU variational autoencoder (--kind lstm, gru)");
 }
 
 /// <summary>
@@ -41,13 +45,13 @@ public sealed class SequenceOptions
 /// <c>--bidirectional</c>, <c>--decoder</c>, <c>--pooling</c>, <c>--dropout</c> (between recurrent layers), <c>--output</c> (default linear-mse).
 /// The data must be sequences (<c>sequences:FILE</c>): the sample shape (T, F) comes from it.
 /// </summary>
-public sealed class SequenceBinder(string kind, DenseOptions dense, SequenceOptions sequence) : KindBinder
+public sealed class SequenceBinder(string kind, DenseOptions dense, SequenceOptions sequence, VariationalOptions variational) : KindBinder
 {
     /// <inheritdoc/>
     public override string Kind => kind;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Option> Options => [dense.Hidden, dense.Latent, dense.Output, dense.Dropout, .. sequence.All];
+    public override IReadOnlyList<Option> Options => [dense.Hidden, dense.Latent, dense.Output, dense.Dropout, .. sequence.All, sequence.Variational, variational.Beta];
 
     /// <inheritdoc/>
     public override KindSettings Bind(ParseResult result)
@@ -56,13 +60,20 @@ public sealed class SequenceBinder(string kind, DenseOptions dense, SequenceOpti
         return new Settings(kind, hidden, Given(result, dense.Latent), result.GetValue(sequence.Layers), result.GetValue(sequence.Bidirectional),
             result.GetValue(sequence.Pooling) == "mean" ? SequencePooling.Mean : SequencePooling.Last,
             result.GetValue(sequence.Decoder) == "autoregressive" ? SequenceDecoder.Autoregressive : SequenceDecoder.Repeat,
-            result.GetValue(dense.Dropout), IsGiven(result, dense.Output) ? Likelihood.Parse(result.GetValue(dense.Output)) : null);
+            result.GetValue(dense.Dropout), IsGiven(result, dense.Output) ? Likelihood.Parse(result.GetValue(dense.Output)) : null)
+        { Variational = result.GetValue(sequence.Variational), Beta = result.GetValue(variational.Beta) };
     }
 
     /// <summary>The values of a sequence kind (<paramref name="Hidden"/>: --hidden as typed, which must be one width, or null).</summary>
     public sealed record Settings(string KindName, int[]? Hidden, int? Latent, int Layers, bool Bidirectional, SequencePooling Pooling,
         SequenceDecoder Decoder, float Dropout, Likelihood? GivenOutput) : KindSettings(KindName)
     {
+        /// <summary>--variational.</summary>
+        public bool Variational { get; init; }
+
+        /// <summary>--beta (with --variational), or null for 1.</summary>
+        public float? Beta { get; init; }
+
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => GivenOutput ?? Likelihood.Gaussian;
 
@@ -78,7 +89,8 @@ public sealed class SequenceBinder(string kind, DenseOptions dense, SequenceOpti
                 throw new ArgumentException($"--kind {Kind} takes one hidden size (--hidden H, the size of every recurrent layer), got {Hidden.Length} values; use --layers for depth");
             int steps = probe ? 1 : data.SampleShape[0], channels = probe ? 1 : data.SampleShape[1];
             return new SequenceConfig(steps, channels, Latent ?? SequenceOptions.DefaultCode(data), Hidden?[0] ?? SequenceOptions.DefaultHidden, Layers,
-                Bidirectional, Pooling, Decoder, Dropout, Output(data));
+                Bidirectional, Pooling, Decoder, Dropout, Output(data), Variational,
+                Beta is { } b ? (Variational ? b : throw new ArgumentException("--beta applies to a variational sequence model: add --variational")) : 1f);
         }
 
         /// <inheritdoc/>
@@ -88,6 +100,7 @@ public sealed class SequenceBinder(string kind, DenseOptions dense, SequenceOpti
             "hidden" => "--hidden",
             "layers" => "--layers",
             "dropout" => "--dropout",
+            "beta" => "--beta",
             _ => null,
         };
     }

@@ -25,7 +25,9 @@ public sealed class SequenceAutoencoder : AutoencoderModel
         Cell = cell;
         _head = config.Likelihood.CreateHead(config.InputShape);
         _encoder = RegisterModule("encoder", new SequenceEncoder(config, cell, rng));
-        Latent = RegisterModule<LatentLayer>("latent", new DeterministicLatent());
+        Latent = RegisterModule<LatentLayer>("latent", config.Variational
+            ? new GaussianLatent(config.LatentDim, config.LatentDim, new KlWeighting(config.Beta), rng)
+            : new DeterministicLatent());
         _decoder = RegisterModule<Module>("decoder", config.Decoder == SequenceDecoder.Repeat
             ? new RepeatDecoder(config, cell, rng) as Module
             : new AutoregressiveDecoder(config, cell, rng, _head.Mean));
@@ -35,7 +37,7 @@ public sealed class SequenceAutoencoder : AutoencoderModel
     /// <summary>The recurrent cell.</summary>
     public RecurrentCell Cell { get; }
 
-    /// <summary>The latent layer (deterministic).</summary>
+    /// <summary>The latent layer: deterministic, or Gaussian for a variational model (heads μ and log σ² on the encoder's code projection).</summary>
     public LatentLayer Latent { get; }
 
     /// <summary>The encoder.</summary>
@@ -96,6 +98,6 @@ public sealed class SequenceAutoencoder : AutoencoderModel
             ? ar.TeacherForced(latent.Z, rows.Input)
             : _decoder.Forward(latent.Z);
         var reconstruction = _head.Loss(logits, rows.ReconstructionTarget, rows.Mask);
-        return AutoencoderOutput.Create(reconstruction, latent.Terms, latent.Z, logits, _head);
+        return AutoencoderOutput.Create(reconstruction, latent.Terms, latent.Z, logits, _head) with { Metrics = latent.Metrics };
     }
 }

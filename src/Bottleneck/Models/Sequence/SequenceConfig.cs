@@ -43,10 +43,13 @@ public sealed record SequenceConfig : ModelConfig
     /// <param name="decoder">Repeat-vector (default) or autoregressive with teacher forcing.</param>
     /// <param name="dropout">Dropout between stacked recurrent layers in training, in [0, 1) (default 0).</param>
     /// <param name="output">The decoder's output distribution (default <see cref="Likelihood.Gaussian"/>: linear output, squared error).</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size below 1 or dropout outside [0, 1).</exception>
+    /// <param name="variational">A Gaussian latent (<see cref="GaussianLatent"/>, reparameterization and KL to N(0, I)) instead of a
+    /// deterministic code: the LSTM-/GRU-VAE (default false).</param>
+    /// <param name="beta">β ≥ 0, the KL weight of the variational latent (default 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size below 1, dropout outside [0, 1), or a negative β.</exception>
     public SequenceConfig(int steps, int channels, int latentDim, int hidden = 64, int layers = 1, bool bidirectional = false,
         SequencePooling pooling = SequencePooling.Last, SequenceDecoder decoder = SequenceDecoder.Repeat, float dropout = 0f,
-        Likelihood? output = null) : base("lstm")
+        Likelihood? output = null, bool variational = false, float beta = 1f) : base("lstm")
     {
         Steps = AtLeastOne(steps, nameof(steps));
         Channels = AtLeastOne(channels, nameof(channels));
@@ -58,7 +61,14 @@ public sealed record SequenceConfig : ModelConfig
         Decoder = decoder;
         Dropout = dropout >= 0f && dropout < 1f ? dropout : throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"dropout must be in [0, 1), got {dropout}");
         Output = output ?? Likelihood.Gaussian;
+        Variational = variational;
+        Beta = NonNegative(beta, nameof(beta));
     }
+
+    /// <summary>Whether the latent is Gaussian (a variational sequence autoencoder).</summary>
+    public bool Variational { get; }
+    /// <summary>β of the variational latent's KL term.</summary>
+    public float Beta { get; }
 
     /// <summary>T, time steps per sample.</summary>
     public int Steps { get; }
@@ -96,6 +106,7 @@ public sealed record SequenceConfig : ModelConfig
         extras.Add($"{Pooling.ToString().ToLowerInvariant()} pooling");
         extras.Add($"{Decoder.ToString().ToLowerInvariant()} decoder");
         if (Dropout > 0) extras.Add($"dropout {Num(Dropout)}");
+        if (Variational) extras.Add($"Gaussian latent, β {Num(Beta)}");
         extras.Add(Output.Name);
         return $"{Kind} ({Steps}, {Channels}) -> {LatentDim} -> ({Steps}, {Channels}), {string.Join(", ", extras)}";
     }
@@ -106,7 +117,7 @@ public sealed record SequenceConfig : ModelConfig
         ("input", $"{Steps} steps × {Channels} channel{(Channels > 1 ? "s" : "")}"),
         ("cell", $"{Kind}, hidden {Hidden}, {Layers} layer{(Layers > 1 ? "s" : "")}{(Bidirectional ? ", bidirectional encoder" : "")}"),
         ("pooling", Pooling.ToString().ToLowerInvariant()),
-        ("latent", LatentDim.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("latent", LatentDim.ToString(System.Globalization.CultureInfo.InvariantCulture) + (Variational ? $" (Gaussian, β {Num(Beta)})" : "")),
         ("decoder", Decoder.ToString().ToLowerInvariant()),
         ("dropout", Num(Dropout)),
         ("output", Output.Name),
