@@ -275,13 +275,15 @@ public static class VaeBench
 
     private static int Hvae(string[] args, Dataset train, Dataset test, ulong seed)
     {
-        int epochs = Epochs(args, 30);
+        int epochs = Epochs(args, 30), warmup = DenseBench.IntArg(args, "--warmup", 0);
+        var schedule = warmup > 0 ? KlSchedule.Parse($"linear:{warmup}", epochs) : null;
+        Console.WriteLine($"KL schedule: {(schedule?.Describe() ?? "none")}");
         Console.WriteLine("| model | parameters | test −ELBO | IWAE NLL (k 200, first 1,000) | active units |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
-            ("one-layer VAE 784-512-(32)", new VariationalConfig(784, [512], 32)),
-            ("ladder VAE 784-512-(32)-256-(16)", new VariationalConfig(784, [512], 32, latent: LatentKind.Ladder, topLatentDim: 16, ladderHidden: 256)),
+            ("one-layer VAE 784-512-(32)", new VariationalConfig(784, [512], 32, klSchedule: schedule)),
+            ("ladder VAE 784-512-(32)-256-(16)", new VariationalConfig(784, [512], 32, latent: LatentKind.Ladder, topLatentDim: 16, ladderHidden: 256, klSchedule: schedule)),
         })
         {
             var (model, _) = Fit(config, train, epochs, 128, seed);
@@ -294,13 +296,14 @@ public static class VaeBench
 
     private static int Aae(string[] args, Dataset train, Dataset test, ulong seed)
     {
-        int epochs = Epochs(args, 20);
+        int epochs = Epochs(args, 20), discriminator = DenseBench.IntArg(args, "--discriminator-hidden", 512);
+        Console.WriteLine($"discriminator hidden width {discriminator}");
         Console.WriteLine("| model | prior | test BCE / image | MMD² codes vs prior | discriminator accuracy |");
         Console.WriteLine("|---|---|---:|---:|---:|");
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
-            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true)),
-            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10)),
+            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: discriminator)),
+            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10, discriminatorHidden: discriminator)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
         })
         {
