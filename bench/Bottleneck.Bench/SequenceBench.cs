@@ -193,10 +193,12 @@ public static class SequenceBench
             {
                 "dense" => d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Likelihood.Gaussian),
                 "transformer" => d => new TransformerConfig(d, 1, 16, dModel: 32, heads: 4, layers: 2, maskRatio: maskRatio),
+                "tcn" => d => new TcnConfig(d, 1, 16, [32], 3, [1, 2, 4, 8]),
                 _ => d => new SequenceConfig(d, 1, 16, hidden: 64) { Kind = kind },
             };
             var r = AnomalyProtocols.Ecg5000(data, new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: 32, Architecture: arch, Splitter: splitter));
             string name = kind == "dense" ? "dense 140-64-16-64-140"
+                : kind == "tcn" ? "tcn kind: 4 causal residual blocks of 32, kernel 3, dilations 1,2,4,8, mean over time, 16 code"
                 : kind == "transformer" ? $"transformer kind: width 32, 4 heads, 2+2 layers, feed-forward 64, mean pooling, 16 code{(maskRatio > 0 ? $", mask ratio {maskRatio}" : "")}"
                 : $"{kind} kind: {kind.ToUpperInvariant()}(1→64), last state, 64→16, repeat, {kind.ToUpperInvariant()}(16→64), 64→1";
             string Pm(double m, double s) => $"{m.ToString("F3", CultureInfo.InvariantCulture)} ± {s.ToString("F3", CultureInfo.InvariantCulture)}";
@@ -289,6 +291,7 @@ public static class SequenceBench
         {
             "pca on windows" => new Models.Pca.PcaConfig(w, Math.Min(8, w)),
             "transformer" => new TransformerConfig(w, 1, 8, dModel: 32, heads: 4, layers: 2),
+            "tcn" => new TcnConfig(w, 1, 8, [32], 3, [1, 2, 4, 8]),
             _ => new SequenceConfig(w, 1, 8, hidden: 32) { Kind = kind },
         };
         var model = Models.Registry.ModelRegistry.Create(config, new Rng(0));

@@ -17,8 +17,15 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
     public static readonly int[] DefaultChannels = [32, 64];
 
     private readonly Option<string> _channels = CliOptions.IntList("--channels",
-        "Encoder channels, one strided convolution each, outermost first; the decoder mirrors them with transposed convolutions", string.Join(",", DefaultChannels));
-    private readonly Option<int> _kernel = CliOptions.Value("--kernel", "K", "Convolution kernel size (odd; padding (K-1)/2)", 3);
+        "Encoder channels, one strided convolution each, outermost first; the decoder mirrors them with transposed convolutions (conv); " +
+        "the width of each residual block (tcn, default 32; the last repeats)", string.Join(",", DefaultChannels));
+    private readonly Option<int> _kernel = CliOptions.Value("--kernel", "K", "Convolution kernel size (conv: odd, padding (K-1)/2; tcn: ≥ 2, causal)", 3);
+
+    /// <summary><c>--channels</c> (shared with the tcn kind).</summary>
+    public Option<string> Channels => _channels;
+
+    /// <summary><c>--kernel</c> (shared with the tcn kind).</summary>
+    public Option<int> KernelOption => _kernel;
     private readonly Option<int> _stride = CliOptions.Value("--stride", "S", "Stride of every encoder convolution", 2);
     private readonly Option<int?> _latentChannels = new("--latent-channels")
     {

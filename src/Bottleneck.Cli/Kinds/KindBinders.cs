@@ -9,6 +9,7 @@ public static class KindBinders
         var dense = new DenseOptions();
         var variational = new VariationalOptions();
         var sequence = new SequenceOptions();
+        var conv = new ConvBinder(dense);
         return
         [
             new DenseBinder(dense),
@@ -30,7 +31,8 @@ public static class KindBinders
             new SequenceBinder("lstm", dense, sequence, variational),
             new SequenceBinder("gru", dense, sequence, variational),
             new TransformerBinder(dense, sequence),
-            new ConvBinder(dense),
+            conv,
+            new TcnBinder(dense, sequence, variational, conv),
         ];
     }
 }

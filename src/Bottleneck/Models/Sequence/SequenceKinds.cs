@@ -24,4 +24,10 @@ public static class SequenceKinds
     /// <summary>"gru": GRU encoder, latent Linear, GRU decoder (repeat-vector or autoregressive).</summary>
     public static readonly ModelKind Gru = Kind("gru", RecurrentCell.Gru,
         "GRU sequence autoencoder: samples (T, F); encoder last state or mean over time, latent Linear, repeat-vector or autoregressive decoder");
+
+    /// <summary>"tcn": causal dilated residual convolutions, mean over time, latent Linear; a dilated convolutional decoder.</summary>
+    public static readonly ModelKind Tcn = new("tcn",
+        "Temporal convolutional autoencoder: samples (T, F); residual blocks of causal dilated Conv1d (--channels, --kernel, --dilations), mean-pooled code",
+        typeof(TcnConfig), (c, rng) => new TcnAutoencoder((TcnConfig)c, rng), [6, 2],
+        shape => new TcnConfig(shape[0], shape[1], 3, [4], 2, [1, 2]));
 }
