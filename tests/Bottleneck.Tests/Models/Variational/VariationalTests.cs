@@ -421,4 +421,23 @@ public class VariationalTests
         var resumed = Bottleneck.Tests.Models.ModelTestUtil.Weights(second);
         foreach (var (name, w) in after) Assert.True(w.SequenceEqual(resumed[name]), $"{name} differs after resume");
     }
+
+    [Fact]
+    public void LadderPrecisionWeightingMatchesTheTextbookFormulaAndStaysFiniteAtExtremeLogVariances()
+    {
+        float[] mu1 = [0.5f, -1f, 2f], lv1 = [0.3f, -2f, 1.5f], muP = [-0.2f, 0.4f, 1f], lvP = [-0.7f, 1f, 1.5f];
+        var (mu, lv) = LadderLatent.Combine(Tensor.FromArray(mu1, 1, 3), Tensor.FromArray(lv1, 1, 3), Tensor.FromArray(muP, 1, 3), Tensor.FromArray(lvP, 1, 3));
+        for (int j = 0; j < 3; j++)
+        {
+            double p1 = Math.Exp(-lv1[j]), pp = Math.Exp(-lvP[j]);
+            Assert.Equal((mu1[j] * p1 + muP[j] * pp) / (p1 + pp), mu.Span[j], 5);
+            Assert.Equal(-Math.Log(p1 + pp), lv.Span[j], 5);
+        }
+        // −60 and +60 overflow e^−lv in float32 in the direct formula; the stable one keeps the tighter Gaussian.
+        var (m2, l2) = LadderLatent.Combine(Tensor.FromArray([1f, 1f], 1, 2), Tensor.FromArray([-120f, 60f], 1, 2), Tensor.FromArray([0f, 0f], 1, 2), Tensor.FromArray([60f, -120f], 1, 2));
+        Assert.All(m2.ToArray().Concat(l2.ToArray()), v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(1f, m2.Span[0], 5);
+        Assert.Equal(0f, m2.Span[1], 5);
+        Assert.Equal(-120f, l2.Span[0], 3);
+    }
 }

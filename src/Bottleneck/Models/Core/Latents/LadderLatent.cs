@@ -62,18 +62,30 @@ public sealed class LadderLatent : LatentLayer, IStochasticLatent
         var t = _down.Forward(z2).Relu();
         var muP = _pmu1.Forward(t);
         var lvP = _plv1.Forward(t);
-        var precHat = (-lv1).Exp();
-        var precP = (-lvP).Exp();
-        var prec = precHat + precP;
-        var muQ = (mu1 * precHat + muP * precP) / prec;
-        return (muP, lvP, muQ, -prec.Log());
+        var (muQ, lvQ) = Combine(mu1, lv1, muP, lvP);
+        return (muP, lvP, muQ, lvQ);
+    }
+
+    /// <summary>
+    /// The precision-weighted combination of two Gaussians (Sønderby et al. 2016, eq. 19–20), in a stable form:
+    /// w = σ̂⁻²/(σ̂⁻² + σ_p⁻²) = sigmoid(lv_p − lv̂), μ_q = w·μ̂ + (1 − w)·μ_p, log σ_q² = −log(e^−lv̂ + e^−lv_p) = lv̂ − softplus(lv̂ − lv_p)
+    /// (no exponential of a log-variance is formed, so extreme log-variances cannot overflow). Shapes: all (N, k).
+    /// </summary>
+    /// <param name="mu1">Bottom-up mean μ̂.</param>
+    /// <param name="lv1">Bottom-up log-variance lv̂.</param>
+    /// <param name="muP">Top-down (prior) mean μ_p.</param>
+    /// <param name="lvP">Top-down log-variance lv_p.</param>
+    public static (Tensor Mu, Tensor LogVar) Combine(Tensor mu1, Tensor lv1, Tensor muP, Tensor lvP)
+    {
+        var w = (lvP - lv1).Sigmoid();
+        return (mu1 * w + muP * (1f - w), lv1 - (lv1 - lvP).Softplus());
     }
 
     /// <summary>KL(N(μ_q, σ_q²) ‖ N(μ_p, σ_p²)) per element: ½[lv_p − lv_q + (σ_q² + (μ_q − μ_p)²)/σ_p² − 1].</summary>
     private static Tensor KlGaussians(Tensor muQ, Tensor lvQ, Tensor muP, Tensor lvP)
     {
         var d = muQ - muP;
-        return (lvP - lvQ + (lvQ.Exp() + d * d) * (-lvP).Exp() - 1f) * 0.5f;
+        return (lvP - lvQ + (lvQ - lvP).Exp() + d * d * (-lvP).Exp() - 1f) * 0.5f;
     }
 
     /// <inheritdoc/>
