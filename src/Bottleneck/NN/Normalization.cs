@@ -3,10 +3,12 @@ using Bottleneck.Tensors;
 namespace Bottleneck.NN;
 
 /// <summary>
-/// Batch normalization layer (Ioffe &amp; Szegedy, 2015). Shape: (N, C) or (N, C, L) → same. State-dict entries as
-/// PyTorch: weight, bias, running_mean, running_var, num_batches_tracked.
+/// The batch normalization layers' common part (Ioffe &amp; Szegedy, 2015): y = γ_c·(x − μ_c)/√(σ²_c + ε) + β_c per channel c,
+/// with batch statistics in training and the running ones in evaluation. State-dict entries as PyTorch: weight, bias,
+/// running_mean, running_var, num_batches_tracked. <see cref="BatchNorm1d"/> and <see cref="BatchNorm2d"/> differ only in
+/// the input shapes they take.
 /// </summary>
-public sealed class BatchNorm1d : Module
+public abstract class BatchNorm : Module
 {
     /// <inheritdoc/>
     public override bool UsesBatchStatistics => true;
@@ -17,7 +19,7 @@ public sealed class BatchNorm1d : Module
     /// <param name="momentum">Running-statistics update rate (default 0.1).</param>
     /// <param name="affine">Learn γ and β (default true).</param>
     /// <exception cref="ArgumentOutOfRangeException">numFeatures &lt; 1, eps ≤ 0 or momentum outside [0, 1].</exception>
-    public BatchNorm1d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true)
+    protected BatchNorm(int numFeatures, float eps, float momentum, bool affine)
     {
         if (numFeatures < 1) throw new ArgumentOutOfRangeException(nameof(numFeatures), $"numFeatures must be ≥ 1, got {numFeatures}");
         if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), $"eps must be > 0, got {eps}");
@@ -53,12 +55,28 @@ public sealed class BatchNorm1d : Module
     /// <summary>Number of training batches seen (a 0-d tensor, kept for PyTorch state-dict compatibility).</summary>
     public Tensor NumBatchesTracked { get; }
 
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    /// <summary>Normalizes (N, C) or (N, C, L) per channel, counting a training batch.</summary>
+    protected Tensor Normalize(Tensor input)
     {
         if (Training) NumBatchesTracked.Span[0] += 1;
         return Tensor.BatchNorm(input, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
     }
+}
+
+/// <summary>
+/// Batch normalization of features or of channels over a length, as PyTorch's <c>nn.BatchNorm1d</c>. Shape: (N, C) or
+/// (N, C, L) → same.
+/// </summary>
+/// <param name="numFeatures">C, the number of channels/features, ≥ 1.</param>
+/// <param name="eps">ε added to the variance (default 1e-5).</param>
+/// <param name="momentum">Running-statistics update rate (default 0.1).</param>
+/// <param name="affine">Learn γ and β (default true).</param>
+/// <exception cref="ArgumentOutOfRangeException">numFeatures &lt; 1, eps ≤ 0 or momentum outside [0, 1].</exception>
+public sealed class BatchNorm1d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true)
+    : BatchNorm(numFeatures, eps, momentum, affine)
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Normalize(input);
 }
 
 /// <summary>Layer normalization (Ba et al., 2016) over the last dimension. Shape: (…, D) → same; weight, bias (D).</summary>
