@@ -98,10 +98,7 @@ public sealed class GenerateService : CliService
     {
         CheckOut(output, "--out");
         OutputPaths.Check("--out", output, DataSpec.Parse(data), "test", modelDir);
-        var range = rangeText.Split(',');
-        if (range.Length != 2 || !float.TryParse(range[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float from)
-            || !float.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float to) || !float.IsFinite(from) || !float.IsFinite(to))
-            throw new ArgumentException($"--range must be two numbers A,B, got '{rangeText}'");
+        var (from, to) = ParseRange(rangeText);
         var m = ModelData.Load(modelDir, data);
         var model = Variational(m.Saved, "traverse");
         CheckRow(index, m.Scaled, "--index");

@@ -221,7 +221,7 @@ public sealed class AnomalyScorer
         int m = x.Dim(0), d = FeatureCount;
         var g = model.Gaussian!;
         var (mu, logVar) = g.Posterior(model.Encoder.Forward(x));
-        var kl = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).Span;
+        var kl = GaussianLatent.KlPerElement(mu, logVar).Sum(1).Span;
         if (Error == ReconstructionError.Kl)
         {
             kl.CopyTo(scores);

@@ -95,13 +95,9 @@ public static class VariationalEvaluator
                 {
                     var (mu, logVar) = g.Posterior(model.Encoder.Forward(model.ConditionsOnLabels
                         ? Tensor.Concat([x, model.OneHot(model.ResolveLabels(x, labels), b)], 1) : x));
-                    var m = mu.Span; var lv = logVar.Span;
+                    var perElement = GaussianLatent.KlPerElement(mu, logVar).Span;
                     for (int i = 0; i < b; i++)
-                        for (int j = 0; j < k; j++)
-                        {
-                            double mj = m[i * k + j], v = lv[i * k + j];
-                            klDim[j] += 0.5 * (mj * mj + Math.Exp(v) - 1 - v);
-                        }
+                        for (int j = 0; j < k; j++) klDim[j] += perElement[i * k + j];
                 }
                 if (codeCounts != null) foreach (int c in model.Quantizer!.Assign(model.Encoder.Forward(x))) codeCounts[c]++;
                 if (accuracy) correct += CountCorrect(model, x, labels!);

@@ -301,7 +301,7 @@ public sealed class VariationalAutoencoder : Autoencoder
         var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, y)));
         var z = context.Noise is { } rng ? mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray) : mu;
         var logits = DecodeLogits(z, y);
-        var kl = ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1);
+        var kl = GaussianLatent.KlPerElement(mu, logVar).Sum(1);
         return (RowNll(logits, x), kl, z);
     }
 

@@ -86,6 +86,11 @@ public sealed class GaussianLatent : LatentLayer, IStochasticLatent
     /// <summary>The KL weighting.</summary>
     public KlWeighting Weighting { get; }
 
+    /// <summary>KL(N(μ, σ²) ‖ N(0, 1)) of each element, ½(μ² + σ² − 1 − ln σ²) in nats; differentiable. Shapes: μ, log σ² and the result alike.</summary>
+    /// <param name="mu">Posterior means.</param>
+    /// <param name="logVar">Posterior log-variances.</param>
+    public static Tensor KlPerElement(Tensor mu, Tensor logVar) => (mu * mu + logVar.Exp() - 1f - logVar) * 0.5f;
+
     /// <summary>The posterior's parameters (μ, log σ²), each (N, latentDim).</summary>
     /// <param name="h">Encoder output (N, H).</param>
     public (Tensor Mu, Tensor LogVar) Posterior(Tensor h) => (Mu.Forward(h), LogVar.Forward(h));
@@ -116,7 +121,7 @@ public sealed class GaussianLatent : LatentLayer, IStochasticLatent
                 throw new ShapeException($"epsilon {eps.ShapeString} does not have the shape of mu {mu.ShapeString}");
             z = mu + (logVar * 0.5f).Exp() * eps;
         }
-        var klPerDim = (mu * mu + logVar.Exp() - 1f - logVar) * 0.5f;   // (N, k)
+        var klPerDim = KlPerElement(mu, logVar);                          // (N, k)
         var kl = klPerDim.Sum() * (1f / mu.Dim(0));                        // nats per sample
         if (!context.Training) return new LatentSample(z, [new LossTerm(VariationalTerms.Kl, kl)]);
 
@@ -185,7 +190,7 @@ public sealed class GaussianLatent : LatentLayer, IStochasticLatent
     {
         var (mu, logVar) = Posterior(h);
         var z = rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
-        return (z, ((mu * mu + logVar.Exp() - 1f - logVar) * 0.5f).Sum(1).ToArray());
+        return (z, KlPerElement(mu, logVar).Sum(1).ToArray());
     }
 
     /// <inheritdoc/>
