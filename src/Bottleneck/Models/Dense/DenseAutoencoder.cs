@@ -13,7 +13,7 @@ namespace Bottleneck.Models.Dense;
 /// <c>encoder.{i}.bias</c>, <c>encoder.{i}.running_mean</c> …, <c>decoder.{i}.weight</c>; with tied weights the decoder biases
 /// <c>decoder_bias_{i}</c> (code side first); <c>likelihood.log_var</c> for the learned-variance Gaussian.
 /// </remarks>
-public sealed class DenseAutoencoder : Autoencoder
+public sealed partial class DenseAutoencoder : Autoencoder
 {
     private readonly List<Linear> _encoderLinears;
     private readonly List<Linear> _decoderLinears;

@@ -1,0 +1,134 @@
+using Onnx;
+using Bottleneck.NN;
+using Bottleneck.Tensors;
+using static Bottleneck.Interop.Onnx.OnnxGraph;
+
+namespace Bottleneck.Interop.Onnx;
+
+/// <summary>
+/// A model kind that writes its own encoder and decoder into an ONNX graph: the seam each kind's folder implements when its parts are
+/// not just layers that <see cref="OnnxModules"/> maps (tied weights, a recurrent decoder loop…). The exporter asks for it first and
+/// falls back to mapping the composed autoencoder's parts layer by layer.
+/// </summary>
+internal interface IOnnxExportable
+{
+    /// <summary>Writes the encoder: <paramref name="input"/> (N, …) in the model's input space (already scaled) → the code (N, latentDim),
+    /// the value <see cref="Models.AutoencoderModel.Encode(Tensor)"/> returns. Returns the code's value name.</summary>
+    /// <exception cref="OnnxExportException">A part has no ONNX mapping.</exception>
+    string EmitEncoder(OnnxGraph graph, string input);
+
+    /// <summary>Writes the decoder: <paramref name="code"/> (N, latentDim) → the logits (N, …) of
+    /// <see cref="Models.AutoencoderModel.DecodeLogits(Tensor)"/>, before the likelihood's mean. Returns the logits' value name.</summary>
+    /// <exception cref="OnnxExportException">A part has no ONNX mapping.</exception>
+    string EmitDecoderLogits(OnnxGraph graph, string code);
+}
+
+/// <summary>
+/// The ONNX mapping of the NN layers, in eval mode (dropout is the identity, batch norm uses its running statistics): Linear,
+/// activations, Dropout, BatchNorm1d/2d, Sequential, Flatten, Unflatten, Conv1d/2d, ConvTranspose1d/2d, PadToMultiple, CropTo.
+/// Any other module is an <see cref="OnnxExportException"/> naming its path and type.
+/// </summary>
+internal static class OnnxModules
+{
+    /// <summary>Writes <paramref name="module"/> applied to <paramref name="x"/> and returns the output's value name.</summary>
+    /// <param name="g">The graph.</param>
+    /// <param name="module">The layer (eval mode).</param>
+    /// <param name="x">Its input value.</param>
+    /// <param name="path">The module's path in the model (e.g. "encoder.2"), for names and messages.</param>
+    /// <exception cref="OnnxExportException">The module has no mapping.</exception>
+    public static string Emit(OnnxGraph g, Module module, string x, string path)
+    {
+        switch (module)
+        {
+            case Sequential s:
+                for (int i = 0; i < s.Layers.Count; i++) x = Emit(g, s.Layers[i], x, $"{path}.{i}");
+                return x;
+            case Linear l:
+                return Linear(g, x, l.Weight, l.Bias, path);
+            case ActivationLayer a:
+                return Activation(g, a.Kind, x, path);
+            case Dropout:
+                return x;
+            case BatchNorm bn:
+                return BatchNorm(g, bn, x, path);
+            case Flatten f:
+                if (f.StartDim != 1) throw new OnnxExportException($"{path}: Flatten from dimension {f.StartDim} has no ONNX mapping here (only from dimension 1)");
+                return g.Node("Flatten", [x], path, [Attr("axis", 1L)]);
+            case Unflatten u:
+                if (u.Dim != 1) throw new OnnxExportException($"{path}: Unflatten of dimension {u.Dim} has no ONNX mapping here (only dimension 1)");
+                return g.Node("Reshape", [x, g.Int64(path + ".shape", [0, .. u.Sizes.Select(v => (long)v)], u.Sizes.Count + 1)], path);
+            case Conv2d or Conv1d or ConvTranspose2d or ConvTranspose1d:
+                return Conv(g, (ConvBase)module, x, path);
+            case DepthwiseSeparableConv2d d:
+                return Conv(g, d.Pointwise, Conv(g, d.Depthwise, x, path + ".depthwise"), path + ".pointwise");
+            default:
+                throw new OnnxExportException($"{path}: the layer {module.GetType().Name} has no ONNX mapping");
+        }
+    }
+
+    /// <summary>y = x·Wᵀ + b as MatMul(x, Wᵀ) + b (any leading dimensions).</summary>
+    public static string Linear(OnnxGraph g, string x, Tensor weight, Tensor? bias, string path)
+    {
+        var y = g.Node("MatMul", [x, g.Weight(weight, transpose: true, hint: path + ".weight")], path + ".matmul");
+        return bias is null ? y : g.Node("Add", [y, g.Weight(bias, hint: path + ".bias")], path);
+    }
+
+    /// <summary>The activation <paramref name="kind"/> as ONNX operators (GELU in its exact erf form, since Gelu is opset 20).</summary>
+    public static string Activation(OnnxGraph g, Activation kind, string x, string path) => kind switch
+    {
+        NN.Activation.Identity => x,
+        NN.Activation.Relu => g.Node("Relu", [x], path + ".relu"),
+        NN.Activation.LeakyRelu => g.Node("LeakyRelu", [x], path + ".leaky_relu", [Attr("alpha", 0.01f)]),
+        NN.Activation.Elu => g.Node("Elu", [x], path + ".elu", [Attr("alpha", 1f)]),
+        NN.Activation.Sigmoid => g.Node("Sigmoid", [x], path + ".sigmoid"),
+        NN.Activation.Tanh => g.Node("Tanh", [x], path + ".tanh"),
+        NN.Activation.Softplus => g.Node("Softplus", [x], path + ".softplus"),
+        NN.Activation.Gelu => Gelu(g, x, path),
+        _ => throw new OnnxExportException($"{path}: the activation {kind} has no ONNX mapping"),
+    };
+
+    // x·Φ(x) = 0.5·x·(1 + erf(x/√2))
+    private static string Gelu(OnnxGraph g, string x, string path)
+    {
+        var erf = g.Node("Erf", [g.Node("Mul", [x, g.Scalar(path + ".inv_sqrt2", 0.70710678f)], path + ".scaled")], path + ".erf");
+        var onePlus = g.Node("Add", [erf, g.Scalar(path + ".one", 1f)], path + ".one_plus");
+        return g.Node("Mul", [g.Node("Mul", [x, onePlus], path + ".x_times"), g.Scalar(path + ".half", 0.5f)], path + ".gelu");
+    }
+
+    private static string BatchNorm(OnnxGraph g, BatchNorm bn, string x, string path)
+    {
+        int c = bn.NumFeatures;
+        var scale = bn.Weight is { } w ? g.Weight(w, hint: path + ".weight") : g.Constant(path + ".ones", Enumerable.Repeat(1f, c).ToArray(), c);
+        var shift = bn.Bias is { } b ? g.Weight(b, hint: path + ".bias") : g.Constant(path + ".zeros", new float[c], c);
+        return g.Node("BatchNormalization", [x, scale, shift, g.Weight(bn.RunningMean, hint: path + ".running_mean"), g.Weight(bn.RunningVar, hint: path + ".running_var")],
+            path, [Attr("epsilon", bn.Eps)]);
+    }
+
+    private static string Conv(OnnxGraph g, ConvBase c, string x, string path)
+    {
+        bool transposed = c is ConvTranspose2d or ConvTranspose1d;
+        int spatial = c is Conv2d or ConvTranspose2d ? 2 : 1;
+        long[] Rep(long v) => Enumerable.Repeat(v, spatial).ToArray();
+        var attrs = new List<AttributeProto>
+        {
+            Attr("kernel_shape", Rep(c.KernelSize)), Attr("strides", Rep(c.Stride)), Attr("dilations", Rep(c.Dilation)), Attr("group", (long)c.Groups),
+        };
+        if (transposed && c.PaddingMode != ConvPadding.Zeros)
+            throw new OnnxExportException($"{path}: {c.GetType().Name} with padding mode {c.PaddingMode} has no ONNX mapping");
+        long total = (long)c.Dilation * (c.KernelSize - 1);
+        (long begin, long end) = c.PaddingMode switch
+        {
+            ConvPadding.Same => (total / 2, total - total / 2),
+            ConvPadding.Causal => (total, 0L),
+            _ => (c.Padding, c.Padding),
+        };
+        long[] pads = spatial == 2 ? [begin, begin, end, end] : [begin, end];
+        attrs.Add(Attr("pads", pads));
+        if (c is ConvTranspose2d t2 && t2.OutputPadding != 0) attrs.Add(Attr("output_padding", Rep(t2.OutputPadding)));
+        if (c is ConvTranspose1d t1 && t1.OutputPadding != 0) attrs.Add(Attr("output_padding", Rep(t1.OutputPadding)));
+        string[] inputs = c.Bias is { } b
+            ? [x, g.Weight(c.Weight, hint: path + ".weight"), g.Weight(b, hint: path + ".bias")]
+            : [x, g.Weight(c.Weight, hint: path + ".weight")];
+        return g.Node(transposed ? "ConvTranspose" : "Conv", inputs, path, attrs.ToArray());
+    }
+}
