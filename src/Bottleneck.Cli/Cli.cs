@@ -124,6 +124,8 @@ public static class Cli
         root.Add(EvaluateCommand.Create(env));
         root.Add(DetectCommand.Create(env));
         root.Add(InfoCommand.Create(env));
+        root.Add(ExportCommand.Create(env));
+        root.Add(ImportCommand.Create(env));
         root.Add(GenerateCommands.Sample(env));
         root.Add(GenerateCommands.Interpolate(env));
         root.Add(GenerateCommands.Traverse(env));

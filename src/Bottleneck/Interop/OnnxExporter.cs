@@ -39,7 +39,7 @@ public enum OnnxPart
 /// <remarks>
 /// <para>Inputs. Numeric data: <c>input</c> float32 (N, D), one raw row per sample (images and sequences flattened as in CSV/NPY rows;
 /// the graph reshapes them to the sample shape). Tabular data (a model trained on CSV with categorical columns): one input per source
-/// column, named as the column, shape (N, 1): float64 for numeric columns (NaN = missing, replaced by the saved imputation value when
+/// column, named as the column (<see cref="InputName"/>: <c>column_flag</c> for a column called like an output), shape (N, 1): float64 for numeric columns (NaN = missing, replaced by the saved imputation value when
 /// there is one), string for categorical columns (one-hot over the training vocabulary through ai.onnx.ml LabelEncoder; an unseen
 /// value, or a missing one without imputation, encodes as all zeros, where Bottleneck's CSV reader would stop with an error naming the
 /// row). The decoder part takes <c>code</c> float32 (N, latentDim).</para>
@@ -180,14 +180,17 @@ public static class OnnxExporter
             return "input";
         }
         var parts = new List<string>();
+        var inputNames = new List<string>();
         foreach (var col in state.Columns)
         {
             if (col.Dropped) continue;
+            string name = InputName(col.Name);
+            inputNames.Add(name);
             if (col.Kind == ColumnKind.Numeric)
             {
                 // double in, as Bottleneck parses CSV numbers: z = (v − mean) / sd in double, then rounded to float32
-                g.Input(col.Name, DataType.Double, BatchDim, 1);
-                string v = col.Name;
+                g.Input(name, DataType.Double, BatchDim, 1);
+                string v = name;
                 if (col.Fill is double fill)
                     v = g.Node("Where", [g.Node("IsNaN", [v], col.Name + ".missing"), g.Double(col.Name + ".fill", fill), v], col.Name + ".imputed");
                 var z = g.Node("Div", [g.Node("Sub", [v, g.Double(col.Name + ".mean", col.Mean)], col.Name + ".centered"),
@@ -196,7 +199,7 @@ public static class OnnxExporter
             }
             else
             {
-                g.Input(col.Name, DataType.String, BatchDim, 1);
+                g.Input(name, DataType.String, BatchDim, 1);
                 var cats = col.Categories!;
                 var keys = new List<string>(cats);
                 var values = Enumerable.Range(0, cats.Length).Select(i => (long)i).ToList();
@@ -207,16 +210,25 @@ public static class OnnxExporter
                     keys.Add("");
                     values.Add(fi);
                 }
-                var index = g.Node("LabelEncoder", [col.Name], col.Name + ".index",
+                var index = g.Node("LabelEncoder", [name], col.Name + ".index",
                     [Attr("keys_strings", keys.ToArray()), Attr("values_int64s", values.ToArray()), Attr("default_int64", -1L)], "ai.onnx.ml");
                 // one-hot by comparison with 0..K−1 (an unseen value, index −1, gives all zeros): (N, 1) == (K) → (N, K)
                 var onehot = g.Node("Equal", [index, g.Int64(col.Name + ".categories", values.Take(cats.Length).ToArray(), cats.Length)], col.Name + ".is");
                 parts.Add(g.Node("Cast", [onehot], col.Name + ".onehot", [Attr("to", (long)DataType.Float)]));
             }
         }
-        metadata.Add(new("bottleneck.inputs", string.Join(",", state.Columns.Where(c => !c.Dropped).Select(c => $"{c.Name}:{(c.Kind == ColumnKind.Numeric ? "double" : "string")}"))));
+        metadata.Add(new("bottleneck.inputs", string.Join(",", state.Columns.Where(c => !c.Dropped)
+            .Select(c => $"{InputName(c.Name)}:{(c.Kind == ColumnKind.Numeric ? "double" : "string")}"))));
         return parts.Count == 1 ? parts[0] : g.Node("Concat", parts.ToArray(), "encoded", [Attr("axis", 1L)]);
     }
+
+    /// <summary>The graph outputs' names, which a tabular column's input may not take.</summary>
+    private static readonly string[] OutputNames = ["code", "reconstruction", "score", "flag"];
+
+    /// <summary>The ONNX input of a tabular column: its name, or <c>column_NAME</c> for a column called like an output (code,
+    /// reconstruction, score, flag).</summary>
+    /// <param name="column">The column's name in the training CSV.</param>
+    public static string InputName(string column) => OutputNames.Contains(column, StringComparer.Ordinal) ? "column_" + column : column;
 
     /// <summary>y = (x − offset) / scale per feature, as <see cref="Preprocessor.Transform(Span{float})"/>.</summary>
     private static string Scale(OnnxGraph g, string x, PreprocessorState pre)
