@@ -156,19 +156,10 @@ public static class OnnxExporter
     private sealed class ComposedOnnx(Autoencoder model) : IOnnxExportable
     {
         public string EmitEncoder(OnnxGraph graph, string input) =>
-            Latent(graph, model.Latent, OnnxModules.Emit(graph, model.Encoder, input, "encoder"), model.Config.Kind);
+            CoreOnnx.Code(graph, model.Latent, OnnxModules.Emit(graph, model.Encoder, input, "encoder"), model.Config.Kind);
 
         public string EmitDecoderLogits(OnnxGraph graph, string code) => OnnxModules.Emit(graph, model.Decoder, code, "decoder");
     }
-
-    /// <summary>The code of a latent layer: z = h for a deterministic one, μ(h) for a Gaussian posterior (what Encode returns).</summary>
-    /// <exception cref="OnnxExportException">Another latent layer (a codebook, a ladder).</exception>
-    internal static string Latent(OnnxGraph g, LatentLayer latent, string h, string kind) => latent switch
-    {
-        DeterministicLatent => h,
-        GaussianLatent gaussian => OnnxModules.Linear(g, h, gaussian.Mu.Weight, gaussian.Mu.Bias, "latent.mu"),
-        _ => throw new OnnxExportException($"the {kind} model's latent layer {latent.GetType().Name} has no ONNX mapping (deterministic and Gaussian latents map)"),
-    };
 
     /// <summary>The raw input: one float row (N, D), or for a tabular model one input per source column, encoded and concatenated.</summary>
     private static string RawInput(OnnxGraph g, SavedModel saved, List<KeyValuePair<string, string>> metadata)
@@ -250,14 +241,7 @@ public static class OnnxExporter
     private static string Flat(OnnxGraph g, AutoencoderModel model, string v) =>
         model.InputShape.Length == 1 ? v : g.Node("Flatten", [v], v + ".flat", [Attr("axis", 1L)]);
 
-    /// <summary>The mean of p(x | z): σ(l) for Bernoulli, tanh(l) for the bounded Gaussian, l for the Gaussians.</summary>
-    private static string Mean(OnnxGraph g, AutoencoderModel model, string logits) => model.Likelihood switch
-    {
-        BernoulliLikelihood => g.Node("Sigmoid", [logits], "mean"),
-        TanhGaussianLikelihood => g.Node("Tanh", [logits], "mean"),
-        GaussianLikelihood => logits,
-        var other => throw new OnnxExportException($"the likelihood {other.Name} has no ONNX mapping"),
-    };
+    private static string Mean(OnnxGraph g, AutoencoderModel model, string logits) => CoreOnnx.Mean(g, model.Likelihood, logits);
 
     /// <summary>score = (1/D)·Σⱼ eⱼ per row with the error of the saved threshold (or the likelihood's default), and flag = score &gt; threshold.</summary>
     private static void Score(OnnxGraph g, SavedModel saved, IOnnxExportable exportable, string x, string scaled, List<KeyValuePair<string, string>> metadata)

@@ -68,10 +68,12 @@ internal static class OnnxTestKit
         var pre = Preprocessor.Fit(train, scaling);
         var scaled = pre.Transform(train);
         var model = ModelRegistry.Create(config, new Rng(7));
-        ModelRegistry.CreateFit(config, new TrainingOptions(epochs: epochs, batchSize: 64, seed: 3))
-            .Fit(model, RowSource.For(model, scaled), null, new FitContext());
+        if (epochs > 0)
+            ModelRegistry.CreateFit(config, new TrainingOptions(epochs: epochs, batchSize: 64, seed: 3))
+                .Fit(model, RowSource.For(model, scaled), null, new FitContext());
         model.Eval();
         var saved = new SavedModel(model, pre.State, null, [], null, train.Source);
+        if (model.ConditionsOnLabels) return (saved, scaled);
         var error = AnomalyScorer.DefaultError(model.Likelihood);
         var scores = new AnomalyScorer(model, error).Score(scaled);
         var threshold = Threshold.Default.Fit(scores);
@@ -119,24 +121,26 @@ internal static class OnnxTestKit
         }
     }
 
-    /// <summary>Runs the ONNX checker of python3-onnx (full check, with shape inference) on <paramref name="onnx"/>; null when python3-onnx is
-    /// absent, else the checker's error output ("" when it passed).</summary>
-    public static string? Check(byte[] onnx)
+    /// <summary>Runs the ONNX checker of python3-onnx (full check, with shape inference) on each model, in one interpreter; null when
+    /// python3-onnx is absent, else the checker's error output ("" when every model passed).</summary>
+    public static string? Check(params byte[][] models)
     {
         const string python = "/usr/bin/python3";
         if (!File.Exists(python)) return null;
-        var path = Path.Combine(Path.GetTempPath(), $"bottleneck-onnx-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, onnx);
+        var dir = Path.Combine(Path.GetTempPath(), $"bottleneck-onnx-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
         try
         {
-            var psi = new ProcessStartInfo(python, ["-c", "import sys\ntry:\n import onnx\nexcept ImportError:\n sys.exit(3)\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)", path])
+            var paths = models.Select((m, i) => { var p = Path.Combine(dir, $"{i}.onnx"); File.WriteAllBytes(p, m); return p; }).ToList();
+            var psi = new ProcessStartInfo(python, ["-c", "import sys\ntry:\n import onnx\nexcept ImportError:\n sys.exit(3)\n" +
+                "for p in sys.argv[1:]:\n onnx.checker.check_model(onnx.load(p), full_check=True)", .. paths])
             { RedirectStandardError = true, RedirectStandardOutput = true };
             using var p = Process.Start(psi)!;
-            string err = p.StandardError.ReadToEnd();
+            var err = p.StandardError.ReadToEndAsync();
             p.StandardOutput.ReadToEnd();
             p.WaitForExit();
-            return p.ExitCode == 3 ? null : p.ExitCode == 0 ? "" : $"exit {p.ExitCode}: {err}";
+            return p.ExitCode == 3 ? null : p.ExitCode == 0 ? "" : $"exit {p.ExitCode}: {err.Result}";
         }
-        finally { File.Delete(path); }
+        finally { Directory.Delete(dir, true); }
     }
 }

@@ -113,6 +113,16 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>The value made by <paramref name="create"/> the first time <paramref name="key"/> is asked for, the same name after
+    /// (derived constants such as reordered recurrent weights, written once however often a layer is applied).</summary>
+    public T Cached<T>((object Owner, string Part) key, Func<T> create) where T : notnull
+    {
+        if (!_derived.TryGetValue(key, out var value)) _derived[key] = value = create();
+        return (T)value;
+    }
+
+    private readonly Dictionary<(object, string), object> _derived = new();
+
     /// <summary>A float32 constant initializer of <paramref name="shape"/>.</summary>
     public string Constant(string hint, float[] data, params int[] shape)
     {

@@ -66,6 +66,80 @@ internal static class OnnxModules
         }
     }
 
+    /// <summary>
+    /// A batch-first LSTM or GRU stack (PyTorch's semantics) as one ONNX LSTM/GRU node per layer (time-major, <c>layout</c> = 0, the
+    /// one ONNX Runtime's CPU kernels take; the input and output are transposed around it): the weights
+    /// reordered from PyTorch's gate order (LSTM i, f, g, o → ONNX i, o, f, c; GRU r, z, n → ONNX z, r, h, with
+    /// <c>linear_before_reset</c> = 1, which is PyTorch's GRU). Shapes: x (N, T, I) → output (N, T, D·H) of the top layer; the final
+    /// states per layer, each (D, N, H) as PyTorch's h_n slices.
+    /// </summary>
+    /// <param name="g">The graph.</param>
+    /// <param name="rnn">The layers (eval mode: no dropout between them).</param>
+    /// <param name="x">Input (N, T, I).</param>
+    /// <param name="path">The module path, for names.</param>
+    /// <param name="h0">Initial hidden state per layer, each (D, N, H), or null for zeros.</param>
+    /// <param name="c0">Initial cell state per layer (LSTM), or null for zeros.</param>
+    /// <exception cref="OnnxExportException">A layer that is not batch-first.</exception>
+    public static (string Output, string[] Hidden, string[] Cell) Recurrent(OnnxGraph g, RecurrentLayer rnn, string x, string path,
+        string[]? h0 = null, string[]? c0 = null)
+    {
+        if (!rnn.BatchFirst) throw new OnnxExportException($"{path}: a sequence-first {rnn.GetType().Name} has no ONNX mapping here");
+        bool lstm = rnn is Lstm;
+        if (!lstm && rnn is not Gru) throw new OnnxExportException($"{path}: the layer {rnn.GetType().Name} has no ONNX mapping");
+        int gates = lstm ? 4 : 3, hs = rnn.HiddenSize, dirs = rnn.Directions;
+        int[] order = lstm ? [0, 3, 1, 2] : [1, 0, 2];
+        var p = rnn.NamedParameters().ToDictionary(e => e.Name, e => e.Parameter.ToArray());
+        var hidden = new string[rnn.NumLayers];
+        var cell = new string[rnn.NumLayers];
+        for (int l = 0; l < rnn.NumLayers; l++)
+        {
+            int inF = l == 0 ? rnn.InputSize : hs * dirs;
+            string name = $"{path}.l{l}";
+            int layer = l;
+            string[] Weights()
+            {
+                var w = new List<float>(); var r = new List<float>(); var b = new List<float>();
+                for (int d = 0; d < dirs; d++)
+                {
+                    string suffix = $"_l{layer}" + (d == 1 ? "_reverse" : "");
+                    w.AddRange(Reorder(p["weight_ih" + suffix], order, hs * inF));
+                    r.AddRange(Reorder(p["weight_hh" + suffix], order, hs * hs));
+                    if (rnn.HasBias)
+                    {
+                        b.AddRange(Reorder(p["bias_ih" + suffix], order, hs));
+                        b.AddRange(Reorder(p["bias_hh" + suffix], order, hs));
+                    }
+                    else b.AddRange(new float[2 * gates * hs]);
+                }
+                return [g.Constant(name + ".W", [.. w], dirs, gates * hs, inF), g.Constant(name + ".R", [.. r], dirs, gates * hs, hs),
+                    g.Constant(name + ".B", [.. b], dirs, 2 * gates * hs)];
+            }
+            var wrb = g.Cached((rnn, $"layer {layer}"), Weights);
+            var attrs = new List<AttributeProto> { Attr("hidden_size", (long)hs) };
+            if (dirs == 2) attrs.Add(BidirectionalAttr);
+            if (!lstm) attrs.Add(Attr("linear_before_reset", 1L));
+            var timeMajor = g.Node("Transpose", [x], name + ".x_tnf", [Attr("perm", new long[] { 1, 0, 2 })]);
+            var inputs = new List<string> { timeMajor, wrb[0], wrb[1], wrb[2], "", h0?[l] ?? "" };
+            if (lstm) inputs.Add(c0?[l] ?? "");
+            var outs = g.NodeMulti(lstm ? "LSTM" : "GRU", [.. inputs], lstm ? [name + ".y", name + ".h", name + ".c"] : [name + ".y", name + ".h"], [.. attrs]);
+            hidden[l] = outs[1];
+            if (lstm) cell[l] = outs[2];
+            // Y (T, D, N, H) → (N, T, D, H) → (N, T, D·H)
+            var batchFirst = g.Node("Transpose", [outs[0]], name + ".y_ntdh", [Attr("perm", new long[] { 2, 0, 1, 3 })]);
+            x = g.Node("Reshape", [batchFirst, g.Int64(name + ".y_shape", [0, 0, -1], 3)], name + ".out");
+        }
+        return (x, hidden, cell);
+    }
+
+    private static readonly AttributeProto BidirectionalAttr = new()
+    {
+        Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8("bidirectional"),
+    };
+
+    /// <summary>The row blocks of a gate-stacked weight (or bias) in <paramref name="order"/>; each block has <paramref name="block"/> values.</summary>
+    private static IEnumerable<float> Reorder(float[] data, int[] order, int block) =>
+        order.SelectMany(k => data.Skip(k * block).Take(block));
+
     /// <summary>y = x·Wᵀ + b as MatMul(x, Wᵀ) + b (any leading dimensions).</summary>
     public static string Linear(OnnxGraph g, string x, Tensor weight, Tensor? bias, string path)
     {

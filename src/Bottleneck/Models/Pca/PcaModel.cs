@@ -65,7 +65,7 @@ public sealed record PcaConfig : ModelConfig
 /// <para>Signs are fixed so each component's largest-magnitude entry is positive. Buffers <c>explained_variance</c> (k) and
 /// <c>total_variance</c> (1) keep <see cref="ExplainedVarianceRatio"/> across save/load.</para>
 /// </remarks>
-public sealed class PcaModel : Autoencoder, IClosedFormModel
+public sealed partial class PcaModel : Autoencoder, IClosedFormModel
 {
     /// <summary>Creates an unfitted model: μ = 0 and random components (U(−1/√D, 1/√D)) from <paramref name="rng"/>, so an unfitted model is still a valid trainable linear autoencoder.</summary>
     /// <param name="config">The validated configuration.</param>

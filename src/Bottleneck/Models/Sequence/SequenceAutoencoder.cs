@@ -10,7 +10,7 @@ namespace Bottleneck.Models.Sequence;
 /// <c>likelihood.*</c>. The reconstruction loss is the likelihood's (per sample, summed over the kept values, averaged over the
 /// batch), so padded steps masked out by <see cref="RowBatch.Mask"/> add nothing.
 /// </summary>
-public sealed class SequenceAutoencoder : AutoencoderModel
+public sealed partial class SequenceAutoencoder : AutoencoderModel
 {
     private readonly LikelihoodHead _head;
     private readonly SequenceEncoder _encoder;

@@ -17,7 +17,7 @@ namespace Bottleneck.Models.Variational;
 /// <para>State-dict names: <c>encoder.{i}.weight</c> … (PyTorch nn.Sequential numbering), <c>latent.mu.weight</c>,
 /// <c>latent.log_var.weight</c> … (Gaussian) or <c>latent.codebook</c> (VQ), <c>decoder.{i}.weight</c> …, <c>likelihood.log_var</c>.</para>
 /// </remarks>
-public sealed class VariationalAutoencoder : Autoencoder
+public sealed partial class VariationalAutoencoder : Autoencoder
 {
     private static readonly float Ln2Pi = MathF.Log(2 * MathF.PI);
 
