@@ -8,6 +8,7 @@ using Bottleneck.Models;
 using Bottleneck.Models.Conv;
 using Bottleneck.Models.Dense;
 using Bottleneck.Models.Registry;
+using Bottleneck.Models.Sequence;
 using Bottleneck.NN;
 using Bottleneck.Tests.Cli;
 using Bottleneck.Tests.Data;
@@ -44,13 +45,21 @@ public class TorchRoundTripTests
 
     private static float[] Values(JsonElement e, string name) => e.GetProperty(name).EnumerateArray().Select(v => v.GetSingle()).ToArray();
 
-    /// <summary>Real rows: cardio (21 features) and MNIST test images (784) when ../shared/data has them, else the demo glyphs.</summary>
+    /// <summary>Real rows: cardio (21 features), ECG5000 heartbeats (40 steps) and MNIST test images (784) when ../shared/data has them,
+    /// else the demo glyphs.</summary>
     private static Dataset Rows(int width, int count)
     {
         if (width == 21 && SharedData.Find("odds/cardio.csv") is { } cardio)
             return CsvLoader.Load(cardio, new CsvOptions(LabelColumn: "label")).Subset(Enumerable.Range(0, count).ToArray());
         if (width == 784 && SharedData.Find("mnist") is { } mnist && File.Exists(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz")))
             return IdxLoader.LoadMnist(mnist, "test").Subset(Enumerable.Range(0, count).ToArray());
+        if (width == 40 && SharedData.Find("ecg5000/ECG5000_TRAIN.tsv") is { } ecg)
+        {
+            var all = CsvLoader.Load(ecg, new CsvOptions(HasHeader: false, Delimiter: "\t"));
+            var x = new float[count * width];   // the first 40 steps of each heartbeat (column 0 is the class)
+            for (int i = 0; i < count; i++) all.Features.AsSpan(i * all.FeatureCount + 1, width).CopyTo(x.AsSpan(i * width));
+            return new Dataset(x, count, width, source: ecg);
+        }
         var demo = DemoDataset.Generate(count, 5);
         return width == 784 ? demo : new Dataset(demo.Features.AsSpan(0, count * width).ToArray(), count, width, source: "demo");
     }
@@ -75,6 +84,11 @@ public class TorchRoundTripTests
         Add("tied", new DenseConfig(21, [10], 3, hiddenActivation: Activation.Elu, tiedWeights: true, output: Likelihood.Bernoulli), tabular, ScalingKind.MinMax);
         Add("sparse", ModelRegistry.Get("sparse").Example([21]), tabular, ScalingKind.MinMax);
         Add("conv", new ConvConfig(1, 28, 28, [8, 16], 3, 2, latent: 6), Rows(784, 64), ScalingKind.None);
+        var ecg = Rows(40, 48);
+        Add("lstm", new SequenceConfig(40, 1, 4, hidden: 8, layers: 2, bidirectional: true, pooling: SequencePooling.Mean, variational: true) { Kind = "lstm" },
+            ecg, ScalingKind.Standardize);
+        Add("gru", new SequenceConfig(40, 1, 3, hidden: 6, decoder: SequenceDecoder.Autoregressive, output: Likelihood.BoundedGaussian) { Kind = "gru" },
+            ecg, ScalingKind.MinMax);
 
         RunScript(["forward", dir.File("out.json"), .. cases.Select(c => $"{c.Folder}={c.Folder}.npy")]);
         using var json = JsonDocument.Parse(File.ReadAllText(dir.File("out.json")));
@@ -103,6 +117,7 @@ public class TorchRoundTripTests
             // batch norm: PyTorch saves num_batches_tracked as int64, which the import converts
             ("dense", new DenseConfig(21, [16], 4, batchNorm: true, output: Likelihood.Gaussian), tabular, pre.State),
             ("conv", new ConvConfig(1, 28, 28, [4, 8], 3, 2, latent: 5), Rows(784, 128), new PreprocessorState(ScalingKind.None, [], [])),
+            ("lstm", new SequenceConfig(40, 1, 3, hidden: 8, layers: 2) { Kind = "lstm" }, Rows(40, 96), Preprocessor.Fit(Rows(40, 96), ScalingKind.Standardize).State),
         };
         foreach (var (name, config, rows, state) in cases)
         {

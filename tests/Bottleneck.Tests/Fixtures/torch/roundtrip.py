@@ -2,7 +2,7 @@
 """PyTorch round trip of Bottleneck model folders (docs/interop.md).
 
 Builds the PyTorch module equivalent to a Bottleneck model from its config.json (the dense family: dense, sparse, denoising,
-contractive, stacked, linear; and the conv kind with a dense code), with the same state-dict names, so model.safetensors loads
+contractive, stacked, linear; the conv kind with a dense code; the lstm and gru kinds), with the same state-dict names, so model.safetensors loads
 with load_state_dict(strict=True) as it is.
 
     forward OUT.json MODEL_DIR=ROWS.npy [MODEL_DIR=ROWS.npy ...]
@@ -152,11 +152,66 @@ class Conv(nn.Module):
         return self.decoder(z).flatten(1)
 
 
+class Sequence(nn.Module):
+    """The lstm/gru kinds (SequenceAutoencoder): encoder.rnn (nn.LSTM/nn.GRU, batch_first), encoder.to_latent, latent.mu/log_var when
+    variational, decoder.rnn, decoder.output; last-state or mean pooling; repeat-vector or autoregressive (free-running) decoder."""
+
+    def __init__(self, kind, c):
+        super().__init__()
+        rnn = nn.LSTM if kind == "lstm" else nn.GRU
+        self.lstm = kind == "lstm"
+        self.T, self.F, self.K, H, L = c["steps"], c["channels"], c["latentDim"], c["hidden"], c["layers"]
+        self.D = 2 if c["bidirectional"] else 1
+        self.pool = str(c["pooling"]).lower()
+        self.repeat = str(c["decoder"]).lower() == "repeat"
+        self.encoder = nn.Module()
+        self.encoder.rnn = rnn(self.F, H, L, batch_first=True, dropout=c["dropout"], bidirectional=c["bidirectional"])
+        self.encoder.to_latent = nn.Linear(self.D * H, self.K)
+        self.variational = c["variational"]
+        if self.variational:
+            self.latent = nn.Module()
+            self.latent.mu = nn.Linear(self.K, self.K)
+            self.latent.log_var = nn.Linear(self.K, self.K)
+        self.decoder = nn.Module()
+        self.decoder.rnn = rnn(self.K if self.repeat else self.K + self.F, H, L, batch_first=True, dropout=c["dropout"])
+        self.decoder.output = nn.Linear(H, self.F)
+        self.output = c["output"]
+        if self.output == "gaussian-nll":
+            self.likelihood = nn.Module()
+            self.likelihood.log_var = nn.Parameter(torch.zeros(self.T, self.F))
+
+    def encode(self, x):
+        x = x.reshape(-1, self.T, self.F)
+        y, state = self.encoder.rnn(x)
+        h_n = state[0] if self.lstm else state
+        if self.pool == "last":
+            pooled = h_n[-self.D:].permute(1, 0, 2).reshape(x.shape[0], -1)
+        else:
+            pooled = y.mean(1)
+        h = self.encoder.to_latent(pooled)
+        return self.latent.mu(h) if self.variational else h
+
+    def decode_logits(self, z):
+        n = z.shape[0]
+        if self.repeat:
+            y, _ = self.decoder.rnn(z.unsqueeze(1).expand(n, self.T, self.K))
+            return self.decoder.output(y).flatten(1)
+        previous, state, steps = torch.zeros(n, 1, self.F), None, []
+        for t in range(self.T):
+            y, state = self.decoder.rnn(torch.cat([z.unsqueeze(1), previous], 2), state)
+            logits = self.decoder.output(y)
+            steps.append(logits)
+            previous = mean(self.output, logits)
+        return torch.cat(steps, 1).flatten(1)
+
+
 def build(kind, config):
     if kind in ("dense", "sparse", "denoising", "contractive", "stacked", "linear"):
         return Dense(config)
     if kind == "conv":
         return Conv(config)
+    if kind in ("lstm", "gru"):
+        return Sequence(kind, config)
     raise SystemExit(f"roundtrip.py: no PyTorch module for the kind {kind}")
 
 
