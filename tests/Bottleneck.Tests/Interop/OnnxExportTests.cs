@@ -101,6 +101,18 @@ public class OnnxExportTests
         Assert.True(result == "", result);
     }
 
+    [SkippableFact]
+    public void GivenASpatialConvCode_WhenExported_ThenThePaddingAndCropAreInTheGraph()
+    {
+        // 28×28 is not a multiple of the total stride 8: PadToMultiple pads to 32×32, CropTo crops the reconstruction back
+        var mnist = SharedData.Find("mnist");
+        var rows = mnist is not null && File.Exists(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz"))
+            ? IdxLoader.LoadMnist(mnist, "test").Subset(Enumerable.Range(0, 32).ToArray()) : DemoDataset.Generate(32, 4);
+        var config = new Bottleneck.Models.Conv.ConvConfig(1, 28, 28, [4, 4, 8], 3, 2, latent: null, latentChannels: 2);
+        var (saved, _) = OnnxTestKit.Fit(config, rows, ScalingKind.None, epochs: 0);
+        OnnxTestKit.AssertAllPartsMatch(saved, rows);
+    }
+
     [Fact]
     public void GivenAKindWithoutAMapping_WhenExported_ThenTheErrorNamesTheLayerOrKind()
     {
@@ -196,6 +208,7 @@ public class OnnxSequenceTests
                 decoder: Bottleneck.Models.Sequence.SequenceDecoder.Autoregressive, output: Likelihood.BoundedGaussian)),
             ("gru, autoregressive, bidirectional", new Bottleneck.Models.Sequence.SequenceConfig(t, 1, 3, hidden: 6, bidirectional: true,
                 decoder: Bottleneck.Models.Sequence.SequenceDecoder.Autoregressive) { Kind = "gru" }),
+            ("tcn, variational, widening blocks", new Bottleneck.Models.Sequence.TcnConfig(t, 1, 3, [4, 6], 3, [1, 2, 4], variational: true)),
         };
         var files = new List<byte[]>();
         foreach (var (name, config) in variants)

@@ -25,7 +25,8 @@ internal interface IOnnxExportable
 
 /// <summary>
 /// The ONNX mapping of the NN layers, in eval mode (dropout is the identity, batch norm uses its running statistics): Linear,
-/// activations, Dropout, BatchNorm1d/2d, Sequential, Flatten, Unflatten, Conv1d/2d, ConvTranspose1d/2d, PadToMultiple, CropTo.
+/// activations, Dropout, BatchNorm1d/2d, Sequential, Flatten, Unflatten, Conv1d/2d, ConvTranspose1d/2d, depthwise-separable
+/// convolutions, PadToMultiple, CropTo, and (through <see cref="Recurrent"/>) LSTM/GRU.
 /// Any other module is an <see cref="OnnxExportException"/> naming its path and type.
 /// </summary>
 internal static class OnnxModules
@@ -59,6 +60,11 @@ internal static class OnnxModules
                 return g.Node("Reshape", [x, g.Int64(path + ".shape", [0, .. u.Sizes.Select(v => (long)v)], u.Sizes.Count + 1)], path);
             case Conv2d or Conv1d or ConvTranspose2d or ConvTranspose1d:
                 return Conv(g, (ConvBase)module, x, path);
+            case PadToMultiple pad:
+                return PadTo(g, pad.Multiple, x, path);
+            case CropTo crop:
+                return g.Node("Slice", [x, g.Int64(path + ".starts", [0, 0], 2), g.Int64(path + ".ends", [crop.Height, crop.Width], 2),
+                    g.Int64(path + ".axes", [2, 3], 2)], path);
             case DepthwiseSeparableConv2d d:
                 return Conv(g, d.Pointwise, Conv(g, d.Depthwise, x, path + ".depthwise"), path + ".pointwise");
             default:
@@ -139,6 +145,17 @@ internal static class OnnxModules
     /// <summary>The row blocks of a gate-stacked weight (or bias) in <paramref name="order"/>; each block has <paramref name="block"/> values.</summary>
     private static IEnumerable<float> Reorder(float[] data, int[] order, int block) =>
         order.SelectMany(k => data.Skip(k * block).Take(block));
+
+    /// <summary>Zeros at the bottom and right so H and W become multiples of m, computed from the input's shape in the graph:
+    /// pad = (m − H mod m) mod m.</summary>
+    private static string PadTo(OnnxGraph g, int multiple, string x, string path)
+    {
+        var hw = g.Node("Slice", [g.Node("Shape", [x], path + ".shape"), g.Int64(path + ".from", [2], 1), g.Int64(path + ".to", [4], 1)], path + ".hw");
+        var m = g.Int64(path + ".m", [multiple], 1);
+        var pad = g.Node("Mod", [g.Node("Sub", [m, g.Node("Mod", [hw, m], path + ".rem")], path + ".short"), m], path + ".pad");
+        var pads = g.Node("Concat", [g.Int64(path + ".zeros", [0, 0, 0, 0, 0, 0], 6), pad], path + ".pads", [Attr("axis", 0L)]);
+        return g.Node("Pad", [x, pads], path);
+    }
 
     /// <summary>y = x·Wᵀ + b as MatMul(x, Wᵀ) + b (any leading dimensions).</summary>
     public static string Linear(OnnxGraph g, string x, Tensor weight, Tensor? bias, string path)

@@ -10,7 +10,7 @@ namespace Bottleneck.Models.Sequence;
 /// <c>encoder.to_latent.weight</c>, <c>latent.mu.weight</c> … (variational), <c>decoder.from_latent.weight</c>,
 /// <c>decoder.blocks.{i}.conv.weight</c>, <c>decoder.out.weight</c>.
 /// </summary>
-public sealed class TcnAutoencoder : Autoencoder
+public sealed partial class TcnAutoencoder : Autoencoder
 {
     /// <summary>Builds the model with PyTorch's default initialisation.</summary>
     /// <param name="config">The configuration.</param>
@@ -30,7 +30,7 @@ public sealed class TcnAutoencoder : Autoencoder
 }
 
 /// <summary>A residual block: y = ReLU(conv(x)) + skip(x), skip the identity or a 1×1 convolution when the width changes.</summary>
-internal sealed class TcnBlock : Module
+internal sealed partial class TcnBlock : Module
 {
     private readonly Conv1d _conv;
     private readonly Conv1d? _skip;
@@ -45,7 +45,7 @@ internal sealed class TcnBlock : Module
 }
 
 /// <summary>Causal dilated residual blocks over (N, F, T), mean over time, a Linear to the code: (N, T, F) → (N, latentDim).</summary>
-internal sealed class TcnEncoder : Module
+internal sealed partial class TcnEncoder : Module
 {
     private readonly Sequential _blocks = new();
     private readonly Linear _toLatent;
@@ -67,7 +67,7 @@ internal sealed class TcnEncoder : Module
 
 /// <summary>A Linear from the code to (C, T), dilated residual blocks with 'same' padding (dilations reversed), a 1×1 convolution to F
 /// channels: (N, latentDim) → (N, T, F).</summary>
-internal sealed class TcnDecoder : Module
+internal sealed partial class TcnDecoder : Module
 {
     private readonly Linear _fromLatent;
     private readonly Sequential _blocks = new();
