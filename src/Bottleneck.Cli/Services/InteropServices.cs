@@ -21,6 +21,7 @@ public sealed class ExportService : CliService
         if (s.Format != "onnx") throw new ArgumentException($"--format: unknown format \"{s.Format}\"; use onnx");
         var part = OnnxExporter.ParsePart(s.Part);
         if (string.IsNullOrWhiteSpace(s.Out) || Directory.Exists(s.Out)) throw new ArgumentException($"--out must be a file, got \"{s.Out}\"");
+        OutputPaths.Check("--out", s.Out, null, "test", s.ModelDir);
         var saved = ModelStore.Load(s.ModelDir);
         long bytes;
         try { bytes = OnnxExporter.Save(saved, s.Out, part); }

@@ -163,5 +163,8 @@ public class CliInteropTests
         h = new CliHarness();
         h.AssertUsageError(await h.Run("export", "--model", dir.File("m"), "--out", dir.File("x.onnx")), "cannot export as ONNX", "vq-vae");
         Assert.False(File.Exists(dir.File("x.onnx")));
+        // an ONNX file inside the model folder would overwrite it or block its next replacement
+        h = new CliHarness();
+        h.AssertUsageError(await h.Run("export", "--model", dir.File("m"), "--out", Path.Combine(dir.File("m"), "model.safetensors")), "inside the model folder");
     }
 }

@@ -138,11 +138,11 @@ public class OnnxEveryKindTests
                     ? CsvLoader.Load(cardio, new CsvOptions(LabelColumn: "label")).Subset(Enumerable.Range(0, 300).ToArray()) : null;
             case 3:
                 return SharedData.Find("mnist") is { } mnist && File.Exists(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz"))
-                    ? IdxLoader.LoadMnist(mnist, "test").Subset(Enumerable.Range(0, 64).ToArray()) : null;
+                    ? IdxLoader.LoadMnist(mnist, "test").Subset(Enumerable.Range(0, 32).ToArray()) : null;
             default:
                 if (SharedData.Find("ecg5000/ECG5000_TRAIN.tsv") is not { } ecg) return null;
                 var all = CsvLoader.Load(ecg, new CsvOptions(HasHeader: false, Delimiter: "\t"));
-                int n = 64, t = all.FeatureCount - 1;   // column 0 is the class
+                int n = 32, t = all.FeatureCount - 1;   // column 0 is the class
                 var x = new float[n * t];
                 for (int i = 0; i < n; i++) all.Features.AsSpan(i * all.FeatureCount + 1, t).CopyTo(x.AsSpan(i * t));
                 return new Dataset(x, n, t, source: ecg);
@@ -208,6 +208,8 @@ public class OnnxSequenceTests
                 decoder: Bottleneck.Models.Sequence.SequenceDecoder.Autoregressive, output: Likelihood.BoundedGaussian)),
             ("gru, autoregressive, bidirectional", new Bottleneck.Models.Sequence.SequenceConfig(t, 1, 3, hidden: 6, bidirectional: true,
                 decoder: Bottleneck.Models.Sequence.SequenceDecoder.Autoregressive) { Kind = "gru" }),
+            ("transformer, 2 layers, 2 heads, masked-autoencoder training", new Bottleneck.Models.Sequence.TransformerConfig(t, 1, 4, dModel: 8, heads: 2,
+                layers: 2, feedforward: 16, maskRatio: 0.25f)),
             ("tcn, variational, widening blocks", new Bottleneck.Models.Sequence.TcnConfig(t, 1, 3, [4, 6], 3, [1, 2, 4], variational: true)),
         };
         var files = new List<byte[]>();

@@ -26,7 +26,8 @@ internal interface IOnnxExportable
 /// <summary>
 /// The ONNX mapping of the NN layers, in eval mode (dropout is the identity, batch norm uses its running statistics): Linear,
 /// activations, Dropout, BatchNorm1d/2d, Sequential, Flatten, Unflatten, Conv1d/2d, ConvTranspose1d/2d, depthwise-separable
-/// convolutions, PadToMultiple, CropTo, and (through <see cref="Recurrent"/>) LSTM/GRU.
+/// convolutions, PadToMultiple, CropTo, LayerNorm, multi-head self-attention and pre-norm transformer encoder layers (no masks:
+/// inference), positional encodings, and (through <see cref="Recurrent"/>) LSTM/GRU.
 /// Any other module is an <see cref="OnnxExportException"/> naming its path and type.
 /// </summary>
 internal static class OnnxModules
@@ -65,6 +66,19 @@ internal static class OnnxModules
             case CropTo crop:
                 return g.Node("Slice", [x, g.Int64(path + ".starts", [0, 0], 2), g.Int64(path + ".ends", [crop.Height, crop.Width], 2),
                     g.Int64(path + ".axes", [2, 3], 2)], path);
+            case LayerNorm ln:
+                return LayerNorm(g, ln, x, path);
+            case MultiheadAttention mha:
+                return Attention(g, mha, x, path);
+            case TransformerEncoderLayer layer:
+                return EncoderLayer(g, layer, x, path);
+            case TransformerEncoder encoder:
+                for (int i = 0; i < encoder.Layers.Count; i++) x = EncoderLayer(g, encoder.Layers[i], x, $"{path}.layers.{i}");
+                return LayerNorm(g, encoder.Norm, x, path + ".norm");
+            case SinusoidalPositionalEncoding pe:
+                return Positions(g, pe.Table, x, path);
+            case LearnedPositionalEncoding pe:
+                return Positions(g, pe.Weight, x, path);
             case DepthwiseSeparableConv2d d:
                 return Conv(g, d.Pointwise, Conv(g, d.Depthwise, x, path + ".depthwise"), path + ".pointwise");
             default:
@@ -145,6 +159,51 @@ internal static class OnnxModules
     /// <summary>The row blocks of a gate-stacked weight (or bias) in <paramref name="order"/>; each block has <paramref name="block"/> values.</summary>
     private static IEnumerable<float> Reorder(float[] data, int[] order, int block) =>
         order.SelectMany(k => data.Skip(k * block).Take(block));
+
+    /// <summary>LayerNorm over the last dimension (ONNX LayerNormalization, opset 17).</summary>
+    private static string LayerNorm(OnnxGraph g, LayerNorm ln, string x, string path)
+    {
+        int d = ln.NormalizedShape;
+        var scale = ln.Weight is { } w ? g.Weight(w, hint: path + ".weight") : g.Constant(path + ".ones", Enumerable.Repeat(1f, d).ToArray(), d);
+        var bias = ln.Bias is { } b ? g.Weight(b, hint: path + ".bias") : g.Constant(path + ".zeros", new float[d], d);
+        return g.Node("LayerNormalization", [x, scale, bias], path, [Attr("axis", -1L), Attr("epsilon", ln.Eps)]);
+    }
+
+    /// <summary>Self-attention without masks (inference): (N, T, E) → (N, T, E), the heads as in PyTorch's nn.MultiheadAttention.</summary>
+    private static string Attention(OnnxGraph g, MultiheadAttention mha, string x, string path)
+    {
+        int h = mha.NumHeads, d = mha.EmbedDim / h;
+        var qkv = Linear(g, x, mha.InProjWeight, mha.InProjBias, path + ".in_proj");                                     // (N, T, 3E)
+        qkv = g.Node("Reshape", [qkv, g.Int64(path + ".qkv_shape", [0, 0, 3, h, d], 5)], path + ".qkv");
+        qkv = g.Node("Transpose", [qkv], path + ".qkv_t", [Attr("perm", new long[] { 2, 0, 3, 1, 4 })]);                // (3, N, h, T, d)
+        string Part(int i, string name) => g.Node("Gather", [qkv, g.Int64($"{path}.{name}_index", [i])], $"{path}.{name}", [Attr("axis", 0L)]);
+        var q = Part(0, "q");
+        var k = Part(1, "k");
+        var v = Part(2, "v");
+        var scores = g.Node("Mul", [g.Node("MatMul", [q, g.Node("Transpose", [k], path + ".k_t", [Attr("perm", new long[] { 0, 1, 3, 2 })])], path + ".qk"),
+            g.Scalar(path + ".inv_sqrt_d", 1f / MathF.Sqrt(d))], path + ".scores");                                     // (N, h, T, T)
+        var weights = g.Node("Softmax", [scores], path + ".weights", [Attr("axis", -1L)]);
+        var heads = g.Node("Transpose", [g.Node("MatMul", [weights, v], path + ".attended")], path + ".heads_t", [Attr("perm", new long[] { 0, 2, 1, 3 })]);
+        heads = g.Node("Reshape", [heads, g.Int64(path + ".heads_shape", [0, 0, mha.EmbedDim], 3)], path + ".heads");
+        return Linear(g, heads, mha.OutProj.Weight, mha.OutProj.Bias, path + ".out_proj");
+    }
+
+    /// <summary>A pre-norm encoder layer: x + SA(LN₁(x)), then + W₂·ReLU(W₁·LN₂(x) + b₁) + b₂.</summary>
+    private static string EncoderLayer(OnnxGraph g, TransformerEncoderLayer layer, string x, string path)
+    {
+        x = g.Node("Add", [x, Attention(g, layer.SelfAttention, LayerNorm(g, layer.Norm1, x, path + ".norm1"), path + ".self_attn")], path + ".attn_residual");
+        var ff = Linear(g, LayerNorm(g, layer.Norm2, x, path + ".norm2"), layer.Linear1.Weight, layer.Linear1.Bias, path + ".linear1");
+        ff = Linear(g, g.Node("Relu", [ff], path + ".relu"), layer.Linear2.Weight, layer.Linear2.Bias, path + ".linear2");
+        return g.Node("Add", [x, ff], path);
+    }
+
+    /// <summary>x + P[:T] with the table's first T rows, T read from the input's shape in the graph.</summary>
+    private static string Positions(OnnxGraph g, Tensor table, string x, string path)
+    {
+        var t = g.Node("Slice", [g.Node("Shape", [x], path + ".shape"), g.Int64(path + ".t_from", [1], 1), g.Int64(path + ".t_to", [2], 1)], path + ".t");
+        var rows = g.Node("Slice", [g.Weight(table, hint: path + ".table"), g.Int64(path + ".zero", [0], 1), t, g.Int64(path + ".axis0", [0], 1)], path + ".rows");
+        return g.Node("Add", [x, rows], path);
+    }
 
     /// <summary>Zeros at the bottom and right so H and W become multiples of m, computed from the input's shape in the graph:
     /// pad = (m − H mod m) mod m.</summary>

@@ -9,7 +9,7 @@ namespace Bottleneck.Models.Sequence;
 /// <c>output.*</c>, <c>likelihood.*</c>. Padded steps (all of a step's values masked out by <see cref="RowBatch.Mask"/>) are hidden from
 /// attention and pooling; in masked-autoencoder training the masked steps are hidden the same way and are the only ones scored.
 /// </summary>
-public sealed class TransformerAutoencoder : AutoencoderModel
+public sealed partial class TransformerAutoencoder : AutoencoderModel
 {
     private readonly LikelihoodHead _head;
     private readonly Linear _input, _toLatent, _fromLatent, _output;
