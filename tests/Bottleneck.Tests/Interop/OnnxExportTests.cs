@@ -114,6 +114,16 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void GivenAConvolutionalVae_WhenExported_ThenTheCodeIsTheConvPosteriorMean()
+    {
+        var rows = SharedData.Find("mnist") is { } mnist && File.Exists(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz"))
+            ? IdxLoader.LoadMnist(mnist, "test").Subset(Enumerable.Range(0, 32).ToArray()) : DemoDataset.Generate(32, 6);
+        var config = new Bottleneck.Models.Variational.VariationalConfig(784, [], 4, convolutional: new ConvBackbone(1, 28, 28, [4, 8]));
+        var (saved, _) = OnnxTestKit.Fit(config, rows, ScalingKind.None, epochs: 0);
+        OnnxTestKit.AssertAllPartsMatch(saved, rows);
+    }
+
+    [Fact]
     public void GivenAKindWithoutAMapping_WhenExported_ThenTheErrorNamesTheLayerOrKind()
     {
         // a vector-quantized code has no ONNX mapping: the message names the kind and the latent layer
