@@ -159,9 +159,9 @@ public class CliInteropTests
     {
         using var dir = new TempDir();
         var h = new CliHarness();
-        Assert.Equal(0, await h.Run("train", "--kind", "vq-vae", "--data", "demo:200", "--epochs", "1", "--latent", "8", "--out", dir.File("m")));
+        Assert.Equal(0, await h.Run("train", "--kind", "hvae", "--data", "demo:200", "--epochs", "1", "--out", dir.File("m")));
         h = new CliHarness();
-        h.AssertUsageError(await h.Run("export", "--model", dir.File("m"), "--out", dir.File("x.onnx")), "cannot export as ONNX", "vq-vae");
+        h.AssertUsageError(await h.Run("export", "--model", dir.File("m"), "--out", dir.File("x.onnx")), "cannot export as ONNX", "hvae", "LadderLatent");
         Assert.False(File.Exists(dir.File("x.onnx")));
         // an ONNX file inside the model folder would overwrite it or block its next replacement
         h = new CliHarness();

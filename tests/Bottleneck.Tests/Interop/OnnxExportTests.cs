@@ -126,12 +126,13 @@ public class OnnxExportTests
     [Fact]
     public void GivenAKindWithoutAMapping_WhenExported_ThenTheErrorNamesTheLayerOrKind()
     {
-        // a vector-quantized code has no ONNX mapping: the message names the kind and the latent layer
-        var kind = ModelRegistry.Get("vq-vae");
+        // a ladder latent has no ONNX mapping: the message names the kind and the latent layer
+        var kind = ModelRegistry.Get("hvae");
         var model = ModelRegistry.Create(kind.Example(kind.ExampleShape), new Rng(1));
         var saved = new Bottleneck.ModelFiles.SavedModel(model, new PreprocessorState(ScalingKind.None, [], []), null, [], null, "test");
         var e = Assert.Throws<OnnxExportException>(() => OnnxExporter.Export(saved));
-        Assert.Contains("vq-vae", e.Message);
+        Assert.Contains("hvae", e.Message);
+        Assert.Contains("LadderLatent", e.Message);
     }
 }
 

@@ -17,8 +17,25 @@ internal static class CoreOnnx
     {
         DeterministicLatent => h,
         GaussianLatent gaussian => OnnxModules.Linear(g, h, gaussian.Mu.Weight, gaussian.Mu.Bias, "latent.mu"),
-        _ => throw new OnnxExportException($"the {kind} model's latent layer {latent.GetType().Name} has no ONNX mapping (deterministic and Gaussian latents map)"),
+        VectorQuantizer vq => Quantize(g, vq, h),
+        _ => throw new OnnxExportException($"the {kind} model's latent layer {latent.GetType().Name} has no ONNX mapping (deterministic, Gaussian and vector-quantized latents map)"),
     };
+
+    /// <summary>The nearest codebook vector of each codeDim-wide piece of h, as <see cref="VectorQuantizer.Assign"/>: argmin_k ‖e_k‖² − 2·z·e_k
+    /// (the first on ties), then the codebook rows gathered and reshaped to h's shape.</summary>
+    private static string Quantize(OnnxGraph g, VectorQuantizer vq, string h)
+    {
+        int k = vq.CodebookSize, d = vq.CodeDim;
+        var e = vq.Codebook.ToArray();
+        var norms = new float[k];
+        for (int c = 0; c < k; c++) norms[c] = System.Numerics.Tensors.TensorPrimitives.Dot(e.AsSpan(c * d, d), e.AsSpan(c * d, d));
+        var pieces = g.Node("Reshape", [h, g.Int64("latent.pieces_shape", [-1, d], 2)], "latent.pieces");                     // (V, d)
+        var dots = g.Node("MatMul", [pieces, g.Weight(vq.Codebook, transpose: true, hint: "latent.codebook")], "latent.dots");   // (V, K)
+        var dist = g.Node("Sub", [g.Constant("latent.norms", norms, k), g.Node("Mul", [dots, g.Scalar("latent.two", 2f)], "latent.two_dots")], "latent.distances");
+        var codes = g.Node("ArgMin", [dist], "latent.codes", [OnnxGraph.Attr("axis", 1L), OnnxGraph.Attr("keepdims", 0L)]);
+        var q = g.Node("Gather", [g.Weight(vq.Codebook, hint: "latent.codebook"), codes], "latent.quantized", [OnnxGraph.Attr("axis", 0L)]);
+        return g.Node("Reshape", [q, g.Node("Shape", [h], "latent.h_shape")], "latent.code");
+    }
 
     /// <summary>The mean of p(x | z) of <paramref name="likelihood"/>: σ(l) for Bernoulli, tanh(l) for the bounded Gaussian, l for the Gaussians.</summary>
     /// <param name="g">The graph.</param>
