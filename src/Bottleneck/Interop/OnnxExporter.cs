@@ -42,7 +42,7 @@ public enum OnnxPart
 /// column, named as the column (<see cref="InputName"/>: <c>column_flag</c> for a column called like an output), shape (N, 1): float64 for numeric columns (NaN = missing, replaced by the saved imputation value when
 /// there is one), string for categorical columns (one-hot over the training vocabulary through ai.onnx.ml LabelEncoder; an unseen
 /// value, or a missing one without imputation, encodes as all zeros, where Bottleneck's CSV reader would stop with an error naming the
-/// row). The decoder part takes <c>code</c> float32 (N, latentDim).</para>
+/// row). The decoder part takes <c>code</c> float32 (N, latentDim). A conditional model (cvae, ssvae) also takes <c>label</c>, int64 (N).</para>
 /// <para>Outputs: <c>code</c> (N, latentDim); <c>reconstruction</c> (N, D), in the raw data space (tabular: the encoded feature space,
 /// as <c>reconstruct</c>); <c>score</c> (N) in the units of the error named in the metadata; <c>flag</c> (N) bool.</para>
 /// <para>Each model kind maps through its folder's seam (<c>IOnnxExportable</c>), or, for a composed <see cref="Autoencoder"/> whose
@@ -68,8 +68,8 @@ public static class OnnxExporter
     /// <summary>The ONNX model of <paramref name="part"/> of <paramref name="saved"/>, serialized (protobuf bytes).</summary>
     /// <param name="saved">A loaded or trained model folder (preprocessing, tabular encoding and anomaly sections are used).</param>
     /// <param name="part">What to export (default <see cref="OnnxPart.Full"/>).</param>
-    /// <exception cref="OnnxExportException">A layer, latent layer, likelihood or score of the model has no ONNX mapping, or the kind
-    /// needs inputs ONNX export does not take (class labels of a conditional model).</exception>
+    /// <exception cref="OnnxExportException">A layer, latent layer, likelihood or score of the model has no ONNX mapping, or the score
+    /// part of a conditional model (anomaly scoring does not take labels) was asked for.</exception>
     public static byte[] Export(SavedModel saved, OnnxPart part = OnnxPart.Full) => Build(saved, part).ToByteArray();
 
     /// <summary>Writes <see cref="Export"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
@@ -91,9 +91,9 @@ public static class OnnxExporter
         ArgumentNullException.ThrowIfNull(saved);
         var model = saved.Model;
         string kind = model.Config.Kind;
-        if (model.ConditionsOnLabels)
-            throw new OnnxExportException($"a conditional {kind} model needs each row's class label as a second input; ONNX export of conditional kinds is not supported");
         var exportable = Exportable(model);
+        if (model.ConditionsOnLabels && part == OnnxPart.Score)
+            throw new OnnxExportException($"a conditional {kind} model is not scored for anomalies (it needs each row's label); export its full, encoder or decoder part");
         bool wasTraining = model.Training;
         model.Eval();
         try
@@ -144,6 +144,8 @@ public static class OnnxExporter
     private static IOnnxExportable Exportable(AutoencoderModel model)
     {
         if (model is IOnnxExportable own) return own;
+        if (model.ConditionsOnLabels)
+            throw new OnnxExportException($"a conditional {model.Config.Kind} model needs each row's class label, and its kind has no ONNX mapping that takes one");
         if (model is Autoencoder a && !Overrides(model, nameof(AutoencoderModel.Encode)) && !Overrides(model, nameof(AutoencoderModel.DecodeLogits)))
             return new ComposedOnnx(a);
         throw new OnnxExportException($"the {model.Config.Kind} kind ({model.GetType().Name}) has no ONNX mapping");

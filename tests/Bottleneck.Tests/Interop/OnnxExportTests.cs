@@ -123,6 +123,41 @@ public class OnnxExportTests
         OnnxTestKit.AssertAllPartsMatch(saved, rows);
     }
 
+    [Theory]
+    [InlineData("cvae")]
+    [InlineData("ssvae")]
+    public void GivenAConditionalKind_WhenExported_ThenTheLabelIsASecondInput(string kindName)
+    {
+        // MNIST digits (or demo glyphs) with their labels, 10 classes; ssvae rows with label −1 take the classifier's argmax
+        var rows = SharedData.Find("mnist") is { } mnist && File.Exists(Path.Combine(mnist, "t10k-images-idx3-ubyte.gz"))
+            ? IdxLoader.LoadMnist(mnist, "test").Subset(Enumerable.Range(0, 40).ToArray()) : DemoDataset.Generate(40, 8);
+        var config = new Bottleneck.Models.Variational.VariationalConfig(784, [32], 4, classes: 10, semiSupervised: kindName == "ssvae",
+            datasetSize: rows.Rows) { Kind = kindName };
+        var (saved, _) = OnnxTestKit.Fit(config, rows, ScalingKind.None, epochs: 0);
+        var model = (Bottleneck.Models.Variational.VariationalAutoencoder)saved.Model;
+        var labels = rows.Labels!.Select((l, i) => kindName == "ssvae" && i % 3 == 0 ? -1 : l).ToArray();
+        var x = Tensor.FromArray(rows.Features, rows.Rows, 784);
+        var batch = new RowBatch(x, Labels: labels);
+        var codes = model.Encode(batch);
+        var rec = model.Reconstruct(batch);
+        var resolved = model.ResolveLabels(x, labels)!;
+        var label = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(labels.Select(l => (long)l).ToArray(), [rows.Rows]);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(rows.Features, [rows.Rows, 784]);
+
+        var full = OnnxTestKit.Run(OnnxExporter.Export(saved, OnnxPart.Full), [
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("input", input),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Bottleneck.Models.Variational.VariationalAutoencoder.OnnxLabelInput, label)]);
+        OnnxTestKit.AssertClose("code", codes.Span, full["code"]);
+        OnnxTestKit.AssertClose("reconstruction", rec.Span, full["reconstruction"]);
+
+        var known = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(resolved.Select(l => (long)l).ToArray(), [rows.Rows]);
+        var decoder = OnnxTestKit.Run(OnnxExporter.Export(saved, OnnxPart.Decoder), [
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("code", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(codes.ToArray(), [rows.Rows, codes.Dim(1)])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(Bottleneck.Models.Variational.VariationalAutoencoder.OnnxLabelInput, known)]);
+        OnnxTestKit.AssertClose("decoder", model.LikelihoodHead.Mean(model.DecodeLogits(codes, resolved)).Span, decoder["reconstruction"]);
+        Assert.Throws<OnnxExportException>(() => OnnxExporter.Export(saved, OnnxPart.Score));
+    }
+
     [Fact]
     public void GivenAKindWithoutAMapping_WhenExported_ThenTheErrorNamesTheLayerOrKind()
     {
@@ -177,6 +212,13 @@ public class OnnxEveryKindTests
             // the flat kinds are fitted for an epoch (batch-norm statistics, pretraining); the others keep their initial weights
             var (saved, _) = OnnxTestKit.Fit(config, rows, config.Likelihood.MeanInUnitInterval ? ScalingKind.MinMax : ScalingKind.Standardize,
                 epochs: shape.Length == 1 ? 1 : 0);
+            if (saved.Model.ConditionsOnLabels)
+            {
+                // cvae and ssvae take a label input: GivenAConditionalKind_WhenExported_ThenTheLabelIsASecondInput checks them
+                OnnxExporter.Export(saved);
+                exported.Add(kind.Name + " (label input)");
+                continue;
+            }
             try { OnnxExporter.Export(saved); }
             catch (OnnxExportException e)
             {
