@@ -71,7 +71,7 @@ public sealed class PackageFeed : IDisposable
     /// <summary>
     /// Runs <paramref name="file"/> with <paramref name="args"/> in <paramref name="workingDirectory"/> (at most
     /// <paramref name="timeoutSeconds"/>), with NUGET_PACKAGES set to this feed's private folder and the MSBuild variables the test
-    /// host inherits from <c>dotnet test</c> removed (they would point a child build at the parent's MSBuild).
+    /// host inherits from <c>dotnet test</c> removed (they would point a child build at the parent's MSBuild), and MSBuild node reuse off.
     /// </summary>
     public (int Exit, string Out, string Err) Run(string workingDirectory, string file, params string[] args) =>
         Run(workingDirectory, 300, file, args);
@@ -83,6 +83,9 @@ public sealed class PackageFeed : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList()) psi.Environment.Remove(key);
         psi.Environment["NUGET_PACKAGES"] = Path.Combine(Root, "packages");
+        // No MSBuild nodes or build servers left running after the test.
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";

@@ -138,7 +138,7 @@ public class PackageTests(PackageFeed feed)
         File.WriteAllText(Path.Combine(sample, "Program.cs"), code);
 
         // The NuGet.config in feed.Root (a parent folder) is the only package source: the folder feed and the global packages folder.
-        var build = feed.Run(sample, "dotnet", "build", "-c", "Release", "-nologo", "-v", "q");
+        var build = feed.Run(sample, "dotnet", "build", "-c", "Release", "-nologo", "-v", "q", "-p:UseSharedCompilation=false");
         Assert.True(build.Exit == 0, build.Out + build.Err);
 
         Skip.If(mnist is null, "the sample built against the package; running it needs ../shared/data/mnist, which is absent");
