@@ -94,23 +94,21 @@ public class PackageTests(PackageFeed feed)
         Assert.StartsWith("error: ", bad.Err);
     }
 
-    /// <summary>The README's "Quick start in C#" block, as written, in a project of its own that references the package.</summary>
-    internal static string QuickStartFromReadme(string readme)
+    /// <summary>The first ```csharp block under the heading <paramref name="heading"/> of a Markdown file, as written.</summary>
+    internal static string CodeBlock(string markdown, string heading)
     {
-        var lines = File.ReadAllLines(readme);
-        int heading = Array.FindIndex(lines, l => l.StartsWith("## Quick start in C#", StringComparison.Ordinal));
-        Assert.True(heading >= 0, "README.md has no '## Quick start in C#' section");
-        int open = Array.FindIndex(lines, heading, l => l.StartsWith("```csharp", StringComparison.Ordinal));
-        int close = Array.FindIndex(lines, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
-        Assert.True(open > heading && close > open, "README.md's quick start has no ```csharp block");
+        var lines = File.ReadAllLines(markdown);
+        int at = Array.FindIndex(lines, l => l.TrimEnd() == heading);
+        Assert.True(at >= 0, $"{Path.GetFileName(markdown)} has no '{heading}' section");
+        int open = Array.FindIndex(lines, at, l => l.StartsWith("```csharp", StringComparison.Ordinal));
+        int close = open < 0 ? -1 : Array.FindIndex(lines, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+        Assert.True(open > at && close > open, $"{Path.GetFileName(markdown)}'s '{heading}' section has no ```csharp block");
         return string.Join('\n', lines[(open + 1)..close]) + "\n";
     }
 
-    [SkippableFact]
-    public void ASampleProjectReferencingThePackageRunsTheReadmeQuickStart()
+    /// <summary>A new project folder that references <paramref name="package"/> from the feed, with <paramref name="code"/> as Program.cs.</summary>
+    private string SampleProject(string package, string code)
     {
-        Skip.If(feed.RepositoryRoot is null, feed.Problem);
-        Assert.True(feed.Problem is null, feed.Problem);
         string sample = Path.Combine(feed.Root, "sample-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(sample);
         File.WriteAllText(Path.Combine(sample, "Sample.csproj"),
@@ -123,23 +121,31 @@ public class PackageTests(PackageFeed feed)
                 <Nullable>enable</Nullable>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Bottleneck" Version="{PackageFeed.Version}" />
+                <PackageReference Include="{package}" Version="{PackageFeed.Version}" />
               </ItemGroup>
             </Project>
             """);
+        File.WriteAllText(Path.Combine(sample, "Program.cs"), code);
+        // The NuGet.config in feed.Root (a parent folder) is the only package source: the folder feed and the global packages folder.
+        var build = feed.Run(sample, "dotnet", "build", "-c", "Release", "-nologo", "-v", "q", "-p:UseSharedCompilation=false");
+        Assert.True(build.Exit == 0, build.Out + build.Err);
+        return sample;
+    }
+
+    [SkippableFact]
+    public void ASampleProjectReferencingThePackageRunsTheReadmeQuickStart()
+    {
+        Skip.If(feed.RepositoryRoot is null, feed.Problem);
+        Assert.True(feed.Problem is null, feed.Problem);
         // The code is the README's; only the data path becomes absolute (the sample does not sit beside ../shared) and 10 epochs
         // become 1 to keep the test short.
-        string code = QuickStartFromReadme(Path.Combine(feed.RepositoryRoot!, "README.md"));
+        string code = CodeBlock(Path.Combine(feed.RepositoryRoot!, "README.md"), "## Quick start in C#");
         Assert.Contains("\"../shared/data/mnist\"", code);
         Assert.Contains("epochs: 10", code);
         string? mnist = SharedData.Find("mnist");
         code = code.Replace("\"../shared/data/mnist\"", "@\"" + (mnist ?? Path.Combine(feed.RepositoryRoot!, "..", "shared", "data", "mnist")) + "\"")
                    .Replace("epochs: 10", "epochs: 1");
-        File.WriteAllText(Path.Combine(sample, "Program.cs"), code);
-
-        // The NuGet.config in feed.Root (a parent folder) is the only package source: the folder feed and the global packages folder.
-        var build = feed.Run(sample, "dotnet", "build", "-c", "Release", "-nologo", "-v", "q", "-p:UseSharedCompilation=false");
-        Assert.True(build.Exit == 0, build.Out + build.Err);
+        string sample = SampleProject("Bottleneck", code);
 
         Skip.If(mnist is null, "the sample built against the package; running it needs ../shared/data/mnist, which is absent");
         var run = feed.Run(sample, "dotnet", Path.Combine(sample, "bin", "Release", "net10.0", "Sample.dll"));
@@ -148,6 +154,27 @@ public class PackageTests(PackageFeed feed)
         Assert.True(match.Success, run.Out);
         Assert.InRange(double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 10, 60);
         Assert.True(File.Exists(Path.Combine(sample, "runs", "mnist", "model.safetensors")), "the quick start's ModelStore.Save wrote nothing");
+    }
+
+    [SkippableFact]
+    public void ASampleProjectReferencingTheMLNetPackageRunsTheInteropExample()
+    {
+        Skip.If(feed.RepositoryRoot is null, feed.Problem);
+        Assert.True(feed.Problem is null, feed.Problem);
+        // docs/interop.md's ML.NET example as written, the data path made absolute; Bottleneck and Microsoft.ML come in as dependencies.
+        string code = CodeBlock(Path.Combine(feed.RepositoryRoot!, "docs", "interop.md"), "## ML.NET");
+        Assert.Contains("\"../shared/data/odds/cardio.csv\"", code);
+        string? cardio = SharedData.Find("odds/cardio.csv");
+        code = code.Replace("\"../shared/data/odds/cardio.csv\"", "@\"" + (cardio ?? Path.Combine(feed.RepositoryRoot!, "..", "shared", "data", "odds", "cardio.csv")) + "\"");
+        string sample = SampleProject("Bottleneck.MLNet", code);
+
+        Skip.If(cardio is null, "the ML.NET sample built against the package; running it needs ../shared/data/odds/cardio.csv, which is absent");
+        var run = feed.Run(sample, "dotnet", Path.Combine(sample, "bin", "Release", "net10.0", "Sample.dll"));
+        Assert.True(run.Exit == 0, run.Out + run.Err);
+        var match = Regex.Match(run.Out, @"ROC-AUC (\d\.\d+), threshold");
+        Assert.True(match.Success, run.Out);
+        Assert.InRange(double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.9, 1.0);
+        Assert.True(new FileInfo(Path.Combine(sample, "cardio-pipeline.zip")).Length > 0, "SaveWithBottleneck wrote nothing");
     }
 }
 
