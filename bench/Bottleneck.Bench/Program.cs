@@ -14,6 +14,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
     ["fuzz"] = ParserFuzz.Run,
+    ["mlnet"] = MLNetBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {
