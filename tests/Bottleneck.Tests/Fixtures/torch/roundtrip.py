@@ -9,8 +9,8 @@ with load_state_dict(strict=True) as it is.
         for each folder, loads MODEL_DIR/model.safetensors into the module built from MODEL_DIR/config.json, applies the saved scaling to the raw
         rows (N, D); writes {MODEL_DIR: {"code": ..., "reconstruction": ...}} (reconstruction in the data space, as
         `bottleneck reconstruct`).
-    train CONFIG.json ROWS.npy OUT.safetensors OUT.json
-        builds the module of CONFIG.json ("kind", "config", "preprocessing"), trains it in PyTorch for a few Adam steps on the
+    train CONFIG.json ROWS.npy OUT.safetensors OUT.json [CONFIG.json ROWS.npy OUT.safetensors OUT.json ...]
+        for each model, builds the module of CONFIG.json ("kind", "config", "preprocessing"), trains it in PyTorch for a few Adam steps on the
         scaled rows, saves its state_dict as safetensors (PyTorch's dtypes: num_batches_tracked is int64) and writes the outputs
         of the trained module on the rows, for `bottleneck import` to reproduce.
 
@@ -235,6 +235,27 @@ def outputs(model, pre, rows):
     return {"code": z.reshape(-1).tolist(), "reconstruction": rec.reshape(-1).tolist()}
 
 
+def train(cfg, x_raw, weights):
+    """Trains the module of cfg for 30 Adam steps on the scaled rows, saves its state_dict, returns its outputs on the rows."""
+    model = build(cfg["kind"], cfg["config"])
+    offset, scale = scaling(cfg.get("preprocessing"), x_raw.shape[1])
+    x = (x_raw - offset) / scale
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for step in range(30):
+        batch = x[torch.randint(0, x.shape[0], (64,))]
+        logits = model.decode_logits(model.encode(batch))
+        if model.output == "sigmoid-bce":
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, batch, reduction="sum") / batch.shape[0]
+        else:
+            loss = ((mean(model.output, logits) - batch) ** 2).sum() / batch.shape[0]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    write_safetensors(weights, model.state_dict())
+    return outputs(model, cfg.get("preprocessing"), x_raw)
+
+
 def main(argv):
     torch.manual_seed(0)
     if argv[0] == "forward":
@@ -246,26 +267,13 @@ def main(argv):
             model.load_state_dict(read_safetensors(f"{folder}/model.safetensors"), strict=True)
             result[folder] = outputs(model, cfg.get("preprocessing"), torch.from_numpy(np.load(rows)).float())
     elif argv[0] == "train":
-        config, rows, weights, out = argv[1:5]
-        cfg = json.load(open(config))
-        model = build(cfg["kind"], cfg["config"])
-        x_raw = torch.from_numpy(np.load(rows)).float()
-        offset, scale = scaling(cfg.get("preprocessing"), x_raw.shape[1])
-        x = (x_raw - offset) / scale
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        model.train()
-        for step in range(30):
-            batch = x[torch.randint(0, x.shape[0], (64,))]
-            logits = model.decode_logits(model.encode(batch))
-            if model.output == "sigmoid-bce":
-                loss = nn.functional.binary_cross_entropy_with_logits(logits, batch, reduction="sum") / batch.shape[0]
-            else:
-                loss = ((mean(model.output, logits) - batch) ** 2).sum() / batch.shape[0]
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        write_safetensors(weights, model.state_dict())
-        result = outputs(model, cfg.get("preprocessing"), x_raw)
+        if len(argv) < 5 or (len(argv) - 1) % 4 != 0:
+            raise SystemExit(__doc__)
+        for k in range(1, len(argv), 4):   # one interpreter for several models: CONFIG ROWS WEIGHTS OUT, repeated
+            config, rows, weights, out = argv[k:k + 4]
+            torch.manual_seed(0)
+            json.dump(train(json.load(open(config)), torch.from_numpy(np.load(rows)).float(), weights), open(out, "w"))
+        return
     else:
         raise SystemExit(__doc__)
     json.dump(result, open(out, "w"))
