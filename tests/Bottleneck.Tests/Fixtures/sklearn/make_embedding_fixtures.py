@@ -8,7 +8,7 @@ gives), stored as float32 (9 significant digits round-trip exactly). On these co
   silhouette_score(codes, labels); KMeans(10, n_init=10, random_state=0) assignments, inertia, and the NMI, ARI and
   silhouette of those fixed assignments; extra NMI/ARI label pairs; StratifiedKFold(5) test folds; kNN (k=5) and linear
   probe (StandardScaler + multinomial LogisticRegression, C=1, tol=1e-10) accuracies over those folds; the probe's
-  coefficients fitted on all rows; PCA(2, svd_solver="full") of the codes; TSNE (perplexity 30, init "pca",
+  coefficients fitted on all rows; PCA(2, svd_solver="full") of the codes (in float64); TSNE (perplexity 30, init "pca",
   learning_rate "auto", random_state 0) exact and Barnes-Hut, with trustworthiness(k=10) of each map; trustworthiness of
   the PCA map for k = 5 and 10.
 
@@ -61,7 +61,7 @@ def main():
     full = probe().fit(codes, labels)
     lr = full[-1]
 
-    pca2 = PCA(2, svd_solver="full").fit_transform(codes)
+    pca2 = PCA(2, svd_solver="full").fit_transform(codes.astype(np.float64))
     tsne = {}
     for method in ("exact", "barnes_hut"):
         emb = TSNE(2, perplexity=30.0, init="pca", learning_rate="auto", random_state=0, method=method).fit(codes)
