@@ -77,6 +77,9 @@ public static class Tsne
     /// <summary>Largest N <see cref="TsneMethod.Auto"/> computes exactly (1000).</summary>
     public const int ExactLimit = 1000;
 
+    /// <summary>Largest N <see cref="TsneMethod.Exact"/> accepts (10,000: three N × N double matrices, 2.4 GB).</summary>
+    public const int MaxExact = 10000;
+
     private const double MachineEpsilon = 2.220446049250313e-16;
     private const int CheckEvery = 50;
 
@@ -85,13 +88,15 @@ public static class Tsne
     /// <param name="dim">K.</param>
     /// <param name="options">Perplexity, exaggeration, learning rate, schedule, method, seed; null = defaults.</param>
     /// <returns>The map and its final KL divergence.</returns>
-    /// <exception cref="ArgumentException">Bad shapes, non-finite codes, fewer than 4 points, or bad options.</exception>
+    /// <exception cref="ArgumentException">Bad shapes, non-finite codes, fewer than 4 points, bad options, or the exact method with N &gt; <see cref="MaxExact"/>.</exception>
     public static TsneResult Fit(ReadOnlySpan<float> codes, int dim, TsneOptions? options = null)
     {
         options ??= new TsneOptions();
         int n = Points.Rows(codes, dim, 4);
         options.Validate(n);
         var method = options.Method == TsneMethod.Auto ? (n <= ExactLimit ? TsneMethod.Exact : TsneMethod.BarnesHut) : options.Method;
+        if (method == TsneMethod.Exact && n > MaxExact)
+            throw new ArgumentException($"exact t-SNE keeps all N² pairs in memory: N must be ≤ {MaxExact}, got {n}; use the Barnes-Hut method");
         double learningRate = options.LearningRate ?? Math.Max(n / options.EarlyExaggeration / 4, 50);
         var x = ClusteringMetrics.ToDouble(codes);
         var y = Initialize(codes, dim, n, options);
