@@ -162,7 +162,8 @@ public static class KMeans
     private static bool Assign(double[] x, int n, int dim, double[] centers, int k, int[] labels, double[] dist)
     {
         int changed = 0;
-        Parallel.For(0, n, i =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = (long)n * k * dim >= 1 << 20 ? -1 : 1 };   // small problems: no thread hand-offs
+        Parallel.For(0, n, parallel, i =>
         {
             var xi = x.AsSpan(i * dim, dim);
             int bestC = 0;

@@ -81,6 +81,9 @@ public static class Tsne
     public const int MaxExact = 10000;
 
     private const double MachineEpsilon = 2.220446049250313e-16;
+
+    /// <summary>Parallel loops over the points only when there is enough work per iteration to pay for the hand-offs.</summary>
+    internal static ParallelOptions Loop(long work) => new() { MaxDegreeOfParallelism = work >= 1 << 20 ? -1 : 1 };
     private const int CheckEvery = 50;
 
     /// <summary>Maps codes (N, K) to 2-D.</summary>
@@ -231,7 +234,7 @@ public static class Tsne
     private static double[] ExactP(double[] x, int n, int dim, double perplexity)
     {
         var cond = new double[n * n];
-        Parallel.For(0, n, () => new double[n], (i, _, d) =>
+        Parallel.For(0, n, Loop((long)n * n * dim), () => new double[n], (i, _, d) =>
         {
             var xi = x.AsSpan(i * dim, dim);
             for (int j = 0; j < n; j++) d[j] = SquaredDistance(xi, x.AsSpan(j * dim, dim));
@@ -255,7 +258,7 @@ public static class Tsne
         int k = Math.Min(n - 1, (int)(3 * perplexity + 1));
         var nbr = new int[n * k];
         var cond = new double[n * k];
-        Parallel.For(0, n, () => (new double[k], new double[n]), (i, _, buf) =>
+        Parallel.For(0, n, Loop((long)n * n * dim), () => (new double[k], new double[n]), (i, _, buf) =>
         {
             var (best, d) = buf;
             var xi = x.AsSpan(i * dim, dim);
@@ -338,9 +341,11 @@ public static class Tsne
 
         public double Exaggeration { get; set; } = 1;
 
+        private readonly ParallelOptions loop = Loop((long)n * n * 8);
+
         public double Gradient(double[] y, double[] grad, bool computeError)
         {
-            Parallel.For(0, n, i =>
+            Parallel.For(0, n, loop, i =>
             {
                 double yi0 = y[2 * i], yi1 = y[2 * i + 1], s = 0;
                 for (int j = 0; j < n; j++)
@@ -356,7 +361,7 @@ public static class Tsne
             double z = 0;
             foreach (var s in rowSums) z += s;
             double e = Exaggeration;
-            Parallel.For(0, n, i =>
+            Parallel.For(0, n, loop, i =>
             {
                 double g0 = 0, g1 = 0, yi0 = y[2 * i], yi1 = y[2 * i + 1];
                 for (int j = 0; j < n; j++)
@@ -390,6 +395,7 @@ public static class Tsne
         private readonly QuadTree tree = new(n);
         private readonly double[] sumQ = new double[n];
         private readonly double[] negative = new double[2 * n];
+        private readonly ParallelOptions loop = Loop((long)n * 1000);
 
         public double Exaggeration { get; set; } = 1;
 
@@ -397,7 +403,7 @@ public static class Tsne
         {
             tree.Build(y);
             double theta2 = angle * angle;
-            Parallel.For(0, n, () => new int[QuadTree.MaxStack], (i, _, stack) =>
+            Parallel.For(0, n, loop, () => new int[QuadTree.MaxStack], (i, _, stack) =>
             {
                 var (f0, f1, s) = tree.Repulsion(y[2 * i], y[2 * i + 1], theta2, stack);
                 negative[2 * i] = f0;
@@ -408,7 +414,7 @@ public static class Tsne
             double z = 0;
             foreach (var s in sumQ) z += s;
             double e = Exaggeration;
-            Parallel.For(0, n, i =>
+            Parallel.For(0, n, loop, i =>
             {
                 double a0 = 0, a1 = 0, yi0 = y[2 * i], yi1 = y[2 * i + 1];
                 for (int at = p.RowStart[i]; at < p.RowStart[i + 1]; at++)
