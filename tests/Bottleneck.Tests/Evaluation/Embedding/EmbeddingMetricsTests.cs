@@ -100,6 +100,38 @@ public class EmbeddingMetricsTests
         Assert.Contains("row 0, column 1", e.Message);
     }
 
+    [Fact]
+    public void NmiAndAri_AreSymmetric_RenamingInvariant_AndBounded_OnRandomLabelings()
+    {
+        var random = new Random(11);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int n = random.Next(2, 60);
+            var u = Enumerable.Range(0, n).Select(_ => random.Next(random.Next(1, 6))).ToArray();
+            var v = Enumerable.Range(0, n).Select(_ => random.Next(random.Next(1, 6))).ToArray();
+            var renamed = v.Select(x => 100 - 7 * x).ToArray();
+            double nmi = ClusteringMetrics.NormalizedMutualInformation(u, v), ari = ClusteringMetrics.AdjustedRandIndex(u, v);
+            Assert.InRange(nmi, 0.0, 1.0 + 1e-12);
+            Assert.InRange(ari, -1.0, 1.0 + 1e-12);
+            Assert.Equal(nmi, ClusteringMetrics.NormalizedMutualInformation(v, u), 1e-12);
+            Assert.Equal(ari, ClusteringMetrics.AdjustedRandIndex(v, u), 1e-12);
+            Assert.Equal(nmi, ClusteringMetrics.NormalizedMutualInformation(u, renamed), 1e-12);
+            Assert.Equal(ari, ClusteringMetrics.AdjustedRandIndex(u, renamed), 1e-12);
+            Assert.Equal(1.0, ClusteringMetrics.AdjustedRandIndex(u, u), 1e-12);
+        }
+    }
+
+    [Fact]
+    public void Silhouette_IsInvariantToTranslationAndScaling_AndTrustworthinessOfTheIdentityMapIsOne()
+    {
+        var x = Codes.AsSpan(0, 200 * Dim).ToArray();
+        var y = Labels.AsSpan(0, 200).ToArray();
+        var moved = x.Select((v, i) => 3f * v + (i % Dim)).ToArray();
+        Assert.Equal(ClusteringMetrics.Silhouette(x, Dim, y), ClusteringMetrics.Silhouette(moved, Dim, y), 1e-6);
+        var plane = Enumerable.Range(0, 200).SelectMany(i => new[] { x[i * Dim], x[i * Dim + 1] }).ToArray();
+        Assert.Equal(1.0, Trustworthiness.Compute(plane, 2, plane, 2, 10), 1e-12);
+    }
+
     private sealed class Tolerance(double tol) : IEqualityComparer<double>
     {
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tol * Math.Max(1, Math.Abs(a));
