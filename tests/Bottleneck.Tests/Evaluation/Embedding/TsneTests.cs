@@ -88,6 +88,17 @@ public class TsneTests
         Assert.All(map, v => Assert.True(float.IsFinite(v)));
     }
 
+    [Theory]
+    [InlineData(TsneMethod.Exact)]
+    [InlineData(TsneMethod.BarnesHut)]
+    public void Tsne_OfIdenticalCodes_GivesAFiniteMap(TsneMethod method)
+    {
+        // A collapsed latent (every code the same): no direction to spread along, but no NaN either.
+        var codes = Enumerable.Repeat(0.5f, 50 * 4).ToArray();
+        var map = Tsne.Embed(codes, 4, new TsneOptions(Perplexity: 5, MaxIterations: 300, Method: method));
+        Assert.All(map, v => Assert.True(float.IsFinite(v)));
+    }
+
     [Fact]
     public void Pca_MatchesScikitLearnsFullSvdPca()
     {
