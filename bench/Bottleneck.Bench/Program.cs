@@ -16,6 +16,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["superres"] = SuperResolutionBench.Run,
     ["tsne"] = TsneBench.Run,
     ["fuzz"] = ParserFuzz.Run,
+    ["mlnet"] = MLNetBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {
