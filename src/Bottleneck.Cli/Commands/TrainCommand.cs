@@ -132,7 +132,7 @@ public static class TrainCommand
         public Option<int> Epochs { get; } = CliOptions.Value("--epochs", "N", "Passes over the training data", 10);
         public Option<int> BatchSize { get; } = CliOptions.Value("--batch-size", "N", "Samples per optimizer step", 128);
         public Option<float> Lr { get; } = CliOptions.Value("--lr", "X", "Initial learning rate", 1e-3f);
-        public Option<string> Optimizer { get; } = CliOptions.Choice("--optimizer", "Optimizer: adam, adamw, sgd (momentum 0.9), rmsprop",
+        public Option<string> Optimizer { get; } = CliOptions.Choice("--optimizer", "Optimizer: adam, adamw, sgd (momentum 0.9), rmsprop, rprop (full batch: --batch-size at least the rows; autorec)",
             "adam", [.. TrainingOptions.OptimizerNames]);
         public Option<string> Schedule { get; } = CliOptions.Choice("--schedule",
             "Learning-rate schedule: none, step (x0.5 every epochs/3), exponential (x0.95 per epoch), cosine, warmup (linear over 5 epochs), plateau (x0.5 after 3 epochs without improvement)",

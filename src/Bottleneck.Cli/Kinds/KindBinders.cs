@@ -10,6 +10,7 @@ public static class KindBinders
         var variational = new VariationalOptions();
         var sequence = new SequenceOptions();
         var conv = new ConvBinder(dense);
+        var recommendation = new RecommendationOptions();
         return
         [
             new DenseBinder(dense),
@@ -33,6 +34,9 @@ public static class KindBinders
             new TransformerBinder(dense, sequence),
             conv,
             new TcnBinder(dense, sequence, variational, conv),
+            new AutoRecBinder(dense, recommendation),
+            new MultBinder("mult-dae", dense, variational, recommendation),
+            new MultBinder("mult-vae", dense, variational, recommendation),
         ];
     }
 }
