@@ -136,6 +136,18 @@ public sealed record MultConfig : ModelConfig
     /// <inheritdoc/>
     [JsonIgnore] public override Likelihood Likelihood => Likelihood.Multinomial;
 
+    /// <summary>Value equality (the hidden widths compared by value).</summary>
+    public bool Equals(MultConfig? other) => other is not null && ToString() == other.ToString();
+    /// <inheritdoc/>
+    public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
+    /// <inheritdoc/>
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Kind = {Kind}, InputDim = {InputDim}, Hidden = [{string.Join(", ", Hidden)}], LatentDim = {LatentDim}, Variational = {Variational}, " +
+                       $"Dropout = {Dropout}, Beta = {Beta}, KlSchedule = {KlSchedule}, L2 = {L2}");
+        return true;
+    }
+
     /// <inheritdoc/>
     public override string Describe()
     {
