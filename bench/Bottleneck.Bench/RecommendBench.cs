@@ -23,7 +23,7 @@ namespace Bottleneck.Bench;
 /// Recall@20 and Recall@50 of Mult-VAE and Mult-DAE (the epoch with the best validation NDCG@100 kept) beside the popularity
 /// (item bias) baseline, item-kNN (cosine, --knn neighbours) and EASE (Steck 2019, λ chosen on the validation users), the
 /// baselines written with MathNet.Numerics.
-/// Options: --seeds 0 1 2 (autorec) or --seed S, --epochs E, --threads N.
+/// Options: --seeds 0 1 2 (autorec) or --seed S, --epochs E, --threads N; --no-baselines (implicit: the Mult models only).
 /// </summary>
 public static class RecommendBench
 {
@@ -179,29 +179,32 @@ public static class RecommendBench
                           $"{train.Items.Count} items, {validation.ScoredUsers} validation and {test.ScoredUsers} test users scored; " +
                           $"{unknown} held-out clicks on items no training user clicked dropped; seed {seed}");
         var rows = new List<(string Name, RankingReport Report, string Note)>();
-
-        // popularity: the item bias of μ + b_u + b_i fitted to the 0/1 matrix (a user's bias does not change their ranking)
-        var popularity = Vector<double>.Build.Dense(train.Items.Count);
-        for (int k = 0; k < train.Count; k++) popularity[train.ItemIndex[k]]++;
-        rows.Add(("popularity (item bias)", Baseline(test, (x, _) => RowOf(popularity, x.RowCount)), ""));
-
-        // item-kNN: cosine similarities between item columns, the k most similar neighbours of each item kept
-        var xTrain = Dense(train);
-        var similarity = ItemKnn(xTrain, knn);
-        rows.Add(($"item-kNN (cosine, {knn} neighbours)", Baseline(test, (x, _) => x * similarity), ""));
-
-        // EASE: B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹, diag B = 0; λ by validation NDCG@100
-        var gram = xTrain.TransposeThisAndMultiply(xTrain);
-        double bestLambda = 0, bestNdcg = -1;
-        Matrix<double>? bestB = null;
-        foreach (double lambda in new[] { 10.0, 50.0, 100.0, 200.0, 500.0 })
+        bool baselines = !args.Contains("--no-baselines");
+        if (baselines)
         {
-            var b = Ease(gram, lambda);
-            double ndcg = Baseline(validation, (x, _) => x * b).NdcgAt100;
-            Console.WriteLine($"  EASE lambda {lambda}: validation NDCG@100 {F(ndcg)}");
-            if (ndcg > bestNdcg) { bestNdcg = ndcg; bestLambda = lambda; bestB = b; }
+            // popularity: the item bias of μ + b_u + b_i fitted to the 0/1 matrix (a user's bias does not change their ranking)
+            var popularity = Vector<double>.Build.Dense(train.Items.Count);
+            for (int k = 0; k < train.Count; k++) popularity[train.ItemIndex[k]]++;
+            rows.Add(("popularity (item bias)", Baseline(test, (x, _) => RowOf(popularity, x.RowCount)), ""));
+
+            // item-kNN: cosine similarities between item columns, the k most similar neighbours of each item kept
+            var xTrain = Dense(train);
+            var similarity = ItemKnn(xTrain, knn);
+            rows.Add(($"item-kNN (cosine, {knn} neighbours)", Baseline(test, (x, _) => x * similarity), ""));
+
+            // EASE: B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹, diag B = 0; λ by validation NDCG@100
+            var gram = xTrain.TransposeThisAndMultiply(xTrain);
+            double bestLambda = 0, bestNdcg = -1;
+            Matrix<double>? bestB = null;
+            foreach (double lambda in new[] { 10.0, 50.0, 100.0, 200.0, 500.0 })
+            {
+                var b = Ease(gram, lambda);
+                double ndcg = Baseline(validation, (x, _) => x * b).NdcgAt100;
+                Console.WriteLine($"  EASE lambda {lambda}: validation NDCG@100 {F(ndcg)}");
+                if (ndcg > bestNdcg) { bestNdcg = ndcg; bestLambda = lambda; bestB = b; }
+            }
+            rows.Add(($"EASE (λ {bestLambda})", Baseline(test, (x, _) => x * bestB!), ""));
         }
-        rows.Add(($"EASE (λ {bestLambda})", Baseline(test, (x, _) => x * bestB!), ""));
 
         // Mult-DAE and Mult-VAE: D-600-200-600-D, dropout 0.5, Adam 1e-3, batch 100; best epoch by validation NDCG@100
         foreach (bool variational in new[] { false, true })
