@@ -112,7 +112,9 @@ public static class TrainCommand
         "  bottleneck train --data csv:cardio.csv:label=label --contaminated --out runs/cardio-u   # rows may include anomalies\n" +
         "  bottleneck train --kind denoising --noise mask:0.25 --out runs/dae\n" +
         "  bottleneck train --kind stacked --hidden 256,64 --pretrain-epochs 3 --pretrain-noise gaussian:0.3 --out runs/sdae\n" +
-        "  bottleneck train --kind pca --components 30 --out runs/pca\n\n" +
+        "  bottleneck train --kind pca --components 30 --out runs/pca\n" +
+        "  bottleneck train --kind autorec --data ratings:u1.base:scale=1..5 --test ratings:u1.test --optimizer rprop --lr 0.01 --batch-size 2000 --epochs 200 --out runs/autorec\n" +
+        "  bottleneck train --kind mult-vae --data ratings:u.data:implicit=4 --val-split 0.1 --epochs 100 --batch-size 100 --out runs/ml-vae\n\n" +
         "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE; --contaminated\n" +
         "trains on all rows, which may include anomalies, with the unsupervised recipe (bounded tanh output, batch norm, dropout,\n" +
         "short training, threshold contamination:0.1 on mean absolute errors; see docs/anomaly.md). CSV files with non-numeric\n" +
