@@ -109,8 +109,8 @@ public sealed class RecommendEvaluateService : CliService
         var (section, known) = RatingsSection.Read(saved);
         var layout = RowLayout.Of(saved.Model);
         // the file is read as the training data was (threshold, scale) unless its SPEC says otherwise
-        var options = spec.Ratings is { } own && own != new RatingsOptions() ? own
-            : new RatingsOptions(ImplicitThreshold: section.ImplicitThreshold, ScaleMin: layout.Explicit ? section.ScaleMin : null, ScaleMax: layout.Explicit ? section.ScaleMax : null);
+        var options = (spec.Ratings ?? new RatingsOptions()).Inherit(
+            new RatingsOptions(ImplicitThreshold: section.ImplicitThreshold, ScaleMin: layout.Explicit ? section.ScaleMin : null, ScaleMax: layout.Explicit ? section.ScaleMax : null));
         if (layout.Explicit && options.Implicit) throw new ArgumentException($"--data: a {saved.Model.Config.Kind} model predicts explicit ratings; drop :implicit=");
         if (!layout.Explicit && !options.Implicit) throw new ArgumentException($"--data: a {saved.Model.Config.Kind} model ranks implicit feedback; add :implicit=THRESHOLD");
         var test = RatingsTable.Load(spec.Path!, options);

@@ -60,7 +60,7 @@ public sealed class RecommendationTrainService : CliService
         var testSpec = r.Test is { } t ? DataSpec.Parse(t) : null;
         if (testSpec is { Kind: not DataKind.Ratings }) throw new ArgumentException($"--test takes ratings:FILE data, got {testSpec}");
         // the test file is read with the training file's options (separator, threshold, scale) unless it gives its own
-        testSpec = testSpec is null ? null : testSpec with { Ratings = testSpec.Ratings is { } own && own != new RatingsOptions() ? own : options };
+        testSpec = testSpec is null ? null : testSpec with { Ratings = (testSpec.Ratings ?? new RatingsOptions()).Inherit(options) };
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
         OutputPaths.CheckModelFolder("--out", s.Out, spec);
         TempNames.CheckNameLength(s.Out, "--out");

@@ -36,6 +36,18 @@ public sealed record RatingsOptions(RatingsSeparator Separator = RatingsSeparato
         (ImplicitThreshold is { } t ? $":implicit={t.ToString(CultureInfo.InvariantCulture)}" : "") +
         (ScaleMin is { } lo && ScaleMax is { } hi ? $":scale={lo.ToString(CultureInfo.InvariantCulture)}..{hi.ToString(CultureInfo.InvariantCulture)}" : "");
 
+    /// <summary>
+    /// These options completed from <paramref name="defaults"/> (those of the training data): all of them when these are the
+    /// defaults (nothing given), else the threshold and the scale where these have none (the separator is these options').
+    /// </summary>
+    /// <param name="defaults">The options to inherit from.</param>
+    public RatingsOptions Inherit(RatingsOptions defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        return this == new RatingsOptions() ? defaults
+            : this with { ImplicitThreshold = ImplicitThreshold ?? defaults.ImplicitThreshold, ScaleMin = ScaleMin ?? defaults.ScaleMin, ScaleMax = ScaleMax ?? defaults.ScaleMax };
+    }
+
     /// <summary>Parses the options after a ratings SPEC's path (each <c>:key=value</c>).</summary>
     /// <param name="parts">The option texts, e.g. ["sep=COMMA", "implicit=4"].</param>
     /// <exception cref="FormatException">An unknown key or a bad value; the message names it.</exception>

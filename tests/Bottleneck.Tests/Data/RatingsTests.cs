@@ -24,6 +24,15 @@ public class RatingsTests
     }
 
     [Fact]
+    public void TestDataInheritsTheTrainingOptionsItDoesNotGive()
+    {
+        var training = new RatingsOptions(RatingsSeparator.Comma, 4f, 1f, 5f);
+        Assert.Equal(training, new RatingsOptions().Inherit(training));
+        Assert.Equal(new RatingsOptions(RatingsSeparator.Pipe, 4f, 1f, 5f), new RatingsOptions(RatingsSeparator.Pipe).Inherit(training));
+        Assert.Equal(new RatingsOptions(RatingsSeparator.Tab, 3f, 1f, 5f), new RatingsOptions(ImplicitThreshold: 3f).Inherit(training));
+    }
+
+    [Fact]
     public void TheToyFileLoadsWithNumericIdsInNumericOrder()
     {
         var table = RatingsTable.Load(Toy);
