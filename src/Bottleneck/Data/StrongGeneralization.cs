@@ -58,7 +58,7 @@ public static class StrongGeneralization
         {
             var rows = table.Rows.Where(r => users.Contains(r.User)).ToArray();
             var ids = new IdIndex(rows.Select(r => r.User));
-            var heldTable = RatingsTable.FromRows(rows.Length > 0 ? rows : [], table.Options with { ScaleMin = null, ScaleMax = null, ImplicitThreshold = null }, table.Source);
+            var heldTable = RatingsTable.FromRows(rows, table.Options with { ScaleMin = null, ScaleMax = null, ImplicitThreshold = null }, table.Source);
             var matrix = RatingMatrix.From(heldTable, ids, train.Items);
             unknown += matrix.UnknownPairs;
             return FoldIn(matrix, rng);

@@ -52,6 +52,16 @@ public class RatingsTests
     }
 
     [Fact]
+    public void LoadingTheSpecAsADatasetGivesTheUsersByItemsMatrix()
+    {
+        var data = DataSpec.Parse($"ratings:{Toy}").Load();
+        Assert.Equal((60, 40), (data.Rows, data.FeatureCount));
+        Assert.Equal("101", data.FeatureNames![0]);
+        Assert.Equal(813, data.Features.Count(v => v != 0));
+        Assert.Equal([Toy], DataSpec.Parse($"ratings:{Toy}").Files());
+    }
+
+    [Fact]
     public void ImplicitFeedbackKeepsRatingsAtOrAboveTheThresholdAsOnes()
     {
         var table = RatingsTable.Load(Toy, new RatingsOptions(ImplicitThreshold: 4));
