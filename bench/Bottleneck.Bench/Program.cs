@@ -13,8 +13,10 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["vae"] = VaeBench.Run,
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
+    ["superres"] = SuperResolutionBench.Run,
     ["recommend"] = RecommendBench.Run,
     ["fuzz"] = ParserFuzz.Run,
+    ["mlnet"] = MLNetBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {
