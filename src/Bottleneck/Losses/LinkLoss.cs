@@ -42,13 +42,16 @@ public static class LinkLoss
         double total = RowLoop(n, logits, (row, x, tmp) =>
         {
             // softplus(x) = max(x, 0) + ln(1 + e^−|x|)
-            TensorPrimitives.Abs(x, tmp);
-            TensorPrimitives.Negate(tmp, tmp);
-            TensorPrimitives.Exp(tmp, tmp);
-            TensorPrimitives.Add(tmp, 1f, tmp);
-            TensorPrimitives.Log(tmp, tmp);
-            double s = TensorPrimitives.Sum(tmp);
-            for (int j = 0; j < x.Length; j++) if (x[j] > 0) s += x[j];
+            var tail = tmp[..x.Length];
+            TensorPrimitives.Abs(x, tail);
+            TensorPrimitives.Negate(tail, tail);
+            TensorPrimitives.Exp(tail, tail);
+            TensorPrimitives.Add(tail, 1f, tail);
+            TensorPrimitives.Log(tail, tail);
+            double s = TensorPrimitives.Sum(tail);
+            var relu = tmp.Slice(x.Length, x.Length);
+            TensorPrimitives.Max(x, 0f, relu);
+            s += TensorPrimitives.Sum(relu);
             // a positive entry costs pw·softplus(−x) = pw·(softplus(x) − x) instead of softplus(x)
             for (int p = labels.RowPointers[row]; p < labels.RowPointers[row + 1]; p++)
             {
@@ -107,7 +110,7 @@ public static class LinkLoss
         Parallel.For(0, blocks, b =>
         {
             int r0 = (int)((long)n * b / blocks), r1 = (int)((long)n * (b + 1) / blocks);
-            var tmp = new float[n];
+            var tmp = new float[2 * n];
             double s = 0;
             for (int i = r0; i < r1; i++) s += body(i, buffer.AsSpan(offset + i * n, n), tmp);
             partial[b] = s;
@@ -144,8 +147,13 @@ internal sealed class DenseAdjacencyBceFn(CsrMatrix labels, float posWeight, flo
             return 0;
         });
         var gz = Tensor.Empty([n, k]);
-        Gemm.Sgemm(false, false, n, k, n, 1f, g.Span, n, z.Span, k, 0f, gz.Span, k);
-        Gemm.Sgemm(true, false, n, k, n, 1f, g.Span, n, z.Span, k, 1f, gz.Span, k);
+        // x = Z·Zᵀ is symmetric, so G is symmetric when the labels are (A + I of an undirected graph): then (G + Gᵀ)·Z = 2·G·Z.
+        if (labels.IsSymmetric) Gemm.Sgemm(false, false, n, k, n, 2f, g.Span, n, z.Span, k, 0f, gz.Span, k);
+        else
+        {
+            Gemm.Sgemm(false, false, n, k, n, 1f, g.Span, n, z.Span, k, 0f, gz.Span, k);
+            Gemm.Sgemm(true, false, n, k, n, 1f, g.Span, n, z.Span, k, 1f, gz.Span, k);
+        }
         Accumulate(z, gz, true);
     }
 }

@@ -62,6 +62,19 @@ public sealed class GraphConvolution : Module
         return Bias is null ? y : y + Bias;
     }
 
+    /// <summary>H′ = Ã·(X·Wᵀ) + b for sparse node features X (N, inFeatures): X·Wᵀ costs O(nnz(X)·outFeatures), and ∂L/∂W = (Xᵀ·∂L/∂(XWᵀ))ᵀ.</summary>
+    /// <param name="adjacency">Ã (N, N).</param>
+    /// <param name="x">X (N, inFeatures), sparse.</param>
+    /// <exception cref="ShapeException">X does not have inFeatures columns.</exception>
+    public Tensor Forward(CsrMatrix adjacency, CsrMatrix x)
+    {
+        ArgumentNullException.ThrowIfNull(adjacency);
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Columns != InFeatures) throw new ShapeException($"graph convolution: sparse features have {x.Columns} columns, the layer expects {InFeatures}");
+        var y = Tensor.SparseMatMul(adjacency, Tensor.SparseMatMul(x, Weight.Transpose()));
+        return Bias is null ? y : y + Bias;
+    }
+
     /// <summary>H′ = Ã·I·Wᵀ + b = Ã·Wᵀ + b, for a graph without node features (inFeatures = N).</summary>
     /// <param name="adjacency">Ã (N, N) with N = inFeatures.</param>
     /// <exception cref="ShapeException">Ã has another size than inFeatures.</exception>

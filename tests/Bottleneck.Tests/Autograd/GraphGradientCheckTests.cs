@@ -46,6 +46,33 @@ public class GraphGradientCheckTests
     }
 
     [Fact]
+    public void DenseAdjacencyBceGradientWithNonSymmetricLabels()
+    {
+        // the general backward (G + Gᵀ)·Z; A + I of an undirected graph takes the symmetric shortcut 2·G·Z checked above
+        var labels = CsrMatrix.FromCoordinates(N, N, [0, 1, 2, 4, 5], [3, 0, 2, 1, 5]);
+        Assert.False(labels.IsSymmetric);
+        Assert.True(CsrMatrix.AdjacencyWithSelfLoops(N, U, V).IsSymmetric);
+        var z = Uniform(new Rng(8), -1, 1, N, 3);
+        GradCheck.Check("adjacency_bce_general", t => LinkLoss.DenseAdjacencyBce(t[0], labels, 2f, 1.3f, out _), z);
+    }
+
+    [Fact]
+    public void GcnLayerOnSparseFeaturesEqualsTheDenseProductAndChecksItsGradient()
+    {
+        var rng = new Rng(10);
+        var dense = new float[N * 7];
+        for (int i = 0; i < dense.Length; i++) if (rng.NextDouble() < 0.25) dense[i] = rng.Uniform(0.5f, 2f);
+        var sparse = CsrMatrix.FromDense(dense, N, 7);
+        Assert.Equal(dense, sparse.ToDense());
+        var adj = CsrMatrix.GcnNormalized(N, U, V);
+        var layer = new GraphConvolution(7, 4, new Rng(11), bias: true);
+        var a = layer.Forward(adj, sparse).ToArray();
+        var b = layer.Forward(adj, Tensor.FromArray(dense, N, 7)).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(b[i], a[i], 5);
+        GradCheck.Check("gcn sparse features", t => Tensor.SparseMatMul(adj, Tensor.SparseMatMul(sparse, t[0].Transpose())) + t[1], layer.Weight, layer.Bias!);
+    }
+
+    [Fact]
     public void DenseAdjacencyBceEqualsTheComposedWeightedBce()
     {
         // Given Z and labels A + I, when the fused loss is compared with pw·y·softplus(−x) + (1−y)·softplus(x) from primitives

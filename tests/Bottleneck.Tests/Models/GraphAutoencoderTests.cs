@@ -56,6 +56,32 @@ public class GraphAutoencoderTests
     }
 
     [Fact]
+    public void SparseFeaturesGiveTheDenseStepsLossAndGradients()
+    {
+        // Given two-hot features (25 % non-zero: dense by default), when the step runs on them and on their sparse copy
+        var g = Communities();
+        var dense = GraphBatch.Create(g.Nodes, g.Features, 8, (g.U, g.V));
+        Assert.Null(dense.SparseFeatures);
+        var sparse = dense with { SparseFeatures = CsrMatrix.FromDense(g.Features, g.Nodes, 8) };
+        var onePercent = new float[100 * 50];
+        for (int i = 0; i < 100; i++) onePercent[i * 50 + i % 50] = 1;
+        Assert.NotNull(GraphBatch.Create(100, onePercent, 50, ([0], [1])).SparseFeatures);
+        var model = new GraphAutoencoder(new GraphConfig(8, g.Nodes, [16], 8, variational: true), new Rng(4));
+        float[] Run(GraphBatch b, out float loss)
+        {
+            foreach (var p in model.Parameters()) p.ClearGrad();
+            var o = model.Step(b, StepContext.ForTraining(1, 0, new Rng(5)));
+            o.Loss.Backward();
+            loss = o.Loss.Item();
+            return model.Parameters().SelectMany(p => p.Grad!.ToArray()).ToArray();
+        }
+        var gs = Run(sparse, out float ls);
+        var gd = Run(dense, out float ld);
+        Assert.Equal(ld, ls, 5);
+        for (int i = 0; i < gd.Length; i++) Assert.True(Math.Abs(gd[i] - gs[i]) <= 1e-5 + 1e-4 * Math.Abs(gd[i]), $"gradient {i}: {gs[i]} vs {gd[i]}");
+    }
+
+    [Fact]
     public void FeaturelessGraphsUseIdentityFeatures()
     {
         var g = Communities(features: false);

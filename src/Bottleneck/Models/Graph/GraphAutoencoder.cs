@@ -68,7 +68,8 @@ public sealed class GraphAutoencoder : AutoencoderModel
     {
         Tensor? h = g.Features;
         for (int i = 0; i < _layers.Length; i++)
-            h = (h is null ? _layers[i].ForwardIdentity(g.Adjacency) : _layers[i].Forward(g.Adjacency, h)).Relu();
+            h = (i == 0 && g.SparseFeatures is { } sparse ? _layers[i].Forward(g.Adjacency, sparse)
+                : h is null ? _layers[i].ForwardIdentity(g.Adjacency) : _layers[i].Forward(g.Adjacency, h)).Relu();
         if (h is null) throw new InvalidOperationException("a model without hidden layers needs node features");
         return h;
     }
@@ -87,6 +88,7 @@ public sealed class GraphAutoencoder : AutoencoderModel
     {
         if (_output != null)
         {
+            if (_layers.Length == 0 && g.SparseFeatures is { } sparse) return new LatentSample(_output.Forward(g.Adjacency, sparse), []);
             if (_layers.Length == 0 && g.Features is null) return new LatentSample(_output.ForwardIdentity(g.Adjacency), []);
             return new LatentSample(_output.Forward(g.Adjacency, Hidden(g)), []);
         }
