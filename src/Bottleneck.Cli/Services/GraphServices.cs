@@ -88,7 +88,9 @@ public sealed class GraphTrainService : CliService
         TrainingOptions options;
         try
         {
-            options = s.ToTrainingOptions();
+            var o = s.ToTrainingOptions();
+            // one sample per step: the whole graph (the batch size does not apply)
+            options = new TrainingOptions(o.Epochs, 1, o.Optimizer, o.LearningRate, o.WeightDecay, o.Schedule, o.Patience, o.ClipNorm, o.Seed);
             settings.Build(KindData.Probe(s.Epochs));
         }
         catch (ArgumentException e) { throw new ArgumentException(OneLine(e) + " (see 'bottleneck train --help')", e); }

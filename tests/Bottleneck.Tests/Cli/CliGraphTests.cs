@@ -59,6 +59,10 @@ public class CliGraphTests
 
         var bad = new CliHarness();
         bad.AssertUsageError(await bad.Run("links", "--model", model, "--node", "nope"), "no node has the id \"nope\"");
+        var rec = new CliHarness();
+        rec.AssertUsageError(await rec.Run("reconstruct", "--model", model, "--data", spec, "--out", dir.File("r.csv")), "does not apply to graph models");
+        var det = new CliHarness();
+        det.AssertUsageError(await det.Run("detect", "--model", model, "--data", spec), "detect scores rows");
         var wrongData = new CliHarness();
         wrongData.AssertUsageError(await wrongData.Run("evaluate", "--model", model, "--data", "demo:10"), "scores graphs");
     }
