@@ -14,7 +14,9 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
     ["graph"] = GraphBench.Run,
+    ["superres"] = SuperResolutionBench.Run,
     ["fuzz"] = ParserFuzz.Run,
+    ["mlnet"] = MLNetBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {
