@@ -63,6 +63,12 @@ public class CliGraphTests
         rec.AssertUsageError(await rec.Run("reconstruct", "--model", model, "--data", spec, "--out", dir.File("r.csv")), "does not apply to graph models");
         var det = new CliHarness();
         det.AssertUsageError(await det.Run("detect", "--model", model, "--data", spec), "detect scores rows");
+        // the graph changes after training: links (re-reading the recorded files) and evaluate refuse it
+        File.AppendAllText(edges, "p0,p119\n");
+        var changed = new CliHarness();
+        changed.AssertUsageError(await changed.Run("links", "--model", model, "--top", "3"), "changed since training");
+        var other = new CliHarness();
+        other.AssertUsageError(await other.Run("evaluate", "--model", model, "--data", spec), "the model was trained on a graph of 120 nodes");
         var wrongData = new CliHarness();
         wrongData.AssertUsageError(await wrongData.Run("evaluate", "--model", model, "--data", "demo:10"), "scores graphs");
     }
