@@ -93,6 +93,7 @@ public class GraphDataTests
         Assert.Contains("row 3", Assert.Throws<DataException>(() => GraphLoader.LoadEdgeList(e, dir.Write("g.csv", "id,x\nn1,1\nn2,abc\n"))).Message);
         Assert.Contains("has 3 fields", Assert.Throws<DataException>(() => GraphLoader.LoadEdgeList(dir.Write("w.csv", "s,t\na,b,1\n"))).Message);
         Assert.Contains("not found", Assert.Throws<DataException>(() => GraphLoader.LoadEdgeList(dir.File("missing.csv"))).Message);
+        Assert.Contains("malformed CSV at row 3", Assert.Throws<DataException>(() => GraphLoader.LoadEdgeList(dir.Write("q.csv", "s,t\na,b\n\"c,d\n"))).Message);
         Assert.Contains("no edges", Assert.Throws<DataException>(() => GraphLoader.LoadEdgeList(dir.Write("h.csv", "s,t\n"))).Message);
         Assert.Contains("cora.content", Assert.Throws<DataException>(() => GraphLoader.LoadCora(dir.Path)).Message);
     }

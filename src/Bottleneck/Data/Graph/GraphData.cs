@@ -177,8 +177,8 @@ public static class GraphLoader
     /// </summary>
     /// <param name="edgesPath">The edge list.</param>
     /// <param name="featuresPath">The node features, or null for a featureless graph.</param>
-    /// <exception cref="DataException">A file is missing or malformed; a row has other than 2 fields; an edge names a node
-    /// without a feature row; a feature id repeats (file, line and value named).</exception>
+    /// <exception cref="DataException">A file is missing or malformed (unbalanced quotes, corrupt gzip); a row has other than 2
+    /// fields; an edge names a node without a feature row; a feature id repeats (file, line and value named).</exception>
     public static GraphData LoadEdgeList(string edgesPath, string? featuresPath = null)
     {
         if (!File.Exists(edgesPath)) throw new DataException($"{edgesPath}: edge list not found", edgesPath);
@@ -209,6 +209,7 @@ public static class GraphLoader
         var pairs = new List<(string, string, long)>();
         var stream = IdxLoader.OpenMaybeGzip(edgesPath);
         using (var reader = CsvReader.Create(stream, CsvLoader.MakeOptions(edgesPath.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? "\t" : ",", edgesPath), leaveOpen: false))
+        try
         {
             bool first = true;
             while (reader.Read())
@@ -228,6 +229,14 @@ public static class GraphLoader
                         if (index.TryAdd(id, ids.Count)) ids.Add(id);
                 pairs.Add((a, b, row));
             }
+        }
+        catch (CsvFormatException e)
+        {
+            throw new DataException($"{edgesPath}: malformed CSV at row {e.LineNumber}: {e.Message.Split('\n')[0].Trim()}", edgesPath, e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException($"{edgesPath}: corrupt gzip data ({e.Message})", edgesPath, e);
         }
         if (pairs.Count == 0) throw new DataException($"{edgesPath}: no edges", edgesPath);
         return Build(ids, index, pairs, features, d, featuresPath is null ? edgesPath : $"{edgesPath} with features {featuresPath}", edgesPath);
