@@ -15,6 +15,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["conv"] = ConvBench.Run,
     ["graph"] = GraphBench.Run,
     ["superres"] = SuperResolutionBench.Run,
+    ["tsne"] = TsneBench.Run,
     ["fuzz"] = ParserFuzz.Run,
     ["mlnet"] = MLNetBench.Run,
 };

@@ -52,6 +52,8 @@ public sealed record TrainSettings
     public string? Threshold { get; init; }
     /// <summary>Time-ordered split of a series: train on the windows up to this time (or fraction of the rows); null = the SPEC's until=, else every window.</summary>
     public string? TrainUntil { get; init; }
+    /// <summary>Folder for TensorBoard event files of the per-epoch losses, terms and learning rate; null = none.</summary>
+    public string? TensorBoard { get; init; }
 
     /// <summary>The training options (validated by <see cref="TrainingOptions"/>; an invalid value names its option).</summary>
     /// <exception cref="ArgumentException">A value is out of range or unknown.</exception>
@@ -171,10 +173,13 @@ public static class TrainCommand
             "series: data only: train on the windows that end at or before this time of the time column (or this fraction of the rows, e.g. 0.5); " +
             "the later windows are never trained on (the same as the SPEC's :until=)");
 
+        public Option<string?> TensorBoard { get; } = CliOptions.Optional("--tensorboard", "DIR",
+            "Also write every epoch's losses, loss terms, validation loss and learning rate as TensorBoard event files in DIR (tensorboard --logdir DIR)");
+
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Decimal];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Decimal, TensorBoard];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -275,6 +280,7 @@ public static class TrainCommand
             Tabular = BindTabular(r, o),
             Threshold = r.GetValue(o.Threshold),
             TrainUntil = r.GetValue(o.TrainUntil),
+            TensorBoard = r.GetValue(o.TensorBoard),
         };
         if (!s.Contaminated) return s;
         // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).

@@ -153,10 +153,14 @@ public sealed class TrainService : CliService
         var recipe = Recipe(kind.Name, config, data.Spec.Resolved(), dataFiles, scale, valSplit, s);
         var trainSource = RowSource.For(model, trainX, "training data");
         var validationSource = validationX != null ? RowSource.For(model, validationX, "validation data") : null;
+        if (s.TensorBoard is { } tb && (Path.GetFullPath(tb) + Path.DirectorySeparatorChar).StartsWith(Path.GetFullPath(s.Out).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"--tensorboard {tb} is inside --out {s.Out}, which is replaced as a unit when training ends; give a folder outside it");
+        using var board = s.TensorBoard != null ? new TensorBoardLog(s.TensorBoard) : null;
+        if (board != null) Line($"tensorboard {board.Path}");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = Live
-            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume, recipe)))
-            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(p, cancellation, checkpoint, s.Resume, recipe)));
+            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(board?.Around(p) ?? p, cancellation, checkpoint, s.Resume, recipe)))
+            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(board?.Around(p) ?? p, cancellation, checkpoint, s.Resume, recipe)));
         if (result.History.Count == 0 && !result.Cancelled)
             Line($"fitted      on {Output.Count(train.Rows)} samples in {watch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
 
