@@ -129,6 +129,7 @@ public static class Cli
         root.Add(GenerateCommands.Sample(env));
         root.Add(GenerateCommands.Interpolate(env));
         root.Add(GenerateCommands.Traverse(env));
+        root.Add(LinksCommand.Create(env));
         CustomizeHelp(root);
         return root;
     }
