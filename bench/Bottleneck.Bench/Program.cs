@@ -14,8 +14,10 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
     ["onnx"] = OnnxBench.Run,
+    ["graph"] = GraphBench.Run,
     ["superres"] = SuperResolutionBench.Run,
     ["tsne"] = TsneBench.Run,
+    ["recommend"] = RecommendBench.Run,
     ["fuzz"] = ParserFuzz.Run,
     ["mlnet"] = MLNetBench.Run,
 };

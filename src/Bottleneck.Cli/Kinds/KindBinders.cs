@@ -10,6 +10,8 @@ public static class KindBinders
         var variational = new VariationalOptions();
         var sequence = new SequenceOptions();
         var conv = new ConvBinder(dense);
+        var graph = new GraphOptions();
+        var recommendation = new RecommendationOptions();
         return
         [
             new DenseBinder(dense),
@@ -33,7 +35,12 @@ public static class KindBinders
             new TransformerBinder(dense, sequence),
             conv,
             new TcnBinder(dense, sequence, variational, conv),
+            new GraphBinder("gae", dense, graph),
+            new GraphBinder("vgae", dense, graph),
             new SuperResolutionBinder(dense, conv),
+            new AutoRecBinder(dense, recommendation),
+            new MultBinder("mult-dae", dense, variational, recommendation),
+            new MultBinder("mult-vae", dense, variational, recommendation),
         ];
     }
 }
