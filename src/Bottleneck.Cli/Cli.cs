@@ -127,6 +127,8 @@ public static class Cli
         root.Add(GenerateCommands.Sample(env));
         root.Add(GenerateCommands.Interpolate(env));
         root.Add(GenerateCommands.Traverse(env));
+        root.Add(PlotCommand.Create(env));
+        root.Add(ReportCommand.Create(env));
         CustomizeHelp(root);
         return root;
     }

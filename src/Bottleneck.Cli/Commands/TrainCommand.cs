@@ -52,6 +52,8 @@ public sealed record TrainSettings
     public string? Threshold { get; init; }
     /// <summary>Time-ordered split of a series: train on the windows up to this time (or fraction of the rows); null = the SPEC's until=, else every window.</summary>
     public string? TrainUntil { get; init; }
+    /// <summary>Where to write the HTML report of the trained model (<c>--report FILE.html</c>), or null for none.</summary>
+    public string? Report { get; init; }
 
     /// <summary>The training options (validated by <see cref="TrainingOptions"/>; an invalid value names its option).</summary>
     /// <exception cref="ArgumentException">A value is out of range or unknown.</exception>
@@ -171,10 +173,13 @@ public static class TrainCommand
             "series: data only: train on the windows that end at or before this time of the time column (or this fraction of the rows, e.g. 0.5); " +
             "the later windows are never trained on (the same as the SPEC's :until=)");
 
+        public Option<string?> Report { get; } = CliOptions.Optional("--report", "FILE.html",
+            "After training, write the model's self-contained HTML report here (as 'bottleneck report' with the training data; outside the model folder)");
+
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Decimal];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -275,6 +280,7 @@ public static class TrainCommand
             Tabular = BindTabular(r, o),
             Threshold = r.GetValue(o.Threshold),
             TrainUntil = r.GetValue(o.TrainUntil),
+            Report = r.GetValue(o.Report),
         };
         if (!s.Contaminated) return s;
         // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).
