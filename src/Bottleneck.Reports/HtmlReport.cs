@@ -104,6 +104,15 @@ public sealed class HtmlReport
         return this;
     }
 
+    /// <summary>Adds preformatted text folded under a one-line summary (an HTML <c>details</c> element: opens on a click, no script).</summary>
+    /// <param name="summary">The line shown while folded.</param>
+    /// <param name="text">The preformatted text.</param>
+    public HtmlReport Folded(string summary, string text)
+    {
+        _body.Append("<details><summary>").Append(E(summary)).Append("</summary>\n<pre>").Append(E(text)).Append("</pre></details>\n");
+        return this;
+    }
+
     /// <summary>Adds a figure from PNG bytes of <paramref name="width"/> × <paramref name="height"/> pixels, inline as a data: URI.</summary>
     /// <param name="png">The PNG file's bytes.</param>
     /// <param name="width">Its width in pixels.</param>
@@ -152,6 +161,7 @@ public sealed class HtmlReport
         pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
         figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; image-rendering: pixelated; }
         figcaption { color: #555; font-size: 0.9em; }
+        details { margin: 0.5em 0; } summary { cursor: pointer; }
 
         """;
 }

@@ -152,13 +152,10 @@ public static class ModelReport
             rows.AddRange(model.Summary());
             if (saved.Provenance is { } p) rows.Add(("written by", $"Bottleneck {p.LibraryVersion}, {p.Backend}, {p.Created}"));
             report.KeyValues(rows);
-            report.Paragraph("Configuration (config.json):");
-            report.Preformatted(JsonSerializer.Serialize(ModelRegistry.ToJson(model.Config), Pretty));
+            report.Folded("Configuration (config.json's config)", JsonSerializer.Serialize(ModelRegistry.ToJson(model.Config), Pretty));
             if (saved.Training is { } t)
-            {
-                report.Paragraph("Training options:");
-                report.Preformatted(JsonSerializer.Serialize(t, Pretty));
-            }
+                report.KeyValues([("training", $"{t.Epochs} epochs of batch {t.BatchSize}, {t.Optimizer} at learning rate {Num(t.LearningRate)}, schedule {t.Schedule}" +
+                                               (t.WeightDecay > 0 ? $", weight decay {Num(t.WeightDecay)}" : "") + (t.Patience > 0 ? $", patience {t.Patience}" : "") + $", seed {t.Seed}")]);
         }
     }
 
