@@ -47,13 +47,14 @@ public static class Figures
         if (history.Count == 0) throw new ArgumentException("the model has no training history (fitted in closed form): there is no loss curve to plot");
         var plot = NewPlot(title, "epoch", "loss per sample (summed over features)");
         double[] x = Enumerable.Range(1, history.Count).Select(i => (double)i).ToArray();
+        string[] stages = history.Select(h => h.Stage).ToArray();
         int color = 0;
-        Line(plot, x, history.Select(h => h.TrainLoss).ToArray(), "train loss", ColorOf(color++), 2.5f, LinePattern.Solid);
+        Line(plot, x, stages, history.Select(h => h.TrainLoss).ToArray(), "train loss", ColorOf(color++), 2.5f, LinePattern.Solid);
         var terms = history.Where(h => h.Terms is { Count: > 1 }).SelectMany(h => h.Terms!.Names).Distinct().ToList();
         foreach (var term in terms)
-            Line(plot, x, history.Select(h => h.Terms?[term] ?? double.NaN).ToArray(), "train " + term, ColorOf(color++), 1.5f, LinePattern.Solid);
+            Line(plot, x, stages, history.Select(h => h.Terms?[term] ?? double.NaN).ToArray(), "train " + term, ColorOf(color++), 1.5f, LinePattern.Solid);
         if (history.Any(h => h.ValidationLoss is not null))
-            Line(plot, x, history.Select(h => h.ValidationLoss ?? double.NaN).ToArray(), "validation loss", ColorOf(color++), 2.5f, LinePattern.Dashed);
+            Line(plot, x, stages, history.Select(h => h.ValidationLoss ?? double.NaN).ToArray(), "validation loss", ColorOf(color++), 2.5f, LinePattern.Dashed);
         for (int i = 1; i < history.Count; i++)
             if (history[i].Stage != history[i - 1].Stage)
             {
@@ -79,17 +80,26 @@ public static class Figures
         return plot;
     }
 
-    private static void Line(Plot plot, double[] x, double[] y, string label, Color color, float width, LinePattern pattern)
+    /// <summary>One curve, drawn as a separate segment per stage (a stage's loss is not continued into the next one's), over
+    /// the finite points only; the legend names it once.</summary>
+    private static void Line(Plot plot, double[] x, string[] stages, double[] y, string label, Color color, float width, LinePattern pattern)
     {
-        // ScottPlot draws through NaN gaps badly: plot only the finite points.
-        var keep = Enumerable.Range(0, x.Length).Where(i => double.IsFinite(y[i])).ToArray();
-        if (keep.Length == 0) return;
-        var s = plot.Add.Scatter(keep.Select(i => x[i]).ToArray(), keep.Select(i => y[i]).ToArray());
-        s.LegendText = label;
-        s.Color = color;
-        s.LineWidth = width;
-        s.LinePattern = pattern;
-        s.MarkerSize = keep.Length <= 30 ? 5 : 0;
+        bool named = false;
+        for (int start = 0; start < x.Length;)
+        {
+            int end = start;
+            while (end < x.Length && stages[end] == stages[start]) end++;
+            var keep = Enumerable.Range(start, end - start).Where(i => double.IsFinite(y[i])).ToArray();
+            start = end;
+            if (keep.Length == 0) continue;
+            var s = plot.Add.Scatter(keep.Select(i => x[i]).ToArray(), keep.Select(i => y[i]).ToArray());
+            s.LegendText = named ? "" : label;
+            named = true;
+            s.Color = color;
+            s.LineWidth = width;
+            s.LinePattern = pattern;
+            s.MarkerSize = x.Length <= 30 ? 5 : 0;
+        }
     }
 
     /// <summary>

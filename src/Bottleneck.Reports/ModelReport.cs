@@ -118,6 +118,18 @@ public static class ModelReport
         return report;
     }
 
+    /// <summary>Whether the model can encode this data: conditional kinds encode with the labels, so they need labelled data.</summary>
+    internal static bool CanEncode(ReportContext c) => !c.Model.ConditionsOnLabels || c.Inputs.Scaled.Labels != null;
+
+    /// <summary>Runs <paramref name="f"/> over <paramref name="data"/> in batches of typed rows (labels included, so conditional
+    /// kinds see them), eval mode, no autograd; the outputs (N, <paramref name="width"/>) row-major.</summary>
+    internal static float[] Apply(AutoencoderModel model, Dataset data, int width, Func<RowBatch, Tensor> f)
+    {
+        var result = new float[(long)data.Rows * width];
+        Batching.InOrder(model, RowSource.For(model, data), 512, (batch, start) => f((RowBatch)batch).Span.CopyTo(result.AsSpan(start * width)));
+        return result;
+    }
+
     internal static string Num(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
     internal static string Count(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -219,7 +231,7 @@ public static class ModelReport
 
     private sealed class MetricsSection : IReportSection
     {
-        public bool AppliesTo(ReportContext context) => !context.Model.ConditionsOnLabels || context.Inputs.Scaled.Labels != null;
+        public bool AppliesTo(ReportContext context) => CanEncode(context);
 
         public void Write(ReportContext c, HtmlReport report)
         {
@@ -239,14 +251,14 @@ public static class ModelReport
 
     private sealed class ReconstructionSection : IReportSection
     {
-        public bool AppliesTo(ReportContext context) => context.Image != null && !context.Model.ConditionsOnLabels;
+        public bool AppliesTo(ReportContext context) => context.Image != null && CanEncode(context);
 
         public void Write(ReportContext c, HtmlReport report)
         {
             var image = c.Image!;
             int n = Math.Min(GridImages, c.Inputs.Scaled.Rows);
             var rows = Enumerable.Range(0, n).ToArray();
-            var recon = Batching.Reconstruct(c.Model, c.Inputs.Scaled.Subset(rows));
+            var recon = Apply(c.Model, c.Inputs.Scaled.Subset(rows), c.Model.InputDim, c.Model.Reconstruct);
             var pre = new Preprocessor(c.Inputs.Saved.Preprocessing);
             if (pre.Kind != ScalingKind.None) pre.InverseTransform(recon);
             int d = image.Size;
@@ -260,7 +272,7 @@ public static class ModelReport
 
     private sealed class LatentSection : IReportSection
     {
-        public bool AppliesTo(ReportContext context) => !context.Model.ConditionsOnLabels;
+        public bool AppliesTo(ReportContext context) => CanEncode(context);
 
         public void Write(ReportContext c, HtmlReport report)
         {
@@ -268,7 +280,7 @@ public static class ModelReport
             int stride = Math.Max(1, (int)Math.Ceiling(scaled.Rows / (double)Math.Max(1, c.Inputs.MaxLatentRows)));
             var rows = Enumerable.Range(0, scaled.Rows).Where(i => i % stride == 0).ToArray();
             var subset = stride == 1 ? scaled : scaled.Subset(rows);
-            var codes = Batching.Encode(c.Model, subset);
+            var codes = Apply(c.Model, subset, c.Model.LatentDim, c.Model.Encode);
             int k = c.Model.LatentDim;
             report.Section("latent", "Latent space");
             var projection = c.Inputs.Projection;

@@ -3,7 +3,6 @@ using Bottleneck.Cli.Commands;
 using Bottleneck.Data;
 using Bottleneck.ModelFiles;
 using Bottleneck.Reports;
-using Bottleneck.Training;
 using Spectre.Console;
 
 namespace Bottleneck.Cli.Services;
@@ -51,8 +50,9 @@ public sealed class PlotService : CliService
             {
                 case PlotSubject.Latent:
                 case PlotSubject.Units:
-                    if (m.Saved.Model.ConditionsOnLabels) throw new ArgumentException($"plot {Name(s.Subject)}: a conditional {m.Saved.Model.Config.Kind} model encodes with labels; its codes are not plotted");
-                    var codes = Batching.Encode(m.Saved.Model, m.Scaled);
+                    if (m.Saved.Model.ConditionsOnLabels && m.Scaled.Labels == null)
+                        throw new ArgumentException($"plot {Name(s.Subject)}: a conditional {m.Saved.Model.Config.Kind} model encodes with the labels, and {m.Scaled.Source} has none");
+                    var codes = ModelReport.Apply(m.Saved.Model, m.Scaled, m.Saved.Model.LatentDim, m.Saved.Model.Encode);
                     int k = m.Saved.Model.LatentDim;
                     plot = s.Subject == PlotSubject.Latent
                         ? Figures.LatentMap(NamedProjection.Pca.Project(codes, m.Scaled.Rows, k), m.Scaled.Labels, m.Scaled.ClassNames, $"Latent map (PCA): {title}")
