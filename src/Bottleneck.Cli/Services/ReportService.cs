@@ -27,16 +27,15 @@ public sealed class ReportService : CliService
         return ExitCodes.Success;
     }, cancellation);
 
-    /// <summary>Refuses a report path that is not .html/.htm, lies in a missing folder, or would overwrite an input or the model folder.</summary>
+    /// <summary>Refuses a report path that is not .html/.htm or would overwrite an input or lie in the model folder. A missing
+    /// folder is created when the report is written (as <c>encode --out new/sub/codes.csv</c> does), so <c>train --report
+    /// runs/report.html</c> works on a fresh checkout.</summary>
     /// <exception cref="ArgumentException">Bad extension or an input/model path.</exception>
-    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     internal static void CheckOut(string path, string option, string modelDir, string? data)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException($"{option} needs a file name");
         if (Path.GetExtension(path).ToLowerInvariant() is not (".html" or ".htm")) throw new ArgumentException($"{option} must name an .html file, got {path}");
         TempNames.CheckNameLength(path, option);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir != null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"{option} {path}: folder {dir} does not exist");
         OutputPaths.Check(option, path, data is null ? null : DataSpec.Parse(data), "test", modelDir);
     }
 

@@ -14,7 +14,7 @@ public sealed class ReportModelsFixture : IDisposable
     public string Vae => Dir.File("vae");
     public string Detector => Dir.File("det");
     public string Csv { get; }
-    public string TrainReport => Dir.File("train-report.html");
+    public string TrainReport => Path.Combine(Dir.Path, "reports", "train-report.html");   // a folder that does not exist yet
     public string VaeOutput { get; }
     public string DetectorOutput { get; }
 
