@@ -212,7 +212,8 @@ public static class ModelReport
                 return;
             }
             c.Add(report, Figures.History(history, $"Training history: {c.Title}"), "loss curves by epoch",
-                "Training loss (the sum of the named terms), each term, validation loss, and the learning rate (right axis) by epoch.");
+                $"Training loss (the sum of the named loss terms; logged values such as kl-nats and beta appear beside them), each term, validation loss, " +
+                $"and the learning rate (right axis) by epoch. Reconstruction loss: {c.Model.Likelihood.Description}.");
             var terms = history.Where(h => h.Terms is { Count: > 1 }).SelectMany(h => h.Terms!.Names).Distinct().ToList();
             var header = new List<string> { "stage", "epoch", "train loss" };
             header.AddRange(terms);
