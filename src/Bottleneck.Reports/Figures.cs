@@ -37,7 +37,7 @@ public static class Figures
     /// validation loss, and the learning rate on the right axis. Stages of multi-stage fits (pretraining, fine-tuning) follow
     /// one another on one epoch axis, with a dotted line where a stage begins.
     /// </summary>
-    /// <param name="history">The fit's epochs, oldest first (<see cref="SavedModel"/>.History).</param>
+    /// <param name="history">The fit's epochs, oldest first (<see cref="Bottleneck.ModelFiles.SavedModel.History"/>).</param>
     /// <param name="title">Figure title (name the model and the data).</param>
     /// <returns>The figure.</returns>
     /// <exception cref="ArgumentException">The history is empty (a closed-form fit has none).</exception>
@@ -122,12 +122,14 @@ public static class Figures
         int stride = Math.Max(1, (int)Math.Ceiling(n / (double)MaxMapPoints));
         var rows = Enumerable.Range(0, n).Where(i => i % stride == 0).ToArray();
         var groups = labels == null ? [(Label: -1, Rows: rows)] : rows.GroupBy(i => labels[i]).OrderBy(g => g.Key).Select(g => (Label: g.Key, Rows: g.ToArray())).ToArray();
+        // Ten colours for up to ten classes, twenty beyond (colours repeat only past twenty classes).
+        IPalette palette = groups.Length > 10 ? new ScottPlot.Palettes.Category20() : Palette;
         foreach (var (label, members) in groups)
         {
             var s = plot.Add.Scatter(members.Select(i => points[2 * i]).ToArray(), members.Select(i => points[2 * i + 1]).ToArray());
             s.LineWidth = 0;
             s.MarkerSize = n > 2000 ? 3 : 5;
-            s.Color = ColorOf(Math.Max(0, label)).WithAlpha(0.7);
+            s.Color = palette.GetColor(Math.Max(0, label) % palette.Colors.Length).WithAlpha(0.7);
             s.LegendText = label < 0 ? $"{members.Length} samples"
                 : classNames != null && label < classNames.Count ? classNames[label] : label.ToString(CultureInfo.InvariantCulture);
         }
