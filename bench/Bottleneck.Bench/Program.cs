@@ -13,6 +13,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["vae"] = VaeBench.Run,
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
+    ["superres"] = SuperResolutionBench.Run,
     ["fuzz"] = ParserFuzz.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

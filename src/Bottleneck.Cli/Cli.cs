@@ -121,6 +121,7 @@ public static class Cli
         root.Add(EncodeCommand.Create(env));
         root.Add(ReconstructCommand.Create(env));
         root.Add(DenoiseCommand.Create(env));
+        root.Add(UpscaleCommand.Create(env));
         root.Add(EvaluateCommand.Create(env));
         root.Add(DetectCommand.Create(env));
         root.Add(InfoCommand.Create(env));

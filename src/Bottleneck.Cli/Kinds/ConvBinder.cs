@@ -17,7 +17,8 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
     public static readonly int[] DefaultChannels = [32, 64];
 
     private readonly Option<string> _channels = CliOptions.IntList("--channels",
-        "Encoder channels, one strided convolution each, outermost first; the decoder mirrors them with transposed convolutions (conv); " +
+        "Encoder channels, one strided convolution each, outermost first; the decoder mirrors them with transposed convolutions (conv; " +
+        "on vae, beta-tcvae, info-vae, wae-mmd, aae, vq-vae, hvae a convolutional encoder and decoder instead of --hidden); " +
         "the width of each residual block (tcn, default 32; the last repeats)", string.Join(",", DefaultChannels));
     private readonly Option<int> _kernel = CliOptions.Value("--kernel", "K", "Convolution kernel size (conv: odd, padding (K-1)/2; tcn: ≥ 2, causal)", 3);
 
@@ -27,6 +28,9 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
     /// <summary><c>--kernel</c> (shared with the tcn kind).</summary>
     public Option<int> KernelOption => _kernel;
     private readonly Option<int> _stride = CliOptions.Value("--stride", "S", "Stride of every encoder convolution", 2);
+
+    /// <summary><c>--stride</c> (shared with the variational kinds' convolutional backbone).</summary>
+    public Option<int> StrideOption => _stride;
     private readonly Option<int?> _latentChannels = new("--latent-channels")
     {
         Description = "Spatial code: channels of a fully convolutional code (instead of --latent); images are padded to a multiple of the total stride and cropped back",

@@ -63,13 +63,18 @@ public sealed class VariationalOptions
 /// <c>--kind vae|cvae|ssvae|beta-tcvae|info-vae|wae-mmd|aae|vq-vae|hvae</c>: the architecture options (<c>--hidden</c> default 512,
 /// <c>--latent</c> default 20, <c>--activation</c>, <c>--output</c>) and the options of the kind's latent and penalties.
 /// </summary>
-public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v) : KindBinder
+public sealed class VariationalBinder(string kind, DenseOptions dense, VariationalOptions v, ConvBinder conv) : KindBinder
 {
     /// <inheritdoc/>
     public override string Kind => kind;
 
+    /// <summary>Whether the kind takes a convolutional backbone (<c>--channels</c>): every one without class labels.</summary>
+    private bool Convolutional => kind is not ("cvae" or "ssvae");
+
     /// <inheritdoc/>
-    public override IReadOnlyList<Option> Options => kind switch
+    public override IReadOnlyList<Option> Options => Convolutional ? [.. KindOptions, conv.Channels, conv.KernelOption, conv.StrideOption] : KindOptions;
+
+    private IReadOnlyList<Option> KindOptions => kind switch
     {
         "vq-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Codebook, v.CodeDim, v.Commitment, v.Ema, v.NoRestarts],
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
@@ -90,7 +95,10 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         r.GetValue(v.MmdKernel) == "rbf" ? Models.MmdKernel.Rbf : Models.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
     { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
-      Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha) };
+      Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha),
+      Channels = Convolutional && IsGiven(r, conv.Channels) ? CliOptions.ParseIntList(r.GetValue(conv.Channels), "--channels") : null,
+      ConvKernel = Convolutional ? r.GetValue(conv.KernelOption) : 3, Stride = Convolutional ? r.GetValue(conv.StrideOption) : 2,
+      KernelOrStrideGiven = Convolutional && (IsGiven(r, conv.KernelOption) || IsGiven(r, conv.StrideOption)) };
 
     /// <summary>The values of a variational kind.</summary>
     /// <param name="Name">The kind.</param>
@@ -124,6 +132,34 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         /// <summary>--alpha (ssvae), 0 for the default.</summary>
         public float Alpha { get; init; }
 
+        /// <summary>--channels: a convolutional encoder and decoder (the convolutional VAE), or null for the MLP.</summary>
+        public int[]? Channels { get; init; }
+
+        /// <summary>--kernel of the convolutional backbone.</summary>
+        public int ConvKernel { get; init; } = 3;
+
+        /// <summary>--stride of the convolutional backbone.</summary>
+        public int Stride { get; init; } = 2;
+
+        /// <summary>Whether --kernel or --stride was typed (they need --channels).</summary>
+        public bool KernelOrStrideGiven { get; init; }
+
+        /// <summary>The convolutional backbone of --channels on image data, or null.</summary>
+        /// <exception cref="ArgumentException">--channels with --hidden or on rows that are not images; --kernel or --stride without --channels.</exception>
+        private Models.ConvBackbone? Backbone(KindData data)
+        {
+            if (Channels is null)
+            {
+                if (KernelOrStrideGiven) throw new ArgumentException("--kernel and --stride shape the convolutional backbone: add --channels");
+                return null;
+            }
+            if (Hidden != null) throw new ArgumentException("give --hidden (an MLP) or --channels (convolutions), not both");
+            int[] shape = data.IsProbe ? [1, 8, 8] : data.SampleShape;
+            if (shape.Length != 3)
+                throw new ArgumentException($"--channels makes a convolutional {Name}, which needs images (C, H, W) (images:DIR, mnist[:DIR], demo, an image NPY file); these samples are rows of {data.InputDim} features");
+            return new Models.ConvBackbone(shape[0], shape[1], shape[2], Channels, ConvKernel, Stride);
+        }
+
         /// <inheritdoc/>
         public override Data.Dataset PrepareTraining(Data.Dataset train, KindData data, ulong seed)
         {
@@ -156,32 +192,33 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         protected override ModelConfig Create(KindData data)
         {
             var schedule = KlSchedule.Parse(Schedule, data.Epochs);
-            int d = data.InputDim;
-            var hidden = Hidden ?? VariationalOptions.DefaultHidden;
+            var backbone = Backbone(data);
+            int d = backbone?.InputDim ?? data.InputDim;
+            var hidden = backbone != null ? [] : Hidden ?? VariationalOptions.DefaultHidden;
             var output = Output(data);
             float beta = Beta ?? (Name == "beta-tcvae" ? 6f : schedule.Kind == KlScheduleKind.Capacity ? 100f : 1f);
             return Name switch
             {
                 "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
-                    codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts),
+                    codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts, convolutional: backbone),
                 "ssvae" => Labelled is < 1 ? throw new ArgumentException($"--labelled must be ≥ 1, got {Labelled}")
                     : new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, classes: data.Rows == 0 ? 2
                         : data.Classes >= 2 ? data.Classes : throw new ArgumentException("--kind ssvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)"),
                     semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha),
                 "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
-                    klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden),
+                    klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden, convolutional: backbone),
                 "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
-                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden),
+                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
-                    mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel),
+                    mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel, convolutional: backbone),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
-                    freeBits: FreeBits, mmdWeight: MmdWeight ?? 100f, mmdKernel: Kernel),
+                    freeBits: FreeBits, mmdWeight: MmdWeight ?? 100f, mmdKernel: Kernel, convolutional: backbone),
                 "cvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
                     freeBits: FreeBits, classes: data.Rows == 0 ? 2 : data.Classes >= 2 ? data.Classes
                         : throw new ArgumentException("--kind cvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)")),
                 "beta-tcvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
-                    totalCorrelation: true, datasetSize: data.Rows),
-                _ => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule, freeBits: FreeBits),
+                    totalCorrelation: true, datasetSize: data.Rows, convolutional: backbone),
+                _ => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule, freeBits: FreeBits, convolutional: backbone),
             };
         }
 
@@ -202,6 +239,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "topLatentDim" => "--top-latent",
             "ladderHidden" => "--ladder-hidden",
             "classificationWeight" => "--alpha",
+            "channels" => "--channels",
+            "kernelSize" => "--kernel",
+            "stride" => "--stride",
             _ => DenseArchitecture.OptionFor(parameter),
         };
     }

@@ -40,14 +40,20 @@ internal static class ImageFolderOutput
     /// <summary>Writes <paramref name="images"/> (one per file of <paramref name="folder"/>, values in [0, 1]) under <paramref name="outPath"/>.</summary>
     /// <returns>The number of files written.</returns>
     /// <exception cref="ArgumentException">Two files would get the same output name, or the target is taken (see <see cref="CheckTarget"/>).</exception>
-    public static int Write(string outPath, ImageFolderData folder, IReadOnlyList<float[]> images)
+    public static int Write(string outPath, ImageFolderData folder, IReadOnlyList<float[]> images) => Write(outPath, folder.Files, images);
+
+    /// <summary>Writes <paramref name="images"/> (one per entry of <paramref name="files"/>, each of that entry's shape, values in [0, 1])
+    /// under <paramref name="outPath"/> with the entries' relative names.</summary>
+    /// <returns>The number of files written.</returns>
+    /// <exception cref="ArgumentException">Two files would get the same output name, or the target is taken (see <see cref="CheckTarget(string)"/>).</exception>
+    public static int Write(string outPath, IReadOnlyList<ImageFile> files, IReadOnlyList<float[]> images)
     {
         CheckTarget(outPath);
-        var names = folder.Files.Select(f => Path.ChangeExtension(f.RelativePath, ".png")).ToList();
+        var names = files.Select(f => Path.ChangeExtension(f.RelativePath, ".png")).ToList();
         var clash = names.Select((n, i) => (n, i)).GroupBy(p => p.n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (clash != null)
         {
-            var two = clash.Take(2).Select(p => folder.Files[p.i].RelativePath).ToArray();
+            var two = clash.Take(2).Select(p => files[p.i].RelativePath).ToArray();
             throw new ArgumentException($"{two[0]} and {two[1]} would both be written as {clash.Key}; rename one of them");
         }
         // A folder swap (docs/reliability.md): the images go into a hidden sibling that replaces the (empty or missing) target when
@@ -58,7 +64,7 @@ internal static class ImageFolderOutput
             for (int i = 0; i < names.Count; i++)
             {
                 CancellationScope.ThrowIfCancellationRequested();
-                var f = folder.Files[i];
+                var f = files[i];
                 ImageFileWriter.WritePng(Path.Combine(writer.Staging, names[i]), images[i], f.Channels, f.Height, f.Width);
             }
             writer.Commit();

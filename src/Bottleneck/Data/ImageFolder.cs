@@ -256,6 +256,42 @@ public static class ImageFolder
         return new ImageFolderData(patchData, loaded, patches.ToArray(), skipped);
     }
 
+    /// <summary>
+    /// Loads every image of <paramref name="directory"/> at its own size (for models that take any size, such as super-resolution):
+    /// the files, order, labels and error rules of <see cref="Load"/>, without the requirement that sizes agree.
+    /// </summary>
+    /// <param name="directory">The image folder.</param>
+    /// <param name="options">Channel conversion (and resize, if given); patch options are not allowed.</param>
+    /// <returns>Each image as (C, H, W) floats in [0, 1] with its file, in load order, and the files skipped with <see cref="ImageFolderOptions.SkipBad"/>.</returns>
+    /// <exception cref="DataException">The folder is missing or has no images; a file is corrupt, truncated or of an unsupported format;
+    /// channel counts differ and no option converts them; patch= was given. Messages name the file.</exception>
+    public static (IReadOnlyList<(float[] Values, ImageFile File)> Images, IReadOnlyList<SkippedImage> Skipped) LoadEach(string directory, ImageFolderOptions? options = null)
+    {
+        options ??= new ImageFolderOptions();
+        if (options.Patch != null) throw new DataException($"{directory}: patch= does not apply here: every image is used whole, at its own size", directory);
+        if (string.IsNullOrWhiteSpace(directory)) throw new DataException("images: needs a folder (images:DIR)");
+        if (!Directory.Exists(directory))
+            throw new DataException(File.Exists(directory) ? $"{directory}: is a file; images: needs a folder of images" : $"{directory}: image folder not found", directory);
+        var (files, classes) = ListFiles(directory);
+        if (files.Count == 0)
+            throw new DataException($"{directory}: no images found (looked for {string.Join(", ", Extensions)} files{(classes != null ? " in its sub-folders" : "")})", directory);
+        var images = new List<(float[], ImageFile)>(files.Count);
+        var skipped = new List<SkippedImage>();
+        foreach (var entry in files)
+        {
+            try { images.Add(Read(entry.Path, entry.Relative, options)); }
+            catch (DataException e) when (options.SkipBad) { skipped.Add(new SkippedImage(entry.Path, e.Message)); }
+        }
+        if (images.Count == 0)
+            throw new DataException($"{directory}: none of its {files.Count} image files can be used ({skipped[0].Reason})", directory);
+        for (int i = 1; i < images.Count; i++)
+            if (images[i].Item2.Channels != images[0].Item2.Channels)
+                throw new DataException($"{Path.Combine(directory, images[i].Item2.RelativePath)}: has {Channels(images[i].Item2.Channels)} but " +
+                                        $"{Path.Combine(directory, images[0].Item2.RelativePath)} has {Channels(images[0].Item2.Channels)}; add :channels=1 or :channels=3 to the SPEC to convert them",
+                                        Path.Combine(directory, images[i].Item2.RelativePath));
+        return (images, skipped);
+    }
+
     /// <summary>Patch origins along an axis of <paramref name="length"/> pixels: 0, S, 2S, … ≤ L − P, plus L − P if the last falls short.</summary>
     /// <param name="length">L ≥ P.</param>
     /// <param name="patch">P ≥ 1.</param>

@@ -43,6 +43,9 @@ public class ConvGradientCheckTests
         new("upsample nearest", x => Tensor.Upsample2d(x[0], 5, 7, UpsampleMode.Nearest), r => [R(r, 1, 2, 3, 3)]),
         new("upsample bilinear", x => Tensor.Upsample2d(x[0], 6, 5, UpsampleMode.Bilinear), r => [R(r, 2, 2, 3, 4)]),
         new("upsample bilinear aligned", x => Tensor.Upsample2d(x[0], 5, 7, UpsampleMode.Bilinear, alignCorners: true), r => [R(r, 1, 2, 3, 4)]),
+        new("resize bicubic up", x => Tensor.Resize2d(x[0], 7, 8, ResizeFilter.Bicubic), r => [R(r, 1, 2, 3, 4)]),
+        new("resize bicubic down antialias", x => Tensor.Resize2d(x[0], 3, 2, ResizeFilter.Bicubic, antialias: true), r => [R(r, 2, 1, 7, 6)]),
+        new("resize area fractional", x => Tensor.Resize2d(x[0], 3, 4, ResizeFilter.Area), r => [R(r, 1, 2, 7, 9)]),
         new("pixel shuffle", x => new PixelShuffle(2).Forward(x[0]) * x[1], r => [R(r, 2, 8, 2, 3), R(r, 2, 2, 4, 6)]),
         new("batch norm 2d train", x => { var bn = new BatchNorm2d(3); return bn.Forward(x[0]) * x[1]; }, r => [R(r, 2, 3, 3, 2), Pos(r, 2, 3, 3, 2)]),
     ];

@@ -95,4 +95,45 @@ public class CliConvTests
         h.AssertUsageError(await h.Run(["train", "--kind", "conv", "--data", "demo:50", "--epochs", "1", "--out", dir.File("m"), .. extra]), message);
         Assert.False(Directory.Exists(dir.File("m")));
     }
+
+    [Fact]
+    public async Task ChannelsMakeAVariationalKindConvolutional()
+    {
+        // Given a VAE trained with --channels on demo images (a convolutional VAE)
+        using var dir = new TempDir();
+        var h = new CliHarness();
+        int code = await h.Run("train", "--kind", "vae", "--data", "demo:200", "--channels", "4,8", "--latent", "3", "--epochs", "1",
+            "--batch-size", "50", "--out", dir.File("m"));
+        Assert.True(code == 0, h.Stderr);
+        Assert.Contains("vae conv 4,8 on 1x28x28 (kernel 3, stride 2) -> (3)", h.Stdout);
+
+        // Then evaluate reports its ELBO and sample decodes draws from the prior as images
+        Assert.Equal(0, await h.Run("evaluate", "--model", dir.File("m"), "--data", "demo:40", "--iw-samples", "5", "--iw-limit", "10"));
+        Assert.Contains("-ELBO / sample", h.Stdout);
+        Assert.Contains("IWAE NLL (k = 5, first 10)", h.Stdout);
+        Assert.Equal(0, await h.Run("sample", "--model", dir.File("m"), "-n", "4", "--out", dir.File("s.npy")));
+        Assert.True(File.Exists(dir.File("s.npy")));
+    }
+
+    [Theory]
+    [InlineData("vae", new[] { "--kernel", "5" }, "--kernel and --stride shape the convolutional backbone: add --channels")]
+    [InlineData("vae", new[] { "--channels", "4", "--hidden", "32" }, "not both")]
+    [InlineData("cvae", new[] { "--channels", "4" }, "--channels applies to --kind")]
+    public async Task ConvolutionalVariationalOptionsAreChecked(string kind, string[] extra, string message)
+    {
+        using var dir = new TempDir();
+        var h = new CliHarness();
+        h.AssertUsageError(await h.Run(["train", "--kind", kind, "--data", "demo:50", "--epochs", "1", "--out", dir.File("m"), .. extra]), message);
+        Assert.False(Directory.Exists(dir.File("m")));
+    }
+
+    [Fact]
+    public async Task AConvolutionalVaeOnTabularRowsIsRefused()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("t.csv", "a,b,c\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n");
+        var h = new CliHarness();
+        h.AssertUsageError(await h.Run("train", "--kind", "vae", "--channels", "4", "--data", "csv:" + csv, "--epochs", "1", "--out", dir.File("m")),
+            "--channels makes a convolutional vae, which needs images (C, H, W)");
+    }
 }

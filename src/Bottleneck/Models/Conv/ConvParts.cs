@@ -19,19 +19,12 @@ public static class ConvParts
     public static (Sequential Encoder, Sequential Decoder) Build(ConvConfig config, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(config);
-        int k = config.KernelSize, s = config.Stride, p = config.Padding, L = config.Channels.Length;
-        var sizes = config.FeatureSizes();
+        int k = config.KernelSize, p = config.Padding;
         int cl = config.Channels[^1], h = config.CodeHeight, w = config.CodeWidth;
 
         var encoder = new Sequential();
         if (config.Spatial) encoder.Add(new PadToMultiple(config.TotalStride));
-        int cin = config.InChannels;
-        foreach (int c in config.Channels)
-        {
-            encoder.Add(new Conv2d(cin, c, k, rng, s, p));
-            encoder.Add(new ActivationLayer(config.Activation));
-            cin = c;
-        }
+        ConvStack.AddEncoder(encoder, config.InChannels, config.Channels, config.KernelSize, config.Stride, config.Activation, rng);
         if (config.Spatial)
         {
             encoder.Add(new Conv2d(cl, config.LatentChannels!.Value, k, rng, 1, p));
@@ -55,17 +48,11 @@ public static class ConvParts
         }
         decoder.Add(new ActivationLayer(config.Activation));
         if (!config.Spatial) decoder.Add(new Unflatten(1, cl, h, w));
-        for (int i = L - 1; i >= 0; i--)
+        try { ConvStack.AddDecoder(decoder, config.InChannels, config.Channels, config.KernelSize, config.Stride, config.Activation, config.FeatureSizes(), rng); }
+        catch (ArgumentException e)
         {
-            int cout = i == 0 ? config.InChannels : config.Channels[i - 1];
-            // restore encoder layer i's input size exactly: H_i = (H_{i+1} − 1)·s − 2p + k + op
-            int opH = sizes[i].H - ((sizes[i + 1].H - 1) * s - 2 * p + k);
-            int opW = sizes[i].W - ((sizes[i + 1].W - 1) * s - 2 * p + k);
-            if (opH != opW)
-                throw new ArgumentException($"conv: a {config.Height} × {config.Width} image needs different output paddings for height and width ({opH} and {opW}); " +
-                    "use a spatial code (latentChannels), which pads the image to a multiple of the total stride", nameof(config));
-            decoder.Add(new ConvTranspose2d(config.Channels[i], cout, k, rng, s, p, opH));
-            if (i > 0) decoder.Add(new ActivationLayer(config.Activation));
+            string message = e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal).Replace(", or an image size whose halvings agree", "", StringComparison.Ordinal);
+            throw new ArgumentException(message, nameof(config), e);
         }
         if (config.Spatial) decoder.Add(new CropTo(config.Height, config.Width));
         return (encoder, decoder);

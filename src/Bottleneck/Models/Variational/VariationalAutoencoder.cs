@@ -164,6 +164,21 @@ public sealed class VariationalAutoencoder : Autoencoder
         int inWidth = c.InputDim + c.Classes;
         Module encoder;
         LatentLayer latent;
+        var regularizers = c.MmdWeight > 0 ? new Regularizer[] { new MmdPenalty(c.MmdWeight, c.MmdKernel) } : [];
+        if (c.Convolutional is { } cb)
+        {
+            // The convolutional VAE: the backbone's encoder and decoder around the same latent layers (no classes: see the config).
+            bool heads = c.Latent is LatentKind.Gaussian or LatentKind.Ladder;
+            var (convEncoder, convDecoder) = cb.Build(c.LatentDim, c.HiddenActivation, rng, encoderToCode: !heads);
+            latent = c.Latent switch
+            {
+                LatentKind.Gaussian => new GaussianLatent(cb.FeatureWidth, c.LatentDim, c.KlWeighting, rng),
+                LatentKind.Ladder => new LadderLatent(cb.FeatureWidth, c.LatentDim, c.TopLatentDim, c.LadderHidden, c.KlWeighting, rng),
+                LatentKind.VectorQuantized => new VectorQuantizer(c.CodebookSize, c.CodeDim, c.Commitment, c.EmaDecay, c.RestartDeadCodes, rng),
+                _ => new DeterministicLatent(),
+            };
+            return new AutoencoderParts(convEncoder, latent, convDecoder, regularizers);
+        }
         if (c.Latent is LatentKind.Gaussian or LatentKind.Ladder)
         {
             encoder = c.Hidden.Length == 0 ? new Sequential() : Mlp.Stack([inWidth, .. c.Hidden], c.HiddenActivation, c.HiddenActivation, rng);
@@ -179,7 +194,6 @@ public sealed class VariationalAutoencoder : Autoencoder
                 : new DeterministicLatent();
         }
         var decoder = Mlp.Stack([c.LatentDim + c.Classes, .. c.Hidden.Reverse(), c.InputDim], c.HiddenActivation, Activation.Identity, rng);
-        var regularizers = c.MmdWeight > 0 ? new Regularizer[] { new MmdPenalty(c.MmdWeight, c.MmdKernel) } : [];
         return new AutoencoderParts(encoder, latent, decoder, regularizers);
     }
 

@@ -27,7 +27,7 @@ public sealed record VariationalConfig : ModelConfig
 {
     /// <summary>Creates and validates the configuration; its <see cref="ModelConfig.Kind"/> is "vae" (set another with <c>with { Kind = … }</c>).</summary>
     /// <param name="inputDim">D ≥ 1.</param>
-    /// <param name="hidden">Encoder hidden widths, outermost first (each ≥ 1; may be empty); the decoder mirrors them.</param>
+    /// <param name="hidden">Encoder hidden widths, outermost first (each ≥ 1; may be empty); the decoder mirrors them. Empty with a convolutional backbone.</param>
     /// <param name="latentDim">Code width k ≥ 1 (for VQ-VAE, L·D: L vectors of width <paramref name="codeDim"/>).</param>
     /// <param name="hiddenActivation">Activation after each hidden layer (default ReLU).</param>
     /// <param name="output">The likelihood p(x | z) (default Bernoulli: sigmoid output, binary cross-entropy in nats).</param>
@@ -63,7 +63,7 @@ public sealed record VariationalConfig : ModelConfig
         bool totalCorrelation = false, int datasetSize = 0, float mmdWeight = 0f, MmdKernel mmdKernel = MmdKernel.Imq,
         int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
         bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
-        bool semiSupervised = false, float classificationWeight = 0f) : base("vae")
+        bool semiSupervised = false, float classificationWeight = 0f, ConvBackbone? convolutional = null) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -92,7 +92,17 @@ public sealed record VariationalConfig : ModelConfig
         DiscriminatorHidden = AtLeastOne(discriminatorHidden, nameof(discriminatorHidden));
         TopLatentDim = topLatentDim > 0 ? topLatentDim : topLatentDim == 0 ? Math.Max(1, latentDim / 2)
             : throw new ArgumentOutOfRangeException(nameof(topLatentDim), topLatentDim, $"topLatentDim must be ≥ 1 (0 for the default), got {topLatentDim}");
-        LadderHidden = ladderHidden > 0 ? ladderHidden : ladderHidden == 0 ? Math.Max(8, (Hidden.Length > 0 ? Hidden[^1] : inputDim) / 2)
+        Convolutional = convolutional;
+        if (convolutional != null)
+        {
+            if (convolutional.InputDim != inputDim)
+                throw new ArgumentException($"the convolutional backbone takes {convolutional.InChannels}x{convolutional.Height}x{convolutional.Width} images ({convolutional.InputDim} values), the input has {inputDim}", nameof(convolutional));
+            if (Hidden.Length > 0)
+                throw new ArgumentException("hidden widths do not apply with a convolutional backbone (its channels are the layers)", nameof(hidden));
+            if (classes > 0)
+                throw new ArgumentException("a convolutional backbone does not take class labels (cvae, ssvae): their one-hot input is concatenated to the rows", nameof(classes));
+        }
+        LadderHidden = ladderHidden > 0 ? ladderHidden : ladderHidden == 0 ? Math.Max(8, (convolutional?.FeatureWidth ?? (Hidden.Length > 0 ? Hidden[^1] : inputDim)) / 2)
             : throw new ArgumentOutOfRangeException(nameof(ladderHidden), ladderHidden, $"ladderHidden must be ≥ 1 (0 for the default), got {ladderHidden}");
         SemiSupervised = semiSupervised;
         ClassificationWeight = NonNegative(classificationWeight, nameof(classificationWeight));
@@ -119,6 +129,8 @@ public sealed record VariationalConfig : ModelConfig
     public override int InputDim { get; }
     /// <summary>Encoder hidden widths, outermost first.</summary>
     public int[] Hidden { get; }
+    /// <summary>A convolutional encoder and decoder on the image rows instead of the MLP (the convolutional VAE), or null.</summary>
+    public ConvBackbone? Convolutional { get; }
     /// <inheritdoc/>
     public override int LatentDim { get; }
     /// <summary>Activation after each hidden layer.</summary>
@@ -205,6 +217,7 @@ public sealed record VariationalConfig : ModelConfig
         if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1");
         if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
+        if (Convolutional is { } cb) return $"{Kind} {cb.Describe()} -> {code} -> mirrored transposed convolutions, {string.Join(", ", extras)}";
         return $"{Kind} {string.Join("-", enc)}-{code}-{string.Join("-", enc.Reverse())}, {string.Join(", ", extras)}";
     }
 
@@ -213,7 +226,8 @@ public sealed record VariationalConfig : ModelConfig
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         yield return ("input", InputDim.ToString(inv));
-        yield return ("hidden", Hidden.Length == 0 ? "(none)" : string.Join(",", Hidden));
+        if (Convolutional is { } cb) yield return ("backbone", cb.Describe());
+        else yield return ("hidden", Hidden.Length == 0 ? "(none)" : string.Join(",", Hidden));
         yield return ("latent", $"{LatentDim} ({Latent.ToString().ToLowerInvariant()})");
         yield return ("activation", HiddenActivation.Name());
         yield return ("output", Output.Name);
@@ -245,7 +259,7 @@ public sealed record VariationalConfig : ModelConfig
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
                        $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
                        $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
-                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}");
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, Convolutional = {Convolutional?.Describe() ?? "none"}");
         return true;
     }
 }

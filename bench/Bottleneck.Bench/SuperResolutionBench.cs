@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Bottleneck.Data;
+using Bottleneck.Evaluation;
+using Bottleneck.Kernels;
+using Bottleneck.Models;
+using Bottleneck.Models.SuperResolution;
+using Bottleneck.Tensors;
+using Bottleneck.Training;
+
+namespace Bottleneck.Bench;
+
+/// <summary>
+/// <c>superres</c> suite: the super-resolution kind against bicubic upsampling on photographs it never saw. Trains on grey P×P
+/// patches (stride S) of the textures and microscopy images of ../shared/data/images (brick, grass, gravel, cell, text,
+/// microaneurysms, ihc), holds out the photographs chelsea and coffee; for each held-out image (grey, cropped to a multiple of r)
+/// makes the low-resolution input with the model's own downsampling, enlarges it by bicubic upsampling (PyTorch's) and by the
+/// model, and reports PSNR (dB, whole image, values clipped to [0, 1]) and SSIM (scikit-image's default 7×7) against the original.
+/// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,32] [--downsample bicubic|area]
+/// [--batch 64] [--seed 0] [--threads 2]
+/// </summary>
+public static class SuperResolutionBench
+{
+    private static readonly string[] TrainImages = ["brick", "grass", "gravel", "cell", "text", "microaneurysms", "ihc"];
+    private static readonly string[] TestImages = ["chelsea", "coffee"];
+
+    public static int Run(string[] args)
+    {
+        int r = DenseBench.IntArg(args, "--factor", 2), epochs = DenseBench.IntArg(args, "--epochs", 30);
+        int patch = DenseBench.IntArg(args, "--patch", 32), stride = DenseBench.IntArg(args, "--stride", 16), batch = DenseBench.IntArg(args, "--batch", 64);
+        Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
+        ulong seed = ulong.Parse(DenseBench.StrArg(args, "--seed", "0"), CultureInfo.InvariantCulture);
+        int[] channels = DenseBench.StrArg(args, "--channels", "64,32").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var filter = DenseBench.StrArg(args, "--downsample", "bicubic") == "area" ? ResizeFilter.Area : ResizeFilter.Bicubic;
+        var root = DataDirectory.Find();
+        string? images = root is null ? null : Path.Combine(root, "images");
+        if (images is null || !Directory.Exists(images)) { Console.Error.WriteLine("superres: ../shared/data/images not found; nothing to measure"); return 2; }
+
+        // The training folder: links to the training images only (the held-out photographs stay out).
+        string trainDir = Path.Combine(Path.GetTempPath(), $"bottleneck-superres-{Environment.ProcessId}");
+        Directory.CreateDirectory(trainDir);
+        try
+        {
+            foreach (var name in TrainImages) File.CreateSymbolicLink(Path.Combine(trainDir, name + ".png"), Path.Combine(images, name + ".png"));
+            var train = ImageFolder.Load(trainDir, new ImageFolderOptions(Channels: 1, Patch: patch, Stride: stride)).Data;
+            Console.WriteLine($"superres x{r}: backend {Gemm.Describe()}; {train.Rows} training patches {patch}×{patch} (stride {stride}) of {string.Join(", ", TrainImages)}; " +
+                              $"held out {string.Join(", ", TestImages)}; {filter.ToString().ToLowerInvariant()} downsampling; channels {string.Join(",", channels)}; {epochs} epochs, batch {batch}, seed {seed}");
+
+            var config = new SuperResolutionConfig(1, patch, patch, r, channels, 3, filter);
+            var model = new SuperResolutionModel(config, new Rng(seed));
+            var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, seed: seed));
+            var sw = Stopwatch.StartNew();
+            trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new Progress<TrainingProgress>(p =>
+            {
+                if (p.Completed is { } e) Console.Error.WriteLine($"  epoch {e.Epoch}/{epochs} loss {e.TrainLoss:F4} {e.Seconds:F1}s");
+            })));
+            double trainSeconds = sw.Elapsed.TotalSeconds;
+
+            Console.WriteLine();
+            Console.WriteLine($"| image (grey) | size | bicubic PSNR / SSIM | {config.Kind} PSNR / SSIM | gain (dB) |");
+            Console.WriteLine("|---|---|---:|---:|---:|");
+            var rows = new List<object>();
+            foreach (var name in TestImages)
+            {
+                var (values, file) = ImageFolder.LoadFile(Path.Combine(images, name + ".png"), new ImageFolderOptions(Channels: 1));
+                int h = file.Height / r * r, w = file.Width / r * r;
+                var hr = Crop(values, file.Height, file.Width, h, w);
+                var hrT = Tensor.FromArray(hr, 1, 1, h, w);
+                var lr = model.Degrade(hrT);
+                var bicubic = Clip(Tensor.Resize2d(lr, h, w, ResizeFilter.Bicubic).ToArray());
+                var sr = Clip(model.Upscale(lr).ToArray());
+                var shape = new ImageShape(1, h, w);
+                double pb = ImageMetrics.Psnr(hr, bicubic), ps = ImageMetrics.Psnr(hr, sr);
+                double sb = ImageMetrics.Ssim(hr, bicubic, shape), ss = ImageMetrics.Ssim(hr, sr, shape);
+                Console.WriteLine($"| {name} | {h}×{w} | {pb:F2} / {sb:F4} | {ps:F2} / {ss:F4} | {ps - pb:+0.00;-0.00} |");
+                rows.Add(new { image = name, height = h, width = w, bicubicPsnr = pb, bicubicSsim = sb, psnr = ps, ssim = ss });
+            }
+            Console.WriteLine();
+            Console.WriteLine($"training {trainSeconds:F0} s ({trainSeconds / epochs:F1} s/epoch), {model.Parameters().Sum(p => p.Length):N0} parameters");
+            Console.WriteLine(JsonSerializer.Serialize(new { suite = "superres", factor = r, epochs, patch, stride, channels, downsampling = config.DownsamplingName, seed, trainSeconds, images = rows }));
+            return 0;
+        }
+        finally { Directory.Delete(trainDir, true); }
+    }
+
+    private static float[] Crop(float[] v, int height, int width, int h, int w)
+    {
+        var o = new float[h * w];
+        for (int y = 0; y < h; y++) Array.Copy(v, y * width, o, y * w, w);
+        return o;
+    }
+
+    private static float[] Clip(float[] v)
+    {
+        for (int i = 0; i < v.Length; i++) v[i] = Math.Clamp(v[i], 0f, 1f);
+        return v;
+    }
+}
