@@ -15,6 +15,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["conv"] = ConvBench.Run,
     ["superres"] = SuperResolutionBench.Run,
     ["fuzz"] = ParserFuzz.Run,
+    ["mlnet"] = MLNetBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {

@@ -16,9 +16,10 @@ namespace Bottleneck.Bench;
 /// patches (stride S) of the textures and microscopy images of ../shared/data/images (brick, grass, gravel, cell, text,
 /// microaneurysms, ihc), holds out the photographs chelsea and coffee; for each held-out image (grey, cropped to a multiple of r)
 /// makes the low-resolution input with the model's own downsampling, enlarges it by bicubic upsampling (PyTorch's) and by the
-/// model, and reports PSNR (dB, whole image, values clipped to [0, 1]) and SSIM (scikit-image's default 7×7) against the original.
+/// model, and reports PSNR (dB, whole image, values clipped to [0, 1]; also without a border of r pixels, the literature's
+/// convention) and SSIM (scikit-image's default 7×7) against the original.
 /// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,32] [--downsample bicubic|area]
-/// [--batch 64] [--seed 0] [--threads 2]
+/// [--batch 64] [--seed 0] [--threads 2] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
 /// </summary>
 public static class SuperResolutionBench
 {
@@ -33,6 +34,7 @@ public static class SuperResolutionBench
         ulong seed = ulong.Parse(DenseBench.StrArg(args, "--seed", "0"), CultureInfo.InvariantCulture);
         int[] channels = DenseBench.StrArg(args, "--channels", "64,32").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var filter = DenseBench.StrArg(args, "--downsample", "bicubic") == "area" ? ResizeFilter.Area : ResizeFilter.Bicubic;
+        string outDir = DenseBench.StrArg(args, "--out", "bench-out/superres");
         var root = DataDirectory.Find();
         string? images = root is null ? null : Path.Combine(root, "images");
         if (images is null || !Directory.Exists(images)) { Console.Error.WriteLine("superres: ../shared/data/images not found; nothing to measure"); return 2; }
@@ -58,8 +60,8 @@ public static class SuperResolutionBench
             double trainSeconds = sw.Elapsed.TotalSeconds;
 
             Console.WriteLine();
-            Console.WriteLine($"| image (grey) | size | bicubic PSNR / SSIM | {config.Kind} PSNR / SSIM | gain (dB) |");
-            Console.WriteLine("|---|---|---:|---:|---:|");
+            Console.WriteLine($"| image (grey) | size | bicubic PSNR / SSIM | {config.Kind} PSNR / SSIM | gain (dB) | gain, border of {r} px shaved (dB) |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|");
             var rows = new List<object>();
             foreach (var name in TestImages)
             {
@@ -73,8 +75,10 @@ public static class SuperResolutionBench
                 var shape = new ImageShape(1, h, w);
                 double pb = ImageMetrics.Psnr(hr, bicubic), ps = ImageMetrics.Psnr(hr, sr);
                 double sb = ImageMetrics.Ssim(hr, bicubic, shape), ss = ImageMetrics.Ssim(hr, sr, shape);
-                Console.WriteLine($"| {name} | {h}×{w} | {pb:F2} / {sb:F4} | {ps:F2} / {ss:F4} | {ps - pb:+0.00;-0.00} |");
-                rows.Add(new { image = name, height = h, width = w, bicubicPsnr = pb, bicubicSsim = sb, psnr = ps, ssim = ss });
+                double pbShaved = ImageMetrics.Psnr(Shave(hr, h, w, r), Shave(bicubic, h, w, r)), psShaved = ImageMetrics.Psnr(Shave(hr, h, w, r), Shave(sr, h, w, r));
+                Console.WriteLine($"| {name} | {h}×{w} | {pb:F2} / {sb:F4} | {ps:F2} / {ss:F4} | {ps - pb:+0.00;-0.00} | {psShaved - pbShaved:+0.00;-0.00} |");
+                WriteCrops(outDir, name, hr, bicubic, sr, lr.ToArray(), h, w, r);
+                rows.Add(new { image = name, height = h, width = w, bicubicPsnr = pb, bicubicSsim = sb, psnr = ps, ssim = ss, bicubicPsnrShaved = pbShaved, psnrShaved = psShaved });
             }
             Console.WriteLine();
             Console.WriteLine($"training {trainSeconds:F0} s ({trainSeconds / epochs:F1} s/epoch), {model.Parameters().Sum(p => p.Length):N0} parameters");
@@ -84,12 +88,41 @@ public static class SuperResolutionBench
         finally { Directory.Delete(trainDir, true); }
     }
 
+    /// <summary>Writes OUT/NAME-crop.png: a 96×96 crop from the image centre, drawn at 2×, left to right: the low-resolution input (nearest, r× per
+    /// pixel), bicubic upsampling, the model, the original.</summary>
+    private static void WriteCrops(string outDir, string name, float[] hr, float[] bicubic, float[] sr, float[] lr, int h, int w, int r)
+    {
+        const int c = 96;
+        int y0 = (h / 2 - c / 2) / r * r, x0 = (w / 2 - c / 2) / r * r, lw = w / r;
+        var strip = new float[c * (4 * c + 3 * 4)];
+        int sw = 4 * c + 3 * 4;
+        Array.Fill(strip, 1f);
+        for (int y = 0; y < c; y++)
+            for (int x = 0; x < c; x++)
+            {
+                int i = (y0 + y) * w + x0 + x;
+                strip[y * sw + x] = lr[(y0 + y) / r * lw + (x0 + x) / r];
+                strip[y * sw + c + 4 + x] = bicubic[i];
+                strip[y * sw + 2 * (c + 4) + x] = sr[i];
+                strip[y * sw + 3 * (c + 4) + x] = hr[i];
+            }
+        // shown twice as large (each pixel 2×2) so the difference is visible on a page
+        var zoom = new float[4 * strip.Length];
+        for (int y = 0; y < 2 * c; y++)
+            for (int x = 0; x < 2 * sw; x++) zoom[y * 2 * sw + x] = strip[y / 2 * sw + x / 2];
+        Directory.CreateDirectory(outDir);
+        Bottleneck.IO.ImageFileWriter.WritePng(Path.Combine(outDir, name + "-crop.png"), zoom, 1, 2 * c, 2 * sw);
+    }
+
     private static float[] Crop(float[] v, int height, int width, int h, int w)
     {
         var o = new float[h * w];
         for (int y = 0; y < h; y++) Array.Copy(v, y * width, o, y * w, w);
         return o;
     }
+
+    /// <summary>The interior without a border of b pixels (the super-resolution literature's PSNR convention, "shave = scale").</summary>
+    private static float[] Shave(float[] v, int h, int w, int b) => Crop(v[(b * w)..], h - b, w, h - 2 * b, w).Chunk(w).SelectMany(row => row[b..(w - b)]).ToArray();
 
     private static float[] Clip(float[] v)
     {

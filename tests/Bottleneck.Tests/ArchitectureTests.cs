@@ -100,4 +100,18 @@ public class ArchitectureTests
         Assert.Contains(("Bottleneck.ModelFiles", "Bottleneck.Models.Registry"), refs);
         Assert.DoesNotContain(refs, r => r.Item1 == "Bottleneck.Models.Registry" && r.Item2.StartsWith("Bottleneck.Models.", StringComparison.Ordinal) && r.Item2 != "Bottleneck.Models.Registry");
     }
+
+    [Fact]
+    public void TheAssembliesReferenceEachOtherInOneDirection()
+    {
+        // library ← ML.NET integration and library ← CLI; the library needs neither ML.NET nor a console library, and the ML.NET
+        // package does not drag in the CLI (checked on the compiled assemblies' references).
+        static string[] Refs(System.Reflection.Assembly a) => a.GetReferencedAssemblies().Select(n => n.Name!).ToArray();
+        var library = Refs(typeof(Bottleneck.Tensors.Tensor).Assembly);
+        var mlnet = Refs(typeof(Bottleneck.MLNet.BottleneckAutoencoderEstimator).Assembly);
+        Assert.DoesNotContain(library, n => n.StartsWith("Microsoft.ML", StringComparison.Ordinal) || n is "Bottleneck.MLNet" or "Bottleneck.Cli" or "Spectre.Console" or "System.CommandLine");
+        Assert.Contains("Bottleneck", mlnet);
+        Assert.Contains(mlnet, n => n.StartsWith("Microsoft.ML", StringComparison.Ordinal));
+        Assert.DoesNotContain(mlnet, n => n is "Bottleneck.Cli" or "Spectre.Console" or "System.CommandLine");
+    }
 }

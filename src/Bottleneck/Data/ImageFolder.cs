@@ -178,12 +178,7 @@ public static class ImageFolder
     public static ImageFolderData Load(string directory, ImageFolderOptions? options = null)
     {
         options ??= new ImageFolderOptions();
-        if (string.IsNullOrWhiteSpace(directory)) throw new DataException("images: needs a folder (images:DIR)");
-        if (!Directory.Exists(directory))
-            throw new DataException(File.Exists(directory) ? $"{directory}: is a file; images: needs a folder of images" : $"{directory}: image folder not found", directory);
-        var (files, classes) = ListFiles(directory);
-        if (files.Count == 0)
-            throw new DataException($"{directory}: no images found (looked for {string.Join(", ", Extensions)} files{(classes != null ? " in its sub-folders" : "")})", directory);
+        var (files, classes) = ListImages(directory);
 
         var pixels = new List<float[]>(files.Count);
         var loaded = new List<ImageFile>(files.Count);
@@ -269,12 +264,7 @@ public static class ImageFolder
     {
         options ??= new ImageFolderOptions();
         if (options.Patch != null) throw new DataException($"{directory}: patch= does not apply here: every image is used whole, at its own size", directory);
-        if (string.IsNullOrWhiteSpace(directory)) throw new DataException("images: needs a folder (images:DIR)");
-        if (!Directory.Exists(directory))
-            throw new DataException(File.Exists(directory) ? $"{directory}: is a file; images: needs a folder of images" : $"{directory}: image folder not found", directory);
-        var (files, classes) = ListFiles(directory);
-        if (files.Count == 0)
-            throw new DataException($"{directory}: no images found (looked for {string.Join(", ", Extensions)} files{(classes != null ? " in its sub-folders" : "")})", directory);
+        var (files, classes) = ListImages(directory);
         var images = new List<(float[], ImageFile)>(files.Count);
         var skipped = new List<SkippedImage>();
         foreach (var entry in files)
@@ -290,6 +280,19 @@ public static class ImageFolder
                                         $"{Path.Combine(directory, images[0].Item2.RelativePath)} has {Channels(images[0].Item2.Channels)}; add :channels=1 or :channels=3 to the SPEC to convert them",
                                         Path.Combine(directory, images[i].Item2.RelativePath));
         return (images, skipped);
+    }
+
+    /// <summary>The image files of <paramref name="directory"/> (see <see cref="ListFiles"/>), checking that it is a folder with images.</summary>
+    /// <exception cref="DataException">No folder given, the folder is missing or a file, or it has no images.</exception>
+    private static (List<(string Path, string Relative, int Label)> Files, string[]? Classes) ListImages(string directory)
+    {
+        if (string.IsNullOrWhiteSpace(directory)) throw new DataException("images: needs a folder (images:DIR)");
+        if (!Directory.Exists(directory))
+            throw new DataException(File.Exists(directory) ? $"{directory}: is a file; images: needs a folder of images" : $"{directory}: image folder not found", directory);
+        var (files, classes) = ListFiles(directory);
+        if (files.Count == 0)
+            throw new DataException($"{directory}: no images found (looked for {string.Join(", ", Extensions)} files{(classes != null ? " in its sub-folders" : "")})", directory);
+        return (files, classes);
     }
 
     /// <summary>Patch origins along an axis of <paramref name="length"/> pixels: 0, S, 2S, … ≤ L − P, plus L − P if the last falls short.</summary>
