@@ -39,7 +39,7 @@ internal static class ImageFolderOutput
 
     /// <summary>Writes <paramref name="images"/> (one per file of <paramref name="folder"/>, values in [0, 1]) under <paramref name="outPath"/>.</summary>
     /// <returns>The number of files written.</returns>
-    /// <exception cref="ArgumentException">Two files would get the same output name, or the target is taken (see <see cref="CheckTarget"/>).</exception>
+    /// <exception cref="ArgumentException">Two files would get the same output name, or the target is taken (see <see cref="CheckTarget(string)"/>).</exception>
     public static int Write(string outPath, ImageFolderData folder, IReadOnlyList<float[]> images) => Write(outPath, folder.Files, images);
 
     /// <summary>Writes <paramref name="images"/> (one per entry of <paramref name="files"/>, each of that entry's shape, values in [0, 1])

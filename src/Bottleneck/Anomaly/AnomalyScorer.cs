@@ -86,7 +86,7 @@ public sealed class AnomalyScorer
     /// <summary>
     /// Whether the model kind's kernel-level inference path is used (<see cref="AutoencoderModel.CreateFastInference"/>; for dense
     /// models without tied weights, batch norm or GELU: GEMM into reused buffers, bias and activation fused, no tensor
-    /// allocations). Other models go through <see cref="AutoencoderModel.Encode"/> and <see cref="AutoencoderModel.DecodeLogits"/>
+    /// allocations). Other models go through <see cref="AutoencoderModel.Encode(Tensor)"/> and <see cref="AutoencoderModel.DecodeLogits"/>
     /// inside a <see cref="TensorScope"/>.
     /// </summary>
     public bool UsesFastPath => _fast != null;

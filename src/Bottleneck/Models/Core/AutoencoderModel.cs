@@ -27,7 +27,7 @@ public sealed record TrainingPhase(string Name, IReadOnlyList<string>? Groups)
 
 /// <summary>
 /// An inference-only forward pass that calls kernels directly (no autograd, no tensors), written by a kind for scoring
-/// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode"/>(x))
+/// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode(Tensor)"/>(x))
 /// in eval mode, up to float rounding, and read the live weights on every call. Not thread-safe.
 /// </summary>
 public interface IFastInference

@@ -25,7 +25,7 @@ public abstract class LatentLayer : Module
     /// <param name="context">The step: a stochastic layer samples when <see cref="StepContext.Training"/> is set.</param>
     public abstract LatentSample Sample(Tensor h, StepContext context);
 
-    /// <summary>The deterministic code of h (for a stochastic layer the posterior mean), used by <see cref="AutoencoderModel.Encode"/>.</summary>
+    /// <summary>The deterministic code of h (for a stochastic layer the posterior mean), used by <see cref="AutoencoderModel.Encode(Tensor)"/>.</summary>
     /// <param name="h">Encoder output (N, …).</param>
     public abstract Tensor Code(Tensor h);
 

@@ -54,6 +54,8 @@ public sealed record VariationalConfig : ModelConfig
     /// train it and the label-conditioned VAE, unlabelled rows (label −1) marginalise over q(y | x); needs <paramref name="classes"/> ≥ 2.</param>
     /// <param name="classificationWeight">α of the classification term α·(−log q(y | x)) per labelled row of the batch-averaged loss
     /// (semi-supervised); 0 (default) = 0.1·datasetSize, Kingma et al.'s α = 0.1·N.</param>
+    /// <param name="convolutional">A convolutional encoder and decoder on the image rows instead of the MLP (the convolutional VAE), or null (default);
+    /// its input must be C·H·W = inputDim, and it does not take classes.</param>
     /// <param name="topLatentDim">k₂ of a ladder latent, the top layer's width (default 0: latentDim / 2, at least 1).</param>
     /// <param name="ladderHidden">Width of a ladder latent's bottom-up and top-down hidden layers (default 0: the last hidden width / 2, at least 8).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value outside its range; the message names it.</exception>
