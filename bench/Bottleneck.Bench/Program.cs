@@ -14,6 +14,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
     ["superres"] = SuperResolutionBench.Run,
+    ["tsne"] = TsneBench.Run,
     ["fuzz"] = ParserFuzz.Run,
     ["mlnet"] = MLNetBench.Run,
 };

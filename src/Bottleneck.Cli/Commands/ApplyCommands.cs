@@ -31,6 +31,9 @@ public sealed record EvaluateSettings(string ModelDir, string Data, bool Json, s
 
     /// <summary>Rows (the first ones) the IWAE NLL is computed over.</summary>
     public int IwLimit { get; init; } = 1000;
+
+    /// <summary>Also compute the embedding metrics of the codes against the labels (silhouette, NMI, ARI, kNN and linear-probe accuracy).</summary>
+    public bool LatentMetrics { get; init; }
 }
 
 
@@ -114,6 +117,9 @@ public static class EvaluateCommand
         "Variational kinds also report the negative ELBO (negElbo = reconstruction + kl, one seeded sample per row, nats),\n" +
         "active units, the KL of each latent dimension, with --iw-samples K the importance-weighted NLL (iwNll) over the first\n" +
         "--iw-limit rows, codebook perplexity (vq-vae) and label accuracy (cvae).\n" +
+        "With --latent-metrics and labelled data, also the embedding metrics of the codes (docs/latent.md): silhouette of the\n" +
+        "labels, NMI and ARI of a k-means clustering (k = number of labels) against them, and kNN (k = 5) and linear-probe\n" +
+        "accuracy by stratified 5-fold cross-validation.\n" +
         "mnist and demo data default to the test split.\n\n" +
         "Examples:\n" +
         "  bottleneck evaluate --model runs/model --data demo\n" +
@@ -134,7 +140,7 @@ public static class EvaluateCommand
     {
         var o = CommandParts.Of<ApplyOptions>(r);
         return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Json), r.GetValue(o.Normal))
-        { Png = r.GetValue(o.Png), IwSamples = r.GetValue(o.IwSamples), IwLimit = r.GetValue(o.IwLimit) };
+        { Png = r.GetValue(o.Png), IwSamples = r.GetValue(o.IwSamples), IwLimit = r.GetValue(o.IwLimit), LatentMetrics = r.GetValue(o.LatentMetrics) };
     }
 }
 
@@ -179,8 +185,11 @@ internal sealed class ApplyOptions
     public Option<int> IwLimit { get; } = new("--iw-limit")
     { Description = "Variational kinds: compute the IWAE NLL over the first N samples", DefaultValueFactory = _ => 1000, HelpName = "N" };
 
+    public Option<bool> LatentMetrics { get; } = CliOptions.Flag("--latent-metrics",
+        "Labelled data: embedding metrics of the codes (silhouette, k-means NMI and ARI, kNN and linear-probe accuracy by stratified 5-fold CV)");
+
     /// <summary>Evaluate's own options.</summary>
-    public IEnumerable<Option> Evaluate => [Json, Normal, Png, IwSamples, IwLimit];
+    public IEnumerable<Option> Evaluate => [Json, Normal, Png, IwSamples, IwLimit, LatentMetrics];
 
     /// <summary>A command with <c>--model</c>, <c>--data</c> and (for encode and reconstruct) <c>--out</c>, its options attached.</summary>
     public static (Command Command, ApplyOptions Options) Command(string name, string description, bool withOut)

@@ -54,6 +54,8 @@ public sealed record TrainSettings
     public string? TrainUntil { get; init; }
     /// <summary>Where to write the HTML report of the trained model (<c>--report FILE.html</c>), or null for none.</summary>
     public string? Report { get; init; }
+    /// <summary>Folder for TensorBoard event files of the per-epoch losses, terms and learning rate; null = none.</summary>
+    public string? TensorBoard { get; init; }
 
     /// <summary>The training options (validated by <see cref="TrainingOptions"/>; an invalid value names its option).</summary>
     /// <exception cref="ArgumentException">A value is out of range or unknown.</exception>
@@ -175,11 +177,13 @@ public static class TrainCommand
 
         public Option<string?> Report { get; } = CliOptions.Optional("--report", "FILE.html",
             "After training, write the model's self-contained HTML report here (as 'bottleneck report' with the training data; outside the model folder)");
+        public Option<string?> TensorBoard { get; } = CliOptions.Optional("--tensorboard", "DIR",
+            "Also write every epoch's losses, loss terms, validation loss and learning rate as TensorBoard event files in DIR (tensorboard --logdir DIR)");
 
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal, TensorBoard];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -281,6 +285,7 @@ public static class TrainCommand
             Threshold = r.GetValue(o.Threshold),
             TrainUntil = r.GetValue(o.TrainUntil),
             Report = r.GetValue(o.Report),
+            TensorBoard = r.GetValue(o.TensorBoard),
         };
         if (!s.Contaminated) return s;
         // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).

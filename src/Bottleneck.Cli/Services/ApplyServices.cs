@@ -101,6 +101,7 @@ public sealed class EvaluateService : CliService
             ? Bottleneck.Evaluation.VariationalEvaluator.Evaluate(v, m.Scaled, s.IwSamples, s.IwLimit)
             : null;
         if (s.IwSamples > 0 && variational?.IwNll is null) Warn("--iw-samples applies to the Gaussian-latent variational kinds only; no IWAE NLL computed");
+        var latent = s.LatentMetrics ? LatentMetricsOutput.Compute(m) : null;
         if (s.Json)
         {
             var json = new JsonObject { ["model"] = s.ModelDir, ["data"] = m.Raw.Source };
@@ -131,6 +132,7 @@ public sealed class EvaluateService : CliService
                 json["mmdToPrior"] = vr.MmdToPrior;
                 json["discriminatorAccuracy"] = vr.DiscriminatorAccuracy;
             }
+            if (latent != null) LatentMetricsOutput.AddJson(json, latent);
             Line(json.ToJsonString(JsonOptions));
             return ExitCodes.Success;
         }
@@ -161,6 +163,7 @@ public sealed class EvaluateService : CliService
             if (r.MmdToPrior is { } mm) table.AddRow("MMD² codes vs prior (imq)", Output.Num(mm));
             if (r.DiscriminatorAccuracy is { } da) table.AddRow("discriminator accuracy", Output.Num(da));
         }
+        if (latent != null) LatentMetricsOutput.AddRows(table, latent);
         Console.Write(table);
         if (variational is { KlPerDimension.Length: > 0 } kr)
             Line("KL per dimension: " + string.Join(" ", kr.KlPerDimension.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));

@@ -153,12 +153,16 @@ public sealed class TrainService : CliService
         var recipe = Recipe(kind.Name, config, data.Spec.Resolved(), dataFiles, scale, valSplit, s);
         var trainSource = RowSource.For(model, trainX, "training data");
         var validationSource = validationX != null ? RowSource.For(model, validationX, "validation data") : null;
+        if (s.TensorBoard is { } tb && (Path.GetFullPath(tb) + Path.DirectorySeparatorChar).StartsWith(Path.GetFullPath(s.Out).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"--tensorboard {tb} is inside --out {s.Out}, which is replaced as a unit when training ends; give a folder outside it");
+        using var board = s.TensorBoard != null ? new TensorBoardLog(s.TensorBoard) : null;
+        if (board != null) Line($"tensorboard {board.Path}");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         // Every finished epoch is appended to OUT/metrics.jsonl as it happens (tail -f); the finished folder gets it from the history.
         var metrics = new MetricsLog(Path.Combine(s.Out, MetricsLog.FileName), append: s.Resume);
         var result = Live
-            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(p), cancellation, checkpoint, s.Resume, recipe)))
-            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(p), cancellation, checkpoint, s.Resume, recipe)));
+            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe)))
+            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe)));
         if (result.History.Count == 0 && !result.Cancelled)
             Line($"fitted      on {Output.Count(train.Rows)} samples in {watch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
 

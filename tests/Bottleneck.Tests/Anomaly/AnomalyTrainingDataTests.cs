@@ -24,7 +24,7 @@ public class AnomalyTrainingDataTests
         Assert.Equal(36, data.Full.Rows);
         Assert.Equal(40, data.AllRows!.Rows);
         Assert.Equal(4, data.AllAnomalyFlags!.Sum());
-        Assert.Equal(1, data.AllAnomalyFlags[0]);
+        Assert.Equal(1, data.AllAnomalyFlags![0]);
         Assert.Equal("label", data.Spec.LabelColumn);
     }
 
