@@ -103,7 +103,7 @@ public static class Figures
     }
 
     /// <summary>
-    /// A 2-D map of the codes (a projection such as <see cref="LatentProjections.Pca"/>), one colour per class when labels are
+    /// A 2-D map of the codes (a <see cref="NamedProjection"/> such as PCA or t-SNE), one colour per class when labels are
     /// given; at most <see cref="MaxMapPoints"/> points (an evenly strided subset, so every class keeps its share).
     /// </summary>
     /// <param name="points">The projected codes, (N, 2) row-major.</param>
@@ -118,7 +118,8 @@ public static class Figures
         if (points.Length % 2 != 0) throw new ArgumentException($"points must be (N, 2) row-major, got {points.Length} values");
         int n = points.Length / 2;
         if (labels != null && labels.Length != n) throw new ArgumentException($"{labels.Length} labels for {n} points");
-        var plot = NewPlot(title, $"{axisName} 1 (code units)", $"{axisName} 2 (code units)");
+        string unit = axisName == "PC" ? " (code units)" : "";
+        var plot = NewPlot(title, $"{axisName} 1{unit}", $"{axisName} 2{unit}");
         int stride = Math.Max(1, (int)Math.Ceiling(n / (double)MaxMapPoints));
         var rows = Enumerable.Range(0, n).Where(i => i % stride == 0).ToArray();
         var groups = labels == null ? [(Label: -1, Rows: rows)] : rows.GroupBy(i => labels[i]).OrderBy(g => g.Key).Select(g => (Label: g.Key, Rows: g.ToArray())).ToArray();

@@ -27,7 +27,11 @@ public enum PlotSubject
 /// <param name="Out">Output .png or .svg.</param>
 /// <param name="Width">Width in pixels, 100..10000 (default 800).</param>
 /// <param name="Height">Height in pixels, 100..10000 (default 500).</param>
-public sealed record PlotSettings(PlotSubject Subject, string ModelDir, string? Data, string Out, int Width = 800, int Height = 500);
+public sealed record PlotSettings(PlotSubject Subject, string ModelDir, string? Data, string Out, int Width = 800, int Height = 500)
+{
+    /// <summary>The latent map's projection (<c>--projection pca|tsne</c>); default PCA.</summary>
+    public Bottleneck.Reports.NamedProjection Projection { get; init; } = Bottleneck.Reports.NamedProjection.Pca;
+}
 
 /// <summary>The <c>plot</c> command.</summary>
 public static class PlotCommand
@@ -37,7 +41,7 @@ public static class PlotCommand
         "Draw one figure of a model as PNG or SVG (by the --out extension), with ScottPlot.\n\n" +
         "SUBJECT is one of:\n" +
         "  history  loss curves by epoch: train loss, each named loss term, validation loss, learning rate (right axis)\n" +
-        "  latent   the codes of --data projected to 2-D by PCA, coloured by label\n" +
+        "  latent   the codes of --data projected to 2-D (--projection pca, or tsne: t-SNE, slower), coloured by label\n" +
         "  units    histograms of the latent units (the 8 of largest variance)\n" +
         "  scores   anomaly-score histogram (normal and anomaly apart when the data has labels) with the model's threshold\n" +
         "  roc      ROC curve of the anomaly scores against the labels (needs both classes)\n" +
@@ -50,7 +54,10 @@ public static class PlotCommand
         "  bottleneck plot scores --model runs/cardio --data csv:cardio.csv:label=label --out scores.png\n" +
         "  bottleneck plot roc --model runs/cardio --data csv:cardio.csv:label=label --out roc.png";
 
-    private sealed record Options(Argument<string> Subject, Option<string> Model, Option<string?> Data, Option<string> Out, Option<int> Width, Option<int> Height);
+    private sealed record Options(Argument<string> Subject, Option<string> Model, Option<string?> Data, Option<string> Out, Option<int> Width, Option<int> Height)
+    {
+        public Option<string> Projection { get; } = ReportCommand.ProjectionOption();
+    }
 
     /// <summary>Creates the command; its action runs a <see cref="PlotService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
@@ -61,7 +68,7 @@ public static class PlotCommand
             CliOptions.Optional("--data", "SPEC", $"Data for latent, units, scores, roc and pr: {CliOptions.SpecHelp}; default: the data the model was trained on"),
             CliOptions.Required("--out", "FILE", "Output: .png or .svg (required)"),
             CliOptions.Int("--width", "Width in pixels", 800, 100), CliOptions.Int("--height", "Height in pixels", 500, 100));
-        var command = new Command("plot", Description) { o.Subject, o.Model, o.Data, o.Out, o.Width, o.Height };
+        var command = new Command("plot", Description) { o.Subject, o.Model, o.Data, o.Out, o.Width, o.Height, o.Projection };
         CommandParts.Attach(command, o);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new PlotService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
@@ -72,6 +79,9 @@ public static class PlotCommand
     {
         var o = CommandParts.Of<Options>(r);
         var subject = Enum.GetValues<PlotSubject>().First(v => PlotService.Name(v) == r.GetValue(o.Subject)!.ToLowerInvariant());
-        return new(subject, r.GetValue(o.Model)!, r.GetValue(o.Data), r.GetValue(o.Out)!, r.GetValue(o.Width), r.GetValue(o.Height));
+        return new(subject, r.GetValue(o.Model)!, r.GetValue(o.Data), r.GetValue(o.Out)!, r.GetValue(o.Width), r.GetValue(o.Height))
+        {
+            Projection = Bottleneck.Reports.NamedProjection.Parse(r.GetValue(o.Projection)!),
+        };
     }
 }

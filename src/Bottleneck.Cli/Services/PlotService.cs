@@ -55,7 +55,7 @@ public sealed class PlotService : CliService
                     var codes = ModelReport.Apply(m.Saved.Model, m.Scaled, m.Saved.Model.LatentDim, m.Saved.Model.Encode);
                     int k = m.Saved.Model.LatentDim;
                     plot = s.Subject == PlotSubject.Latent
-                        ? Figures.LatentMap(NamedProjection.Pca.Project(codes, m.Scaled.Rows, k), m.Scaled.Labels, m.Scaled.ClassNames, $"Latent map (PCA): {title}")
+                        ? Figures.LatentMap(s.Projection.Project(codes, m.Scaled.Rows, k), m.Scaled.Labels, m.Scaled.ClassNames, $"Latent map ({s.Projection.Name}): {title}", s.Projection.AxisName)
                         : Figures.LatentUnits(codes, m.Scaled.Rows, k, $"Latent units: {title}");
                     what = $"{Output.Count(m.Scaled.Rows)} samples, {k} latent dimensions";
                     break;

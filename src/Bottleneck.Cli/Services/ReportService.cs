@@ -49,6 +49,7 @@ public sealed class ReportService : CliService
         var inputs = new ReportInputs(m.Saved, m.Raw, m.Scaled, PlotService.Short(specText))
         {
             Scores = m.Saved.Threshold != null ? ReportData.Scores(m, DataSpec.Parse(specText)) : null,
+            Projection = s.Projection,
         };
         var document = ModelReport.BuildDocument(inputs);
         string html = document.ToHtml();

@@ -112,6 +112,20 @@ public class CliReportTests(ReportModelsFixture f)
     }
 
     [Fact]
+    public async Task GivenProjectionTsne_TheLatentMapAndTheReportUseTsne()
+    {
+        using var dir = new TempDir();
+        var h = new CliHarness();
+        int code = await h.Run("plot", "latent", "--model", f.Vae, "--data", "demo:300", "--projection", "tsne", "--out", dir.File("t.png"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        FigureChecks.AssertPng(File.ReadAllBytes(dir.File("t.png")), 800, 500, "t-SNE map");
+        h = new CliHarness();
+        code = await h.Run("report", "--model", f.Vae, "--data", "demo:300", "--projection", "tsne", "--out", dir.File("t.html"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        Assert.Contains("projected to 2-D by t-SNE", File.ReadAllText(dir.File("t.html")));
+    }
+
+    [Fact]
     public async Task GivenADetector_TheReportHasTheScoreHistogramRocAndPrecisionRecall()
     {
         using var dir = new TempDir();

@@ -44,7 +44,7 @@ public class FiguresTests
         return name switch
         {
             "history" => Figures.History(History, "Training history: test"),
-            "latent" => Figures.LatentMap(LatentProjections.Pca(codes, 400, 5), labels, ["a", "b", "c"], "Latent map: test"),
+            "latent" => Figures.LatentMap(NamedProjection.Pca.Project(codes, 400, 5), labels, ["a", "b", "c"], "Latent map: test"),
             "units" => Figures.LatentUnits(codes, 400, 5, "Latent units: test"),
             "scores" => Figures.ScoreHistogram(scores, anomalies, 2.0, "squared error per sample", "Anomaly scores: test"),
             "roc" => Figures.Roc(scores, anomalies, "ROC: test"),
