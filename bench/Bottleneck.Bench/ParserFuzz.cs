@@ -210,6 +210,8 @@ public static class ParserFuzz
                 ParseCsv),
             new("gzip", typeof(DataException), Mutations(GzipSeeds(), Tokens([.. CommonTokens, "\u001F\u008B\u0008", "\u0000\u0000\u0000\u0000"])),
                 ParseGzip),
+            new("graph-edges", typeof(DataException), Mutations(GraphSeeds(), Tokens([.. CommonTokens, "\n", "a,a\n", "b,a\n", "1,2\n", "source,target\n", ",", "\t"])),
+                ParseGraph),
         };
         return list;
     }
@@ -370,6 +372,21 @@ public static class ParserFuzz
             "color,size,weight\nred,1,0.5\nblue,2,\nred,3,1.5\n",
         }.Select(Encoding.UTF8.GetBytes),
     ];
+
+    // graph edge lists (graph:EDGES.csv): string and integer ids, a header, a self-loop and a reversed duplicate.
+    private static byte[][] GraphSeeds() =>
+    [
+        .. new[] { "source,target\na,b\nb,c\nc,c\nb,a\nc,d\n", "1,2\n2,3\n3,1\n4,1\n5,4\n6,5\n7,6\n8,7\n9,8\n10,9\n11,10\n" }.Select(Encoding.UTF8.GetBytes),
+    ];
+
+    /// <summary>Reads the bytes as an edge list, then splits its edges (the split refuses graphs too small with a DataException).</summary>
+    private static void ParseGraph(byte[] bytes, string scratch)
+    {
+        string path = Path.Combine(scratch, "edges.csv");
+        File.WriteAllBytes(path, bytes);
+        var graph = GraphLoader.LoadEdgeList(path);
+        EdgeSplit.Create(graph, 1);
+    }
 
     private static void ParseCsv(byte[] bytes, string _)
     {

@@ -13,6 +13,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["vae"] = VaeBench.Run,
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
+    ["graph"] = GraphBench.Run,
     ["superres"] = SuperResolutionBench.Run,
     ["tsne"] = TsneBench.Run,
     ["fuzz"] = ParserFuzz.Run,

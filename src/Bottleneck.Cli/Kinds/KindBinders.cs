@@ -10,6 +10,7 @@ public static class KindBinders
         var variational = new VariationalOptions();
         var sequence = new SequenceOptions();
         var conv = new ConvBinder(dense);
+        var graph = new GraphOptions();
         return
         [
             new DenseBinder(dense),
@@ -33,6 +34,8 @@ public static class KindBinders
             new TransformerBinder(dense, sequence),
             conv,
             new TcnBinder(dense, sequence, variational, conv),
+            new GraphBinder("gae", dense, graph),
+            new GraphBinder("vgae", dense, graph),
             new SuperResolutionBinder(dense, conv),
         ];
     }

@@ -23,6 +23,7 @@ public sealed class EncodeService : CliService
     /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
     public int Run(EncodeSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
+        if (DataSpec.Parse(s.Data) is { Kind: DataKind.Graph } graph) return new GraphApplyService(Console, Error, Verbose).Encode(s, graph);
         Output.CheckTablePath(s.Out);
         OutputPaths.Check("--out", s.Out, DataSpec.Parse(s.Data), "test", s.ModelDir, Output.DerivedFiles(s.Out, png: false));
         var m = ModelData.Load(s.ModelDir, s.Data);
@@ -88,6 +89,7 @@ public sealed class EvaluateService : CliService
     /// <returns>0 on success, 2 for a user mistake, 130 when cancelled, 1 otherwise.</returns>
     public int Run(EvaluateSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
+        if (DataSpec.Parse(s.Data) is { Kind: DataKind.Graph } graph) return new GraphApplyService(Console, Error, Verbose).Evaluate(s, graph);
         OutputPaths.Check(DenoiseCommand.PngOptionName, s.Png, DataSpec.Parse(s.Data), "test", s.ModelDir);
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;

@@ -28,6 +28,7 @@ public sealed class DetectService : CliService
         // Cheap checks first.
         if (string.IsNullOrWhiteSpace(s.ModelDir)) throw new ArgumentException("--model needs a model folder");
         var spec = DataSpec.Parse(s.Data);
+        if (spec.Kind == DataKind.Graph) throw new ArgumentException("detect scores rows; for graph data use 'bottleneck evaluate' (link prediction) or 'bottleneck links'");
         var rule = s.Threshold is null ? null : TrainService.ParseThreshold(s.Threshold);
         ReconstructionError? error = null;
         if (s.Error != null)

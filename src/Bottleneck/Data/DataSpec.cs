@@ -19,6 +19,8 @@ public enum DataKind
     Sequences,
     /// <summary>One long CSV series cut into sliding windows (<see cref="SeriesLoader"/>).</summary>
     Series,
+    /// <summary>A graph: Cora's files or an edge list with optional node features (<see cref="GraphLoader"/>); for graph kinds.</summary>
+    Graph,
 }
 
 /// <summary>
@@ -44,11 +46,17 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv]";
 
     /// <summary>For csv: numbers are written with a decimal comma (<c>:decimal=comma</c>, or the CLI's <c>--decimal comma</c>);
     /// default false (invariant culture: a cell such as <c>0,5</c> is an error naming file, row and column).</summary>
     public bool DecimalComma { get; init; }
+
+    /// <summary>For graph: the node-feature CSV of an edge list (<c>:features=FILE.csv</c>), or null (Cora, or featureless).</summary>
+    public string? GraphFeatures { get; init; }
+
+    /// <summary>For graph: the path is a folder of Cora's LINQS files (<c>graph:cora:DIR</c>).</summary>
+    public bool GraphCora { get; init; }
 
     /// <summary>The most demo images the memory budget allows (28×28 float32 values each, plus labels).</summary>
     public static int MaxDemoCount() =>
@@ -71,6 +79,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         Path = Path is null ? Kind == DataKind.Mnist && DataDirectory.Find("mnist") is { } found ? DataFileFingerprint.Canonical(found) : null
              : DataFileFingerprint.Canonical(Path),
         LabelsPath = LabelsPath is null ? null : DataFileFingerprint.Canonical(LabelsPath),
+        GraphFeatures = GraphFeatures is null ? null : DataFileFingerprint.Canonical(GraphFeatures),
     };
 
     /// <summary>The files this spec reads for <paramref name="defaultSplit"/>: the csv or npy file (and its labels file), or the MNIST
@@ -90,6 +99,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             }
             case DataKind.Csv: return [Path!];
             case DataKind.Images: return [];   // an image folder is not fingerprinted (see docs/reliability.md, limits)
+            case DataKind.Graph: return GraphSpecs.Files(this);
             default: return LabelsPath is null ? [Path!] : [Path!, LabelsPath];
         }
     }
@@ -160,6 +170,8 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             }
             case "series":
                 return ParseSeries(rest, Bad);
+            case "graph":
+                return GraphSpecs.Parse(rest, Bad);
             case "npy":
             {
                 string path = rest;
@@ -251,6 +263,8 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return SequenceLoader.Load(Path!, LabelColumn);
             case DataKind.Series:
                 return SeriesLoader.Load(Path!, Series!, LabelColumn, trainingPart: split == "train");
+            case DataKind.Graph:
+                throw new DataException($"{this} is a graph: it trains --kind gae or vgae and is read by LoadGraph, not as rows");
             default:
                 return NpyLoader.Load(Path!, LabelsPath);
         }
@@ -265,6 +279,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Images => $"images:{Path}{Images}",
         DataKind.Sequences => $"sequences:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
         DataKind.Series => $"series:{Path}" + Series!.SpecSuffix(LabelColumn),
+        DataKind.Graph => GraphSpecs.Format(this),
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 

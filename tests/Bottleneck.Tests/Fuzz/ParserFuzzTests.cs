@@ -34,3 +34,4 @@ public class ConfigJsonFuzzTests : ParserFuzzTestBase { [SkippableFact] public v
 public class TrainerJsonFuzzTests : ParserFuzzTestBase { [SkippableFact] public void TrainerJson() => Fuzz("trainer-json"); }
 public class CsvRowsFuzzTests : ParserFuzzTestBase { [SkippableFact] public void CsvRows() => Fuzz("csv-rows"); }
 public class GzipFuzzTests : ParserFuzzTestBase { [SkippableFact] public void GzipInput() => Fuzz("gzip"); }
+public class GraphEdgesFuzzTests : ParserFuzzTestBase { [SkippableFact] public void GraphEdgeList() => Fuzz("graph-edges"); }
