@@ -16,6 +16,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["graph"] = GraphBench.Run,
     ["superres"] = SuperResolutionBench.Run,
     ["tsne"] = TsneBench.Run,
+    ["recommend"] = RecommendBench.Run,
     ["fuzz"] = ParserFuzz.Run,
     ["mlnet"] = MLNetBench.Run,
 };

@@ -123,6 +123,7 @@ public static class Cli
         root.Add(DenoiseCommand.Create(env));
         root.Add(UpscaleCommand.Create(env));
         root.Add(EvaluateCommand.Create(env));
+        root.Add(RecommendCommand.Create(env));
         root.Add(DetectCommand.Create(env));
         root.Add(InfoCommand.Create(env));
         root.Add(GenerateCommands.Sample(env));

@@ -116,7 +116,9 @@ public static class TrainCommand
         "  bottleneck train --data csv:cardio.csv:label=label --contaminated --out runs/cardio-u   # rows may include anomalies\n" +
         "  bottleneck train --kind denoising --noise mask:0.25 --out runs/dae\n" +
         "  bottleneck train --kind stacked --hidden 256,64 --pretrain-epochs 3 --pretrain-noise gaussian:0.3 --out runs/sdae\n" +
-        "  bottleneck train --kind pca --components 30 --out runs/pca\n\n" +
+        "  bottleneck train --kind pca --components 30 --out runs/pca\n" +
+        "  bottleneck train --kind autorec --data ratings:u1.base:scale=1..5 --test ratings:u1.test --optimizer rprop --lr 0.01 --batch-size 2000 --epochs 200 --out runs/autorec\n" +
+        "  bottleneck train --kind mult-vae --data ratings:u.data:implicit=4 --val-split 0.1 --epochs 100 --batch-size 100 --out runs/ml-vae\n\n" +
         "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE; --contaminated\n" +
         "trains on all rows, which may include anomalies, with the unsupervised recipe (bounded tanh output, batch norm, dropout,\n" +
         "short training, threshold contamination:0.1 on mean absolute errors; see docs/anomaly.md). CSV files with non-numeric\n" +
@@ -136,7 +138,7 @@ public static class TrainCommand
         public Option<int> Epochs { get; } = CliOptions.Value("--epochs", "N", "Passes over the training data", 10);
         public Option<int> BatchSize { get; } = CliOptions.Value("--batch-size", "N", "Samples per optimizer step", 128);
         public Option<float> Lr { get; } = CliOptions.Value("--lr", "X", "Initial learning rate", 1e-3f);
-        public Option<string> Optimizer { get; } = CliOptions.Choice("--optimizer", "Optimizer: adam, adamw, sgd (momentum 0.9), rmsprop",
+        public Option<string> Optimizer { get; } = CliOptions.Choice("--optimizer", "Optimizer: adam, adamw, sgd (momentum 0.9), rmsprop, rprop (full batch: --batch-size at least the rows; autorec)",
             "adam", [.. TrainingOptions.OptimizerNames]);
         public Option<string> Schedule { get; } = CliOptions.Choice("--schedule",
             "Learning-rate schedule: none, step (x0.5 every epochs/3), exponential (x0.95 per epoch), cosine, warmup (linear over 5 epochs), plateau (x0.5 after 3 epochs without improvement)",

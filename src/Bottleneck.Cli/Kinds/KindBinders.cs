@@ -11,6 +11,7 @@ public static class KindBinders
         var sequence = new SequenceOptions();
         var conv = new ConvBinder(dense);
         var graph = new GraphOptions();
+        var recommendation = new RecommendationOptions();
         return
         [
             new DenseBinder(dense),
@@ -37,6 +38,9 @@ public static class KindBinders
             new GraphBinder("gae", dense, graph),
             new GraphBinder("vgae", dense, graph),
             new SuperResolutionBinder(dense, conv),
+            new AutoRecBinder(dense, recommendation),
+            new MultBinder("mult-dae", dense, variational, recommendation),
+            new MultBinder("mult-vae", dense, variational, recommendation),
         ];
     }
 }

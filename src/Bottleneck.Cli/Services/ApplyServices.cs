@@ -90,6 +90,7 @@ public sealed class EvaluateService : CliService
     public int Run(EvaluateSettings s, CancellationToken cancellation = default) => Guard(() =>
     {
         if (DataSpec.Parse(s.Data) is { Kind: DataKind.Graph } graph) return new GraphApplyService(Console, Error, Verbose).Evaluate(s, graph);
+        if (DataSpec.Parse(s.Data) is { Kind: DataKind.Ratings } ratings) return new RecommendEvaluateService(Console, Error, Verbose).Evaluate(s, ratings);
         OutputPaths.Check(DenoiseCommand.PngOptionName, s.Png, DataSpec.Parse(s.Data), "test", s.ModelDir);
         var m = ModelData.Load(s.ModelDir, s.Data);
         bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;

@@ -46,6 +46,7 @@ public sealed class TrainService : CliService
         // width) and its fit procedure. An option's value error points to the help.
         var spec = DataSpec.Parse(s.Data);
         if (spec.Kind == DataKind.Graph || s.Kind is GraphBinder.Settings) return new GraphTrainService(Console, Error, Verbose).Train(s, spec, cancellation);
+        if (RecommendationTrainService.Handles(s, spec)) return new RecommendationTrainService(Console, Error, Verbose).Train(s, spec, cancellation);
         if (s.TrainUntil != null)
             spec = spec.Series is { } series ? spec with { Series = series with { Until = s.TrainUntil } }
                 : throw new ArgumentException($"--train-until applies to series: data (a time-ordered split), not {spec.Kind.ToString().ToLowerInvariant()}:");

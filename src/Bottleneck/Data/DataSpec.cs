@@ -21,6 +21,8 @@ public enum DataKind
     Series,
     /// <summary>A graph: Cora's files or an edge list with optional node features (<see cref="GraphLoader"/>); for graph kinds.</summary>
     Graph,
+    /// <summary>A ratings file, one (user, item, rating[, timestamp]) per line (<see cref="RatingsTable"/>).</summary>
+    Ratings,
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public enum DataKind
 /// <c>images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]</c> (options in any order).
 /// <c>sequences:FILE[:label=COL]</c> (one sequence per row; COL a 0-based index, first or last),
 /// <c>series:FILE.csv[:columns=a,b][:time=COL][:label=COL]:window=W[,stride=S][:until=TIME|FRACTION]</c> (sliding windows).
+/// <c>ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX]</c> (user, item, rating[, timestamp] per line).
 /// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
 /// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
 /// </summary>
@@ -41,12 +44,13 @@ public enum DataKind
 /// <param name="Count">For demo: number of images, or null for the default.</param>
 /// <param name="Images">For images: resize, channel and patch options, or null for none.</param>
 /// <param name="Series">For series: window, stride, columns, time column and split point; else null.</param>
+/// <param name="Ratings">For ratings: separator, implicit threshold and declared scale; else null.</param>
 public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null, string? LabelColumn = null, string? LabelsPath = null, int? Count = null,
-                              ImageFolderOptions? Images = null, SeriesOptions? Series = null)
+                              ImageFolderOptions? Images = null, SeriesOptions? Series = null, RatingsOptions? Ratings = null)
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv] | ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX]";
 
     /// <summary>For csv: numbers are written with a decimal comma (<c>:decimal=comma</c>, or the CLI's <c>--decimal comma</c>);
     /// default false (invariant culture: a cell such as <c>0,5</c> is an error naming file, row and column).</summary>
@@ -97,7 +101,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 if (dir == null) return [];
                 return IdxLoader.MnistFiles(dir, (Split ?? defaultSplit).ToLowerInvariant());
             }
-            case DataKind.Csv: return [Path!];
+            case DataKind.Csv or DataKind.Ratings: return [Path!];
             case DataKind.Images: return [];   // an image folder is not fingerprinted (see docs/reliability.md, limits)
             case DataKind.Graph: return GraphSpecs.Files(this);
             default: return LabelsPath is null ? [Path!] : [Path!, LabelsPath];
@@ -172,6 +176,15 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return ParseSeries(rest, Bad);
             case "graph":
                 return GraphSpecs.Parse(rest, Bad);
+            case "ratings":
+            {
+                // the path is everything before the first :sep=, :implicit= or :scale=
+                int first = new[] { ":sep=", ":implicit=", ":scale=" }.Select(k => rest.IndexOf(k, StringComparison.OrdinalIgnoreCase)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
+                string path = first < 0 ? rest : rest[..first];
+                if (path.Length == 0) throw Bad("ratings needs a file path");
+                try { return new DataSpec(DataKind.Ratings, path, Ratings: RatingsOptions.Parse(first < 0 ? [] : rest[(first + 1)..].Split(':'))); }
+                catch (FormatException e) { throw Bad(e.Message); }
+            }
             case "npy":
             {
                 string path = rest;
@@ -265,10 +278,23 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return SeriesLoader.Load(Path!, Series!, LabelColumn, trainingPart: split == "train");
             case DataKind.Graph:
                 throw new DataException($"{this} is a graph: it trains --kind gae or vgae and is read by LoadGraph, not as rows");
+            case DataKind.Ratings:
+            {
+                // The users × items matrix (0 where unrated); the recommendation kinds read the ratings themselves (LoadRatings).
+                var matrix = RatingMatrix.From(LoadRatings());
+                return new Dataset(matrix.Dense(byItem: false).Values, matrix.Users.Count, matrix.Items.Count,
+                    featureNames: matrix.Items.Ids.ToArray(), source: Path!);
+            }
             default:
                 return NpyLoader.Load(Path!, LabelsPath);
         }
     }
+
+    /// <summary>Reads a ratings SPEC's file (<see cref="RatingsTable.Load"/>).</summary>
+    /// <exception cref="DataException">Not a ratings SPEC, or the file is missing or malformed.</exception>
+    public RatingsTable LoadRatings() => Kind == DataKind.Ratings
+        ? RatingsTable.Load(Path!, Ratings)
+        : throw new DataException($"{this}: not ratings data; use ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD]");
 
     /// <inheritdoc/>
     public override string ToString() => Kind switch
@@ -280,6 +306,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Sequences => $"sequences:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
         DataKind.Series => $"series:{Path}" + Series!.SpecSuffix(LabelColumn),
         DataKind.Graph => GraphSpecs.Format(this),
+        DataKind.Ratings => $"ratings:{Path}" + (Ratings ?? new RatingsOptions()).SpecSuffix(),
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 

@@ -8,14 +8,14 @@ namespace Bottleneck.Training;
 public sealed record TrainingOptions
 {
     /// <summary>Optimizer names accepted by <see cref="Optimizer"/>.</summary>
-    public static readonly string[] OptimizerNames = ["adam", "adamw", "sgd", "rmsprop"];
+    public static readonly string[] OptimizerNames = ["adam", "adamw", "sgd", "rmsprop", "rprop"];
     /// <summary>Schedule names accepted by <see cref="Schedule"/>.</summary>
     public static readonly string[] ScheduleNames = ["none", "step", "exponential", "cosine", "warmup", "plateau"];
 
     /// <summary>Creates and validates the options.</summary>
     /// <param name="epochs">Passes over the training data, ≥ 1 (default 10).</param>
     /// <param name="batchSize">Samples per step, ≥ 1 (default 128).</param>
-    /// <param name="optimizer">adam (default), adamw, sgd (momentum 0.9) or rmsprop.</param>
+    /// <param name="optimizer">adam (default), adamw, sgd (momentum 0.9), rmsprop or rprop (full batch: give a batch size ≥ the rows; no weight decay).</param>
     /// <param name="learningRate">Initial learning rate, &gt; 0 (default 1e-3).</param>
     /// <param name="weightDecay">Optimizer weight decay (L2 for adam/sgd/rmsprop, decoupled for adamw), ≥ 0 (default 0).</param>
     /// <param name="schedule">Learning-rate schedule: none (default), step (×0.5 every max(1, epochs/3) epochs), exponential (γ = 0.95), cosine (to 0 over the run), warmup (linear over the first epoch's steps… applied per epoch: over min(5, epochs) epochs), plateau (×0.5 after 3 epochs without validation improvement).</param>
@@ -35,6 +35,8 @@ public sealed record TrainingOptions
             : throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"learningRate must be > 0, got {learningRate}");
         WeightDecay = weightDecay >= 0 && float.IsFinite(weightDecay) ? weightDecay
             : throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"weightDecay must be ≥ 0, got {weightDecay}");
+        if (Optimizer == "rprop" && WeightDecay > 0)
+            throw new ArgumentException($"weightDecay does not apply to rprop (torch.optim.Rprop has none); use the model's L2 penalty instead, got {weightDecay}", nameof(weightDecay));
         Schedule = ScheduleNames.Contains(schedule?.ToLowerInvariant()) ? schedule!.ToLowerInvariant()
             : throw new ArgumentException($"unknown schedule '{schedule}'; use one of {string.Join(", ", ScheduleNames)}", nameof(schedule));
         Patience = patience >= 0 ? patience : throw new ArgumentOutOfRangeException(nameof(patience), patience, $"patience must be ≥ 0, got {patience}");
@@ -75,6 +77,7 @@ public sealed record TrainingOptions
             "adamw" => new AdamW(parameters, lr, weightDecay: WeightDecay),
             "sgd" => new Sgd(parameters, lr, momentum: 0.9f, weightDecay: WeightDecay),
             "rmsprop" => new RmsProp(parameters, lr, weightDecay: WeightDecay),
+            "rprop" => new Rprop(parameters, lr),
             _ => new Adam(parameters, lr, weightDecay: WeightDecay),
         };
     }

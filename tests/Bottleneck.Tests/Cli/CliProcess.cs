@@ -69,6 +69,17 @@ public sealed class CliProcess : IDisposable
         }
     }
 
+    /// <summary>Whether this process ignores <paramref name="signal"/> (the SigIgn mask of /proc/self/status; children inherit it,
+    /// as a background job started by a non-interactive shell inherits an ignored SIGINT). False where /proc is absent.</summary>
+    public static bool Ignores(int signal)
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return false;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line != null && ulong.TryParse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out ulong mask)
+            && (mask & (1UL << (signal - 1))) != 0;
+    }
+
     /// <summary>Sends SIGTERM (as <c>kill PID</c> does).</summary>
     public void Terminate() => Signal(15);
 

@@ -158,12 +158,12 @@ public class LikelihoodTests
     [Fact]
     public void NamesScalingAndRanges()
     {
-        Assert.Equal(["sigmoid-bce", "linear-mse", "tanh-mse", "gaussian-nll"], Likelihood.All.Select(l => l.Name));
+        Assert.Equal(["sigmoid-bce", "linear-mse", "tanh-mse", "gaussian-nll", "softmax-multinomial"], Likelihood.All.Select(l => l.Name));
         foreach (var l in Likelihood.All) Assert.Same(l, Likelihood.Parse(l.Name.ToUpperInvariant()));
         var e = Assert.Throws<ArgumentException>(() => Likelihood.Parse("poisson"));
-        Assert.Contains("sigmoid-bce, linear-mse, tanh-mse, gaussian-nll", e.Message);
-        Assert.Equal([ScalingKind.MinMax, ScalingKind.Standardize, ScalingKind.MinMax, ScalingKind.Standardize], Likelihood.All.Select(l => l.DefaultScaling));
-        Assert.Equal([true, false, false, false], Likelihood.All.Select(l => l.MeanInUnitInterval));
+        Assert.Contains("sigmoid-bce, linear-mse, tanh-mse, gaussian-nll, softmax-multinomial", e.Message);
+        Assert.Equal([ScalingKind.MinMax, ScalingKind.Standardize, ScalingKind.MinMax, ScalingKind.Standardize, ScalingKind.None], Likelihood.All.Select(l => l.DefaultScaling));
+        Assert.Equal([true, false, false, false, true], Likelihood.All.Select(l => l.MeanInUnitInterval));
         Assert.Equal(Likelihood.Bernoulli, Likelihood.Matching(Bottleneck.NN.Activation.Sigmoid));
         Assert.Equal(Likelihood.BoundedGaussian, Likelihood.Matching(Bottleneck.NN.Activation.Tanh));
         Assert.Equal(Likelihood.Gaussian, Likelihood.Matching(Bottleneck.NN.Activation.Relu));

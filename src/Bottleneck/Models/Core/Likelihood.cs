@@ -25,6 +25,8 @@ namespace Bottleneck.Models;
 /// <item><see cref="GaussianLearnedVariance"/> (<c>gaussian-nll</c>): mean l and a learned log-variance s_j per feature:
 /// ½·Σ_j [(x_j − l_j)²·e^(−s_j) + s_j + ln 2π], the full Gaussian negative log-likelihood in nats (Kingma &amp; Welling 2014,
 /// appendix C.2, with the variance shared across samples).</item>
+/// <item><see cref="MultinomialLikelihood"/> (<c>softmax-multinomial</c>): mean softmax(l) over the sample, −Σ_j x_j·log softmax(l)_j
+/// in nats (Liang et al. 2018). For counts and implicit feedback.</item>
 /// </list>
 /// </remarks>
 [JsonConverter(typeof(LikelihoodJsonConverter))]
@@ -42,8 +44,12 @@ public abstract record Likelihood
     /// <summary>Gaussian output with a learned per-feature variance: full negative log-likelihood in nats (<c>gaussian-nll</c>).</summary>
     public static Likelihood GaussianLearnedVariance { get; } = new GaussianLikelihood(true);
 
+    /// <summary>Multinomial output over each sample's values: softmax mean, −Σ x·log softmax(l) in nats (<c>softmax-multinomial</c>,
+    /// <see cref="MultinomialLikelihood"/>; Liang et al. 2018).</summary>
+    public static Likelihood Multinomial { get; } = new MultinomialLikelihood();
+
     /// <summary>Every likelihood, in the order the help texts list them.</summary>
-    public static IReadOnlyList<Likelihood> All { get; } = [Bernoulli, Gaussian, BoundedGaussian, GaussianLearnedVariance];
+    public static IReadOnlyList<Likelihood> All { get; } = [Bernoulli, Gaussian, BoundedGaussian, GaussianLearnedVariance, Multinomial];
 
     /// <summary>The name saved in config.json and accepted by the CLI's <c>--output</c>.</summary>
     public abstract string Name { get; }
