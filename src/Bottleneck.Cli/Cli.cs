@@ -132,6 +132,8 @@ public static class Cli
         root.Add(GenerateCommands.Interpolate(env));
         root.Add(GenerateCommands.Traverse(env));
         root.Add(LinksCommand.Create(env));
+        root.Add(PlotCommand.Create(env));
+        root.Add(ReportCommand.Create(env));
         CustomizeHelp(root);
         return root;
     }

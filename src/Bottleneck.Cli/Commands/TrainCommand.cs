@@ -52,6 +52,8 @@ public sealed record TrainSettings
     public string? Threshold { get; init; }
     /// <summary>Time-ordered split of a series: train on the windows up to this time (or fraction of the rows); null = the SPEC's until=, else every window.</summary>
     public string? TrainUntil { get; init; }
+    /// <summary>Where to write the HTML report of the trained model (<c>--report FILE.html</c>), or null for none.</summary>
+    public string? Report { get; init; }
     /// <summary>Folder for TensorBoard event files of the per-epoch losses, terms and learning rate; null = none.</summary>
     public string? TensorBoard { get; init; }
 
@@ -175,13 +177,15 @@ public static class TrainCommand
             "series: data only: train on the windows that end at or before this time of the time column (or this fraction of the rows, e.g. 0.5); " +
             "the later windows are never trained on (the same as the SPEC's :until=)");
 
+        public Option<string?> Report { get; } = CliOptions.Optional("--report", "FILE.html",
+            "After training, write the model's self-contained HTML report here (as 'bottleneck report' with the training data; outside the model folder)");
         public Option<string?> TensorBoard { get; } = CliOptions.Optional("--tensorboard", "DIR",
             "Also write every epoch's losses, loss terms, validation loss and learning rate as TensorBoard event files in DIR (tensorboard --logdir DIR)");
 
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Decimal, TensorBoard];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal, TensorBoard];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -282,6 +286,7 @@ public static class TrainCommand
             Tabular = BindTabular(r, o),
             Threshold = r.GetValue(o.Threshold),
             TrainUntil = r.GetValue(o.TrainUntil),
+            Report = r.GetValue(o.Report),
             TensorBoard = r.GetValue(o.TensorBoard),
         };
         if (!s.Contaminated) return s;

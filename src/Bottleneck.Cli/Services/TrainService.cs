@@ -70,6 +70,7 @@ public sealed class TrainService : CliService
         OutputPaths.CheckModelFolder("--out", s.Out, spec);
         if (s.Contaminated) CheckContaminated(s);
 
+        if (s.Report != null) ReportService.CheckOut(s.Report, "--report", s.Out, s.Data);
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);
         if (s.Tabular != null && spec.Kind != DataKind.Csv)
             throw new ArgumentException("--categorical, --impute and --categorical-impute apply to csv: data only");
@@ -159,9 +160,11 @@ public sealed class TrainService : CliService
         using var board = s.TensorBoard != null ? new TensorBoardLog(s.TensorBoard) : null;
         if (board != null) Line($"tensorboard {board.Path}");
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        // Every finished epoch is appended to OUT/metrics.jsonl as it happens (tail -f); the finished folder gets it from the history.
+        var metrics = new MetricsLog(Path.Combine(s.Out, MetricsLog.FileName), append: s.Resume);
         var result = Live
-            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(board?.Around(p) ?? p, cancellation, checkpoint, s.Resume, recipe)))
-            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(board?.Around(p) ?? p, cancellation, checkpoint, s.Resume, recipe)));
+            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe)))
+            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe)));
         if (result.History.Count == 0 && !result.Cancelled)
             Line($"fitted      on {Output.Count(train.Rows)} samples in {watch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
 
@@ -194,6 +197,7 @@ public sealed class TrainService : CliService
         try
         {
             gridCaption = WriteGrid(writer.Staging, full, test, testX, validation, validationX, train, trainX, preprocessor, model);
+            if (result.History.Count > 0) MetricsLog.Write(Path.Combine(writer.Staging, MetricsLog.FileName), result.History);
             if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, stagedCheckpoint);
             writer.Commit();
         }
@@ -240,6 +244,8 @@ public sealed class TrainService : CliService
         Line($"model       written to {s.Out} ({ModelStore.WeightsFile} {Output.Bytes(new FileInfo(Path.Combine(s.Out, ModelStore.WeightsFile)).Length)}, {ModelStore.ConfigFile})");
 
         if (gridCaption != null) Line($"images      {Path.Combine(s.Out, GridFile)} ({gridCaption})");
+        if (result.History.Count > 0) Line($"metrics     {Path.Combine(s.Out, MetricsLog.FileName)} (one JSON line per epoch)");
+        if (s.Report != null) new ReportService(Console, Error, Verbose).Write(new ReportSettings(s.Out, s.Data, s.Report));
         return ExitCodes.Success;
     }
 

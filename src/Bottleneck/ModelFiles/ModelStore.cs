@@ -187,7 +187,7 @@ public static class ModelStore
 
     /// <summary>
     /// Refuses to replace a folder that holds more than a model, since a model folder is replaced as a whole: an existing folder
-    /// may hold config.json, <c>*.safetensors</c>, <c>*.json</c> and <c>*.png</c> files, the checkpoint subfolder and hidden
+    /// may hold config.json, <c>*.safetensors</c>, <c>*.json</c> and <c>*.png</c> files, <c>metrics.jsonl</c>, the checkpoint subfolder and hidden
     /// leftovers of its writers; anything else (a data file, a notes file, another subfolder, e.g. <c>--out</c> pointed at a data
     /// folder) would be deleted by the swap, so it is an error naming the folder and the entry.
     /// </summary>
@@ -203,7 +203,8 @@ public static class ModelStore
             string name = entry.Name;
             bool owned = entry is DirectoryInfo
                 ? name == checkpointFolder || name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal)
-                : name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal) || Path.GetExtension(name) is ".safetensors" or ".json" or ".png";
+                : name.StartsWith("." + checkpointFolder + ".", StringComparison.Ordinal) || Path.GetExtension(name) is ".safetensors" or ".json" or ".png"
+                  || name == MetricsLog.FileName || name.StartsWith("." + MetricsLog.FileName + ".tmp-", StringComparison.Ordinal);
             if (owned) continue;
             throw new IOException(model
                 ? $"{directory} holds '{name}', which is not part of a model: a model folder is replaced as a whole when it is written, " +

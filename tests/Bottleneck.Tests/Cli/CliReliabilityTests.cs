@@ -98,7 +98,7 @@ public class CliReliabilityTests
         await InProcess("train", "--data", "csv:" + csv, "--hidden", "4", "--latent", "2", "--epochs", "1", "--out", m);
 
         // Then neither the grid nor the old best weights remain, and the folder holds exactly what the new run wrote
-        Assert.Equal(["checkpoint", "config.json", "model.safetensors"], Entries(m));
+        Assert.Equal(["checkpoint", "config.json", "metrics.jsonl", "model.safetensors"], Entries(m));
         Assert.DoesNotContain("best.safetensors", Entries(Path.Combine(m, "checkpoint")));
         Assert.Equal(["m", "t.csv"], Entries(dir.Path));
     }
@@ -135,7 +135,7 @@ public class CliReliabilityTests
         first.Terminate();
         Assert.Equal(ExitCodes.Cancelled, first.WaitForExit());
         Assert.Contains("--resume", first.Stderr);
-        Assert.Equal(["checkpoint"], Entries(m));
+        Assert.Equal(["checkpoint", "metrics.jsonl"], Entries(m));   // the live metrics log sits beside the checkpoint
         Assert.Equal(["m"], Entries(dir.Path));   // the lock is released and its file removed
 
         // And the run resumes to completion
@@ -196,7 +196,7 @@ public class CliReliabilityTests
         Assert.Contains("resuming", h.Stdout);
         Assert.Equal(reference, Weights(m));
         Assert.Equal(4, ModelStore.Load(m).History.Count);
-        Assert.Equal(["checkpoint", "config.json", "model.safetensors", "reconstructions.png"], Entries(m));
+        Assert.Equal(["checkpoint", "config.json", "metrics.jsonl", "model.safetensors", "reconstructions.png"], Entries(m));
         Assert.Equal(["m", "reference"], Entries(dir.Path));
     }
 
