@@ -110,7 +110,7 @@ public static class ModelReport
         if (image is not { Channels: 1 } || image.Size != model.InputDim) image = null;
         var context = new ReportContext(inputs, $"{model.Config.Kind} on {inputs.DataName}", image);
         string folder = inputs.Saved.Folder ?? "(not saved)";
-        var report = new HtmlReport($"Bottleneck report: {model.Config.Kind} model {Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}",
+        var report = new HtmlReport($"Bottleneck report: {model.Config.Kind} model \u201c{Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}\u201d",
             $"model folder {folder}; data {inputs.DataName}; made {inputs.Created.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC by Bottleneck {ModelStore.LibraryVersion}");
         using (GradMode.NoGrad())
             foreach (var section in Sections)
