@@ -38,6 +38,10 @@ public class CliRecommendationTests
         Assert.Equal(5, items.Count);
         Assert.DoesNotContain(items, rated.Contains);
         Assert.True(items.Count(i => int.Parse(i, CultureInfo.InvariantCulture) <= 120) >= 4, r.Stdout);
+        // commands for row data (report, encode, detect) say they do not apply to a recommender, in one line
+        var x = new CliHarness();
+        x.AssertUsageError(await x.Run("report", "--model", model, "--out", dir.File("r.html")), "a recommender: this command does not apply to it");
+        Assert.False(File.Exists(dir.File("r.html")));
         // recommend --all writes one file, atomically
         var a = new CliHarness();
         string csv = dir.File("top.csv");
