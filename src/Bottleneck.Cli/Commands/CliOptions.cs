@@ -11,7 +11,8 @@ internal static class CliOptions
     /// <summary>The accepted data SPEC forms, for help texts.</summary>
     public const string SpecHelp =
         "demo[:COUNT] (built-in 28x28 glyph images), mnist[:DIR][:train|test], csv:FILE[:label=COLUMN], npy:FILE[:labels=FILE], images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] (PNG/JPEG/BMP/GIF folder), " +
-        "sequences:FILE[:label=COL] (one sequence per row), series:FILE.csv[:columns=A,B][:time=COL][:label=COL]:window=W[,stride=S][:until=TIME|FRACTION] (sliding windows)";
+        "sequences:FILE[:label=COL] (one sequence per row), series:FILE.csv[:columns=A,B][:time=COL][:label=COL]:window=W[,stride=S][:until=TIME|FRACTION] (sliding windows), " +
+        "graph:cora:DIR or graph:EDGES.csv[:features=FILE.csv] (gae, vgae), ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=T][:scale=MIN..MAX] (autorec, mult-dae, mult-vae)";
 
     /// <summary>A required string option.</summary>
     public static Option<string> Required(string name, string helpName, string description) =>
