@@ -22,13 +22,8 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
         if (string.IsNullOrWhiteSpace(modelDir)) throw new ArgumentException("--model needs a model folder");
         var dataSpec = DataSpec.Parse(spec);
         var saved = ModelStore.Load(modelDir);
-        if (saved.Model.Config is Bottleneck.Models.Graph.GraphConfig)
-            throw new DataException(dataSpec.Kind == DataKind.Graph
-                ? $"{modelDir} holds a {saved.Model.Config.Kind} model: this command does not apply to graph models; use evaluate, encode or links"
-                : $"{modelDir} holds a {saved.Model.Config.Kind} model, which scores graphs: give graph data (graph:cora:DIR or graph:EDGES.csv[:features=FILE.csv]), not {dataSpec}");
-        if (Bottleneck.Models.Recommendation.RowLayout.IsRecommender(saved.Model))
-            throw new DataException($"{modelDir} holds a {saved.Model.Config.Kind} model, a recommender: this command does not apply to it; " +
-                                    "use evaluate --data ratings:FILE, recommend, or plot history");
+        if (saved.Model.Config.NotRowsNote is { } note)
+            throw new DataException($"{modelDir} holds a {saved.Model.Config.Kind} model: {note}");
         var folder = dataSpec.Kind == DataKind.Images ? ImageFolder.Load(dataSpec.Path!, dataSpec.Images) : null;
         // A model trained on tabular CSV encodes CSV files with its saved encoding (features = the encoded columns).
         var raw = saved.Tabular != null && dataSpec.Kind == DataKind.Csv

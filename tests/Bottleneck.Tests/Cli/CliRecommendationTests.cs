@@ -40,7 +40,7 @@ public class CliRecommendationTests
         Assert.True(items.Count(i => int.Parse(i, CultureInfo.InvariantCulture) <= 120) >= 4, r.Stdout);
         // commands for row data (report, encode, detect) say they do not apply to a recommender, in one line
         var x = new CliHarness();
-        x.AssertUsageError(await x.Run("report", "--model", model, "--out", dir.File("r.html")), "a recommender: this command does not apply to it");
+        x.AssertUsageError(await x.Run("report", "--model", model, "--out", dir.File("r.html")), "a recommender (ratings: data): this command does not apply to it");
         Assert.False(File.Exists(dir.File("r.html")));
         // recommend --all writes one file, atomically
         var a = new CliHarness();

@@ -34,6 +34,13 @@ public abstract record ModelConfig
     /// <summary>One line describing the architecture, e.g. "dense 784-512-128-32-128-512-784, relu, sigmoid-bce".</summary>
     public virtual string Describe() => $"{Kind} {InputDim} -> {LatentDim} -> {InputDim}, {Likelihood.Name}";
 
+    /// <summary>
+    /// For kinds whose samples are not rows (a graph, a user's ratings), one line saying so and naming what applies instead, which
+    /// the commands that take rows of samples (reconstruct, detect, report, …) print when given such a model; null (default) for
+    /// kinds that take rows. Lets those commands refuse a kind without knowing it.
+    /// </summary>
+    [JsonIgnore] public virtual string? NotRowsNote => null;
+
     /// <summary>The parts of the configuration for <c>bottleneck info</c>, as (name, value) rows.</summary>
     public virtual IEnumerable<(string Name, string Value)> Summary() => [];
 

@@ -87,6 +87,10 @@ public sealed record GraphConfig : ModelConfig
     [JsonIgnore] public override Likelihood Likelihood => Likelihood.Bernoulli;
 
     /// <inheritdoc/>
+    [JsonIgnore] public override string? NotRowsNote =>
+        "this command does not apply to graph models; it scores graphs (graph:cora:DIR or graph:EDGES.csv[:features=FILE.csv]): use evaluate, encode or links with such data";
+
+    /// <inheritdoc/>
     public override string Describe() =>
         $"{Kind} GCN {(IdentityFeatures ? $"I({FeatureCount})" : FeatureCount.ToString(System.Globalization.CultureInfo.InvariantCulture))}-{string.Concat(Hidden.Select(h => h + "-"))}{Latent}" +
         $"{(Variational ? " (Gaussian)" : "")}, inner-product decoder, {Reconstruction.ToString().ToLowerInvariant()} weighted BCE" +

@@ -65,6 +65,10 @@ public sealed record AutoRecConfig : ModelConfig
     [JsonIgnore] public float L2PerRow => Lambda / (2f * Rows);
 
     /// <inheritdoc/>
+    [JsonIgnore] public override string? NotRowsNote =>
+        "a recommender (ratings: data): this command does not apply to it; use evaluate --data ratings:FILE, recommend, or plot history";
+
+    /// <inheritdoc/>
     public override string Describe() =>
         $"{Kind} ({(Orientation == AutoRecOrientation.Item ? "I-AutoRec" : "U-AutoRec")}) {InputDim}-{Hidden}-{InputDim}, {HiddenActivation.Name()}, masked squared error, lambda {Num(Lambda)}";
 
@@ -147,6 +151,10 @@ public sealed record MultConfig : ModelConfig
                        $"Dropout = {Dropout}, Beta = {Beta}, KlSchedule = {KlSchedule}, L2 = {L2}");
         return true;
     }
+
+    /// <inheritdoc/>
+    [JsonIgnore] public override string? NotRowsNote =>
+        "a recommender (ratings: data): this command does not apply to it; use evaluate --data ratings:FILE, recommend, or plot history";
 
     /// <inheritdoc/>
     public override string Describe()
