@@ -71,6 +71,32 @@ namespace Bottleneck.Ops
         public int[] Index { get; }
         public float[] Weight { get; }
 
+        /// <summary>PyTorch's nearest (source ⌊d·in/out⌋) or bilinear (source (d + ½)·in/out − ½ clamped at 0, or d·(in − 1)/(out − 1)
+        /// with aligned corners) taps.</summary>
+        public static ResizeTaps For(int inSize, int outSize, UpsampleMode mode, bool alignCorners)
+        {
+            if (mode == UpsampleMode.Nearest)
+            {
+                var n = new ResizeTaps(inSize, outSize, 1);
+                float scale = (float)inSize / outSize;
+                for (int d = 0; d < outSize; d++) { n.Index[d] = Math.Min((int)MathF.Floor(d * scale), inSize - 1); n.Weight[d] = 1f; }
+                return n;
+            }
+            var r = new ResizeTaps(inSize, outSize, 2);
+            float sc = alignCorners ? (outSize > 1 ? (float)(inSize - 1) / (outSize - 1) : 0f) : (float)inSize / outSize;
+            for (int d = 0; d < outSize; d++)
+            {
+                float src = alignCorners ? sc * d : Math.Max(sc * (d + 0.5f) - 0.5f, 0f);
+                int i0 = (int)src;
+                float l1 = src - i0;
+                r.Index[2 * d] = i0;
+                r.Index[2 * d + 1] = i0 + (i0 < inSize - 1 ? 1 : 0);
+                r.Weight[2 * d] = 1f - l1;
+                r.Weight[2 * d + 1] = l1;
+            }
+            return r;
+        }
+
         public static ResizeTaps For(int inSize, int outSize, ResizeFilter filter, bool antialias) => filter switch
         {
             ResizeFilter.Area => Area(inSize, outSize),

@@ -40,12 +40,9 @@ public sealed record ConvConfig : ModelConfig
         InChannels = AtLeastOne(inChannels, nameof(inChannels));
         Height = AtLeastOne(height, nameof(height));
         Width = AtLeastOne(width, nameof(width));
-        Channels = (channels ?? []).ToArray();
-        if (Channels.Length == 0) throw new ArgumentOutOfRangeException(nameof(channels), "channels must list at least one convolution, got none");
-        for (int i = 0; i < Channels.Length; i++) AtLeastOne(Channels[i], $"channels[{i}]");
-        KernelSize = AtLeastOne(kernelSize, nameof(kernelSize));
-        if (kernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"kernelSize must be odd (padding (k − 1)/2 keeps the grid aligned), got {kernelSize}");
-        Stride = AtLeastOne(stride, nameof(stride));
+        Channels = ConvStack.CheckLayers(channels, kernelSize, stride);
+        KernelSize = kernelSize;
+        Stride = stride;
         if ((latent is null) == (latentChannels is null))
             throw new ArgumentException(latent is null
                 ? "give a code: latent (dense) or latentChannels (spatial)"

@@ -11,6 +11,24 @@ namespace Bottleneck.Models;
 /// </summary>
 public static class ConvStack
 {
+    /// <summary>Validates a stack's layers: at least one channel entry, each ≥ 1; an odd kernel ≥ 1; a stride ≥ 1.</summary>
+    /// <param name="channels">c_1 … c_L.</param>
+    /// <param name="kernelSize">k.</param>
+    /// <param name="stride">s.</param>
+    /// <returns>A copy of <paramref name="channels"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The value named in the message is out of range.</exception>
+    public static int[] CheckLayers(int[]? channels, int kernelSize, int stride)
+    {
+        var c = (channels ?? []).ToArray();
+        if (c.Length == 0) throw new ArgumentOutOfRangeException(nameof(channels), "channels must list at least one convolution, got none");
+        for (int i = 0; i < c.Length; i++)
+            if (c[i] < 1) throw new ArgumentOutOfRangeException($"channels[{i}]", c[i], $"channels[{i}] must be ≥ 1, got {c[i]}");
+        if (kernelSize < 1) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"kernelSize must be ≥ 1, got {kernelSize}");
+        if (kernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"kernelSize must be odd (padding (k − 1)/2 keeps the grid aligned), got {kernelSize}");
+        if (stride < 1) throw new ArgumentOutOfRangeException(nameof(stride), stride, $"stride must be ≥ 1, got {stride}");
+        return c;
+    }
+
     /// <summary>The feature-map sizes (H_i, W_i), i = 0 … L, of L stride-s convolutions with padding (k − 1)/2: H_i = ⌈H_{i−1}/s⌉.</summary>
     /// <param name="height">H_0 ≥ 1.</param>
     /// <param name="width">W_0 ≥ 1.</param>
@@ -117,12 +135,9 @@ public sealed record ConvBackbone
         InChannels = AtLeastOne(inChannels, nameof(inChannels));
         Height = AtLeastOne(height, nameof(height));
         Width = AtLeastOne(width, nameof(width));
-        Channels = (channels ?? []).ToArray();
-        if (Channels.Length == 0) throw new ArgumentOutOfRangeException(nameof(channels), "channels must list at least one convolution, got none");
-        for (int i = 0; i < Channels.Length; i++) AtLeastOne(Channels[i], $"channels[{i}]");
-        KernelSize = AtLeastOne(kernelSize, nameof(kernelSize));
-        if (kernelSize % 2 == 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"kernelSize must be odd (padding (k − 1)/2 keeps the grid aligned), got {kernelSize}");
-        Stride = AtLeastOne(stride, nameof(stride));
+        Channels = ConvStack.CheckLayers(channels, kernelSize, stride);
+        KernelSize = kernelSize;
+        Stride = stride;
         Sizes = ConvStack.FeatureSizes(Height, Width, Channels.Length, Stride);
         _ = ConvStack.OutputPaddings(Channels.Length, KernelSize, Stride, Sizes);
     }
