@@ -7,13 +7,21 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
 /// <param name="Out">Output .csv, .tsv or .npy file.</param>
-public sealed record EncodeSettings(string ModelDir, string Data, string Out);
+public sealed record EncodeSettings(string ModelDir, string Data, string Out)
+{
+    /// <summary>Encode only this round-robin shard of the rows, <c>i/N</c> (<see cref="Data.RowShard"/>); null (default) for every row.</summary>
+    public string? Shard { get; init; }
+}
 
 /// <summary>What <c>bottleneck reconstruct</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC (mnist and demo default to the test split).</param>
 /// <param name="Out">Output .csv, .tsv or .npy file, or for images:DIR data an output folder.</param>
-public sealed record ReconstructSettings(string ModelDir, string Data, string Out);
+public sealed record ReconstructSettings(string ModelDir, string Data, string Out)
+{
+    /// <summary>Reconstruct only this round-robin shard of the rows, <c>i/N</c> (<see cref="Data.RowShard"/>); null (default) for every row.</summary>
+    public string? Shard { get; init; }
+}
 
 /// <summary>What <c>bottleneck evaluate</c> needs.</summary>
 /// <param name="ModelDir">Model folder written by train.</param>
@@ -57,6 +65,7 @@ public static class EncodeCommand
     public static Command Create(CliEnvironment env)
     {
         var (command, o) = ApplyOptions.Command("encode", Description, withOut: true);
+        command.Add(o.Shard);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new EncodeService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
@@ -65,7 +74,7 @@ public static class EncodeCommand
     public static EncodeSettings Bind(ParseResult r)
     {
         var o = CommandParts.Of<ApplyOptions>(r);
-        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out!)!);
+        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out!)!) { Shard = r.GetValue(o.Shard) };
     }
 }
 
@@ -88,7 +97,8 @@ public static class ReconstructCommand
     /// <summary>Creates the command; its action runs a <see cref="ReconstructService"/> on <paramref name="env"/>.</summary>
     public static Command Create(CliEnvironment env)
     {
-        var (command, _) = ApplyOptions.Command("reconstruct", Description, withOut: true);
+        var (command, o) = ApplyOptions.Command("reconstruct", Description, withOut: true);
+        command.Add(o.Shard);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new ReconstructService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
     }
@@ -97,7 +107,7 @@ public static class ReconstructCommand
     public static ReconstructSettings Bind(ParseResult r)
     {
         var o = CommandParts.Of<ApplyOptions>(r);
-        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out!)!);
+        return new(r.GetValue(o.Model)!, DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)), r.GetValue(o.Out!)!) { Shard = r.GetValue(o.Shard) };
     }
 }
 
@@ -176,6 +186,7 @@ internal sealed class ApplyOptions
     public Option<string> Data { get; } = CliOptions.Required("--data", "SPEC", $"Data (required): {CliOptions.SpecHelp}; mnist and demo default to the test split");
     public Option<string>? Out { get; private init; }
     public Option<string> Decimal { get; } = DecimalOption.Create();
+    public Option<string?> Shard { get; } = ShardOption.Create();
     public Option<bool> Json { get; } = CliOptions.Flag("--json", "Print one JSON object instead of a table");
     public Option<string?> Normal { get; } = CliOptions.Optional("--normal", "VALUE",
         "Label value of normal rows for ROC-AUC/PR-AUC (anomaly = other labels); default: the model's --normal-only value, else none");

@@ -15,7 +15,11 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="PerStep">CSV file receiving the error of every time step (and channel) of every sample, for sequence models; null (default) for none.</param>
 /// <param name="PerPoint">CSV file receiving one score per point of a <c>series:</c> (mean and max over the windows covering it); null (default) for none.</param>
 public sealed record DetectSettings(string ModelDir, string Data, string? Threshold, string? Error, int Top, string? Label, string? Normal, string? Out,
-    string? PerStep = null, string? PerPoint = null);
+    string? PerStep = null, string? PerPoint = null)
+{
+    /// <summary>Score only this round-robin shard of the rows, <c>i/N</c> (<see cref="Data.RowShard"/>); null (default) for every row.</summary>
+    public string? Shard { get; init; }
+}
 
 /// <summary>The <c>detect</c> command.</summary>
 public static class DetectCommand
@@ -32,7 +36,8 @@ public static class DetectCommand
         "Each row gets score = mean over the features of the reconstruction error (after the model's tabular encoding and\n" +
         "scaling) and flagged = score > threshold. --out writes row,score,flagged[,label][,top_features] per row (row = line in the\n" +
         "CSV file, header = 1; sample number 1..N for other data), top_features = the --top features with the largest share of the\n" +
-        "score as name:contribution (contributions sum to the score). CSV files are streamed, so they may be larger than memory.\n" +
+        "score as name:contribution (contributions sum to the score). CSV, Parquet and .npy files are streamed (.npy memory-mapped),\n" +
+        "so they may be larger than memory; --shard i/N scores every N-th row, for parallel jobs (docs/scale.md).\n" +
         "The summary gives rows, flagged count and share, the threshold, unseen categories, and with labels ROC-AUC, PR-AUC\n" +
         "(average precision), precision/recall/F1 at the threshold and the confusion matrix.\n\n" +
         "Threshold: without --threshold the one fitted at training time on the training rows' scores and saved with the model is\n" +
@@ -68,6 +73,7 @@ public static class DetectCommand
         public Option<string?> PerPoint { get; } = CliOptions.Optional("--per-point", "FILE",
             "series: data with a sequence model: write point,line,score_mean,score_max,windows[,label] - one score per point of the series, the mean " +
             "and the max of its step error over the overlapping windows that cover it; with labels the summary adds point-wise ROC-AUC");
+        public Option<string?> Shard { get; } = ShardOption.Create();
     }
 
     /// <summary>Creates the command; its action runs a <see cref="DetectService"/> on <paramref name="env"/>.</summary>
@@ -75,7 +81,7 @@ public static class DetectCommand
     {
         var o = new Options();
         o.Error.Aliases.Add("--score");
-        var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out, o.PerStep, o.PerPoint };
+        var command = new Command("detect", Description) { o.Model, o.Data, o.Threshold, o.Error, o.Top, o.Label, o.Normal, o.Out, o.PerStep, o.PerPoint, o.Shard };
         CommandParts.Attach(command, o);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.FromResult(new DetectService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct)));
         return command;
@@ -87,6 +93,7 @@ public static class DetectCommand
         var o = CommandParts.Of<Options>(r);
         string error = r.GetValue(o.Error)!.Trim().ToLowerInvariant();
         return new DetectSettings(r.GetValue(o.Model)!, r.GetValue(o.Data)!, r.GetValue(o.Threshold), error == "auto" ? null : error,
-            r.GetValue(o.Top), r.GetValue(o.Label), r.GetValue(o.Normal), r.GetValue(o.Out), r.GetValue(o.PerStep), r.GetValue(o.PerPoint));
+            r.GetValue(o.Top), r.GetValue(o.Label), r.GetValue(o.Normal), r.GetValue(o.Out), r.GetValue(o.PerStep), r.GetValue(o.PerPoint))
+        { Shard = r.GetValue(o.Shard) };
     }
 }

@@ -26,6 +26,12 @@ public sealed class EncodeService : CliService
         if (DataSpec.Parse(s.Data) is { Kind: DataKind.Graph } graph) return new GraphApplyService(Console, Error, Verbose).Encode(s, graph);
         Output.CheckTablePath(s.Out);
         OutputPaths.Check("--out", s.Out, DataSpec.Parse(s.Data), "test", s.ModelDir, Output.DerivedFiles(s.Out, png: false));
+        var shard = Commands.ShardOption.Parse(s.Shard);
+        if (StreamedApply.Handles(DataSpec.Parse(s.Data), shard) && !ModelStore.Load(s.ModelDir).Model.ConditionsOnLabels)
+        {
+            StreamedApply.Run(StreamedApply.Mode.Encode, s.ModelDir, s.Data, s.Out, shard, Line);
+            return ExitCodes.Success;
+        }
         var m = ModelData.Load(s.ModelDir, s.Data);
         var model = m.Saved.Model;
         var codes = Batching.Encode(model, m.Scaled);
@@ -51,6 +57,13 @@ public sealed class ReconstructService : CliService
         bool folder = ImageFolderOutput.IsFolder(s.Out);
         if (folder) ImageFolderOutput.CheckTarget(s.Out, s.Data); else Output.CheckTablePath(s.Out);
         OutputPaths.Check("--out", s.Out, DataSpec.Parse(s.Data), "test", s.ModelDir, folder ? [] : Output.DerivedFiles(s.Out, png: true));
+        var shard = Commands.ShardOption.Parse(s.Shard);
+        if (folder && shard != null) throw new ArgumentException($"--shard writes a table; it cannot be combined with a folder --out {s.Out}");
+        if (!folder && StreamedApply.Handles(DataSpec.Parse(s.Data), shard) && !ModelStore.Load(s.ModelDir).Model.ConditionsOnLabels)
+        {
+            StreamedApply.Run(StreamedApply.Mode.Reconstruct, s.ModelDir, s.Data, s.Out, shard, Line);
+            return ExitCodes.Success;
+        }
         var m = ModelData.Load(s.ModelDir, s.Data);
         if (folder) ImageFolderOutput.WriteReconstructions(m, s.Out, "reconstructed", Line);
         else WriteReconstructions(m, s.Out, "reconstructed", "originals above reconstructions", Line);

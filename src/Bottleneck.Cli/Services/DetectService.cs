@@ -37,6 +37,8 @@ public sealed class DetectService : CliService
             catch (FormatException e) { throw new ArgumentException("--error: " + e.Message, e); }
         }
         if (s.Top < 0) throw new ArgumentException($"--top must be >= 0, got {s.Top}");
+        var shard = ShardOption.Parse(s.Shard);
+        if (shard != null && (s.PerStep ?? s.PerPoint) != null) throw new ArgumentException("--shard scores rows; it cannot be combined with --per-step or --per-point");
         if (s.Out != null)
         {
             if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a file name");
@@ -67,7 +69,7 @@ public sealed class DetectService : CliService
         string? labelColumn = s.Label ?? spec.LabelColumn;
         if (labelColumn == null && spec.Kind == DataKind.Csv && saved.Normal is { } n && detector.Tabular == null && TabularEncoder.HasColumn(spec.Path!, n.Column))
             labelColumn = n.Column;
-        var scorer = new Scoring(spec, detector, labelColumn, normal);
+        var scorer = new Scoring(spec, detector, labelColumn, normal, shard, saved);
 
         // The threshold: saved, given, refitted on the training rows, or (as a last resort, or for f1) fitted on the scored data.
         Threshold? fitOnScored = null;
@@ -97,6 +99,9 @@ public sealed class DetectService : CliService
             }
         }
         if (note != null) Line("note        " + note + (fitOnScored == null ? " on the model's training rows" : ""));
+        if (fitOnScored != null && shard != null)
+            throw new ArgumentException($"--shard {shard}: the threshold {fitOnScored} would be fitted on the scored data, so each shard would get its own; " +
+                                        "give a number (--threshold 0.05), use the threshold saved with the model, or one refitted on the model's training rows");
         if (fitOnScored != null)
         {
             var first = scorer.Score(null, 0, keepScores: true);
@@ -262,17 +267,24 @@ public sealed class DetectService : CliService
         }
     }
 
-    /// <summary>Scores the data of one SPEC: CSV files streamed by <see cref="AnomalyDetector.ScoreCsvRows"/>, other data in memory.</summary>
-    private sealed class Scoring(DataSpec spec, AnomalyDetector detector, string? labelColumn, string? normal)
+    /// <summary>Scores the data of one SPEC: CSV files streamed by <see cref="AnomalyDetector.ScoreCsvRows"/>, Parquet (by row group)
+    /// and .npy (memory-mapped) files streamed by <see cref="AnomalyDetector.ScoreRows"/>, other data in memory; only the shard's rows
+    /// when a shard is given.</summary>
+    private sealed class Scoring(DataSpec spec, AnomalyDetector detector, string? labelColumn, string? normal, RowShard? shard, SavedModel saved)
     {
         private Dataset? _raw;
 
         public CsvScoringSummary Score(IScoredRowSink? output, int topK, bool keepScores)
         {
-            var options = new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores);
-            return spec.Kind == DataKind.Csv
-                ? detector.ScoreCsvRows(spec.Path!, output, options)
-                : detector.ScoreDatasetRows(_raw ??= spec.Load("test"), output, options);
+            var options = new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores) { Shard = shard };
+            if (spec.Kind == DataKind.Csv) return detector.ScoreCsvRows(spec.Path!, output, options);
+            if (StreamedRows.Open(spec, labelColumn, saved) is { } rows)
+                using (rows.Reader) return detector.ScoreRows(rows.Reader, output, options, rows.FeatureNames);
+            _raw ??= spec.Load("test");
+            if (shard == null) return detector.ScoreDatasetRows(_raw, output, options);
+            detector.Prepare(_raw);   // the shape checks of the in-memory path
+            using var all = new DatasetRowReader(_raw);
+            return detector.ScoreRows(all, output, options, _raw.FeatureNames);
         }
     }
 

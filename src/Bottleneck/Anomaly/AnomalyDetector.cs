@@ -15,7 +15,12 @@ namespace Bottleneck.Anomaly;
 /// <param name="Delimiter">For models without a tabular encoding: field separator; null (default) by extension.</param>
 /// <param name="KeepScores">Keep all scores (8 bytes per row) so that <see cref="CsvScoringSummary.Scores"/> and the ranking metrics can be reported (default true).</param>
 public sealed record CsvScoringOptions(string? LabelColumn = null, string? NormalLabel = null, int TopK = 0, int ChunkRows = 8192,
-    bool? HasHeader = null, string? Delimiter = null, bool KeepScores = true);
+    bool? HasHeader = null, string? Delimiter = null, bool KeepScores = true)
+{
+    /// <summary>Score only this round-robin shard of the rows (<see cref="RowShard"/>); null (default) scores every row. Row numbers
+    /// stay the input's, so the shards' outputs merge into the unsharded output.</summary>
+    public RowShard? Shard { get; init; }
+}
 
 /// <summary>What streaming a CSV through a detector produced.</summary>
 /// <param name="Rows">Rows scored.</param>
@@ -185,9 +190,53 @@ public sealed class AnomalyDetector
         if (Tabular is null && encoder.State.HasHeader)
             ModelStore.CheckColumns(TrainedColumns, encoder.State.Columns.Select(c => c.Name).ToArray(), inputPath, Folder ?? "memory");
         encoder.ResetReport();
-        using var rows = encoder.OpenRows(inputPath);
+        var csvRows = encoder.OpenRows(inputPath);
+        if (csvRows.FeatureCount != Model.InputDim)
+        {
+            csvRows.Dispose();
+            throw new DataException($"{inputPath}: rows have {csvRows.FeatureCount} feature columns, the model expects {Model.InputDim}", inputPath);
+        }
+        using IRowReader rows = options.Shard is { } shard ? new ShardedRowReader(csvRows, shard) : csvRows;
+        return ScoreReader(rows, sink, options, encoder.FeatureNames, () => Tabular != null ? encoder.Report : null, sw);
+    }
+
+    /// <summary>
+    /// Scores the rows of any <see cref="IRowReader"/> (a Parquet file by row group, a memory-mapped .npy file, rows in memory) in
+    /// chunks, as <see cref="ScoreCsvRows"/> does for CSV files: the rows are raw (before the preprocessing), row numbers are the
+    /// reader's. Memory is O(<see cref="CsvScoringOptions.ChunkRows"/> × D) apart from the kept scores.
+    /// </summary>
+    /// <param name="rows">The rows; not disposed.</param>
+    /// <param name="sink">Receives the rows in order, or null.</param>
+    /// <param name="options">Options (<see cref="CsvScoringOptions.NormalLabel"/>, <see cref="CsvScoringOptions.TopK"/>,
+    /// <see cref="CsvScoringOptions.ChunkRows"/>, <see cref="CsvScoringOptions.KeepScores"/> and <see cref="CsvScoringOptions.Shard"/> apply); default null.</param>
+    /// <param name="featureNames">Names for the top features; default null = feature_0, feature_1, …</param>
+    /// <returns>Counts and, with labels, the ranking metrics and the confusion matrix.</returns>
+    /// <exception cref="DataException">The width differs from the model's, a value is bad, or a label is not a number and no normal label was given.</exception>
+    public CsvScoringSummary ScoreRows(IRowReader rows, IScoredRowSink? sink, CsvScoringOptions? options = null, IReadOnlyList<string>? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        options ??= new CsvScoringOptions();
         if (rows.FeatureCount != Model.InputDim)
-            throw new DataException($"{inputPath}: rows have {rows.FeatureCount} feature columns, the model expects {Model.InputDim}", inputPath);
+            throw new DataException($"{rows.Source} has {rows.FeatureCount} features, the model expects {Model.InputDim}", rows.Source);
+        var names = featureNames ?? Enumerable.Range(0, rows.FeatureCount).Select(j => $"feature_{j}").ToArray();
+        var reader = options.Shard is { } shard ? new ShardedRowReader(new NotDisposing(rows), shard) : rows;
+        return ScoreReader(reader, sink, options, names, () => null, System.Diagnostics.Stopwatch.StartNew());
+    }
+
+    /// <summary>An <see cref="IRowReader"/> whose Dispose does nothing (the caller owns the inner reader).</summary>
+    private sealed class NotDisposing(IRowReader inner) : IRowReader
+    {
+        public string Source => inner.Source;
+        public int FeatureCount => inner.FeatureCount;
+        public bool HasLabels => inner.HasLabels;
+        public int Read(Span<float> destination, int maxRows, List<string>? labels = null, List<long>? rows = null) => inner.Read(destination, maxRows, labels, rows);
+        public void Dispose() { }
+    }
+
+    private CsvScoringSummary ScoreReader(IRowReader rows, IScoredRowSink? sink, CsvScoringOptions options, IReadOnlyList<string> names,
+        Func<TabularTransformReport?> report, System.Diagnostics.Stopwatch sw)
+    {
+        string inputPath = rows.Source;
         int d = Model.InputDim, chunk = Math.Max(1, options.ChunkRows);
         var buf = new float[chunk * d];
         var scores = new float[chunk];
@@ -198,7 +247,6 @@ public sealed class AnomalyDetector
         var keptLabels = options.KeepScores && rows.HasLabels ? new List<int>() : null;
         double? threshold = Threshold?.Value;
         long total = 0, flagged = 0;
-        var names = encoder.FeatureNames;
         sink?.Begin(new ScoreColumns(threshold != null, labels != null, contrib != null));
         int n;
         while ((n = rows.Read(buf, chunk, labels, lines)) > 0)
@@ -220,7 +268,7 @@ public sealed class AnomalyDetector
             }
             total += n;
         }
-        return Summarize(total, flagged, threshold, Tabular != null ? encoder.Report : null, keptScores?.ToArray(), keptLabels?.ToArray(), sw.Elapsed.TotalSeconds);
+        return Summarize(total, flagged, threshold, report(), keptScores?.ToArray(), keptLabels?.ToArray(), sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -303,7 +351,7 @@ public sealed class AnomalyDetector
     }
 
     /// <summary>For numeric-only models: an encoding that passes every non-label column through unchanged ((v − 0)/1).</summary>
-    private static TabularEncoder PassThroughEncoder(string path, CsvScoringOptions options)
+    internal static TabularEncoder PassThroughEncoder(string path, CsvScoringOptions options)
     {
         using var reader = TabularEncoder.Open(path, options.Delimiter);
         if (!reader.Read()) throw new DataException($"{path}: the file is empty (no rows)", path);

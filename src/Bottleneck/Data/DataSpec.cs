@@ -23,6 +23,8 @@ public enum DataKind
     Graph,
     /// <summary>A ratings file, one (user, item, rating[, timestamp]) per line (<see cref="RatingsTable"/>).</summary>
     Ratings,
+    /// <summary>A Parquet file of numeric columns, read by row group (<see cref="ParquetRowReader"/>).</summary>
+    Parquet,
 }
 
 /// <summary>
@@ -33,6 +35,7 @@ public enum DataKind
 /// <c>sequences:FILE[:label=COL]</c> (one sequence per row; COL a 0-based index, first or last),
 /// <c>series:FILE.csv[:columns=a,b][:time=COL][:label=COL]:window=W[,stride=S][:until=TIME|FRACTION]</c> (sliding windows).
 /// <c>ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX]</c> (user, item, rating[, timestamp] per line).
+/// <c>parquet:FILE[:label=COL]</c> (numeric columns; COL = name, 0-based index, -1 or "last").
 /// Paths may contain ':' (e.g. Windows drive letters); only a trailing <c>:train</c>, <c>:test</c>, <c>:label=...</c>,
 /// <c>:labels=...</c> or <c>:COUNT</c> suffix is treated as an option.
 /// </summary>
@@ -50,7 +53,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv] | ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv] | ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX] | parquet:FILE[:label=COLUMN]";
 
     /// <summary>For csv: numbers are written with a decimal comma (<c>:decimal=comma</c>, or the CLI's <c>--decimal comma</c>);
     /// default false (invariant culture: a cell such as <c>0,5</c> is an error naming file, row and column).</summary>
@@ -101,7 +104,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 if (dir == null) return [];
                 return IdxLoader.MnistFiles(dir, (Split ?? defaultSplit).ToLowerInvariant());
             }
-            case DataKind.Csv or DataKind.Ratings: return [Path!];
+            case DataKind.Csv or DataKind.Ratings or DataKind.Parquet: return [Path!];
             case DataKind.Images: return [];   // an image folder is not fingerprinted (see docs/reliability.md, limits)
             case DataKind.Graph: return GraphSpecs.Files(this);
             default: return LabelsPath is null ? [Path!] : [Path!, LabelsPath];
@@ -162,6 +165,15 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column name or index"); }
                 if (path.Length == 0) throw Bad("csv needs a file path");
                 return new DataSpec(DataKind.Csv, path, LabelColumn: label) { DecimalComma = decimalComma };
+            }
+            case "parquet":
+            {
+                string path = rest;
+                string? label = null;
+                int li = path.LastIndexOf(":label=", StringComparison.OrdinalIgnoreCase);
+                if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column name or index"); }
+                if (path.Length == 0) throw Bad("parquet needs a file path");
+                return new DataSpec(DataKind.Parquet, path, LabelColumn: label);
             }
             case "sequences":
             {
@@ -272,6 +284,11 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return CsvLoader.Load(Path!, new CsvOptions(LabelColumn, DecimalComma: DecimalComma));
             case DataKind.Images:
                 return ImageFolder.Load(Path!, Images).Data;
+            case DataKind.Parquet:
+            {
+                using var rows = new ParquetRowReader(Path!, LabelColumn);
+                return rows.ReadAll();
+            }
             case DataKind.Sequences:
                 return SequenceLoader.Load(Path!, LabelColumn);
             case DataKind.Series:
@@ -307,6 +324,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Series => $"series:{Path}" + Series!.SpecSuffix(LabelColumn),
         DataKind.Graph => GraphSpecs.Format(this),
         DataKind.Ratings => $"ratings:{Path}" + (Ratings ?? new RatingsOptions()).SpecSuffix(),
+        DataKind.Parquet => $"parquet:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
         _ => $"npy:{Path}" + (LabelsPath != null ? $":labels={LabelsPath}" : ""),
     };
 

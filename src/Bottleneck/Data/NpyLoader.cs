@@ -23,8 +23,14 @@ public static partial class NpyLoader
     /// a shape that does not match the file size, or more data than the memory budget.</exception>
     public static (int[] Shape, float[] Data) Read(string path)
     {
-        var (header, bytes) = ReadRaw(path);
-        return (header.Shape, Convert(bytes.AsSpan(header.DataStart), header));
+        // Memory-mapped: the file's bytes are never copied into the heap, only the float32 values (see Mapped).
+        using var map = Mapped.Open(path);
+        var header = map.Header;
+        InputFile.CheckAllocation(path, header.Count * 4, long.MaxValue, $".npy shape ({string.Join(", ", header.Shape)}) of '{header.Descr}' as float32",
+            (m, e) => new DataException(m, path, e));
+        var data = new float[header.Count];
+        map.Convert(0, data);
+        return (header.Shape, data);
     }
 
     /// <summary>Reads the header, checks it against the file and the memory budget, then reads the whole file.</summary>
@@ -64,7 +70,7 @@ public static partial class NpyLoader
     }
 
     /// <summary>A parsed .npy header: shape, element count, dtype and where the data starts.</summary>
-    private sealed record NpyHeader(int[] Shape, long Count, string Descr, string Kind, int ItemSize, bool BigEndian, int DataStart);
+    internal sealed record NpyHeader(int[] Shape, long Count, string Descr, string Kind, int ItemSize, bool BigEndian, int DataStart);
 
     /// <summary>Where the header ends (preamble + header length), checked against the file length.</summary>
     private static int HeaderEnd(ReadOnlySpan<byte> bytes, string source, long fileLength)

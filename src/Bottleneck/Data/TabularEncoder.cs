@@ -626,7 +626,7 @@ public sealed class TabularEncoder
 /// reusable buffer, so files larger than memory can be scored. Labels (the label column's raw text) are returned per chunk when
 /// the file has the label column.
 /// </summary>
-public sealed class TabularRowReader : IDisposable
+public sealed class TabularRowReader : IRowReader
 {
     private readonly TabularEncoder _encoder;
     private readonly CsvReader _reader;

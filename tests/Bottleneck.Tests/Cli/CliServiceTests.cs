@@ -119,7 +119,7 @@ public class CliServiceTests
     public void TrainBadSpec()
     {
         using var dir = new TempDir();
-        AssertOneErrorLine(new TrainService(_console, _err).Run(Tiny("parquet:x", dir.File("m"))), "invalid data SPEC");
+        AssertOneErrorLine(new TrainService(_console, _err).Run(Tiny("feather:x", dir.File("m"))), "invalid data SPEC");
     }
 
     [Fact]

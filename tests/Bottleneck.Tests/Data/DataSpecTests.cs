@@ -33,7 +33,9 @@ public class DataSpecTests
 
     [Theory]
     [InlineData("")]
-    [InlineData("parquet:x.parquet")]
+    [InlineData("feather:x.feather")]
+    [InlineData("parquet:")]
+    [InlineData("parquet:x.parquet:label=")]
     [InlineData("csv:")]
     [InlineData("csv:x.csv:label=")]
     [InlineData("npy:")]
