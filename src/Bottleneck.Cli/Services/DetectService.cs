@@ -126,14 +126,14 @@ public sealed class DetectService : CliService
             Bottleneck.IO.AtomicFile.Write(s.Out, stream =>
             {
                 using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                written = scorer.Score(new ScoresCsvWriter(writer), s.Top, keepScores: true);
+                written = scorer.Score(new ScoresCsvWriter(writer), s.Top, keepScores: true, withoutLabels: false);   // scores only for the ranking metrics
             });
             summary = written!;
         }
         else
         {
             top = new TopRows(DetectCommand.PrintedRows);
-            summary = scorer.Score(top, s.Top, keepScores: true);
+            summary = scorer.Score(top, s.Top, keepScores: true, withoutLabels: false);
         }
         PrintSummary(s, saved, detector, summary, normal);
         if (top != null) PrintTopRows(top);
@@ -274,9 +274,9 @@ public sealed class DetectService : CliService
     {
         private Dataset? _raw;
 
-        public CsvScoringSummary Score(IScoredRowSink? output, int topK, bool keepScores)
+        public CsvScoringSummary Score(IScoredRowSink? output, int topK, bool keepScores, bool withoutLabels = true)
         {
-            var options = new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores) { Shard = shard };
+            var options = new CsvScoringOptions(labelColumn, normal, topK, KeepScores: keepScores) { Shard = shard, KeepScoresWithoutLabels = withoutLabels };
             if (spec.Kind == DataKind.Csv) return detector.ScoreCsvRows(spec.Path!, output, options);
             if (StreamedRows.Open(spec, labelColumn, saved) is { } rows)
                 using (rows.Reader) return detector.ScoreRows(rows.Reader, output, options, rows.FeatureNames);

@@ -20,6 +20,10 @@ public sealed record CsvScoringOptions(string? LabelColumn = null, string? Norma
     /// <summary>Score only this round-robin shard of the rows (<see cref="RowShard"/>); null (default) scores every row. Row numbers
     /// stay the input's, so the shards' outputs merge into the unsharded output.</summary>
     public RowShard? Shard { get; init; }
+
+    /// <summary>With <see cref="KeepScores"/>: keep the scores also when the data has no labels (default true). False keeps them only
+    /// for the ranking metrics, so scoring unlabelled data larger than memory needs no memory per row.</summary>
+    public bool KeepScoresWithoutLabels { get; init; } = true;
 }
 
 /// <summary>What streaming a CSV through a detector produced.</summary>
@@ -243,7 +247,7 @@ public sealed class AnomalyDetector
         var contrib = options.TopK > 0 ? new float[chunk * d] : null;
         var labels = rows.HasLabels ? new List<string>(chunk) : null;
         var lines = new List<long>(chunk);
-        var keptScores = options.KeepScores ? new List<float>() : null;
+        var keptScores = options.KeepScores && (rows.HasLabels || options.KeepScoresWithoutLabels) ? new List<float>() : null;
         var keptLabels = options.KeepScores && rows.HasLabels ? new List<int>() : null;
         double? threshold = Threshold?.Value;
         long total = 0, flagged = 0;

@@ -92,3 +92,53 @@ public sealed class RowReaderTests
         }
     }
 }
+
+public sealed class ShuffledRowReaderTests
+{
+    private static Dataset Rows(int n, int d = 2) =>
+        new(Enumerable.Range(0, n * d).Select(i => (float)i).ToArray(), n, d, Enumerable.Range(0, n).Select(i => i % 3).ToArray());
+
+    private static List<long> Order(Dataset data, int capacity, ulong seed, int chunk = 7)
+    {
+        using var r = new ShuffledRowReader(new DatasetRowReader(data), capacity, seed);
+        var order = new List<long>(); var numbers = new List<long>(); var labels = new List<string>();
+        var buf = new float[chunk * data.FeatureCount];
+        int n;
+        while ((n = r.Read(buf, chunk, labels, numbers)) > 0)
+            for (int i = 0; i < n; i++)
+            {
+                int row = (int)numbers[i] - 1;
+                Assert.Equal(data.Row(row).ToArray(), buf.AsSpan(i * data.FeatureCount, data.FeatureCount).ToArray());   // values travel with the row
+                Assert.Equal(data.LabelText(row), labels[i]);
+                order.Add(numbers[i]);
+            }
+        return order;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(1000)]
+    public void EveryRowOnce_SameSeedSameOrder(int capacity)
+    {
+        var data = Rows(500);
+        var a = Order(data, capacity, 42);
+        Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), a.Order());
+        Assert.Equal(a, Order(data, capacity, 42, chunk: 64));   // the order does not depend on the read size
+        if (capacity == 1) Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), a);
+        else Assert.NotEqual(a, Order(data, capacity, 43));
+    }
+
+    [Fact]
+    public void NotAFullShuffle_ARowMovesForwardByLessThanTheCapacity()
+    {
+        var data = Rows(2000);
+        int k = 50;
+        var order = Order(data, k, 7);
+        for (int pos = 0; pos < order.Count; pos++)
+            Assert.True(order[pos] - 1 - pos <= k - 1, $"row {order[pos]} emitted at position {pos}, more than K-1 = {k - 1} places early");
+        // and with a buffer of the whole file the first rows out come from all over it
+        var full = Order(data, 2000, 7);
+        Assert.True(full.Take(20).Max() > 1000);
+    }
+}
