@@ -172,4 +172,40 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
         Assert.Equal([Files.Rows], labelShape);
         Assert.Equal(fields.Select(f => f[0]), labels);
     }
+
+    [Fact]
+    public async Task Parquet_TrainNormalOnlyThenDetect_ReportsRankingMetrics()
+    {
+        var model = _f.Dir.File("pq-model");
+        var h = new CliHarness();
+        int code = await h.Run("train", "--data", $"parquet:{_f.Parquet}:label=label", "--normal-only", "label=0", "--hidden", "8", "--latent", "2",
+            "--epochs", "20", "--batch-size", "32", "--out", model);
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        h = new CliHarness();
+        code = await h.Run("detect", "--model", model, "--data", $"parquet:{_f.Parquet}:label=label", "--out", _f.Dir.File("pq-scores.csv"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        Assert.Contains("ROC-AUC", h.Stdout);
+        Assert.Contains("training data", h.Stdout);   // the saved threshold, fitted on the Parquet training rows
+        var lines = File.ReadAllLines(_f.Dir.File("pq-scores.csv"));
+        Assert.Equal(Files.Rows + 1, lines.Length);
+        // the planted rows (x1 = 5) score highest
+        var top = lines.Skip(1).Select(l => l.Split(',')).OrderByDescending(p => float.Parse(p[1], CultureInfo.InvariantCulture)).Take(8).ToArray();
+        Assert.All(top, p => Assert.Equal("1", p[3]));
+    }
+
+    [Fact]
+    public async Task Parquet_BadFiles_AreOneLineErrorsExit2()
+    {
+        var h = new CliHarness();
+        h.AssertUsageError(await h.Run("detect", "--model", _f.Model, "--data", $"parquet:{_f.Dir.File("none.parquet")}"), "none.parquet", "file not found");
+        h = new CliHarness();
+        var text = ParquetFiles.Write(_f.Dir.File("text.parquet"), 10, new ParquetFiles.Column(new DataField<double>("a"), new double[] { 1, 2 }),
+            new ParquetFiles.Column(new DataField<string>("b"), new[] { "x", "y" }));
+        h.AssertUsageError(await h.Run("encode", "--model", _f.Model, "--data", $"parquet:{text}", "--out", _f.Dir.File("e.csv")),
+            "column \"b\" (0-based index 1) has type string, not a number");
+        h = new CliHarness();
+        var nulls = ParquetFiles.Write(_f.Dir.File("nulls.parquet"), 2, new ParquetFiles.Column(new DataField<double?>("a"), new double?[] { 1, 2, null }));
+        h.AssertUsageError(await h.Run("train", "--data", $"parquet:{nulls}", "--epochs", "1", "--out", _f.Dir.File("n-model")),
+            "null value in column \"a\" at row 3 (row group 1)");
+    }
 }
