@@ -6,7 +6,7 @@
 # so only the input side is measured. Deletes DIR at the end.
 # Usage: bash bench/scale_memory.sh [GB=5] [DIR=/tmp/bottleneck-scale]      (one run of each; the machine may be shared)
 #        RUNS="detect-csv detect-parquet" bash bench/scale_memory.sh 5          (a subset of: detect-csv detect-parquet shard encode
-#        reconstruct; default all)
+#        reconstruct detect-npy; default all); FORMATS="--csv --parquet" generates only those files (default: CSV, Parquet, npy)
 set -euo pipefail
 GB=${1:-5}
 DIR=${2:-/tmp/bottleneck-scale}
@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$DIR"
 trap 'rm -rf "$DIR"' EXIT
 dotnet build "$root/src/Bottleneck.Cli" -c Release -o "$DIR/cli" > "$DIR/build.log" 2>&1
-dotnet run -c Release --project "$root/bench/Bottleneck.Bench" -- scale-data --out "$DIR" --gb "$GB"
+dotnet run -c Release --project "$root/bench/Bottleneck.Bench" -- scale-data --out "$DIR" --gb "$GB" ${FORMATS:-}
 cli=(dotnet "$DIR/cli/Bottleneck.Cli.dll")
 "${cli[@]}" train --data "csv:$DIR/train.csv" --hidden 32 --latent 4 --epochs 10 --batch-size 256 --out "$DIR/model" > "$DIR/train.log"
 ln -sf /dev/null "$DIR/null.csv"
@@ -30,11 +30,13 @@ run() {   # run NAME FILE ROWS command...
   awk -v n="$name" -v f="$(basename "$file")" -v r="$rows" -v k="$rss" -v w="$wall" -v b="$mb" \
     'BEGIN { printf "| %s | %s (%.2f GB) | %d | %.0f | %.1f | %.0f | %.1f |\n", n, f, b/1e9, r, k/1024, w, r/w, b/1e6/w }'
 }
-csv_rows=$(cat "$DIR/rows-csv.txt"); pq_rows=$(cat "$DIR/rows-parquet.txt")
-RUNS=${RUNS:-detect-csv detect-parquet shard encode reconstruct}
+csv_rows=$(cat "$DIR/rows-csv.txt" 2>/dev/null || echo 0); pq_rows=$(cat "$DIR/rows-parquet.txt" 2>/dev/null || echo 0)
+npy_rows=$(cat "$DIR/rows-npy.txt" 2>/dev/null || echo 0)
+RUNS=${RUNS:-detect-csv detect-parquet detect-npy shard encode reconstruct}
 want() { [[ " $RUNS " == *" $1 "* ]]; }
 want detect-csv && run "detect" "$DIR/big.csv" "$csv_rows" "${cli[@]}" detect --model "$DIR/model" --data "csv:$DIR/big.csv" --top 0 --out "$DIR/null.csv"
 want detect-parquet && run "detect" "$DIR/big.parquet" "$pq_rows" "${cli[@]}" detect --model "$DIR/model" --data "parquet:$DIR/big.parquet" --top 0 --out "$DIR/null.csv"
+want detect-npy && run "detect" "$DIR/big.npy" "$npy_rows" "${cli[@]}" detect --model "$DIR/model" --data "npy:$DIR/big.npy" --top 0 --out "$DIR/null.csv"
 want shard && run "detect --shard 1/2" "$DIR/big.csv" "$csv_rows" "${cli[@]}" detect --model "$DIR/model" --data "csv:$DIR/big.csv" --top 0 --shard 1/2 --out "$DIR/null.csv"
 want encode && run "encode" "$DIR/big.csv" "$csv_rows" "${cli[@]}" encode --model "$DIR/model" --data "csv:$DIR/big.csv" --out "$DIR/null.csv"
 want reconstruct && run "reconstruct" "$DIR/big.csv" "$csv_rows" "${cli[@]}" reconstruct --model "$DIR/model" --data "csv:$DIR/big.csv" --out "$DIR/null.csv"

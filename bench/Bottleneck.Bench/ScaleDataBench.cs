@@ -9,8 +9,9 @@ namespace Bottleneck.Bench;
 /// <summary>
 /// Generates the files of the scale benchmark (bench/scale_memory.sh, docs/scale.md): a small training CSV and a large CSV and/or
 /// Parquet file of the same kind of rows, D columns x_j = sin(t + j/2) + 0.05·noise (t uniform), so a small dense model reconstructs them.
-/// Usage: scale-data --out DIR [--gb 5] [--columns 16] [--csv] [--parquet] [--group-rows 262144] [--train-rows 20000]
-/// (neither --csv nor --parquet: both). Writes DIR/train.csv, DIR/big.csv, DIR/big.parquet and DIR/rows-*.txt (the row counts).
+/// Usage: scale-data --out DIR [--gb 5] [--columns 16] [--csv] [--parquet] [--npy] [--group-rows 262144] [--train-rows 20000]
+/// (none of --csv, --parquet, --npy: all three). Writes DIR/train.csv, DIR/big.csv, DIR/big.parquet, DIR/big.npy (float32) and
+/// DIR/rows-*.txt (the row counts).
 /// </summary>
 public static class ScaleDataBench
 {
@@ -22,8 +23,8 @@ public static class ScaleDataBench
         int d = int.Parse(Arg(args, "--columns") ?? "16", CultureInfo.InvariantCulture);
         int groupRows = int.Parse(Arg(args, "--group-rows") ?? "262144", CultureInfo.InvariantCulture);
         int trainRows = int.Parse(Arg(args, "--train-rows") ?? "20000", CultureInfo.InvariantCulture);
-        bool csv = args.Contains("--csv"), parquet = args.Contains("--parquet");
-        if (!csv && !parquet) csv = parquet = true;
+        bool csv = args.Contains("--csv"), parquet = args.Contains("--parquet"), npy = args.Contains("--npy");
+        if (!csv && !parquet && !npy) csv = parquet = npy = true;
         Directory.CreateDirectory(dir);
         long bytes = (long)(gb * 1e9);
         var rng = new Random(18);
@@ -42,7 +43,42 @@ public static class ScaleDataBench
             File.WriteAllText(Path.Combine(dir, "rows-parquet.txt"), rows.ToString(CultureInfo.InvariantCulture));
             Console.WriteLine($"big.parquet: {rows} rows x {d} columns in row groups of {groupRows}, {new FileInfo(Path.Combine(dir, "big.parquet")).Length / 1e9:0.00} GB in {sw.Elapsed.TotalSeconds:0} s");
         }
+        if (npy)
+        {
+            var sw = Stopwatch.StartNew();
+            long rows = WriteNpy(Path.Combine(dir, "big.npy"), d, bytes, rng);
+            File.WriteAllText(Path.Combine(dir, "rows-npy.txt"), rows.ToString(CultureInfo.InvariantCulture));
+            Console.WriteLine($"big.npy: {rows} rows x {d} float32 columns, {new FileInfo(Path.Combine(dir, "big.npy")).Length / 1e9:0.00} GB in {sw.Elapsed.TotalSeconds:0} s");
+        }
         return 0;
+    }
+
+    /// <summary>A (rows, d) &lt;f4 .npy of about <paramref name="maxBytes"/>, written block by block.</summary>
+    private static long WriteNpy(string path, int d, long maxBytes, Random rng)
+    {
+        long rows = maxBytes / (4L * d);
+        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {d}), }}";
+        int total = (10 + dict.Length + 1 + 63) / 64 * 64;
+        var head = new byte[total];
+        head[0] = 0x93; "NUMPY"u8.CopyTo(head.AsSpan(1)); head[6] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(head.AsSpan(8), (ushort)(total - 10));
+        Encoding.ASCII.GetBytes(dict).CopyTo(head, 10);
+        for (int i = 10 + dict.Length; i < total - 1; i++) head[i] = (byte)' ';
+        head[total - 1] = (byte)'\n';
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        fs.Write(head);
+        var block = new float[65536 * d];
+        for (long done = 0; done < rows; done += 65536)
+        {
+            int n = (int)Math.Min(65536, rows - done);
+            for (int i = 0; i < n; i++)
+            {
+                double t = rng.NextDouble() * 2 * Math.PI;
+                for (int j = 0; j < d; j++) block[i * d + j] = (float)Value(rng, t, j);
+            }
+            fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(block.AsSpan(0, n * d)));
+        }
+        return rows;
     }
 
     private static double Value(Random rng, double t, int j) => Math.Sin(t + j * 0.5) + 0.05 * (rng.NextDouble() * 2 - 1);

@@ -8,21 +8,16 @@ public static partial class NpyLoader
 {
     /// <summary>
     /// An .npy file mapped into memory (<see cref="MemoryMappedFile"/>, read-only): the header is parsed and checked against the file
-    /// size, and values are converted to float32 only for the elements asked for, so the file is never read as a whole; the
-    /// operating system pages it in and out.
+    /// size, and values are converted to float32 only for the elements asked for, through short-lived views, so the file is never
+    /// read as a whole and its pages are the operating system's file cache, not the process's resident memory.
     /// </summary>
     internal sealed unsafe class Mapped : IDisposable
     {
         private readonly MemoryMappedFile _file;
-        private readonly MemoryMappedViewAccessor _view;
-        private readonly byte* _base;
 
-        private Mapped(string path, NpyHeader header, MemoryMappedFile file, MemoryMappedViewAccessor view)
+        private Mapped(string path, NpyHeader header, MemoryMappedFile file)
         {
-            Path = path; Header = header; _file = file; _view = view;
-            byte* p = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            _base = p + _view.PointerOffset;
+            Path = path; Header = header; _file = file;
         }
 
         public string Path { get; }
@@ -45,36 +40,38 @@ public static partial class NpyLoader
                 preamble.AsSpan(0, Math.Min(preamble.Length, headerEnd)).CopyTo(head);
                 if (headerEnd > preamble.Length) fs.ReadExactly(head.AsSpan(preamble.Length));
                 var header = ParseHeader(head, path, length);
-                var file = MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-                try { return new Mapped(path, header, file, file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read)); }
-                catch { file.Dispose(); throw; }
+                return new Mapped(path, header, MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false));
             }
             catch (EndOfStreamException e) { fs.Dispose(); throw new DataException($"{path}: the file shrank while it was read", path, e); }
             catch (IOException e) { fs.Dispose(); throw new DataException($"{path}: cannot map file ({e.Message})", path, e); }
             catch { fs.Dispose(); throw; }
         }
 
-        /// <summary>Converts elements [<paramref name="start"/>, start + destination.Length) to float32.</summary>
+        /// <summary>Converts elements [<paramref name="start"/>, start + destination.Length) to float32, through views of at most
+        /// 64 MiB that are unmapped after use, so the file's pages never accumulate in the process's resident set.</summary>
         public void Convert(long start, Span<float> destination)
         {
             var h = Header;
-            const int Slice = 1 << 26;   // elements per span (a span's length is an int)
-            for (int done = 0; done < destination.Length; done += Slice)
+            int slice = Math.Max(1, (64 << 20) / h.ItemSize);   // elements per view
+            for (int done = 0; done < destination.Length; done += slice)
             {
-                int n = Math.Min(Slice, destination.Length - done);
-                var src = new ReadOnlySpan<byte>(_base + h.DataStart + (start + done) * h.ItemSize, n * h.ItemSize);
-                var dst = destination.Slice(done, n);
-                if (h.Kind == "f4" && h.BigEndian == !BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(src).CopyTo(dst);
-                else for (int i = 0; i < n; i++) dst[i] = (float)Value(src, i, h, out _);
+                int n = Math.Min(slice, destination.Length - done);
+                long offset = h.DataStart + (start + done) * h.ItemSize;
+                using var view = _file.CreateViewAccessor(offset, (long)n * h.ItemSize, MemoryMappedFileAccess.Read);
+                byte* p = null;
+                view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+                try
+                {
+                    var src = new ReadOnlySpan<byte>(p + view.PointerOffset, n * h.ItemSize);
+                    var dst = destination.Slice(done, n);
+                    if (h.Kind == "f4" && h.BigEndian == !BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(src).CopyTo(dst);
+                    else for (int i = 0; i < n; i++) dst[i] = (float)Value(src, i, h, out _);
+                }
+                finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
             }
         }
 
-        public void Dispose()
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _file.Dispose();
-        }
+        public void Dispose() => _file.Dispose();
     }
 
     /// <summary>(rows, features, image shape) of an .npy shape, as <see cref="Load"/> reads it.</summary>

@@ -18,6 +18,7 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
         public TempDir Dir { get; } = new();
         public string Csv { get; }
         public string Parquet { get; }
+        public string Gz { get; }
         public string Model { get; }
         public const int Rows = 203;
 
@@ -36,6 +37,9 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
                 sb.Append(string.Join(",", x.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))).Append(',').Append(label[i]).Append('\n');
             }
             Csv = Dir.Write("rows.csv", sb.ToString());
+            Gz = Dir.File("rows.csv.gz");
+            using (var gz = new System.IO.Compression.GZipStream(File.Create(Gz), System.IO.Compression.CompressionLevel.Fastest))
+                gz.Write(Encoding.UTF8.GetBytes(sb.ToString()));
             Parquet = ParquetFiles.Write(Dir.File("rows.parquet"), 64,
                 new ParquetFiles.Column(new DataField<double>("a"), cols[0]), new ParquetFiles.Column(new DataField<double>("b"), cols[1]),
                 new ParquetFiles.Column(new DataField<double>("c"), cols[2]), new ParquetFiles.Column(new DataField<double>("d"), cols[3]),
@@ -79,10 +83,11 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
     [Theory]
     [InlineData("csv", 3)]
     [InlineData("parquet", 4)]
+    [InlineData("gz", 2)]
     public async Task Detect_ShardsTogether_EqualTheUnshardedScores(string kind, int n)
     {
         // Given the unsharded scores with a fixed threshold (the same for every shard)
-        string data = kind == "csv" ? $"csv:{_f.Csv}:label=label" : $"parquet:{_f.Parquet}:label=label";
+        string data = kind switch { "csv" => $"csv:{_f.Csv}:label=label", "gz" => $"csv:{_f.Gz}:label=label", _ => $"parquet:{_f.Parquet}:label=label" };
         var full = await Run("detect", "--model", _f.Model, "--data", data, "--threshold", "0.05", "--out", _f.Dir.File($"full-{kind}.csv"));
         Assert.Equal(Files.Rows + 1, full.Length);
         // When N shards are scored apart
@@ -92,7 +97,7 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
         var merged = shards.OrderBy(p => p.Row).Select(p => $"{p.Row},{p.Text}").ToArray();
         Assert.Equal(full.Skip(1), merged);
         // and shard i holds the data rows i, i+N, … (row numbers: CSV lines with the header as 1, else 1-based)
-        int first = kind == "csv" ? 2 : 1;
+        int first = kind == "parquet" ? 1 : 2;
         Assert.Equal(Enumerable.Range(first, Files.Rows).Select(r => (long)r), merged.Select(l => long.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)));
     }
 
