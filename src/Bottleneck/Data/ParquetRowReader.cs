@@ -220,9 +220,10 @@ public sealed class ParquetRowReader : IRowReader
         var text = new string[rows];
         if (IsText(f.ClrType))
         {
-            Guarded($"cannot read label column \"{f.Name}\" of row group {g}", () => rg.ReadAsync(f, text.AsMemory(), null).AsTask().GetAwaiter().GetResult());
+            var read = new string?[rows];
+            Guarded($"cannot read label column \"{f.Name}\" of row group {g}", () => rg.ReadAsync(f, read.AsMemory(), null).AsTask().GetAwaiter().GetResult());
             for (int i = 0; i < rows; i++)
-                if (text[i] is null) throw new DataException($"{Source}: null label in column \"{f.Name}\" at row {_before + i + 1} (row group {g})", Source);
+                text[i] = read[i] ?? throw new DataException($"{Source}: null label in column \"{f.Name}\" at row {_before + i + 1} (row group {g})", Source);
             return text;
         }
         if (!IsNumeric(f.ClrType) && f.ClrType != typeof(bool))
