@@ -6,7 +6,8 @@
 # so only the input side is measured. Deletes DIR at the end.
 # Usage: bash bench/scale_memory.sh [GB=5] [DIR=/tmp/bottleneck-scale]      (one run of each; the machine may be shared)
 #        RUNS="detect-csv detect-parquet" bash bench/scale_memory.sh 5          (a subset of: detect-csv detect-parquet shard encode
-#        reconstruct detect-npy; default all); FORMATS="--csv --parquet" generates only those files (default: CSV, Parquet, npy)
+#        reconstruct detect-npy; default all); FORMATS="--csv --parquet" generates only those files (default: CSV, Parquet, npy);
+#        GROUP_ROWS=1048576 sets the Parquet row-group size (default 262144)
 set -euo pipefail
 GB=${1:-5}
 DIR=${2:-/tmp/bottleneck-scale}
@@ -14,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$DIR"
 trap 'rm -rf "$DIR"' EXIT
 dotnet build "$root/src/Bottleneck.Cli" -c Release -o "$DIR/cli" > "$DIR/build.log" 2>&1
-dotnet run -c Release --project "$root/bench/Bottleneck.Bench" -- scale-data --out "$DIR" --gb "$GB" ${FORMATS:-}
+dotnet run -c Release --project "$root/bench/Bottleneck.Bench" -- scale-data --out "$DIR" --gb "$GB" --group-rows "${GROUP_ROWS:-262144}" ${FORMATS:-}
 cli=(dotnet "$DIR/cli/Bottleneck.Cli.dll")
 "${cli[@]}" train --data "csv:$DIR/train.csv" --hidden 32 --latent 4 --epochs 10 --batch-size 256 --out "$DIR/model" > "$DIR/train.log"
 ln -sf /dev/null "$DIR/null.csv"

@@ -37,7 +37,7 @@ public sealed class ParquetRowReader : IRowReader
         _stream = InputFile.OpenRead(path, (m, e) => new DataException(m, path, e));
         try
         {
-            _reader = Guarded("cannot read the Parquet footer", () => ParquetReader.CreateAsync(_stream, null, leaveStreamOpen: true).GetAwaiter().GetResult());
+            _reader = Guarded("cannot read the Parquet footer", () => ParquetReader.CreateAsync(_stream, ReaderOptions, leaveStreamOpen: true).GetAwaiter().GetResult());
             var fields = Guarded("cannot read the Parquet schema", () => _reader.Schema.GetDataFields());
             if (fields.Length == 0) throw new DataException($"{path}: the Parquet file has no columns", path);
             int labelIndex = -1;
@@ -76,6 +76,10 @@ public sealed class ParquetRowReader : IRowReader
         }
         catch { _reader?.DisposeAsync().AsTask().GetAwaiter().GetResult(); _stream.Dispose(); throw; }
     }
+
+    /// <summary>Parquet.Net's options: its stream pools may keep at most 16 MiB (small) and 64 MiB (large) of free buffers, where
+    /// the default keeps every buffer ever used.</summary>
+    private static readonly ParquetOptions ReaderOptions = new() { MaximumSmallPoolFreeBytes = 16 << 20, MaximumLargePoolFreeBytes = 64 << 20 };
 
     /// <inheritdoc/>
     public string Source { get; }
@@ -196,8 +200,8 @@ public sealed class ParquetRowReader : IRowReader
     {
         if (f.IsNullable)
         {
-            var values = new T?[rows];
-            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(), null).AsTask().GetAwaiter().GetResult());
+            var values = Scratch<T?>(rows);
+            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(0, rows), null).AsTask().GetAwaiter().GetResult());
             for (int i = 0; i < rows; i++)
             {
                 if (values[i] is not T v) throw new DataException($"{Source}: null value in column \"{f.Name}\" at row {_before + i + 1} (row group {g}); missing values are not allowed", Source);
@@ -206,11 +210,23 @@ public sealed class ParquetRowReader : IRowReader
         }
         else
         {
-            var values = new T[rows];
-            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(), null).AsTask().GetAwaiter().GetResult());
+            var values = Scratch<T>(rows);
+            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(0, rows), null).AsTask().GetAwaiter().GetResult());
             for (int i = 0; i < rows; i++) dest[i] = Check(float.CreateSaturating(values[i]), f, g, i);
         }
     }
+
+    /// <summary>A reused buffer of at least <paramref name="rows"/> values of type <typeparamref name="T"/> (one per element type), so
+    /// decoding a row group allocates no new column arrays after the first (large arrays would otherwise pile up until a full GC).</summary>
+    private T[] Scratch<T>(int rows)
+    {
+        if (_scratch.TryGetValue(typeof(T), out var a) && a.Length >= rows) return (T[])a;
+        var fresh = new T[rows];
+        _scratch[typeof(T)] = fresh;
+        return fresh;
+    }
+
+    private readonly Dictionary<Type, Array> _scratch = [];
 
     private float Check(float v, DataField f, int g, int i) => float.IsFinite(v) ? v
         : throw new DataException($"{Source}: value {v.ToString(CultureInfo.InvariantCulture)} in column \"{f.Name}\" at row {_before + i + 1} (row group {g}) is not a finite float32 number", Source);
