@@ -74,6 +74,7 @@ public static class GemmBench
         bool peer = true;
         string? filter = null;
         int[]? grid = null;
+        bool threadRatio = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -100,11 +101,14 @@ public static class GemmBench
                         i++;
                     }
                     break;
+                case "--thread-ratio":
+                    threadRatio = true;
+                    break;
                 case "--no-peer":
                     peer = false;
                     break;
                 default:
-                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…]");
+                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…], --thread-ratio");
                     return 2;
             }
         }
@@ -151,11 +155,20 @@ public static class GemmBench
         }
 
         var ownRatios = new List<(Case Case, double Ratio)>();
+        var threadRatios = new List<(Case Case, double Single, double Multi)>();
         foreach (Case c in cases)
         {
             double[] medians = Measure(providers, c, seconds);
             if (peers.FirstOrDefault(p => p.Name == "OpenBLAS (own detection)").Seconds is { } own && own.TryGetValue(Key(c), out double ownSeconds))
                 ownRatios.Add((c, ownSeconds / medians[0]));
+            if (threadRatio && threads > 1)
+            {
+                Gemm.Threads = 1;
+                double single = Measure([providers[0]], c, seconds)[0];
+                Gemm.Threads = threads;
+                threadRatios.Add((c, single, medians[0]));
+                Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = providers[0].Name, threads = 1, gflops = c.Flops / single / 1e9, median_s = single }));
+            }
             for (int pi = 0; pi < providers.Count; pi++)
             {
                 IGemmProvider p = providers[pi];
@@ -184,6 +197,14 @@ public static class GemmBench
         }
         Console.WriteLine();
         Console.Write(table.ToString());
+        if (threadRatios.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"| case | m×k×n | {providers[0].Name} GFLOP/s, 1 thread | {threads} threads | {threads} / 1 |");
+            Console.WriteLine("|---|---|---:|---:|---:|");
+            foreach (var (c, single, multi) in threadRatios)
+                Console.WriteLine($"| {c.Label} | {c.Size} | {c.Flops / single / 1e9:F1} | {c.Flops / multi / 1e9:F1} | {single / multi:F2} |");
+        }
         if (ownRatios.Count > 0)
         {
             // The summary the issue asks for: ours (first provider) / OpenBLAS with its own CPU detection, per case.
