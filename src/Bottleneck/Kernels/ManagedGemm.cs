@@ -248,13 +248,20 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="bias">b.N values added to every row, or null.</param>
     /// <param name="activation">Applied in place to each finished tile (pointer, row stride, rows, columns), or null.</param>
+    /// <param name="j0">First column of C to compute, a multiple of NR (default 0).</param>
+    /// <param name="j1">End of the columns to compute (default −1: all); computing disjoint column ranges on several threads
+    /// gives the same C as one call.</param>
+    /// <exception cref="ArgumentException">B was packed for another kernel, or the column range is not NR-aligned or out of range.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RunPrepacked(PackBuffers buffers, int m, float* a, int lda, PackedMatrix b, float* c, int ldc, float* bias,
-        delegate*<float*, nint, int, int, void> activation)
+        delegate*<float*, nint, int, int, void> activation, int j0 = 0, int j1 = -1)
     {
         if (b.Nr != Nr || b.NcNom > NcMax)
             throw new ArgumentException($"B was packed for NR = {b.Nr}, nc = {b.NcNom}; this kernel needs NR = {Nr}, nc ≤ {NcMax}", nameof(b));
         int mr = Mr, k = b.K, n = b.N;
+        if (j1 < 0) j1 = n;
+        if (j0 < 0 || j0 % Nr != 0 || j1 > n || j0 > j1)
+            throw new ArgumentException($"columns [{j0}, {j1}) are not an NR-aligned range of 0 … {n}", nameof(j0));
         int mPasses = (m + McMax - 1) / McMax;
         int mcNom = RoundUp((m + mPasses - 1) / mPasses, mr);
         float* tile = stackalloc float[MaxTile];
@@ -262,17 +269,20 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         for (int jc = 0; jc < n; jc += b.NcNom)
         {
             int nc = Math.Min(b.NcNom, n - jc);
+            int lo = Math.Max(jc, j0), hi = Math.Min(jc + nc, j1);
+            if (lo >= hi)
+                continue;
             for (int pc = 0; pc < k; pc += b.KcNom)
             {
                 int kc = Math.Min(b.KcNom, k - pc);
                 bool last = pc + kc == k;
-                float* packB = b.Block(jc, pc);
+                float* packB = b.Block(jc, pc) + (nint)(lo - jc) * kc;
                 for (int ic = 0; ic < m; ic += mcNom)
                 {
                     int mc = Math.Min(mcNom, m - ic);
                     GemmPacking.PackA(false, a + (nint)ic * lda + pc, lda, mc, kc, mr, packA);
-                    MacroKernel(kc, mc, nc, packA, packB, c + (nint)ic * ldc + jc, ldc, 1f, pc == 0 ? 0f : 1f, tile,
-                        last && bias != null ? bias + jc : null, last ? activation : null);
+                    MacroKernel(kc, mc, hi - lo, packA, packB, c + (nint)ic * ldc + lo, ldc, 1f, pc == 0 ? 0f : 1f, tile,
+                        last && bias != null ? bias + lo : null, last ? activation : null);
                 }
             }
         }

@@ -109,6 +109,41 @@ public sealed class PackedGemmTests
             }
     }
 
+    [Theory]
+    [InlineData(1, 100, 300)]
+    [InlineData(5, 2100, 17)]   // column ranges across two nc panels
+    public void Prepacked_ColumnRanges_TogetherEqualTheWholeProduct(int m, int n, int k)
+    {
+        var gemm = new ManagedGemm();
+        var rng = new Rng(3);
+        var a = Random(rng, m * k);
+        var w = Random(rng, n * k);
+        var bias = Random(rng, n);
+        var whole = new float[m * n];
+        var split = new float[m * n];
+        using var packed = new PackedMatrix(gemm, k, n);
+        unsafe
+        {
+            fixed (float* pa = a)
+            fixed (float* pw = w)
+            fixed (float* pbias = bias)
+            fixed (float* pwhole = whole)
+            fixed (float* psplit = split)
+            {
+                packed.PackTransposed(pw, k);
+                gemm.RunPrepacked(PackBuffers.ForCurrentThread, m, pa, k, packed, pwhole, n, pbias, &Relu);
+                int cut = (n / 2 + gemm.Nr - 1) / gemm.Nr * gemm.Nr;
+                gemm.RunPrepacked(PackBuffers.ForCurrentThread, m, pa, k, packed, psplit, n, pbias, &Relu, cut, n);
+                gemm.RunPrepacked(PackBuffers.ForCurrentThread, m, pa, k, packed, psplit, n, pbias, &Relu, 0, cut);
+                bool threw = false;
+                try { gemm.RunPrepacked(PackBuffers.ForCurrentThread, m, pa, k, packed, psplit, n, pbias, null, 1, n); }
+                catch (ArgumentException) { threw = true; }
+                Assert.True(threw, "a column range that does not start on a sliver must be refused");
+            }
+        }
+        Assert.Equal(whole, split);
+    }
+
     [Fact]
     public void Prepacked_RejectsAPackingForAnotherKernel()
     {

@@ -30,6 +30,7 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
     // The call being run by RunPart (valid during Run).
     private float* _x, _y;
     private int _n, _parts, _first, _end;
+    private int _columnLayer = -1;   // ≥ 0: RunPart computes a column range of this layer (small batches)
 
     private DenseInference((Linear, Activation)[] layers, int encoderLayers)
     {
@@ -47,6 +48,10 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
 
     /// <summary>Rows per chunk: input and output of the widest layer take about a third of L2 each (a multiple of 12, 12 … 1024).</summary>
     internal int ChunkRows { get; set; }
+
+    /// <summary>Calls with at most this many rows split each layer's output columns over the threads instead of the rows (a single
+    /// sample streams every weight once; two cores stream it twice as fast), with one hand-off per layer.</summary>
+    internal const int ColumnSplitRows = 8;
 
     /// <summary>Whether the packed-weight path is used (the managed GEMM is the provider).</summary>
     internal bool Packed => _packed != null;
@@ -126,6 +131,11 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
         }
         // Threads: one part per thread, at least one row each, and only when each part has well over the hand-off cost of work.
         int threads = Gemm.Threads;
+        if (threads > 1 && n <= ColumnSplitRows)
+        {
+            RunColumns(x, n, output, first, end);
+            return;
+        }
         long macs = 0;
         for (int li = first; li < end; li++) macs += (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
         int parts = (int)Math.Clamp(Math.Min(Math.Min(threads, n), macs / 1_000_000), 1, Math.Max(1, threads));
@@ -167,9 +177,69 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
         (_bufA, _bufB) = (a, b);
     }
 
-    /// <summary>Rows [n·index/parts, n·(index+1)/parts) through the layers, in chunks of <see cref="ChunkRows"/>.</summary>
-    void IParallelJob.RunPart(int index) => RunPart(index);
+    /// <summary>A few rows: layer by layer, each layer's columns split over the threads when it is large enough to pay the hand-off.</summary>
+    private void RunColumns(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
+    {
+        EnsureBuffers(1);
+        var gemm = _gemm!;
+        fixed (float* px = x)
+        fixed (float* py = output)
+        fixed (float* bufA = _bufA[0])
+        fixed (float* bufB = _bufB[0])
+        {
+            float* input = px;
+            for (int li = first; li < end; li++)
+            {
+                var (lin, act) = _layers[li];
+                int inF = lin.InFeatures, outF = lin.OutFeatures;
+                float* dst = li == end - 1 ? py : ((li - first) % 2 == 0 ? bufA : bufB);
+                int slivers = (outF + gemm.Nr - 1) / gemm.Nr;
+                int parts = Math.Min(Gemm.Threads, slivers);
+                bool split = parts > 1 && (long)inF * outF * n >= 150_000;
+                _x = input;
+                _y = dst;
+                _n = n;
+                _parts = parts;
+                _columnLayer = li;
+                try
+                {
+                    if (!split || !GemmWorkerPool.Shared.TryRun(this, parts))
+                    {
+                        fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+                            gemm.RunPrepacked(PackBuffers.ForCurrentThread, n, input, inF, _packed![li], dst, outF, lin.Bias is null ? null : bias, ActivationKernel(act));
+                    }
+                }
+                finally
+                {
+                    _columnLayer = -1;
+                    _x = _y = null;
+                }
+                input = dst;
+            }
+        }
+    }
 
+    /// <summary>Part <paramref name="index"/> of the current call: a range of rows through every layer, or (small batches) a range of one layer's columns.</summary>
+    void IParallelJob.RunPart(int index)
+    {
+        if (_columnLayer >= 0) RunColumnPart(index);
+        else RunPart(index);
+    }
+
+    /// <summary>Columns [slivers·index/parts, slivers·(index+1)/parts)·NR of layer <see cref="_columnLayer"/> for all rows.</summary>
+    private void RunColumnPart(int index)
+    {
+        var gemm = _gemm!;
+        var (lin, act) = _layers[_columnLayer];
+        int outF = lin.OutFeatures, slivers = (outF + gemm.Nr - 1) / gemm.Nr;
+        int j0 = slivers * index / _parts * gemm.Nr, j1 = Math.Min(outF, slivers * (index + 1) / _parts * gemm.Nr);
+        if (j0 >= j1) return;
+        fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+            gemm.RunPrepacked(PackBuffers.ForCurrentThread, _n, _x, lin.InFeatures, _packed![_columnLayer], _y, outF,
+                lin.Bias is null ? null : bias, ActivationKernel(act), j0, j1);
+    }
+
+    /// <summary>Rows [n·index/parts, n·(index+1)/parts) through the layers, in chunks of <see cref="ChunkRows"/>.</summary>
     private void RunPart(int index)
     {
         int r0 = (int)((long)_n * index / _parts), r1 = (int)((long)_n * (index + 1) / _parts);
