@@ -24,6 +24,7 @@ namespace Bottleneck.Bench;
 /// memory, no copies). Measurements alternate ours / ONNX Runtime (A/B/A/B) and report medians. Before timing, the outputs are
 /// compared (1e-5).
 /// Usage: onnx [--rows 20000] [--batch B (default 1, 32, 256 and 4096)] [--repeats 5] [--threads T (default 1 and 2)]
+/// [--column-split-rows R (default 8: calls of at most R rows split each layer's columns over the threads; 0 runs them on one thread)]
 /// </summary>
 public static class OnnxBench
 {
@@ -34,6 +35,7 @@ public static class OnnxBench
         int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
         int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
         int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];
+        if (args.Contains("--column-split-rows")) Models.Dense.DenseInference.ColumnSplitRows = IntArg(args, "--column-split-rows", 8);
         var data = DemoDataset.Generate(rows, 1);
         var model = new DenseAutoencoder(new DenseConfig(784, [512, 128], 32), new Rng(0));
         model.Eval();

@@ -50,8 +50,9 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
     internal int ChunkRows { get; set; }
 
     /// <summary>Calls with at most this many rows split each layer's output columns over the threads instead of the rows (a single
-    /// sample streams every weight once; two cores stream it twice as fast), with one hand-off per layer.</summary>
-    internal const int ColumnSplitRows = 8;
+    /// sample streams every weight once; two cores stream it twice as fast), with one hand-off per layer. Settable so the
+    /// benchmark can measure the alternative (rows on one thread) in the same run (<c>bench onnx --column-split-rows 0</c>).</summary>
+    internal static int ColumnSplitRows { get; set; } = 8;
 
     /// <summary>Whether the packed-weight path is used (the managed GEMM is the provider).</summary>
     internal bool Packed => _packed != null;
