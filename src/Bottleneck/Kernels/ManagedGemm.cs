@@ -20,7 +20,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <summary>Largest kc (depth of a packed panel): a 256×32 B sliver (32 KiB) stays in L1 while A slivers stream from L2.</summary>
     internal const int KcMax = 256;
 
-    /// <summary>Upper bound of mc (rows of a packed A block, ≤ 384·256·4 B = 384 KiB, sized for L2).</summary>
+    /// <summary>Upper bound of mc (rows of a packed A block, ≤ 384·256·4 B = 384 KiB); the mc used is also limited to half of
+    /// the L2 cache read at run time (<see cref="CacheInfo"/>).</summary>
     internal const int McLimit = 384;
 
     /// <summary>Upper bound of nc (columns of a packed B panel, 2048·256·4 B = 2 MiB).</summary>
@@ -95,7 +96,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown micro-kernel.");
         }
-        McMax = McLimit / Mr * Mr;
+        // A packed A block (mc × kc floats) takes at most half of L2 as read at run time (CacheInfo), and never more than McLimit
+        // rows (the size of the pack buffers); mc does not change any value of C, only where the rows are blocked.
+        long l2Rows = CacheInfo.L2Bytes / 2 / (KcMax * sizeof(float));
+        McMax = (int)Math.Clamp(l2Rows, Mr, McLimit) / Mr * Mr;
         NcMax = NcLimit / Nr * Nr;
     }
 
