@@ -14,7 +14,7 @@ internal interface IParallelJob
 /// split by rows). A call publishes its arguments in fields, wakes the workers it
 /// needs through their reusable events, computes block 0 on the calling thread and waits for a countdown; nothing is
 /// allocated per call. One call uses the pool at a time: a concurrent caller gets <c>false</c> from
-/// <see cref="TryRun"/> and computes on its own thread instead.
+/// <see cref="TryRun(ManagedGemm, in GemmArgs, int, int)"/> and computes on its own thread instead.
 /// </summary>
 internal sealed class GemmWorkerPool
 {

@@ -9,7 +9,7 @@ namespace Bottleneck.Models.Dense;
 /// <summary>
 /// The dense kind's fused inference path (<see cref="IFastInference"/>) for an untied <see cref="DenseAutoencoder"/> without batch
 /// norm or GELU: y_l = act_l(y_(l−1)·W_lᵀ + b_l) layer by layer, no autograd bookkeeping and no tensors. With the managed GEMM
-/// each weight is packed once into the micro-kernel's panel layout (a snapshot, see <see cref="Refresh"/>), the bias and the
+/// each weight is packed once into the micro-kernel's panel layout (a snapshot, see <see cref="Refresh()"/>), the bias and the
 /// activation are applied to each micro-tile right after its last k pass (while it is in L1), the rows go through all layers
 /// in chunks sized from the L2 cache (<see cref="CacheInfo"/>) so the activations between layers stay in cache, and the rows are
 /// split over <see cref="Gemm.Threads"/> threads of the GEMM worker pool, each running every layer on its own rows. Every row's
