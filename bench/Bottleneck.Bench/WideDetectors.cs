@@ -134,7 +134,27 @@ public static class WideDetectors
             WideTraining.Unsupervised, (Recipe with { Architecture = RuleBounded }).Run, Candidate: true),
         new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
             WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true),
+        new("pyod-tanh-mse-e30", "the recipe trained 30 epochs, scored by mse",
+            WideTraining.Unsupervised, (Recipe with { Epochs = 30, Error = ReconstructionError.Mse }).Run, Candidate: true),
+        new("pyod-tanh-mse-x5-median", "5 recipe models (seeds) scored by mse, median of their scores",
+            WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true),
+        // No model: the squared distance of the standardized row from the training mean (a reference, not an autoencoder).
+        new("distance", "no model: squared distance of the standardized row from the training mean",
+            WideTraining.Unsupervised, i => new WideScores(SquaredNorms(i.Test), SquaredNorms(i.Train))),
     ];
+
+    private static float[] SquaredNorms(Dataset d)
+    {
+        var s = new float[d.Rows];
+        int f = d.FeatureCount;
+        for (int r = 0; r < d.Rows; r++)
+        {
+            double sum = 0;
+            for (int j = 0; j < f; j++) { double v = d.Features[r * f + j]; sum += v * v; }
+            s[r] = (float)sum;
+        }
+        return s;
+    }
 
     private static WideScores OldDefault(WideInput i)
     {
