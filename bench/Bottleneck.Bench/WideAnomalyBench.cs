@@ -74,7 +74,7 @@ public static class WideAnomalyBench
             ["seeds"] = seeds,
             ["splits"] = peerOut is null ? "Bottleneck StratifiedSplit (peer unavailable)" : "sklearn (wide_peers.py)",
             ["detectors"] = new JsonObject(detectors.Select(d => KeyValuePair.Create(d.Name, (JsonNode?)new JsonObject
-                { ["description"] = d.Description, ["training"] = d.Training.ToString(), ["candidate"] = d.Candidate }))),
+                { ["description"] = d.Description, ["training"] = d.Training.ToString(), ["candidate"] = d.Candidate, ["single_model"] = d.SingleModel }))),
             ["published_ae"] = new JsonObject(PublishedAe.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
         };
         var setsNode = new JsonObject();
@@ -138,13 +138,35 @@ public static class WideAnomalyBench
         return 0;
     }
 
-    /// <summary><c>anomaly select [FILE]</c>: the report and the leave-one-dataset-out selection again from a saved JSON file.</summary>
+    /// <summary>
+    /// <c>anomaly select [FILE ...]</c>: the report and the leave-one-dataset-out selection again from saved JSON files. Several
+    /// files (runs of different <c>--detectors</c> on the same sets and seeds) are merged: their detectors side by side, the
+    /// peers of the first file.
+    /// </summary>
     public static int Select(string[] args)
     {
-        string path = args.FirstOrDefault(a => !a.StartsWith("--")) ?? DefaultJson;
-        if (!File.Exists(path)) { Console.Error.WriteLine($"{path}: not found; run 'anomaly wide' first"); return 2; }
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        Console.Write(Report(WideResults.FromJson(doc.RootElement)));
+        var paths = args.Where(a => !a.StartsWith("--")).DefaultIfEmpty(DefaultJson).ToArray();
+        WideResults? merged = null;
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path)) { Console.Error.WriteLine($"{path}: not found; run 'anomaly wide' first"); return 2; }
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var r = WideResults.FromJson(doc.RootElement);
+            if (merged is null) { merged = r; continue; }
+            if (r.Seeds != merged.Seeds || !r.Sets.Select(s => s.Name).Order().SequenceEqual(merged.Sets.Select(s => s.Name).Order()))
+            {
+                Console.Error.WriteLine($"{path}: other sets or seeds than {paths[0]}; cannot merge");
+                return 2;
+            }
+            var extra = r.Detectors.Where(d => merged.Detectors.All(m => m.Name != d.Name)).ToList();
+            merged = merged with
+            {
+                Detectors = [.. merged.Detectors, .. extra],
+                Sets = merged.Sets.Select(s => s with { Cells = s.Cells.Concat(r.Sets.First(o => o.Name == s.Name).Cells
+                    .Where(c => extra.Any(d => d.Name == c.Key))).ToDictionary() }).ToList(),
+            };
+        }
+        Console.Write(Report(merged!));
         return 0;
     }
 
@@ -210,9 +232,12 @@ public static class WideAnomalyBench
             sb.AppendLine();
         }
 
-        var candidates = r.Detectors.Where(d => d.Candidate && r.Sets.All(s => s.Get(d.Name) != null)).Select(d => d.Name).ToList();
+        var candidates = r.Detectors.Where(d => d.Candidate && r.Sets.All(s => s.Get(d.Name) != null)).ToList();
         if (candidates.Count >= 2 && r.Sets.Count >= 3)
-            sb.Append(RecipeSelection.Run(r, candidates).Report());
+            sb.Append(RecipeSelection.Run(r, candidates.Select(d => d.Name).ToList()).Report("every candidate"));
+        var single = candidates.Where(d => d.SingleModel).Select(d => d.Name).ToList();
+        if (single.Count >= 2 && single.Count < candidates.Count && r.Sets.Count >= 3)
+            sb.Append(RecipeSelection.Run(r, single).Report("single models, as `train` saves them"));
         return sb.ToString();
     }
 
@@ -348,7 +373,8 @@ public sealed record WideResults(int Seeds, string SplitSource, IReadOnlyList<Wi
     {
         var dets = root.GetProperty("detectors").EnumerateObject().Select(p => new WideDetector(p.Name, p.Value.GetProperty("description").GetString()!,
             Enum.Parse<WideTraining>(p.Value.GetProperty("training").GetString()!), _ => throw new InvalidOperationException("read from JSON"),
-            p.Value.GetProperty("candidate").GetBoolean())).ToList();
+            p.Value.GetProperty("candidate").GetBoolean(),
+            !p.Value.TryGetProperty("single_model", out var single) ? !p.Name.Contains("-x5-") : single.GetBoolean())).ToList();
         var published = root.GetProperty("published_ae").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
         var sets = new List<WideSet>();
         foreach (var s in root.GetProperty("sets").EnumerateObject())

@@ -41,8 +41,10 @@ public sealed record WideScores(float[] Test, float[]? Train = null);
 /// <param name="Description">One line: model, training, score.</param>
 /// <param name="Training">The rows it trains on.</param>
 /// <param name="Run">Trains on <see cref="WideInput.Train"/> and scores <see cref="WideInput.Test"/>.</param>
-/// <param name="Candidate">A recipe of the leave-one-dataset-out selection grid (unsupervised single recipes the CLI can train).</param>
-public sealed record WideDetector(string Name, string Description, WideTraining Training, Func<WideInput, WideScores> Run, bool Candidate = false);
+/// <param name="Candidate">A recipe of the leave-one-dataset-out selection grid (unsupervised).</param>
+/// <param name="SingleModel">One model, as <c>train</c> saves it (false for ensembles); the selection is also run over these alone.</param>
+public sealed record WideDetector(string Name, string Description, WideTraining Training, Func<WideInput, WideScores> Run, bool Candidate = false,
+    bool SingleModel = true);
 
 /// <summary>
 /// A dense-autoencoder recipe: architecture rule, training and score, optionally an ensemble of <paramref name="Members"/> models
@@ -117,27 +119,35 @@ public static class WideDetectors
             WideTraining.Unsupervised, OldDefault),
         new("normal-only", "`train --normal-only`: default rule D-h-z-h-D, linear-mse, 10 epochs of batch 128, 10 % held out, mse score, trained on normal rows",
             WideTraining.NormalOnly, i => new DenseRecipe(d => AnomalyDefaults.DenseArchitecture(d), 10, 128, 0f, ReconstructionError.Mse, ValidationFraction: 0.1).Run(i)),
-        // The selection grid (unsupervised, whole training split): architecture rule × output × epochs × score, and a median ensemble.
-        new("recipe", "the unsupervised recipe (AnomalyDefaults.Unsupervised*): D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
+        // The selection grid (unsupervised, whole training split): architecture rule × output × scaling × epochs × score, and median
+        // ensembles. Order matters to the one-standard-error rule of RecipeSelection: the incumbent recipe first, then by training cost.
+        new("recipe", "the unsupervised recipe (AnomalyDefaults.Unsupervised*; `train` with no flags on CSV rows, `train --contaminated`): D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
             WideTraining.Unsupervised, Recipe.Run, Candidate: true),
+        new("pyod-tanh-mae-e3", "the recipe trained 3 epochs",
+            WideTraining.Unsupervised, (Recipe with { Epochs = 3 }).Run, Candidate: true),
         new("pyod-linear-mse", "PyOD's network and training, linear output, mse score",
             WideTraining.Unsupervised, (Recipe with { Architecture = d => Pyod(d, Likelihood.Gaussian), Error = ReconstructionError.Mse }).Run, Candidate: true),
         new("pyod-linear-mae", "PyOD's network and training, linear output, mae score",
             WideTraining.Unsupervised, (Recipe with { Architecture = d => Pyod(d, Likelihood.Gaussian) }).Run, Candidate: true),
         new("pyod-tanh-mse", "the recipe scored by mse",
             WideTraining.Unsupervised, (Recipe with { Error = ReconstructionError.Mse }).Run, Candidate: true),
-        new("pyod-tanh-mae-e30", "the recipe trained 30 epochs",
-            WideTraining.Unsupervised, (Recipe with { Epochs = 30 }).Run, Candidate: true),
-        new("pyod-tanh-mae-e3", "the recipe trained 3 epochs",
-            WideTraining.Unsupervised, (Recipe with { Epochs = 3 }).Run, Candidate: true),
         new("rule-tanh-mae", "default rule D-h-z-h-D (no batch norm or dropout), tanh output, 10 epochs of batch 32, weight decay 1e-5, mae score",
             WideTraining.Unsupervised, (Recipe with { Architecture = RuleBounded }).Run, Candidate: true),
-        new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
-            WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true),
+        // The recipe's network and training with the reconstruction bounded to the training range instead of ±1 sd: rows min-max
+        // scaled on the training rows, sigmoid output trained with binary cross-entropy.
+        new("pyod-minmax-sigmoid-mae", "PyOD's network and training on min-max scaled rows (training range → [0, 1]), sigmoid output (bce loss), mae score",
+            WideTraining.Unsupervised, i => MinMax(i, Recipe with { Architecture = d => Pyod(d, Likelihood.Bernoulli) }), Candidate: true),
+        new("pyod-minmax-sigmoid-mse", "as pyod-minmax-sigmoid-mae, mse score",
+            WideTraining.Unsupervised, i => MinMax(i, Recipe with { Architecture = d => Pyod(d, Likelihood.Bernoulli), Error = ReconstructionError.Mse }), Candidate: true),
+
+        new("pyod-tanh-mae-e30", "the recipe trained 30 epochs",
+            WideTraining.Unsupervised, (Recipe with { Epochs = 30 }).Run, Candidate: true),
         new("pyod-tanh-mse-e30", "the recipe trained 30 epochs, scored by mse",
             WideTraining.Unsupervised, (Recipe with { Epochs = 30, Error = ReconstructionError.Mse }).Run, Candidate: true),
+        new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
+            WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true, SingleModel: false),
         new("pyod-tanh-mse-x5-median", "5 recipe models (seeds) scored by mse, median of their scores",
-            WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true),
+            WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true, SingleModel: false),
         // No model: the squared distance of the standardized row from the training mean (a reference, not an autoencoder).
         new("distance", "no model: squared distance of the standardized row from the training mean",
             WideTraining.Unsupervised, i => new WideScores(SquaredNorms(i.Test), SquaredNorms(i.Train))),
@@ -154,6 +164,12 @@ public static class WideDetectors
             s[r] = (float)sum;
         }
         return s;
+    }
+
+    private static WideScores MinMax(WideInput i, DenseRecipe recipe)
+    {
+        var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.MinMax);
+        return recipe.Run(pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw), i.Seed);
     }
 
     private static WideScores OldDefault(WideInput i)
