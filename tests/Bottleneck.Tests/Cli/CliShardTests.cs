@@ -19,6 +19,8 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
         public string Csv { get; }
         public string Parquet { get; }
         public string Gz { get; }
+        public string Npy { get; }
+        public string NpyLabels { get; }
         public string Model { get; }
         public const int Rows = 203;
 
@@ -44,6 +46,12 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
                 new ParquetFiles.Column(new DataField<double>("a"), cols[0]), new ParquetFiles.Column(new DataField<double>("b"), cols[1]),
                 new ParquetFiles.Column(new DataField<double>("c"), cols[2]), new ParquetFiles.Column(new DataField<double>("d"), cols[3]),
                 new ParquetFiles.Column(new DataField<int>("label"), label));
+            var features = new float[Rows * 4];
+            for (int i = 0; i < Rows; i++) for (int c = 0; c < 4; c++) features[i * 4 + c] = (float)cols[c][i];
+            Npy = Dir.File("rows.npy");
+            Bottleneck.IO.NpyWriter.Write(Npy, features, [Rows, 4]);
+            NpyLabels = Dir.File("labels.npy");
+            Bottleneck.IO.NpyWriter.Write(NpyLabels, label.Select(l => (float)l).ToArray(), [Rows]);
             Model = Dir.File("model");
             var h = new CliHarness();
             int code = h.Run("train", "--data", $"csv:{Csv}:label=label", "--hidden", "8", "--latent", "2", "--epochs", "3", "--batch-size", "32",
@@ -212,5 +220,18 @@ public sealed class CliShardTests : IClassFixture<CliShardTests.Files>
         var nulls = ParquetFiles.Write(_f.Dir.File("nulls.parquet"), 2, new ParquetFiles.Column(new DataField<double?>("a"), new double?[] { 1, 2, null }));
         h.AssertUsageError(await h.Run("train", "--data", $"parquet:{nulls}", "--epochs", "1", "--out", _f.Dir.File("n-model")),
             "null value in column \"a\" at row 3 (row group 1)");
+    }
+
+    [Fact]
+    public async Task Npy_MemoryMapped_EncodesAsTheCsvAndItsShardsMerge()
+    {
+        string npy = $"npy:{_f.Npy}:labels={_f.NpyLabels}";
+        var fromCsv = await Run("encode", "--model", _f.Model, "--data", $"csv:{_f.Csv}:label=label", "--out", _f.Dir.File("n-csv.csv"));
+        var fromNpy = await Run("encode", "--model", _f.Model, "--data", npy, "--out", _f.Dir.File("n-npy.csv"));
+        Assert.Equal(fromCsv, fromNpy);
+        var shards = await Shards(2, "row," + fromNpy[0], s => ["encode", "--model", _f.Model, "--data", npy, "--shard", s,
+            "--out", _f.Dir.File($"n-{s.Replace('/', '-')}.csv")]);
+        Assert.Equal(fromNpy.Skip(1), shards.OrderBy(p => p.Row).Select(p => p.Text));
+        Assert.Equal(Enumerable.Range(1, Files.Rows).Select(r => (long)r), shards.Select(p => p.Row).Order());
     }
 }
