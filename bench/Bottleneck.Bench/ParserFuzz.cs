@@ -212,6 +212,8 @@ public static class ParserFuzz
                 ParseGzip),
             new("graph-edges", typeof(DataException), Mutations(GraphSeeds(), Tokens([.. CommonTokens, "\n", "a,a\n", "b,a\n", "1,2\n", "source,target\n", ",", "\t"])),
                 ParseGraph),
+            new("parquet", typeof(DataException), Mutations(ParquetSeeds(), Tokens([.. CommonTokens, "PAR1", "\u0000\u0000\u0000\u0000", "\u00FF\u00FF\u00FF\u007F"])),
+                ParseParquet),
         };
         return list;
     }
@@ -427,5 +429,43 @@ public static class ParserFuzz
         string path = Path.Combine(scratch, "fuzz.csv.gz");
         File.WriteAllBytes(path, bytes);
         CsvLoader.Load(path);
+    }
+
+    // parquet: small files written by Parquet.Net (double, float, int and string columns, a nullable column, several row groups).
+    private static byte[][] ParquetSeeds()
+    {
+        static byte[] Write(int groupRows, int rows, bool nullable)
+        {
+            var a = new Parquet.Schema.DataField<double>("a");
+            var b = new Parquet.Schema.DataField<int>("b");
+            var n = new Parquet.Schema.DataField<double?>("n");
+            var label = new Parquet.Schema.DataField<string>("label");
+            Parquet.Schema.Field[] fields = nullable ? [a, b, n, label] : [a, b, label];
+            var ms = new MemoryStream();
+            var w = Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(fields), ms).GetAwaiter().GetResult();
+            for (int start = 0; start < rows; start += groupRows)
+            {
+                int k = Math.Min(groupRows, rows - start);
+                using var rg = w.CreateRowGroup();
+                rg.WriteAsync<double>(a, Enumerable.Range(start, k).Select(i => i * 0.5).ToArray().AsMemory()).GetAwaiter().GetResult();
+                rg.WriteAsync<int>(b, Enumerable.Range(start, k).ToArray().AsMemory()).GetAwaiter().GetResult();
+                if (nullable) rg.WriteAsync<double>(n, Enumerable.Range(start, k).Select(i => i % 7 == 3 ? (double?)null : i).ToArray().AsMemory()).GetAwaiter().GetResult();
+                rg.WriteAsync(label, Enumerable.Range(start, k).Select(i => i % 5 == 0 ? "attack" : "normal").ToArray()).GetAwaiter().GetResult();
+            }
+            w.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return ms.ToArray();
+        }
+        return [Write(16, 40, false), Write(100, 30, true), Write(8, 8, false)];
+    }
+
+    private static void ParseParquet(byte[] bytes, string scratch)
+    {
+        // Inputs on which Parquet.Net loops are cut by the reader's watchdog: 2 s here, inside the harness's 5 s per input.
+        ParquetRowReader.WatchdogSeconds = 2;
+        string path = Path.Combine(scratch, "fuzz.parquet");
+        File.WriteAllBytes(path, bytes);
+        using var r = new ParquetRowReader(path, "label");
+        var buf = new float[16 * r.FeatureCount];
+        while (r.Read(buf, 16, [], []) > 0) { }
     }
 }

@@ -14,7 +14,9 @@ namespace Bottleneck.Data;
 /// <remarks>
 /// Refused with a <see cref="DataException"/> naming the file (and the column and row group): a missing or unreadable file, a
 /// column that is not numeric (string, date, bool, binary), a repeated (list) or nested column, a null value (row group and row
-/// named), a non-finite value, or a label column that does not exist.
+/// named), a non-finite value, or a label column that does not exist. Each Parquet.Net call runs under a watchdog (30 s plus one per
+/// MiB of the file): on a corrupt file that makes Parquet.Net loop, the reader throws a <see cref="DataException"/> and abandons the
+/// looping thread, which ends with the process.
 /// </remarks>
 public sealed class ParquetRowReader : IRowReader
 {
@@ -283,13 +285,40 @@ public sealed class ParquetRowReader : IRowReader
         t == typeof(double) || t == typeof(float) || t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(sbyte) ||
         t == typeof(byte) || t == typeof(ushort) || t == typeof(uint) || t == typeof(ulong) || t == typeof(decimal) || t == typeof(Half);
 
-    /// <summary>Runs a Parquet.Net call, turning its exceptions on a corrupt file into one <see cref="DataException"/> naming the file.</summary>
+    /// <summary>
+    /// Runs a Parquet.Net call, turning its exceptions on a corrupt file into one <see cref="DataException"/> naming the file. The call
+    /// runs on its own background thread under a watchdog of <see cref="WatchdogSeconds"/> seconds plus one per MiB of the file: fuzzing
+    /// found corrupt footers on which Parquet.Net 6.1.0 loops forever (its Thrift reader mis-skips fields of corrupt or unknown structs,
+    /// aloneguid/parquet-dotnet issues 640 and 723), and a loop cannot be interrupted in .NET, so the reader gives up on it with an
+    /// error (the looping thread is abandoned and keeps a core busy until the process ends).
+    /// </summary>
     private T Guarded<T>(string what, Func<T> call)
     {
-        try { return call(); }
-        catch (Exception e) when (e is not (DataException or OperationCanceledException or OutOfMemoryException))
-        { throw new DataException($"{Source}: {what}: not a valid Parquet file or an unsupported encoding ({e.GetType().Name}: {FirstLine(e.Message)})", Source, e); }
+        T result = default!;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try { result = call(); }
+            catch (Exception e) { error = e; }
+        }) { IsBackground = true, Name = "parquet-read" };
+        thread.Start();
+        double limit = WatchdogSeconds + (_stream.Length >> 20);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!thread.Join(200))
+        {
+            CancellationScope.ThrowIfCancellationRequested();
+            if (watch.Elapsed.TotalSeconds > limit)
+                throw new DataException($"{Source}: {what}: Parquet.Net did not finish within {limit:0} s; the file is probably corrupt", Source);
+        }
+        if (error is null) return result;
+        if (error is DataException or OperationCanceledException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        if (error is OutOfMemoryException)   // Parquet.Net allocates what the file's metadata claims: a corrupt size fails here
+            throw new DataException($"{Source}: {what}: the file claims more data than memory can hold (a size in it is probably corrupt: {FirstLine(error.Message)})", Source, error);
+        throw new DataException($"{Source}: {what}: not a valid Parquet file or an unsupported encoding ({FirstLine(error.Message)})", Source, error);
     }
+
+    /// <summary>Seconds a single Parquet.Net call (footer, row group, column chunk) may take, plus one per MiB of the file (default 30).</summary>
+    internal static double WatchdogSeconds { get; set; } = 30;
 
     private void Guarded(string what, Action call) => Guarded(what, () => { call(); return 0; });
 

@@ -144,4 +144,36 @@ public class FuzzRegressionTests
         Assert.Contains(path, e.Message);
         Assert.Contains("cannot be built", e.Message);
     }
+
+    [Fact]
+    public void ParquetFooterOnWhichParquetNetLoops_IsCutByTheWatchdog()
+    {
+        // Found by the parquet target: a footer with mutated Thrift on which ParquetReader.CreateAsync never returns (no allocation,
+        // one core busy). The reader's watchdog turns it into a DataException naming the file; the looping thread is abandoned.
+        var bytes = Convert.FromBase64String(
+            "UEFSMRUAFeADFYACLBU8FQAVBhUGHBgIAAAAAAAALUAYCAAAAAAAAAAAFgAoCAAAAAAAAC1AGAgAAAAAAAAAAAAAAPABAAAyAQAE4D8JDwDwDQgA+A0IBABA" +
+            "CRgABA0IAAgNCAAMDQgAEA0IABINCAAUDQgAFg0IABgNCAAaDQgAHA0IAB4NCAAgDQgAIQ0IACINCAAjDQgAJA0IACUNCAAmDQgAJw0IACgNCAApDQgAKg0I" +
+            "ACsNCCQsQAAAAAAAAC1AFQAV8AEV9gEsFTwVABUGFQYcGAQdAJYAGAQAAAAAFgAoBB0AAAAYBAAAAAAAAAB48HcAAAAAAQAAAAIAAAADAAAABAAAAAUAAAAG" +
+            "AAAABwAAAAgAAAAJAAAACgAAAAsAAAAMAAAADQAAAA4AAAAPAAAAEAAAABEAAAASAAAAEwAAABQAAAAVAAAAFgAAABcAAAAYAAAAGQAAABoAAAAbAAAAHAAA" +
+            "AB0AAAAVABXMAxX6ASwVPBUAFQYVBhwYCAAAAAAAAD1AGAgAAAAAAAAAABYIKAgAAAAAAAA9QBgIAAAAAAAAAAAAAADmASASAAAABgECAAwdBAgKAQAyAQAE" +
+            "8D8NDwBACQgAEA0IABQNCAAYDQgAHA0IACANCAAiDQgAJg0IACgNCAAqDQgALA0IAC4NCAAwDQgAMg0IADMNCAA0DQgANQ0IADYNCAA3DQgAOQ0IADoNCAA7" +
+            "DQgkPEAAAAAAAAA9QBUAFeQEFVYsFTwVABUGFQYcGAZub3JtYWwYBmF0dGFjaxYAKAZub3JtYWwYBmF0dGFjawAAALICPAIAAAA8AQYAAABhdHRhY2sBChRu" +
+            "b3JtYWyGCgD+MgD+MgD+MgDWMgAVAhlcSARyb290FQgAFQolABgBYQAVAiUAGAFiJSJMrBMgEQAAABUKJQIYAW4AFQwlAhgFbGFiZWwlAEwcAAAAFjwZHBlM" +
+            "JggcFQoZJQAGGRgBYRUCFjwW3gQW/gImCDwYCAAAAAAAAC1AGAgAAAAAAAAAABYAKAgAAAAAAAAtQBgIAAAAAAAAAAAAAAAmhgMcFQIZJQAGGRgBYhUCFjwW" +
+            "zgIW1AImhgM8GAQdAAAAGAQAAAAAFgAoBB0AAAAYBAAAAAAAAAAm2gUcFQoZJQAGGRgBbhUCFjwWygQW+AIm2gU8GAgAAAAAAAA9QBgIAAAAAAAAAAAWCCgI" +
+            "AAAAAAAAPUAYCAAAAAAAAAAAAAAAJtIIHBUMGSUABhkYBWxhYmVsFQIWPBbQBRbCASbSCDwYBm5vcm1hbBgGYXR0YWNrFgAoBm5vcm1hbBgGYXR0YWNrAAAA" +
+            "FsYRFjw2jAoAKEpQYXJxdWV0Lk5ldCB2ZXJzaW9uIDYuMS4wIChidWlsZCBjMTc5ZDk3YmQyNTQ5YjVmNDRhOTI0MWU3MjlmODY5ZDQ5NDdlZTU5KbSqAQAA" +
+            "UEFSMQ==");
+        using var dir = new TempDir();
+        var path = dir.Write("loop.parquet", bytes);
+        double saved = Bottleneck.Data.ParquetRowReader.WatchdogSeconds;
+        Bottleneck.Data.ParquetRowReader.WatchdogSeconds = 1;
+        try
+        {
+            var e = Assert.Throws<Bottleneck.Data.DataException>(() => new Bottleneck.Data.ParquetRowReader(path, "label"));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("did not finish", e.Message);
+        }
+        finally { Bottleneck.Data.ParquetRowReader.WatchdogSeconds = saved; }
+    }
 }

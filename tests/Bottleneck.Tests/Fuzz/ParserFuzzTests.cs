@@ -35,3 +35,4 @@ public class TrainerJsonFuzzTests : ParserFuzzTestBase { [SkippableFact] public 
 public class CsvRowsFuzzTests : ParserFuzzTestBase { [SkippableFact] public void CsvRows() => Fuzz("csv-rows"); }
 public class GzipFuzzTests : ParserFuzzTestBase { [SkippableFact] public void GzipInput() => Fuzz("gzip"); }
 public class GraphEdgesFuzzTests : ParserFuzzTestBase { [SkippableFact] public void GraphEdgeList() => Fuzz("graph-edges"); }
+public class ParquetFuzzTests : ParserFuzzTestBase { [SkippableFact] public void ParquetFile() => Fuzz("parquet"); }
