@@ -207,7 +207,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
         fixed (byte* b = buffer)
             if (((delegate* unmanaged<byte*, int*, int>)f)(b, &length) != 0) return "";
         var text = Encoding.UTF8.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0');
-        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        var first = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        return string.Join(' ', first.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));   // MPICH: "MPICH Version:\t4.0.2"
     }
 
     /// <summary>MPICH and its ABI family (Intel MPI, MVAPICH) name themselves in MPI_Get_library_version, which may be called before MPI_Init.</summary>

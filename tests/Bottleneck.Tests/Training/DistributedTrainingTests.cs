@@ -67,6 +67,34 @@ public class DistributedTrainingTests
     }
 
     [Fact]
+    public void BatchNormStatisticsAndPerRankNoiseKeepEveryRankIdentical()
+    {
+        // Given a model with batch norm (running statistics: state that is not a parameter) and dropout (noise drawn per rank)
+        var runs = InProcessGroup.Run(2, comm =>
+        {
+            var model = new DenseAutoencoder(new DenseConfig(784, [16], 4, dropout: 0.2f, batchNorm: true), new Rng(1));
+            var result = new Trainer(new TrainingOptions(epochs: 2, batchSize: 32, seed: 4))
+                .Fit(model, RowSource.For(model, Demo.Value), null, new FitContext(Communicator: comm));
+            return (Weights(model), result, model.StateDict().First(e => e.Name.EndsWith("running_mean", StringComparison.Ordinal)).Value.ToArray());
+        });
+        // Then the ranks end with the same weights and running statistics (the per-epoch weight check would have thrown otherwise)
+        Assert.Equal(runs[0].Item1, runs[1].Item1);
+        Assert.Equal(runs[0].Item3, runs[1].Item3);
+        Assert.Contains(runs[0].Item3, v => v != 0f);
+        Assert.Equal(2, runs[0].result.History.Count);
+    }
+
+    [Theory]
+    [InlineData(32, 2, new[] { 0, 16, 32 })]
+    [InlineData(32, 3, new[] { 0, 10, 21, 32 })]
+    [InlineData(1, 2, new[] { 0, 0, 1 })]
+    public void EachRankTakesAContiguousPartOfTheBatch(int n, int ranks, int[] bounds)
+    {
+        var parts = InProcessGroup.Run(ranks, comm => { var m = Small(); return new DataParallel(comm, m, m.Parameters()).Shard(n); });
+        for (int r = 0; r < ranks; r++) Assert.Equal((bounds[r], bounds[r + 1] - bounds[r]), parts[r]);
+    }
+
+    [Fact]
     public void ResumeFromRankZerosCheckpointContinuesTheDistributedRun()
     {
         var dir = Path.Combine(Path.GetTempPath(), "bn-dist-" + Guid.NewGuid().ToString("N"));
