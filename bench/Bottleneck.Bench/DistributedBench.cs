@@ -16,7 +16,8 @@ namespace Bottleneck.Bench;
 /// (944,176 parameters: a 3.78 MB float32 gradient, reduced in one fused all-reduce per step) with 1 and 2 ranks, each rank
 /// using <c>--threads</c> GEMM threads. The suite launches <c>mpirun -np N</c> itself, running this program's worker mode on each
 /// rank; rank 0 prints one JSON line. It also times a bare MPI_Allreduce of the gradient's size (no training around it).
-/// Usage: distributed [--ranks 1,2] [--rows 60000] [--epochs 3] [--batch 256] [--threads 1] [--mpirun mpirun.openmpi] [--mca-btl self,vader]
+/// Usage: distributed [--ranks 1,2] [--rows 60000] [--epochs 3] [--batch 256] [--threads 1] [--mpirun mpirun.openmpi]
+/// [--mpi-args "--mca btl self,tcp"] (extra launcher arguments, split on spaces)
 /// Data: MNIST (../shared/data/mnist) when present, else the demo generator.
 /// </summary>
 public static class DistributedBench
@@ -28,14 +29,14 @@ public static class DistributedBench
         if (args.Contains("--worker")) return Worker(args);
         var ranks = StrArg(args, "--ranks", "1,2").Split(',').Select(int.Parse).ToArray();
         string mpirun = StrArg(args, "--mpirun", File.Exists("/usr/bin/mpirun.openmpi") ? "/usr/bin/mpirun.openmpi" : "mpirun");
-        string btl = StrArg(args, "--mca-btl", "");
+        var mpiArgs = StrArg(args, "--mpi-args", "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         string self = Environment.ProcessPath!;
         string dll = typeof(DistributedBench).Assembly.Location;
         var results = new List<JsonElement>();
         foreach (int n in ranks)
         {
             var psi = new ProcessStartInfo(mpirun) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (var a in (string[])["-np", n.ToString(CultureInfo.InvariantCulture), .. btl.Length > 0 ? new[] { "--mca", "btl", btl } : [],
+            foreach (var a in (string[])["-np", n.ToString(CultureInfo.InvariantCulture), .. mpiArgs,
                          self, .. self.EndsWith("dotnet", StringComparison.Ordinal) ? new[] { dll } : [], "distributed", "--worker", .. args])
                 psi.ArgumentList.Add(a);
             psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
@@ -60,9 +61,11 @@ public static class DistributedBench
         {
             int n = r.GetProperty("ranks").GetInt32();
             double t = r.GetProperty("epochSeconds").GetDouble(), ar = r.GetProperty("allReduceMsPerStep").GetDouble();
-            double speedup = t1 / t * n1;
+            // Speed-up and efficiency against the first run when it is one rank (the same samples per epoch: time ratio).
+            string speedup = n1 == 1 ? (t1 / t).ToString("F2", CultureInfo.InvariantCulture) : "–";
+            string efficiency = n1 == 1 ? (t1 / t / n).ToString("P0", CultureInfo.InvariantCulture) : "–";
             Console.WriteLine(FormattableString.Invariant(
-                $"| {n} | {r.GetProperty("threads").GetInt32()} | {t:F2} | {r.GetProperty("samplesPerSecond").GetDouble():F0} | {speedup:F2} | {speedup / n:P0} | {ar:F2} | {ar * r.GetProperty("steps").GetInt32() / 1000 / t:P1} | {r.GetProperty("bareAllReduceMs").GetDouble():F2} |"));
+                $"| {n} | {r.GetProperty("threads").GetInt32()} | {t:F2} | {r.GetProperty("samplesPerSecond").GetDouble():F0} | {speedup} | {efficiency} | {ar:F2} | {ar * r.GetProperty("steps").GetInt32() / 1000 / t:P1} | {r.GetProperty("bareAllReduceMs").GetDouble():F2} |"));
         }
         Console.WriteLine($"gradient: {results[0].GetProperty("gradientBytes").GetInt64():N0} bytes per step; {results[0].GetProperty("data").GetString()}");
         return 0;
