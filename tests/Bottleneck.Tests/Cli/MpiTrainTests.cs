@@ -89,6 +89,54 @@ public class MpiTrainTests
         Assert.False(Directory.Exists(dir.File("m")));
     }
 
+    [SkippableFact]
+    public void CtrlCToMpirunStopsEveryRankAfterTheSameStepKeepingTheCheckpoint()
+    {
+        var launcher = Launcher("openmpi");
+        Skip.If(launcher is null, "mpirun.openmpi is not installed (apt-get install openmpi-bin)");
+        using var dir = new TempDir();
+        string model = dir.File("m");
+        // Given a 2-rank run whose rank 0 stalls right after saving the checkpoint of epoch 1 (the fault seam waits for cancellation)
+        var psi = new ProcessStartInfo(launcher!) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in (string[])["-np", "2", "dotnet", Path.Combine(AppContext.BaseDirectory, "Bottleneck.Cli.dll"), .. Train[..4], "3", .. Train[5..],
+                     "--distributed", "mpi", "--out", model])
+            psi.ArgumentList.Add(a);
+        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        psi.Environment[FaultInjection.Variable] = "stall:checkpoint-trainer-written";
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        var stalled = new ManualResetEventSlim();
+        p.ErrorDataReceived += (_, e) => { if (e.Data is null) return; lock (stderr) stderr.AppendLine(e.Data); if (e.Data.Contains("fault: stalled")) stalled.Set(); };
+        p.BeginErrorReadLine();
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            while (!stalled.Wait(100) && !p.HasExited && sw.Elapsed.TotalSeconds < 90) { }
+            Assert.True(stalled.IsSet, "rank 0 never reached the stall point: " + stderr);
+
+            // When mpirun gets Ctrl+C (SIGINT; it forwards SIGTERM to the ranks)
+            Assert.Equal(0, Kill(p.Id, 2));
+            Assert.True(p.WaitForExit(60_000), "mpirun did not end after SIGINT: " + stderr);
+            p.WaitForExit();
+
+            // Then the ranks stopped together in epoch 2 (no MPI_Abort), rank 0 says how to resume, and epoch 1's checkpoint is kept
+            string err;
+            lock (stderr) err = stderr.ToString();
+            Assert.Contains("interrupted during epoch 2/3: the checkpoint of epoch 1", err);
+            Assert.DoesNotContain("MPI_ABORT", err);
+            Assert.DoesNotContain("rank 1: error", err);
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.Contains("\"epoch\": 1", File.ReadAllText(Path.Combine(model, "checkpoint", "trainer.json")));
+        }
+        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
     [Fact]
     public void WithoutMpiTheOptionIsAUsageError()
     {

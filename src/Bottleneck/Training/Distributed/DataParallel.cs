@@ -157,10 +157,10 @@ internal sealed class DataParallel
         int samples, CheckpointState? rootState)
     {
         // 1. The settings every rank must share: the same shuffles and batches follow from them.
-        double[] mine = [options.Seed, samples, options.BatchSize, options.Epochs];
+        ulong[] mine = [options.Seed, (ulong)samples, (ulong)options.BatchSize, (ulong)options.Epochs];
         var fromRoot = MemoryMarshal.AsBytes(mine.AsSpan()).ToArray();
         _comm.Broadcast(fromRoot);
-        var root = MemoryMarshal.Cast<byte, double>(fromRoot).ToArray();
+        var root = MemoryMarshal.Cast<byte, ulong>(fromRoot).ToArray();
         Span<double> differ = [root.AsSpan().SequenceEqual(mine) ? 0 : 1];
         _comm.AllReduceSum(differ);
         if (differ[0] > 0)
