@@ -90,7 +90,7 @@ public class MpiTrainTests
     }
 
     [SkippableFact]
-    public void CtrlCToMpirunStopsEveryRankAfterTheSameStepKeepingTheCheckpoint()
+    public void CtrlCToMpirunStopsEveryRankAfterTheSameStepAndResumeContinues()
     {
         var launcher = Launcher("openmpi");
         Skip.If(launcher is null, "mpirun.openmpi is not installed (apt-get install openmpi-bin)");
@@ -132,6 +132,14 @@ public class MpiTrainTests
             Assert.Contains("\"epoch\": 1", File.ReadAllText(Path.Combine(model, "checkpoint", "trainer.json")));
         }
         finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+
+        // And the same command with --resume (rank 0 reads the checkpoint and broadcasts it) trains epochs 2 and 3
+        var (exit, resumedOut, resumedErr) = MpiRun(launcher!, [], [.. Train[..4], "3", .. Train[5..], "--distributed", "mpi", "--out", model, "--resume"]);
+        Assert.True(exit == 0, $"exit {exit}\nstderr: {resumedErr}\nstdout: {resumedOut}");
+        Assert.Contains("resuming    from", resumedOut);
+        Assert.DoesNotContain("epoch 1/3", resumedOut);
+        Assert.Contains("epoch 3/3", resumedOut);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(model, "metrics.jsonl")).Length);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
