@@ -70,18 +70,24 @@ public class DistributedTrainingTests
     public void BatchNormStatisticsAndPerRankNoiseKeepEveryRankIdentical()
     {
         // Given a model with batch norm (running statistics: state that is not a parameter) and dropout (noise drawn per rank)
-        var runs = InProcessGroup.Run(2, comm =>
+        // on 3 ranks with batch 30 (parts of 10 rows: weights of 1/3, not exact in binary)
+        var runs = InProcessGroup.Run(3, comm =>
         {
             var model = new DenseAutoencoder(new DenseConfig(784, [16], 4, dropout: 0.2f, batchNorm: true), new Rng(1));
-            var result = new Trainer(new TrainingOptions(epochs: 2, batchSize: 32, seed: 4))
+            var result = new Trainer(new TrainingOptions(epochs: 2, batchSize: 30, seed: 4))
                 .Fit(model, RowSource.For(model, Demo.Value), null, new FitContext(Communicator: comm));
-            return (Weights(model), result, model.StateDict().First(e => e.Name.EndsWith("running_mean", StringComparison.Ordinal)).Value.ToArray());
+            var state = model.StateDict();
+            return (Weights(model), result, state.First(e => e.Name.EndsWith("running_mean", StringComparison.Ordinal)).Value.ToArray(),
+                state.First(e => e.Name.EndsWith("num_batches_tracked", StringComparison.Ordinal)).Value.Item());
         });
         // Then the ranks end with the same weights and running statistics (the per-epoch weight check would have thrown otherwise)
         Assert.Equal(runs[0].Item1, runs[1].Item1);
-        Assert.Equal(runs[0].Item3, runs[1].Item3);
+        Assert.Equal(runs[0].Item1, runs[2].Item1);
+        Assert.Equal(runs[0].Item3, runs[2].Item3);
         Assert.Contains(runs[0].Item3, v => v != 0f);
         Assert.Equal(2, runs[0].result.History.Count);
+        // and the batch counter stays an exact count: 2 epochs of ⌈192 / 30⌉ = 7 steps
+        Assert.All(runs, r => Assert.Equal(14f, r.Item4));
     }
 
     [Theory]

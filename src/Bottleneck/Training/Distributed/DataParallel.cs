@@ -94,10 +94,11 @@ internal sealed class DataParallel
         int total = _buffers.Sum(b => b.Length);
         if (_fused.Length < total) _fused = new float[total];
         var fused = _fused.AsSpan(0, total);
-        float weight = (float)((double)local / global);
+        // Σ n_r·x_r / n rather than Σ (n_r / n)·x_r: a counter equal on every rank (num_batches_tracked) stays exact.
         int at = 0;
-        foreach (var b in _buffers) { TensorPrimitives.Multiply(b.Span, weight, fused.Slice(at, b.Length)); at += b.Length; }
+        foreach (var b in _buffers) { TensorPrimitives.Multiply(b.Span, (float)local, fused.Slice(at, b.Length)); at += b.Length; }
         _comm.AllReduceSum(fused);
+        for (int i = 0; i < fused.Length; i++) fused[i] /= global;   // a true division (TensorPrimitives.Divide multiplies by 1/n)
         at = 0;
         foreach (var b in _buffers) { fused.Slice(at, b.Length).CopyTo(b.Span); at += b.Length; }
     }
