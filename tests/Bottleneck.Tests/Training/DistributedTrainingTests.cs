@@ -132,6 +132,27 @@ public class DistributedTrainingTests
     }
 
     [Fact]
+    public void ARunCheckpointedOnTwoRanksResumesOnThree()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "bn-dist-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Given one epoch on 2 ranks, checkpointed by rank 0
+            RunRanks(2, new TrainingOptions(epochs: 1, batchSize: 32, learningRate: 3e-3f, seed: 6), _ => new FitContext(CheckpointDirectory: dir));
+            // When 3 ranks resume it for a second epoch (the global batch is the same, so are the batches)
+            var two = new TrainingOptions(epochs: 2, batchSize: 32, learningRate: 3e-3f, seed: 6);
+            var resumed = RunRanks(3, two, _ => new FitContext(CheckpointDirectory: dir, Resume: true));
+            // Then they reach one process's two epochs to 1e-5
+            var single = Small();
+            new Trainer(two).Fit(single, RowSource.For(single, Demo.Value), RowSource.For(single, DemoVal.Value), new FitContext());
+            Assert.All(resumed, r => Assert.Equal(2, r.Result.History.Count));
+            double diff = MaxDifference(Weights(single), resumed[2].Weights);
+            Assert.True(diff < 1e-5, $"max |Δw| = {diff:G3}");
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void CancellationOnOneRankStopsEveryRankAfterTheSameStep()
     {
         // Given rank 1 alone sees the cancellation, at its third step (rank 0 reports progress, so its callback cannot be used)
