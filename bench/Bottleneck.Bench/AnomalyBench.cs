@@ -17,7 +17,8 @@ namespace Bottleneck.Bench;
 /// published AutoEncoder ROC-AUC), <c>kdd</c> (KDD Cup 99 10%, normal-only training), <c>ecg</c> (ECG5000 dense AE vs the PyTorch
 /// peer's dense AE on the same splits, in the same run), <c>throughput</c> (rows/s of a 9→32→4 model on shuttle), <c>all</c>.
 /// Usage: anomaly &lt;odds|kdd|ecg|throughput|all&gt; [--seeds 5] [--epochs E] [--batch B] [--threads 2] [--kdd-train 20000]
-/// [--no-peer] [--ecg-epochs 100] [--score-batch 8192]
+/// [--no-peer] [--ecg-epochs 100] [--score-batch 8192]. <c>wide</c> (every ODDS/ADBench set, WideAnomalyBench.cs) and <c>select</c>
+/// (its report and recipe selection again from its JSON file) are separate, not part of <c>all</c>.
 /// </summary>
 public static class AnomalyBench
 {
@@ -27,8 +28,10 @@ public static class AnomalyBench
     public static int Run(string[] args)
     {
         string suite = args.Length > 0 && !args[0].StartsWith("--") ? args[0].ToLowerInvariant() : "all";
+        if (suite == "select") return WideAnomalyBench.Select(args[1..]);
         Gemm.Threads = IntArg(args, "--threads", 2);
         Console.WriteLine($"backend: {Gemm.Describe()}; threads {Gemm.Threads}");
+        if (suite == "wide") return WideAnomalyBench.Run(args[1..]);
         int rc = 0;
         if (suite is "odds" or "all") rc |= Odds(args);
         if (suite is "kdd" or "all") rc |= Kdd(args);
@@ -36,7 +39,7 @@ public static class AnomalyBench
         if (suite is "throughput" or "all") rc |= Throughput(args);
         if (suite is not ("odds" or "kdd" or "ecg" or "throughput" or "all"))
         {
-            Console.Error.WriteLine("usage: anomaly <odds|kdd|ecg|throughput|all> [options]");
+            Console.Error.WriteLine("usage: anomaly <odds|kdd|ecg|throughput|all|wide|select> [options]");
             return 2;
         }
         return rc;
@@ -108,7 +111,7 @@ public static class AnomalyBench
     /// <summary>Runs bench/peers/SCRIPT with Debian's python3 and returns its last stdout line as JSON, or null (reason on stderr).</summary>
     private static JsonElement? RunPeer(string script, string[] args)
     {
-        var path = FindPeer(script);
+        var path = PeerScripts.Find(script);
         if (path is null) { Console.Error.WriteLine($"peer bench/peers/{script} not found"); return null; }
         return RunPython([path, .. args], $"peer {script}") is { } line ? JsonDocument.Parse(line).RootElement.Clone() : null;
     }
@@ -124,17 +127,6 @@ public static class AnomalyBench
         proc.WaitForExit();
         if (proc.ExitCode != 0) { Console.Error.WriteLine($"{what} failed: {errTask.Result}"); return null; }
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-    }
-
-    private static string? FindPeer(string script)
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "bench", "peers", script);
-                if (File.Exists(candidate)) return candidate;
-            }
-        return null;
     }
 
     private static int Kdd(string[] args)
