@@ -10,19 +10,29 @@ namespace Bottleneck.Tests.Cli;
 /// batch 64 to 1e-5 after an epoch; a rank that fails ends the job. Skipped when the launcher is not installed (.ci/run installs
 /// openmpi-bin and mpich).
 /// </summary>
-public class MpiTrainTests
+public class MpiTrainTests(MpiTrainTests.SingleProcess single) : IClassFixture<MpiTrainTests.SingleProcess>
 {
-    private static readonly string[] Train = ["train", "--data", "demo:512", "--epochs", "1", "--batch-size", "64", "--seed", "3",
+    internal static readonly string[] Train = ["train", "--data", "demo:512", "--epochs", "1", "--batch-size", "64", "--seed", "3",
         "--val-split", "0.25", "--hidden", "64", "--latent", "8"];
 
-    private static readonly Lazy<(string Dir, float[] Weights)> Single = new(() =>
+    /// <summary>The same training in one process (in-process CLI), trained when first asked for, its folder deleted afterwards.</summary>
+    public sealed class SingleProcess : IDisposable
     {
-        var dir = Directory.CreateTempSubdirectory("bn-mpi-single-").FullName;
-        var h = new CliHarness();
-        int exit = h.Run([.. Train, "--out", Path.Combine(dir, "m")]).GetAwaiter().GetResult();
-        Assert.True(exit == 0, h.Stderr);
-        return (dir, Weights(Path.Combine(dir, "m")));
-    });
+        private readonly TempDir _dir = new();
+        private readonly Lazy<float[]> _weights;
+
+        public SingleProcess() => _weights = new(() =>
+        {
+            var h = new CliHarness();
+            int exit = h.Run([.. Train, "--out", _dir.File("m")]).GetAwaiter().GetResult();
+            Assert.True(exit == 0, h.Stderr);
+            return MpiTrainTests.Weights(_dir.File("m"));
+        });
+
+        public float[] Weights => _weights.Value;
+
+        public void Dispose() => _dir.Dispose();
+    }
 
     /// <summary>The launcher of an MPI (Debian installs both side by side as mpirun.openmpi and mpirun.mpich), or null.</summary>
     private static string? Launcher(string mpi) =>
@@ -67,11 +77,11 @@ public class MpiTrainTests
         Assert.Contains("distributed MPI (" + (mpi == "openmpi" ? "Open MPI" : "MPICH"), stdout);
         Assert.Contains("2 ranks", stdout);
         Assert.Equal(1, stdout.Split('\n').Count(l => l.StartsWith("model       written to", StringComparison.Ordinal)));
-        var single = Single.Value.Weights;
+        var reference = single.Weights;
         var ranks = Weights(model);
-        Assert.Equal(single.Length, ranks.Length);
+        Assert.Equal(reference.Length, ranks.Length);
         double max = 0;
-        for (int i = 0; i < single.Length; i++) max = Math.Max(max, Math.Abs((double)single[i] - ranks[i]));
+        for (int i = 0; i < reference.Length; i++) max = Math.Max(max, Math.Abs((double)reference[i] - ranks[i]));
         Assert.True(max < 1e-5, $"max |Δw| = {max:G3}");
         Assert.True(max > 0, "bit-identical to one process: the ranks did not split the batches");
     }
