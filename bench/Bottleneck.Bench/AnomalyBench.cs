@@ -17,7 +17,8 @@ namespace Bottleneck.Bench;
 /// published AutoEncoder ROC-AUC), <c>kdd</c> (KDD Cup 99 10%, normal-only training), <c>ecg</c> (ECG5000 dense AE vs the PyTorch
 /// peer's dense AE on the same splits, in the same run), <c>throughput</c> (rows/s of a 9→32→4 model on shuttle), <c>all</c>.
 /// Usage: anomaly &lt;odds|kdd|ecg|throughput|all&gt; [--seeds 5] [--epochs E] [--batch B] [--threads 2] [--kdd-train 20000]
-/// [--no-peer] [--ecg-epochs 100] [--score-batch 8192]
+/// [--no-peer] [--ecg-epochs 100] [--score-batch 8192]. <c>wide</c> (every ODDS/ADBench set, WideAnomalyBench.cs) and <c>select</c>
+/// (its report and recipe selection again from its JSON file) are separate, not part of <c>all</c>.
 /// </summary>
 public static class AnomalyBench
 {
@@ -27,8 +28,10 @@ public static class AnomalyBench
     public static int Run(string[] args)
     {
         string suite = args.Length > 0 && !args[0].StartsWith("--") ? args[0].ToLowerInvariant() : "all";
+        if (suite == "select") return WideAnomalyBench.Select(args[1..]);
         Gemm.Threads = IntArg(args, "--threads", 2);
         Console.WriteLine($"backend: {Gemm.Describe()}; threads {Gemm.Threads}");
+        if (suite == "wide") return WideAnomalyBench.Run(args[1..]);
         int rc = 0;
         if (suite is "odds" or "all") rc |= Odds(args);
         if (suite is "kdd" or "all") rc |= Kdd(args);
@@ -36,7 +39,7 @@ public static class AnomalyBench
         if (suite is "throughput" or "all") rc |= Throughput(args);
         if (suite is not ("odds" or "kdd" or "ecg" or "throughput" or "all"))
         {
-            Console.Error.WriteLine("usage: anomaly <odds|kdd|ecg|throughput|all> [options]");
+            Console.Error.WriteLine("usage: anomaly <odds|kdd|ecg|throughput|all|wide|select> [options]");
             return 2;
         }
         return rc;

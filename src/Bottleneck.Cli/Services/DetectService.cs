@@ -173,6 +173,16 @@ public sealed class DetectService : CliService
         }
     }
 
+    private static string? ExpectedShare(ThresholdState th)
+    {
+        try
+        {
+            var rule = th.ParsedRule();
+            return rule.Kind is ThresholdKind.Percentile or ThresholdKind.Contamination ? ShareOf(rule) : null;
+        }
+        catch (FormatException) { return null; }
+    }
+
     private static string ShareOf(Threshold rule) => rule.Kind switch
     {
         ThresholdKind.Percentile => Output.Num(100 - rule.Parameter) + "%",
@@ -211,11 +221,23 @@ public sealed class DetectService : CliService
                 rows.Add(("precision", Output.Num(c.Precision)));
                 rows.Add(("recall", Output.Num(c.Recall)));
                 rows.Add(("F1", Output.Num(c.F1)));
+                long negatives = c.FalsePositives + c.TrueNegatives;
+                if (negatives > 0)
+                    rows.Add(("false-positive rate", $"{Output.Num((double)c.FalsePositives / negatives)} of the normal rows flagged" +
+                        (ExpectedShare(th) is { } share ? $" (the rule {th.Rule} flags about {share} of the rows it was fitted on)" : "")));
             }
         }
         else rows.Add(("labels", "none (give --label COLUMN and --normal VALUE for ROC-AUC, PR-AUC, precision and recall)"));
+        double? margin = m.Scores is { Length: > 0 } scored ? ThresholdCheck.Margin(scored, th.Value) : null;
+        if (margin is double mg)
+            rows.Add(("margin share", $"{Output.Num(mg)} (scored rows within {ThresholdCheck.MarginWidth.ToString(CultureInfo.InvariantCulture)} IQR of the threshold per flagged row; " +
+                                      $"above {ThresholdCheck.UnclearMargin.ToString(CultureInfo.InvariantCulture)} = no clear cut)"));
         rows.Add(("seconds", m.Seconds.ToString("0.00", CultureInfo.InvariantCulture)));
         Output.KeyValues(Console, Live, Line, rows);
+        if (margin > ThresholdCheck.UnclearMargin)
+            Warn($"the scores give no clear cut at the threshold: the rows within {ThresholdCheck.MarginWidth.ToString(CultureInfo.InvariantCulture)} IQR of it " +
+                 $"number {Output.Num(margin.Value)} per flagged row, so which rows are flagged follows the rule's share, not a gap in the scores; " +
+                 "rank the rows by score (--top, --out) rather than relying on the flags");
 
         if (m.Confusion is { } cm)
         {

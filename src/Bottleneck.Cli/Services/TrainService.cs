@@ -134,7 +134,12 @@ public sealed class TrainService : CliService
             var unseen = enc.Report.Describe();
             if (unseen.Length > 0) Line("            categories of other rows not in the training rows: " + unseen.Replace(Environment.NewLine, "; "));
         }
-        if (s.Contaminated)
+        if (s.ContaminationAssumed)
+            Line("recipe      unsupervised, assumed: nothing says these CSV rows are all normal, so they may contain anomalies (as --contaminated); " +
+                 "bounded tanh output on standardized data, batch norm, dropout, short training; threshold on mean-absolute-error scores. " +
+                 (data.Spec.LabelColumn is { } lc ? $"The data has a label column \"{lc}\" but no normal value: give --normal-only {lc}=VALUE to train on its normal rows, "
+                     : "Give --normal-only COLUMN=VALUE to train on known normal rows, ") + "or an architecture (--hidden, --latent, --output) for a plain autoencoder");
+        else if (s.Contaminated)
             Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
                  "batch norm, dropout, short training; threshold on mean-absolute-error scores");
         else if (purpose == TrainingPurpose.AnomalyNormalRows)
@@ -186,8 +191,10 @@ public sealed class TrainService : CliService
             Warn($"the checkpoint is from a finished run of {trained} epochs saved by an older version, which did not record its training options, " +
                  "so it is not extended; nothing was trained (train without --resume to start a longer run)");
 
-        ThresholdState? threshold = rule == null ? null : data.FitThreshold(rule,
-            new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null), trainX);
+        var anomalyDetector = rule == null ? null : new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null);
+        ThresholdState? threshold = rule == null ? null : data.FitThreshold(rule, anomalyDetector!, trainX);
+        // How clear the cut is in the training scores (ThresholdCheck): reported with the threshold, a warning when there is none.
+        double? margin = threshold != null && rule!.Kind != ThresholdKind.Fixed ? ThresholdCheck.Margin(anomalyDetector!.Scorer.Score(trainX), threshold.Value) : null;
         var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.Resolved().ToString(), data.Encoder?.State)
             .WithAnomaly(threshold, data.Normal) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
         // The new folder is complete (model, grid, this run's checkpoint) before it replaces the old one in one swap.
@@ -240,7 +247,12 @@ public sealed class TrainService : CliService
         Line($"backend     {Gemm.Describe()}");
         if (threshold != null)
             Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({threshold.Error.ToString().ToLowerInvariant()} score; flagged = score > threshold), " +
-                 $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}");
+                 $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}" +
+                 (margin is double mg ? $"; margin share {Output.Num(mg)}" : ""));
+        if (margin > ThresholdCheck.UnclearMargin)
+            Warn($"the training scores give no clear cut at the threshold (margin share {Output.Num(margin.Value)} > {ThresholdCheck.UnclearMargin.ToString(CultureInfo.InvariantCulture)}: " +
+                 $"the training rows within {ThresholdCheck.MarginWidth.ToString(CultureInfo.InvariantCulture)} IQR of it number that many per flagged row); " +
+                 "the flags follow the rule's share rather than a gap in the scores, and their false-positive rate on new rows moves with small shifts of the scores");
         Line($"model       written to {s.Out} ({ModelStore.WeightsFile} {Output.Bytes(new FileInfo(Path.Combine(s.Out, ModelStore.WeightsFile)).Length)}, {ModelStore.ConfigFile})");
 
         if (gridCaption != null) Line($"images      {Path.Combine(s.Out, GridFile)} ({gridCaption})");

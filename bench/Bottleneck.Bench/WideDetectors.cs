@@ -1,0 +1,181 @@
+using Bottleneck.Anomaly;
+using Bottleneck.Data;
+using Bottleneck.Models;
+using Bottleneck.Models.Dense;
+using Bottleneck.Models.Registry;
+using Bottleneck.NN;
+using Bottleneck.Tensors;
+using Bottleneck.Training;
+
+namespace Bottleneck.Bench;
+
+/// <summary>Which training rows a detector of the wide benchmark sees.</summary>
+public enum WideTraining
+{
+    /// <summary>Unsupervised (PyOD's protocol): every row of the training split, anomalies included.</summary>
+    Unsupervised,
+    /// <summary>Semi-supervised (<c>train --normal-only</c>): the training split's normal rows only.</summary>
+    NormalOnly,
+}
+
+/// <summary>
+/// What a detector of the wide benchmark gets for one set and seed. <see cref="Train"/> and <see cref="Test"/> are standardized
+/// with the mean and population sd of the rows the detector trains on (constant columns keep sd 1); the raw rows are there for
+/// detectors that scale differently.
+/// </summary>
+/// <param name="TrainRaw">The training rows (the whole training split, or its normal rows for <see cref="WideTraining.NormalOnly"/>), unscaled.</param>
+/// <param name="TestRaw">The test split, unscaled, labels 1 = anomaly.</param>
+/// <param name="Train">TrainRaw standardized.</param>
+/// <param name="Test">TestRaw standardized with the same statistics.</param>
+/// <param name="Seed">The split's seed; use it for initialization and shuffling.</param>
+public sealed record WideInput(Dataset TrainRaw, Dataset TestRaw, Dataset Train, Dataset Test, int Seed);
+
+/// <summary>A detector's scores: higher = more anomalous.</summary>
+/// <param name="Test">One score per test row.</param>
+/// <param name="Train">One score per training row, or null; when given, the benchmark fits thresholds on them and reports their
+/// realised false-positive rate on the test split's normal rows.</param>
+public sealed record WideScores(float[] Test, float[]? Train = null);
+
+/// <summary>One row of the detector table: a name, what it is, the rows it trains on, and the function that trains and scores.</summary>
+/// <param name="Name">Short unique name (a column of the report, a key of the JSON file).</param>
+/// <param name="Description">One line: model, training, score.</param>
+/// <param name="Training">The rows it trains on.</param>
+/// <param name="Run">Trains on <see cref="WideInput.Train"/> and scores <see cref="WideInput.Test"/>.</param>
+/// <param name="Candidate">A recipe of the leave-one-dataset-out selection grid (unsupervised).</param>
+/// <param name="SingleModel">One model, as <c>train</c> saves it (false for ensembles); the selection is also run over these alone.</param>
+public sealed record WideDetector(string Name, string Description, WideTraining Training, Func<WideInput, WideScores> Run, bool Candidate = false,
+    bool SingleModel = true);
+
+/// <summary>
+/// A dense-autoencoder recipe: architecture rule, training and score, optionally an ensemble of <paramref name="Members"/> models
+/// (seeds seed·100 + k) whose per-row scores are combined by their median.
+/// </summary>
+/// <param name="Architecture">Config for input width D.</param>
+/// <param name="Epochs">Training epochs.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="WeightDecay">Adam's L2 weight decay.</param>
+/// <param name="Error">Score.</param>
+/// <param name="Members">Ensemble size, ≥ 1 (default 1).</param>
+/// <param name="ValidationFraction">Share of the training rows held out (unused) as `train` does by default, 0 = none (default).</param>
+public sealed record DenseRecipe(Func<int, DenseConfig> Architecture, int Epochs, int BatchSize, float WeightDecay, ReconstructionError Error,
+    int Members = 1, double ValidationFraction = 0)
+{
+    /// <summary>Trains on <paramref name="input"/>.Train and scores both splits.</summary>
+    public WideScores Run(WideInput input) => Run(input.Train, input.Test, input.Seed);
+
+    /// <summary>Trains on prepared <paramref name="train"/> and scores it and <paramref name="test"/>.</summary>
+    public WideScores Run(Dataset train, Dataset test, int seed)
+    {
+        var tests = new List<float[]>(); var trains = new List<float[]>();
+        for (int k = 0; k < Members; k++)
+        {
+            ulong s = Members == 1 ? (ulong)seed : (ulong)(seed * 100 + k);
+            var fitRows = ValidationFraction > 0 ? train.Split(ValidationFraction, new Rng(s)).Train : train;
+            var net = ModelRegistry.Create(Architecture(train.FeatureCount), new Rng(s));
+            new Trainer(new TrainingOptions(epochs: Epochs, batchSize: BatchSize, weightDecay: WeightDecay, seed: s)).Fit(net, fitRows);
+            var scorer = new AnomalyScorer(net, Error);
+            tests.Add(scorer.Score(test)); trains.Add(scorer.Score(train));
+        }
+        return Members == 1 ? new WideScores(tests[0], trains[0]) : new WideScores(Median(tests), Median(trains));
+    }
+
+    private static float[] Median(List<float[]> members)
+    {
+        var m = new float[members[0].Length];
+        var buf = new float[members.Count];
+        for (int i = 0; i < m.Length; i++)
+        {
+            for (int k = 0; k < buf.Length; k++) buf[k] = members[k][i];
+            Array.Sort(buf);
+            int h = buf.Length / 2;
+            m[i] = buf.Length % 2 == 1 ? buf[h] : (buf[h - 1] + buf[h]) / 2;
+        }
+        return m;
+    }
+}
+
+/// <summary>
+/// The Bottleneck detectors of <c>bench anomaly wide</c>: one line each (name → function that trains on the training rows and
+/// returns test scores). Add a detector by adding a line to <see cref="All"/>; <c>--detectors a,b</c> runs a subset.
+/// </summary>
+public static class WideDetectors
+{
+    /// <summary>The unsupervised recipe of <see cref="AnomalyDefaults"/> (what <c>train</c> on CSV rows and <c>train --contaminated</c> use).</summary>
+    public static DenseRecipe Recipe { get; } = new(d => AnomalyDefaults.UnsupervisedArchitecture(d), AnomalyDefaults.UnsupervisedEpochs,
+        AnomalyDefaults.UnsupervisedBatchSize, AnomalyDefaults.UnsupervisedWeightDecay, AnomalyDefaults.UnsupervisedError);
+
+    private static DenseConfig Pyod(int d, Likelihood output) => AnomalyDefaults.UnsupervisedArchitecture(d, output);
+
+    // The default rule's widths (D-h-z-h-D) with the recipe's bounded output, no batch norm or dropout.
+    private static DenseConfig RuleBounded(int d) => new(d, [AnomalyDefaults.HiddenWidth(d)], AnomalyDefaults.LatentWidth(d), Activation.Relu,
+        Activation.Identity, Likelihood.BoundedGaussian);
+
+    /// <summary>Every detector, in report order.</summary>
+    public static IReadOnlyList<WideDetector> All { get; } =
+    [
+        // What `train` then `detect` did with no flags before issue 17 on a numeric CSV: the reconstruction defaults (784-style
+        // 512,128 → 32, sigmoid-bce on min-max scaled rows, 10 epochs of batch 128, 10 % held out for validation).
+        new("old-default", "before issue 17, `train` with no flags on CSV rows: dense D-512-128-32, sigmoid-bce on min-max scaled rows, 10 epochs, batch 128, bce score",
+            WideTraining.Unsupervised, OldDefault),
+        new("normal-only", "`train --normal-only`: default rule D-h-z-h-D, linear-mse, 10 epochs of batch 128, 10 % held out, mse score, trained on normal rows",
+            WideTraining.NormalOnly, i => new DenseRecipe(d => AnomalyDefaults.DenseArchitecture(d), 10, 128, 0f, ReconstructionError.Mse, ValidationFraction: 0.1).Run(i)),
+        // The selection grid (unsupervised, whole training split): architecture rule × output × scaling × epochs × score, and median
+        // ensembles. Order matters to the one-standard-error rule of RecipeSelection: the incumbent recipe first, then by training cost.
+        new("recipe", "the unsupervised recipe (AnomalyDefaults.Unsupervised*; `train` with no flags on CSV rows, `train --contaminated`): D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
+            WideTraining.Unsupervised, Recipe.Run, Candidate: true),
+        new("pyod-tanh-mae-e3", "the recipe trained 3 epochs",
+            WideTraining.Unsupervised, (Recipe with { Epochs = 3 }).Run, Candidate: true),
+        new("pyod-linear-mse", "PyOD's network and training, linear output, mse score",
+            WideTraining.Unsupervised, (Recipe with { Architecture = d => Pyod(d, Likelihood.Gaussian), Error = ReconstructionError.Mse }).Run, Candidate: true),
+        new("pyod-linear-mae", "PyOD's network and training, linear output, mae score",
+            WideTraining.Unsupervised, (Recipe with { Architecture = d => Pyod(d, Likelihood.Gaussian) }).Run, Candidate: true),
+        new("pyod-tanh-mse", "the recipe scored by mse",
+            WideTraining.Unsupervised, (Recipe with { Error = ReconstructionError.Mse }).Run, Candidate: true),
+        new("rule-tanh-mae", "default rule D-h-z-h-D (no batch norm or dropout), tanh output, 10 epochs of batch 32, weight decay 1e-5, mae score",
+            WideTraining.Unsupervised, (Recipe with { Architecture = RuleBounded }).Run, Candidate: true),
+        // The recipe's network and training with the reconstruction bounded to the training range instead of ±1 sd: rows min-max
+        // scaled on the training rows, sigmoid output trained with binary cross-entropy.
+        new("pyod-minmax-sigmoid-mae", "PyOD's network and training on min-max scaled rows (training range → [0, 1]), sigmoid output (bce loss), mae score",
+            WideTraining.Unsupervised, i => MinMax(i, Recipe with { Architecture = d => Pyod(d, Likelihood.Bernoulli) }), Candidate: true),
+        new("pyod-minmax-sigmoid-mse", "as pyod-minmax-sigmoid-mae, mse score",
+            WideTraining.Unsupervised, i => MinMax(i, Recipe with { Architecture = d => Pyod(d, Likelihood.Bernoulli), Error = ReconstructionError.Mse }), Candidate: true),
+
+        new("pyod-tanh-mae-e30", "the recipe trained 30 epochs",
+            WideTraining.Unsupervised, (Recipe with { Epochs = 30 }).Run, Candidate: true),
+        new("pyod-tanh-mse-e30", "the recipe trained 30 epochs, scored by mse",
+            WideTraining.Unsupervised, (Recipe with { Epochs = 30, Error = ReconstructionError.Mse }).Run, Candidate: true),
+        new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
+            WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true, SingleModel: false),
+        new("pyod-tanh-mse-x5-median", "5 recipe models (seeds) scored by mse, median of their scores",
+            WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true, SingleModel: false),
+        // No model: the squared distance of the standardized row from the training mean (a reference, not an autoencoder).
+        new("distance", "no model: squared distance of the standardized row from the training mean",
+            WideTraining.Unsupervised, i => new WideScores(SquaredNorms(i.Test), SquaredNorms(i.Train))),
+    ];
+
+    private static float[] SquaredNorms(Dataset d)
+    {
+        var s = new float[d.Rows];
+        int f = d.FeatureCount;
+        for (int r = 0; r < d.Rows; r++)
+        {
+            double sum = 0;
+            for (int j = 0; j < f; j++) { double v = d.Features[r * f + j]; sum += v * v; }
+            s[r] = (float)sum;
+        }
+        return s;
+    }
+
+    private static WideScores MinMax(WideInput i, DenseRecipe recipe)
+    {
+        var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.MinMax);
+        return recipe.Run(pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw), i.Seed);
+    }
+
+    private static WideScores OldDefault(WideInput i)
+    {
+        var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.MinMax);
+        var recipe = new DenseRecipe(d => new DenseConfig(d, [512, 128], 32, output: Likelihood.Bernoulli), 10, 128, 0f, ReconstructionError.Bce, ValidationFraction: 0.1);
+        return recipe.Run(pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw), i.Seed);
+    }
+}
