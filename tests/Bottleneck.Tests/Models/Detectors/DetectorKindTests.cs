@@ -233,3 +233,50 @@ public class ScoreEnsembleTests
         Assert.Equal(ScoreEnsemble.MinStandardDeviation, ScoreEnsemble.Fit([5f, 5f]).StandardDeviation);
     }
 }
+
+/// <summary>An ensemble of saved detectors of different kinds.</summary>
+public class DetectorEnsembleTests
+{
+    [Fact]
+    public void AnEnsembleOfDifferentKindsStandardisesAndCombinesTheirScores()
+    {
+        // Given a RandNet and a robust autoencoder trained on the same contaminated rows (each with its own standardisation)
+        var r = new Rng(21);
+        int n = 210, d = 5;
+        var x = new float[n * d];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            float a = r.NextNormal();
+            for (int j = 0; j < d; j++) x[i * d + j] = i < 200 ? 10f + a * (j + 1) + 0.05f * r.NextNormal() : 10f + 4f * r.NextNormal();
+            labels[i] = i < 200 ? 0 : 1;
+        }
+        var raw = new Dataset(x, n, d, labels, source: "line");
+        var detectors = new List<AnomalyDetector>();
+        foreach (var config in new ModelConfig[] { new RandNetConfig(d, [6], 2, members: 3), new RobustAeConfig(d, [6], 1, iterations: 2) })
+        {
+            var pre = Preprocessor.Fit(raw, ScalingKind.Standardize);
+            var prepared = pre.Transform(raw);
+            var model = ModelRegistry.Create(config, new Rng(2));
+            ModelRegistry.CreateFit(config, new TrainingOptions(30, 32, seed: 2)).Fit(model, RowSource.For(model, prepared), null, new FitContext());
+            detectors.Add(new AnomalyDetector(model, pre));
+        }
+        // When the ensemble is fitted on those rows and scores them
+        var mean = new DetectorEnsemble(detectors, ScoreCombination.Mean);
+        Assert.Throws<InvalidOperationException>(() => mean.Score(raw));
+        mean.Fit(raw);
+        var combined = mean.Score(raw);
+        // Then each score is the mean of the members' z-scores, and the outliers rank first
+        var s0 = detectors[0].Score(detectors[0].Prepare(raw));
+        var s1 = detectors[1].Score(detectors[1].Prepare(raw));
+        var st = mean.Standardisation!;
+        for (int i = 0; i < n; i += 37)
+            Assert.Equal(((s0[i] - st[0].Mean) / st[0].StandardDeviation + (s1[i] - st[1].Mean) / st[1].StandardDeviation) / 2f, combined[i], 4);
+        Assert.Equal(0, combined.Average(v => (double)v), 3);
+        Assert.True(AnomalyMetrics.RocAuc(combined, labels) >= 0.9, $"ROC-AUC {AnomalyMetrics.RocAuc(combined, labels):F3}");
+        var max = new DetectorEnsemble(detectors, ScoreCombination.Max);
+        max.Fit(raw);
+        Assert.All(max.Score(raw).Zip(combined), p => Assert.True(p.First >= p.Second - 1e-5f));
+        Assert.Throws<ArgumentException>(() => new DetectorEnsemble([]));
+    }
+}

@@ -15,8 +15,6 @@ namespace Bottleneck.Tests.Models.Detectors;
 /// </summary>
 internal static class DetectorProtocol
 {
-    /// <summary>The robust fit's share of training rows with a non-zero row of S in the last run (NaN for other kinds).</summary>
-    public static double LastOutlierFraction = double.NaN;
 
     public static double[] RocAuc(Dataset data, Func<int, ModelConfig> config, int epochs, int batchSize, int seeds, float weightDecay = 0f, ReconstructionError? error = null)
     {
@@ -31,9 +29,8 @@ internal static class DetectorProtocol
             var test = pre.Transform(data.Subset(te));
             var c = config(data.FeatureCount);
             var model = ModelRegistry.Create(c, new Rng((ulong)seed));
-            var fit = ModelRegistry.CreateFit(c, new TrainingOptions(epochs, batchSize, weightDecay: weightDecay, seed: (ulong)seed));
-            fit.Fit(model, RowSource.For(model, trainX), null, new FitContext());
-            if (fit is Bottleneck.Models.RobustAe.RobustAeFit robust) LastOutlierFraction = robust.OutlierFraction;
+            ModelRegistry.CreateFit(c, new TrainingOptions(epochs, batchSize, weightDecay: weightDecay, seed: (ulong)seed))
+                .Fit(model, RowSource.For(model, trainX), null, new FitContext());
             var scores = new AnomalyScorer(model, error).Score(test);
             aucs[seed] = AnomalyMetrics.RocAuc(scores, test.Labels!.Select(l => l != 0 ? 1 : 0).ToArray());
         }
