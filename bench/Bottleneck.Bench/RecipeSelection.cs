@@ -85,7 +85,7 @@ public sealed record RecipeSelection(IReadOnlyList<string> Candidates, IReadOnly
         sb.AppendLine();
         sb.AppendLine($"Highest mean on every set: {BestOnAll}; chosen on every set by the one-standard-error rule: **{ChosenOnAll}**, " +
                       $"in-sample mean ROC-AUC {F(InSampleMean)}; mean of the left-out scores {F(LeftOutMean)}; " +
-                      $"gap {Gap.ToString("+0.000;−0.000", CultureInfo.InvariantCulture)} → " +
+                      $"gap {Gap.ToString("+0.0000;−0.0000", CultureInfo.InvariantCulture)} → " +
                       (Math.Abs(Gap) <= Bar ? $"within {Bar} (no sign of overfitting the benchmark)" : $"more than {Bar}: the choice overfits the benchmark") + ".");
         sb.AppendLine($"Folds choosing {ChosenOnAll}: {Folds.Count(f => f.Chosen == ChosenOnAll)}/{Folds.Count}.");
         sb.AppendLine();

@@ -124,7 +124,8 @@ public static class TrainCommand
         "  bottleneck train --kind mult-vae --data ratings:u.data:implicit=4 --val-split 0.1 --epochs 100 --batch-size 100 --out runs/ml-vae\n\n" +
         "Anomaly detection: --normal-only COLUMN=VALUE trains only on the CSV rows whose label column holds VALUE; --contaminated\n" +
         "trains on all rows, which may include anomalies, with the unsupervised recipe (bounded tanh output, batch norm, dropout,\n" +
-        "short training, threshold contamination:0.1 on mean absolute errors; see docs/anomaly.md). CSV files with non-numeric\n" +
+        "short training, threshold contamination:0.1 on mean absolute errors; see docs/anomaly.md). With no flag at all on CSV rows\n" +
+        "(dense kind, no architecture option, no --normal-only) --contaminated is assumed, and a line says so. CSV files with non-numeric\n" +
         "columns (or --categorical) are one-hot encoded and standardized by a tabular encoding fitted on the training rows and\n" +
         "saved with the model. Without --contaminated, when --hidden/--latent/--output are not given, the model is D-h-z-h-D\n" +
         "with h = clamp(ceil(D/2), 8, 256), z = clamp(round(D/8), 2, 32), linear-mse output. After training a threshold\n" +
