@@ -119,4 +119,17 @@ public class DetectorGradientTests
         Assert.Equal(0f, layer.Weight.Grad!.Span[removed]);
         Assert.All(Enumerable.Range(0, 4), o => Assert.Contains(1f, layer.Mask.ToArray()[(o * 5)..(o * 5 + 5)]));
     }
+
+    [Fact]
+    public void WholeDagmmAndRandNetLossesMatchCentralDifferencesInTheInput()
+    {
+        // the loss of a whole eval-mode step (no dropout), differentiated with respect to the batch: every op between the input and
+        // the energy, penalty and reconstruction terms (DAGMM) or the masked members (RandNet) is on the path
+        var dagmm = new DagmmModel(new DagmmConfig(4, [5], 1, components: 2, covarianceEps: 1e-2f), new Rng(9));
+        dagmm.Eval();
+        GradCheck.Check("dagmm loss", x => dagmm.Compute(x[0]).Loss, GradCheck.Rand(new Rng(10), [6, 4]));
+        var randnet = new Bottleneck.Models.RandNet.RandNetModel(new Bottleneck.Models.RandNet.RandNetConfig(4, [5], 2, members: 3, dropConnect: 0.5f), new Rng(11));
+        randnet.Eval();
+        GradCheck.Check("randnet loss", x => randnet.Compute(x[0]).Loss, GradCheck.Rand(new Rng(12), [5, 4]));
+    }
 }
