@@ -54,6 +54,47 @@ for (n, d, k, eps) in [(7, 3, 2, 1e-2), (9, 2, 3, 1e-3)]:
                   "phi": T(phi), "mu": T(mu), "cov": T(cov), "energy": T(energy), "penalty": float(penalty),
                   "grad_z": T(z.grad), "grad_logits": T(a.grad)})
 
+# A whole DAGMM step in eval mode (no dropout): compression network 4-5-1-5-4 (tanh), estimation network 3-10-2 (tanh, the
+# dropout layer is index 2 as in Bottleneck's nn.Sequential numbering), linear-mse reconstruction (squared error summed over
+# features, batch mean), lambda1 = 0.1, lambda2 = 0.005, eps = 1e-2; gradients of the total loss w.r.t. every parameter.
+torch.manual_seed(7)
+enc = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1)).double()
+dec = torch.nn.Sequential(torch.nn.Linear(1, 5), torch.nn.Tanh(), torch.nn.Linear(5, 4)).double()
+est = torch.nn.Sequential(torch.nn.Linear(3, 10), torch.nn.Tanh(), torch.nn.Dropout(0.5), torch.nn.Linear(10, 2)).double().eval()
+x = torch.randn(8, 4, dtype=torch.float64)
+zc = enc(x)
+xr = dec(zc)
+xn = torch.sqrt((x * x).sum(1) + 1e-10)
+rn = torch.sqrt((xr * xr).sum(1) + 1e-10)
+rel = torch.sqrt(((x - xr) ** 2).sum(1) + 1e-10) / xn
+cos = (x * xr).sum(1) / (xn * rn)
+z = torch.cat([zc, rel[:, None], cos[:, None]], 1)
+a = est(z)
+gamma = torch.softmax(a, 1)
+n, d = z.shape
+weight = gamma.sum(0)
+phi = weight / n
+mu = gamma.t() @ z / weight[:, None]
+diff = z[:, None, :] - mu[None, :, :]
+cov = torch.einsum("nk,nki,nkj->kij", gamma, diff, diff) / weight[:, None, None]
+reg = cov + 1e-2 * torch.eye(d, dtype=z.dtype)
+maha = torch.einsum("nki,kij,nkj->nk", diff, torch.linalg.inv(reg), diff)
+logp = torch.log(phi)[None, :] - 0.5 * maha - 0.5 * (d * math.log(2 * math.pi) + torch.logdet(reg))[None, :]
+energy = -torch.logsumexp(logp, 1)
+recon = ((xr - x) ** 2).sum(1).mean()
+energy_term = 0.1 * energy.mean()
+penalty_term = 0.005 * (1.0 / torch.diagonal(reg, dim1=1, dim2=2)).sum()
+loss = recon + energy_term + penalty_term
+loss.backward()
+state = {}
+grads = {}
+for prefix, m in [("encoder", enc), ("decoder", dec), ("estimation", est)]:
+    for name, p in m.named_parameters():
+        state[f"{prefix}.{name}"] = T(p)
+        grads[f"{prefix}.{name}"] = T(p.grad)
+model = {"x": T(x), "state": state, "grads": grads, "reconstruction": float(recon), "energy": float(energy_term),
+         "penalty": float(penalty_term), "loss": float(loss)}
+
 with open(os.path.join(HERE, "dagmm.json"), "w") as f:
-    json.dump({"torch": torch.__version__, "cases": cases}, f)
+    json.dump({"torch": torch.__version__, "cases": cases, "model": model}, f)
 print("wrote dagmm.json")
