@@ -56,7 +56,8 @@ public enum ReconstructionError
 /// </summary>
 /// <remarks>
 /// Scoring runs in eval mode without autograd (<see cref="GradMode.NoGrad"/>): through the model kind's kernel-level path
-/// (<see cref="AutoencoderModel.CreateFastInference"/>) when it has one, else in batches of <see cref="BatchSize"/> rows inside a
+/// (<see cref="AutoencoderModel.CreateFastInference"/>) when it has one — which prepares the weights when the scorer is created, so
+/// a scorer made before the weights change scores with the old ones until <see cref="Refresh"/> —, else in batches of <see cref="BatchSize"/> rows inside a
 /// <see cref="TensorScope"/> over one <see cref="BufferPool"/>, so after the first batch no tensor memory is allocated. The error is
 /// computed from the decoder logits per row: the likelihood's mean function (vectorized), then the error and the row sum.
 /// Not thread-safe (one scorer per thread). Sources: the reconstruction-error score of PyOD's AutoEncoder (Zhao, Nasrullah &amp; Li,
@@ -98,6 +99,9 @@ public sealed class AnomalyScorer
     /// inside a <see cref="TensorScope"/>.
     /// </summary>
     public bool UsesFastPath => _fast != null;
+
+    /// <summary>Re-reads the model's weights into the kernel-level path after they changed (training, loading); allocates nothing.</summary>
+    public void Refresh() => _fast?.Refresh();
 
     /// <summary>The model scored.</summary>
     public AutoencoderModel Model { get; }
