@@ -166,9 +166,9 @@ public static class WideDetectors
             WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true, SingleModel: false),
         // Detectors from the literature (issue 17, item 4; docs/anomaly.md): model kinds with their own fit procedures and scores,
         // at the CLI's defaults for the kind unless the name says otherwise. Not candidates of the recipe selection.
-        new("robust-ae", "robust deep autoencoder (Zhou & Paffenroth 2017): default rule D-h-z-h-D, linear output, l2,1 rows, lambda 1, 5 iterations over 20 epochs of batch 32, mse score",
+        new("robust-ae", "robust deep autoencoder (Zhou & Paffenroth 2017): default rule D-h-z-h-D, linear output (the CLI with --hidden/--latent/--output given), l2,1 rows, lambda 1, 5 iterations over 20 epochs of batch 32, mse score",
             WideTraining.Unsupervised, RobustAe.Run),
-        new("robust-ae-tanh-mae", "robust deep autoencoder on the recipe's network without batch norm/dropout (D-64-32, tanh output), lambda 1, 5 iterations over 10 epochs of batch 32, weight decay 1e-5, mae score",
+        new("robust-ae-tanh-mae", "robust deep autoencoder on the recipe's network without batch norm/dropout (D-64-32, tanh output; the CLI's default for the kind), lambda 1, 5 iterations over 10 epochs of batch 32, weight decay 1e-5, mae score",
             WideTraining.Unsupervised, RobustAeTanh.Run),
         new("robust-ae-no-s", "ablation: robust-ae with lambda 1e6 (S stays 0: the same autoencoder and epochs without the robust split)",
             WideTraining.Unsupervised, RobustAeNoS.Run),

@@ -1,3 +1,4 @@
+using Bottleneck.Anomaly;
 using System.CommandLine;
 using Bottleneck.Cli.Commands;
 using Bottleneck.Models;
@@ -35,14 +36,30 @@ public sealed class RobustAeBinder(DenseOptions dense) : KindBinder
     public sealed record Settings(DenseArchitecture Architecture, OutlierNorm Norm, float? Lambda, int? Iterations) : KindSettings("robust-ae")
     {
         /// <inheritdoc/>
-        public override Likelihood Output(KindData data) => DetectorDefaults.Output(Architecture);
+        public override bool TakesUnsupervisedRecipe => true;
+
+        /// <inheritdoc/>
+        public override bool AssumesContaminatedRows => true;
+
+        /// <summary>Whether no architecture option was given on rows that may contain anomalies: then the recipe's network
+        /// D-64-32-64-D (<see cref="AnomalyDefaults.UnsupervisedHidden"/>, <see cref="AnomalyDefaults.UnsupervisedLatent"/>) with the
+        /// bounded tanh output, without its batch norm and dropout (issue 17's wide benchmark: mean ROC-AUC 0.813 over 17 sets and no
+        /// set below 0.5, where the default-rule network with a linear output and mse score had 0.783 and 0.487 on cardiotocography).</summary>
+        private bool RecipeNetwork(KindData data) => data.Purpose == TrainingPurpose.AnomalyContaminated
+            && Architecture.Hidden == null && Architecture.Latent == null && Architecture.Output == null;
+
+        /// <inheritdoc/>
+        public override Likelihood Output(KindData data) => RecipeNetwork(data) ? Likelihood.BoundedGaussian : DetectorDefaults.Output(Architecture);
 
         /// <inheritdoc/>
         protected override ModelConfig Create(KindData data)
         {
             DetectorDefaults.CheckPlain(Architecture, Kind);
-            return new RobustAeConfig(data.InputDim, DetectorDefaults.Hidden(Architecture, data), DetectorDefaults.Latent(Architecture, data),
-                Architecture.Activation, DetectorDefaults.Output(Architecture), Norm, Lambda ?? 1f, Iterations ?? 5);
+            return RecipeNetwork(data)
+                ? new RobustAeConfig(data.InputDim, [AnomalyDefaults.UnsupervisedHidden], AnomalyDefaults.UnsupervisedLatent, Architecture.Activation,
+                    Likelihood.BoundedGaussian, Norm, Lambda ?? 1f, Iterations ?? 5)
+                : new RobustAeConfig(data.InputDim, DetectorDefaults.Hidden(Architecture, data), DetectorDefaults.Latent(Architecture, data),
+                    Architecture.Activation, DetectorDefaults.Output(Architecture), Norm, Lambda ?? 1f, Iterations ?? 5);
         }
 
         /// <inheritdoc/>

@@ -26,7 +26,7 @@ public class CliDetectorTests
     }
 
     [Theory]
-    [InlineData("robust-ae", "robust-ae 6-8-2-8-6", "mse score", 0.9, new[] { "--robust-iterations", "4", "--outlier-norm", "l21" })]
+    [InlineData("robust-ae", "robust-ae 6-8-2-8-6", "mae score", 0.9, new[] { "--hidden", "8", "--latent", "2", "--robust-iterations", "4", "--outlier-norm", "l21" })]
     [InlineData("randnet", "randnet 5 x 6-8-2-8-6", "model score", 0.9, new[] { "--members", "5", "--combine", "median" })]
     [InlineData("dagmm", "dagmm 6-8-2-8-6", "model score", 0.7, new[] { "--hidden", "8", "--latent", "2", "--mixtures", "2" })]
     public async Task TrainThenDetectRanksTheOffPlaneRowsFirst(string kind, string described, string score, double floor, string[] extra)

@@ -103,7 +103,7 @@ public sealed class DagmmModel : AutoencoderModel, IAnomalyScoringModel
     }
 
     /// <summary>The mixture input z and memberships γ of a batch (the estimation network's dropout draws from the active noise scope).</summary>
-    private (Tensor Z, Tensor Gamma, Tensor Logits) Forward(Tensor x)
+    private (Tensor Z, Tensor Gamma, Tensor Logits) MixtureForward(Tensor x)
     {
         var code = Encoder.Forward(x);
         var logits = Decoder.Forward(code);
@@ -152,7 +152,7 @@ public sealed class DagmmModel : AutoencoderModel, IAnomalyScoringModel
             using (GradMode.NoGrad())
             {
                 var x = Tensor.FromArray(data.Features, data.Rows, data.FeatureCount);
-                var (z, gamma, _) = Forward(x);
+                var (z, gamma, _) = MixtureForward(x);
                 var (phi, mu, cov) = GaussianMixture.Parameters(z, gamma);
                 _phi.CopyFrom(phi);
                 _mu.CopyFrom(mu);
@@ -166,7 +166,7 @@ public sealed class DagmmModel : AutoencoderModel, IAnomalyScoringModel
     public void AnomalyScores(Tensor x, Span<float> scores)
     {
         CheckInput(x);
-        var (z, _, _) = Forward(x);
+        var (z, _, _) = MixtureForward(x);
         GaussianMixture.Energy(z, _phi, _mu, _covariance, DagmmConfig.CovarianceEps).Span.CopyTo(scores);
     }
 
