@@ -305,6 +305,7 @@ public static class TrainCommand
             Distributed = r.GetValue(o.Distributed)!.ToLowerInvariant(),
         };
         if (!s.Contaminated && AssumesContamination(s)) s = s with { Contaminated = true, ContaminationAssumed = true };
+        if (!s.Contaminated && s.NormalOnly == null && s.Kind.AssumesContaminatedRows) s = s with { Contaminated = true };
         if (!s.Contaminated) return s;
         // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).
         return s with

@@ -148,6 +148,10 @@ public sealed class TrainService : CliService
                  "bounded tanh output on standardized data, batch norm, dropout, short training; threshold on mean-absolute-error scores. " +
                  (data.Spec.LabelColumn is { } lc ? $"The data has a label column \"{lc}\" but no normal value: give --normal-only {lc}=VALUE to train on its normal rows, "
                      : "Give --normal-only COLUMN=VALUE to train on known normal rows, ") + "or an architecture (--hidden, --latent, --output) for a plain autoencoder");
+        else if (s.Contaminated && s.Kind.AssumesContaminatedRows)
+            Line($"recipe      unsupervised (--kind {s.Kind.Kind} is built for rows that contain anomalies): the recipe's short training " +
+                 $"({AnomalyDefaults.UnsupervisedEpochs} epochs of batch {AnomalyDefaults.UnsupervisedBatchSize}, weight decay {AnomalyDefaults.UnsupervisedWeightDecay:G}, every row trains) " +
+                 "on standardized data; threshold on mean-absolute-error scores. Give --normal-only COLUMN=VALUE to train on known normal rows");
         else if (s.Contaminated)
             Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
                  "batch norm, dropout, short training; threshold on mean-absolute-error scores");
