@@ -461,10 +461,9 @@ public static class ParserFuzz
     private static void ParseParquet(byte[] bytes, string scratch)
     {
         // Inputs on which Parquet.Net loops are cut by the reader's watchdog: 2 s here, inside the harness's 5 s per input.
-        ParquetRowReader.WatchdogSeconds = 2;
         string path = Path.Combine(scratch, "fuzz.parquet");
         File.WriteAllBytes(path, bytes);
-        using var r = new ParquetRowReader(path, "label");
+        using var r = new ParquetRowReader(path, "label", watchdogSeconds: 2);
         var buf = new float[16 * r.FeatureCount];
         while (r.Read(buf, 16, [], []) > 0) { }
     }

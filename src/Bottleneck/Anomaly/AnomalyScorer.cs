@@ -41,6 +41,12 @@ public enum ReconstructionError
     /// z_l ~ q(z | x), L = <see cref="AnomalyScorer.VariationalSamples"/> (seeded), in nats per sample, not divided by D.
     /// </summary>
     ReconstructionProbability,
+    /// <summary>
+    /// The model's own anomaly score, for kinds whose score is not a reconstruction error (<see cref="IAnomalyScoringModel"/>:
+    /// DAGMM's sample energy, RandNet's median of standardised member errors). Units are the kind's; no feature contributions.
+    /// The default score of such kinds.
+    /// </summary>
+    Model,
 }
 
 /// <summary>
@@ -73,7 +79,9 @@ public sealed class AnomalyScorer
     public AnomalyScorer(AutoencoderModel model, ReconstructionError? error = null, int batchSize = 8192)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
-        Error = error ?? DefaultError(model.Likelihood);
+        Error = error ?? (model is IAnomalyScoringModel ? ReconstructionError.Model : DefaultError(model.Likelihood));
+        if (Error == ReconstructionError.Model && model is not IAnomalyScoringModel)
+            throw new ArgumentException($"the model score needs a kind with its own anomaly score (dagmm, randnet); this is a {model.Config.Kind} model: use mse or mae", nameof(error));
         if (Error == ReconstructionError.Bce && model.Likelihood is not BernoulliLikelihood)
             throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.Likelihood.Name}: use mse or mae", nameof(error));
         BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
@@ -81,7 +89,7 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"a conditional {model.Config.Kind} model needs each row's label to reconstruct it; anomaly scoring of conditional kinds is not supported", nameof(model));
         if (IsVariational(Error) && model is not Models.Variational.VariationalAutoencoder { Gaussian: not null })
             throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae); this is a {model.Config.Kind} model", nameof(error));
-        _fast = IsVariational(Error) ? null : model.CreateFastInference();
+        _fast = IsVariational(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
     }
 
     /// <summary>
@@ -115,7 +123,7 @@ public sealed class AnomalyScorer
         _ => ReconstructionError.Mse,
     };
 
-    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl" or "reconstruction-probability" (case-insensitive).</summary>
+    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability" or "model" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
     public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
     {
@@ -126,7 +134,8 @@ public sealed class AnomalyScorer
         "neg-elbo" => ReconstructionError.NegElbo,
         "kl" => ReconstructionError.Kl,
         "reconstruction-probability" => ReconstructionError.ReconstructionProbability,
-        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, or for variational kinds neg-elbo, kl, reconstruction-probability"),
+        "model" => ReconstructionError.Model,
+        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, for variational kinds neg-elbo, kl, reconstruction-probability, or model (the kind's own score: dagmm, randnet)"),
     };
 
     /// <summary>Draws z ~ q(z | x) per sample of the <see cref="ReconstructionError.NegElbo"/> and
@@ -204,6 +213,12 @@ public sealed class AnomalyScorer
                     int m = Math.Min(BatchSize, n - start);
                     using var scope = new TensorScope(_pool);
                     var x = Tensor.FromArray(rows.Slice(start * d, m * d), [m, .. Model.InputShape]);
+                    if (Error == ReconstructionError.Model)
+                    {
+                        ((IAnomalyScoringModel)Model).AnomalyScores(x, scores.Slice(start, m));
+                        if (!contributions.IsEmpty) contributions.Slice(start * d, m * d).Clear();
+                        continue;
+                    }
                     if (IsVariational(Error))
                     {
                         VariationalScores((Models.Variational.VariationalAutoencoder)Model, x, scores.Slice(start, m),

@@ -33,8 +33,12 @@ public sealed class ParquetRowReader : IRowReader
     /// <param name="path">The .parquet file.</param>
     /// <param name="labelColumn">Label column: a name, a 0-based index over the columns (negative from the end), "last", or null (default) for none.</param>
     /// <exception cref="DataException">Missing or unreadable file, or a schema that cannot give numeric rows (see the class remarks).</exception>
-    public ParquetRowReader(string path, string? labelColumn = null)
+    public ParquetRowReader(string path, string? labelColumn = null) : this(path, labelColumn, DefaultWatchdogSeconds) { }
+
+    /// <summary>As the public constructor, with the watchdog's base seconds (tests and the fuzzer use a short one).</summary>
+    internal ParquetRowReader(string path, string? labelColumn, double watchdogSeconds)
     {
+        _watchdogSeconds = watchdogSeconds;
         Source = path;
         _stream = InputFile.OpenRead(path, (m, e) => new DataException(m, path, e));
         try
@@ -198,33 +202,33 @@ public sealed class ParquetRowReader : IRowReader
         else throw new DataException($"{Source}: column \"{f.Name}\" has type {TypeName(t)}, not a number", Source);
     }
 
-    private void Numeric<T>(ParquetRowGroupReader rg, DataField f, int g, int rows, float[] dest) where T : struct, INumberBase<T>
+    private void Numeric<TNumber>(ParquetRowGroupReader rg, DataField f, int g, int rows, float[] dest) where TNumber : struct, INumberBase<TNumber>
     {
         if (f.IsNullable)
         {
-            var values = Scratch<T?>(rows);
-            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(0, rows), null).AsTask().GetAwaiter().GetResult());
+            var values = Scratch<TNumber?>(rows);
+            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<TNumber>(f, values.AsMemory(0, rows), null).AsTask().GetAwaiter().GetResult());
             for (int i = 0; i < rows; i++)
             {
-                if (values[i] is not T v) throw new DataException($"{Source}: null value in column \"{f.Name}\" at row {_before + i + 1} (row group {g}); missing values are not allowed", Source);
+                if (values[i] is not TNumber v) throw new DataException($"{Source}: null value in column \"{f.Name}\" at row {_before + i + 1} (row group {g}); missing values are not allowed", Source);
                 dest[i] = Check(float.CreateSaturating(v), f, g, i);
             }
         }
         else
         {
-            var values = Scratch<T>(rows);
-            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(0, rows), null).AsTask().GetAwaiter().GetResult());
+            var values = Scratch<TNumber>(rows);
+            Guarded($"cannot read column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<TNumber>(f, values.AsMemory(0, rows), null).AsTask().GetAwaiter().GetResult());
             for (int i = 0; i < rows; i++) dest[i] = Check(float.CreateSaturating(values[i]), f, g, i);
         }
     }
 
-    /// <summary>A reused buffer of at least <paramref name="rows"/> values of type <typeparamref name="T"/> (one per element type), so
+    /// <summary>A reused buffer of at least <paramref name="rows"/> values of type <typeparamref name="TValue"/> (one per element type), so
     /// decoding a row group allocates no new column arrays after the first (large arrays would otherwise pile up until a full GC).</summary>
-    private T[] Scratch<T>(int rows)
+    private TValue[] Scratch<TValue>(int rows)
     {
-        if (_scratch.TryGetValue(typeof(T), out var a) && a.Length >= rows) return (T[])a;
-        var fresh = new T[rows];
-        _scratch[typeof(T)] = fresh;
+        if (_scratch.TryGetValue(typeof(TValue), out var a) && a.Length >= rows) return (TValue[])a;
+        var fresh = new TValue[rows];
+        _scratch[typeof(TValue)] = fresh;
         return fresh;
     }
 
@@ -262,12 +266,12 @@ public sealed class ParquetRowReader : IRowReader
 
     private void ReadLabelNumbers(ParquetRowGroupReader rg, DataField f, int g, int rows, double[] dest)
     {
-        void Read<T>() where T : struct, INumberBase<T>
+        void Read<TLabel>() where TLabel : struct, INumberBase<TLabel>
         {
-            var values = new T?[rows];
-            Guarded($"cannot read label column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<T>(f, values.AsMemory(), null).AsTask().GetAwaiter().GetResult());
+            var values = new TLabel?[rows];
+            Guarded($"cannot read label column \"{f.Name}\" of row group {g}", () => rg.ReadAsync<TLabel>(f, values.AsMemory(), null).AsTask().GetAwaiter().GetResult());
             for (int i = 0; i < rows; i++)
-                dest[i] = values[i] is T v ? double.CreateSaturating(v) : throw new DataException($"{Source}: null label in column \"{f.Name}\" at row {_before + i + 1} (row group {g})", Source);
+                dest[i] = values[i] is TLabel v ? double.CreateSaturating(v) : throw new DataException($"{Source}: null label in column \"{f.Name}\" at row {_before + i + 1} (row group {g})", Source);
         }
         var t = f.ClrType;
         if (t == typeof(double)) Read<double>(); else if (t == typeof(float)) Read<float>(); else if (t == typeof(int)) Read<int>();
@@ -287,14 +291,14 @@ public sealed class ParquetRowReader : IRowReader
 
     /// <summary>
     /// Runs a Parquet.Net call, turning its exceptions on a corrupt file into one <see cref="DataException"/> naming the file. The call
-    /// runs on its own background thread under a watchdog of <see cref="WatchdogSeconds"/> seconds plus one per MiB of the file: fuzzing
+    /// runs on its own background thread under a watchdog of <see cref="DefaultWatchdogSeconds"/> seconds plus one per MiB of the file: fuzzing
     /// found corrupt footers on which Parquet.Net 6.1.0 loops forever (its Thrift reader mis-skips fields of corrupt or unknown structs,
     /// aloneguid/parquet-dotnet issues 640 and 723), and a loop cannot be interrupted in .NET, so the reader gives up on it with an
     /// error (the looping thread is abandoned and keeps a core busy until the process ends).
     /// </summary>
-    private T Guarded<T>(string what, Func<T> call)
+    private TResult Guarded<TResult>(string what, Func<TResult> call)
     {
-        T result = default!;
+        TResult result = default!;
         Exception? error = null;
         var thread = new Thread(() =>
         {
@@ -302,7 +306,7 @@ public sealed class ParquetRowReader : IRowReader
             catch (Exception e) { error = e; }
         }) { IsBackground = true, Name = "parquet-read" };
         thread.Start();
-        double limit = WatchdogSeconds + (_stream.Length >> 20);
+        double limit = _watchdogSeconds + (_stream.Length >> 20);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (!thread.Join(200))
         {
@@ -317,8 +321,10 @@ public sealed class ParquetRowReader : IRowReader
         throw new DataException($"{Source}: {what}: not a valid Parquet file or an unsupported encoding ({FirstLine(error.Message)})", Source, error);
     }
 
-    /// <summary>Seconds a single Parquet.Net call (footer, row group, column chunk) may take, plus one per MiB of the file (default 30).</summary>
-    internal static double WatchdogSeconds { get; set; } = 30;
+    /// <summary>Seconds a single Parquet.Net call (footer, row group, column chunk) may take, plus one per MiB of the file.</summary>
+    internal const double DefaultWatchdogSeconds = 30;
+
+    private readonly double _watchdogSeconds;
 
     private void Guarded(string what, Action call) => Guarded(what, () => { call(); return 0; });
 

@@ -166,14 +166,8 @@ public class FuzzRegressionTests
             "UEFSMQ==");
         using var dir = new TempDir();
         var path = dir.Write("loop.parquet", bytes);
-        double saved = Bottleneck.Data.ParquetRowReader.WatchdogSeconds;
-        Bottleneck.Data.ParquetRowReader.WatchdogSeconds = 1;
-        try
-        {
-            var e = Assert.Throws<Bottleneck.Data.DataException>(() => new Bottleneck.Data.ParquetRowReader(path, "label"));
-            Assert.Contains(path, e.Message);
-            Assert.Contains("did not finish", e.Message);
-        }
-        finally { Bottleneck.Data.ParquetRowReader.WatchdogSeconds = saved; }
+        var e = Assert.Throws<Bottleneck.Data.DataException>(() => new Bottleneck.Data.ParquetRowReader(path, "label", watchdogSeconds: 1));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("did not finish", e.Message);
     }
 }
