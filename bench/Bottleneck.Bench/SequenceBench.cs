@@ -20,8 +20,8 @@ namespace Bottleneck.Bench;
 /// ../shared/peers/torch_ref.py lstm in the same run (the peer's exact network built from our layers, and the lstm kind through the
 /// step contract). <c>ecg</c>: the ECG5000 anomaly protocol of ../shared/peers/ecg_ae.py (sklearn's splits from the peer's code) for
 /// the lstm/gru kinds and the dense autoencoder.
-/// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,transformer,dense]
-/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 10] [--train 0.15]
+/// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,lstm-vae,gru-vae,tcn,transformer,dense]
+/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 10] [--train 0.15] [--point-score max|mean|both]
 /// </summary>
 public static class SequenceBench
 {
@@ -194,11 +194,15 @@ public static class SequenceBench
                 "dense" => d => new DenseConfig(d, [64], 16, Activation.Relu, Activation.Identity, Likelihood.Gaussian),
                 "transformer" => d => new TransformerConfig(d, 1, 16, dModel: 32, heads: 4, layers: 2, maskRatio: maskRatio),
                 "tcn" => d => new TcnConfig(d, 1, 16, [32], 3, [1, 2, 4, 8]),
+                // the LSTM-VAE: the lstm kind with the core's Gaussian latent (β = 1), scored by the negative ELBO
+                "lstm-vae" or "gru-vae" => d => new SequenceConfig(d, 1, 16, hidden: 64, variational: true) { Kind = kind[..^4] },
                 _ => d => new SequenceConfig(d, 1, 16, hidden: 64) { Kind = kind },
             };
-            var r = AnomalyProtocols.Ecg5000(data, new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: 32, Architecture: arch, Splitter: splitter));
+            ReconstructionError? error = kind.EndsWith("-vae", StringComparison.Ordinal) ? ReconstructionError.NegElbo : null;
+            var r = AnomalyProtocols.Ecg5000(data, new ProtocolOptions(Seeds: seeds, Epochs: epochs, BatchSize: 32, Architecture: arch, Splitter: splitter, Error: error));
             string name = kind == "dense" ? "dense 140-64-16-64-140"
                 : kind == "tcn" ? "tcn kind: 4 causal residual blocks of 32, kernel 3, dilations 1,2,4,8, mean over time, 16 code"
+                : error != null ? $"{kind[..^4]} kind --variational (β 1): {kind[..^4].ToUpperInvariant()}(1→64), last state, 64→16, Gaussian latent 16, repeat, {kind[..^4].ToUpperInvariant()}(16→64), 64→1; score −ELBO (10 draws)"
                 : kind == "transformer" ? $"transformer kind: width 32, 4 heads, 2+2 layers, feed-forward 64, mean pooling, 16 code{(maskRatio > 0 ? $", mask ratio {maskRatio}" : "")}"
                 : $"{kind} kind: {kind.ToUpperInvariant()}(1→64), last state, 64→16, repeat, {kind.ToUpperInvariant()}(16→64), 64→1";
             string Pm(double m, double s) => $"{m.ToString("F3", CultureInfo.InvariantCulture)} ± {s.ToString("F3", CultureInfo.InvariantCulture)}";
@@ -225,9 +229,15 @@ public static class SequenceBench
         double trainShare = double.Parse(DenseBench.StrArg(args, "--train", "0.15"), CultureInfo.InvariantCulture);
         var kinds = DenseBench.StrArg(args, "--kinds", "lstm,transformer").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var files = Directory.GetFiles(root, "*_labeled.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
-        var methods = new List<string> { "rolling z-score", "pca on windows" };
-        methods.AddRange(kinds);
-        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, {Gemm.Threads} thread(s)");
+        // --point-score max (the protocol so far) | mean | both: how a point's score is aggregated over the windows covering it
+        string aggregate = DenseBench.StrArg(args, "--point-score", "max");
+        var methods = new List<string> { "rolling z-score" };
+        foreach (var m in new[] { "pca on windows" }.Concat(kinds))
+        {
+            if (aggregate is "max" or "both") methods.Add(aggregate == "both" ? m + " (max)" : m);
+            if (aggregate is "mean" or "both") methods.Add(aggregate == "both" ? m + " (mean)" : m);
+        }
+        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, point score = {aggregate} over the covering windows, {Gemm.Threads} thread(s)");
         Console.WriteLine();
         Console.WriteLine("| series | " + string.Join(" | ", methods.Select(m => m + " ROC-AUC / caught")) + " |");
         Console.WriteLine("|---|" + string.Concat(methods.Select(_ => "---:|")));
@@ -239,14 +249,19 @@ public static class SequenceBench
             int rows = series.Rows, trainRows = (int)(trainShare * rows);
             var labels = series.PointLabels!;
             var cells = new List<string>();
+            var trained = new Dictionary<string, (float[] Max, float[] Mean)>();   // one model per kind serves both aggregations
             foreach (var m in methods)
             {
                 var sw = Stopwatch.StartNew();
-                float[] point = m switch
+                string model = m.Replace(" (max)", "").Replace(" (mean)", "");
+                bool mean = m.EndsWith(" (mean)", StringComparison.Ordinal) || aggregate == "mean";
+                float[] point;
+                if (m == "rolling z-score") point = RollingZ(series.Values, w);
+                else
                 {
-                    "rolling z-score" => RollingZ(series.Values, w),
-                    _ => ModelPointScores(m, file, options, trainRows, w, stride, epochs, rows),
-                };
+                    if (!trained.TryGetValue(model, out var both)) trained[model] = both = ModelPointScores(model, file, options, trainRows, w, stride, epochs, rows);
+                    point = mean ? both.Mean : both.Max;
+                }
                 var (auc, caught) = NabMetrics(point, labels, trainRows);
                 totals[m].Add((auc, caught));
                 cells.Add($"{auc:F3} / {caught:P0}");
@@ -255,10 +270,12 @@ public static class SequenceBench
             Console.WriteLine($"| {Path.GetFileName(file).Replace("_labeled.csv", "")} | {string.Join(" | ", cells)} |");
         }
         Console.WriteLine($"| **mean** | {string.Join(" | ", methods.Select(m => $"{totals[m].Average(t => t.Auc):F3} / {totals[m].Average(t => t.Caught):P0}"))} |");
-        foreach (var m in kinds)
+        foreach (var m in methods.Where(m => m != "rolling z-score" && !m.StartsWith("pca on windows", StringComparison.Ordinal)))
         {
-            int above = Enumerable.Range(0, files.Length).Count(i => totals[m][i].Auc > totals["rolling z-score"][i].Auc && totals[m][i].Auc > totals["pca on windows"][i].Auc);
-            Console.WriteLine($"{m}: above both baselines (point-wise ROC-AUC) on {above} of {files.Length} series");
+            // against PCA aggregated the same way
+            string pca = m.EndsWith(" (mean)", StringComparison.Ordinal) ? "pca on windows (mean)" : m.EndsWith(" (max)", StringComparison.Ordinal) ? "pca on windows (max)" : "pca on windows";
+            int above = Enumerable.Range(0, files.Length).Count(i => totals[m][i].Auc > totals["rolling z-score"][i].Auc && totals[m][i].Auc > totals[pca][i].Auc);
+            Console.WriteLine($"{m}: above both baselines (point-wise ROC-AUC; PCA aggregated the same way) on {above} of {files.Length} series");
         }
         return 0;
     }
@@ -279,8 +296,8 @@ public static class SequenceBench
         return z;
     }
 
-    /// <summary>Trains kind <paramref name="kind"/> (or PCA) on the training part's normal windows and returns the max-over-windows point scores.</summary>
-    private static float[] ModelPointScores(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows)
+    /// <summary>Trains kind <paramref name="kind"/> (or PCA) on the training part's normal windows and returns the max- and mean-over-windows point scores.</summary>
+    private static (float[] Max, float[] Mean) ModelPointScores(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows)
     {
         var all = SeriesLoader.Load(file, options, "label");
         int trainWindows = trainRows >= w ? (trainRows - w) / stride + 1 : 0;
@@ -304,12 +321,15 @@ public static class SequenceBench
         var errors = new float[prepared.Features.Length];
         scorer.Score(prepared.Features, new float[prepared.Rows], errors);
         for (int i = 0; i < errors.Length; i++) errors[i] *= w;
-        var point = StepErrors.PointScores(errors, w, 1, stride).Max;
-        var full = new float[rows];
-        Array.Fill(full, 0f);
-        Array.Copy(point, full, Math.Min(point.Length, rows));
-        for (int p = point.Length; p < rows; p++) full[p] = point[^1];   // the uncovered tail takes the last covered score
-        return full;
+        var scores = StepErrors.PointScores(errors, w, 1, stride);
+        float[] Full(float[] point)
+        {
+            var full = new float[rows];
+            Array.Copy(point, full, Math.Min(point.Length, rows));
+            for (int p = point.Length; p < rows; p++) full[p] = point[^1];   // the uncovered tail takes the last covered score
+            return full;
+        }
+        return (Full(scores.Max), Full(scores.Mean));
     }
 
     /// <summary>Point-wise ROC-AUC and the share of labelled windows caught at the 1%-false-positive threshold, over points ≥ <paramref name="from"/>.</summary>
