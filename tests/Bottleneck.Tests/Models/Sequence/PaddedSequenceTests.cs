@@ -154,4 +154,35 @@ public class PaddedSequenceTests
         Assert.Contains("add :pad", Assert.Throws<DataException>(() => SequencePadding.PadTo(notPadded, 12)).Message);
         Assert.Throws<ArgumentException>(() => new Dataset(new float[20], 2, 10) { Sequence = new SequenceShape(10, 1), StepCounts = [10, 11] });
     }
+
+    [SkippableFact]
+    public void RealEcgBeatsCutToDifferentLengthsScoreAsEachBeatAlone()
+    {
+        // Given 12 real ECG5000 beats, each cut to its own length (40–139 samples) and written as a ragged UCR file
+        var ecg = SharedData.Find("ecg5000/ECG5000_TRAIN.txt");
+        Skip.If(ecg == null, "shared/data/ecg5000 not present");
+        var full = SequenceLoader.Load(ecg!, "0");
+        using var dir = new TempDir();
+        var lengths = Enumerable.Range(0, 12).Select(i => 40 + (i * 37) % 100).ToArray();
+        var lines = Enumerable.Range(0, 12).Select(i => full.Labels![i].ToString(System.Globalization.CultureInfo.InvariantCulture) + " " +
+            string.Join(" ", full.Row(i)[..lengths[i]].ToArray().Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
+        var path = dir.Write("ecg-ragged.txt", string.Join("\n", lines) + "\n");
+        // When it is read with :pad and scored by an lstm for the longest length, with the scaling fitted on the real steps
+        var data = DataSpec.Parse($"sequences:{path}:label=0:pad").Load();
+        Assert.Equal(lengths, data.StepCounts!);
+        Assert.Equal(lengths.Max(), data.Sequence!.Steps);
+        var pre = SequenceScaling.Fit(data, ScalingKind.Standardize);
+        var prepared = pre.Transform(data);
+        var model = ModelRegistry.Create(new SequenceConfig(data.Sequence.Steps, 1, 4, hidden: 8), new Rng(2));
+        var scores = new AnomalyScorer(model).Score(prepared);
+        // Then each beat's score is that of the beat alone in a model of its own length with the same weights
+        for (int i = 0; i < 12; i += 3)
+        {
+            int l = lengths[i];
+            var alone = ModelRegistry.Create(new SequenceConfig(l, 1, 4, hidden: 8), new Rng(7));
+            alone.LoadStateDict(State(model));
+            var row = prepared.Features.AsSpan(i * data.Sequence.Steps, l).ToArray();
+            Assert.Equal(new AnomalyScorer(alone).Score(new Dataset(row, 1, l) { Sequence = new SequenceShape(l, 1) })[0], scores[i], 4);
+        }
+    }
 }
