@@ -111,7 +111,7 @@ public static class AnomalyBench
     /// <summary>Runs bench/peers/SCRIPT with Debian's python3 and returns its last stdout line as JSON, or null (reason on stderr).</summary>
     private static JsonElement? RunPeer(string script, string[] args)
     {
-        var path = FindPeer(script);
+        var path = PeerScripts.Find(script);
         if (path is null) { Console.Error.WriteLine($"peer bench/peers/{script} not found"); return null; }
         return RunPython([path, .. args], $"peer {script}") is { } line ? JsonDocument.Parse(line).RootElement.Clone() : null;
     }
@@ -127,17 +127,6 @@ public static class AnomalyBench
         proc.WaitForExit();
         if (proc.ExitCode != 0) { Console.Error.WriteLine($"{what} failed: {errTask.Result}"); return null; }
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-    }
-
-    private static string? FindPeer(string script)
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "bench", "peers", script);
-                if (File.Exists(candidate)) return candidate;
-            }
-        return null;
     }
 
     private static int Kdd(string[] args)

@@ -228,8 +228,8 @@ public static class ConvBench
     private static int Steps(int steps)
     {
         var data = DataDirectory.Find("mnist");
-        var script = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "peers", "conv_ae_steps.py");
-        if (data is null || !File.Exists("/usr/bin/python3") || !File.Exists(script))
+        var script = PeerScripts.Find("conv_ae_steps.py");
+        if (data is null || !File.Exists("/usr/bin/python3") || script is null)
         {
             Console.Error.WriteLine("conv --steps: needs MNIST, /usr/bin/python3 and bench/peers/conv_ae_steps.py");
             return 2;

@@ -16,6 +16,9 @@ namespace Bottleneck.Bench;
 /// The dense autoencoder 784-512-128-32-128-512-784 (ReLU, BCE-with-logits summed over pixels and averaged over the
 /// batch, Adam 1e-3, batch 256) on MNIST, against ../shared/peers/torch_ref.py dense in the same run.
 /// Usage: dense [--epochs E] [--threads N] [--no-peer] [--tuned-peer-only] [--limit N] [--hidden 512,128 --latent 32 --batch 256 --peer-config dense]
+/// [--profile [STEPS]] [--thread-ratio]. <c>--profile</c>: after the timed run, STEPS (default 100) more training steps under an
+/// <see cref="OpProfiler"/>: time per op kind, forward and backward, per step, beside the batch load and the optimizer step.
+/// <c>--thread-ratio</c>: our training and inference also at 1 thread in the same run, with the ratio.
 /// </summary>
 public static class DenseBench
 {
@@ -54,7 +57,77 @@ public static class DenseBench
         Row("test squared error per image", ours.TestSquaredErrorPerImage, Get(torch, "test_se_per_image"), Get(tuned, "test_se_per_image"), higherBetter: false);
         Row("peak working set (MiB)", ours.PeakWorkingSetMiB, Get(torch, "peak_rss_mib"), Get(tuned, "peak_rss_mib"), higherBetter: false);
         Console.WriteLine($"| managed bytes allocated per training step after epoch 1 | {ours.BytesPerStep:F0} | | | | |");
+        if (args.Contains("--thread-ratio") && threads != 1)
+        {
+            Gemm.Threads = 1;
+            var single = RunOurs(train, test, hidden, latent, batch, epochs);
+            Gemm.Threads = threads;
+            Console.WriteLine(JsonSerializer.Serialize(single));
+            Console.WriteLine();
+            Console.WriteLine($"| Bottleneck | 1 thread | {threads} threads | {threads} / 1 |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            Console.WriteLine($"| training samples/s | {single.TrainSamplesPerSecond:F0} | {ours.TrainSamplesPerSecond:F0} | {ours.TrainSamplesPerSecond / single.TrainSamplesPerSecond:F2} |");
+            Console.WriteLine($"| inference samples/s | {single.InferSamplesPerSecond:F0} | {ours.InferSamplesPerSecond:F0} | {ours.InferSamplesPerSecond / single.InferSamplesPerSecond:F2} |");
+        }
+        int pi = Array.IndexOf(args, "--profile");
+        if (pi >= 0)
+            Profile(train, hidden, latent, batch, pi + 1 < args.Length && int.TryParse(args[pi + 1], out int ps) && ps > 0 ? ps : 100);
         return 0;
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> training steps of a fresh model (after 20 warm-up steps) with an <see cref="OpProfiler"/>: prints the
+    /// time per step of each op kind, forward and backward, and of the batch load, zero-grad and the Adam step.
+    /// </summary>
+    private static void Profile(Dataset train, int[] hidden, int latent, int bs, int steps)
+    {
+        var model = new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0));
+        var opt = new Adam(model.Parameters(), 1e-3f);
+        var pool = new BufferPool();
+        var source = RowSource.For(model, train);
+        var rng = new Rng(1);
+        var perm = rng.Permutation(train.Rows);
+        long load = 0, zero = 0, adam = 0, total = 0;
+        OpProfiler? profiler = null;
+        for (int s = 0; s < steps + 20; s++)
+        {
+            if (s == 20) profiler = OpProfiler.Start();
+            long t0 = Stopwatch.GetTimestamp();
+            int i = s * bs % Math.Max(1, train.Rows - bs);
+            using var scope = new TensorScope(pool);
+            var batch = source.Load(perm.AsSpan(i, Math.Min(bs, train.Rows - i)));
+            long t1 = Stopwatch.GetTimestamp();
+            opt.ZeroGrad();
+            long t2 = Stopwatch.GetTimestamp();
+            profiler?.Mark();
+            var loss = model.Step(batch, StepContext.ForTraining(1, s, rng)).Loss;
+            loss.Backward();
+            long t3 = Stopwatch.GetTimestamp();
+            opt.Step();
+            long t4 = Stopwatch.GetTimestamp();
+            if (profiler != null) { load += t1 - t0; zero += t2 - t1; adam += t4 - t3; total += t4 - t0; }
+        }
+        profiler!.Dispose();
+        double Ms(double ticks) => ticks * 1000.0 / Stopwatch.Frequency / steps;
+        var ops = profiler.Results();
+        Console.WriteLine();
+        Console.WriteLine($"profile: {steps} steps of batch {bs}, 784-{string.Join("-", hidden)}-{latent}, {Gemm.Describe()}; ms per step (forward: time since the previous recorded op)");
+        Console.WriteLine();
+        Console.WriteLine("| op | forward ms | backward ms | calls/step | share of step |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        double step = Ms(total);
+        foreach (var op in ops)
+        {
+            double f = op.ForwardSeconds * 1000 / steps, b = op.BackwardSeconds * 1000 / steps;
+            Console.WriteLine($"| {op.Op} | {f:F3} | {b:F3} | {(double)op.ForwardCalls / steps:0.#} | {(f + b) / step:P1} |");
+        }
+        Console.WriteLine($"| batch load | {Ms(load):F3} | | | {Ms(load) / step:P1} |");
+        Console.WriteLine($"| zero-grad | {Ms(zero):F3} | | | {Ms(zero) / step:P1} |");
+        Console.WriteLine($"| Adam step | {Ms(adam):F3} | | | {Ms(adam) / step:P1} |");
+        double accounted = ops.Sum(o => o.ForwardSeconds + o.BackwardSeconds) * 1000 / steps + Ms(load) + Ms(zero) + Ms(adam);
+        Console.WriteLine($"| other (backward bookkeeping, loss read) | {step - accounted:F3} | | | {(step - accounted) / step:P1} |");
+        Console.WriteLine($"| **step** | {step:F3} | | | 100% |");
+        Console.WriteLine(JsonSerializer.Serialize(new { suite = "dense-profile", steps, batch = bs, step_ms = step, ops = ops.Select(o => new { o.Op, forward_ms = o.ForwardSeconds * 1000 / steps, backward_ms = o.BackwardSeconds * 1000 / steps }) }));
     }
 
     public sealed record Result(double TrainSamplesPerSecond, double InferSamplesPerSecond, double FinalTrainLoss,

@@ -41,8 +41,29 @@ public static class GemmBench
     ];
 
     /// <summary>
+    /// The autoencoder grid: the three GEMMs of a Linear layer inFeatures → outFeatures on a batch, for every batch, inFeatures
+    /// and outFeatures in <paramref name="sizes"/>: forward Y = X·Wᵀ (NT, m = batch, k = in, n = out), dX = dY·W (NN, m = batch,
+    /// k = out, n = in) and dW = dYᵀ·X (TN, m = out, k = batch, n = in).
+    /// </summary>
+    private static Case[] Grid(int[] sizes)
+    {
+        var cases = new List<Case>();
+        foreach (int batch in sizes)
+            foreach (int inF in sizes)
+                foreach (int outF in sizes)
+                {
+                    cases.Add(new("NT Y=X·Wᵀ", false, true, batch, inF, outF));
+                    cases.Add(new("NN dX=dY·W", false, false, batch, outF, inF));
+                    cases.Add(new("TN dW=dYᵀ·X", true, false, outF, batch, inF));
+                }
+        return cases.DistinctBy(Key).ToArray();
+    }
+
+    /// <summary>
     /// Runs the suite. Options: <c>--threads N</c> (default 2), <c>--seconds S</c> per measurement (default 0.25),
-    /// <c>--case TEXT</c> (only cases whose label or size contains TEXT), <c>--no-peer</c>.
+    /// <c>--case TEXT</c> (only cases whose label or size contains TEXT), <c>--no-peer</c>, <c>--grid [S1,S2,…]</c> (the
+    /// autoencoder grid of <see cref="Grid"/> over the sizes, default 32,256,1024, managed provider and peers only, with a
+    /// summary of ours / OpenBLAS-with-its-own-detection per case).
     /// </summary>
     /// <param name="args">Command-line options after the suite name.</param>
     /// <returns>0 on success, 2 on bad arguments.</returns>
@@ -52,6 +73,8 @@ public static class GemmBench
         double seconds = 0.25;
         bool peer = true;
         string? filter = null;
+        int[]? grid = null;
+        bool threadRatio = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -68,18 +91,32 @@ public static class GemmBench
                     filter = args[i + 1];
                     i++;
                     break;
+                case "--grid":
+                    grid = [32, 256, 1024];
+                    if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        try { grid = args[i + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(); }
+                        catch (FormatException) { Console.Error.WriteLine($"gemm: --grid takes sizes like 32,256,1024, got '{args[i + 1]}'"); return 2; }
+                        if (grid.Any(v => v < 1)) { Console.Error.WriteLine($"gemm: --grid sizes must be ≥ 1, got '{args[i + 1]}'"); return 2; }
+                        i++;
+                    }
+                    break;
+                case "--thread-ratio":
+                    threadRatio = true;
+                    break;
                 case "--no-peer":
                     peer = false;
                     break;
                 default:
-                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer");
+                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…], --thread-ratio");
                     return 2;
             }
         }
 
-        Case[] cases = filter is null ? Cases : Cases.Where(c => Key(c).Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
+        Case[] all = grid is null ? Cases : Grid(grid);
+        Case[] cases = filter is null ? all : all.Where(c => Key(c).Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
         Gemm.Threads = threads;
-        IReadOnlyList<IGemmProvider> providers = Gemm.Available();
+        IReadOnlyList<IGemmProvider> providers = grid is null ? Gemm.Available() : [Gemm.Available().First(p => p is ManagedGemm)];
         Console.WriteLine($"# GEMM benchmark: {threads} thread(s), {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
         foreach (IGemmProvider p in providers)
             Console.WriteLine($"#   {p.Describe()}");
@@ -117,9 +154,21 @@ public static class GemmBench
             }
         }
 
+        var ownRatios = new List<(Case Case, double Ratio)>();
+        var threadRatios = new List<(Case Case, double Single, double Multi)>();
         foreach (Case c in cases)
         {
             double[] medians = Measure(providers, c, seconds);
+            if (peers.FirstOrDefault(p => p.Name == "OpenBLAS (own detection)").Seconds is { } own && own.TryGetValue(Key(c), out double ownSeconds))
+                ownRatios.Add((c, ownSeconds / medians[0]));
+            if (threadRatio && threads > 1)
+            {
+                Gemm.Threads = 1;
+                double single = Measure([providers[0]], c, seconds)[0];
+                Gemm.Threads = threads;
+                threadRatios.Add((c, single, medians[0]));
+                Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = providers[0].Name, threads = 1, gflops = c.Flops / single / 1e9, median_s = single }));
+            }
             for (int pi = 0; pi < providers.Count; pi++)
             {
                 IGemmProvider p = providers[pi];
@@ -148,6 +197,27 @@ public static class GemmBench
         }
         Console.WriteLine();
         Console.Write(table.ToString());
+        if (threadRatios.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"| case | m×k×n | {providers[0].Name} GFLOP/s, 1 thread | {threads} threads | {threads} / 1 |");
+            Console.WriteLine("|---|---|---:|---:|---:|");
+            foreach (var (c, single, multi) in threadRatios)
+                Console.WriteLine($"| {c.Label} | {c.Size} | {c.Flops / single / 1e9:F1} | {c.Flops / multi / 1e9:F1} | {single / multi:F2} |");
+        }
+        if (ownRatios.Count > 0)
+        {
+            // The summary the issue asks for: ours (first provider) / OpenBLAS with its own CPU detection, per case.
+            Console.WriteLine();
+            Console.WriteLine($"| case | shapes | min ours/OpenBLAS (own) | median | shapes below 0.9× |");
+            Console.WriteLine("|---|---:|---:|---:|---|");
+            foreach (var group in ownRatios.GroupBy(r => r.Case.Label))
+            {
+                var ratios = group.Select(r => r.Ratio).OrderBy(r => r).ToArray();
+                string below = string.Join(", ", group.Where(r => r.Ratio < 0.9).Select(r => $"{r.Case.Size} ({r.Ratio:F2})"));
+                Console.WriteLine($"| {group.Key} | {ratios.Length} | {ratios[0]:F2} | {ratios[ratios.Length / 2]:F2} | {(below.Length == 0 ? "none" : below)} |");
+            }
+        }
         return 0;
     }
 
@@ -200,7 +270,7 @@ public static class GemmBench
     private static void AddPeer(List<(string, Dictionary<string, double>)> peers, Case[] cases, int threads, double seconds, string? coreType)
     {
         const string python = "/usr/bin/python3";
-        string? script = FindScript();
+        string? script = PeerScripts.Find("openblas_sgemm.py");
         string name = coreType is null ? "OpenBLAS (own detection)" : $"OpenBLAS ({coreType})";
         if (script is null || !File.Exists(python))
         {
@@ -238,16 +308,5 @@ public static class GemmBench
         string libs = string.Join(", ", doc.RootElement.GetProperty("blas_library").EnumerateArray().Select(e => e.GetString()));
         Console.WriteLine($"#   peer {name}: numpy {doc.RootElement.GetProperty("numpy").GetString()}, {libs}");
         peers.Add((name, results));
-    }
-
-    private static string? FindScript()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "bench", "peers", "openblas_sgemm.py");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return null;
     }
 }

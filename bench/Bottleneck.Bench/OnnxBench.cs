@@ -10,75 +10,122 @@ using Bottleneck.Models.Dense;
 using Bottleneck.Tensors;
 using Bottleneck.Training;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using Bottleneck.Models;
 
 namespace Bottleneck.Bench;
 
 /// <summary>
 /// Inference of an exported dense model in ONNX Runtime against Bottleneck's own inference, on the same rows in the same process:
-/// the score part (reconstruction error per row, against <see cref="AnomalyScorer"/>'s kernel-level path) and the encoder part
-/// (against <see cref="Batching.Encode"/>). The model is 784-512-128-32 (ReLU, sigmoid-bce) with its initial weights (speed does not
-/// depend on them), the rows are demo glyphs. Both sides get the same threads. Before timing, the outputs are compared (1e-5).
-/// Usage: onnx [--rows 20000] [--batch 4096] [--repeats 5] [--threads 2]
+/// the score part (reconstruction error per row, against <see cref="AnomalyScorer"/>, which runs the dense kind's fused inference
+/// path) and the encoder part (against <see cref="IFastInference.Codes"/> of <see cref="AutoencoderModel.CreateFastInference"/>).
+/// The model is 784-512-128-32 (ReLU, sigmoid-bce) with its initial weights (speed does not depend on them), the rows are demo
+/// glyphs. Every batch size runs at every thread count; both sides get the same threads (Gemm.Threads, ONNX Runtime's intra-op
+/// threads) and are called once per batch of rows, ONNX Runtime through its lowest-overhead API (OrtValues over the caller's
+/// memory, no copies). Measurements alternate ours / ONNX Runtime (A/B/A/B) and report medians. Before timing, the outputs are
+/// compared (1e-5).
+/// Usage: onnx [--rows 20000] [--batch B (default 1, 32, 256 and 4096)] [--repeats 5] [--threads T (default 1 and 2)]
+/// [--column-split-rows R (default 8: calls of at most R rows split each layer's columns over the threads; 0 runs them on one thread)]
 /// </summary>
 public static class OnnxBench
 {
+    private sealed record Row(int Threads, int Batch, string Part, double Ours, double Ort);
+
     public static int Run(string[] args)
     {
-        int rows = IntArg(args, "--rows", 20000), batch = IntArg(args, "--batch", 4096), repeats = IntArg(args, "--repeats", 5);
-        int threads = IntArg(args, "--threads", 2);
-        Gemm.Threads = threads;
-        Console.WriteLine($"backend: {Gemm.Describe()}; threads {threads}; ONNX Runtime intra-op threads {threads}");
+        int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
+        int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
+        int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];
+        if (args.Contains("--column-split-rows")) Models.Dense.DenseInference.ColumnSplitRows = IntArg(args, "--column-split-rows", 8);
         var data = DemoDataset.Generate(rows, 1);
         var model = new DenseAutoencoder(new DenseConfig(784, [512, 128], 32), new Rng(0));
         model.Eval();
         var saved = new SavedModel(model, new PreprocessorState(ScalingKind.None, [], []), null, [], null, "demo");
-        var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        using var score = new InferenceSession(OnnxExporter.Export(saved, OnnxPart.Score), options);
-        using var encoder = new InferenceSession(OnnxExporter.Export(saved, OnnxPart.Encoder), options);
-
-        var scorer = new AnomalyScorer(model, batchSize: batch);
-        var ours = new float[rows];
-        var theirs = new float[rows];
-        double Ours() => Time(() => scorer.Score(data.Features, ours));
-        double Theirs() => Time(() => RunBlocks(score, "score", data.Features, rows, batch, 1, theirs));
-        Ours(); Theirs();
-        Check("score", ours, theirs);
-        var scoreOurs = Best(repeats, Ours);
-        var scoreOrt = Best(repeats, Theirs);
-
-        float[] codes = [];
-        var ortCodes = new float[rows * 32];
-        double OursEncode() => Time(() => codes = Batching.Encode(model, data, batch));
-        double TheirsEncode() => Time(() => RunBlocks(encoder, "code", data.Features, rows, batch, 32, ortCodes));
-        OursEncode(); TheirsEncode();
-        Check("code", codes, ortCodes);
-        var encodeOurs = Best(repeats, OursEncode);
-        var encodeOrt = Best(repeats, TheirsEncode);
+        byte[] scoreGraph = OnnxExporter.Export(saved, OnnxPart.Score), encoderGraph = OnnxExporter.Export(saved, OnnxPart.Encoder);
+        Console.WriteLine($"# onnx: dense 784-512-128-32, {rows:N0} demo rows; {CacheInfo.Describe()}; ONNX Runtime 1.31.1 (OrtValue API)");
+        var results = new List<Row>();
+        foreach (int threads in threadCounts)
+        {
+            Gemm.Threads = threads;
+            Console.WriteLine($"# threads {threads}: {Gemm.Describe()}; ONNX Runtime intra-op threads {threads}");
+            var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            using var score = new InferenceSession(scoreGraph, options);
+            using var encoder = new InferenceSession(encoderGraph, options);
+            using var runOptions = new RunOptions();
+            var scorer = new AnomalyScorer(model, batchSize: 4096);
+            var fast = model.CreateFastInference()!;
+            foreach (int batch in batches)
+            {
+                // Enough rows for ~0.1 s per measurement at small batches, all rows at large ones.
+                int n = Math.Min(rows, Math.Max(batch * 5, batch == 1 ? 1000 : 4000));
+                var ours = new float[n];
+                var theirs = new float[n];
+                var codes = new float[n * 32];
+                var ortCodes = new float[n * 32];
+                void OursScore() { for (int s = 0; s < n; s += batch) { int m = Math.Min(batch, n - s); scorer.Score(data.Features.AsSpan(s * 784, m * 784), ours.AsSpan(s, m)); } }
+                void OrtScore() => RunBlocks(score, runOptions, "score", data.Features, n, batch, 1, theirs);
+                void OursEncode() { for (int s = 0; s < n; s += batch) { int m = Math.Min(batch, n - s); fast.Codes(data.Features.AsSpan(s * 784, m * 784), m, codes.AsSpan(s * 32, m * 32)); } }
+                void OrtEncode() => RunBlocks(encoder, runOptions, "code", data.Features, n, batch, 32, ortCodes);
+                OursScore(); OrtScore(); Check("score", ours, theirs);
+                OursEncode(); OrtEncode(); Check("code", codes, ortCodes);
+                var (s1, s2) = Interleaved(repeats, OursScore, OrtScore);
+                results.Add(new Row(threads, batch, "score (BCE per row)", n / s1, n / s2));
+                var (e1, e2) = Interleaved(repeats, OursEncode, OrtEncode);
+                results.Add(new Row(threads, batch, "encode", n / e1, n / e2));
+                foreach (var r in results.TakeLast(2))
+                    Console.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        suite = "onnx", threads, batch, rows = n, part = r.Part, backend = Gemm.Describe(),
+                        ours_rows_per_s = r.Ours, ort_rows_per_s = r.Ort, ratio = r.Ours / r.Ort,
+                    }));
+            }
+        }
 
         Console.WriteLine();
-        Console.WriteLine($"| dense 784-512-128-32, {rows:N0} rows, batch {batch} | Bottleneck rows/s | ONNX Runtime 1.31.1 rows/s | ratio |");
-        Console.WriteLine("|---|---|---|---|");
-        Console.WriteLine($"| score (BCE per row) | {rows / scoreOurs:N0} | {rows / scoreOrt:N0} | {scoreOrt / scoreOurs:0.00}x |");
-        Console.WriteLine($"| encode | {rows / encodeOurs:N0} | {rows / encodeOrt:N0} | {encodeOrt / encodeOurs:0.00}x |");
-        Console.WriteLine(JsonSerializer.Serialize(new
+        Console.WriteLine("| part | batch | threads | Bottleneck rows/s | ONNX Runtime 1.31.1 rows/s | Bottleneck / ORT |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var r in results.OrderBy(r => r.Part).ThenBy(r => r.Batch).ThenBy(r => r.Threads))
+            Console.WriteLine($"| {r.Part} | {r.Batch} | {r.Threads} | {r.Ours:N0} | {r.Ort:N0} | {r.Ours / r.Ort:0.00}× |");
+        if (threadCounts.Length > 1)
         {
-            suite = "onnx", rows, batch, threads, backend = Gemm.Describe(),
-            score_ours_rows_per_s = rows / scoreOurs, score_ort_rows_per_s = rows / scoreOrt,
-            encode_ours_rows_per_s = rows / encodeOurs, encode_ort_rows_per_s = rows / encodeOrt,
-        }));
+            int t0 = threadCounts[0], t1 = threadCounts[^1];
+            Console.WriteLine();
+            Console.WriteLine($"| part | batch | Bottleneck {t1} / {t0} threads | ONNX Runtime {t1} / {t0} threads |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            foreach (var g in results.GroupBy(r => (r.Part, r.Batch)).OrderBy(g => g.Key.Part).ThenBy(g => g.Key.Batch))
+            {
+                var a = g.Single(r => r.Threads == t0);
+                var b = g.Single(r => r.Threads == t1);
+                Console.WriteLine($"| {g.Key.Part} | {g.Key.Batch} | {b.Ours / a.Ours:0.00} | {b.Ort / a.Ort:0.00} |");
+            }
+        }
         return 0;
     }
 
-    private static void RunBlocks(InferenceSession session, string output, float[] x, int rows, int batch, int width, float[] into)
+    /// <summary>Median seconds of <paramref name="a"/> and of <paramref name="b"/>, run alternately <paramref name="repeats"/> times each.</summary>
+    private static (double A, double B) Interleaved(int repeats, Action a, Action b)
     {
+        var ta = new List<double>();
+        var tb = new List<double>();
+        for (int i = 0; i < repeats; i++)
+        {
+            ta.Add(Time(a));
+            tb.Add(Time(b));
+        }
+        ta.Sort();
+        tb.Sort();
+        return (ta[ta.Count / 2], tb[tb.Count / 2]);
+    }
+
+    private static void RunBlocks(InferenceSession session, RunOptions runOptions, string output, float[] x, int rows, int batch, int width, float[] into)
+    {
+        string[] inputNames = ["input"], outputNames = [output];
         for (int start = 0; start < rows; start += batch)
         {
             int m = Math.Min(batch, rows - start);
-            var input = new DenseTensor<float>(new Memory<float>(x, start * 784, m * 784), [m, 784]);
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor("input", input)], [output]);
-            var t = (DenseTensor<float>)results[0].AsTensor<float>();
-            t.Buffer.Span.CopyTo(into.AsSpan(start * width, m * width));
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(x, start * 784, m * 784), [m, 784]);
+            using var result = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(into, start * width, m * width),
+                width == 1 ? [m] : [m, width]);
+            session.Run(runOptions, inputNames, [input], outputNames, [result]);
         }
     }
 
@@ -96,7 +143,6 @@ public static class OnnxBench
         return sw.Elapsed.TotalSeconds;
     }
 
-    private static double Best(int repeats, Func<double> f) => Enumerable.Range(0, repeats).Min(_ => f());
 
     private static int IntArg(string[] args, string name, int fallback)
     {

@@ -20,6 +20,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["recommend"] = RecommendBench.Run,
     ["fuzz"] = ParserFuzz.Run,
     ["mlnet"] = MLNetBench.Run,
+    ["distributed"] = DistributedBench.Run,
 };
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {

@@ -259,7 +259,7 @@ public static class WideAnomalyBench
 
     private static JsonElement? RunPeers(string[] paths, int seeds, bool detectors)
     {
-        var script = FindPeer("wide_peers.py");
+        var script = PeerScripts.Find("wide_peers.py");
         if (script is null || !File.Exists("/usr/bin/python3")) { Console.Error.WriteLine("wide: bench/peers/wide_peers.py or /usr/bin/python3 not found: our own splits, no peers"); return null; }
         var psi = new ProcessStartInfo("/usr/bin/python3", [script, "--data", string.Join(",", paths), "--seeds", seeds.ToString(CultureInfo.InvariantCulture),
             "--threads", "1", .. (detectors ? Array.Empty<string>() : ["--splits-only"])]) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -270,17 +270,6 @@ public static class WideAnomalyBench
         if (proc.ExitCode != 0) { Console.Error.WriteLine($"wide: peer failed: {err.Result}"); return null; }
         var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         return line is null ? null : JsonDocument.Parse(line).RootElement.Clone();
-    }
-
-    private static string? FindPeer(string script)
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "bench", "peers", script);
-                if (File.Exists(candidate)) return candidate;
-            }
-        return null;
     }
 
     private static int[] Indices(JsonElement a) => a.EnumerateArray().Select(e => e.GetInt32()).Order().ToArray();

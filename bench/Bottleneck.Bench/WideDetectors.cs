@@ -104,6 +104,22 @@ public static class WideDetectors
     public static DenseRecipe Recipe { get; } = new(d => AnomalyDefaults.UnsupervisedArchitecture(d), AnomalyDefaults.UnsupervisedEpochs,
         AnomalyDefaults.UnsupervisedBatchSize, AnomalyDefaults.UnsupervisedWeightDecay, AnomalyDefaults.UnsupervisedError);
 
+    private static readonly KindRecipe RobustAe = new("robust-ae", d => new Models.RobustAe.RobustAeConfig(d, [AnomalyDefaults.HiddenWidth(d)],
+        AnomalyDefaults.LatentWidth(d)), 20, 32);
+    private static readonly KindRecipe RobustAeNoS = new("robust-ae-no-s", d => new Models.RobustAe.RobustAeConfig(d, [AnomalyDefaults.HiddenWidth(d)],
+        AnomalyDefaults.LatentWidth(d), lambda: 1e6f), 20, 32);
+    private static readonly KindRecipe RobustAeTanh = new("robust-ae-tanh-mae", d => new Models.RobustAe.RobustAeConfig(d, [64], 32,
+        output: Likelihood.BoundedGaussian), 10, 32, 1e-5f, ReconstructionError.Mae);
+    private static readonly KindRecipe RandNet = new("randnet", d => new Models.RandNet.RandNetConfig(d, [AnomalyDefaults.HiddenWidth(d)],
+        AnomalyDefaults.LatentWidth(d)), 20, 32);
+    private static readonly KindRecipe RandNetTanh = new("randnet-tanh", d => new Models.RandNet.RandNetConfig(d, [AnomalyDefaults.HiddenWidth(d)],
+        AnomalyDefaults.LatentWidth(d), output: Likelihood.BoundedGaussian), 20, 32);
+    private static readonly KindRecipe Dagmm = new("dagmm", d => new Models.Dagmm.DagmmConfig(d, [60, 30, 10], 1), 100, 128);
+    private static Models.Variational.VariationalConfig Vae(int d) => new(d, [AnomalyDefaults.HiddenWidth(d)], AnomalyDefaults.LatentWidth(d),
+        output: Likelihood.Gaussian);
+    private static readonly KindRecipe VaeElbo = new("vae-neg-elbo", Vae, 20, 32, Error: ReconstructionError.NegElbo);
+    private static readonly KindRecipe VaeReconstructionProbability = new("vae-recon-prob", Vae, 20, 32, Error: ReconstructionError.ReconstructionProbability);
+
     private static DenseConfig Pyod(int d, Likelihood output) => AnomalyDefaults.UnsupervisedArchitecture(d, output);
 
     // The default rule's widths (D-h-z-h-D) with the recipe's bounded output, no batch norm or dropout.
@@ -148,6 +164,27 @@ public static class WideDetectors
             WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true, SingleModel: false),
         new("pyod-tanh-mse-x5-median", "5 recipe models (seeds) scored by mse, median of their scores",
             WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true, SingleModel: false),
+        // Detectors from the literature (issue 17, item 4; docs/anomaly.md): model kinds with their own fit procedures and scores,
+        // at the CLI's defaults for the kind unless the name says otherwise. Not candidates of the recipe selection.
+        new("robust-ae", "robust deep autoencoder (Zhou & Paffenroth 2017): default rule D-h-z-h-D, linear output (the CLI with --hidden/--latent/--output given), l2,1 rows, lambda 1, 5 iterations over 20 epochs of batch 32, mse score",
+            WideTraining.Unsupervised, RobustAe.Run),
+        new("robust-ae-tanh-mae", "robust deep autoencoder on the recipe's network without batch norm/dropout (D-64-32, tanh output; the CLI's default for the kind), lambda 1, 5 iterations over 10 epochs of batch 32, weight decay 1e-5, mae score",
+            WideTraining.Unsupervised, RobustAeTanh.Run),
+        new("robust-ae-no-s", "ablation: robust-ae with lambda 1e6 (S stays 0: the same autoencoder and epochs without the robust split)",
+            WideTraining.Unsupervised, RobustAeNoS.Run),
+        new("randnet", "RandNet (Chen et al. 2017): 10 members D-h-z-h-D, drop-connect 0.3, each on half the rows, 20 epochs of batch 32, median of standardised mse",
+            WideTraining.Unsupervised, RandNet.Run, SingleModel: false),
+        new("randnet-tanh", "RandNet with the tanh output", WideTraining.Unsupervised, RandNetTanh.Run, SingleModel: false),
+        new("dagmm", "DAGMM (Zong et al. 2018): D-60-30-10-1 tanh, estimation 3-10-4, lambda1 0.1, lambda2 0.005, 100 epochs of batch 128, sample energy",
+            WideTraining.Unsupervised, Dagmm.Run),
+        new("vae-neg-elbo", "VAE D-h-z-h-D (Gaussian latent, linear-mse output), 20 epochs of batch 32, negative ELBO score (10 draws)",
+            WideTraining.Unsupervised, VaeElbo.Run),
+        new("vae-recon-prob", "the same VAE, reconstruction-probability score (An & Cho 2015, 10 draws)",
+            WideTraining.Unsupervised, VaeReconstructionProbability.Run),
+        new("zmean-recipe-randnet-vae", "ensemble: recipe, randnet-tanh and vae-neg-elbo, each z-scored on its training scores, mean",
+            WideTraining.Unsupervised, KindRecipe.Combined([Recipe.Run, RandNetTanh.Run, VaeElbo.Run], ScoreCombination.Mean), SingleModel: false),
+        new("zmax-recipe-randnet-vae", "the same ensemble, max of the z-scores",
+            WideTraining.Unsupervised, KindRecipe.Combined([Recipe.Run, RandNetTanh.Run, VaeElbo.Run], ScoreCombination.Max), SingleModel: false),
         // No model: the squared distance of the standardized row from the training mean (a reference, not an autoencoder).
         new("distance", "no model: squared distance of the standardized row from the training mean",
             WideTraining.Unsupervised, i => new WideScores(SquaredNorms(i.Test), SquaredNorms(i.Train))),

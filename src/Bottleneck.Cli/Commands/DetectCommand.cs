@@ -54,8 +54,9 @@ public static class DetectCommand
         public Option<string> Error { get; } = CliOptions.Choice("--error",
             "Score error: auto (the saved threshold's, else the model's loss: bce for sigmoid-bce, nll for gaussian-nll, mse otherwise), " +
             "mse, mae, bce (sigmoid-bce models), nll (the model's own negative log-likelihood per feature); variational kinds also " +
-            "neg-elbo (negative ELBO per sample, nats), kl (KL of the code to the prior) and reconstruction-probability (An & Cho 2015). Alias --score",
-            "auto", "auto", "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability");
+            "neg-elbo (negative ELBO per sample, nats), kl (KL of the code to the prior) and reconstruction-probability (An & Cho 2015); " +
+            "model: the kind's own score (dagmm: sample energy; randnet: median of standardised member errors; their auto). Alias --score",
+            "auto", "auto", "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability", "model");
         public Option<int> Top { get; } = CliOptions.Int("--top", "Top contributing features written per row; 0 = none", DefaultTop, 0);
         public Option<string?> Label { get; } = CliOptions.Optional("--label", "COLUMN",
             "Label column of the scored CSV (name or 0-based index); default: the SPEC's label=, else the model's --normal-only column if the file has it");

@@ -59,6 +59,10 @@ public sealed record TrainSettings
     public string? Report { get; init; }
     /// <summary>Folder for TensorBoard event files of the per-epoch losses, terms and learning rate; null = none.</summary>
     public string? TensorBoard { get; init; }
+    /// <summary>Data-parallel training: "none" (default, one process) or "mpi" (every process started by mpirun is a rank).</summary>
+    public string Distributed { get; init; } = "none";
+    /// <summary>The ranks of a distributed run (set by the command from <see cref="Distributed"/>), or null for one process.</summary>
+    public ICommunicator? Communicator { get; init; }
 
     /// <summary>The training options (validated by <see cref="TrainingOptions"/>; an invalid value names its option).</summary>
     /// <exception cref="ArgumentException">A value is out of range or unknown.</exception>
@@ -183,13 +187,17 @@ public static class TrainCommand
 
         public Option<string?> Report { get; } = CliOptions.Optional("--report", "FILE.html",
             "After training, write the model's self-contained HTML report here (as 'bottleneck report' with the training data; outside the model folder)");
+        public Option<string> Distributed { get; } = CliOptions.Choice("--distributed",
+            "Data-parallel training: none (one process) or mpi (launch with 'mpirun -np N bottleneck train --distributed mpi ...': " +
+            "each rank takes its part of every batch of --batch-size samples, gradients are summed over the ranks, rank 0 alone prints and writes)",
+            "none", "none", "mpi");
         public Option<string?> TensorBoard { get; } = CliOptions.Optional("--tensorboard", "DIR",
             "Also write every epoch's losses, loss terms, validation loss and learning rate as TensorBoard event files in DIR (tensorboard --logdir DIR)");
 
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal, TensorBoard];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal, TensorBoard, Distributed];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -224,7 +232,9 @@ public static class TrainCommand
             if (r.GetValue(o.Model) is { } old)
                 env.Error.WriteLine($"warning: 'train --model {old}' is deprecated and will be removed in the next release: use --kind {old} " +
                                     "(--model names a model folder in every other command)");
-            return Task.FromResult(new TrainService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(Bind(r), ct));
+            var settings = Bind(r);
+            if (settings.Distributed == "mpi") return Task.FromResult(DistributedTrain.RunMpi(env, settings, Cli.IsVerbose(r, env), ct));
+            return Task.FromResult(new TrainService(env.Console, env.Error, Cli.IsVerbose(r, env)).Run(settings, ct));
         });
         return command;
     }
@@ -292,8 +302,10 @@ public static class TrainCommand
             TrainUntil = r.GetValue(o.TrainUntil),
             Report = r.GetValue(o.Report),
             TensorBoard = r.GetValue(o.TensorBoard),
+            Distributed = r.GetValue(o.Distributed)!.ToLowerInvariant(),
         };
         if (!s.Contaminated && AssumesContamination(s)) s = s with { Contaminated = true, ContaminationAssumed = true };
+        if (!s.Contaminated && s.NormalOnly == null && s.Kind.AssumesContaminatedRows) s = s with { Contaminated = true };
         if (!s.Contaminated) return s;
         // The unsupervised recipe's training values wherever the user gave none (its architecture is the kind's, by purpose).
         return s with

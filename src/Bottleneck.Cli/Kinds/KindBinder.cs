@@ -66,6 +66,10 @@ public abstract record KindSettings(string Kind)
     /// <summary>Whether <c>--contaminated</c> (the unsupervised recipe, a dense network) applies to this kind.</summary>
     public virtual bool TakesUnsupervisedRecipe => false;
 
+    /// <summary>Whether the kind is a detector built for training rows that contain anomalies (robust-ae): <c>train</c> then uses
+    /// the unsupervised recipe's training values and score (as <c>--contaminated</c>) unless <c>--normal-only</c> is given.</summary>
+    public virtual bool AssumesContaminatedRows => false;
+
     /// <summary>The config for <paramref name="data"/>, of kind <see cref="Kind"/>.</summary>
     /// <exception cref="ArgumentException">A value is invalid; the message starts with the option it came from when known.</exception>
     public ModelConfig Build(KindData data)

@@ -41,6 +41,9 @@ public static class KindBinders
             new AutoRecBinder(dense, recommendation),
             new MultBinder("mult-dae", dense, variational, recommendation),
             new MultBinder("mult-vae", dense, variational, recommendation),
+            new RobustAeBinder(dense),
+            new RandNetBinder(dense),
+            new DagmmBinder(dense),
         ];
     }
 }

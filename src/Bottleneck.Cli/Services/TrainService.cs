@@ -34,6 +34,10 @@ public sealed class TrainService : CliService
     /// <param name="verbose">Print stack traces of unexpected errors.</param>
     public TrainService(IAnsiConsole console, TextWriter error, bool verbose = false) : base(console, error, verbose) { }
 
+    /// <summary>Whether the last <see cref="Run"/> got through the fit procedure (finished or stopped by cancellation that every rank
+    /// of a distributed run agreed on), so the ranks may end together; false when it failed before or inside the fit.</summary>
+    internal bool FitEndedTogether { get; private set; }
+
     /// <summary>Trains and saves a model.</summary>
     /// <param name="settings">What to train.</param>
     /// <param name="cancellation">Stops training after the current step (Ctrl+C).</param>
@@ -45,6 +49,9 @@ public sealed class TrainService : CliService
         // Validate everything cheap before loading data: the training options, the kind's values (its config built for a probe
         // width) and its fit procedure. An option's value error points to the help.
         var spec = DataSpec.Parse(s.Data);
+        bool root = s.Communicator is not { Rank: > 0 };   // distributed: rank 0 alone prints and writes
+        if (s.Communicator is { Size: > 1 } && (spec.Kind == DataKind.Graph || s.Kind is GraphBinder.Settings || RecommendationTrainService.Handles(s, spec)))
+            throw new ArgumentException("--distributed trains rows by gradient descent; graph and ratings data train in one process");
         if (spec.Kind == DataKind.Graph || s.Kind is GraphBinder.Settings) return new GraphTrainService(Console, Error, Verbose).Train(s, spec, cancellation);
         if (RecommendationTrainService.Handles(s, spec)) return new RecommendationTrainService(Console, Error, Verbose).Train(s, spec, cancellation);
         if (s.TrainUntil != null)
@@ -59,6 +66,8 @@ public sealed class TrainService : CliService
             probe = kind.CreateFit(s.Kind.Build(KindData.Probe(s.Epochs)), options);
         }
         catch (ArgumentException e) { throw new ArgumentException(OneLine(e) + " (see 'bottleneck train --help')", e); }
+        if (s.Communicator is { Size: > 1 } && !probe.SupportsDistributed)
+            throw new ArgumentException($"--distributed: --kind {kind.Name} is fitted by a procedure that does not train data-parallel ({probe.Describe()[0].Text}); train it without --distributed");
         if (s.Resume && !probe.SupportsResume)
             throw new ArgumentException($"--resume is not supported for --kind {kind.Name}: its fit procedure writes no checkpoints, there is nothing to resume");
         if (!double.IsNaN(s.ValSplit))
@@ -78,7 +87,7 @@ public sealed class TrainService : CliService
         // here, naming the process that writes it); a folder that is not a model folder is never replaced.
         TempNames.CheckNameLength(s.Out, "--out");
         ModelStore.CheckReplaceable(s.Out, CheckpointFolder);
-        using var writer = AtomicDirectory.Begin(s.Out, "model");
+        using var writer = root ? AtomicDirectory.Begin(s.Out, "model") : null;
         cancellation.ThrowIfCancellationRequested();
         var data = AnomalyTrainingData.Load(spec, s.NormalOnly, s.Tabular);
         if (rule != null)
@@ -139,6 +148,10 @@ public sealed class TrainService : CliService
                  "bounded tanh output on standardized data, batch norm, dropout, short training; threshold on mean-absolute-error scores. " +
                  (data.Spec.LabelColumn is { } lc ? $"The data has a label column \"{lc}\" but no normal value: give --normal-only {lc}=VALUE to train on its normal rows, "
                      : "Give --normal-only COLUMN=VALUE to train on known normal rows, ") + "or an architecture (--hidden, --latent, --output) for a plain autoencoder");
+        else if (s.Contaminated && s.Kind.AssumesContaminatedRows)
+            Line($"recipe      unsupervised (--kind {s.Kind.Kind} is built for rows that contain anomalies): the recipe's short training " +
+                 $"({AnomalyDefaults.UnsupervisedEpochs} epochs of batch {AnomalyDefaults.UnsupervisedBatchSize}, weight decay {AnomalyDefaults.UnsupervisedWeightDecay:G}, every row trains) " +
+                 "on standardized data; threshold on mean-absolute-error scores. Give --normal-only COLUMN=VALUE to train on known normal rows");
         else if (s.Contaminated)
             Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
                  "batch norm, dropout, short training; threshold on mean-absolute-error scores");
@@ -151,7 +164,8 @@ public sealed class TrainService : CliService
         Line($"backend     {Gemm.Describe()}");
 
         string checkpoint = Path.Combine(s.Out, CheckpointFolder);
-        if (s.Resume)
+        if (s.Communicator is { } comm) Line($"distributed {comm.Describe()}; each rank takes its part of every batch of {options.BatchSize}");
+        if (s.Resume && root)
         {
             AtomicDirectory.Recover(checkpoint);   // a checkpoint save killed between its two renames
             if (File.Exists(Path.Combine(checkpoint, "trainer.json"))) Line($"resuming    from {checkpoint}");
@@ -162,14 +176,17 @@ public sealed class TrainService : CliService
         var validationSource = validationX != null ? RowSource.For(model, validationX, "validation data") : null;
         if (s.TensorBoard is { } tb && (Path.GetFullPath(tb) + Path.DirectorySeparatorChar).StartsWith(Path.GetFullPath(s.Out).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ArgumentException($"--tensorboard {tb} is inside --out {s.Out}, which is replaced as a unit when training ends; give a folder outside it");
-        using var board = s.TensorBoard != null ? new TensorBoardLog(s.TensorBoard) : null;
+        using var board = s.TensorBoard != null && root ? new TensorBoardLog(s.TensorBoard) : null;
         if (board != null) Line($"tensorboard {board.Path}");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         // Every finished epoch is appended to OUT/metrics.jsonl as it happens (tail -f); the finished folder gets it from the history.
         var metrics = new MetricsLog(Path.Combine(s.Out, MetricsLog.FileName), append: s.Resume);
         var result = Live
-            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe)))
-            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe)));
+            ? TrainLive(fit, p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe, s.Communicator)))
+            : TrainPlain(p => fit.Fit(model, trainSource, validationSource, new FitContext(metrics.Tee(board?.Around(p) ?? p), cancellation, checkpoint, s.Resume, recipe, s.Communicator)));
+        FitEndedTogether = true;
+        if (!root) return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Success;   // rank 0 saves the model and reports
+        System.Diagnostics.Debug.Assert(writer != null);
         if (result.History.Count == 0 && !result.Cancelled)
             Line($"fitted      on {Output.Count(train.Rows)} samples in {watch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
 

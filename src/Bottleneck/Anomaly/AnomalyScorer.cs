@@ -41,6 +41,12 @@ public enum ReconstructionError
     /// z_l ~ q(z | x), L = <see cref="AnomalyScorer.VariationalSamples"/> (seeded), in nats per sample, not divided by D.
     /// </summary>
     ReconstructionProbability,
+    /// <summary>
+    /// The model's own anomaly score, for kinds whose score is not a reconstruction error (<see cref="IAnomalyScoringModel"/>:
+    /// DAGMM's sample energy, RandNet's median of standardised member errors). Units are the kind's; no feature contributions.
+    /// The default score of such kinds.
+    /// </summary>
+    Model,
 }
 
 /// <summary>
@@ -50,7 +56,8 @@ public enum ReconstructionError
 /// </summary>
 /// <remarks>
 /// Scoring runs in eval mode without autograd (<see cref="GradMode.NoGrad"/>): through the model kind's kernel-level path
-/// (<see cref="AutoencoderModel.CreateFastInference"/>) when it has one, else in batches of <see cref="BatchSize"/> rows inside a
+/// (<see cref="AutoencoderModel.CreateFastInference"/>) when it has one — which prepares the weights when the scorer is created, so
+/// a scorer made before the weights change scores with the old ones until <see cref="Refresh"/> —, else in batches of <see cref="BatchSize"/> rows inside a
 /// <see cref="TensorScope"/> over one <see cref="BufferPool"/>, so after the first batch no tensor memory is allocated. The error is
 /// computed from the decoder logits per row: the likelihood's mean function (vectorized), then the error and the row sum.
 /// Not thread-safe (one scorer per thread). Sources: the reconstruction-error score of PyOD's AutoEncoder (Zhao, Nasrullah &amp; Li,
@@ -72,7 +79,9 @@ public sealed class AnomalyScorer
     public AnomalyScorer(AutoencoderModel model, ReconstructionError? error = null, int batchSize = 8192)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
-        Error = error ?? DefaultError(model.Likelihood);
+        Error = error ?? (model is IAnomalyScoringModel ? ReconstructionError.Model : DefaultError(model.Likelihood));
+        if (Error == ReconstructionError.Model && model is not IAnomalyScoringModel)
+            throw new ArgumentException($"the model score needs a kind with its own anomaly score (dagmm, randnet); this is a {model.Config.Kind} model: use mse or mae", nameof(error));
         if (Error == ReconstructionError.Bce && model.Likelihood is not BernoulliLikelihood)
             throw new ArgumentException($"BCE scores need a sigmoid-output model (data in [0, 1]); this model's output is {model.Likelihood.Name}: use mse or mae", nameof(error));
         BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
@@ -80,7 +89,7 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"a conditional {model.Config.Kind} model needs each row's label to reconstruct it; anomaly scoring of conditional kinds is not supported", nameof(model));
         if (IsVariational(Error) && model is not IGaussianLatentModel { Gaussian: not null })
             throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae, lstm/gru/tcn with --variational); this is a {(model.Config.Kind)}{(model is IGaussianLatentModel ? " model without --variational" : " model")}", nameof(error));
-        _fast = IsVariational(Error) ? null : model.CreateFastInference();
+        _fast = IsVariational(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
     }
 
     /// <summary>
@@ -90,6 +99,9 @@ public sealed class AnomalyScorer
     /// inside a <see cref="TensorScope"/>.
     /// </summary>
     public bool UsesFastPath => _fast != null;
+
+    /// <summary>Re-reads the model's weights into the kernel-level path after they changed (training, loading); allocates nothing.</summary>
+    public void Refresh() => _fast?.Refresh();
 
     /// <summary>The model scored.</summary>
     public AutoencoderModel Model { get; }
@@ -111,7 +123,7 @@ public sealed class AnomalyScorer
         _ => ReconstructionError.Mse,
     };
 
-    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl" or "reconstruction-probability" (case-insensitive).</summary>
+    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability" or "model" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
     public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
     {
@@ -122,7 +134,8 @@ public sealed class AnomalyScorer
         "neg-elbo" => ReconstructionError.NegElbo,
         "kl" => ReconstructionError.Kl,
         "reconstruction-probability" => ReconstructionError.ReconstructionProbability,
-        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, or for variational kinds neg-elbo, kl, reconstruction-probability"),
+        "model" => ReconstructionError.Model,
+        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, for variational kinds neg-elbo, kl, reconstruction-probability, or model (the kind's own score: dagmm, randnet)"),
     };
 
     /// <summary>Draws z ~ q(z | x) per sample of the <see cref="ReconstructionError.NegElbo"/> and
@@ -210,6 +223,12 @@ public sealed class AnomalyScorer
                     int m = Math.Min(BatchSize, n - start);
                     using var scope = new TensorScope(_pool);
                     var x = Tensor.FromArray(rows.Slice(start * d, m * d), [m, .. Model.InputShape]);
+                    if (Error == ReconstructionError.Model)
+                    {
+                        ((IAnomalyScoringModel)Model).AnomalyScores(x, scores.Slice(start, m));
+                        if (!contributions.IsEmpty) contributions.Slice(start * d, m * d).Clear();
+                        continue;
+                    }
                     if (IsVariational(Error))
                     {
                         VariationalScores((IGaussianLatentModel)Model, x, scores.Slice(start, m),

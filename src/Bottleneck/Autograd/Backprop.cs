@@ -62,7 +62,13 @@ internal static class Backprop
                 var g = fn.GradOutput;
                 fn.GradOutput = null;
                 if (g is null) continue;  // no path from the root reaches this node's output with a gradient
-                fn.Backward(g);
+                if (OpProfiler.Current is { } profiler)
+                {
+                    long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                    fn.Backward(g);
+                    profiler.Backward(fn.Name, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
+                }
+                else fn.Backward(g);
             }
         }
         order.Clear();

@@ -29,6 +29,7 @@ public abstract class Function
         fn.Inputs = inputs;
         output.GradFn = fn;
         output.MarkRequiresGrad();
+        OpProfiler.Current?.Forward(fn.Name);
         return output;
     }
 

@@ -2,11 +2,19 @@ using System.Runtime.ExceptionServices;
 
 namespace Bottleneck.Kernels;
 
+/// <summary>A piece of work split into parts that <see cref="GemmWorkerPool"/> runs at once, one part per thread.</summary>
+internal interface IParallelJob
+{
+    /// <summary>Runs part <paramref name="index"/> (0 on the calling thread); must not use the pool itself.</summary>
+    void RunPart(int index);
+}
+
 /// <summary>
-/// Persistent threads for <see cref="ManagedGemm"/>. A call publishes its arguments in fields, wakes the workers it
+/// Persistent threads for <see cref="ManagedGemm"/> (and other kernels' <see cref="IParallelJob"/>s, e.g. a fused inference pass
+/// split by rows). A call publishes its arguments in fields, wakes the workers it
 /// needs through their reusable events, computes block 0 on the calling thread and waits for a countdown; nothing is
 /// allocated per call. One call uses the pool at a time: a concurrent caller gets <c>false</c> from
-/// <see cref="TryRun"/> and computes on its own thread instead.
+/// <see cref="TryRun(ManagedGemm, in GemmArgs, int, int)"/> and computes on its own thread instead.
 /// </summary>
 internal sealed class GemmWorkerPool
 {
@@ -23,6 +31,7 @@ internal sealed class GemmWorkerPool
 
     // The job being run (valid while _gate is held).
     private ManagedGemm? _gemm;
+    private IParallelJob? _job;
     private GemmArgs _args;
     private int _tm, _tn;
 
@@ -70,6 +79,46 @@ internal sealed class GemmWorkerPool
         }
     }
 
+    /// <summary>Runs parts 0 … <paramref name="parts"/> − 1 of <paramref name="job"/>: part 0 on the calling thread, the others on workers.</summary>
+    /// <returns>False (nothing done) when another call holds the pool.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parts"/> &lt; 2.</exception>
+    public bool TryRun(IParallelJob job, int parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parts, 2);
+        if (!Monitor.TryEnter(_gate))
+            return false;
+        try
+        {
+            int helpers = parts - 1;
+            EnsureWorkers(helpers);
+            _job = job;
+            _error = null;
+            _done.Reset();
+            Volatile.Write(ref _pending, helpers);
+            for (int i = 0; i < helpers; i++)
+                _workers[i].Start.Set();
+            try
+            {
+                job.RunPart(0);
+            }
+            finally
+            {
+                _done.Wait();
+                _job = null;
+            }
+            if (_error is { } error)
+            {
+                _error = null;
+                ExceptionDispatchInfo.Capture(error).Throw();
+            }
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
     private void EnsureWorkers(int count)
     {
         if (_workers.Length >= count)
@@ -85,7 +134,10 @@ internal sealed class GemmWorkerPool
     {
         try
         {
-            _gemm!.RunPart(PackBuffers.ForCurrentThread, _args, _tm, _tn, index);
+            if (_job is { } job)
+                job.RunPart(index);
+            else
+                _gemm!.RunPart(PackBuffers.ForCurrentThread, _args, _tm, _tn, index);
         }
         catch (Exception e)
         {

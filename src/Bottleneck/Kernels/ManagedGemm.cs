@@ -20,7 +20,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <summary>Largest kc (depth of a packed panel): a 256×32 B sliver (32 KiB) stays in L1 while A slivers stream from L2.</summary>
     internal const int KcMax = 256;
 
-    /// <summary>Upper bound of mc (rows of a packed A block, ≤ 384·256·4 B = 384 KiB, sized for L2).</summary>
+    /// <summary>Upper bound of mc (rows of a packed A block, ≤ 384·256·4 B = 384 KiB); the mc used is also limited to half of
+    /// the L2 cache read at run time (<see cref="CacheInfo"/>).</summary>
     internal const int McLimit = 384;
 
     /// <summary>Upper bound of nc (columns of a packed B panel, 2048·256·4 B = 2 MiB).</summary>
@@ -47,6 +48,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
     private readonly delegate*<int, float*, float*, float*, nint, float, float, void> _kernel;
 
+    /// <summary>Edge kernels by row count (index r computes the first r rows of a full-width tile), or null for kinds without them;
+    /// the function pointers are kept as nint (arrays of function-pointer type trip the architecture test's IL reader).</summary>
+    private readonly nint[]? _edgeKernels;
+
     /// <summary>Creates the provider with the best micro-kernel for this CPU.</summary>
     public ManagedGemm() : this(KernelKind.Auto) { }
 
@@ -65,6 +70,20 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             case KernelKind.Vector512x12:
                 (Mr, Nr, KernelName) = (12, 32, "Vector512 12×32");
                 _kernel = &GemmMicroKernels.Kernel12x32Vector512;
+                _edgeKernels =
+                [
+                    0, (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel1of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel2of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel3of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel4of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel5of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel6of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel7of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel8of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel9of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512,
+                    (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512,
+                ];
                 break;
             case KernelKind.Vector256:
                 (Mr, Nr, KernelName) = (6, 16, "Vector256 6×16");
@@ -77,7 +96,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown micro-kernel.");
         }
-        McMax = McLimit / Mr * Mr;
+        // A packed A block (mc × kc floats) takes at most half of L2 as read at run time (CacheInfo), and never more than McLimit
+        // rows (the size of the pack buffers); mc does not change any value of C, only where the rows are blocked.
+        long l2Rows = CacheInfo.L2Bytes / 2 / (KcMax * sizeof(float));
+        McMax = (int)Math.Clamp(l2Rows, Mr, McLimit) / Mr * Mr;
         NcMax = NcLimit / Nr * Nr;
     }
 
@@ -209,18 +231,78 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                     int mc = Math.Min(mcNom, g.M - ic);
                     float* aSrc = g.TransA ? g.A + (nint)pc * g.Lda + ic : g.A + (nint)ic * g.Lda + pc;
                     GemmPacking.PackA(g.TransA, aSrc, g.Lda, mc, kc, mr, packA);
-                    MacroKernel(kc, mc, nc, packA, packB, g.C + (nint)ic * g.Ldc + jc, g.Ldc, g.Alpha, beta, tile);
+                    MacroKernel(kc, mc, nc, packA, packB, g.C + (nint)ic * g.Ldc + jc, g.Ldc, g.Alpha, beta, tile, null, null);
                 }
             }
         }
     }
 
-    /// <summary>Runs the micro-kernel over all tiles of an mc×nc block of C from packed A and B.</summary>
+    /// <summary>
+    /// C = act(A·B + bias) for an m-row A (row-major, stride <paramref name="lda"/>) and a B packed once in
+    /// <paramref name="b"/>, on the calling thread: the blocking and the order of the k passes are those of
+    /// <see cref="RunBlock"/> (so the product is bit-identical to <see cref="Sgemm"/> with alpha = 1, beta = 0), and after the
+    /// last k pass each micro-tile gets the bias and the activation while it is still in L1.
+    /// </summary>
+    /// <param name="buffers">The calling thread's packing scratch.</param>
+    /// <param name="m">Rows of A and C (≥ 1).</param>
+    /// <param name="a">A, m × b.K.</param>
+    /// <param name="lda">Row stride of A.</param>
+    /// <param name="b">The packed B (b.K × b.N), packed for this provider's NR.</param>
+    /// <param name="c">C, m × b.N.</param>
+    /// <param name="ldc">Row stride of C.</param>
+    /// <param name="bias">b.N values added to every row, or null.</param>
+    /// <param name="activation">Applied in place to each finished tile (pointer, row stride, rows, columns), or null.</param>
+    /// <param name="j0">First column of C to compute, a multiple of NR (default 0).</param>
+    /// <param name="j1">End of the columns to compute (default −1: all); computing disjoint column ranges on several threads
+    /// gives the same C as one call.</param>
+    /// <exception cref="ArgumentException">B was packed for another kernel, or the column range is not NR-aligned or out of range.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MacroKernel(int kc, int mc, int nc, float* packA, float* packB, float* c, int ldc, float alpha, float beta, float* tile)
+    internal void RunPrepacked(PackBuffers buffers, int m, float* a, int lda, PackedMatrix b, float* c, int ldc, float* bias,
+        delegate*<float*, nint, int, int, void> activation, int j0 = 0, int j1 = -1)
+    {
+        if (b.Nr != Nr || b.NcNom > NcMax)
+            throw new ArgumentException($"B was packed for NR = {b.Nr}, nc = {b.NcNom}; this kernel needs NR = {Nr}, nc ≤ {NcMax}", nameof(b));
+        int mr = Mr, k = b.K, n = b.N;
+        if (j1 < 0) j1 = n;
+        if (j0 < 0 || j0 % Nr != 0 || j1 > n || j0 > j1)
+            throw new ArgumentException($"columns [{j0}, {j1}) are not an NR-aligned range of 0 … {n}", nameof(j0));
+        int mPasses = (m + McMax - 1) / McMax;
+        int mcNom = RoundUp((m + mPasses - 1) / mPasses, mr);
+        float* tile = stackalloc float[MaxTile];
+        float* packA = buffers.A;
+        for (int jc = 0; jc < n; jc += b.NcNom)
+        {
+            int nc = Math.Min(b.NcNom, n - jc);
+            int lo = Math.Max(jc, j0), hi = Math.Min(jc + nc, j1);
+            if (lo >= hi)
+                continue;
+            for (int pc = 0; pc < k; pc += b.KcNom)
+            {
+                int kc = Math.Min(b.KcNom, k - pc);
+                bool last = pc + kc == k;
+                float* packB = b.Block(jc, pc) + (nint)(lo - jc) * kc;
+                for (int ic = 0; ic < m; ic += mcNom)
+                {
+                    int mc = Math.Min(mcNom, m - ic);
+                    GemmPacking.PackA(false, a + (nint)ic * lda + pc, lda, mc, kc, mr, packA);
+                    MacroKernel(kc, mc, hi - lo, packA, packB, c + (nint)ic * ldc + lo, ldc, 1f, pc == 0 ? 0f : 1f, tile,
+                        last && bias != null ? bias + lo : null, last ? activation : null);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the micro-kernel over all tiles of an mc×nc block of C from packed A and B; with <paramref name="bias"/> (nc
+    /// values) or <paramref name="activation"/>, each finished tile is then biased and activated in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MacroKernel(int kc, int mc, int nc, float* packA, float* packB, float* c, int ldc, float alpha, float beta, float* tile,
+        float* bias, delegate*<float*, nint, int, int, void> activation)
     {
         int mr = Mr, nr = Nr;
         var kernel = _kernel;
+        var edges = _edgeKernels;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int nn = Math.Min(nr, nc - jr);
@@ -234,12 +316,43 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 {
                     kernel(kc, pa, pb, cc, ldc, alpha, beta);
                 }
+                else if (nn == nr && edges != null)
+                {
+                    ((delegate*<int, float*, float*, float*, nint, float, float, void>)edges[mm])(kc, pa, pb, cc, ldc, alpha, beta);
+                }
                 else
                 {
                     kernel(kc, pa, pb, tile, nr, 1f, 0f);
                     MergeEdge(tile, nr, mm, nn, cc, ldc, alpha, beta);
                 }
+                if (bias != null)
+                    AddBias(cc, ldc, mm, nn, bias + jr);
+                if (activation != null)
+                    activation(cc, ldc, mm, nn);
             }
+        }
+    }
+
+    /// <summary>C[i, j] += bias[j] on an mm×nn tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddBias(float* c, int ldc, int mm, int nn, float* bias)
+    {
+        if (Vector512.IsHardwareAccelerated && nn == 32)
+        {
+            Vector512<float> b0 = Vector512.Load(bias), b1 = Vector512.Load(bias + 16);
+            for (int i = 0; i < mm; i++)
+            {
+                float* r = c + (nint)i * ldc;
+                Vector512.Store(Vector512.Load(r) + b0, r);
+                Vector512.Store(Vector512.Load(r + 16) + b1, r + 16);
+            }
+            return;
+        }
+        for (int i = 0; i < mm; i++)
+        {
+            float* r = c + (nint)i * ldc;
+            for (int j = 0; j < nn; j++)
+                r[j] += bias[j];
         }
     }
 

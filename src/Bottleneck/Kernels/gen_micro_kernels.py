@@ -9,6 +9,11 @@ The output is committed; do not edit GemmMicroKernels.cs by hand. Every kernel h
 accumulators of one vector type, and per k step NV loads of B, then for each row i a broadcast of A[i] and one FMA per
 accumulator (in the order row 0 columns 0..NV-1, row 1, ...); at the end C is written row by row for beta = 0
 (C = alpha·acc), beta = 1 (C = FMA(acc, alpha, C)) or any other beta (C = FMA(acc, alpha, C·beta)).
+
+Edge kernels (EDGE_KERNELS) compute only the first r < MR rows of a tile from the same packed A sliver (stride MR per k
+step, the padding rows unread), so a partial row block (m = 1 for a single sample, m = 32 = 12 + 12 + 8) costs r/MR of a full
+tile and writes C directly. Each row's accumulators see the same FMA sequence as in the full kernel, so the results are
+bit-identical to the full tile's.
 """
 
 import sys
@@ -18,6 +23,11 @@ KERNELS = [
     (12, 512, 2),  # AVX-512: 24 zmm accumulators
     (6, 256, 2),   # AVX2: 12 ymm accumulators
     (8, 128, 3),   # 128-bit (e.g. Arm64 NEON, 32 registers): 24 accumulators
+]
+
+# Edge kernels: (MR of the packed sliver, vector width in bits, vectors per row); one kernel per r in 1 .. MR-1.
+EDGE_KERNELS = [
+    (12, 512, 2),
 ]
 
 HEADER = """\
@@ -41,19 +51,27 @@ internal static unsafe class GemmMicroKernels
 FOOTER = "}\n"
 
 
-def kernel(mr, width, nv):
-    """C# source of one MR×NR kernel (NR = nv vectors of width/32 floats), indented for the class body."""
+def kernel(mr, width, nv, stride=None):
+    """C# source of one MR×NR kernel (NR = nv vectors of width/32 floats), indented for the class body. With stride, an edge
+    kernel: the first mr rows of a sliver packed with stride rows per k step."""
     lanes = width // 32
     nr = nv * lanes
     v = f"Vector{width}"
     vf = f"{v}<float>"
     out = []
     w = out.append
+    astep = stride or mr
 
-    w(f"    /// <summary>{mr}×{nr} tile with {v} FMA: C[0..{mr}, 0..{nr}] = alpha·Σ_p pa[p·{mr}+i]·pb[p·{nr}+j]"
-      f" + beta·C (beta = 0 ignores C).</summary>")
+    if stride is None:
+        w(f"    /// <summary>{mr}×{nr} tile with {v} FMA: C[0..{mr}, 0..{nr}] = alpha·Σ_p pa[p·{mr}+i]·pb[p·{nr}+j]"
+          f" + beta·C (beta = 0 ignores C).</summary>")
+        name = f"Kernel{mr}x{nr}{v}"
+    else:
+        w(f"    /// <summary>Edge kernel, the first {mr} rows of a {stride}×{nr} tile with {v} FMA: C[0..{mr}, 0..{nr}] ="
+          f" alpha·Σ_p pa[p·{stride}+i]·pb[p·{nr}+j] + beta·C (beta = 0 ignores C).</summary>")
+        name = f"Kernel{mr}of{stride}x{nr}{v}"
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    public static void Kernel{mr}x{nr}{v}(int kc, float* pa, float* pb, float* c, nint ldc, float alpha, float beta)")
+    w(f"    public static void {name}(int kc, float* pa, float* pb, float* c, nint ldc, float alpha, float beta)")
     w("    {")
     for i in range(mr):
         w("        " + " ".join(f"{vf} c{i}_{j} = default;" for j in range(nv)))
@@ -65,7 +83,7 @@ def kernel(mr, width, nv):
         w(f"            {vf} a{i} = {v}.Create(pa[{i}]);")
         for j in range(nv):
             w(f"            c{i}_{j} = {v}.FusedMultiplyAdd(a{i}, b{j}, c{i}_{j});")
-    w(f"            pa += {mr};")
+    w(f"            pa += {astep};")
     w(f"            pb += {nr};")
     w("        }")
     w(f"        {vf} va = {v}.Create(alpha);")
@@ -95,9 +113,12 @@ def kernel(mr, width, nv):
     return "".join(line + "\n" for line in out)
 
 
-def generate(kernels=KERNELS, header=HEADER):
+def generate(kernels=KERNELS, edges=EDGE_KERNELS, header=HEADER):
     """The whole GemmMicroKernels.cs."""
-    return header + "\n".join(kernel(*k) for k in kernels) + FOOTER
+    parts = [kernel(*k) for k in kernels]
+    for stride, width, nv in edges:
+        parts += [kernel(r, width, nv, stride) for r in range(1, stride)]
+    return header + "\n".join(parts) + FOOTER
 
 
 if __name__ == "__main__":

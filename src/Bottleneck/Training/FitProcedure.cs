@@ -15,8 +15,11 @@ public sealed record FitStage(string Name, int Epochs);
 /// <param name="Recipe">The settings that shape the model and the data (kind, architecture, activation, data SPEC and files,
 /// scaling, noise, …) as (name, value) pairs, or null (default) for none. Recorded in the checkpoint; resuming with a different
 /// value, or a name missing on either side, is refused with the names and both values.</param>
+/// <param name="Communicator">The group of ranks for data-parallel training (docs/scale.md, "Distributed training"), or null (default)
+/// for one process. Only procedures with <see cref="IFitProcedure.SupportsDistributed"/> accept one of more than one rank.</param>
 public sealed record FitContext(IProgress<TrainingProgress>? Progress = null, CancellationToken Cancellation = default,
-    string? CheckpointDirectory = null, bool Resume = false, IReadOnlyList<KeyValuePair<string, string>>? Recipe = null);
+    string? CheckpointDirectory = null, bool Resume = false, IReadOnlyList<KeyValuePair<string, string>>? Recipe = null,
+    ICommunicator? Communicator = null);
 
 /// <summary>
 /// How a model kind is fitted to data: gradient descent (<see cref="Trainer"/>), a closed-form fit
@@ -37,6 +40,10 @@ public interface IFitProcedure
 
     /// <summary>Whether an interrupted fit can continue from a checkpoint (<see cref="FitContext.Resume"/>).</summary>
     bool SupportsResume { get; }
+
+    /// <summary>Whether the procedure trains data-parallel over a <see cref="FitContext.Communicator"/> of several ranks (default
+    /// false: the gradient-descent <see cref="Trainer"/> does; closed-form and greedy layer-wise fits do not).</summary>
+    bool SupportsDistributed => false;
 
     /// <summary>Fits <paramref name="model"/> to <paramref name="train"/>, validating on <paramref name="validation"/> if given.</summary>
     /// <param name="model">The model, changed in place; left in eval mode.</param>

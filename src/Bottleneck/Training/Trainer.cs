@@ -21,6 +21,12 @@ namespace Bottleneck.Training;
 /// the noise generator (<see cref="StepContext.Noise"/>, shared by the epoch's steps) second. A run resumed from an epoch
 /// checkpoint reaches the same weights as an uninterrupted one. Memory: each step runs inside a <see cref="TensorScope"/>,
 /// so after the first step its buffers are reused.</para>
+/// <para>Data-parallel (<see cref="FitContext.Communicator"/> of N &gt; 1 ranks): every rank starts from rank 0's state (weights,
+/// optimizer, and the checkpoint rank 0 alone resumed from), takes its part of every global batch of <see cref="TrainingOptions.BatchSize"/>
+/// samples, and the gradients are all-reduced between backward and clipping (one fused buffer per step), so N ranks reach the
+/// weights one process reaches with the same batch size, up to the order of floating-point sums. Only rank 0 writes checkpoints and
+/// reports progress. Each rank draws its own noise (rank 0 the single-process stream). See <see cref="DataParallel"/> and
+/// docs/scale.md, "Distributed training".</para>
 /// </remarks>
 public sealed class Trainer : IFitProcedure
 {
@@ -66,6 +72,9 @@ public sealed class Trainer : IFitProcedure
     /// <inheritdoc/>
     public bool SupportsResume => true;
 
+    /// <inheritdoc/>
+    public bool SupportsDistributed => true;
+
     /// <summary>Trains <paramref name="model"/> on the rows of <paramref name="train"/>, validating on <paramref name="validation"/> if given,
     /// checkpointing into <see cref="CheckpointDirectory"/>.</summary>
     /// <exception cref="ShapeException">The data width differs from the model's input width.</exception>
@@ -107,12 +116,16 @@ public sealed class Trainer : IFitProcedure
         double bestVal = double.PositiveInfinity;
         int bestEpoch = 0, badEpochs = 0, startEpoch = 1;
         float[][]? bestWeights = null;
-        var checkpoint = context.CheckpointDirectory is null ? null : new Checkpoint(context.CheckpointDirectory);
+        var parallel = context.Communicator is { Size: > 1 } comm ? new DataParallel(comm, model, parameters) : null;
+        bool root = parallel is null || parallel.IsRoot;
+        // Rank 0 alone reads and writes checkpoints; the others get its state through the communicator.
+        var checkpoint = context.CheckpointDirectory is null || !root ? null : new Checkpoint(context.CheckpointDirectory);
         int savedEpoch = 0;  // epoch of the checkpoint this run wrote or resumed from (0: none)
 
-        if (context.Resume && checkpoint != null && checkpoint.Exists)
+        CheckpointState? resumed = context.Resume && checkpoint != null && checkpoint.Exists ? checkpoint.Load(model, optimizers, o, context.Recipe) : null;
+        if (parallel != null) resumed = parallel.Synchronize(model, optimizers, o, train.Count, resumed);
+        if (resumed is { } state)
         {
-            var state = checkpoint.Load(model, optimizers, o, context.Recipe);
             history.AddRange(state.History);
             bestVal = state.BestValidationLoss; bestEpoch = state.BestEpoch; badEpochs = state.BadEpochs;
             bestWeights = state.BestWeights;
@@ -137,15 +150,18 @@ public sealed class Trainer : IFitProcedure
         var terms = new TermAccumulator();
         bool stoppedEarly = false, cancelled = false;
         var cancellation = context.Cancellation;
+        var progress = root ? context.Progress : null;
 
         for (int epoch = startEpoch; epoch <= o.Epochs; epoch++)
         {
-            if (cancellation.IsCancellationRequested) { cancelled = true; break; }
+            // Distributed: the ranks agree on stopping inside each step's all-reduce; one rank leaving alone here would hang the others.
+            if (parallel is null && cancellation.IsCancellationRequested) { cancelled = true; break; }
             var sw = Stopwatch.StartNew();
             var epochRng = new Rng(Mix(o.Seed, (ulong)epoch));
             var iterator = new BatchIterator(train.Count, bs, shuffle: true, epochRng.Fork(), dropLast);
             iterator.NextEpoch();  // shuffles the order; Batch(b) only slices it
             var noise = epochRng.Fork();
+            for (int r = 0; r < (parallel?.Rank ?? 0); r++) noise = epochRng.Fork();   // rank r: the (r+1)-th stream; rank 0 the single-process one
             model.Train();
             terms.Clear();
             double lossSum = 0;
@@ -154,41 +170,79 @@ public sealed class Trainer : IFitProcedure
             for (int b = 0; b < steps; b++)
             {
                 var idx = iterator.Batch(b);
+                int global = idx.Length;
+                if (parallel != null) { var (start, count) = parallel.Shard(global); idx = idx.Slice(start, count); }
                 int n = idx.Length;
                 double loss;
+                bool stop = false;
                 var stepContext = StepContext.ForTraining(epoch, (long)(epoch - 1) * steps + b, noise) with { EpochsDone = epoch - 1 + (double)b / steps };
                 using (new TensorScope(pool))
                 {
-                    var batch = train.Load(idx);
+                    var batch = n > 0 ? train.Load(idx) : null;   // distributed: a rank's part of a small final batch may be empty
                     loss = 0;
                     foreach (var (phase, stepped, phaseParameters) in phasePlan)
                     {
                         foreach (var g in optimizers) g.Optimizer.ZeroGrad();
-                        var output = phasePlan.Length == 1 ? model.Step(batch, stepContext) : model.StepPhase(batch, stepContext, phase);
-                        double phaseLoss = output.Loss.Item();
-                        if (!double.IsFinite(phaseLoss))
-                            throw Diverged($"the loss became {phaseLoss} at epoch {epoch}, step {b + 1} of {steps}" +
-                                (phasePlan.Length > 1 ? $" ({phase.Name} phase)" : "") + TermText(output));
-                        terms.Add(output.Terms, n);
-                        if (output.Metrics.Count > 0) terms.Add(output.Metrics, n);
-                        output.Loss.Backward();
+                        double phaseLoss = 0;
+                        if (batch != null)
+                        {
+                            var output = phasePlan.Length == 1 ? model.Step(batch, stepContext) : model.StepPhase(batch, stepContext, phase);
+                            phaseLoss = output.Loss.Item();
+                            if (!double.IsFinite(phaseLoss))
+                            {
+                                string what = $"the loss became {phaseLoss} at epoch {epoch}, step {b + 1} of {steps}" +
+                                              (phasePlan.Length > 1 ? $" ({phase.Name} phase)" : "") + TermText(output);
+                                if (parallel is null) throw Diverged(what);
+                                parallel.ReduceGradients(phaseParameters, 0, global, stop: false, diverged: true);
+                                throw Diverged($"rank {parallel.Rank}: {what}");
+                            }
+                            terms.Add(output.Terms, n);
+                            if (output.Metrics.Count > 0) terms.Add(output.Metrics, n);
+                            output.Loss.Backward();
+                        }
+                        if (parallel != null)
+                        {
+                            // The all-reduce seam: between backward and clipping/stepping, every rank gets the gradient of the whole batch.
+                            var (anyStop, diverged) = parallel.ReduceGradients(phaseParameters, n, global, cancellation.IsCancellationRequested, diverged: false);
+                            if (diverged > 0)
+                                throw Diverged($"the loss became non-finite on {diverged} other rank(s) at epoch {epoch}, step {b + 1} of {steps}");
+                            stop |= anyStop;
+                        }
                         if (o.ClipNorm > 0) GradClip.ClipByGlobalNorm(phaseParameters, o.ClipNorm);
                         foreach (var g in stepped) g.Optimizer.Step();
                         loss += phaseLoss;
                     }
                     model.AfterStep(stepContext);
+                    parallel?.AverageBuffers(n, global);
                 }
                 lossSum += loss * n; seen += n; step++;
-                if (context.Progress != null && (step % 20 == 0 || step == steps))
-                    context.Progress.Report(new TrainingProgress(epoch, o.Epochs, step, steps, lossSum / seen, null));
-                if (cancellation.IsCancellationRequested) { cancelled = true; break; }
+                if (progress != null && (step % 20 == 0 || step == steps))
+                    progress.Report(new TrainingProgress(epoch, o.Epochs, step, steps, lossSum / Math.Max(1, seen), null));
+                if (parallel is null ? cancellation.IsCancellationRequested : stop) { cancelled = true; break; }
             }
             if (cancelled) break;  // a partial epoch is not checkpointed: resume restarts this epoch from its beginning
+            if (parallel != null)
+            {
+                // Every rank records the loss over the whole epoch, so early stopping and schedules decide alike everywhere.
+                var sums = terms.Sums;
+                var totals = new double[2 + sums.Count];
+                totals[0] = lossSum; totals[1] = seen;
+                sums.CopyTo(totals, 2);
+                parallel.SumOverRanks(totals, "loss terms");
+                lossSum = totals[0]; seen = (int)totals[1];
+                for (int i = 0; i < sums.Count; i++) sums[i] = totals[2 + i];
+            }
 
             double? val;
             // The evaluation loop checks the command's CancellationScope too: stopping there is a partial epoch, as above.
-            try { val = validation != null ? Batching.MeanLoss(model, validation, o.BatchSize) : null; }
+            try
+            {
+                val = validation == null ? null
+                    : parallel != null ? parallel.ValidationLoss(model, validation, o.BatchSize)
+                    : Batching.MeanLoss(model, validation, o.BatchSize);
+            }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested) { cancelled = true; break; }
+            parallel?.CheckSameWeights(model, epoch);
             // The last step's update is not followed by a loss check in this epoch: make sure no non-finite weights
             // (or a non-finite validation loss) are recorded as a good epoch and checkpointed.
             if (!model.StateDict().All(e => e.Value.AllFinite()))
@@ -219,7 +273,7 @@ public sealed class Trainer : IFitProcedure
                 checkpoint.Save(model, optimizers, new CheckpointState(epoch, history, bestVal, bestEpoch, badEpochs, bestWeights, finished, stoppedEarly), o, context.Recipe);
                 savedEpoch = epoch;
             }
-            context.Progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, record.TrainLoss, record));
+            progress?.Report(new TrainingProgress(epoch, o.Epochs, steps, steps, record.TrainLoss, record));
             if (stoppedEarly) break;
         }
         model.Eval();
@@ -264,6 +318,9 @@ public sealed class Trainer : IFitProcedure
     {
         private readonly List<string> _names = [];
         private readonly List<double> _sums = [];
+
+        /// <summary>The sums, in the order of first appearance (the same order on every rank of a distributed fit).</summary>
+        public List<double> Sums => _sums;
 
         public void Clear()
         {

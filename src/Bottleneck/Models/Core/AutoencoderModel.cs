@@ -28,15 +28,26 @@ public sealed record TrainingPhase(string Name, IReadOnlyList<string>? Groups)
 /// <summary>
 /// An inference-only forward pass that calls kernels directly (no autograd, no tensors), written by a kind for scoring
 /// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode(Tensor)"/>(x))
-/// in eval mode, up to float rounding, and read the live weights on every call. Not thread-safe.
+/// in eval mode, up to float rounding. It may keep the weights in a prepared form (e.g. packed for the GEMM micro-kernel):
+/// that is a snapshot taken when it is created, so after the weights change call <see cref="Refresh"/> (or create a new one).
+/// Not thread-safe.
 /// </summary>
 public interface IFastInference
 {
-    /// <summary>Rows per block the path works best with.</summary>
+    /// <summary>Rows per call the path works best with (larger calls are fine).</summary>
     int BlockRows { get; }
 
     /// <summary>Decoder logits for <paramref name="n"/> samples of <paramref name="x"/> (row-major, n × D) into <paramref name="logits"/> (n × D).</summary>
+    /// <exception cref="ArgumentException">A span is shorter than n rows.</exception>
     void Logits(ReadOnlySpan<float> x, int n, Span<float> logits);
+
+    /// <summary>Codes for <paramref name="n"/> samples of <paramref name="x"/> (n × D) into <paramref name="codes"/> (n × latentDim): the same
+    /// values as <see cref="AutoencoderModel.Encode(Tensor)"/> in eval mode, up to float rounding.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than n rows.</exception>
+    void Codes(ReadOnlySpan<float> x, int n, Span<float> codes);
+
+    /// <summary>Re-reads the model's weights into the path's prepared form (after training or loading weights); allocates nothing.</summary>
+    void Refresh();
 }
 
 /// <summary>
@@ -152,7 +163,8 @@ public abstract class AutoencoderModel : Module
     /// <summary>The input corruption the model applies in training steps (a denoising model), or null.</summary>
     public virtual Corruption? InputCorruption => null;
 
-    /// <summary>The kind's kernel-level inference path for scoring, or null when it has none (scoring then uses tensors).</summary>
+    /// <summary>The kind's kernel-level inference path for scoring and encoding, with the current weights, or null when it has none
+    /// (callers then use tensors).</summary>
     public virtual IFastInference? CreateFastInference() => null;
 
     /// <summary>

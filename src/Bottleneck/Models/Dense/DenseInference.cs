@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Bottleneck.Kernels;
 using Bottleneck.NN;
 using Bottleneck.Ops;
@@ -6,31 +7,66 @@ using Bottleneck.Ops;
 namespace Bottleneck.Models.Dense;
 
 /// <summary>
-/// The dense kind's fast inference path (<see cref="IFastInference"/>) for an untied <see cref="DenseAutoencoder"/> without batch
-/// norm or GELU: blocks of rows go through GEMM (y = x·Wᵀ) into two reusable buffers, bias and activation fused in one pass per
-/// layer, so steady-state scoring allocates nothing and intermediate activations stay in cache. Reads the live weights on every
-/// call. Dropout is the identity (eval mode). Not thread-safe.
+/// The dense kind's fused inference path (<see cref="IFastInference"/>) for an untied <see cref="DenseAutoencoder"/> without batch
+/// norm or GELU: y_l = act_l(y_(l−1)·W_lᵀ + b_l) layer by layer, no autograd bookkeeping and no tensors. With the managed GEMM
+/// each weight is packed once into the micro-kernel's panel layout (a snapshot, see <see cref="Refresh()"/>), the bias and the
+/// activation are applied to each micro-tile right after its last k pass (while it is in L1), the rows go through all layers
+/// in chunks sized from the L2 cache (<see cref="CacheInfo"/>) so the activations between layers stay in cache, and the rows are
+/// split over <see cref="Gemm.Threads"/> threads of the GEMM worker pool, each running every layer on its own rows. Every row's
+/// arithmetic is the same whatever the thread count and chunking (same k blocking, same order of the k passes), so outputs are
+/// bit-identical across thread counts, and equal to the autograd path's with the managed GEMM. With another GEMM provider the
+/// layers run through <see cref="Gemm.Sgemm"/> on the live weights, bias and activation in one pass per layer. After the first
+/// call of a size no managed memory is allocated. Dropout is the identity (eval mode). Not thread-safe.
 /// </summary>
-internal sealed class DenseInference : IFastInference
+internal sealed unsafe class DenseInference : IFastInference, IParallelJob
 {
     private readonly (Linear Layer, Activation Act)[] _layers;
+    private readonly int _encoderLayers;
     private readonly int _maxWidth;
-    private float[] _a = [], _b = [];
+    private readonly ManagedGemm? _gemm;
+    private readonly PackedMatrix[]? _packed;
+    private float[][] _bufA = [], _bufB = [];
 
-    private DenseInference((Linear, Activation)[] layers)
+    // The call being run by RunPart (valid during Run).
+    private float* _x, _y;
+    private int _n, _parts, _first, _end;
+    private int _columnLayer = -1;   // ≥ 0: RunPart computes a column range of this layer (small batches)
+
+    private DenseInference((Linear, Activation)[] layers, int encoderLayers)
     {
         _layers = layers;
+        _encoderLayers = encoderLayers;
         _maxWidth = layers.Max(l => Math.Max(l.Item1.InFeatures, l.Item1.OutFeatures));
+        ChunkRows = ChunkRowsFor(_maxWidth);
+        if (Gemm.Provider is ManagedGemm gemm)
+        {
+            _gemm = gemm;
+            _packed = layers.Select(l => new PackedMatrix(gemm, l.Item1.InFeatures, l.Item1.OutFeatures)).ToArray();
+            Refresh();
+        }
     }
 
-    /// <summary>Rows per block: the widest layer's block stays around 256 KiB.</summary>
-    public int BlockRows => Math.Clamp(65536 / _maxWidth, 64, 4096);
+    /// <summary>Rows per chunk: input and output of the widest layer take about a third of L2 each (a multiple of 12, 12 … 1024).</summary>
+    internal int ChunkRows { get; set; }
 
-    /// <summary>The fast path for the layers of <paramref name="encoder"/> then <paramref name="decoder"/>, or null when a layer is not supported.</summary>
+    /// <summary>Calls with at most this many rows split each layer's output columns over the threads instead of the rows (a single
+    /// sample streams every weight once; two cores stream it twice as fast), with one hand-off per layer. Settable so the
+    /// benchmark can measure the alternative (rows on one thread) in the same run (<c>bench onnx --column-split-rows 0</c>).</summary>
+    internal static int ColumnSplitRows { get; set; } = 8;
+
+    /// <summary>Whether the packed-weight path is used (the managed GEMM is the provider).</summary>
+    internal bool Packed => _packed != null;
+
+    /// <inheritdoc/>
+    public int BlockRows => Math.Max(ChunkRows * Math.Max(1, Gemm.Threads), 256);
+
+    /// <summary>The fused path for the layers of <paramref name="encoder"/> then <paramref name="decoder"/>, or null when a layer is not supported.</summary>
     public static DenseInference? TryCreate(Sequential encoder, Sequential decoder)
     {
         var list = new List<(Linear, Activation)>();
+        int encoderLayers = 0;
         foreach (var seq in new[] { encoder, decoder })
+        {
             foreach (var m in seq.Layers)
             {
                 switch (m)
@@ -42,47 +78,287 @@ internal sealed class DenseInference : IFastInference
                     default: return null;
                 }
             }
-        return list.Count == 0 ? null : new DenseInference(list.ToArray());
+            if (seq == encoder) encoderLayers = list.Count;
+        }
+        return list.Count == 0 || encoderLayers == 0 ? null : new DenseInference(list.ToArray(), encoderLayers);
     }
 
-    /// <summary>Decoder logits for <paramref name="n"/> rows of <paramref name="x"/> into <paramref name="logits"/> (n × D).</summary>
-    public void Logits(ReadOnlySpan<float> x, int n, Span<float> logits)
+    /// <summary>The GEMM provider the packed weights were made for (null: the unpacked path).</summary>
+    internal IGemmProvider? Provider => _gemm;
+
+    /// <summary>Layers of the encoder (the first ones); the decoder's follow.</summary>
+    internal int EncoderLayerCount => _encoderLayers;
+
+    /// <summary>All layers.</summary>
+    internal int LayerCount => _layers.Length;
+
+    /// <inheritdoc/>
+    public void Refresh() => Refresh(0, _layers.Length);
+
+    /// <summary>Repacks the weights of layers [<paramref name="first"/>, <paramref name="end"/>) from the live tensors.</summary>
+    internal void Refresh(int first, int end)
     {
-        int block = BlockRows;
-        if (_a.Length < block * _maxWidth) { _a = new float[block * _maxWidth]; _b = new float[block * _maxWidth]; }
-        int d = _layers[0].Layer.InFeatures, outD = _layers[^1].Layer.OutFeatures;
-        for (int start = 0; start < n; start += block)
+        if (_packed == null) return;
+        for (int i = first; i < end; i++)
         {
-            int m = Math.Min(block, n - start);
-            ReadOnlySpan<float> input = x.Slice(start * d, m * d);
-            for (int li = 0; li < _layers.Length; li++)
+            var w = _layers[i].Layer.Weight;
+            fixed (float* pw = w.Span)
+                _packed[i].PackTransposed(pw, _layers[i].Layer.InFeatures);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Logits(ReadOnlySpan<float> x, int n, Span<float> logits) => Run(x, n, logits, 0, _layers.Length);
+
+    /// <inheritdoc/>
+    public void Codes(ReadOnlySpan<float> x, int n, Span<float> codes) => Run(x, n, codes, 0, _encoderLayers);
+
+    /// <summary>Decoder logits (n × D) of <paramref name="n"/> codes (n × latentDim).</summary>
+    internal void DecoderLogits(ReadOnlySpan<float> z, int n, Span<float> logits) => Run(z, n, logits, _encoderLayers, _layers.Length);
+
+    /// <summary>Runs layers [first, end) on n rows of x into output.</summary>
+    private void Run(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
+    {
+        int d = _layers[first].Layer.InFeatures, outD = _layers[end - 1].Layer.OutFeatures;
+        if (n < 0 || x.Length < (long)n * d)
+            throw new ArgumentException($"{n} rows of {d} features need {(long)n * d} values, x has {x.Length}", nameof(x));
+        if (output.Length < (long)n * outD)
+            throw new ArgumentException($"{n} rows need {(long)n * outD} output values, the output has {output.Length}", nameof(output));
+        if (n == 0) return;
+        if (_packed == null)
+        {
+            Unpacked(x, n, output, first, end);
+            return;
+        }
+        // Threads: one part per thread, at least one row each, and only when each part has well over the hand-off cost of work.
+        int threads = Gemm.Threads;
+        if (threads > 1 && n <= ColumnSplitRows)
+        {
+            RunColumns(x, n, output, first, end);
+            return;
+        }
+        long macs = 0;
+        for (int li = first; li < end; li++) macs += (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
+        int parts = (int)Math.Clamp(Math.Min(Math.Min(threads, n), macs / 1_000_000), 1, Math.Max(1, threads));
+        EnsureBuffers(parts);
+        fixed (float* px = x)
+        fixed (float* py = output)
+        {
+            _x = px;
+            _y = py;
+            _n = n;
+            _parts = parts;
+            _first = first;
+            _end = end;
+            try
+            {
+                if (parts < 2 || !GemmWorkerPool.Shared.TryRun(this, parts))
+                {
+                    _parts = 1;
+                    RunPart(0);
+                }
+            }
+            finally
+            {
+                _x = _y = null;
+            }
+        }
+    }
+
+    private void EnsureBuffers(int parts)
+    {
+        if (_bufA.Length >= parts) return;
+        var a = new float[parts][];
+        var b = new float[parts][];
+        for (int i = 0; i < parts; i++)
+        {
+            a[i] = i < _bufA.Length ? _bufA[i] : new float[ChunkRows * _maxWidth];
+            b[i] = i < _bufB.Length ? _bufB[i] : new float[ChunkRows * _maxWidth];
+        }
+        (_bufA, _bufB) = (a, b);
+    }
+
+    /// <summary>A few rows: layer by layer, each layer's columns split over the threads when it is large enough to pay the hand-off.</summary>
+    private void RunColumns(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
+    {
+        EnsureBuffers(1);
+        var gemm = _gemm!;
+        fixed (float* px = x)
+        fixed (float* py = output)
+        fixed (float* bufA = _bufA[0])
+        fixed (float* bufB = _bufB[0])
+        {
+            float* input = px;
+            for (int li = first; li < end; li++)
             {
                 var (lin, act) = _layers[li];
                 int inF = lin.InFeatures, outF = lin.OutFeatures;
-                Span<float> dst = li == _layers.Length - 1 ? logits.Slice(start * outD, m * outD) : (li % 2 == 0 ? _a : _b).AsSpan(0, m * outF);
-                Gemm.Sgemm(false, true, m, outF, inF, 1f, input, inF, lin.Weight.Span, inF, 0f, dst, outF);
-                BiasActivate(dst, m, outF, lin.Bias is null ? default : lin.Bias.Span, act);
+                float* dst = li == end - 1 ? py : ((li - first) % 2 == 0 ? bufA : bufB);
+                int slivers = (outF + gemm.Nr - 1) / gemm.Nr;
+                int parts = Math.Min(Gemm.Threads, slivers);
+                bool split = parts > 1 && (long)inF * outF * n >= 150_000;
+                _x = input;
+                _y = dst;
+                _n = n;
+                _parts = parts;
+                _columnLayer = li;
+                try
+                {
+                    if (!split || !GemmWorkerPool.Shared.TryRun(this, parts))
+                    {
+                        fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+                            gemm.RunPrepacked(PackBuffers.ForCurrentThread, n, input, inF, _packed![li], dst, outF, lin.Bias is null ? null : bias, ActivationKernel(act));
+                    }
+                }
+                finally
+                {
+                    _columnLayer = -1;
+                    _x = _y = null;
+                }
                 input = dst;
             }
         }
     }
 
-    private static void BiasActivate(Span<float> y, int rows, int width, ReadOnlySpan<float> bias, Activation act)
+    /// <summary>Part <paramref name="index"/> of the current call: a range of rows through every layer, or (small batches) a range of one layer's columns.</summary>
+    void IParallelJob.RunPart(int index)
     {
-        for (int r = 0; r < rows; r++)
+        if (_columnLayer >= 0) RunColumnPart(index);
+        else RunPart(index);
+    }
+
+    /// <summary>Columns [slivers·index/parts, slivers·(index+1)/parts)·NR of layer <see cref="_columnLayer"/> for all rows.</summary>
+    private void RunColumnPart(int index)
+    {
+        var gemm = _gemm!;
+        var (lin, act) = _layers[_columnLayer];
+        int outF = lin.OutFeatures, slivers = (outF + gemm.Nr - 1) / gemm.Nr;
+        int j0 = slivers * index / _parts * gemm.Nr, j1 = Math.Min(outF, slivers * (index + 1) / _parts * gemm.Nr);
+        if (j0 >= j1) return;
+        fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+            gemm.RunPrepacked(PackBuffers.ForCurrentThread, _n, _x, lin.InFeatures, _packed![_columnLayer], _y, outF,
+                lin.Bias is null ? null : bias, ActivationKernel(act), j0, j1);
+    }
+
+    /// <summary>Rows [n·index/parts, n·(index+1)/parts) through the layers, in chunks of <see cref="ChunkRows"/>.</summary>
+    private void RunPart(int index)
+    {
+        int r0 = (int)((long)_n * index / _parts), r1 = (int)((long)_n * (index + 1) / _parts);
+        int d = _layers[_first].Layer.InFeatures, outD = _layers[_end - 1].Layer.OutFeatures;
+        var buffers = PackBuffers.ForCurrentThread;
+        var gemm = _gemm!;
+        int chunkRows = ChunkRows;
+        if (_bufA[index].Length < chunkRows * _maxWidth)
+            (_bufA[index], _bufB[index]) = (new float[chunkRows * _maxWidth], new float[chunkRows * _maxWidth]);
+        fixed (float* bufA = _bufA[index])
+        fixed (float* bufB = _bufB[index])
         {
-            var row = y.Slice(r * width, width);
-            if (!bias.IsEmpty) TensorPrimitives.Add(row, bias, row);
-            switch (act)
+            for (int start = r0; start < r1; start += chunkRows)
             {
-                case Activation.Identity: break;
-                case Activation.Relu: TensorPrimitives.Max(row, 0f, row); break;
-                case Activation.Sigmoid: TensorPrimitives.Sigmoid(row, row); break;
-                case Activation.Tanh: TensorPrimitives.Tanh(row, row); break;
-                case Activation.LeakyRelu: ActivationKernels.LeakyRelu(row, 0.01f, row); break;
-                case Activation.Elu: ActivationKernels.Elu(row, 1f, row); break;
-                case Activation.Softplus: ActivationKernels.Softplus(row, 1f, 20f, row); break;
-                default: throw new InvalidOperationException($"activation {act} is not supported by the dense inference path");
+                int m = Math.Min(chunkRows, r1 - start);
+                float* input = _x + (nint)start * d;
+                for (int li = _first; li < _end; li++)
+                {
+                    var (lin, act) = _layers[li];
+                    int inF = lin.InFeatures, outF = lin.OutFeatures;
+                    float* dst = li == _end - 1 ? _y + (nint)start * outD : ((li - _first) % 2 == 0 ? bufA : bufB);
+                    fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+                        gemm.RunPrepacked(buffers, m, input, inF, _packed![li], dst, outF, lin.Bias is null ? null : bias, ActivationKernel(act));
+                    input = dst;
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows per chunk for a widest layer of <paramref name="maxWidth"/> values: a third of L2 for the chunk's input and as much for its output.</summary>
+    internal static int ChunkRowsFor(int maxWidth)
+    {
+        long rows = CacheInfo.L2Bytes / 3 / (sizeof(float) * (long)maxWidth);
+        return (int)Math.Clamp(rows / 12 * 12, 12, 1024);
+    }
+
+    /// <summary>The in-place tile activation for <paramref name="act"/>, or null for the identity.</summary>
+    private static delegate*<float*, nint, int, int, void> ActivationKernel(Activation act) => act switch
+    {
+        Activation.Identity => null,
+        Activation.Relu => &Relu,
+        Activation.Sigmoid => &Sigmoid,
+        Activation.Tanh => &Tanh,
+        Activation.LeakyRelu => &LeakyRelu,
+        Activation.Elu => &Elu,
+        Activation.Softplus => &Softplus,
+        _ => throw new InvalidOperationException($"activation {act} is not supported by the dense inference path"),
+    };
+
+    private static void Relu(float* c, nint ldc, int rows, int cols)
+    {
+        if (Vector512.IsHardwareAccelerated && cols == 32)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                float* r = c + i * ldc;
+                Vector512.Store(Vector512.Max(Vector512.Load(r), Vector512<float>.Zero), r);
+                Vector512.Store(Vector512.Max(Vector512.Load(r + 16), Vector512<float>.Zero), r + 16);
+            }
+            return;
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            var row = new Span<float>(c + i * ldc, cols);
+            TensorPrimitives.Max(row, 0f, row);
+        }
+    }
+
+    private static void Sigmoid(float* c, nint ldc, int rows, int cols)
+    {
+        // VectorMath's sigmoid, as Tensor.Sigmoid: bit-identical on every code path, so the tile split does not change a value
+        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); VectorMath.Sigmoid(row, row); }
+    }
+
+    private static void Tanh(float* c, nint ldc, int rows, int cols)
+    {
+        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); TensorPrimitives.Tanh(row, row); }
+    }
+
+    private static void LeakyRelu(float* c, nint ldc, int rows, int cols)
+    {
+        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); ActivationKernels.LeakyRelu(row, 0.01f, row); }
+    }
+
+    private static void Elu(float* c, nint ldc, int rows, int cols)
+    {
+        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); ActivationKernels.Elu(row, 1f, row); }
+    }
+
+    private static void Softplus(float* c, nint ldc, int rows, int cols)
+    {
+        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); ActivationKernels.Softplus(row, 1f, 20f, row); }
+    }
+
+    /// <summary>Another GEMM provider: blocks of rows through <see cref="Gemm.Sgemm"/> on the live weights, then bias and activation per layer.</summary>
+    private void Unpacked(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
+    {
+        int block = ChunkRows;
+        EnsureBuffers(1);
+        int d = _layers[first].Layer.InFeatures, outD = _layers[end - 1].Layer.OutFeatures;
+        for (int start = 0; start < n; start += block)
+        {
+            int m = Math.Min(block, n - start);
+            ReadOnlySpan<float> input = x.Slice(start * d, m * d);
+            for (int li = first; li < end; li++)
+            {
+                var (lin, act) = _layers[li];
+                int inF = lin.InFeatures, outF = lin.OutFeatures;
+                Span<float> dst = li == end - 1 ? output.Slice(start * outD, m * outD) : ((li - first) % 2 == 0 ? _bufA[0] : _bufB[0]).AsSpan(0, m * outF);
+                Gemm.Sgemm(false, true, m, outF, inF, 1f, input, inF, lin.Weight.Span, inF, 0f, dst, outF);
+                fixed (float* pd = dst)
+                {
+                    for (int r = 0; r < m && lin.Bias is not null; r++)
+                        TensorPrimitives.Add(dst.Slice(r * outF, outF), lin.Bias.Span, dst.Slice(r * outF, outF));
+                    var kernel = ActivationKernel(act);
+                    if (kernel != null) kernel(pd, outF, m, outF);
+                }
+                input = dst;
             }
         }
     }

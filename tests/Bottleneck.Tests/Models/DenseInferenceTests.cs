@@ -1,0 +1,178 @@
+using Bottleneck.Autograd;
+using Bottleneck.Kernels;
+using Bottleneck.Models;
+using Bottleneck.Models.Dense;
+using Bottleneck.NN;
+using Bottleneck.Tensors;
+
+namespace Bottleneck.Tests.Models;
+
+/// <summary>
+/// The dense kind's fused inference path (packed weights, bias and activation fused into the GEMM's tiles, rows split over
+/// threads): equal to the autograd path, bit-identical across thread counts, allocation-free after warm-up, a snapshot of the
+/// weights until refreshed, and used by <see cref="AutoencoderModel.Encode(Tensor)"/> under no-grad with the live weights.
+/// </summary>
+[Collection(Bottleneck.Tests.Autograd.GemmProviderCollection.Name)]
+public sealed class DenseInferenceTests
+{
+    /// <summary>Odd widths and every supported activation, so edge tiles, several k passes and each epilogue run.</summary>
+    public static TheoryData<Activation, Activation, int> Configs() => new()
+    {
+        { Activation.Relu, Activation.Identity, 1 },
+        { Activation.Relu, Activation.Identity, 33 },
+        { Activation.Tanh, Activation.Sigmoid, 257 },
+        { Activation.LeakyRelu, Activation.Identity, 7 },
+        { Activation.Elu, Activation.Tanh, 40 },
+        { Activation.Softplus, Activation.Identity, 13 },
+        { Activation.Sigmoid, Activation.Relu, 100 },
+    };
+
+    private static DenseAutoencoder Model(Activation hidden, Activation latent) =>
+        new(new DenseConfig(300, [67, 33], 7, hidden, latent), new Rng(5));
+
+    private static float[] Rows(int n, int d, ulong seed = 9)
+    {
+        var x = new float[n * d];
+        new Rng(seed).FillUniform(x, 0f, 1f);
+        return x;
+    }
+
+    /// <summary>The autograd path: the layers with recording on, in eval mode.</summary>
+    private static (float[] Codes, float[] Logits) Autograd(DenseAutoencoder m, float[] x, int n)
+    {
+        m.Eval();
+        var t = Tensor.FromArray(x, n, m.InputDim);
+        Assert.True(GradMode.IsEnabled);
+        var z = m.Encode(t);
+        return (z.ToArray(), m.DecodeLogits(z).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void FusedPath_EqualsTheAutogradPath_AndIsIdenticalForOneAndTwoThreads(Activation hidden, Activation latent, int n)
+    {
+        // Given a model and n rows
+        var m = Model(hidden, latent);
+        var x = Rows(n, 300);
+        var (codes, logits) = Autograd(m, x, n);
+        var fast = m.CreateFastInference()!;
+        int saved = Gemm.Threads;
+        try
+        {
+            var byThreads = new List<(float[] Codes, float[] Logits)>();
+            foreach (int threads in new[] { 1, 2 })
+            {
+                // When the fused path runs with 1 and 2 threads
+                Gemm.Threads = threads;
+                var c = new float[n * 7];
+                var l = new float[n * 300];
+                fast.Codes(x, n, c);
+                fast.Logits(x, n, l);
+                byThreads.Add((c, l));
+            }
+            // Then it equals the autograd path to float tolerance, and the two thread counts agree bit for bit
+            AssertClose(codes, byThreads[0].Codes);
+            AssertClose(logits, byThreads[0].Logits);
+            Assert.Equal(byThreads[0].Codes, byThreads[1].Codes);
+            Assert.Equal(byThreads[0].Logits, byThreads[1].Logits);
+        }
+        finally { Gemm.Threads = saved; }
+    }
+
+    [Fact]
+    public void FusedPath_ChunkSizeDoesNotChangeTheResult()
+    {
+        var m = Model(Activation.Relu, Activation.Identity);
+        var x = Rows(150, 300);
+        var fast = (DenseInference)m.CreateFastInference()!;
+        var a = new float[150 * 300];
+        var b = new float[150 * 300];
+        fast.Logits(x, 150, a);
+        fast.ChunkRows = 12;
+        fast.Logits(x, 150, b);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void FusedPath_IsASnapshotOfTheWeightsUntilRefreshed()
+    {
+        // Given a fast path created before the weights change
+        var m = Model(Activation.Relu, Activation.Identity);
+        var x = Rows(5, 300);
+        var fast = m.CreateFastInference()!;
+        var before = new float[5 * 300];
+        fast.Logits(x, 5, before);
+        // When every weight of the last layer changes
+        var w = m.DecoderLinears[^1].Weight.Span;
+        for (int i = 0; i < w.Length; i++) w[i] += 0.5f;
+        var stale = new float[5 * 300];
+        fast.Logits(x, 5, stale);
+        fast.Refresh();
+        var refreshed = new float[5 * 300];
+        fast.Logits(x, 5, refreshed);
+        // Then the snapshot gives the old logits until Refresh, and the new ones (equal to the autograd path) after it
+        Assert.Equal(before, stale);
+        Assert.NotEqual(before, refreshed);
+        AssertClose(Autograd(m, x, 5).Logits, refreshed);
+    }
+
+    [Fact]
+    public void FusedPath_SteadyState_AllocatesNothing()
+    {
+        var m = Model(Activation.Relu, Activation.Identity);
+        var x = Rows(300, 300);
+        var fast = m.CreateFastInference()!;
+        var l = new float[300 * 300];
+        int saved = Gemm.Threads;
+        try
+        {
+            Gemm.Threads = 2;
+            for (int i = 0; i < 5; i++) { fast.Logits(x, 300, l); fast.Logits(x, 1, l); }
+            long allocated = long.MaxValue;
+            for (int round = 0; round < 3 && allocated > 0; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 10; i++) { fast.Logits(x, 300, l); fast.Logits(x, 1, l); fast.Codes(x, 32, l); fast.Refresh(); }
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.Equal(0, allocated);
+        }
+        finally { Gemm.Threads = saved; }
+    }
+
+    [Fact]
+    public void TensorApi_UnderNoGrad_UsesTheLiveWeights_AndEqualsTheAutogradPath()
+    {
+        // Given a model used under no-grad once
+        var m = Model(Activation.Relu, Activation.Sigmoid);
+        var x = Rows(20, 300);
+        var t = Tensor.FromArray(x, 20, 300);
+        m.Eval();
+        using (GradMode.NoGrad()) _ = m.Reconstruct(t);
+        // When its weights change and it runs again under no-grad
+        foreach (var p in m.Parameters()) p.Span[0] += 0.25f;
+        float[] codes, recon;
+        using (GradMode.NoGrad())
+        {
+            codes = m.Encode(t).ToArray();
+            recon = m.Reconstruct(t).ToArray();
+        }
+        // Then it sees the new weights: equal to the autograd path
+        var (refCodes, refLogits) = Autograd(m, x, 20);
+        AssertClose(refCodes, codes);
+        AssertClose(refLogits.Select(v => 1f / (1f + MathF.Exp(-v))).ToArray(), recon);
+        // And bad shapes are still refused with the shapes in the message
+        using (GradMode.NoGrad())
+        {
+            var e = Assert.Throws<ShapeException>(() => m.Encode(Tensor.Zeros(2, 5)));
+            Assert.Contains("300", e.Message);
+        }
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * (1 + Math.Abs(expected[i])), $"[{i}]: {actual[i]} vs {expected[i]}");
+    }
+}
