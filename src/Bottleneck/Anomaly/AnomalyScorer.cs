@@ -249,7 +249,7 @@ public sealed class AnomalyScorer
         if (Model.InputShape.Length != 2)
             throw new ArgumentException($"step counts (padded sequences) need a sequence model; this {Model.Config.Kind} model takes samples of shape ({string.Join(", ", Model.InputShape)})", "stepCounts");
         if (!Model.IgnoresPadding)
-            throw new ArgumentException($"this {Model.Config.Kind} model cannot ignore padded steps; padded sequences (:pad) are scored by lstm or gru (not bidirectional) or transformer models", "stepCounts");
+            throw new ArgumentException($"this {Model.Config.Kind} model cannot ignore padded steps; padded sequences (:pad) are scored by lstm or gru (not bidirectional), tcn or transformer models", "stepCounts");
         if (IsVariational(Error))
             throw new ArgumentException($"the {Name(Error)} score is not defined for padded sequences yet; use mse, mae or nll", "stepCounts");
     }

@@ -5,7 +5,7 @@ namespace Bottleneck.Data;
 /// <summary>
 /// Padded (variable-length) sequence data: row i holds L_i real time steps followed by T − L_i padded steps
 /// (<see cref="Dataset.StepCounts"/>). The mask built here is 1 on the real values and 0 on the padding, in the shape of the batch
-/// (N, T, F); the model kinds that honour it (<c>lstm</c>, <c>gru</c>, <c>transformer</c>) ignore the padding in the loss, the pooling
+/// (N, T, F); the model kinds that honour it (<c>lstm</c>, <c>gru</c>, <c>tcn</c>, <c>transformer</c>) ignore the padding in the loss, the pooling
 /// and the scores. Legend: N samples, T steps (the longest row, or the model's), F channels, L_i real steps of row i.
 /// </summary>
 public static class SequencePadding

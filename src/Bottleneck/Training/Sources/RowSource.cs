@@ -46,7 +46,7 @@ public sealed class RowSource : IBatchSource
         if (model.ConditionsOnLabels && !model.LabelsOptional && data.Labels is null)
             throw new ArgumentException($"{role} {data.Source} has no labels; a {model.Config.Kind} model is conditioned on the class label of every sample");
         if (data.StepCounts != null && !model.IgnoresPadding)
-            throw new ArgumentException($"{role} {data.Source} holds padded sequences of different lengths (:pad), and this {model.Config.Kind} model cannot ignore padded steps; use lstm or gru (not bidirectional) or transformer");
+            throw new ArgumentException($"{role} {data.Source} holds padded sequences of different lengths (:pad), and this {model.Config.Kind} model cannot ignore padded steps; use lstm or gru (not bidirectional), tcn or transformer");
         return new RowSource(data, model.InputShape, withLabels: model.ConditionsOnLabels && data.Labels != null);
     }
 

@@ -60,9 +60,15 @@ public class PaddedSequenceTests
     [Theory]
     [InlineData("lstm")]
     [InlineData("transformer")]
+    [InlineData("tcn")]
     public void WhatThePaddingHoldsChangesNoScoreNoCodeAndNoLoss(string kind)
     {
-        ModelConfig config = kind == "transformer" ? new TransformerConfig(10, 1, 3, dModel: 8, heads: 2, layers: 1) : new SequenceConfig(10, 1, 3, hidden: 6);
+        ModelConfig config = kind switch
+        {
+            "transformer" => new TransformerConfig(10, 1, 3, dModel: 8, heads: 2, layers: 1),
+            "tcn" => new TcnConfig(10, 1, 3, [4], 3, [1, 2]),
+            _ => new SequenceConfig(10, 1, 3, hidden: 6),
+        };
         var model = ModelRegistry.Create(config, new Rng(5));
         var zeros = Ragged(0f);
         var junk = Ragged(123.5f);
@@ -100,9 +106,11 @@ public class PaddedSequenceTests
     public void KindsThatCannotIgnorePaddingAreRefusedWithAClearMessage()
     {
         var data = Ragged();
-        var tcn = ModelRegistry.Create(new TcnConfig(10, 1, 3, [4], 3, [1, 2]), new Rng(1));
         var bidirectional = ModelRegistry.Create(new SequenceConfig(10, 1, 3, hidden: 4, bidirectional: true), new Rng(1));
-        foreach (var m in new[] { tcn, bidirectional })
+        var dense = ModelRegistry.Create(new Bottleneck.Models.Dense.DenseConfig(10, [4], 2), new Rng(1));
+        Assert.False(dense.IgnoresPadding);
+        Assert.True(ModelRegistry.Create(new TcnConfig(10, 1, 3, [4], 3, [1, 2]), new Rng(1)).IgnoresPadding);
+        foreach (var m in new[] { bidirectional })
         {
             Assert.False(m.IgnoresPadding);
             Assert.Contains("cannot ignore padded steps", Assert.Throws<ArgumentException>(() => RowSource.For(m, data, "training data")).Message);
