@@ -74,6 +74,7 @@ public class PaddedSequenceTests
         var junk = Ragged(123.5f);
         Assert.Equal(new AnomalyScorer(model).Score(zeros), new AnomalyScorer(model).Score(junk));
         Assert.Equal(Batching.Encode(model, zeros), Batching.Encode(model, junk));
+        Assert.Equal(Bottleneck.Evaluation.ReconstructionEvaluator.Evaluate(model, zeros).Mse, Bottleneck.Evaluation.ReconstructionEvaluator.Evaluate(model, junk).Mse);
         var bz = new RowSource(zeros, [10, 1]).LoadRows([0, 1, 2, 3]);
         var bj = new RowSource(junk, [10, 1]).LoadRows([0, 1, 2, 3]);
         using var _ = GradMode.NoGrad();
