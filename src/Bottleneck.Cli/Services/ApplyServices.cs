@@ -82,7 +82,9 @@ public sealed class ReconstructService : CliService
         m.Preprocessor.InverseTransform(rec);
         int d = model.InputDim;
         var header = m.Raw.FeatureNames ?? Enumerable.Range(0, d).Select(i => $"c{i}").ToArray();
-        var files = Output.WriteTable(outPath, rec, m.Raw.Rows, d, header, m.Raw.Labels);
+        // padded sequences: each row trimmed to its real steps
+        int[]? lengths = m.Raw.StepCounts is { } counts && model.InputShape is [_, int channels] ? counts.Select(l => l * channels).ToArray() : null;
+        var files = Output.WriteTable(outPath, rec, m.Raw.Rows, d, header, m.Raw.Labels, lengths);
         line($"{verb} {m.Raw.Rows} samples of {m.Raw.Source}: {string.Join(", ", files)}");
         string png = Path.ChangeExtension(outPath, ".png");
         if (Output.WriteGrid(png, m.Image, m.Raw.Features, rec, m.Raw.Rows))

@@ -155,9 +155,9 @@ public sealed class DetectService : CliService
             IO.AtomicFile.Write(path, stream =>
             {
                 using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                StepErrors.WriteCsv(w, errors, steps, channels, names);
+                StepErrors.WriteCsv(w, errors, steps, channels, names, prepared.StepCounts);
             });
-            Line($"per-step    written to {path} ({Output.Count(prepared.Rows)} samples x {steps} steps{(channels > 1 ? $" x {channels} channels" : "")})");
+            Line($"per-step    written to {path} ({Output.Count(prepared.Rows)} samples x {(prepared.StepCounts != null ? "their real" : steps.ToString(System.Globalization.CultureInfo.InvariantCulture))} steps{(channels > 1 ? $" x {channels} channels" : "")})");
         }
         if (s.PerPoint is { } pointPath)
         {

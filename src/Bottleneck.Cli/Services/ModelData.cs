@@ -30,6 +30,8 @@ internal sealed record ModelData(SavedModel Saved, Preprocessor Preprocessor, Da
             ? new TabularEncoder(saved.Tabular).Transform(dataSpec.Path!)
             : folder?.Data ?? dataSpec.Load("test");
         if (saved.Tabular == null && dataSpec.Kind == DataKind.Csv) ModelStore.CheckColumns(saved, raw.FeatureNames, raw.Source);
+        // padded sequences (:pad) are brought to the model's T steps; a row longer than T is an error naming it
+        if (raw.StepCounts != null && saved.Model.InputShape is [int steps, _]) raw = SequencePadding.PadTo(raw, steps);
         if (raw.FeatureCount != saved.Model.InputDim)
             throw new DataException($"{raw.Source}: input has {raw.FeatureCount} features, model expects {saved.Model.InputDim}" +
                 (raw.Image is { } di && saved.Image is { } mi ? $" (images {di}, the model was trained on {mi}; the images: options size=, channels= and patch= set the shape)" : ""), raw.Source);

@@ -91,9 +91,11 @@ internal static class Output
     /// <summary>
     /// Writes a row-major matrix to a .csv/.tsv (with a leading <c>label</c> column when <paramref name="labels"/> is given)
     /// or .npy file (the matrix only; labels go to the sibling <c>NAME.labels.npy</c>, usable as <c>npy:NAME.npy:labels=NAME.labels.npy</c>).
+    /// With <c>rowLengths</c> (padded sequences: the values each row really has, L_i·F) the cells after them are empty in CSV and NaN in .npy.
     /// </summary>
     /// <returns>The files written.</returns>
-    public static IReadOnlyList<string> WriteTable(string path, float[] values, int rows, int cols, IReadOnlyList<string> header, int[]? labels)
+    public static IReadOnlyList<string> WriteTable(string path, float[] values, int rows, int cols, IReadOnlyList<string> header, int[]? labels,
+        IReadOnlyList<int>? rowLengths = null)
     {
         CheckTablePath(path);
         bool npy = Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase);
@@ -102,13 +104,13 @@ internal static class Output
             var labelsPath = Path.ChangeExtension(path, ".labels.npy");
             // Checked before the table is written, so a labels name above the limit leaves nothing behind.
             if (labels != null) TempNames.CheckNameLength(labelsPath, "the labels file written beside --out,");
-            TableWriter.Write(path, values, rows, cols);
+            TableWriter.Write(path, values, rows, cols, rowLengths: rowLengths);
             if (labels == null) return [path];
             NpyWriter.Write(labelsPath, labels.Select(l => (float)l).ToArray(), [rows]);
             return [path, labelsPath];
         }
         var leading = labels == null ? null : new[] { new Bottleneck.IO.TableColumn("label", labels.Select(l => (double)l).ToArray()) };
-        TableWriter.Write(path, values, rows, cols, header, leading);
+        TableWriter.Write(path, values, rows, cols, header, leading, rowLengths);
         return [path];
     }
 

@@ -115,11 +115,15 @@ public sealed class AnomalyDetector
         return Prepare(raw);
     }
 
-    /// <summary>Applies the preprocessing to <paramref name="raw"/> (already tabular-encoded or numeric) and checks the width.</summary>
-    /// <exception cref="DataException">The width differs from the model's.</exception>
+    /// <summary>Applies the preprocessing to <paramref name="raw"/> (already tabular-encoded or numeric) and checks the width; padded
+    /// sequences (<see cref="Dataset.StepCounts"/>) are first brought to the model's T steps (<see cref="SequencePadding.PadTo"/>).</summary>
+    /// <exception cref="DataException">The width differs from the model's, or a padded row is longer than the model's T.</exception>
     public Dataset Prepare(Dataset raw)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        // padded sequences (:pad) shorter or longer than the model's T are re-padded to T; a row longer than T is an error
+        if (raw.StepCounts != null && raw.Sequence is { } padded && Model.InputShape is [int modelSteps, int modelChannels] && padded.Channels == modelChannels)
+            raw = SequencePadding.PadTo(raw, modelSteps);
         if (raw.Sequence is { } sq && Model.InputShape is [int steps, int channels] && (sq.Steps != steps || sq.Channels != channels))
             throw new DataException($"{raw.Source} has sequences of {sq}, the model expects {new SequenceShape(steps, channels)}", raw.Source);
         if (raw.FeatureCount != Model.InputDim)

@@ -87,8 +87,8 @@ public sealed class AnomalyScorer
         BatchSize = batchSize >= 1 ? batchSize : throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be ≥ 1");
         if (model.ConditionsOnLabels)
             throw new ArgumentException($"a conditional {model.Config.Kind} model needs each row's label to reconstruct it; anomaly scoring of conditional kinds is not supported", nameof(model));
-        if (IsVariational(Error) && model is not Models.Variational.VariationalAutoencoder { Gaussian: not null })
-            throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae); this is a {model.Config.Kind} model", nameof(error));
+        if (IsVariational(Error) && model is not IGaussianLatentModel { Gaussian: not null })
+            throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae, lstm/gru/tcn with --variational); this is a {(model.Config.Kind)}{(model is IGaussianLatentModel ? " model without --variational" : " model")}", nameof(error));
         _fast = IsVariational(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
     }
 
@@ -142,7 +142,7 @@ public sealed class AnomalyScorer
     /// <see cref="ReconstructionError.ReconstructionProbability"/> scores.</summary>
     public const int VariationalSamples = 10;
 
-    /// <summary>The seed of the draws of the variational scores (each call of <see cref="Score(ReadOnlySpan{float}, Span{float}, Span{float})"/>
+    /// <summary>The seed of the draws of the variational scores (each call of <see cref="Score(ReadOnlySpan{float}, Span{float}, Span{float}, ReadOnlySpan{int})"/>
     /// starts from it, so the same rows in the same blocks score the same).</summary>
     public const ulong VariationalSeed = 0xA0C5;
 
@@ -167,7 +167,7 @@ public sealed class AnomalyScorer
         ArgumentNullException.ThrowIfNull(data);
         CheckWidth(data.FeatureCount, data.Source);
         var scores = new float[data.Rows];
-        Score(data.Features, scores);
+        Score(data.Features, scores, default, data.StepCounts);
         return scores;
     }
 
@@ -177,8 +177,12 @@ public sealed class AnomalyScorer
     /// <param name="rows">N·D values (N whole rows), preprocessed.</param>
     /// <param name="scores">Receives N scores.</param>
     /// <param name="contributions">Empty (default) for none, or N·D values receiving eᵢⱼ/D (each row sums to its score).</param>
-    /// <exception cref="ArgumentException">A length is inconsistent.</exception>
-    public void Score(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions = default)
+    /// <param name="stepCounts">Empty (default), or for padded sequences (<see cref="Dataset.StepCounts"/>) the real steps L_i of each of
+    /// the N rows: the model sees the batch mask, row i scores (1/(L_i·F))·Σ eᵢⱼ over its real values only, its contributions are
+    /// eᵢⱼ/(L_i·F) on them and 0 on the padding.</param>
+    /// <exception cref="ArgumentException">A length is inconsistent; step counts for a model that does not take sequences or cannot ignore
+    /// padding, or with a variational score.</exception>
+    public void Score(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions = default, ReadOnlySpan<int> stepCounts = default)
     {
         int d = FeatureCount;
         if (rows.Length % d != 0) throw new ArgumentException($"{rows.Length} values are not whole rows of {d} features", nameof(rows));
@@ -186,10 +190,16 @@ public sealed class AnomalyScorer
         if (scores.Length < n) throw new ArgumentException($"scores has room for {scores.Length} rows, {n} are needed", nameof(scores));
         if (!contributions.IsEmpty && contributions.Length < rows.Length)
             throw new ArgumentException($"contributions has {contributions.Length} values, {rows.Length} are needed", nameof(contributions));
+        if (!stepCounts.IsEmpty) CheckPadded(stepCounts.Length, n);
         bool wasTraining = Model.Training;
         Model.Eval();
         try
         {
+            if (!stepCounts.IsEmpty)
+            {
+                ScorePadded(rows, stepCounts, scores, contributions);
+                return;
+            }
             if (_fast != null)
             {
                 int block = Math.Min(_fast.BlockRows * 4, Math.Max(n, 1));
@@ -221,7 +231,7 @@ public sealed class AnomalyScorer
                     }
                     if (IsVariational(Error))
                     {
-                        VariationalScores((Models.Variational.VariationalAutoencoder)Model, x, scores.Slice(start, m),
+                        VariationalScores((IGaussianLatentModel)Model, x, scores.Slice(start, m),
                             contributions.IsEmpty ? default : contributions.Slice(start * d, m * d), rng ??= new Rng(VariationalSeed));
                         continue;
                     }
@@ -233,13 +243,58 @@ public sealed class AnomalyScorer
         finally { Model.Train(wasTraining); }
     }
 
+    private void CheckPadded(int counts, int n)
+    {
+        if (counts != n) throw new ArgumentException($"{counts} step counts for {n} rows", "stepCounts");
+        if (Model.InputShape.Length != 2)
+            throw new ArgumentException($"step counts (padded sequences) need a sequence model; this {Model.Config.Kind} model takes samples of shape ({string.Join(", ", Model.InputShape)})", "stepCounts");
+        if (!Model.IgnoresPadding)
+            throw new ArgumentException($"this {Model.Config.Kind} model cannot ignore padded steps; padded sequences (:pad) are scored by lstm or gru (not bidirectional), tcn or transformer models", "stepCounts");
+        if (IsVariational(Error))
+            throw new ArgumentException($"the {Name(Error)} score is not defined for padded sequences yet; use mse, mae or nll", "stepCounts");
+    }
+
+    /// <summary>Padded sequences: the code from the masked batch, then each row's errors over its L_i·F real values only.</summary>
+    private void ScorePadded(ReadOnlySpan<float> rows, ReadOnlySpan<int> stepCounts, Span<float> scores, Span<float> contributions)
+    {
+        int d = FeatureCount, t = Model.InputShape[0], f = Model.InputShape[1], n = rows.Length / d;
+        var element = new float[Math.Min(BatchSize, Math.Max(n, 1)) * d];
+        using (GradMode.NoGrad())
+            for (int start = 0; start < n; start += BatchSize)
+            {
+                CancellationScope.ThrowIfCancellationRequested();
+                int m = Math.Min(BatchSize, n - start);
+                using var scope = new TensorScope(_pool);
+                var xs = rows.Slice(start * d, m * d);
+                var x = Tensor.FromArray(xs, [m, t, f]);
+                var mask = Tensor.Zeros(m, t, f);
+                SequencePadding.FillMask(stepCounts.Slice(start, m), t, f, mask.Span);
+                var logits = Model.DecodeLogits(Model.Encode(new RowBatch(x, null, mask)));
+                var e = element.AsSpan(0, m * d);
+                ComputeErrors(Error, xs, logits.Span, d, scores.Slice(start, m), e);   // e = eᵢⱼ/D
+                for (int i = 0; i < m; i++)
+                {
+                    int real = stepCounts[start + i] * f;
+                    var row = e.Slice(i * d, d);
+                    double sum = 0;
+                    for (int j = 0; j < real; j++) sum += row[j];
+                    float rescale = (float)d / real;                      // eᵢⱼ/D → eᵢⱼ/(L_i·F)
+                    scores[start + i] = (float)(sum * rescale);
+                    if (contributions.IsEmpty) continue;
+                    var c = contributions.Slice((start + i) * d, d);
+                    for (int j = 0; j < real; j++) c[j] = row[j] * rescale;
+                    c[real..].Clear();
+                }
+            }
+    }
+
     /// <summary>The variational scores of one batch x (m, …): KL, reconstruction probability or negative ELBO per row; contributions
     /// (when asked) are each feature's mean element loss over the draws (0 for the KL score).</summary>
-    private void VariationalScores(Models.Variational.VariationalAutoencoder model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng)
+    private void VariationalScores(IGaussianLatentModel model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng)
     {
         int m = x.Dim(0), d = FeatureCount;
         var g = model.Gaussian!;
-        var (mu, logVar) = g.Posterior(model.Encoder.Forward(x));
+        var (mu, logVar) = g.Posterior(model.EncodeHidden(x));
         var kl = GaussianLatent.KlPerElement(mu, logVar).Sum(1).Span;
         if (Error == ReconstructionError.Kl)
         {
@@ -254,7 +309,7 @@ public sealed class AnomalyScorer
         for (int l = 0; l < VariationalSamples; l++)
         {
             var z = mu + sigma * Tensor.RandN(rng, mu.ShapeArray);
-            Model.LikelihoodHead.ElementLoss(model.DecodeLogits(z, null).Span, x.Span, element);
+            Model.LikelihoodHead.ElementLoss(Model.DecodeLogits(z).Span, x.Span, element);
             for (int i = 0; i < m; i++) rec[i] += System.Numerics.Tensors.TensorPrimitives.Sum(element.AsSpan(i * d, d));
             if (sum != null) System.Numerics.Tensors.TensorPrimitives.Add(sum, element, sum);
         }
@@ -283,7 +338,8 @@ public sealed class AnomalyScorer
         for (int start = 0; start < data.Rows; start += chunk)
         {
             int m = Math.Min(chunk, data.Rows - start);
-            Score(data.Features.AsSpan(start * d, m * d), scores.AsSpan(start, m), contrib.AsSpan(0, m * d));
+            Score(data.Features.AsSpan(start * d, m * d), scores.AsSpan(start, m), contrib.AsSpan(0, m * d),
+                data.StepCounts is { } counts ? counts.AsSpan(start, m) : default);
             for (int i = 0; i < m; i++) top[start + i] = TopContributions(contrib.AsSpan(i * d, d), topK);
         }
         return new ScoredRows(scores, top, data.FeatureNames);

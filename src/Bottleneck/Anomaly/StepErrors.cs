@@ -11,7 +11,8 @@ public static class StepErrors
 {
     /// <summary>
     /// Element errors e[i, t, c] of every prepared sample: the <see cref="AnomalyScorer"/>'s error (mse: squared error, mae: absolute
-    /// error, bce, nll) of value c at step t. The mean over (t, c) of sample i is its score.
+    /// error, bce, nll) of value c at step t. The mean over (t, c) of sample i is its score; for padded sequences
+    /// (<see cref="Dataset.StepCounts"/>) the mean over its real steps, and the padded steps' errors are 0.
     /// </summary>
     /// <param name="scorer">The scorer (its model must take sequences: sample shape (T, F)).</param>
     /// <param name="prepared">The samples after the model's preprocessing, (N, T·F).</param>
@@ -29,13 +30,25 @@ public static class StepErrors
             throw new Tensors.ShapeException($"{prepared.Source} has {prepared.FeatureCount} values per sample, the model expects {d}");
         var scores = new float[prepared.Rows];
         var errors = new float[(long)prepared.Rows * d];
+        if (prepared.StepCounts is { } counts)
+        {
+            // padded sequences: contributions eᵢⱼ/(L_i·F) on the real values, 0 on the padding
+            scorer.Score(prepared.Features, scores, errors, counts);
+            int f = scorer.Model.InputShape[1];
+            for (int i = 0; i < prepared.Rows; i++)
+            {
+                float real = counts[i] * f;
+                foreach (ref float e in errors.AsSpan(i * d, d)) e *= real;
+            }
+            return errors;
+        }
         scorer.Score(prepared.Features, scores, errors);            // contributions eᵢⱼ/D
         for (long i = 0; i < errors.LongLength; i++) errors[i] *= d;
         return errors;
     }
 
     /// <summary>
-    /// Writes one CSV line per (sample, step): <c>row,step,error</c> with error = the mean over the F channels, and for F &gt; 1 one
+    /// Writes one CSV line per (sample, real step): <c>row,step,error</c> with error = the mean over the F channels, and for F &gt; 1 one
     /// column <c>error_NAME</c> per channel. Rows are numbered 1..N like the scores file, steps 0..T−1.
     /// </summary>
     /// <param name="writer">Destination.</param>
@@ -43,8 +56,10 @@ public static class StepErrors
     /// <param name="steps">T.</param>
     /// <param name="channels">F.</param>
     /// <param name="channelNames">Names of the F channels (default c0, c1, …).</param>
+    /// <param name="stepCounts">For padded sequences, the real steps L_i of each sample: only steps 0..L_i−1 are written. Default null (all T).</param>
     /// <exception cref="ArgumentException">The lengths do not fit.</exception>
-    public static void WriteCsv(TextWriter writer, ReadOnlySpan<float> errors, int steps, int channels, IReadOnlyList<string>? channelNames = null)
+    public static void WriteCsv(TextWriter writer, ReadOnlySpan<float> errors, int steps, int channels, IReadOnlyList<string>? channelNames = null,
+        IReadOnlyList<int>? stepCounts = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         int d = steps * channels;
@@ -56,8 +71,9 @@ public static class StepErrors
             for (int c = 0; c < channels; c++) writer.Write(",error_" + (channelNames?[c] ?? "c" + c.ToString(inv)));
         writer.WriteLine();
         int n = errors.Length / d;
+        if (stepCounts != null && stepCounts.Count != n) throw new ArgumentException($"{stepCounts.Count} step counts for {n} samples", nameof(stepCounts));
         for (int i = 0; i < n; i++)
-            for (int t = 0; t < steps; t++)
+            for (int t = 0; t < (stepCounts?[i] ?? steps); t++)
             {
                 var e = errors.Slice(i * d + t * channels, channels);
                 double mean = 0;

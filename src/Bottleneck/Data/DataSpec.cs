@@ -32,7 +32,7 @@ public enum DataKind
 /// <c>demo[:COUNT]</c>, <c>mnist[:DIR][:train|test]</c> (DIR defaults to the shared data folder's <c>mnist</c>),
 /// <c>csv:FILE[:label=COL]</c> (COL = header name, 0-based index, -1 or "last"), <c>npy:FILE[:labels=FILE]</c>,
 /// <c>images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad]</c> (options in any order).
-/// <c>sequences:FILE[:label=COL]</c> (one sequence per row; COL a 0-based index, first or last),
+/// <c>sequences:FILE[:label=COL][:pad]</c> (one sequence per row; COL a 0-based index, first or last; <c>pad</c>: rows of different lengths, padded and masked),
 /// <c>series:FILE.csv[:columns=a,b][:time=COL][:label=COL]:window=W[,stride=S][:until=TIME|FRACTION]</c> (sliding windows).
 /// <c>ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX]</c> (user, item, rating[, timestamp] per line).
 /// <c>parquet:FILE[:label=COL]</c> (numeric columns; COL = name, 0-based index, -1 or "last").
@@ -53,11 +53,15 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
 {
     /// <summary>Text listing the accepted SPEC forms, for help and error messages.</summary>
     public const string AcceptedForms =
-        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv] | ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX] | parquet:FILE[:label=COLUMN]";
+        "demo[:COUNT] | mnist[:DIR][:train|test] | csv:FILE[:label=COLUMN][:decimal=comma] | npy:FILE[:labels=FILE] | images:DIR[:size=HxW][:channels=1|3][:patch=P[,stride=S]][:skip-bad] | sequences:FILE[:label=COLUMN][:pad] | series:FILE[:columns=A,B][:time=COLUMN][:label=COLUMN]:window=W[,stride=S][:until=TIME|FRACTION] | graph:cora:DIR | graph:EDGES.csv[:features=FILE.csv] | ratings:FILE[:sep=TAB|COMMA|PIPE][:implicit=THRESHOLD][:scale=MIN..MAX] | parquet:FILE[:label=COLUMN]";
 
     /// <summary>For csv: numbers are written with a decimal comma (<c>:decimal=comma</c>, or the CLI's <c>--decimal comma</c>);
     /// default false (invariant culture: a cell such as <c>0,5</c> is an error naming file, row and column).</summary>
     public bool DecimalComma { get; init; }
+
+    /// <summary>For sequences: rows may have different lengths (<c>:pad</c>); they are post-padded with zeros to the longest and the padding
+    /// is masked (<see cref="Dataset.StepCounts"/>). Default false: a ragged file is an error.</summary>
+    public bool Pad { get; init; }
 
     /// <summary>For graph: the node-feature CSV of an edge list (<c>:features=FILE.csv</c>), or null (Cora, or featureless).</summary>
     public string? GraphFeatures { get; init; }
@@ -179,10 +183,13 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
             {
                 string path = rest;
                 string? label = null;
+                bool pad = false;
+                if (path.EndsWith(":pad", StringComparison.OrdinalIgnoreCase)) { pad = true; path = path[..^4]; }
                 int li = path.LastIndexOf(":label=", StringComparison.OrdinalIgnoreCase);
                 if (li >= 0) { label = path[(li + 7)..]; path = path[..li]; if (label.Length == 0) throw Bad("label= needs a column index"); }
+                if (path.EndsWith(":pad", StringComparison.OrdinalIgnoreCase)) { pad = true; path = path[..^4]; }
                 if (path.Length == 0) throw Bad("sequences needs a file path");
-                return new DataSpec(DataKind.Sequences, path, LabelColumn: label);
+                return new DataSpec(DataKind.Sequences, path, LabelColumn: label) { Pad = pad };
             }
             case "series":
                 return ParseSeries(rest, Bad);
@@ -290,7 +297,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
                 return rows.ReadAll();
             }
             case DataKind.Sequences:
-                return SequenceLoader.Load(Path!, LabelColumn);
+                return SequenceLoader.Load(Path!, LabelColumn, Pad);
             case DataKind.Series:
                 return SeriesLoader.Load(Path!, Series!, LabelColumn, trainingPart: split == "train");
             case DataKind.Graph:
@@ -320,7 +327,7 @@ public sealed record DataSpec(DataKind Kind, string? Path, string? Split = null,
         DataKind.Mnist => "mnist" + (Path != null ? ":" + Path : "") + (Split != null ? ":" + Split : ""),
         DataKind.Csv => $"csv:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : "") + (DecimalComma ? ":decimal=comma" : ""),
         DataKind.Images => $"images:{Path}{Images}",
-        DataKind.Sequences => $"sequences:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : ""),
+        DataKind.Sequences => $"sequences:{Path}" + (LabelColumn != null ? $":label={LabelColumn}" : "") + (Pad ? ":pad" : ""),
         DataKind.Series => $"series:{Path}" + Series!.SpecSuffix(LabelColumn),
         DataKind.Graph => GraphSpecs.Format(this),
         DataKind.Ratings => $"ratings:{Path}" + (Ratings ?? new RatingsOptions()).SpecSuffix(),

@@ -102,6 +102,31 @@ public sealed class Dataset
     }
     private readonly SequenceShape? _sequence;
 
+    /// <summary>
+    /// For padded sequence data (<c>sequences:FILE:pad</c>): the number of real time steps of each row, L_i ∈ [1, T]; steps L_i … T−1
+    /// are padding, which the batch mask hides from the loss, the pooling and the scores. Null (default) = every row has all T steps.
+    /// Set it after <see cref="Sequence"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set without a <see cref="Sequence"/> shape, with a length other than <see cref="Rows"/>, or with a
+    /// count outside [1, T].</exception>
+    public int[]? StepCounts
+    {
+        get => _stepCounts;
+        init
+        {
+            if (value is not null)
+            {
+                if (_sequence is not { } sq) throw new ArgumentException("step counts need a sequence shape (set Sequence first)", nameof(StepCounts));
+                if (value.Length != Rows) throw new ArgumentException($"step counts has {value.Length} entries but the dataset has {Rows} rows", nameof(StepCounts));
+                for (int i = 0; i < value.Length; i++)
+                    if (value[i] < 1 || value[i] > sq.Steps)
+                        throw new ArgumentException($"row {i}: {value[i]} real steps is outside [1, {sq.Steps}]", nameof(StepCounts));
+            }
+            _stepCounts = value;
+        }
+    }
+    private readonly int[]? _stepCounts;
+
     /// <summary>The values of one row.</summary>
     /// <param name="row">0-based row index.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is outside [0, Rows).</exception>
@@ -124,7 +149,13 @@ public sealed class Dataset
             labels = new int[rows.Length];
             for (int i = 0; i < rows.Length; i++) labels[i] = Labels[rows[i]];
         }
-        return new Dataset(data, rows.Length, FeatureCount, labels, FeatureNames, Image, Source, ClassNames) { Sequence = Sequence };
+        int[]? steps = null;
+        if (StepCounts != null)
+        {
+            steps = new int[rows.Length];
+            for (int i = 0; i < rows.Length; i++) steps[i] = StepCounts[rows[i]];
+        }
+        return new Dataset(data, rows.Length, FeatureCount, labels, FeatureNames, Image, Source, ClassNames) { Sequence = Sequence, StepCounts = steps };
     }
 
     /// <summary>A new dataset holding copies of the given rows, in the given order (duplicates allowed).</summary>

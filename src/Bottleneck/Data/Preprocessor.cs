@@ -146,7 +146,7 @@ public sealed class Preprocessor
             for (int j = 0; j < f; j++) rows[o + j] = rows[o + j] * _scale[j] + _offset[j];
     }
 
-    /// <summary>Returns a scaled copy of <paramref name="data"/> (labels, names and image shape are kept).</summary>
+    /// <summary>Returns a scaled copy of <paramref name="data"/> (labels, names, image or sequence shape and step counts are kept).</summary>
     /// <param name="data">Dataset with <see cref="FeatureCount"/> features.</param>
     /// <exception cref="DataException">The feature count differs from the fitted one.</exception>
     public Dataset Transform(Dataset data)
@@ -156,7 +156,7 @@ public sealed class Preprocessor
             throw new DataException($"{data.Source}: has {data.FeatureCount} features but the preprocessor was fitted on {FeatureCount}", data.Source);
         var copy = (float[])data.Features.Clone();
         Transform(copy);
-        return new Dataset(copy, data.Rows, data.FeatureCount, data.Labels, data.FeatureNames, data.Image, data.Source, data.ClassNames) { Sequence = data.Sequence };
+        return new Dataset(copy, data.Rows, data.FeatureCount, data.Labels, data.FeatureNames, data.Image, data.Source, data.ClassNames) { Sequence = data.Sequence, StepCounts = data.StepCounts };
     }
 
     private void CheckLength(int length)

@@ -10,7 +10,8 @@ public static class SequenceScaling
     /// <summary>
     /// Fits per-channel statistics on <paramref name="train"/>: min-max maps channel c's training range to [0, 1]; standardization
     /// subtracts its mean and divides by its population standard deviation (over all N·T values of the channel); zero spread uses 1.
-    /// A dataset without a <see cref="Dataset.Sequence"/> shape is fitted per feature (<see cref="Preprocessor.Fit"/>).
+    /// A dataset without a <see cref="Dataset.Sequence"/> shape is fitted per feature (<see cref="Preprocessor.Fit"/>). Padded data
+    /// (<see cref="Dataset.StepCounts"/>) is fitted on the real steps only.
     /// </summary>
     /// <param name="train">The training samples only (for series: the part before the split point).</param>
     /// <param name="kind">Scaling kind.</param>
@@ -27,11 +28,16 @@ public static class SequenceScaling
         var scale = new float[f];
         Array.Fill(scale, 1f);
         var x = train.Features;
+        // the (sample, step) pairs that hold data: every step, or each row's first L_i steps when padded
+        var counts = train.StepCounts;
+        IEnumerable<long> Steps() => counts is null
+            ? LongRange((long)train.Rows * t)
+            : Enumerable.Range(0, train.Rows).SelectMany(r => LongRange(counts[r]).Select(s => (long)r * t + s));
         if (kind == ScalingKind.MinMax)
         {
             var min = new float[f]; var max = new float[f];
             Array.Fill(min, float.PositiveInfinity); Array.Fill(max, float.NegativeInfinity);
-            for (int i = 0; i < train.Rows * t; i++)
+            foreach (long i in Steps())
                 for (int c = 0; c < f; c++) { float v = x[i * f + c]; if (v < min[c]) min[c] = v; if (v > max[c]) max[c] = v; }
             for (int c = 0; c < f; c++)
             {
@@ -43,14 +49,17 @@ public static class SequenceScaling
         else if (kind == ScalingKind.Standardize)
         {
             var mean = new double[f]; var m2 = new double[f];
-            long count = (long)train.Rows * t;
-            for (long i = 0; i < count; i++)
+            long count = 0;
+            foreach (long i in Steps())
+            {
+                count++;
                 for (int c = 0; c < f; c++)
                 {   // Welford's update
                     double v = x[i * f + c], d = v - mean[c];
-                    mean[c] += d / (i + 1);
+                    mean[c] += d / count;
                     m2[c] += d * (v - mean[c]);
                 }
+            }
             for (int c = 0; c < f; c++)
             {
                 offset[c] = (float)mean[c];
@@ -66,5 +75,10 @@ public static class SequenceScaling
             scale.CopyTo(fullScale, s * f);
         }
         return new Preprocessor(new PreprocessorState(kind, fullOffset, fullScale));
+    }
+
+    private static IEnumerable<long> LongRange(long count)
+    {
+        for (long i = 0; i < count; i++) yield return i;
     }
 }

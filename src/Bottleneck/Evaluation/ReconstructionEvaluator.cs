@@ -31,7 +31,8 @@ public static class ReconstructionEvaluator
 {
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> (already preprocessed).</summary>
     /// <param name="model">The model; put in eval mode for the duration.</param>
-    /// <param name="data">Samples (N, D).</param>
+    /// <param name="data">Samples (N, D); for padded sequences (<see cref="Dataset.StepCounts"/>) only the real values count (the means
+    /// divide by Σ L_i·F).</param>
     /// <param name="isImage">Report PSNR (data in [0, 1]); defaults to whether <paramref name="data"/> has an image shape.</param>
     /// <param name="batchSize">Rows per batch (default 512).</param>
     /// <param name="perSampleSquaredError">If given (length N), receives each sample's summed squared error.</param>
@@ -55,11 +56,13 @@ public static class ReconstructionEvaluator
             var x = rows.Input;
             var xhat = model.Reconstruct(rows).Span;
             var xs = x.Span;
+            var mask = rows.Mask;   // padded sequences: only the real values count
             for (int i = 0; i < batch.Count; i++)
             {
                 double rowSe = 0;
                 for (int j = i * d; j < (i + 1) * d; j++)
                 {
+                    if (mask != null && mask.Span[j] == 0f) continue;
                     double diff = xs[j] - xhat[j];
                     rowSe += diff * diff;
                     ae += Math.Abs(diff);
@@ -74,7 +77,7 @@ public static class ReconstructionEvaluator
             }
         });
         perSample?.CopyTo(perSampleSquaredError);
-        long count = (long)data.Rows * d;
+        long count = data.StepCounts is { } steps ? steps.Sum(l => (long)l) * data.Sequence!.Channels : (long)data.Rows * d;
         double mse = se / count;
         bool image = isImage ?? data.Image != null;
         return new ReconstructionReport(data.Rows, d, model.LatentDim, mse, ae / count, Math.Sqrt(mse), unit ? bce / count : null,

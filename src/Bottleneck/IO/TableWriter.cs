@@ -23,9 +23,12 @@ public static class TableWriter
     /// Ignored for .npy (which has no names).</param>
     /// <param name="leading">Optional extra columns written first (each with <paramref name="rows"/> values); default null.
     /// In .npy they are stored as float32 columns before the matrix.</param>
+    /// <param name="rowLengths">Optional: how many of its matrix columns each row really has (padded sequences, trimmed to their
+    /// length): in a CSV row the rest are empty cells, in an .npy row NaN. Default null (every column).</param>
     /// <exception cref="ArgumentException">Unknown extension (the message lists the supported ones), or inconsistent lengths.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void Write(string path, ReadOnlySpan<float> values, int rows, int cols, IReadOnlyList<string>? header = null, IReadOnlyList<TableColumn>? leading = null)
+    public static void Write(string path, ReadOnlySpan<float> values, int rows, int cols, IReadOnlyList<string>? header = null, IReadOnlyList<TableColumn>? leading = null,
+        IReadOnlyList<int>? rowLengths = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string ext = Path.GetExtension(path).ToLowerInvariant();
@@ -35,6 +38,7 @@ public static class TableWriter
         if (values.Length != (long)rows * cols) throw new ArgumentException($"values has {values.Length} entries but {rows} x {cols} needs {(long)rows * cols}", nameof(values));
         if (header != null && header.Count != cols) throw new ArgumentException($"header has {header.Count} names but there are {cols} columns", nameof(header));
         leading ??= [];
+        if (rowLengths != null && rowLengths.Count != rows) throw new ArgumentException($"rowLengths has {rowLengths.Count} entries but there are {rows} rows", nameof(rowLengths));
         foreach (var c in leading)
             if (c.Values.Length != rows) throw new ArgumentException($"leading column \"{c.Name}\" has {c.Values.Length} values but there are {rows} rows", nameof(leading));
 
@@ -46,6 +50,7 @@ public static class TableWriter
             {
                 for (int c = 0; c < leading.Count; c++) all[(long)r * total + c] = (float)leading[c].Values[r];
                 values.Slice(r * cols, cols).CopyTo(all.AsSpan(r * total + leading.Count, cols));
+                if (rowLengths != null) all.AsSpan(r * total + leading.Count + rowLengths[r], cols - rowLengths[r]).Fill(float.NaN);
             }
             NpyWriter.Write(path, all, [rows, total]);
             return;
@@ -64,7 +69,8 @@ public static class TableWriter
             for (int r = 0; r < rows; r++)
             {
                 for (int c = 0; c < lead.Count; c++) w.WriteField(lead[c].Values[r].ToString("R", CultureInfo.InvariantCulture));
-                for (int c = 0; c < cols; c++) w.WriteField(copy[r * cols + c].ToString("R", CultureInfo.InvariantCulture));
+                int real = rowLengths?[r] ?? cols;
+                for (int c = 0; c < cols; c++) w.WriteField(c < real ? copy[r * cols + c].ToString("R", CultureInfo.InvariantCulture) : "");
                 w.EndRecord();
             }
             w.Flush();

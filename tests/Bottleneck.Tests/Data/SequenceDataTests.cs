@@ -35,7 +35,7 @@ public class SequenceDataTests
     }
 
     [Theory]
-    [InlineData("1 2 3\n4 5\n", "row 2 has 2 values, the first row has 3 (ragged rows")]
+    [InlineData("1 2 3\n4 5\n", "row 2 has 2 values, the first row has 3 (sequences of different lengths: add :pad")]
     [InlineData("1 2 3\n4 NaN 6\n", "row 2, column 1: missing value \"NaN\"")]
     [InlineData("1,2,3\n4,,6\n", "row 2, column 1: missing value; sequences: does not impute")]
     [InlineData("1 2 3\n4 five 6\n", "row 2, column 1: cannot read \"five\" as a number")]

@@ -99,6 +99,25 @@ public class Autoencoder : AutoencoderModel
     /// <inheritdoc/>
     public override Tensor DecodeLogits(Tensor z) => Decoder.Forward(z);
 
+    /// <summary>The codes of a batch; an encoder that reads the mask (<see cref="IMaskedEncoder"/>) gets the batch's mask, so padded steps
+    /// change no code. Otherwise as the base.</summary>
+    /// <param name="batch">The batch.</param>
+    public override Tensor Encode(RowBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (Encoder is not IMaskedEncoder masked || batch.Mask is null) return base.Encode(batch);
+        CheckInput(batch.Input);
+        return Latent.Code(masked.Forward(batch.Input, batch.Mask));
+    }
+
+    /// <summary>The reconstructions of a batch from <see cref="Encode(RowBatch)"/>'s codes when the encoder reads the mask; otherwise as the base.</summary>
+    /// <param name="batch">The batch.</param>
+    public override Tensor Reconstruct(RowBatch batch) =>
+        Encoder is IMaskedEncoder && batch?.Mask != null ? Decode(Encode(batch)) : base.Reconstruct(batch!);
+
+    /// <summary>True when the encoder reads the mask (<see cref="IMaskedEncoder"/>); the decoder of a composed model never sees the input.</summary>
+    public override bool IgnoresPadding => Encoder is IMaskedEncoder;
+
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The batch is not a <see cref="RowBatch"/>.</exception>
     public override AutoencoderOutput Step(Batch batch, StepContext context)
@@ -110,7 +129,7 @@ public class Autoencoder : AutoencoderModel
         var input = rows.Input;
         if (context.Training && Corruption != null && context.Noise != null) input = Corruption.Apply(input, context.Noise);
         using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
-        var h = Encoder.Forward(input);
+        var h = Encoder is IMaskedEncoder masked && rows.Mask != null ? masked.Forward(input, rows.Mask) : Encoder.Forward(input);
         var latent = Latent.Sample(h, context);
         var logits = Decoder.Forward(latent.Z);
         var reconstruction = _head.Loss(logits, rows.ReconstructionTarget, rows.Mask);

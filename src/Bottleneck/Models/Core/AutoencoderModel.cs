@@ -167,6 +167,13 @@ public abstract class AutoencoderModel : Module
     /// (callers then use tensors).</summary>
     public virtual IFastInference? CreateFastInference() => null;
 
+    /// <summary>
+    /// Whether the model ignores padded time steps, so that it can train on and score padded (variable-length) sequences
+    /// (<see cref="Data.Dataset.StepCounts"/>): the batch mask is 0 on the padding and the model's output at the real steps, its loss and
+    /// its code do not depend on what the padding holds. Default false; kinds that honour the mask in their encoder override it.
+    /// </summary>
+    public virtual bool IgnoresPadding => false;
+
     /// <summary>What <c>bottleneck info</c> shows about the trained model beyond its config (e.g. PCA's explained variance).</summary>
     public virtual IEnumerable<(string Name, string Value)> Summary() => [];
 

@@ -63,6 +63,34 @@ public sealed partial class SequenceAutoencoder : AutoencoderModel
     /// <inheritdoc/>
     public override Tensor DecodeLogits(Tensor z) => Chunked(z, _decoder.Forward);
 
+    /// <summary>The code of a batch whose mask marks padded steps (<see cref="RowBatch.Mask"/>, 0 on the padding): last pooling reads the
+    /// last real step, mean pooling averages the real steps. Without a mask as <see cref="Encode(Tensor)"/>.</summary>
+    /// <param name="batch">Sequences (N, T, F) and their mask (N, T, F) or none.</param>
+    public override Tensor Encode(RowBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Mask is not { } mask) return Encode(batch.Input);
+        CheckSequence(batch.Input);
+        int n = batch.Input.Dim(0);
+        if (Autograd.GradMode.IsEnabled || n <= InferenceChunk) return Latent.Code(_encoder.Encode(batch.Input, mask));
+        var parts = new List<Tensor>((n + InferenceChunk - 1) / InferenceChunk);
+        for (int start = 0; start < n; start += InferenceChunk)
+        {
+            int m = Math.Min(InferenceChunk, n - start);
+            parts.Add(Latent.Code(_encoder.Encode(batch.Input.Slice(0, start, m), mask.Slice(0, start, m))));
+        }
+        return Tensor.Concat(parts, 0);
+    }
+
+    /// <summary>The reconstruction (N, T, F) of a batch, its code taken as <see cref="Encode(RowBatch)"/> (padding ignored); the values at
+    /// padded steps are the decoder's output there and mean nothing.</summary>
+    /// <param name="batch">Sequences and their mask or none.</param>
+    public override Tensor Reconstruct(RowBatch batch) => Decode(Encode(batch));
+
+    /// <summary>A unidirectional encoder ignores padded steps (they come after the real ones and last pooling reads the last real step); a
+    /// bidirectional one reads the padding backwards before the real steps, so it does not.</summary>
+    public override bool IgnoresPadding => !((SequenceConfig)Config).Bidirectional;
+
     /// <summary><paramref name="f"/> over <paramref name="x"/>, in chunks of <see cref="InferenceChunk"/> samples when autograd is off.</summary>
     private static Tensor Chunked(Tensor x, Func<Tensor, Tensor> f)
     {

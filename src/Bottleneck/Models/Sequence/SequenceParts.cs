@@ -32,7 +32,8 @@ public static class RecurrentCells
 /// <summary>
 /// Recurrent encoder: h = W·pool(RNN(x)) + b. Entries <c>rnn.*</c> (PyTorch's LSTM/GRU names) and <c>to_latent.*</c>.
 /// Shape: x (N, T, F) → h (N, latentDim); pooling "last" takes h_T of the top layer (both directions when bidirectional: the forward
-/// run's state at t = T−1 and the reverse run's at t = 0), "mean" the mean of the top layer's outputs over the kept steps.
+/// run's state at t = T−1 and the reverse run's at t = 0), or with a batch mask and one direction the top layer's output at each
+/// sample's last kept step (the last real step of a padded sequence); "mean" the mean of the top layer's outputs over the kept steps.
 /// </summary>
 public sealed class SequenceEncoder : Module
 {
@@ -60,14 +61,26 @@ public sealed class SequenceEncoder : Module
     public override Tensor Forward(Tensor input) => Encode(input, null);
 
     /// <summary>h for <paramref name="input"/> (N, T, F) → (N, latentDim); <paramref name="mask"/> (N, T, F) or null says which steps mean
-    /// pooling keeps (a step counts when any of its values is kept).</summary>
+    /// pooling keeps and, for last pooling with one direction, which step is last (a step counts when any of its values is kept).</summary>
     /// <param name="input">x, (N, T, F).</param>
     /// <param name="mask">The batch mask, or null.</param>
     public Tensor Encode(Tensor input, Tensor? mask)
     {
         var r = Rnn.Forward(input, null, null);
         Tensor pooled;
-        if (_pooling == SequencePooling.Last)
+        if (_pooling == SequencePooling.Last && mask is not null && Rnn.Directions == 1)
+        {
+            // the top layer's output at each sample's last kept step (its h at that step): padding after it is never read
+            var steps = StepMask(mask);                                              // (N, T, 1)
+            int n = steps.Dim(0), t = steps.Dim(1);
+            var last = Tensor.Zeros(n, t, 1);
+            var sp = steps.Span; var lp = last.Span;
+            for (int i = 0; i < n; i++)
+                for (int j = t - 1; j >= 0; j--)
+                    if (sp[i * t + j] != 0f) { lp[i * t + j] = 1f; break; }
+            pooled = (r.Output * last).Sum(1);
+        }
+        else if (_pooling == SequencePooling.Last)
         {
             int layersTimesDirections = r.HiddenState.Dim(0), n = r.HiddenState.Dim(1), h = r.HiddenState.Dim(2), d = Rnn.Directions;
             var top = r.HiddenState.Slice(0, layersTimesDirections - d, d);            // (D, N, H)

@@ -44,8 +44,9 @@ internal sealed partial class TcnBlock : Module
     public override Tensor Forward(Tensor x) => _conv.Forward(x).Relu() + (_skip?.Forward(x) ?? x);
 }
 
-/// <summary>Causal dilated residual blocks over (N, F, T), mean over time, a Linear to the code: (N, T, F) → (N, latentDim).</summary>
-internal sealed partial class TcnEncoder : Module
+/// <summary>Causal dilated residual blocks over (N, F, T), mean over time (over the kept steps when masked: a causal feature at a real step
+/// never sees the padding after it), a Linear to the code: (N, T, F) → (N, latentDim).</summary>
+internal sealed partial class TcnEncoder : Module, IMaskedEncoder
 {
     private readonly Sequential _blocks = new();
     private readonly Linear _toLatent;
@@ -63,6 +64,15 @@ internal sealed partial class TcnEncoder : Module
     }
 
     public override Tensor Forward(Tensor x) => _toLatent.Forward(_blocks.Forward(x.Permute(0, 2, 1)).Mean(2));
+
+    public Tensor Forward(Tensor x, Tensor? mask)
+    {
+        if (mask is null) return Forward(x);
+        var features = _blocks.Forward(x.Permute(0, 2, 1));                   // (N, C, T)
+        int n = x.Dim(0), t = x.Dim(1);
+        var steps = SequenceEncoder.StepMask(mask).Reshape(n, 1, t);           // (N, 1, T), no gradient
+        return _toLatent.Forward((features * steps).Sum(2) / steps.Sum(2).Clamp(1f));
+    }
 }
 
 /// <summary>A Linear from the code to (C, T), dilated residual blocks with 'same' padding (dilations reversed), a 1×1 convolution to F

@@ -48,6 +48,25 @@ public sealed partial class TransformerAutoencoder : AutoencoderModel
         return Latent.Code(EncodeHidden(x, null));
     }
 
+    /// <summary>The code of a batch whose mask marks padded steps (0 on the padding): padded steps are hidden from attention and pooling.
+    /// Without a mask as <see cref="Encode(Tensor)"/>.</summary>
+    /// <param name="batch">Sequences (N, T, F) and their mask (N, T, F) or none.</param>
+    public override Tensor Encode(RowBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Mask is not { } mask) return Encode(batch.Input);
+        CheckSequence(batch.Input);
+        int n = batch.Input.Dim(0), t = _config.Steps;
+        return Latent.Code(EncodeHidden(batch.Input, Tensor.Ones(n, t) - SequenceEncoder.StepMask(mask).Reshape(n, t)));
+    }
+
+    /// <summary>The reconstruction (N, T, F) of a batch, its code taken as <see cref="Encode(RowBatch)"/> (padding ignored).</summary>
+    /// <param name="batch">Sequences and their mask or none.</param>
+    public override Tensor Reconstruct(RowBatch batch) => Decode(Encode(batch));
+
+    /// <summary>True: padded steps are hidden from attention and pooling, and the decoder never sees the input.</summary>
+    public override bool IgnoresPadding => true;
+
     /// <inheritdoc/>
     public override Tensor DecodeLogits(Tensor z)
     {

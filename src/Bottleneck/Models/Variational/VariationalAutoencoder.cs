@@ -17,7 +17,7 @@ namespace Bottleneck.Models.Variational;
 /// <para>State-dict names: <c>encoder.{i}.weight</c> … (PyTorch nn.Sequential numbering), <c>latent.mu.weight</c>,
 /// <c>latent.log_var.weight</c> … (Gaussian) or <c>latent.codebook</c> (VQ), <c>decoder.{i}.weight</c> …, <c>likelihood.log_var</c>.</para>
 /// </remarks>
-public sealed partial class VariationalAutoencoder : Autoencoder
+public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLatentModel
 {
     private static readonly float Ln2Pi = MathF.Log(2 * MathF.PI);
 
@@ -144,6 +144,9 @@ public sealed partial class VariationalAutoencoder : Autoencoder
 
     /// <summary>The Gaussian latent layer, or null for the other latents.</summary>
     public GaussianLatent? Gaussian => Latent as GaussianLatent;
+
+    /// <inheritdoc/>
+    public Tensor EncodeHidden(Tensor x) => Encoder.Forward(x);
 
     /// <summary>The ladder latent (hierarchical VAE), or null for the other latents.</summary>
     public LadderLatent? Ladder => Latent as LadderLatent;

@@ -6,7 +6,8 @@ namespace Bottleneck.Training;
 
 /// <summary>
 /// The rows of a <see cref="Dataset"/> as <see cref="RowBatch"/>es of shape (n, sample shape): (n, D) for dense models,
-/// (n, C, H, W) for image models of the same rows. The one place that copies dataset rows into batch tensors.
+/// (n, C, H, W) for image models of the same rows. The one place that copies dataset rows into batch tensors. Padded sequence data
+/// (<see cref="Dataset.StepCounts"/>) gets the batch mask (n, T, F): 1 on each row's real steps, 0 on its padding.
 /// </summary>
 public sealed class RowSource : IBatchSource
 {
@@ -44,6 +45,8 @@ public sealed class RowSource : IBatchSource
             throw new ShapeException($"{role} {data.Source} has {data.FeatureCount} features, the model expects {model.InputDim}");
         if (model.ConditionsOnLabels && !model.LabelsOptional && data.Labels is null)
             throw new ArgumentException($"{role} {data.Source} has no labels; a {model.Config.Kind} model is conditioned on the class label of every sample");
+        if (data.StepCounts != null && !model.IgnoresPadding)
+            throw new ArgumentException($"{role} {data.Source} holds padded sequences of different lengths (:pad), and this {model.Config.Kind} model cannot ignore padded steps; use lstm or gru (not bidirectional), tcn or transformer");
         return new RowSource(data, model.InputShape, withLabels: model.ConditionsOnLabels && data.Labels != null);
     }
 
@@ -79,6 +82,14 @@ public sealed class RowSource : IBatchSource
             labels = new int[indices.Length];
             Data.CopyLabels(indices, labels);
         }
-        return new RowBatch(x, Labels: labels);
+        Tensor? mask = null;
+        if (Data.StepCounts is { } counts && SampleShape.Length == 2)
+        {
+            var rowCounts = new int[indices.Length];
+            for (int i = 0; i < indices.Length; i++) rowCounts[i] = counts[indices[i]];
+            mask = Tensor.Empty(shape);
+            SequencePadding.FillMask(rowCounts, SampleShape[0], SampleShape[1], mask.Span);
+        }
+        return new RowBatch(x, Mask: mask, Labels: labels);
     }
 }
