@@ -43,6 +43,7 @@ public sealed class ParquetRowReader : IRowReader
         _stream = InputFile.OpenRead(path, (m, e) => new DataException(m, path, e));
         try
         {
+            ParquetFooterCheck.Check(_stream, path);
             _reader = Guarded("cannot read the Parquet footer", () => ParquetReader.CreateAsync(_stream, ReaderOptions, leaveStreamOpen: true).GetAwaiter().GetResult());
             var fields = Guarded("cannot read the Parquet schema", () => _reader.Schema.GetDataFields());
             if (fields.Length == 0) throw new DataException($"{path}: the Parquet file has no columns", path);
