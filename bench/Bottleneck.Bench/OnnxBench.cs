@@ -101,14 +101,20 @@ public static class OnnxBench
         return 0;
     }
 
+    private const int PauseMs = 50;
+
     /// <summary>Median seconds of <paramref name="a"/> and of <paramref name="b"/>, run alternately <paramref name="repeats"/> times each.</summary>
     private static (double A, double B) Interleaved(int repeats, Action a, Action b)
     {
         var ta = new List<double>();
         var tb = new List<double>();
+        // A pause before each measurement lets the other side's idle threads stop spinning (ONNX Runtime's intra-op pool spins
+        // after each run, and so does our worker pool), so neither side is timed while the other still holds the second core.
         for (int i = 0; i < repeats; i++)
         {
+            Thread.Sleep(PauseMs);
             ta.Add(Time(a));
+            Thread.Sleep(PauseMs);
             tb.Add(Time(b));
         }
         ta.Sort();
