@@ -1,4 +1,4 @@
-using System.Numerics;
+using Bottleneck.Kernels;
 
 namespace Bottleneck.Optim;
 
@@ -23,7 +23,33 @@ public abstract class AdamBase : Optimizer
         RequireNonNegative(eps, nameof(eps));
         RequireNonNegative(weightDecay, nameof(weightDecay));
         Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay; AmsGrad = amsgrad;
+        _sweep = new AdamSweep(Parameters.Count);
     }
+
+    private readonly AdamSweep _sweep;
+
+    /// <summary>True for <see cref="AdamW"/>: λ multiplies θ by 1 − ηλ instead of adding λθ to the gradient.</summary>
+    private protected abstract bool DecoupledDecay { get; }
+
+    /// <summary>The constants of one parameter's update at its step count <paramref name="step"/> and the current learning rate.</summary>
+    internal AdamCoefficients CoefficientsAt(int step) =>
+        AdamCoefficients.Create(step, LearningRate, Beta1, Beta2, Eps, WeightDecay, DecoupledDecay, AmsGrad);
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParameterState state)
+    {
+        var b = state.Buffers;
+        AdamKernel.Update(p, g, b[0], b[1], AmsGrad ? b[2] : default, CoefficientsAt(state.Step));
+    }
+
+    /// <summary>
+    /// One fused pass over every due parameter: the elements of all of them, laid end to end, are split into equal contiguous
+    /// ranges run at once on the GEMM worker pool's threads (<see cref="Gemm.Threads"/>) when there are at least
+    /// <see cref="AdamSweep.MinElementsPerPart"/> per thread. The update is elementwise, so the result is bit-identical for any
+    /// thread count; nothing is allocated.
+    /// </summary>
+    /// <param name="due">The indices of the parameters to update.</param>
+    protected override void UpdateAll(ReadOnlySpan<int> due) => _sweep.Run(this, due);
 
     /// <summary>First-moment decay β₁.</summary>
     public float Beta1 { get; }
@@ -63,9 +89,7 @@ public sealed class Adam : AdamBase
     /// <inheritdoc/>
     public override string Name => "adam";
 
-    /// <inheritdoc/>
-    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParameterState state) =>
-        AdamKernel.Update(p, g, state, LearningRate, Beta1, Beta2, Eps, WeightDecay, AmsGrad);
+    private protected override bool DecoupledDecay => false;
 }
 
 /// <summary>
@@ -90,59 +114,6 @@ public sealed class AdamW : AdamBase
     /// <inheritdoc/>
     public override string Name => "adamw";
 
-    /// <inheritdoc/>
-    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParameterState state)
-    {
-        float lr = LearningRate;
-        if (WeightDecay != 0f) System.Numerics.Tensors.TensorPrimitives.Multiply(p, (float)(1.0 - (double)lr * WeightDecay), p);
-        AdamKernel.Update(p, g, state, lr, Beta1, Beta2, Eps, 0f, AmsGrad);
-    }
+    private protected override bool DecoupledDecay => true;
 }
 
-/// <summary>The fused single-pass Adam update shared by <see cref="Adam"/> and <see cref="AdamW"/>.</summary>
-internal static class AdamKernel
-{
-    public static void Update(Span<float> p, ReadOnlySpan<float> g, ParameterState state, float lr, float beta1, float beta2, float eps, float wd, bool amsgrad)
-    {
-        var m = state.Buffers[0].AsSpan();
-        var v = state.Buffers[1].AsSpan();
-        var vmax = amsgrad ? state.Buffers[2].AsSpan() : default;
-        int t = state.Step;
-        // bias corrections in double, as PyTorch computes them in Python floats
-        double bc1 = 1.0 - Math.Pow(beta1, t), bc2 = 1.0 - Math.Pow(beta2, t);
-        float stepSize = (float)(lr / bc1);
-        float bc2Sqrt = (float)Math.Sqrt(bc2);
-        float b1 = beta1, b2 = beta2;
-        float c1 = (float)(1.0 - beta1), c2 = (float)(1.0 - beta2);
-
-        int i = 0, w = Vector<float>.Count;
-        for (; i <= p.Length - w; i += w)
-        {
-            var pv = new Vector<float>(p.Slice(i));
-            var gv = new Vector<float>(g.Slice(i));
-            if (wd != 0f) gv += pv * wd;
-            var mv = Subnormal.Flush(new Vector<float>(m.Slice(i)) * b1 + gv * c1);
-            var vv = Subnormal.Flush(new Vector<float>(v.Slice(i)) * b2 + gv * gv * c2);
-            mv.CopyTo(m.Slice(i));
-            vv.CopyTo(v.Slice(i));
-            if (amsgrad)
-            {
-                vv = Vector.Max(new Vector<float>(vmax.Slice(i)), vv);
-                vv.CopyTo(vmax.Slice(i));
-            }
-            var denom = Vector.SquareRoot(vv) / bc2Sqrt + new Vector<float>(eps);
-            (pv - mv / denom * stepSize).CopyTo(p.Slice(i));
-        }
-        for (; i < p.Length; i++)
-        {
-            float gi = g[i];
-            if (wd != 0f) gi += wd * p[i];
-            float mi = Subnormal.Flush(m[i] * b1 + gi * c1);
-            float vi = Subnormal.Flush(v[i] * b2 + gi * gi * c2);
-            m[i] = mi; v[i] = vi;
-            if (amsgrad) vmax[i] = vi = MathF.Max(vmax[i], vi);
-            float denom = MathF.Sqrt(vi) / bc2Sqrt + eps;
-            p[i] -= stepSize * (mi / denom);
-        }
-    }
-}

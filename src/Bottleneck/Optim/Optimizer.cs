@@ -19,6 +19,7 @@ public abstract class Optimizer
 {
     private readonly Tensor[] _parameters;
     private readonly ParameterState?[] _state;
+    private readonly int[] _due;   // indices updated by the current Step (reused: no allocation per step)
     private float _learningRate;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/> (enumerated once, order kept).</summary>
@@ -42,6 +43,7 @@ public abstract class Optimizer
         if (list.Count == 0) throw new ArgumentException($"{Name}: got an empty parameter list", nameof(parameters));
         _parameters = list.ToArray();
         _state = new ParameterState?[_parameters.Length];
+        _due = new int[_parameters.Length];
         LearningRate = learningRate;
     }
 
@@ -84,6 +86,7 @@ public abstract class Optimizer
     public void Step()
     {
         StepCount++;
+        int due = 0;
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
@@ -91,9 +94,29 @@ public abstract class Optimizer
             if (g is null) continue;
             if (g.Length != p.Length)
                 throw new InvalidOperationException($"{Name}: gradient {g.ShapeString} does not match parameter {i} {p.ShapeString}");
-            var s = _state[i] ??= NewState(p.Length, p.ShapeToArray());
-            s.Step++;
-            Update(p.Span, g.Span, s);
+            _due[due++] = i;
+        }
+        // validated first: a mismatched gradient leaves every parameter and its state untouched
+        foreach (int i in _due.AsSpan(0, due))
+        {
+            var p = _parameters[i];
+            (_state[i] ??= NewState(p.Length, p.ShapeToArray())).Step++;
+        }
+        UpdateAll(_due.AsSpan(0, due));
+    }
+
+    /// <summary>
+    /// Applies one update to each parameter in <paramref name="due"/> (indices into <see cref="Parameters"/>, ascending; each has a
+    /// gradient of its length and its state's step count already incremented). The default calls <see cref="Update"/> on each in
+    /// turn; an optimizer may override it with one fused pass over all of them (e.g. split over threads).
+    /// </summary>
+    /// <param name="due">The indices of the parameters to update.</param>
+    protected virtual void UpdateAll(ReadOnlySpan<int> due)
+    {
+        foreach (int i in due)
+        {
+            var p = _parameters[i];
+            Update(p.Span, p.Grad!.Span, _state[i]!);
         }
     }
 
