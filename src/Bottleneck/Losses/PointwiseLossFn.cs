@@ -163,9 +163,8 @@ internal sealed class BceWithLogitsFn(Reduction reduction, float scale) : Functi
         if (x.RequiresGrad)
         {
             var gx = Tensor.EmptyLike(x);
-            Kernels.VectorMath.Sigmoid(x.Span, gx.Span);           // σ(x): saturates to 0 or 1, never overflows
-            TensorPrimitives.Subtract(gx.Span, y.Span, gx.Span);    // σ(x) − y
-            Upstream(g, gx.Span);
+            // (σ(x) − y)·upstream in L1-sized blocks, split over the worker pool's threads for large inputs
+            BceWithLogitsBackward.Run(x, y, gx, reduction == Reduction.None ? g : null, reduction == Reduction.None ? 0f : g.Span[0] * scale);
             Accumulate(x, gx, true);
         }
         if (y.RequiresGrad)
