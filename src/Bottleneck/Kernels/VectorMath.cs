@@ -44,7 +44,7 @@ internal static class VectorMath
     private const float Log1pSplit = 0.41421356f;      // √2 − 1: below it ln(1 + t) = poly(t) with t exact
 
     /// <summary>Number of elements summed in float lanes before the partial sum is added in double.</summary>
-    private const int SumChunk = 1024;
+    internal const int SumChunk = 1024;
 
     // ---- public kernels ---------------------------------------------------------------------------------------------
 
@@ -314,7 +314,7 @@ internal static class VectorMath
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> BceCore(Vector512<float> x, Vector512<float> y)
+    internal static Vector512<float> BceCore(Vector512<float> x, Vector512<float> y)
     {
         var relu = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
         return Vector512.FusedMultiplyAdd(-x, y, relu) + Log1pCore(ExpCore(-Vector512.Abs(x)));

@@ -247,7 +247,7 @@ public static class Loss
         {
             float sum;
             if (kind == PointwiseLoss.BceWithLogits)
-                sum = Kernels.VectorMath.BceWithLogitsSum(input.Span, target.Span);  // fused SIMD pass, no per-element buffer
+                sum = BceWithLogitsSum.Run(input, target);  // fused SIMD pass, no per-element buffer, chunks split over the worker pool
             else
             {
                 var values = Tensor.EmptyLike(input);

@@ -52,3 +52,38 @@ public class BceWithLogitsBackwardTests
         finally { Gemm.Threads = saved; }
     }
 }
+
+/// <summary>The threaded BCE-with-logits sum (<see cref="BceWithLogitsSum"/>) against the single-threaded pass: bit for bit.</summary>
+[Collection(Bottleneck.Tests.Autograd.GemmProviderCollection.Name)]
+public class BceWithLogitsSumTests
+{
+    [Theory]
+    [InlineData(256 * 784)]        // the dense bench's batch: split over two threads
+    [InlineData(256 * 784 + 13)]   // plus a scalar tail
+    [InlineData(70_000 + 1000)]    // a partial last chunk
+    [InlineData(100)]              // small: the single-threaded pass itself
+    public void ThreadedSumIsBitIdenticalToTheSingleThreadedPass(int n)
+    {
+        // Given logits spanning saturation and targets in [0, 1]
+        var rng = new Rng(9);
+        var x = Tensor.Normal(rng, 0, 8, n);
+        var y = Tensor.Zeros(n);
+        var ys = y.Span;
+        for (int i = 0; i < n; i++) ys[i] = (i % 5) / 4f;
+        float expected = VectorMath.BceWithLogitsSum(x.Span, y.Span);
+        int saved = Gemm.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                // When summed at this thread count
+                Gemm.Threads = threads;
+                float actual = BceWithLogitsSum.Run(x, y);
+                // Then the bits match
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                    $"{threads} thread(s), n = {n}: {actual:R}, expected {expected:R}");
+            }
+        }
+        finally { Gemm.Threads = saved; }
+    }
+}
