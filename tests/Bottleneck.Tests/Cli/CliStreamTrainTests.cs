@@ -52,6 +52,19 @@ public sealed class CliStreamTrainTests : IClassFixture<CliShardTests.Files>
         Assert.InRange(flagged, 5, 30);
     }
 
+    [Fact]
+    public async Task Stream_ResumedFromTheFirstEpochsCheckpoint_ReachesTheUninterruptedWeights()
+    {
+        string[] o = ["--data", $"csv:{_f.Csv}:label=label", "--stream", "--shuffle-buffer", "40", "--hidden", "8", "--latent", "2", "--batch-size", "16", "--seed", "9"];
+        string whole = _f.Dir.File("r-whole"), resumed = _f.Dir.File("r-resumed");
+        Assert.Equal(0, await new CliHarness().Run(["train", .. o, "--epochs", "3", "--out", whole]));
+        Assert.Equal(0, await new CliHarness().Run(["train", .. o, "--epochs", "1", "--out", resumed]));
+        var h = new CliHarness();
+        Assert.Equal(0, await h.Run(["train", .. o, "--epochs", "3", "--out", resumed, "--resume"]));
+        Assert.Contains("resuming", h.Stdout);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model.safetensors")));
+    }
+
     [Theory]
     [InlineData("demo", "demo: data is read into memory")]
     [InlineData("--distributed", "--distributed")]
