@@ -122,6 +122,29 @@ public class StreamedTrainingTests
         Assert.True(streamResult.History[^1].TrainLoss < streamResult.History[0].TrainLoss);
     }
 
+    [Theory]
+    [InlineData("p99")]
+    [InlineData("p90")]
+    [InlineData("contamination:0.05")]
+    [InlineData("mean+3sd")]
+    public void StreamedThreshold_OnARealFile_EqualsTheInMemoryFit(string rule)
+    {
+        // Given a model and the ODDS cardio rows, standardized on all rows, once streamed and once in memory
+        var path = SharedData.Find("odds/cardio.csv");
+        if (path is null) return;
+        var (train, _, scaling) = StreamedRowSource.Split(Csv(path), ScalingKind.Standardize, 0, 1);
+        var model = Model(train.FeatureCount, dropout: 0);
+        var memory = scaling.Transform(CsvLoader.Load(path, new CsvOptions("label")));
+        // When the threshold is fitted by a streamed scoring pass and by the in-memory detector
+        var streamed = StreamedThreshold.Fit(new AnomalyDetector(model, scaling), Threshold.Parse(rule), train);
+        var inMemory = new AnomalyDetector(model, scaling).FitThreshold(Threshold.Parse(rule), memory);
+        // Then the value is the same (the scores are the same floats), and so are the training scores' mean and sd
+        Assert.Equal(inMemory.Value, streamed.Value);
+        Assert.Equal(inMemory.TrainingScoreMean!.Value, streamed.TrainingScoreMean!.Value, 1e-9);
+        Assert.Equal(inMemory.TrainingScoreSd!.Value, streamed.TrainingScoreSd!.Value, 1e-9);
+        Assert.Throws<ArgumentException>(() => StreamedThreshold.Fit(new AnomalyDetector(model, scaling), Threshold.Parse("f1"), train));
+    }
+
     [Fact]
     public void StreamedTraining_IsDeterministic_AndTheShuffleBufferChangesTheOrder()
     {
