@@ -61,6 +61,11 @@ public sealed record TrainSettings
     public string? TensorBoard { get; init; }
     /// <summary>Data-parallel training: "none" (default, one process) or "mpi" (every process started by mpirun is a rank).</summary>
     public string Distributed { get; init; } = "none";
+    /// <summary>Train on csv:, parquet: or npy: data read from the file a chunk at a time (data larger than memory) through a shuffle
+    /// buffer of <see cref="ShuffleBuffer"/> rows, rather than loaded into memory (<c>--stream</c>).</summary>
+    public bool Stream { get; init; }
+    /// <summary>Rows in the shuffle buffer of <c>--stream</c> (<c>--shuffle-buffer</c>, default 65,536).</summary>
+    public int ShuffleBuffer { get; init; } = 65536;
     /// <summary>The ranks of a distributed run (set by the command from <see cref="Distributed"/>), or null for one process.</summary>
     public ICommunicator? Communicator { get; init; }
 
@@ -194,10 +199,18 @@ public static class TrainCommand
         public Option<string?> TensorBoard { get; } = CliOptions.Optional("--tensorboard", "DIR",
             "Also write every epoch's losses, loss terms, validation loss and learning rate as TensorBoard event files in DIR (tensorboard --logdir DIR)");
 
+        public Option<bool> Stream { get; } = CliOptions.Flag("--stream",
+            "Train on csv:, parquet: or npy: data larger than memory: read the file a chunk at a time every epoch through a shuffle buffer of " +
+            "--shuffle-buffer rows (not a full shuffle: a row moves forward by less than the buffer), validate on every k-th row (k = 1/--val-split), " +
+            "fit the scaling and the threshold in streamed passes (dense rows; docs/scale.md)");
+        public Option<int> ShuffleBuffer { get; } = CliOptions.Value("--shuffle-buffer", "N",
+            "With --stream: rows in the shuffle buffer (memory N x D x 4 bytes); 1 = file order", 65536);
+
         public IReadOnlyList<Option> Before => [Data, Kind, Model];
 
         public IReadOnlyList<Option> After => [Epochs, BatchSize, Lr, Optimizer, Schedule, WeightDecay, ClipNorm, ValSplit, Patience, Scale, Seed, Out, Resume,
-            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal, TensorBoard, Distributed];
+            NormalOnly, Contaminated, Categorical, Impute, CategoricalImpute, Threshold, TrainUntil, Report, Decimal, TensorBoard, Distributed,
+            Stream, ShuffleBuffer];
 
         private static Option<string?> NormalOnlyOption()
         {
@@ -303,6 +316,8 @@ public static class TrainCommand
             Report = r.GetValue(o.Report),
             TensorBoard = r.GetValue(o.TensorBoard),
             Distributed = r.GetValue(o.Distributed)!.ToLowerInvariant(),
+            Stream = r.GetValue(o.Stream),
+            ShuffleBuffer = r.GetValue(o.ShuffleBuffer),
         };
         if (!s.Contaminated && AssumesContamination(s)) s = s with { Contaminated = true, ContaminationAssumed = true };
         if (!s.Contaminated && s.NormalOnly == null && s.Kind.AssumesContaminatedRows) s = s with { Contaminated = true };

@@ -20,7 +20,7 @@ namespace Bottleneck.Cli.Services;
 /// run the kind's fit procedure with progress and per-epoch checkpoints, save the model folder and report history, metrics and a
 /// reconstruction grid. Nothing here depends on the kind: the binder builds the config, the registry the model and procedure.
 /// </summary>
-public sealed class TrainService : CliService
+public sealed partial class TrainService : CliService
 {
     /// <summary>File name of the reconstruction grid written into the model folder for image data.</summary>
     public const string GridFile = "reconstructions.png";
@@ -49,6 +49,7 @@ public sealed class TrainService : CliService
         // Validate everything cheap before loading data: the training options, the kind's values (its config built for a probe
         // width) and its fit procedure. An option's value error points to the help.
         var spec = DataSpec.Parse(s.Data);
+        if (s.Stream) CheckStream(s, spec);   // TrainService.Stream.cs
         bool root = s.Communicator is not { Rank: > 0 };   // distributed: rank 0 alone prints and writes
         if (s.Communicator is { Size: > 1 } && (spec.Kind == DataKind.Graph || s.Kind is GraphBinder.Settings || RecommendationTrainService.Handles(s, spec)))
             throw new ArgumentException("--distributed trains rows by gradient descent; graph and ratings data train in one process");
@@ -78,6 +79,7 @@ public sealed class TrainService : CliService
         if (string.IsNullOrWhiteSpace(s.Out)) throw new ArgumentException("--out needs a folder name");
         OutputPaths.CheckModelFolder("--out", s.Out, spec);
         if (s.Contaminated) CheckContaminated(s);
+        if (s.Stream) return TrainStreamed(s, spec, kind, options, probe, cancellation);   // TrainService.Stream.cs
 
         if (s.Report != null) ReportService.CheckOut(s.Report, "--report", s.Out, s.Data);
         var rule = s.Threshold is null ? null : ParseThreshold(s.Threshold);

@@ -116,6 +116,9 @@ public sealed class Trainer : IFitProcedure
         double bestVal = double.PositiveInfinity;
         int bestEpoch = 0, badEpochs = 0, startEpoch = 1;
         float[][]? bestWeights = null;
+        var streamed = train as IStreamedBatchSource;   // data larger than memory: the next batch of the epoch, not rows at indices
+        if (streamed != null && context.Communicator is { Size: > 1 })
+            throw new ArgumentException($"training data {train.Name} is streamed; data-parallel training cuts each batch by index and needs the data in memory");
         var parallel = context.Communicator is { Size: > 1 } comm ? new DataParallel(comm, model, parameters) : null;
         bool root = parallel is null || parallel.IsRoot;
         // Rank 0 alone reads and writes checkpoints; the others get its state through the communicator.
@@ -158,8 +161,10 @@ public sealed class Trainer : IFitProcedure
             if (parallel is null && cancellation.IsCancellationRequested) { cancelled = true; break; }
             var sw = Stopwatch.StartNew();
             var epochRng = new Rng(Mix(o.Seed, (ulong)epoch));
-            var iterator = new BatchIterator(train.Count, bs, shuffle: true, epochRng.Fork(), dropLast);
-            iterator.NextEpoch();  // shuffles the order; Batch(b) only slices it
+            var shuffleRng = epochRng.Fork();
+            var iterator = streamed is null ? new BatchIterator(train.Count, bs, shuffle: true, shuffleRng, dropLast) : null;
+            iterator?.NextEpoch();  // shuffles the order; Batch(b) only slices it
+            using var epochStream = streamed?.OpenEpoch(shuffleRng.NextUInt64());   // streamed: the epoch's order from the same generator
             var noise = epochRng.Fork();
             for (int r = 0; r < (parallel?.Rank ?? 0); r++) noise = epochRng.Fork();   // rank r: the (r+1)-th stream; rank 0 the single-process one
             model.Train();
@@ -169,16 +174,16 @@ public sealed class Trainer : IFitProcedure
             float lr = optimizers[0].Optimizer.LearningRate;
             for (int b = 0; b < steps; b++)
             {
-                var idx = iterator.Batch(b);
-                int global = idx.Length;
+                var idx = iterator != null ? iterator.Batch(b) : default;
+                int global = iterator != null ? idx.Length : Math.Min(bs, train.Count - b * bs);
                 if (parallel != null) { var (start, count) = parallel.Shard(global); idx = idx.Slice(start, count); }
-                int n = idx.Length;
+                int n = iterator != null ? idx.Length : global;
                 double loss;
                 bool stop = false;
                 var stepContext = StepContext.ForTraining(epoch, (long)(epoch - 1) * steps + b, noise) with { EpochsDone = epoch - 1 + (double)b / steps };
                 using (new TensorScope(pool))
                 {
-                    var batch = n > 0 ? train.Load(idx) : null;   // distributed: a rank's part of a small final batch may be empty
+                    var batch = n <= 0 ? null : epochStream != null ? epochStream.Next(n) ?? throw new DataException($"{train.Name}: the data ended early (epoch {epoch}, step {b + 1} of {steps})", train.Name) : train.Load(idx);   // distributed: a rank's part of a small final batch may be empty
                     loss = 0;
                     foreach (var (phase, stepped, phaseParameters) in phasePlan)
                     {

@@ -46,8 +46,13 @@ public static class Batching
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int bs = Math.Max(1, Math.Min(batchSize, source.Count));
-        var indices = new int[bs];
         var pool = new BufferPool();
+        if (source is IStreamedBatchSource streamed)
+        {
+            InOrder(streamed, bs, pool, body);
+            return;
+        }
+        var indices = new int[bs];
         using (GradMode.NoGrad())
             for (int start = 0; start < source.Count; start += bs)
             {
@@ -57,6 +62,21 @@ public static class Batching
                 for (int i = 0; i < n; i++) indices[i] = start + i;
                 using var scope = new TensorScope(pool);
                 var batch = source.Load(indices.AsSpan(0, n));
+                body(batch, start);
+            }
+    }
+
+    /// <summary>The streamed form of <see cref="InOrder(IBatchSource, int, Action{Batch, int})"/>: the source's batches in stored order.</summary>
+    private static void InOrder(IStreamedBatchSource source, int bs, BufferPool pool, Action<Batch, int> body)
+    {
+        using var stream = source.OpenInOrder();
+        using (GradMode.NoGrad())
+            for (int start = 0; start < source.Count; start += bs)
+            {
+                CancellationScope.ThrowIfCancellationRequested();
+                FaultInjection.Point("batch");
+                using var scope = new TensorScope(pool);
+                var batch = stream.Next(Math.Min(bs, source.Count - start)) ?? throw new DataException($"{source.Name}: the data ended early, after {start} of {source.Count} samples", source.Name);
                 body(batch, start);
             }
     }
