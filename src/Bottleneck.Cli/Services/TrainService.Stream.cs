@@ -138,22 +138,7 @@ public sealed partial class TrainService
         var saved = new SavedModel(model, preprocessor.State, options, result.History, null, spec.Resolved().ToString())
             .WithAnomaly(threshold, null) with { DataFiles = dataFiles, FeatureNames = names };
         ModelStore.Save(writer, saved);
-        string runCheckpoint = Path.Combine(s.Out, CheckpointFolder), stagedCheckpoint = Path.Combine(writer.Staging, CheckpointFolder);
-        try
-        {
-            if (result.History.Count > 0) MetricsLog.Write(Path.Combine(writer.Staging, MetricsLog.FileName), result.History);
-            if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, stagedCheckpoint);
-            writer.Commit();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            if (Directory.Exists(stagedCheckpoint) && !Directory.Exists(runCheckpoint))
-            {
-                try { Directory.CreateDirectory(s.Out); Directory.Move(stagedCheckpoint, runCheckpoint); }
-                catch (Exception back) when (back is IOException or UnauthorizedAccessException) { Warn($"the checkpoint could not be put back into {runCheckpoint}: {OneLine(back)}"); }
-            }
-            throw writer.Named(e);
-        }
+        CommitRun(writer, s.Out, result.History, () => 0);
         using var reported = CancellationScope.Install(CancellationToken.None);
         Console.WriteLine();
         if (result.History.Count > 0) Console.Write(Output.HistoryTable(result.History));

@@ -218,25 +218,8 @@ public sealed partial class TrainService : CliService
             .WithAnomaly(threshold, data.Normal) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
         // The new folder is complete (model, grid, this run's checkpoint) before it replaces the old one in one swap.
         ModelStore.Save(writer, saved);
-        string? gridCaption;
-        string runCheckpoint = Path.Combine(s.Out, CheckpointFolder), stagedCheckpoint = Path.Combine(writer.Staging, CheckpointFolder);
-        try
-        {
-            gridCaption = WriteGrid(writer.Staging, full, test, testX, validation, validationX, train, trainX, preprocessor, model);
-            if (result.History.Count > 0) MetricsLog.Write(Path.Combine(writer.Staging, MetricsLog.FileName), result.History);
-            if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, stagedCheckpoint);
-            writer.Commit();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The swap failed: the old folder is back in place; give the run's checkpoint back to it so --resume still works.
-            if (Directory.Exists(stagedCheckpoint) && !Directory.Exists(runCheckpoint))
-            {
-                try { Directory.CreateDirectory(s.Out); Directory.Move(stagedCheckpoint, runCheckpoint); }
-                catch (Exception back) when (back is IOException or UnauthorizedAccessException) { Warn($"the checkpoint could not be put back into {runCheckpoint}: {OneLine(back)}"); }
-            }
-            throw writer.Named(e);
-        }
+        string? gridCaption = CommitRun(writer, s.Out, result.History,
+            () => WriteGrid(writer.Staging, full, test, testX, validation, validationX, train, trainX, preprocessor, model));
         // Written: what follows only reports (a Ctrl+C now must not say that nothing was written).
         using var reported = CancellationScope.Install(CancellationToken.None);
 
@@ -321,6 +304,36 @@ public sealed partial class TrainService : CliService
         return Output.WriteGrid(Path.Combine(folder, GridFile), full.Image, raw.Features, rec, n)
             ? $"originals above reconstructions, {(test != null ? "test" : validationX != null ? "validation" : "training")} data"
             : null;
+    }
+
+    /// <summary>
+    /// Completes a staged model folder and swaps it in: <paramref name="stage"/> writes its extra files (e.g. the reconstruction
+    /// grid), the metrics log is written and this run's checkpoint moves into the staged folder, then the folder replaces the
+    /// old one in one swap. When the swap fails the old folder is back in place and the run's checkpoint is given back to it, so
+    /// <c>--resume</c> still works.
+    /// </summary>
+    /// <returns>What <paramref name="stage"/> returned.</returns>
+    /// <exception cref="IOException">The swap failed (named by the writer).</exception>
+    private T CommitRun<T>(AtomicDirectory writer, string outDir, IReadOnlyList<EpochRecord> history, Func<T> stage)
+    {
+        string runCheckpoint = Path.Combine(outDir, CheckpointFolder), stagedCheckpoint = Path.Combine(writer.Staging, CheckpointFolder);
+        try
+        {
+            var staged = stage();
+            if (history.Count > 0) MetricsLog.Write(Path.Combine(writer.Staging, MetricsLog.FileName), history);
+            if (Directory.Exists(runCheckpoint)) Directory.Move(runCheckpoint, stagedCheckpoint);
+            writer.Commit();
+            return staged;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (Directory.Exists(stagedCheckpoint) && !Directory.Exists(runCheckpoint))
+            {
+                try { Directory.CreateDirectory(outDir); Directory.Move(stagedCheckpoint, runCheckpoint); }
+                catch (Exception back) when (back is IOException or UnauthorizedAccessException) { Warn($"the checkpoint could not be put back into {runCheckpoint}: {OneLine(back)}"); }
+            }
+            throw writer.Named(e);
+        }
     }
 
     /// <summary>Usage errors of <c>--contaminated</c>, found before anything is loaded or written.</summary>
