@@ -45,17 +45,11 @@ internal sealed class GemmWorkerPool
             return false;
         try
         {
-            int helpers = tm * tn - 1;
-            EnsureWorkers(helpers);
             _gemm = gemm;
             _args = args;
             _tm = tm;
             _tn = tn;
-            _error = null;
-            _done.Reset();
-            Volatile.Write(ref _pending, helpers);
-            for (int i = 0; i < helpers; i++)
-                _workers[i].Start.Set();
+            StartWorkers(tm * tn - 1);
             try
             {
                 gemm.RunPart(PackBuffers.ForCurrentThread, args, tm, tn, 0);
@@ -66,11 +60,7 @@ internal sealed class GemmWorkerPool
                 _done.Wait();
                 _gemm = null;
             }
-            if (_error is { } error)
-            {
-                _error = null;
-                ExceptionDispatchInfo.Capture(error).Throw();
-            }
+            ThrowWorkerError();
             return true;
         }
         finally
@@ -89,14 +79,8 @@ internal sealed class GemmWorkerPool
             return false;
         try
         {
-            int helpers = parts - 1;
-            EnsureWorkers(helpers);
             _job = job;
-            _error = null;
-            _done.Reset();
-            Volatile.Write(ref _pending, helpers);
-            for (int i = 0; i < helpers; i++)
-                _workers[i].Start.Set();
+            StartWorkers(parts - 1);
             try
             {
                 job.RunPart(0);
@@ -106,16 +90,33 @@ internal sealed class GemmWorkerPool
                 _done.Wait();
                 _job = null;
             }
-            if (_error is { } error)
-            {
-                _error = null;
-                ExceptionDispatchInfo.Capture(error).Throw();
-            }
+            ThrowWorkerError();
             return true;
         }
         finally
         {
             Monitor.Exit(_gate);
+        }
+    }
+
+    /// <summary>Wakes <paramref name="helpers"/> workers for the job set in the fields (the caller holds the gate).</summary>
+    private void StartWorkers(int helpers)
+    {
+        EnsureWorkers(helpers);
+        _error = null;
+        _done.Reset();
+        Volatile.Write(ref _pending, helpers);
+        for (int i = 0; i < helpers; i++)
+            _workers[i].Start.Set();
+    }
+
+    /// <summary>Rethrows, on the calling thread, the first exception a worker caught (after every worker is done).</summary>
+    private void ThrowWorkerError()
+    {
+        if (_error is { } error)
+        {
+            _error = null;
+            ExceptionDispatchInfo.Capture(error).Throw();
         }
     }
 
