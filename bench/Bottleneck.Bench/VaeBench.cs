@@ -232,18 +232,55 @@ public static class VaeBench
         return 0;
     }
 
+    /// <summary>
+    /// M2 with <c>--labelled</c> labels (default 1,000): 784-<c>--hidden</c>-(<c>--latent</c>) with a classifier of the same hidden
+    /// width, Adam <c>--lr</c>, batch <c>--batch</c> unlabelled rows (+ as many labelled rows drawn with replacement, the kind's fit
+    /// procedure; <c>--no-pairing</c> trains on the plain shuffled rows), α = <c>--alpha</c> (0: 0.1·N). With <c>--holdout V</c> the last V
+    /// training images are the evaluation set (choose settings there) and the labels come from the others; else the test set.
+    /// Prints the evaluation error after every epoch.
+    /// </summary>
     private static int Ssvae(string[] args, Dataset train, Dataset test, ulong seed)
     {
-        int epochs = Epochs(args, 30), labelled = DenseBench.IntArg(args, "--labelled", 1000);
+        int epochs = Epochs(args, 50), labelled = DenseBench.IntArg(args, "--labelled", 1000), holdout = DenseBench.IntArg(args, "--holdout", 0);
+        int hidden = DenseBench.IntArg(args, "--hidden", 500), latent = DenseBench.IntArg(args, "--latent", 50), batch = DenseBench.IntArg(args, "--batch", 128);
         float alpha = float.Parse(DenseBench.StrArg(args, "--alpha", "0"), CultureInfo.InvariantCulture);
+        float lr = float.Parse(DenseBench.StrArg(args, "--lr", "3e-4"), CultureInfo.InvariantCulture);
+        bool pairing = !args.Contains("--no-pairing");
+        var activation = NN.Activations.Parse(DenseBench.StrArg(args, "--activation", "relu"));
+        var evalSet = test;
+        string evalName = "test";
+        if (holdout > 0)
+        {
+            evalSet = train.Subset(Enumerable.Range(train.Rows - holdout, holdout).ToArray());
+            train = train.Subset(Enumerable.Range(0, train.Rows - holdout).ToArray());
+            evalName = $"validation (last {holdout:N0} training images)";
+        }
         var data = SemiSupervisedData.KeepLabels(train, labelled, 10, seed);
-        var config = new VariationalConfig(784, [500], 50, classes: 10, semiSupervised: true, datasetSize: train.Rows, classificationWeight: alpha);
-        var (model, seconds) = Fit(config, data, epochs, 128, seed, lr: 3e-4f);
-        var predicted = model.Predict(Tensor.FromArray(test.Features, test.Rows, 784));
-        double error = 1 - predicted.Where((p, i) => p == test.Labels![i]).Count() / (double)test.Rows;
-        Json(new { protocol = "ssvae", seed, epochs, labelled, alpha = config.Alpha, testError = error, trainSeconds = seconds });
-        Console.WriteLine($"| M2, {labelled} labels, {epochs} epochs | test error {error:P2} |");
+        var config = new VariationalConfig(784, [hidden], latent, activation, classes: 10, semiSupervised: true, datasetSize: train.Rows,
+            classificationWeight: alpha, labelledRows: labelled) with { Kind = "ssvae" };
+        var options = new TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, seed: seed);
+        var fit = pairing ? Models.Registry.ModelRegistry.Get("ssvae").CreateFit(config, options) : new Trainer(options);
+        Console.WriteLine($"{config.Describe()}; {string.Join("; ", fit.Describe().Select(d => d.Text))}; evaluation set: {evalName}");
+        var model = new VariationalAutoencoder(config, new Rng(seed));
+        var evalX = Tensor.FromArray(evalSet.Features, evalSet.Rows, 784);
+        double Error() { using var _ = GradMode.NoGrad(); return 1 - model.Predict(evalX).Where((p, i) => p == evalSet.Labels![i]).Count() / (double)evalSet.Rows; }
+        var sw = Stopwatch.StartNew();
+        fit.Fit(model, RowSource.For(model, data), null, new FitContext(new SyncProgress(p =>
+        {
+            if (p.Completed is { } r)
+                Console.Error.WriteLine($"  ssvae epoch {r.Epoch}/{epochs} loss {r.TrainLoss:F3} " +
+                    string.Join(", ", r.Terms?.Select(t => $"{t.Key} {t.Value:G5}") ?? []) + $" {r.Seconds:F1}s, {evalName} error {Error():P2}");
+        })));
+        double seconds = sw.Elapsed.TotalSeconds, error = Error();
+        Json(new { protocol = "ssvae", seed, epochs, labelled, alpha = config.Alpha, hidden, latent, lr, batch, pairing, evalSet = evalName, error, trainSeconds = seconds });
+        Console.WriteLine($"| M2, {labelled} labels, {epochs} epochs, {(pairing ? "paired batches" : "plain batches")}, α {config.Alpha:G4} | {evalName} error {error:P2} | {seconds:F0} s |");
         return 0;
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the training thread (so the callback may read the model between steps).</summary>
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 
     private static int Vq(string[] args, Dataset train, Dataset test, ulong seed)
@@ -297,15 +334,17 @@ public static class VaeBench
     private static int Aae(string[] args, Dataset train, Dataset test, ulong seed)
     {
         int epochs = Epochs(args, 20), discriminator = DenseBench.IntArg(args, "--discriminator-hidden", 512);
-        Console.WriteLine($"discriminator hidden width {discriminator}");
+        float scale = float.Parse(DenseBench.StrArg(args, "--adversarial-lr-scale", "1"), CultureInfo.InvariantCulture);
+        var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
+        Console.WriteLine($"discriminator hidden width {discriminator}, regularization-phase learning rate ×{scale}");
         Console.WriteLine("| model | prior | test BCE / image | MMD² codes vs prior | discriminator accuracy |");
         Console.WriteLine("|---|---|---:|---:|---:|");
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
-            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: discriminator)),
-            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10, discriminatorHidden: discriminator)),
+            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: discriminator, adversarialLearningRateScale: scale)),
+            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10, discriminatorHidden: discriminator, adversarialLearningRateScale: scale)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
-        })
+        }.Where((_, i) => only is null || only.Contains(i)))
         {
             var (model, _) = Fit(config, train, epochs, 128, seed);
             var r = VariationalEvaluator.Evaluate(model, test, seed: seed);

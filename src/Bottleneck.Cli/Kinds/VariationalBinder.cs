@@ -54,7 +54,7 @@ public sealed class VariationalOptions
     { Description = "ssvae: training rows that keep their label (balanced over the classes, chosen from --seed); the rest train unlabelled. Default: all", HelpName = "N" };
     /// <summary><c>--alpha</c>.</summary>
     public Option<float> Alpha { get; } = new("--alpha")
-    { Description = "ssvae: weight alpha of the classification term per labelled row; 0 = 0.1 x training rows (Kingma et al. 2014)", DefaultValueFactory = _ => 0f, HelpName = "X" };
+    { Description = "ssvae: weight alpha of the classification term alpha x E[-log q(y|x)] over the labelled rows (each labelled row weighs alpha / labelled rows); 0 = 0.1 x training rows (Kingma et al. 2014)", DefaultValueFactory = _ => 0f, HelpName = "X" };
     /// <summary><c>--no-restarts</c>.</summary>
     public Option<bool> NoRestarts { get; } = CliOptions.Flag("--no-restarts", "Do not restart dead codes (vq-vae)");
 }
@@ -204,7 +204,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                 "ssvae" => Labelled is < 1 ? throw new ArgumentException($"--labelled must be ≥ 1, got {Labelled}")
                     : new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, classes: data.Rows == 0 ? 2
                         : data.Classes >= 2 ? data.Classes : throw new ArgumentException("--kind ssvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)"),
-                    semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha),
+                    semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha, labelledRows: Labelled is int l && l <= data.Rows ? l : 0),
                 "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
                     klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden, convolutional: backbone),
                 "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
@@ -239,6 +239,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "topLatentDim" => "--top-latent",
             "ladderHidden" => "--ladder-hidden",
             "classificationWeight" => "--alpha",
+            "labelledRows" => "--labelled",
             "channels" => "--channels",
             "kernelSize" => "--kernel",
             "stride" => "--stride",

@@ -104,12 +104,12 @@ public sealed class Trainer : IFitProcedure
         var groups = model.ParameterGroups();
         var optimizers = groups.Select(g => new OptimizerGroup(g.Name, o.CreateOptimizer(g.Parameters, g.LearningRateScale))).ToArray();
         foreach (var g in optimizers) g.Schedule = o.CreateSchedule(g.Optimizer);
-        var parameters = groups.SelectMany(g => g.Parameters).ToList();
+        var parameters = groups.Where(g => !g.SharesParameters).SelectMany(g => g.Parameters).ToList();   // each parameter once
         var phasePlan = model.TrainingPhases.Select(p =>
         {
             var stepped = p.Groups is null ? optimizers : optimizers.Where(g => p.Groups.Contains(g.Name)).ToArray();
             if (stepped.Length == 0) throw new ArgumentException($"training phase '{p.Name}' steps no parameter group of the model");
-            var ps = p.Groups is null ? parameters : groups.Where(g => p.Groups.Contains(g.Name)).SelectMany(g => g.Parameters).ToList();
+            var ps = p.Groups is null ? parameters : groups.Where(g => p.Groups.Contains(g.Name)).SelectMany(g => g.Parameters).Distinct().ToList();
             return (Phase: p, Stepped: stepped, Parameters: (IReadOnlyList<Tensor>)ps);
         }).ToArray();
         var history = new List<EpochRecord>();

@@ -133,10 +133,14 @@ public class ModelContractTests
     public void ParameterGroupsCoverEveryParameterOnce(string name)
     {
         var model = Build(name);
-        var grouped = model.ParameterGroups().SelectMany(g => g.Parameters).ToList();
+        var groups = model.ParameterGroups();
+        var grouped = groups.Where(g => !g.SharesParameters).SelectMany(g => g.Parameters).ToList();
         Assert.Equal(model.Parameters().Count, grouped.Count);
         Assert.Equal(model.Parameters().Count, grouped.Distinct().Count());
         Assert.All(model.Parameters(), p => Assert.Contains(p, grouped));
+        // A group that shares (a second optimizer, e.g. an aae's generator) holds only parameters an owning group holds.
+        Assert.All(groups.Where(g => g.SharesParameters).SelectMany(g => g.Parameters), p => Assert.Contains(p, grouped));
+        Assert.Equal(groups.Count, groups.Select(g => g.Name).Distinct().Count());
     }
 
     [Theory]

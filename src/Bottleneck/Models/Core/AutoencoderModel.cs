@@ -8,9 +8,12 @@ namespace Bottleneck.Models;
 /// needs several, e.g. an adversarial autoencoder's discriminator.
 /// </summary>
 /// <param name="Name">Group name, used in checkpoints and messages (kebab-case).</param>
-/// <param name="Parameters">The group's parameters, in a stable order; no parameter belongs to two groups.</param>
+/// <param name="Parameters">The group's parameters, in a stable order; no parameter belongs to two groups, except that a group with
+/// <paramref name="SharesParameters"/> holds parameters of another group.</param>
 /// <param name="LearningRateScale">Factor applied to the run's learning rate for this group (default 1).</param>
-public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameters, float LearningRateScale = 1f)
+/// <param name="SharesParameters">The group is a second optimizer (its own state and learning rate) over parameters another group
+/// owns, stepped in a phase of its own: e.g. an adversarial autoencoder's encoder in the generator phase (default false).</param>
+public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameters, float LearningRateScale = 1f, bool SharesParameters = false)
 {
     /// <summary>The name of the single group of a model that has one.</summary>
     public const string Default = "model";

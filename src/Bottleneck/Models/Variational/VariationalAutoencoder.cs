@@ -82,16 +82,27 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
     /// <summary>The discriminator D(z) on codes (logits, (N, 1)) of an adversarial autoencoder, or null.</summary>
     public Sequential? Discriminator { get; }
 
+    /// <summary>Group name of the encoder's second optimizer, stepped in the generator phase (adversarial kinds).</summary>
+    public const string GeneratorGroup = "generator";
+
     private static readonly TrainingPhase ReconstructionPhase = new("reconstruction", [ParameterGroup.Default]);
     private static readonly TrainingPhase DiscriminatorPhase = new("discriminator", [DiscriminatorGroup]);
-    private static readonly TrainingPhase GeneratorPhase = new("generator", [ParameterGroup.Default]);
+    private static readonly TrainingPhase GeneratorPhase = new("generator", [GeneratorGroup]);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// One group ("model") for a non-adversarial kind. An adversarial autoencoder has three optimizers, as Makhzani et al. (2016) and
+    /// common reproductions: "model" (encoder and decoder, the reconstruction phase), "discriminator", and "generator" (the encoder
+    /// again, with its own optimizer state, so the reconstruction gradients' moments do not scale or steer its adversarial steps);
+    /// the last two at <see cref="VariationalConfig.AdversarialLearningRateScale"/> times the run's learning rate.
+    /// </summary>
     public override IReadOnlyList<ParameterGroup> ParameterGroups()
     {
         if (Discriminator is null) return base.ParameterGroups();
         var d = Discriminator.Parameters().ToHashSet();
-        return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()), new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters())];
+        float scale = VariationalConfig.AdversarialLearningRateScale;
+        return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()),
+            new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters(), scale),
+            new ParameterGroup(GeneratorGroup, Encoder.Parameters().Concat(Latent.Parameters()).ToList(), scale, SharesParameters: true)];
     }
 
     /// <summary>
@@ -261,10 +272,13 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
     }
 
     /// <summary>
-    /// The M2 objective of Kingma et al. (2014), per batch of N rows, averaged over N: labelled rows (label ≥ 0) add
-    /// L(x, y) = −log p(x | y, z) + KL(q(z | x, y) ‖ N(0, I)) and α·(−log q(y | x)); unlabelled rows (label −1, or no labels)
-    /// add Σ_y q(y | x)·L(x, y) − H(q(y | x)). The constant log C of the uniform label prior is left out. Terms: reconstruction,
-    /// kl (both q-weighted for unlabelled rows), neg-entropy (Σ q log q), classification (α·cross-entropy).
+    /// The M2 objective of Kingma et al. (2014), J^α/N = [Σ_labelled (L(x, y) + (α/N_l)·(−log q(y | x))) + Σ_unlabelled U(x)] / N, estimated
+    /// from the batch: labelled rows (label ≥ 0) add L(x, y) = −log p(x | y, z) + KL(q(z | x, y) ‖ N(0, I)) and (α/N_l)·(−log q(y | x));
+    /// unlabelled rows (label −1, or no labels) add U(x) = Σ_y q(y | x)·L(x, y) − H(q(y | x)). A training step of a model that knows its
+    /// labelled share s = N_l/N (<see cref="VariationalConfig.LabelledShare"/>) weighs the batch's labelled rows by s/|B_l| and its
+    /// unlabelled rows by (1 − s)/|B_u|, so a paired batch (<see cref="SemiSupervisedFit"/>, which over-samples the labelled rows)
+    /// estimates the same objective; otherwise (evaluation, unknown share) every row weighs 1/|B|. The constant log C of the uniform
+    /// label prior is left out. Terms: reconstruction, kl (both q-weighted for unlabelled rows), neg-entropy (Σ q log q), classification.
     /// </summary>
     private AutoencoderOutput SemiSupervisedStep(Batch batch, StepContext context)
     {
@@ -272,14 +286,13 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
         CheckInput(rows.Input);
         var x = rows.Input;
-        int n = x.Dim(0), c = Classes, d = InputDim;
+        int n = x.Dim(0), c = Classes;
         var labels = rows.Labels ?? Enumerable.Repeat(-1, n).ToArray();
         var known = Enumerable.Range(0, n).Where(i => labels[i] >= 0).ToArray();
         var unknown = Enumerable.Range(0, n).Where(i => labels[i] < 0).ToArray();
+        var (labelledWeight, unlabelledWeight) = SemiSupervisedRowWeights(known.Length, unknown.Length, context.Training);
         using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
-        var logQ = Classifier!.Forward(x).LogSoftmax(1);                                  // (N, C)
         var g = Gaussian!;
-        float invN = 1f / n;
         Tensor? rec = null, kl = null, negEntropy = null, classification = null;
         Tensor Acc(Tensor? a, Tensor b) => a is null ? b : a + b;
         if (known.Length > 0)
@@ -287,29 +300,48 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
             var xl = x.IndexSelect(0, known);
             var yl = known.Select(i => labels[i]).ToArray();
             var (r, k, _) = RowTerms(xl, yl, g, context);
-            rec = r.Sum() * invN;
-            kl = k.Sum() * invN;
-            classification = Losses.Loss.CrossEntropy(Classifier.Forward(xl), yl, Losses.Reduction.Sum) * (VariationalConfig.Alpha * invN);
+            rec = r.Sum() * labelledWeight;
+            kl = k.Sum() * labelledWeight;
+            classification = Losses.Loss.CrossEntropy(Classifier!.Forward(xl), yl, Losses.Reduction.Sum) * (VariationalConfig.ClassificationWeightPerRow * labelledWeight);
         }
         if (unknown.Length > 0)
         {
             int u = unknown.Length;
+            var xu = x.IndexSelect(0, unknown);
+            var lq = Classifier!.Forward(xu).LogSoftmax(1);                                 // (u, C)
             var rep = new int[u * c];
             var ys = new int[u * c];
-            for (int i = 0; i < u; i++) for (int j = 0; j < c; j++) { rep[i * c + j] = unknown[i]; ys[i * c + j] = j; }
-            var (r, k, _) = RowTerms(x.IndexSelect(0, rep), ys, g, context);                  // (u·C)
-            var lq = logQ.IndexSelect(0, unknown);                                          // (u, C)
+            for (int i = 0; i < u; i++) for (int j = 0; j < c; j++) { rep[i * c + j] = i; ys[i * c + j] = j; }
+            var (r, k, _) = RowTerms(xu.IndexSelect(0, rep), ys, g, context);               // (u·C)
             var q = lq.Exp();
-            rec = Acc(rec, (q * r.Reshape(u, c)).Sum() * invN);
-            kl = Acc(kl, (q * k.Reshape(u, c)).Sum() * invN);
-            negEntropy = (q * lq).Sum() * invN;
+            rec = Acc(rec, (q * r.Reshape(u, c)).Sum() * unlabelledWeight);
+            kl = Acc(kl, (q * k.Reshape(u, c)).Sum() * unlabelledWeight);
+            negEntropy = (q * lq).Sum() * unlabelledWeight;
         }
         var terms = new List<LossTerm> { new(VariationalTerms.Kl, kl!) };
         if (negEntropy != null) terms.Add(new LossTerm(VariationalTerms.NegEntropy, negEntropy));
         if (classification != null) terms.Add(new LossTerm(VariationalTerms.Classification, classification));
-        var resolved = ResolveLabels(x, rows.Labels);
-        var zMean = Latent.Code(Encoder.Forward(WithLabel(x, resolved)));
-        return AutoencoderOutput.Create(rec!, terms, zMean, DecodeLogits(zMean, resolved), LikelihoodHead);
+        Tensor zMean, logits;
+        using (GradMode.NoGrad())   // the output's code and reconstruction are for reports, not for the gradient
+        {
+            var resolved = ResolveLabels(x, rows.Labels);
+            zMean = Latent.Code(Encoder.Forward(WithLabel(x, resolved)));
+            logits = DecodeLogits(zMean, resolved);
+        }
+        return AutoencoderOutput.Create(rec!, terms, zMean, logits, LikelihoodHead);
+    }
+
+    /// <summary>The weight of one labelled and of one unlabelled row of a semi-supervised batch: s/|B_l| and (1 − s)/|B_u| in training
+    /// when the labelled share s = N_l/N is known, else 1/|B| each.</summary>
+    /// <param name="labelled">|B_l|, the batch's labelled rows.</param>
+    /// <param name="unlabelled">|B_u|, the batch's unlabelled rows.</param>
+    /// <param name="training">Whether the step is a training step.</param>
+    public (float Labelled, float Unlabelled) SemiSupervisedRowWeights(int labelled, int unlabelled, bool training)
+    {
+        if (training && VariationalConfig.LabelledShare is { } s)
+            return (labelled > 0 ? (float)(s / labelled) : 0f, unlabelled > 0 ? (float)((1 - s) / unlabelled) : 0f);
+        float each = 1f / Math.Max(1, labelled + unlabelled);
+        return (each, each);
     }
 
     /// <summary>Per-row −log p(x | y, z) and KL for given labels, one z per row (the posterior mean without noise).</summary>

@@ -52,8 +52,15 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="discriminatorHidden">Width of the discriminator's two hidden layers (adversarial; default 512).</param>
     /// <param name="semiSupervised">Semi-supervised VAE M2 (Kingma et al. 2014): a classifier q(y | x) in the model; labelled rows
     /// train it and the label-conditioned VAE, unlabelled rows (label −1) marginalise over q(y | x); needs <paramref name="classes"/> ≥ 2.</param>
-    /// <param name="classificationWeight">α of the classification term α·(−log q(y | x)) per labelled row of the batch-averaged loss
-    /// (semi-supervised); 0 (default) = 0.1·datasetSize, Kingma et al.'s α = 0.1·N.</param>
+    /// <param name="classificationWeight">α of the classification term of Kingma et al.'s objective J^α = Σ_labelled L(x, y) +
+    /// Σ_unlabelled U(x) + α·E_labelled[−log q(y | x)] (semi-supervised): each labelled row's cross-entropy weighs α/N_l against its
+    /// ELBO's 1; 0 (default) = 0.1·datasetSize, the paper's α = 0.1·N.</param>
+    /// <param name="adversarialLearningRateScale">Factor on the run's learning rate for the regularization phases of an adversarial
+    /// autoencoder, the discriminator's and the generator's (Makhzani et al. 2016 give the regularization phase its own learning rate;
+    /// default 1).</param>
+    /// <param name="labelledRows">N_l, the training rows with a label (semi-supervised), so a training step weighs its labelled and
+    /// unlabelled rows by their shares N_l/N and 1 − N_l/N of the training data (a paired batch over-samples the labelled rows);
+    /// 0 (default) = not known: every row of a batch weighs alike, and N_l is taken as datasetSize in α/N_l.</param>
     /// <param name="convolutional">A convolutional encoder and decoder on the image rows instead of the MLP (the convolutional VAE), or null (default);
     /// its input must be C·H·W = inputDim, and it does not take classes.</param>
     /// <param name="topLatentDim">k₂ of a ladder latent, the top layer's width (default 0: latentDim / 2, at least 1).</param>
@@ -65,7 +72,8 @@ public sealed record VariationalConfig : ModelConfig
         bool totalCorrelation = false, int datasetSize = 0, float mmdWeight = 0f, MmdKernel mmdKernel = MmdKernel.Imq,
         int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
         bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
-        bool semiSupervised = false, float classificationWeight = 0f, ConvBackbone? convolutional = null) : base("vae")
+        bool semiSupervised = false, float classificationWeight = 0f, ConvBackbone? convolutional = null, int labelledRows = 0,
+        float adversarialLearningRateScale = 1f) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -108,6 +116,11 @@ public sealed record VariationalConfig : ModelConfig
             : throw new ArgumentOutOfRangeException(nameof(ladderHidden), ladderHidden, $"ladderHidden must be ≥ 1 (0 for the default), got {ladderHidden}");
         SemiSupervised = semiSupervised;
         ClassificationWeight = NonNegative(classificationWeight, nameof(classificationWeight));
+        AdversarialLearningRateScale = adversarialLearningRateScale > 0 && float.IsFinite(adversarialLearningRateScale) ? adversarialLearningRateScale
+            : throw new ArgumentOutOfRangeException(nameof(adversarialLearningRateScale), adversarialLearningRateScale, $"adversarialLearningRateScale must be > 0, got {adversarialLearningRateScale}");
+        LabelledRows = labelledRows >= 0 ? labelledRows : throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be ≥ 0, got {labelledRows}");
+        if (datasetSize > 0 && labelledRows > datasetSize)
+            throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be at most the {datasetSize} training rows, got {labelledRows}");
         if (semiSupervised && (classes < 2 || latent != LatentKind.Gaussian))
             throw new ArgumentException($"a semi-supervised VAE needs ≥ 2 classes and a Gaussian latent, got {classes} classes and a {latent.ToString().ToLowerInvariant()} latent", nameof(classes));
         if (adversarial && latent != LatentKind.Deterministic)
@@ -181,6 +194,16 @@ public sealed record VariationalConfig : ModelConfig
     public float ClassificationWeight { get; }
     /// <summary>The α used: <see cref="ClassificationWeight"/>, or 0.1·max(datasetSize, 1) when it is 0.</summary>
     [JsonIgnore] public float Alpha => ClassificationWeight > 0 ? ClassificationWeight : 0.1f * Math.Max(DatasetSize, 1);
+    /// <summary>Factor on the learning rate of an adversarial autoencoder's discriminator and generator phases.</summary>
+    public float AdversarialLearningRateScale { get; }
+    /// <summary>N_l, the labelled training rows (semi-supervised), 0 = all of <see cref="DatasetSize"/>.</summary>
+    public int LabelledRows { get; }
+    /// <summary>The weight α/N_l of each labelled row's cross-entropy −log q(y | x) against its ELBO's 1 (N_l = <see cref="LabelledRows"/>,
+    /// or <see cref="DatasetSize"/> when that is 0, at least 1): Kingma et al.'s code, β = α·N/N_l with their α = 0.1.</summary>
+    [JsonIgnore] public float ClassificationWeightPerRow => Alpha / Math.Max(1, LabelledRows > 0 ? LabelledRows : DatasetSize);
+    /// <summary>The share N_l/N of labelled rows in the training data, or null when it is not known (<see cref="LabelledRows"/> or
+    /// <see cref="DatasetSize"/> 0; a step then weighs each row of the batch alike).</summary>
+    [JsonIgnore] public double? LabelledShare => DatasetSize > 0 && LabelledRows > 0 ? (double)LabelledRows / DatasetSize : null;
     /// <summary>k₂, the top layer of a ladder latent.</summary>
     public int TopLatentDim { get; }
     /// <summary>Width of a ladder latent's hidden layers.</summary>
@@ -197,7 +220,7 @@ public sealed record VariationalConfig : ModelConfig
     {
         int[] enc = [InputDim, .. Hidden];
         var extras = new List<string> { HiddenActivation.Name(), Output.Name };
-        if (Classes > 0) extras.Add(SemiSupervised ? $"classifier q(y|x) over {Classes} classes, α {Num(Alpha)}" : $"{Classes} classes");
+        if (Classes > 0) extras.Add(SemiSupervised ? $"classifier q(y|x) over {Classes} classes, α {Num(Alpha)}" + (LabelledRows > 0 ? $", {LabelledRows} labelled rows" : "") : $"{Classes} classes");
         switch (Latent)
         {
             case LatentKind.Ladder:
@@ -216,7 +239,7 @@ public sealed record VariationalConfig : ModelConfig
                 break;
         }
         if (MmdWeight > 0) extras.Add($"MMD {MmdKernel.ToString().ToLowerInvariant()} λ {Num(MmdWeight)}");
-        if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1");
+        if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1" + (AdversarialLearningRateScale != 1 ? $", regularization lr ×{Num(AdversarialLearningRateScale)}" : ""));
         if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
         if (Convolutional is { } cb) return $"{Kind} {cb.Describe()} -> {code} -> mirrored transposed convolutions, {string.Join(", ", extras)}";
@@ -261,7 +284,7 @@ public sealed record VariationalConfig : ModelConfig
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
                        $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
                        $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
-                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, Convolutional = {Convolutional?.Describe() ?? "none"}");
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, Convolutional = {Convolutional?.Describe() ?? "none"}");
         return true;
     }
 }

@@ -10,9 +10,10 @@ namespace Bottleneck.Models.Variational;
 /// </summary>
 public static class VariationalKinds
 {
-    private static ModelKind Kind(string name, string description, Func<int, VariationalConfig> example) =>
+    private static ModelKind Kind(string name, string description, Func<int, VariationalConfig> example,
+        Func<ModelConfig, Training.TrainingOptions, Training.IFitProcedure>? fit = null) =>
         new(name, description, typeof(VariationalConfig), (c, rng) => new VariationalAutoencoder((VariationalConfig)c, rng), [12],
-            shape => example(shape[0]) with { Kind = name });
+            shape => example(shape[0]) with { Kind = name }, fit);
 
     private static int[] Hidden(int d) => [Math.Max(2, d / 2)];
 
@@ -56,8 +57,10 @@ public static class VariationalKinds
         "Hierarchical VAE with two stochastic layers and ladder inference (top-down, precision-weighted posteriors); IWAE NLL over both layers",
         d => new VariationalConfig(d, Hidden(d), 4, latent: LatentKind.Ladder, topLatentDim: 2, ladderHidden: 4));
 
-    /// <summary>"ssvae": the semi-supervised VAE M2 with a classifier q(y | x) (Kingma et al. 2014).</summary>
+    /// <summary>"ssvae": the semi-supervised VAE M2 with a classifier q(y | x) (Kingma et al. 2014), fitted on paired labelled and
+    /// unlabelled batches (<see cref="SemiSupervisedFit"/>).</summary>
     public static readonly ModelKind Ssvae = Kind("ssvae",
         "Semi-supervised VAE (M2): a classifier q(y|x) and a label-conditioned VAE; labelled and unlabelled rows in one run (--labelled N)",
-        d => new VariationalConfig(d, Hidden(d), 2, classes: 3, semiSupervised: true, datasetSize: 40));
+        d => new VariationalConfig(d, Hidden(d), 2, classes: 3, semiSupervised: true, datasetSize: 40),
+        (_, options) => new SemiSupervisedFit(options));
 }

@@ -402,7 +402,13 @@ public class VariationalTests
         var options = new Bottleneck.Training.TrainingOptions(epochs: 3, batchSize: 16, learningRate: 5e-3f, seed: 3);
         var model = new VariationalAutoencoder(config, new Rng(1));
         Assert.Equal(["reconstruction", "discriminator", "generator"], model.TrainingPhases.Select(p => p.Name).ToArray());
-        Assert.Equal(["model", "discriminator"], model.ParameterGroups().Select(g => g.Name).ToArray());
+        Assert.Equal(["model", "discriminator", "generator"], model.ParameterGroups().Select(g => g.Name).ToArray());
+        // The generator phase steps the encoder with an optimizer of its own (not the reconstruction phase's Adam moments), and
+        // neither it nor the discriminator phase moves the decoder.
+        var generator = model.ParameterGroups()[2];
+        Assert.True(generator.SharesParameters);
+        Assert.Equal(model.Encoder.Parameters(), generator.Parameters);
+        Assert.Equal([["model"], ["discriminator"], ["generator"]], model.TrainingPhases.Select(p => p.Groups!.ToArray()).ToArray());
         // Training steps both groups (the discriminator in its phase) and logs both adversarial terms.
         var before = Bottleneck.Tests.Models.ModelTestUtil.Weights(model);
         var result = new Bottleneck.Training.Trainer(options).Fit(model, data);
