@@ -299,7 +299,7 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         {
             var xl = x.IndexSelect(0, known);
             var yl = known.Select(i => labels[i]).ToArray();
-            var (r, k, _) = RowTerms(xl, yl, g, context);
+            var (r, k, _) = RowTerms(Encoder.Forward(WithLabel(xl, yl)), xl, yl, g, context);
             rec = r.Sum() * labelledWeight;
             kl = k.Sum() * labelledWeight;
             classification = Losses.Loss.CrossEntropy(Classifier!.Forward(xl), yl, Losses.Reduction.Sum) * (VariationalConfig.ClassificationWeightPerRow * labelledWeight);
@@ -312,7 +312,7 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
             var rep = new int[u * c];
             var ys = new int[u * c];
             for (int i = 0; i < u; i++) for (int j = 0; j < c; j++) { rep[i * c + j] = i; ys[i * c + j] = j; }
-            var (r, k, _) = RowTerms(xu.IndexSelect(0, rep), ys, g, context);               // (u·C)
+            var (r, k, _) = RowTerms(EncodeEveryLabel(xu, rep, ys), xu.IndexSelect(0, rep), ys, g, context);   // (u·C)
             var q = lq.Exp();
             rec = Acc(rec, (q * r.Reshape(u, c)).Sum() * unlabelledWeight);
             kl = Acc(kl, (q * k.Reshape(u, c)).Sum() * unlabelledWeight);
@@ -344,10 +344,29 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         return (each, each);
     }
 
-    /// <summary>Per-row −log p(x | y, z) and KL for given labels, one z per row (the posterior mean without noise).</summary>
-    private (Tensor Rec, Tensor Kl, Tensor Z) RowTerms(Tensor x, int[] y, GaussianLatent g, StepContext context)
+    /// <summary>
+    /// The encoder's output (u·C, H) for every row of <paramref name="xu"/> (u, D) with every label: row i·C + j is row i with label j.
+    /// When the encoder starts with a Linear on [x, one-hot y], its x part W_x·x is computed once per row and the label's column
+    /// W_y[:, j] added, the same value as the encoder on the C concatenated copies at about 1/C of that layer's cost.
+    /// </summary>
+    private Tensor EncodeEveryLabel(Tensor xu, int[] rows, int[] labels)
     {
-        var (mu, logVar) = g.Posterior(Encoder.Forward(WithLabel(x, y)));
+        if (Encoder is Sequential seq && seq.Layers.Count > 0 && seq.Layers[0] is Linear first && first.InFeatures == InputDim + Classes)
+        {
+            var hx = Tensor.Linear(xu, first.Weight.Slice(1, 0, InputDim), first.Bias);         // (u, H)
+            var wy = first.Weight.Slice(1, InputDim, Classes).Transpose();                     // (C, H)
+            var h = hx.IndexSelect(0, rows) + wy.IndexSelect(0, labels);
+            for (int i = 1; i < seq.Layers.Count; i++) h = seq.Layers[i].Forward(h);
+            return h;
+        }
+        return Encoder.Forward(WithLabel(xu.IndexSelect(0, rows), labels));
+    }
+
+    /// <summary>Per-row −log p(x | y, z) and KL for given labels from the encoder's output <paramref name="h"/>, one z per row (the
+    /// posterior mean without noise); <paramref name="x"/> holds the rows scored.</summary>
+    private (Tensor Rec, Tensor Kl, Tensor Z) RowTerms(Tensor h, Tensor x, int[] y, GaussianLatent g, StepContext context)
+    {
+        var (mu, logVar) = g.Posterior(h);
         var z = context.Noise is { } rng ? mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray) : mu;
         var logits = DecodeLogits(z, y);
         var kl = GaussianLatent.KlPerElement(mu, logVar).Sum(1);

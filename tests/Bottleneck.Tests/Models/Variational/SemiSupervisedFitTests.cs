@@ -108,4 +108,21 @@ public class SemiSupervisedFitTests
         Assert.Equal((0.1f, 0.4f), model.SemiSupervisedRowWeights(2, 2, training: true));
         Assert.Equal((0.25f, 0.25f), model.SemiSupervisedRowWeights(2, 2, training: false));
     }
+
+    [Fact]
+    public void TheSemiSupervisedLossHasTheGradientOfCentralDifferencesThroughTheSharedFirstEncoderLayer()
+    {
+        // Given a semi-supervised model whose unlabelled rows go through the encoder's first layer once per row (EncodeEveryLabel)
+        // (tanh hidden layers: a ReLU kink within the finite-difference step would fail the check without a gradient error)
+        var model = new VariationalAutoencoder(new VariationalConfig(5, [4], 2, Bottleneck.NN.Activation.Tanh, classes: 3, semiSupervised: true, classificationWeight: 2f), new Rng(5));
+        model.Eval();
+        var x = Tensor.FromArray(Bottleneck.Tests.Models.ModelTestUtil.Uniform01(4, 5, 2), 4, 5);
+        var batch = new RowBatch(x, Labels: [1, -1, -1, 0]);
+        var encoder = (Bottleneck.NN.Sequential)model.Encoder;
+        var first = (Bottleneck.NN.Linear)encoder.Layers[0];
+        var classifier = (Bottleneck.NN.Linear)model.Classifier!.Layers[0];
+        // Then the loss's gradient with respect to that layer's weight and bias and the classifier's weight matches central differences
+        Bottleneck.Tests.Autograd.GradCheck.Check("ssvae loss", _ => model.Step(batch, StepContext.Evaluation).Loss,
+            first.Weight, first.Bias!, classifier.Weight);
+    }
 }
