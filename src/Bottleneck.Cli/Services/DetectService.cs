@@ -70,6 +70,7 @@ public sealed class DetectService : CliService
         if (labelColumn == null && spec.Kind == DataKind.Csv && saved.Normal is { } n && detector.Tabular == null && TabularEncoder.HasColumn(spec.Path!, n.Column))
             labelColumn = n.Column;
         var scorer = new Scoring(spec, detector, labelColumn, normal, shard, saved);
+        if (AnomalyScorer.IsMahalanobis(detector.Scorer.Error)) FitErrorGaussian(saved, detector);
 
         // The threshold: saved, given, refitted on the training rows, or (as a last resort, or for f1) fitted on the scored data.
         Threshold? fitOnScored = null;
@@ -140,6 +141,17 @@ public sealed class DetectService : CliService
         else Line($"scores      written to {s.Out} ({Output.Count(summary.Rows)} rows)");
         if (s.PerStep != null || s.PerPoint != null) WritePerStep(s, spec, detector, labelColumn);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The mahalanobis scores: the Gaussian of the absolute-error vectors of the model's training rows (Malhotra et al. 2016).</summary>
+    private void FitErrorGaussian(SavedModel saved, AnomalyDetector detector)
+    {
+        string name = AnomalyScorer.Name(detector.Scorer.Error);
+        var rows = AnomalyTrainingData.ReloadTrainingRows(saved, detector, out string fittedOn, out string why)
+                   ?? throw new ArgumentException($"--error {name} fits a Gaussian to the errors of the model's training rows, and they cannot be read ({why})");
+        var g = detector.Scorer.FitErrorGaussian(rows);
+        Line($"error model  Gaussian of |x − x̂| fitted on the {fittedOn}: " +
+             (g.Kind == ErrorCovariance.Full ? $"{g.Dimension}×{g.Dimension} covariance, Ledoit–Wolf shrinkage {Output.Num(g.Shrinkage)}" : $"{g.Dimension} variances (diagonal)"));
     }
 
     /// <summary>The per-step errors of every sample (<see cref="StepErrors"/>), written atomically.</summary>

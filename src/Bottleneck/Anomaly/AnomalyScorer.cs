@@ -42,6 +42,19 @@ public enum ReconstructionError
     /// </summary>
     ReconstructionProbability,
     /// <summary>
+    /// The squared Mahalanobis distance of the sample's absolute-error vector e = |x − x̂| (D values) from a Gaussian N(μ, Σ) of the
+    /// error vectors of normal samples, d² = (e − μ)ᵀ Σ⁻¹ (e − μ) with a Ledoit–Wolf shrunk Σ (<see cref="ErrorGaussian"/>, Malhotra
+    /// et al. 2016). Needs <see cref="AnomalyScorer.FitErrorGaussian"/> on normal rows first. Dimensionless, not divided by D.
+    /// Contributions: each element's share (eⱼ − μⱼ)·[Σ⁻¹(e − μ)]ⱼ (they sum to d²; one can be negative). Not for padded sequences.
+    /// </summary>
+    Mahalanobis,
+    /// <summary>
+    /// <see cref="Mahalanobis"/> with a diagonal Σ: d² = Σⱼ ((eⱼ − μⱼ)/σⱼ)², every element's absolute error normalised by its own mean
+    /// and standard deviation over the normal rows (for sequences: the per-step error scale of the training windows). Contributions:
+    /// ((eⱼ − μⱼ)/σⱼ)² ≥ 0.
+    /// </summary>
+    MahalanobisDiagonal,
+    /// <summary>
     /// The model's own anomaly score, for kinds whose score is not a reconstruction error (<see cref="IAnomalyScoringModel"/>:
     /// DAGMM's sample energy, RandNet's median of standardised member errors). Units are the kind's; no feature contributions.
     /// The default score of such kinds.
@@ -90,6 +103,54 @@ public sealed class AnomalyScorer
         if (IsVariational(Error) && model is not IGaussianLatentModel { Gaussian: not null })
             throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae, lstm/gru/tcn with --variational); this is a {(model.Config.Kind)}{(model is IGaussianLatentModel ? " model without --variational" : " model")}", nameof(error));
         _fast = IsVariational(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
+        if (IsMahalanobis(Error))
+        {
+            if (model.InputDim > MaxMahalanobisDimension)
+                throw new ArgumentException($"the {Name(Error)} score models the {model.InputDim} errors of a sample jointly and takes at most {MaxMahalanobisDimension}; use mse or mae", nameof(error));
+            _absolute = new AnomalyScorer(model, ReconstructionError.Mae, batchSize);
+        }
+    }
+
+    private readonly AnomalyScorer? _absolute;   // the absolute errors the Mahalanobis scores are computed from
+
+    /// <summary>The largest D the <see cref="ReconstructionError.Mahalanobis"/> scores accept (Σ is D×D doubles: 128 MB at 4,096).</summary>
+    public const int MaxMahalanobisDimension = 4096;
+
+    /// <summary>Whether <paramref name="error"/> is one of the Mahalanobis scores of the reconstruction-error vector.</summary>
+    public static bool IsMahalanobis(ReconstructionError error) => error is ReconstructionError.Mahalanobis or ReconstructionError.MahalanobisDiagonal;
+
+    /// <summary>The Gaussian of normal rows' absolute-error vectors the Mahalanobis scores use, or null before
+    /// <see cref="FitErrorGaussian"/>.</summary>
+    public ErrorGaussian? ErrorGaussian { get; private set; }
+
+    /// <summary>
+    /// Fits the Gaussian N(μ, Σ) of the absolute-error vectors |x − x̂| of <paramref name="normal"/> (Malhotra et al. 2016 use held-out
+    /// normal samples; <c>detect</c> uses the model's training rows), for the <see cref="ReconstructionError.Mahalanobis"/> scores.
+    /// </summary>
+    /// <param name="normal">Normal rows (N ≥ 2, D), preprocessed as in training; not padded.</param>
+    /// <returns>The fitted Gaussian (also kept in <see cref="ErrorGaussian"/>).</returns>
+    /// <exception cref="InvalidOperationException">The scorer's error is not a Mahalanobis score.</exception>
+    /// <exception cref="ArgumentException">Fewer than 2 rows, padded sequences, or non-finite errors.</exception>
+    /// <exception cref="ShapeException">The width differs from the model's.</exception>
+    public ErrorGaussian FitErrorGaussian(Dataset normal)
+    {
+        ArgumentNullException.ThrowIfNull(normal);
+        if (_absolute is null) throw new InvalidOperationException($"FitErrorGaussian is for the mahalanobis scores; this scorer's score is {Name(Error)}");
+        CheckWidth(normal.FeatureCount, normal.Source);
+        if (normal.StepCounts != null) throw new ArgumentException($"the {Name(Error)} score needs sequences of one length; {normal.Source} is padded (:pad)", nameof(normal));
+        var errors = AbsoluteErrors(normal.Features);
+        return ErrorGaussian = ErrorGaussian.Fit(errors, FeatureCount,
+            Error == ReconstructionError.MahalanobisDiagonal ? ErrorCovariance.Diagonal : ErrorCovariance.Full);
+    }
+
+    /// <summary>|x − x̂| of every value of <paramref name="rows"/> (N·D), through the absolute-error scorer.</summary>
+    private float[] AbsoluteErrors(ReadOnlySpan<float> rows)
+    {
+        var errors = new float[rows.Length];
+        var scores = new float[rows.Length / FeatureCount];
+        _absolute!.Score(rows, scores, errors);     // contributions |xⱼ − x̂ⱼ|/D
+        System.Numerics.Tensors.TensorPrimitives.Multiply(errors, FeatureCount, errors);
+        return errors;
     }
 
     /// <summary>
@@ -123,7 +184,8 @@ public sealed class AnomalyScorer
         _ => ReconstructionError.Mse,
     };
 
-    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability" or "model" (case-insensitive).</summary>
+    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability", "mahalanobis", "mahalanobis-diagonal"
+    /// or "model" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
     public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
     {
@@ -135,7 +197,9 @@ public sealed class AnomalyScorer
         "kl" => ReconstructionError.Kl,
         "reconstruction-probability" => ReconstructionError.ReconstructionProbability,
         "model" => ReconstructionError.Model,
-        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, for variational kinds neg-elbo, kl, reconstruction-probability, or model (the kind's own score: dagmm, randnet)"),
+        "mahalanobis" => ReconstructionError.Mahalanobis,
+        "mahalanobis-diagonal" => ReconstructionError.MahalanobisDiagonal,
+        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, mahalanobis, mahalanobis-diagonal, for variational kinds neg-elbo, kl, reconstruction-probability, or model (the kind's own score: dagmm, randnet)"),
     };
 
     /// <summary>Draws z ~ q(z | x) per sample of the <see cref="ReconstructionError.NegElbo"/> and
@@ -155,6 +219,7 @@ public sealed class AnomalyScorer
     {
         ReconstructionError.NegElbo => "neg-elbo",
         ReconstructionError.ReconstructionProbability => "reconstruction-probability",
+        ReconstructionError.MahalanobisDiagonal => "mahalanobis-diagonal",
         _ => error.ToString().ToLowerInvariant(),
     };
 
@@ -191,6 +256,11 @@ public sealed class AnomalyScorer
         if (!contributions.IsEmpty && contributions.Length < rows.Length)
             throw new ArgumentException($"contributions has {contributions.Length} values, {rows.Length} are needed", nameof(contributions));
         if (!stepCounts.IsEmpty) CheckPadded(stepCounts.Length, n);
+        if (_absolute != null)
+        {
+            ScoreMahalanobis(rows, scores, contributions);
+            return;
+        }
         bool wasTraining = Model.Training;
         Model.Eval();
         try
@@ -243,6 +313,19 @@ public sealed class AnomalyScorer
         finally { Model.Train(wasTraining); }
     }
 
+    /// <summary>The Mahalanobis scores: the absolute errors of a block of rows, then d² of each row's error vector.</summary>
+    private void ScoreMahalanobis(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions)
+    {
+        var g = ErrorGaussian ?? throw new InvalidOperationException($"the {Name(Error)} score needs the Gaussian of normal rows' errors: call FitErrorGaussian first");
+        int d = FeatureCount, n = rows.Length / d;
+        for (int start = 0; start < n; start += BatchSize)
+        {
+            int m = Math.Min(BatchSize, n - start);
+            var errors = AbsoluteErrors(rows.Slice(start * d, m * d));
+            g.Score(errors, scores.Slice(start, m), contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
+        }
+    }
+
     private void CheckPadded(int counts, int n)
     {
         if (counts != n) throw new ArgumentException($"{counts} step counts for {n} rows", "stepCounts");
@@ -252,6 +335,8 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"this {Model.Config.Kind} model cannot ignore padded steps; padded sequences (:pad) are scored by lstm or gru (not bidirectional), tcn or transformer models", "stepCounts");
         if (IsVariational(Error))
             throw new ArgumentException($"the {Name(Error)} score is not defined for padded sequences yet; use mse, mae or nll", "stepCounts");
+        if (IsMahalanobis(Error))
+            throw new ArgumentException($"the {Name(Error)} score models error vectors of one length; padded sequences are scored by mse, mae or nll", "stepCounts");
     }
 
     /// <summary>Padded sequences: the code from the masked batch, then each row's errors over its L_i·F real values only.</summary>
