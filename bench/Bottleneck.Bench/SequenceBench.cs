@@ -21,7 +21,7 @@ namespace Bottleneck.Bench;
 /// step contract). <c>ecg</c>: the ECG5000 anomaly protocol of ../shared/peers/ecg_ae.py (sklearn's splits from the peer's code) for
 /// the lstm/gru kinds and the dense autoencoder.
 /// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,lstm-vae,gru-vae,tcn,transformer,dense]
-/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 50] [--train 0.15] [--point-score max|mean|tail|mahalanobis|mahalanobis-mean|mahalanobis-step|diagonal|diagonal-mean|diagonal-step[,…]] [--error-fit train|holdout]
+/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 50] [--train 0.15] [--point-score max|mean|tail|mahalanobis|mahalanobis-mean|mahalanobis-step|diagonal|diagonal-mean|diagonal-step[,…]] [--error-fit train|holdout] [--seeds 1] [--series A,B]
 /// </summary>
 public static class SequenceBench
 {
@@ -229,6 +229,9 @@ public static class SequenceBench
         double trainShare = double.Parse(DenseBench.StrArg(args, "--train", "0.15"), CultureInfo.InvariantCulture);
         var kinds = DenseBench.StrArg(args, "--kinds", "lstm,transformer").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var files = Directory.GetFiles(root, "*_labeled.csv", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        // --series A,B: only the series whose file name contains one of these (to split a long run; the full protocol is every series)
+        var only = DenseBench.StrArg(args, "--series", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (only.Length > 0) files = files.Where(f => only.Any(o => Path.GetFileName(f).Contains(o, StringComparison.Ordinal))).ToArray();
         // --point-score max (the protocol so far) | mean | tail | a comma list: how a point's score comes from the windows covering it
         // (tail: the step error in the one window whose last S steps hold the point, the newest window that fully saw it)
         var aggregates = DenseBench.StrArg(args, "--point-score", "max").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -236,12 +239,14 @@ public static class SequenceBench
         // --error-fit train (default: the Gaussian of the error vectors is fitted on the windows the model trained on) | holdout (the
         // model trains on the first 75% of those windows and the Gaussian is fitted on the last 25%, Malhotra et al.'s held-out vN1)
         string errorFit = DenseBench.StrArg(args, "--error-fit", "train");
+        // --seeds K: K models per kind (seeds 0..K−1), each point score averaged over them (an ensemble over seeds; PCA is closed form)
+        int seeds = DenseBench.IntArg(args, "--seeds", 1);
         if (errorFit is not ("train" or "holdout")) { Console.Error.WriteLine("--error-fit takes train or holdout"); return 2; }
         string aggregate = string.Join(",", aggregates);
         var methods = new List<string> { "rolling z-score" };
         foreach (var m in new[] { "pca on windows" }.Concat(kinds))
             foreach (var a in aggregates) methods.Add(aggregates.Length > 1 ? $"{m} ({a})" : m);
-        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, point score = {aggregate} over the covering windows, error Gaussian fitted on {errorFit}, {Gemm.Threads} thread(s)");
+        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, point score = {aggregate} over the covering windows, error Gaussian fitted on {errorFit}, {seeds} seed(s) averaged, {Gemm.Threads} thread(s)");
         Console.WriteLine();
         Console.WriteLine("| series | " + string.Join(" | ", methods.Select(m => m + " ROC-AUC / caught")) + " |");
         Console.WriteLine("|---|" + string.Concat(methods.Select(_ => "---:|")));
@@ -264,7 +269,7 @@ public static class SequenceBench
                 if (m == "rolling z-score") point = RollingZ(series.Values, w);
                 else
                 {
-                    if (!trained.TryGetValue(model, out var all)) trained[model] = all = ModelPointScores(model, file, options, trainRows, w, stride, epochs, rows, errorFit == "holdout");
+                    if (!trained.TryGetValue(model, out var all)) trained[model] = all = SeedEnsemble(model, file, options, trainRows, w, stride, epochs, rows, errorFit == "holdout", seeds);
                     point = all[a];
                 }
                 var (auc, caught) = NabMetrics(point, labels, trainRows);
@@ -304,8 +309,20 @@ public static class SequenceBench
         return z;
     }
 
+    /// <summary>The point scores of <see cref="ModelPointScores"/> averaged over models trained with seeds 0..<paramref name="seeds"/>−1 (PCA: once).</summary>
+    private static Dictionary<string, float[]> SeedEnsemble(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows, bool holdout, int seeds)
+    {
+        var sum = ModelPointScores(kind, file, options, trainRows, w, stride, epochs, rows, holdout, 0);
+        if (kind == "pca on windows" || seeds <= 1) return sum;
+        for (int seed = 1; seed < seeds; seed++)
+            foreach (var (name, scores) in ModelPointScores(kind, file, options, trainRows, w, stride, epochs, rows, holdout, (ulong)seed))
+                System.Numerics.Tensors.TensorPrimitives.Add(sum[name], scores, sum[name]);
+        foreach (var scores in sum.Values) System.Numerics.Tensors.TensorPrimitives.Multiply(scores, 1f / seeds, scores);
+        return sum;
+    }
+
     /// <summary>Trains kind <paramref name="kind"/> (or PCA) on the training part's normal windows and returns the point scores by aggregation: max and mean over the covering windows, and tail (the step error in the window whose last S steps hold the point).</summary>
-    private static Dictionary<string, float[]> ModelPointScores(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows, bool holdout)
+    private static Dictionary<string, float[]> ModelPointScores(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows, bool holdout, ulong seed)
     {
         var all = SeriesLoader.Load(file, options, "label");
         int trainWindows = trainRows >= w ? (trainRows - w) / stride + 1 : 0;
@@ -327,8 +344,8 @@ public static class SequenceBench
             "tcn" => new TcnConfig(w, 1, 8, [32], 3, [1, 2, 4, 8]),
             _ => new SequenceConfig(w, 1, 8, hidden: 32) { Kind = kind },
         };
-        var model = Models.Registry.ModelRegistry.Create(config, new Rng(0));
-        var fit = Models.Registry.ModelRegistry.CreateFit(config, new TrainingOptions(epochs: epochs, batchSize: 32, seed: 0));
+        var model = Models.Registry.ModelRegistry.Create(config, new Rng(seed));
+        var fit = Models.Registry.ModelRegistry.CreateFit(config, new TrainingOptions(epochs: epochs, batchSize: 32, seed: seed));
         var trainX = pre.Transform(train);
         fit.Fit(model, RowSource.For(model, trainX), null, new FitContext());
         var scorer = new AnomalyScorer(model);

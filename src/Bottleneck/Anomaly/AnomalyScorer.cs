@@ -244,9 +244,10 @@ public sealed class AnomalyScorer
     /// <param name="contributions">Empty (default) for none, or N·D values receiving eᵢⱼ/D (each row sums to its score).</param>
     /// <param name="stepCounts">Empty (default), or for padded sequences (<see cref="Dataset.StepCounts"/>) the real steps L_i of each of
     /// the N rows: the model sees the batch mask, row i scores (1/(L_i·F))·Σ eᵢⱼ over its real values only, its contributions are
-    /// eᵢⱼ/(L_i·F) on them and 0 on the padding.</param>
+    /// eᵢⱼ/(L_i·F) on them and 0 on the padding; the variational scores encode the code with the padding ignored and sum their
+    /// reconstruction term over the L_i·F real values (not divided, as without padding).</param>
     /// <exception cref="ArgumentException">A length is inconsistent; step counts for a model that does not take sequences or cannot ignore
-    /// padding, or with a variational score.</exception>
+    /// padding, or with a Mahalanobis score.</exception>
     public void Score(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions = default, ReadOnlySpan<int> stepCounts = default)
     {
         int d = FeatureCount;
@@ -333,8 +334,6 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"step counts (padded sequences) need a sequence model; this {Model.Config.Kind} model takes samples of shape ({string.Join(", ", Model.InputShape)})", "stepCounts");
         if (!Model.IgnoresPadding)
             throw new ArgumentException($"this {Model.Config.Kind} model cannot ignore padded steps; padded sequences (:pad) are scored by lstm or gru (not bidirectional), tcn or transformer models", "stepCounts");
-        if (IsVariational(Error))
-            throw new ArgumentException($"the {Name(Error)} score is not defined for padded sequences yet; use mse, mae or nll", "stepCounts");
         if (IsMahalanobis(Error))
             throw new ArgumentException($"the {Name(Error)} score models error vectors of one length; padded sequences are scored by mse, mae or nll", "stepCounts");
     }
@@ -344,6 +343,7 @@ public sealed class AnomalyScorer
     {
         int d = FeatureCount, t = Model.InputShape[0], f = Model.InputShape[1], n = rows.Length / d;
         var element = new float[Math.Min(BatchSize, Math.Max(n, 1)) * d];
+        Rng? rng = null;
         using (GradMode.NoGrad())
             for (int start = 0; start < n; start += BatchSize)
             {
@@ -354,6 +354,12 @@ public sealed class AnomalyScorer
                 var x = Tensor.FromArray(xs, [m, t, f]);
                 var mask = Tensor.Zeros(m, t, f);
                 SequencePadding.FillMask(stepCounts.Slice(start, m), t, f, mask.Span);
+                if (IsVariational(Error))
+                {
+                    VariationalScores((IGaussianLatentModel)Model, x, scores.Slice(start, m),
+                        contributions.IsEmpty ? default : contributions.Slice(start * d, m * d), rng ??= new Rng(VariationalSeed), mask, stepCounts.Slice(start, m));
+                    continue;
+                }
                 var logits = Model.DecodeLogits(Model.Encode(new RowBatch(x, null, mask)));
                 var e = element.AsSpan(0, m * d);
                 ComputeErrors(Error, xs, logits.Span, d, scores.Slice(start, m), e);   // e = eᵢⱼ/D
@@ -374,12 +380,15 @@ public sealed class AnomalyScorer
     }
 
     /// <summary>The variational scores of one batch x (m, …): KL, reconstruction probability or negative ELBO per row; contributions
-    /// (when asked) are each feature's mean element loss over the draws (0 for the KL score).</summary>
-    private void VariationalScores(IGaussianLatentModel model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng)
+    /// (when asked) are each feature's mean element loss over the draws (0 for the KL score). For padded sequences (a mask and the real
+    /// steps L_i of each row) the code is encoded with the padding ignored and the reconstruction term sums over the L_i·F real values
+    /// only (the contributions are 0 on the padding).</summary>
+    private void VariationalScores(IGaussianLatentModel model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng,
+        Tensor? mask = null, ReadOnlySpan<int> stepCounts = default)
     {
         int m = x.Dim(0), d = FeatureCount;
         var g = model.Gaussian!;
-        var (mu, logVar) = g.Posterior(model.EncodeHidden(x));
+        var (mu, logVar) = g.Posterior(mask is null ? model.EncodeHidden(x) : model.EncodeHidden(new RowBatch(x, null, mask)));
         var kl = GaussianLatent.KlPerElement(mu, logVar).Sum(1).Span;
         if (Error == ReconstructionError.Kl)
         {
@@ -395,6 +404,11 @@ public sealed class AnomalyScorer
         {
             var z = mu + sigma * Tensor.RandN(rng, mu.ShapeArray);
             Model.LikelihoodHead.ElementLoss(Model.DecodeLogits(z).Span, x.Span, element);
+            if (!stepCounts.IsEmpty)
+            {
+                int f = Model.InputShape[1];
+                for (int i = 0; i < m; i++) element.AsSpan(i * d + stepCounts[i] * f, d - stepCounts[i] * f).Clear();   // the padding adds nothing
+            }
             for (int i = 0; i < m; i++) rec[i] += System.Numerics.Tensors.TensorPrimitives.Sum(element.AsSpan(i * d, d));
             if (sum != null) System.Numerics.Tensors.TensorPrimitives.Add(sum, element, sum);
         }
