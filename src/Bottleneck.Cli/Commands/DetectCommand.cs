@@ -74,8 +74,8 @@ public static class DetectCommand
             "Sequence models: write row,step,error (and error_CHANNEL per channel for multivariate data) for every time step of every sample to this CSV file; " +
             "a row's step errors average to its score");
         public Option<string?> PerPoint { get; } = CliOptions.Optional("--per-point", "FILE",
-            "series: data with a sequence model: write point,line,score_mean,score_max,windows[,label] - one score per point of the series, the mean " +
-            "and the max of its step error over the overlapping windows that cover it; with labels the summary adds point-wise ROC-AUC");
+            "series: data with a sequence model: write point,line,score_mean,score_max,windows,window_max[,label] - one score per point of the series, the mean " +
+            "and the max of its step error over the overlapping windows that cover it, and the largest score of a covering window; with labels the summary adds point-wise ROC-AUC");
         public Option<string?> Shard { get; } = ShardOption.Create();
     }
 

@@ -175,17 +175,19 @@ public sealed class DetectService : CliService
         {
             var series = spec.Series!;
             var points = StepErrors.PointScores(errors, steps, channels, series.Stride);
+            var windowMax = StepErrors.WindowMax(errors, steps, channels, series.Stride);
             var labels = labelColumn != null ? SeriesLoader.Read(spec.Path!, series, labelColumn).PointLabels : null;
             IO.AtomicFile.Write(pointPath, stream =>
             {
                 using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                StepErrors.WritePointCsv(w, points, labels);
+                StepErrors.WritePointCsv(w, points, labels, windowMax);
             });
-            Line($"per-point   written to {pointPath} ({Output.Count(points.Mean.Length)} points; mean and max over the covering windows)");
+            Line($"per-point   written to {pointPath} ({Output.Count(points.Mean.Length)} points; mean and max of the step error over the covering windows, and the largest covering window score)");
             if (labels != null && labels.Take(points.Mean.Length).Distinct().Count() == 2)
             {
                 var y = labels.Take(points.Mean.Length).ToArray();
-                Line($"point-wise ROC-AUC {Output.Num(AnomalyMetrics.RocAuc(points.Mean, y))} (mean), {Output.Num(AnomalyMetrics.RocAuc(points.Max, y))} (max)");
+                Line($"point-wise ROC-AUC {Output.Num(AnomalyMetrics.RocAuc(points.Mean, y))} (mean), {Output.Num(AnomalyMetrics.RocAuc(points.Max, y))} (max), " +
+                     $"{Output.Num(AnomalyMetrics.RocAuc(windowMax, y))} (window max)");
             }
         }
     }
