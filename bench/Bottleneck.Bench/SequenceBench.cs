@@ -219,7 +219,12 @@ public static class SequenceBench
     /// its step error over the windows covering it (<see cref="StepErrors.PointScores"/>). Baselines in the same run: a rolling
     /// z-score |x_t − mean|/sd over the previous W readings, and PCA on the same windows (k = 8, closed form). Metrics over the
     /// points after the training part: point-wise ROC-AUC, and the share of labelled anomaly windows (runs of label 1) with at
-    /// least one point above the threshold that flags 1% of that part's normal points (1% false-positive rate).
+    /// least one point above the threshold that flags 1% of that part's normal points (1% false-positive rate). Point scores
+    /// (<c>--point-score</c>, a comma list scores the same trained models several ways): the max, mean or tail of the step errors, or
+    /// from Malhotra et al. (2016)'s Gaussian of the windows' absolute-error vectors (<see cref="ErrorGaussian"/>, fitted on the training
+    /// windows or, with <c>--error-fit holdout</c>, on the last quarter of them held out of training): the window's squared Mahalanobis
+    /// distance spread to its steps (max or mean over the covering windows), or each step's share of it; <c>--seeds K</c> averages
+    /// each point score over K models.
     /// </summary>
     private static int Nab(string[] args)
     {
