@@ -102,7 +102,7 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"a conditional {model.Config.Kind} model needs each row's label to reconstruct it; anomaly scoring of conditional kinds is not supported", nameof(model));
         if (IsVariational(Error) && model is not IGaussianLatentModel { Gaussian: not null })
             throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae, lstm/gru/tcn with --variational); this is a {(model.Config.Kind)}{(model is IGaussianLatentModel ? " model without --variational" : " model")}", nameof(error));
-        _fast = IsVariational(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
+        _fast = IsVariational(Error) || IsMahalanobis(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
         if (IsMahalanobis(Error))
         {
             if (model.InputDim > MaxMahalanobisDimension)
@@ -159,10 +159,15 @@ public sealed class AnomalyScorer
     /// allocations). Other models go through <see cref="AutoencoderModel.Encode(Tensor)"/> and <see cref="AutoencoderModel.DecodeLogits"/>
     /// inside a <see cref="TensorScope"/>.
     /// </summary>
-    public bool UsesFastPath => _fast != null;
+    public bool UsesFastPath => _fast != null || _absolute?.UsesFastPath == true;
 
-    /// <summary>Re-reads the model's weights into the kernel-level path after they changed (training, loading); allocates nothing.</summary>
-    public void Refresh() => _fast?.Refresh();
+    /// <summary>Re-reads the model's weights into the kernel-level path after they changed (training, loading); allocates nothing. A
+    /// fitted <see cref="ErrorGaussian"/> is not refitted: call <see cref="FitErrorGaussian"/> again.</summary>
+    public void Refresh()
+    {
+        _fast?.Refresh();
+        _absolute?.Refresh();
+    }
 
     /// <summary>The model scored.</summary>
     public AutoencoderModel Model { get; }
