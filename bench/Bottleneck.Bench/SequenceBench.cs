@@ -21,7 +21,7 @@ namespace Bottleneck.Bench;
 /// step contract). <c>ecg</c>: the ECG5000 anomaly protocol of ../shared/peers/ecg_ae.py (sklearn's splits from the peer's code) for
 /// the lstm/gru kinds and the dense autoencoder.
 /// Usage: sequence speed [--epochs 2] [--threads 2] [--no-peer] | sequence ecg [--seeds 5] [--ecg-epochs 100] [--kinds lstm,gru,lstm-vae,gru-vae,tcn,transformer,dense]
-/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 50] [--train 0.15] [--point-score max|mean|tail|mahalanobis|mahalanobis-mean|mahalanobis-step|diagonal|diagonal-mean|diagonal-step[,…]] [--error-fit train|holdout] [--seeds 1] [--series A,B]
+/// [--mask-ratio R] [--threads 2] | sequence nab [--kinds lstm,transformer] [--window 64] [--stride 8] [--epochs 50] [--train 0.15] [--point-score max|mean|tail|mahalanobis|mahalanobis-mean|mahalanobis-step|diagonal|diagonal-mean|diagonal-step[,…]] [--error-fit train|holdout] [--seeds 1] [--seed-base 0] [--series A,B]
 /// </summary>
 public static class SequenceBench
 {
@@ -246,12 +246,13 @@ public static class SequenceBench
         string errorFit = DenseBench.StrArg(args, "--error-fit", "train");
         // --seeds K: K models per kind (seeds 0..K−1), each point score averaged over them (an ensemble over seeds; PCA is closed form)
         int seeds = DenseBench.IntArg(args, "--seeds", 1);
+        int seedBase = DenseBench.IntArg(args, "--seed-base", 0);   // the first seed (a second seed set checks that the counts hold)
         if (errorFit is not ("train" or "holdout")) { Console.Error.WriteLine("--error-fit takes train or holdout"); return 2; }
         string aggregate = string.Join(",", aggregates);
         var methods = new List<string> { "rolling z-score" };
         foreach (var m in new[] { "pca on windows" }.Concat(kinds))
             foreach (var a in aggregates) methods.Add(aggregates.Length > 1 ? $"{m} ({a})" : m);
-        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, point score = {aggregate} over the covering windows, error Gaussian fitted on {errorFit}, {seeds} seed(s) averaged, {Gemm.Threads} thread(s)");
+        Console.WriteLine($"## NAB ({files.Length} series): first {trainShare:P0} of each series trains (windows without labelled points), windows of {w} every {stride}, {epochs} epochs, point score = {aggregate} over the covering windows, error Gaussian fitted on {errorFit}, {seeds} seed(s) from {seedBase} averaged, {Gemm.Threads} thread(s)");
         Console.WriteLine();
         Console.WriteLine("| series | " + string.Join(" | ", methods.Select(m => m + " ROC-AUC / caught")) + " |");
         Console.WriteLine("|---|" + string.Concat(methods.Select(_ => "---:|")));
@@ -274,7 +275,7 @@ public static class SequenceBench
                 if (m == "rolling z-score") point = RollingZ(series.Values, w);
                 else
                 {
-                    if (!trained.TryGetValue(model, out var all)) trained[model] = all = SeedEnsemble(model, file, options, trainRows, w, stride, epochs, rows, errorFit == "holdout", seeds);
+                    if (!trained.TryGetValue(model, out var all)) trained[model] = all = SeedEnsemble(model, file, options, trainRows, w, stride, epochs, rows, errorFit == "holdout", seeds, seedBase);
                     point = all[a];
                 }
                 var (auc, caught) = NabMetrics(point, labels, trainRows);
@@ -314,12 +315,12 @@ public static class SequenceBench
         return z;
     }
 
-    /// <summary>The point scores of <see cref="ModelPointScores"/> averaged over models trained with seeds 0..<paramref name="seeds"/>−1 (PCA: once).</summary>
-    private static Dictionary<string, float[]> SeedEnsemble(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows, bool holdout, int seeds)
+    /// <summary>The point scores of <see cref="ModelPointScores"/> averaged over models trained with seeds B..B+<paramref name="seeds"/>−1, B = <paramref name="seedBase"/> (PCA: once).</summary>
+    private static Dictionary<string, float[]> SeedEnsemble(string kind, string file, SeriesOptions options, int trainRows, int w, int stride, int epochs, int rows, bool holdout, int seeds, int seedBase)
     {
-        var sum = ModelPointScores(kind, file, options, trainRows, w, stride, epochs, rows, holdout, 0);
+        var sum = ModelPointScores(kind, file, options, trainRows, w, stride, epochs, rows, holdout, (ulong)seedBase);
         if (kind == "pca on windows" || seeds <= 1) return sum;
-        for (int seed = 1; seed < seeds; seed++)
+        for (int seed = seedBase + 1; seed < seedBase + seeds; seed++)
             foreach (var (name, scores) in ModelPointScores(kind, file, options, trainRows, w, stride, epochs, rows, holdout, (ulong)seed))
                 System.Numerics.Tensors.TensorPrimitives.Add(sum[name], scores, sum[name]);
         foreach (var scores in sum.Values) System.Numerics.Tensors.TensorPrimitives.Multiply(scores, 1f / seeds, scores);
