@@ -57,10 +57,13 @@ public static class DenseBench
         Row("test squared error per image", ours.TestSquaredErrorPerImage, Get(torch, "test_se_per_image"), Get(tuned, "test_se_per_image"), higherBetter: false);
         Row("peak working set (MiB)", ours.PeakWorkingSetMiB, Get(torch, "peak_rss_mib"), Get(tuned, "peak_rss_mib"), higherBetter: false);
         Console.WriteLine($"| managed bytes allocated per training step after epoch 1 | {ours.BytesPerStep:F0} | | | | |");
+        var (flops, computedFlops) = GemmBench.TrainingFlops(new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0)), 784);
+        GemmBench.PrintBound($"dense training, {threads} threads", ours.TrainSamplesPerSecond, flops, computedFlops);
         if (args.Contains("--thread-ratio") && threads != 1)
         {
             Gemm.Threads = 1;
             var single = RunOurs(train, test, hidden, latent, batch, epochs);
+            GemmBench.PrintBound("dense training, 1 thread", single.TrainSamplesPerSecond, flops, computedFlops);
             Gemm.Threads = threads;
             Console.WriteLine(JsonSerializer.Serialize(single));
             Console.WriteLine();

@@ -318,6 +318,7 @@ public static class VaeBench
     private static int Speed(string[] args, Dataset train, Dataset test)
     {
         int epochs = Epochs(args, 3), threads = DenseBench.IntArg(args, "--threads", 2);
+        Gemm.Threads = threads;   // ours at the peer's thread count
         var config = new VariationalConfig(784, [512], 20);
         var model = new VariationalAutoencoder(config, new Rng(0));
         var trainer = new Trainer(new TrainingOptions(epochs: epochs + 1, batchSize: 256, learningRate: 1e-3f));
@@ -353,6 +354,8 @@ public static class VaeBench
         Console.WriteLine("|---|---:|---:|---:|");
         Console.WriteLine($"| training samples/s (median epoch) | {trainRate:F0} | {F(pt, "F0")} | {(pt is > 0 ? F(trainRate / pt) + "×" : "")} |");
         Console.WriteLine($"| inference samples/s (reconstruct, median of 5) | {inferRate:F0} | {F(pi, "F0")} | {(pi is > 0 ? F(inferRate / pi) + "×" : "")} |");
+        var (flops, computedFlops) = GemmBench.TrainingFlops(model, 784);
+        GemmBench.PrintBound($"VAE 784-512-20 training, {Gemm.Threads} threads", trainRate, flops, computedFlops);
         return 0;
     }
 
