@@ -58,7 +58,7 @@ public static class DenseBench
         Row("peak working set (MiB)", ours.PeakWorkingSetMiB, Get(torch, "peak_rss_mib"), Get(tuned, "peak_rss_mib"), higherBetter: false);
         Console.WriteLine($"| managed bytes allocated per training step after epoch 1 | {ours.BytesPerStep:F0} | | | | |");
         var (flops, computedFlops) = GemmBench.TrainingFlops(new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0)), 784);
-        GemmBench.PrintBound($"dense training, {threads} threads", ours.TrainSamplesPerSecond, flops, computedFlops);
+        GemmBench.PrintBound($"dense training, {threads} thread{(threads == 1 ? "" : "s")}", ours.TrainSamplesPerSecond, flops, computedFlops);
         if (args.Contains("--thread-ratio") && threads != 1)
         {
             Gemm.Threads = 1;

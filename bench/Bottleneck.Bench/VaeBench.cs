@@ -355,7 +355,7 @@ public static class VaeBench
         Console.WriteLine($"| training samples/s (median epoch) | {trainRate:F0} | {F(pt, "F0")} | {(pt is > 0 ? F(trainRate / pt) + "×" : "")} |");
         Console.WriteLine($"| inference samples/s (reconstruct, median of 5) | {inferRate:F0} | {F(pi, "F0")} | {(pi is > 0 ? F(inferRate / pi) + "×" : "")} |");
         var (flops, computedFlops) = GemmBench.TrainingFlops(model, 784);
-        GemmBench.PrintBound($"VAE 784-512-20 training, {Gemm.Threads} threads", trainRate, flops, computedFlops);
+        GemmBench.PrintBound($"VAE 784-512-20 training, {Gemm.Threads} thread{(Gemm.Threads == 1 ? "" : "s")}", trainRate, flops, computedFlops);
         return 0;
     }
 
