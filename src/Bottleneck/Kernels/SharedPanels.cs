@@ -10,9 +10,6 @@ namespace Bottleneck.Kernels;
 internal sealed unsafe class SharedPanels
 {
     private float* _b0, _b1, _a0, _a1;
-    private int _parties, _waiting;
-    private volatile int _sense;
-    private volatile bool _aborted;
 
     /// <summary>B panel <paramref name="i"/> mod 2, <see cref="PackBuffers.BSize"/> floats, 64-byte aligned.</summary>
     public float* PanelB(int i) => (i & 1) == 0 ? _b0 : _b1;
@@ -30,40 +27,19 @@ internal sealed unsafe class SharedPanels
         _a1 = (float*)NativeMemory.AlignedAlloc((nuint)PackBuffers.ASize * sizeof(float), 64);
     }
 
-    /// <summary>Prepares the barrier for <paramref name="parties"/> threads (before any of them starts).</summary>
+    /// <summary>The threads' barrier (reset by <see cref="Reset"/>).</summary>
+    public SpinBarrier Barrier { get; } = new();
+
+    /// <summary>Allocates the buffers (first use) and prepares the barrier for <paramref name="parties"/> threads (before any of them starts).</summary>
     public void Reset(int parties)
     {
         Allocate();
-        _parties = parties;
-        _waiting = parties;
-        _sense = 0;
-        _aborted = false;
+        Barrier.Reset(parties);
     }
 
     /// <summary>Makes the other threads leave their barrier wait with false (a thread failed).</summary>
-    public void Abort() => _aborted = true;
+    public void Abort() => Barrier.Abort();
 
-    /// <summary>
-    /// Waits until all parties have arrived (a sense-reversing barrier: spins, then yields the core, so a thread that has to wait
-    /// for a descheduled partner on a busy machine lets it run). <paramref name="sense"/> is the caller's own flag, 0 at the start.
-    /// </summary>
-    /// <returns>False when the barrier was aborted.</returns>
-    public bool Wait(ref int sense)
-    {
-        sense ^= 1;
-        if (Interlocked.Decrement(ref _waiting) == 0)
-        {
-            _waiting = _parties;
-            _sense = sense;
-            return !_aborted;
-        }
-        var spin = new SpinWait();
-        while (_sense != sense)
-        {
-            if (_aborted)
-                return false;
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
-        return !_aborted;
-    }
+    /// <inheritdoc cref="SpinBarrier.Wait"/>
+    public bool Wait(ref int sense) => Barrier.Wait(ref sense);
 }
