@@ -58,10 +58,11 @@ public sealed class DenseInferenceTests
         var x = Rows(n, 300);
         var fast = m.CreateFastInference()!;
         int saved = Gemm.Threads;
-        long savedMacs = DenseInference.ColumnSplitMacs;
+        long savedMacs = DenseInference.ColumnSplitMacs, savedPass = DenseInference.ColumnPassMacs;
         try
         {
             DenseInference.ColumnSplitMacs = 0;
+            DenseInference.ColumnPassMacs = 0;
             var results = new List<float[]>();
             foreach (int threads in new[] { 1, 2, 3 })
             {
@@ -80,6 +81,7 @@ public sealed class DenseInferenceTests
         {
             Gemm.Threads = saved;
             DenseInference.ColumnSplitMacs = savedMacs;
+            DenseInference.ColumnPassMacs = savedPass;
         }
     }
 

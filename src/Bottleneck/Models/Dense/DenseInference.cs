@@ -188,6 +188,18 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
     {
         EnsureBuffers(1);
         int parts = Gemm.Threads;
+        // The hand-off (waking the workers) is paid once per call: only worth it when the layers that split carry enough work.
+        long splitMacs = 0;
+        for (int li = first; li < end; li++)
+        {
+            long macs = (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
+            if (macs >= ColumnSplitMacs && _layers[li].Layer.OutFeatures > _gemm!.Nr) splitMacs += macs;
+        }
+        if (splitMacs < ColumnPassMacs)
+        {
+            RunColumnsByLayer(x, n, output, first, end);
+            return;
+        }
         fixed (float* px = x)
         fixed (float* py = output)
         fixed (float* bufA = _bufA[0])
@@ -224,6 +236,10 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
 
     /// <summary>Layers with at least this many multiply-adds per call are split over the threads in <see cref="RunColumns"/>.</summary>
     internal static long ColumnSplitMacs { get; set; } = 32_768;
+
+    /// <summary><see cref="RunColumns"/> uses the threads only when the layers it splits carry at least this many multiply-adds in all
+    /// (about the cost of waking the workers); below it the call runs on the calling thread, never slower than one thread.</summary>
+    internal static long ColumnPassMacs { get; set; } = 150_000;
 
     /// <summary>Part <paramref name="index"/> of <see cref="RunColumns"/>: its columns of every layer, a barrier after each layer.</summary>
     private void RunAllLayersPart(int index)
