@@ -293,16 +293,18 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// Whether a product reads an operand in place instead of packing it (<see cref="RunBlockDirect"/>): B when it is not transposed
     /// (its k steps are rows, NR floats wide, like a packed sliver's) and A when it is transposed (its k steps are rows of MR
     /// consecutive values), and only for small products, where packing is a large share of the time and the operand read in
-    /// place stays in cache: B when at most four row tiles re-read it or it holds at most 64 Ki floats, A likewise for two column
-    /// tiles. Needs the strided kernels (the Vector512 kind).
+    /// place stays in cache: B when at most four row tiles re-read it, or it holds at most 64 Ki floats and is at most 8 slivers
+    /// wide; A when at most two column slivers re-read it, or it holds at most 64 Ki floats and B is at most 8 slivers wide. (Wider
+    /// products re-read the operand's rows, 4 KiB apart at n = 1,024, from conflicting L1 sets: measured slower than packing.)
+    /// Needs the strided kernels (the Vector512 kind).
     /// </summary>
     internal bool ChooseDirect(bool transA, bool transB, int m, int n, int k, out bool directA, out bool directB)
     {
         directA = directB = false;
-        if (_stridedKernels == null || k > KcMax || n > NcMax)
+        if (_stridedKernels == null || n > NcMax)
             return false;
-        directB = !transB && (m <= 4 * Mr || (long)k * n <= 65_536);
-        directA = transA && (n <= 2 * Nr || (long)k * m <= 65_536);
+        directB = !transB && (m <= 4 * Mr || ((long)k * n <= 65_536 && n <= 8 * Nr));
+        directA = transA && (n <= 2 * Nr || ((long)k * m <= 65_536 && n <= 8 * Nr));
         return directA || directB;
     }
 

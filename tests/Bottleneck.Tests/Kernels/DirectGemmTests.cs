@@ -21,7 +21,7 @@ public sealed class DirectGemmTests
         int checkedCases = 0;
         foreach (bool ta in new[] { false, true })
             foreach (bool tb in new[] { false, true })
-                foreach (var (m, n, k) in new[] { (1, 32, 5), (7, 33, 17), (13, 64, 256), (32, 32, 256), (32, 1024, 32), (37, 95, 100), (256, 32, 32), (25, 70, 3) })
+                foreach (var (m, n, k) in new[] { (1, 32, 5), (7, 33, 17), (13, 64, 256), (32, 32, 256), (32, 1024, 32), (37, 95, 100), (256, 32, 32), (25, 70, 3), (20, 40, 700), (256, 32, 1024) })
                     foreach (var (alpha, beta, epilogue) in new[] { (1f, 0f, false), (0.5f, 1f, false), (-1f, 0.25f, false), (1f, 0f, true) })
                     {
                         bool directA = ta, directB = !tb;
