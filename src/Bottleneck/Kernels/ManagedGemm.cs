@@ -185,9 +185,20 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// The product is bit-identical to <see cref="Sgemm"/> with alpha = 1, beta = 0, and the bias is added after the whole k sum
     /// (the result does not depend on the thread count).
     /// </summary>
+    /// <param name="transA">Use Aᵀ: A is stored k×m.</param>
+    /// <param name="transB">Use Bᵀ: B is stored n×k.</param>
+    /// <param name="m">Rows of C (≥ 0).</param>
+    /// <param name="n">Columns of C (≥ 0).</param>
+    /// <param name="k">Inner dimension (≥ 0).</param>
+    /// <param name="a">A, row-major with row stride <paramref name="lda"/>.</param>
+    /// <param name="lda">Row stride of A.</param>
+    /// <param name="b">B, row-major with row stride <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Row stride of B.</param>
+    /// <param name="c">C, row-major with row stride <paramref name="ldc"/> (overwritten).</param>
+    /// <param name="ldc">Row stride of C (≥ n).</param>
     /// <param name="bias">n values added to every row of C, or null.</param>
     /// <param name="activation">Applied in place to each finished tile (pointer, row stride, rows, columns), or null.</param>
-    /// <inheritdoc cref="Sgemm" path="/param"/>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
     internal void SgemmEpilogue(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
         float* bias, delegate*<float*, nint, int, int, void> activation)
     {
