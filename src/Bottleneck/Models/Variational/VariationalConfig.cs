@@ -193,7 +193,7 @@ public sealed record VariationalConfig : ModelConfig
     public bool SemiSupervised { get; }
     /// <summary>α of the classification term (0 = <see cref="DefaultAlphaPerRow"/>·datasetSize).</summary>
     public float ClassificationWeight { get; }
-    /// <summary>The default α per training row: α = 10·N. Kingma et al. (2014) write α = 0.1·N; over the first epochs (≤ 8) on MNIST with 1,000
+    /// <summary>The default α per training row: α = 10·N. Kingma et al. (2014) write α = 0.1·N; over the epochs compared (1 for 0.1·N, 4 for 1·N) on MNIST with 1,000
     /// labels the validation error ranked 10·N &lt; 1·N &lt; 0.1·N (docs/benchmarks.md, "Semi-supervised VAE (M2)").</summary>
     public const float DefaultAlphaPerRow = 10f;
     /// <summary>The α used: <see cref="ClassificationWeight"/>, or <see cref="DefaultAlphaPerRow"/>·max(datasetSize, 1) when it is 0.</summary>
