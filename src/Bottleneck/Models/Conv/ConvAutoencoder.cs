@@ -30,6 +30,71 @@ public sealed class ConvAutoencoder : Autoencoder
     private Sequential EncoderLayers { get; }
     private Sequential DecoderLayers { get; }
 
+    private ConvInference? _live;
+    private bool _liveUnsupported;
+    private readonly object _liveGate = new();
+
+    /// <inheritdoc/>
+    public override IFastInference? CreateFastInference() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
+
+    /// <summary>
+    /// Maps images (N, C, H, W) to codes (N, latentDim). In eval mode under <see cref="GradMode.NoGrad"/> (the <c>encode</c>,
+    /// <c>reconstruct</c> and <c>detect</c> commands, evaluators, C# callers) it runs the fused channels-last inference path
+    /// (<see cref="ConvInference"/>) on the live weights, repacked on each call; otherwise, or for layers that path does not
+    /// support, the layers with autograd.
+    /// </summary>
+    /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
+    public override Tensor Encode(Tensor x)
+    {
+        // One caller at a time uses the cached path (its buffers are shared); a concurrent caller takes the layers.
+        if (!Monitor.TryEnter(_liveGate)) return base.Encode(x);
+        try
+        {
+            if (LivePath() is not { } fast) return base.Encode(x);
+            CheckInput(x);
+            int n = x.Dim(0);
+            fast.Refresh(0, fast.EncoderStepCount);
+            var codes = Tensor.Empty([n, LatentDim]);
+            fast.Codes(x.Span, n, codes.Span);
+            return codes;
+        }
+        finally { Monitor.Exit(_liveGate); }
+    }
+
+    /// <summary>
+    /// Maps codes (N, latentDim) to decoder logits (N, C, H, W); in eval mode under <see cref="GradMode.NoGrad"/> through the fused
+    /// inference path on the live weights, else the layers with autograd.
+    /// </summary>
+    /// <exception cref="ShapeException">The codes are not (N, latentDim).</exception>
+    public override Tensor DecodeLogits(Tensor z)
+    {
+        if (!Monitor.TryEnter(_liveGate)) return base.DecodeLogits(z);
+        try
+        {
+            if (LivePath() is not { } fast) return base.DecodeLogits(z);
+            if (z.Rank != 2 || z.Dim(1) != LatentDim)
+                throw new ShapeException($"codes {z.ShapeString} are not (N, {LatentDim})");
+            int n = z.Dim(0);
+            fast.Refresh(fast.EncoderStepCount, fast.StepCount);
+            var logits = Tensor.Empty([n, Conv.InChannels, Conv.Height, Conv.Width]);
+            fast.DecoderLogits(z.Span, n, logits.Span);
+            return logits;
+        }
+        finally { Monitor.Exit(_liveGate); }
+    }
+
+    /// <summary>The cached fused path when it applies now (eval mode, no autograd, supported layers), else null.</summary>
+    private ConvInference? LivePath()
+    {
+        if (Training || GradMode.IsEnabled || _liveUnsupported) return null;
+        if (_live is null || !ReferenceEquals(_live.Provider, Kernels.Gemm.Provider))
+        {
+            _live = ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
+            _liveUnsupported = _live is null && Kernels.Gemm.Provider is Kernels.ManagedGemm;
+        }
+        return _live;
+    }
+
     /// <summary>
     /// Reconstructions x̂ (the likelihood's mean, eval mode, no autograd) of images of any size with the model's channel count:
     /// each is padded at the bottom and right to a multiple of the total stride S, passed through the fully convolutional encoder
