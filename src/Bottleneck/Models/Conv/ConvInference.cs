@@ -95,6 +95,19 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
         return new ConvInference(b.Steps.ToArray(), encoderSteps, inputShape[0] * inputShape[1] * inputShape[2], gemm);
     }
 
+    /// <summary>
+    /// One stack of layers on channels-last maps, input and output NHWC (no transposes at the ends): how a layer runs inside the
+    /// fused path, for <c>bench conv --layers-only</c>. <see cref="Logits"/> and <see cref="Codes"/> both run the whole stack.
+    /// </summary>
+    /// <returns>Null when a layer is not supported or the managed GEMM is not the provider.</returns>
+    internal static ConvInference? TryCreateChannelsLast(IReadOnlyList<Module> layers, int channels, int height, int width)
+    {
+        if (Gemm.Provider is not ManagedGemm gemm) return null;
+        var b = new Builder(gemm, channels, height, width, channelsLast: true);
+        if (!b.Add(layers) || b.Steps.Count == 0) return null;
+        return new ConvInference(b.Steps.ToArray(), b.Steps.Count, channels * height * width, gemm);
+    }
+
     /// <inheritdoc/>
     public void Refresh() => Refresh(0, _steps.Length);
 
@@ -239,7 +252,7 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
                 int m = Math.Min(block, rows - r);
                 float* p = y + (nint)r * cols;
                 if (bias != null) AddRows(p, m, cols, bias);
-                if (act != null) act(p, cols, m, cols);
+                if (act != null) act(p, m * cols, 1, m * cols);   // the rows are contiguous: one call for the block
             }
         }
 
@@ -487,64 +500,77 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
 
         public override void Run(float* x, float* y, int n, in KernelContext ctx)
         {
-            int cout = g.Cout, cin = g.Cin, k = g.K;
-            var act = TileActivations.For(Act);
+            int cout = g.Cout, cin = g.Cin, k = g.K, inSize = InSize, outSize = OutSize;
             fixed (float* wt = _w)
             fixed (float* bias = Bias)
             {
                 for (int s = 0; s < n; s++)
                 {
-                    float* img = x + (nint)s * InSize;
-                    float* outS = y + (nint)s * OutSize;
-                    for (int i = 0; i < g.HO; i++)
+                    float* img = x + (nint)s * inSize;
+                    float* outS = y + (nint)s * outSize;
+                    for (int o0 = 0; o0 < cout; o0 += 16)
                     {
-                        for (int j = 0; j < g.WO; j++)
+                        var b0 = bias != null ? Vector512.Load(bias + o0) : Vector512<float>.Zero;
+                        for (int i = 0; i < g.HO; i++)
                         {
-                            float* o = outS + ((nint)i * g.WO + j) * cout;
-                            for (int o0 = 0; o0 < cout; o0 += 64)
+                            int u0 = 0, u1 = k;   // the kernel rows inside the image for output row i
+                            while (u0 < k && (uint)(i * g.S - g.PT + u0 * g.D) >= (uint)g.H) u0++;
+                            while (u1 > u0 && (uint)(i * g.S - g.PT + (u1 - 1) * g.D) >= (uint)g.H) u1--;
+                            float* orow = outS + (nint)i * g.WO * cout + o0;
+                            int j = 0;
+                            for (; j < g.WO; j++)
                             {
-                                int vecs = Math.Min(4, (cout - o0) / 16);
-                                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                                if (bias != null)
+                                // four pixels at once (four independent accumulators sharing each weight load) where their windows
+                                // are inside the image horizontally; one at a time with checks elsewhere
+                                int x0 = j * g.S - g.PL;
+                                if (j + 4 <= g.WO && x0 >= 0 && x0 + 3 * g.S + (k - 1) * g.D < g.W)
                                 {
-                                    a0 = Vector512.Load(bias + o0);
-                                    if (vecs > 1) a1 = Vector512.Load(bias + o0 + 16);
-                                    if (vecs > 2) a2 = Vector512.Load(bias + o0 + 32);
-                                    if (vecs > 3) a3 = Vector512.Load(bias + o0 + 48);
-                                }
-                                for (int u = 0; u < k; u++)
-                                {
-                                    int yy = i * g.S - g.PT + u * g.D;
-                                    if ((uint)yy >= (uint)g.H) continue;
-                                    for (int v = 0; v < k; v++)
+                                    Vector512<float> a0 = b0, a1 = b0, a2 = b0, a3 = b0;
+                                    int step = g.S * cin;
+                                    for (int u = u0; u < u1; u++)
                                     {
-                                        int xx = j * g.S - g.PL + v * g.D;
-                                        if ((uint)xx >= (uint)g.W) continue;
-                                        float* px = img + ((nint)yy * g.W + xx) * cin;
-                                        float* pw = wt + (nint)(u * k + v) * cin * cout + o0;
-                                        for (int c = 0; c < cin; c++, pw += cout)
+                                        float* prow = img + ((nint)(i * g.S - g.PT + u * g.D) * g.W + x0) * cin;
+                                        float* pw = wt + (nint)u * k * cin * cout + o0;
+                                        for (int v = 0; v < k; v++)
                                         {
-                                            var b = Vector512.Create(px[c]);
-                                            a0 = Vector512.FusedMultiplyAdd(b, Vector512.Load(pw), a0);
-                                            if (vecs > 1) a1 = Vector512.FusedMultiplyAdd(b, Vector512.Load(pw + 16), a1);
-                                            if (vecs > 2) a2 = Vector512.FusedMultiplyAdd(b, Vector512.Load(pw + 32), a2);
-                                            if (vecs > 3) a3 = Vector512.FusedMultiplyAdd(b, Vector512.Load(pw + 48), a3);
+                                            float* px = prow + (nint)v * g.D * cin;
+                                            for (int c = 0; c < cin; c++, pw += cout)
+                                            {
+                                                var wv = Vector512.Load(pw);
+                                                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(px[c]), wv, a0);
+                                                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(px[c + step]), wv, a1);
+                                                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(px[c + 2 * step]), wv, a2);
+                                                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(px[c + 3 * step]), wv, a3);
+                                            }
                                         }
                                     }
+                                    float* o = orow + (nint)j * cout;
+                                    Vector512.Store(a0, o);
+                                    Vector512.Store(a1, o + cout);
+                                    Vector512.Store(a2, o + 2 * cout);
+                                    Vector512.Store(a3, o + 3 * cout);
+                                    j += 3;
+                                    continue;
                                 }
-                                Vector512.Store(a0, o + o0);
-                                if (vecs > 1) Vector512.Store(a1, o + o0 + 16);
-                                if (vecs > 2) Vector512.Store(a2, o + o0 + 32);
-                                if (vecs > 3) Vector512.Store(a3, o + o0 + 48);
+                                var a = b0;
+                                for (int u = u0; u < u1; u++)
+                                {
+                                    float* prow = img + (nint)(i * g.S - g.PT + u * g.D) * g.W * cin;
+                                    for (int v = 0; v < k; v++)
+                                    {
+                                        int xx = x0 + v * g.D;
+                                        if ((uint)xx >= (uint)g.W) continue;
+                                        float* px = prow + (nint)xx * cin;
+                                        float* pw = wt + (nint)(u * k + v) * cin * cout + o0;
+                                        for (int c = 0; c < cin; c++, pw += cout)
+                                            a = Vector512.FusedMultiplyAdd(Vector512.Create(px[c]), Vector512.Load(pw), a);
+                                    }
+                                }
+                                Vector512.Store(a, orow + (nint)j * cout);
                             }
                         }
                     }
-                    if (act != null)
-                        for (long p = 0; p < (long)g.HO * g.WO; p += 64)
-                        {
-                            int rows = (int)Math.Min(64, (long)g.HO * g.WO - p);
-                            act(outS + p * cout, cout, rows, cout);
-                        }
+                    if (Act != Activation.Identity) BiasAct(outS, g.HO * g.WO, cout, null);
                 }
             }
         }
@@ -641,24 +667,57 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
     /// (u, v) with (y + P − u·D) and (x + P − v·D) divisible by S of the dot product of the input pixel they name with W[:, o, u, v]
     /// (Vector512 over C_in). No col buffer and no scatter.
     /// </summary>
-    private sealed class TransposedDirectStep(ConvTranspose2d layer, TWindow g) : Step
+    private sealed class TransposedDirectStep : Step
     {
-        private readonly float[] _w = new float[g.Cols * g.Cin];   // ((u, v), o) × C_in
+        private readonly ConvTranspose2d _layer;
+        private readonly TWindow _g;
+        private readonly float[] _w;   // ((u, v), o) × C_in
+        // The taps that reach output row y: (u, i) pairs in _rowTaps[_rowStart[y] .. _rowStart[y + 1]); columns alike.
+        private readonly int[] _rowStart, _rowTaps, _colStart, _colTaps;
+
+        public TransposedDirectStep(ConvTranspose2d layer, TWindow g)
+        {
+            _layer = layer;
+            _g = g;
+            _w = new float[g.Cols * g.Cin];
+            (_rowStart, _rowTaps) = Taps(g.HO, g.H, g);
+            (_colStart, _colTaps) = Taps(g.WO, g.W, g);
+        }
+
+        /// <summary>For each output position y of <paramref name="outSize"/>: the (tap u, input i) with y = i·S − P + u·D, 0 ≤ i &lt; inSize.</summary>
+        private static (int[] Start, int[] Taps) Taps(int outSize, int inSize, in TWindow g)
+        {
+            var start = new int[outSize + 1];
+            var taps = new List<int>();
+            for (int y = 0; y < outSize; y++)
+            {
+                start[y] = taps.Count / 2;
+                for (int u = 0; u < g.K; u++)
+                {
+                    int t = y + g.P - u * g.D;
+                    if (t < 0 || t % g.S != 0 || t / g.S >= inSize) continue;
+                    taps.Add(u);
+                    taps.Add(t / g.S);
+                }
+            }
+            start[outSize] = taps.Count / 2;
+            return (start, taps.ToArray());
+        }
 
         public static bool Applies(in TWindow g) =>
             Vector512.IsHardwareAccelerated && g.Cin % 16 == 0 && g.Cout <= DirectTransposedMaxCout;
 
-        public override string Name => $"conv_transpose {g.Cin}→{g.Cout} {g.H}×{g.W} k{g.K} s{g.S}: direct{(Act != Activation.Identity ? " + " + Act : "")}";
-        public override int InSize => g.Cin * g.H * g.W;
-        public override int OutSize => g.Cout * g.HO * g.WO;
-        public override long MacsPerSample => (long)g.Cin * g.Cols * g.H * g.W;
+        public override string Name => $"conv_transpose {_g.Cin}→{_g.Cout} {_g.H}×{_g.W} k{_g.K} s{_g.S}: direct{(Act != Activation.Identity ? " + " + Act : "")}";
+        public override int InSize => _g.Cin * _g.H * _g.W;
+        public override int OutSize => _g.Cout * _g.HO * _g.WO;
+        public override long MacsPerSample => (long)_g.Cin * _g.Cols * _g.H * _g.W;
         public override bool CanFuseActivation => true;
 
         public override void Refresh()
         {
-            var w = layer.Weight.Span;
-            SnapshotBias(layer.Bias);
-            int k = g.K, cout = g.Cout, cin = g.Cin;
+            var w = _layer.Weight.Span;
+            SnapshotBias(_layer.Bias);
+            int k = _g.K, cout = _g.Cout, cin = _g.Cin;
             for (int c = 0; c < cin; c++)
                 for (int o = 0; o < cout; o++)
                     for (int t = 0; t < k * k; t++)
@@ -667,34 +726,29 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
 
         public override void Run(float* x, float* y, int n, in KernelContext ctx)
         {
-            int cin = g.Cin, cout = g.Cout, k = g.K;
+            int cin = _g.Cin, cout = _g.Cout, k = _g.K, inSize = InSize, outSize = OutSize;
             fixed (float* wt = _w)
             fixed (float* bias = Bias)
+            fixed (int* rs = _rowStart, rt = _rowTaps, cs = _colStart, ct = _colTaps)
             {
                 for (int s = 0; s < n; s++)
                 {
-                    float* img = x + (nint)s * InSize;
-                    float* outS = y + (nint)s * OutSize;
-                    for (int yy = 0; yy < g.HO; yy++)
-                        for (int xx = 0; xx < g.WO; xx++)
+                    float* img = x + (nint)s * inSize;
+                    float* outS = y + (nint)s * outSize;
+                    for (int yy = 0; yy < _g.HO; yy++)
+                        for (int xx = 0; xx < _g.WO; xx++)
                         {
-                            float* o = outS + ((nint)yy * g.WO + xx) * cout;
+                            float* o = outS + ((nint)yy * _g.WO + xx) * cout;
                             for (int oc = 0; oc < cout; oc++)
                             {
                                 var acc = Vector512<float>.Zero;
-                                for (int u = 0; u < k; u++)
+                                for (int a = rs[yy]; a < rs[yy + 1]; a++)
                                 {
-                                    int t = yy + g.P - u * g.D;
-                                    if (t < 0 || t % g.S != 0) continue;
-                                    int i = t / g.S;
-                                    if (i >= g.H) continue;
-                                    for (int v = 0; v < k; v++)
+                                    int u = rt[2 * a], i = rt[2 * a + 1];
+                                    for (int b = cs[xx]; b < cs[xx + 1]; b++)
                                     {
-                                        int tx = xx + g.P - v * g.D;
-                                        if (tx < 0 || tx % g.S != 0) continue;
-                                        int j = tx / g.S;
-                                        if (j >= g.W) continue;
-                                        float* px = img + ((nint)i * g.W + j) * cin;
+                                        int v = ct[2 * b], j = ct[2 * b + 1];
+                                        float* px = img + ((nint)i * _g.W + j) * cin;
                                         float* pw = wt + ((nint)(u * k + v) * cout + oc) * cin;
                                         for (int c = 0; c < cin; c += 16)
                                             acc = Vector512.FusedMultiplyAdd(Vector512.Load(px + c), Vector512.Load(pw + c), acc);
@@ -703,17 +757,17 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
                                 o[oc] = Vector512.Sum(acc) + (bias != null ? bias[oc] : 0f);
                             }
                         }
-                    BiasAct(outS, g.HO * g.WO, cout, null);
+                    if (Act != Activation.Identity) BiasAct(outS, _g.HO * _g.WO, cout, null);
                 }
             }
         }
     }
 
     /// <summary>Compiles layers into steps, tracking the layout of the current sample: NCHW (or a flat row) or NHWC.</summary>
-    private sealed class Builder(ManagedGemm gemm, int c, int h, int w)
+    private sealed class Builder(ManagedGemm gemm, int c, int h, int w, bool channelsLast = false)
     {
         public List<Step> Steps { get; } = [];
-        private bool _nhwc;
+        private bool _nhwc = channelsLast;
         private int _c = c, _h = h, _w = w;   // the map's shape while an image
         private int _flat = -1;               // the row width while flat (−1: an image)
         private int[]? _flatPerm;             // a flat row holding an NHWC map: position k holds NCHW feature _flatPerm[k]
