@@ -21,7 +21,7 @@ namespace Bottleneck.Bench;
 /// model, and reports PSNR (dB, whole image, values clipped to [0, 1]; also without a border of r pixels, the literature's
 /// convention) and SSIM (scikit-image's default 7×7) against the original.
 /// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,32] [--downsample bicubic|area]
-/// [--batch 64] [--seed 0] [--threads 2] [--protocol photos|textures] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
+/// [--batch 64] [--seed 0] [--threads 2] [--protocol photos|textures] [--holdout chelsea|coffee] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
 /// </summary>
 public static class SuperResolutionBench
 {
@@ -46,9 +46,13 @@ public static class SuperResolutionBench
         if (images is null || !Directory.Exists(images)) { Console.Error.WriteLine("superres: ../shared/data/images not found; nothing to measure"); return 2; }
 
         if (protocol != "photos" && protocol != "textures") { Console.Error.WriteLine($"superres: --protocol must be photos or textures, got {protocol}"); return 2; }
+        // --holdout NAME: only the fold that holds NAME out (photos protocol), e.g. to run the folds as separate processes
+        string only = DenseBench.StrArg(args, "--holdout", "");
+        if (only.Length > 0 && !Photographs.Contains(only)) { Console.Error.WriteLine($"superres: --holdout must be one of {string.Join(", ", Photographs)}, got {only}"); return 2; }
         var folds = protocol == "textures"
             ? [(TrainImages, Photographs)]
-            : Photographs.Select(held => (TrainImages.Concat(Photographs.Where(p => p != held)).ToArray(), new[] { held })).ToArray();
+            : Photographs.Where(held => only.Length == 0 || held == only)
+                .Select(held => (TrainImages.Concat(Photographs.Where(p => p != held)).ToArray(), new[] { held })).ToArray();
         var results = new List<string>();
         foreach (var (trainNames, testNames) in folds)
         {

@@ -9,7 +9,7 @@ namespace Bottleneck.Models.Conv;
 /// config's likelihood and corruption). State-dict entries <c>encoder.0.weight</c>, <c>encoder.0.bias</c>, … as PyTorch's
 /// <c>nn.Sequential</c>. A spatial-code model also reconstructs images of any size (<see cref="ReconstructImages"/>).
 /// </summary>
-public sealed class ConvAutoencoder : Autoencoder
+public sealed partial class ConvAutoencoder : Autoencoder
 {
     /// <summary>Builds the model with PyTorch's default initialisation.</summary>
     /// <param name="config">The configuration.</param>
