@@ -16,7 +16,8 @@ namespace Bottleneck.Models.Conv;
 /// a grey-image model) a direct kernel that keeps each pixel's C_out outputs in vector registers instead;</item>
 /// <item>a transposed convolution is the GEMM x·W (one row of k·k·C_out values per input pixel) and a scatter-add into the output
 /// (col2im in NHWC), then bias and activation in one pass; for a small C_out (≤ <see cref="DirectTransposedMaxCout"/>, e.g. the last
-/// layer back to grey) a direct gather kernel: each output pixel sums the dot products of the input pixels that reach it;</item>
+/// layer back to grey) a direct kernel: per sample, each tap's contribution plane by vector FMAs over the pixels, then those planes
+/// added into the output;</item>
 /// <item>Flatten + Linear and Linear + Unflatten fold the NCHW ↔ NHWC permutation into the packed weight (its columns or rows
 /// permuted), so the Linear layers between convolutions add no layout pass either; NCHW is converted at the path's two ends only
 /// (nothing for one channel).</item>
@@ -36,8 +37,8 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
     /// (K = 144). Settable so the benchmark measures both paths in one run (0 disables the direct kernel).</summary>
     internal static int DirectConvMaxK { get; set; } = 32;
 
-    /// <summary>Largest C_out a transposed convolution runs through the direct gather kernel (C_in a multiple of 16 and Vector512);
-    /// from the same measurement (16→1 last layer). Settable for the benchmark (0 disables it).</summary>
+    /// <summary>Largest C_out a transposed convolution runs through the direct kernel (Vector512); from the same measurement
+    /// (16→1 last layer). Settable for the benchmark (0 disables it).</summary>
     internal static int DirectTransposedMaxCout { get; set; } = 4;
 
     private readonly Step[] _steps;
@@ -663,53 +664,51 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
     }
 
     /// <summary>
-    /// ConvTranspose2d to few channels computed directly as a gather: output pixel (y, x) of channel o is b[o] + Σ over the taps
-    /// (u, v) with (y + P − u·D) and (x + P − v·D) divisible by S of the dot product of the input pixel they name with W[:, o, u, v]
-    /// (Vector512 over C_in). No col buffer and no scatter.
+    /// ConvTranspose2d to few channels computed directly, per sample: the input is transposed to channel planes, each tap's
+    /// contribution plane D[(u, v), o] = Σ_c W[c, o, u, v]·x[c] is computed with Vector512 over the pixels (eight taps' accumulators
+    /// in registers), and the output, started at the bias, gets each plane added at y = i·S − P + u·D, x = j·S − P + v·D (col2im
+    /// from the planes, the valid ranges precomputed per tap). No col buffer over the batch.
     /// </summary>
     private sealed class TransposedDirectStep : Step
     {
         private readonly ConvTranspose2d _layer;
         private readonly TWindow _g;
-        private readonly float[] _w;   // ((u, v), o) × C_in
-        // The taps that reach output row y: (u, i) pairs in _rowTaps[_rowStart[y] .. _rowStart[y + 1]); columns alike.
-        private readonly int[] _rowStart, _rowTaps, _colStart, _colTaps;
+        private readonly int _planeStride;   // H·W rounded up to 16
+        private readonly float[] _w;          // C_in × (k²·C_out): _w[c·T + (u·k + v)·C_out + o] = W[c, o, u, v]
+        // For tap u: the input rows [i0, i1) whose target row i·S − P + u·D is inside the output (_rowRange[2u], _rowRange[2u + 1]);
+        // columns alike.
+        private readonly int[] _rowRange, _colRange;
 
         public TransposedDirectStep(ConvTranspose2d layer, TWindow g)
         {
             _layer = layer;
             _g = g;
-            _w = new float[g.Cols * g.Cin];
-            (_rowStart, _rowTaps) = Taps(g.HO, g.H, g);
-            (_colStart, _colTaps) = Taps(g.WO, g.W, g);
+            _planeStride = (g.H * g.W + 15) / 16 * 16;
+            _w = new float[g.Cin * g.Cols];
+            _rowRange = Ranges(g.HO, g.H, g);
+            _colRange = Ranges(g.WO, g.W, g);
         }
 
-        /// <summary>For each output position y of <paramref name="outSize"/>: the (tap u, input i) with y = i·S − P + u·D, 0 ≤ i &lt; inSize.</summary>
-        private static (int[] Start, int[] Taps) Taps(int outSize, int inSize, in TWindow g)
+        /// <summary>For each tap u: the inputs [i0, i1) of <paramref name="inSize"/> with 0 ≤ i·S − P + u·D &lt; outSize.</summary>
+        private static int[] Ranges(int outSize, int inSize, in TWindow g)
         {
-            var start = new int[outSize + 1];
-            var taps = new List<int>();
-            for (int y = 0; y < outSize; y++)
+            var r = new int[2 * g.K];
+            for (int u = 0; u < g.K; u++)
             {
-                start[y] = taps.Count / 2;
-                for (int u = 0; u < g.K; u++)
-                {
-                    int t = y + g.P - u * g.D;
-                    if (t < 0 || t % g.S != 0 || t / g.S >= inSize) continue;
-                    taps.Add(u);
-                    taps.Add(t / g.S);
-                }
+                int i0 = 0, i1 = inSize;
+                while (i0 < inSize && i0 * g.S - g.P + u * g.D < 0) i0++;
+                while (i1 > i0 && (i1 - 1) * g.S - g.P + u * g.D >= outSize) i1--;
+                (r[2 * u], r[2 * u + 1]) = (i0, i1);
             }
-            start[outSize] = taps.Count / 2;
-            return (start, taps.ToArray());
+            return r;
         }
 
-        public static bool Applies(in TWindow g) =>
-            Vector512.IsHardwareAccelerated && g.Cin % 16 == 0 && g.Cout <= DirectTransposedMaxCout;
+        public static bool Applies(in TWindow g) => Vector512.IsHardwareAccelerated && g.Cout <= DirectTransposedMaxCout;
 
         public override string Name => $"conv_transpose {_g.Cin}→{_g.Cout} {_g.H}×{_g.W} k{_g.K} s{_g.S}: direct{(Act != Activation.Identity ? " + " + Act : "")}";
         public override int InSize => _g.Cin * _g.H * _g.W;
         public override int OutSize => _g.Cout * _g.HO * _g.WO;
+        public override int ScratchFloats => (_g.Cin + _g.Cols) * _planeStride;
         public override long MacsPerSample => (long)_g.Cin * _g.Cols * _g.H * _g.W;
         public override bool CanFuseActivation => true;
 
@@ -717,44 +716,80 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
         {
             var w = _layer.Weight.Span;
             SnapshotBias(_layer.Bias);
-            int k = _g.K, cout = _g.Cout, cin = _g.Cin;
+            int k = _g.K, cout = _g.Cout, cin = _g.Cin, cols = _g.Cols;
             for (int c = 0; c < cin; c++)
                 for (int o = 0; o < cout; o++)
                     for (int t = 0; t < k * k; t++)
-                        _w[(t * cout + o) * cin + c] = w[(c * cout + o) * k * k + t];
+                        _w[c * cols + t * cout + o] = w[(c * cout + o) * k * k + t];
         }
 
         public override void Run(float* x, float* y, int n, in KernelContext ctx)
         {
-            int cin = _g.Cin, cout = _g.Cout, k = _g.K, inSize = InSize, outSize = OutSize;
+            int cin = _g.Cin, cout = _g.Cout, k = _g.K, cols = _g.Cols, hw = _g.H * _g.W, ps = _planeStride, inSize = InSize, outSize = OutSize;
+            float* xt = ctx.Scratch, planes = ctx.Scratch + (nint)cin * ps;
             fixed (float* wt = _w)
             fixed (float* bias = Bias)
-            fixed (int* rs = _rowStart, rt = _rowTaps, cs = _colStart, ct = _colTaps)
             {
                 for (int s = 0; s < n; s++)
                 {
                     float* img = x + (nint)s * inSize;
                     float* outS = y + (nint)s * outSize;
-                    for (int yy = 0; yy < _g.HO; yy++)
-                        for (int xx = 0; xx < _g.WO; xx++)
+                    // channel planes, zero-padded to a multiple of 16 pixels
+                    for (int c = 0; c < cin; c++)
+                    {
+                        float* plane = xt + (nint)c * ps;
+                        for (int p = 0; p < hw; p++) plane[p] = img[(nint)p * cin + c];
+                        for (int p = hw; p < ps; p++) plane[p] = 0f;
+                    }
+                    // D[q] = Σ_c w[c, q]·x[c], q = (u·k + v)·C_out + o, eight planes at a time
+                    for (int q0 = 0; q0 < cols; q0 += 8)
+                    {
+                        int qn = Math.Min(8, cols - q0);
+                        for (int p = 0; p < ps; p += 16)
                         {
-                            float* o = outS + ((nint)yy * _g.WO + xx) * cout;
+                            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                            float* wc = wt + q0;
+                            for (int c = 0; c < cin; c++, wc += cols)
+                            {
+                                var xv = Vector512.Load(xt + (nint)c * ps + p);
+                                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[0]), xv, a0);
+                                if (qn > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[1]), xv, a1);
+                                if (qn > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[2]), xv, a2);
+                                if (qn > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[3]), xv, a3);
+                                if (qn > 4) a4 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[4]), xv, a4);
+                                if (qn > 5) a5 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[5]), xv, a5);
+                                if (qn > 6) a6 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[6]), xv, a6);
+                                if (qn > 7) a7 = Vector512.FusedMultiplyAdd(Vector512.Create(wc[7]), xv, a7);
+                            }
+                            float* d = planes + (nint)q0 * ps + p;
+                            Vector512.Store(a0, d);
+                            if (qn > 1) Vector512.Store(a1, d + ps);
+                            if (qn > 2) Vector512.Store(a2, d + 2 * ps);
+                            if (qn > 3) Vector512.Store(a3, d + 3 * ps);
+                            if (qn > 4) Vector512.Store(a4, d + 4 * ps);
+                            if (qn > 5) Vector512.Store(a5, d + 5 * ps);
+                            if (qn > 6) Vector512.Store(a6, d + 6 * ps);
+                            if (qn > 7) Vector512.Store(a7, d + 7 * ps);
+                        }
+                    }
+                    // col2im from the planes: the output starts at the bias, then each tap (u, v) adds its plane at y = i·S − P + u·D,
+                    // x = j·S − P + v·D over the input positions whose target is inside (ranges precomputed per tap)
+                    for (int p = 0; p < _g.HO * _g.WO; p++)
+                        for (int oc = 0; oc < cout; oc++) outS[(nint)p * cout + oc] = bias != null ? bias[oc] : 0f;
+                    int xStep = _g.S * cout;
+                    for (int u = 0; u < k; u++)
+                        for (int v = 0; v < k; v++)
+                        {
+                            int i0 = _rowRange[2 * u], i1 = _rowRange[2 * u + 1], j0 = _colRange[2 * v], j1 = _colRange[2 * v + 1];
                             for (int oc = 0; oc < cout; oc++)
                             {
-                                var acc = Vector512<float>.Zero;
-                                for (int a = rs[yy]; a < rs[yy + 1]; a++)
+                                float* plane = planes + (nint)((u * k + v) * cout + oc) * ps;
+                                for (int i = i0; i < i1; i++)
                                 {
-                                    int u = rt[2 * a], i = rt[2 * a + 1];
-                                    for (int b = cs[xx]; b < cs[xx + 1]; b++)
-                                    {
-                                        int v = ct[2 * b], j = ct[2 * b + 1];
-                                        float* px = img + ((nint)i * _g.W + j) * cin;
-                                        float* pw = wt + ((nint)(u * k + v) * cout + oc) * cin;
-                                        for (int c = 0; c < cin; c += 16)
-                                            acc = Vector512.FusedMultiplyAdd(Vector512.Load(px + c), Vector512.Load(pw + c), acc);
-                                    }
+                                    float* src = plane + (nint)i * _g.W;
+                                    float* dst = outS + ((nint)(i * _g.S - _g.P + u * _g.D) * _g.WO + (j0 * _g.S - _g.P + v * _g.D)) * cout + oc;
+                                    for (int j = j0; j < j1; j++, dst += xStep) *dst += src[j];
                                 }
-                                o[oc] = Vector512.Sum(acc) + (bias != null ? bias[oc] : 0f);
                             }
                         }
                     if (Act != Activation.Identity) BiasAct(outS, _g.HO * _g.WO, cout, null);
