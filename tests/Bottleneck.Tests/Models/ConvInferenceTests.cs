@@ -157,6 +157,29 @@ public sealed class ConvInferenceTests
     }
 
     [Fact]
+    public void ReconstructImages_OfAnotherSize_EqualsTheLayers()
+    {
+        // Given a spatial-code model made for 12 × 10 and a 17 × 23 image (padded to 20 × 24 inside, cropped back)
+        var m = new ConvAutoencoder(Config("spatial-grey"), new Rng(8));
+        var x = Tensor.FromArray(Images(2, 17 * 23, 3), 2, 1, 17, 23);
+        // When it is reconstructed by the fused path and by the layers (eval mode, no-grad tensors)
+        var fused = m.ReconstructImages(x).ToArray();
+        var encoder = (Sequential)m.Encoder;
+        var decoder = (Sequential)m.Decoder;
+        float[] layers;
+        using (GradMode.NoGrad())
+        {
+            var h = x;
+            for (int i = 0; i < encoder.Layers.Count - 1; i++) h = encoder.Layers[i].Forward(h);
+            for (int i = 1; i < decoder.Layers.Count - 1; i++) h = decoder.Layers[i].Forward(h);
+            layers = m.LikelihoodHead.Mean(CropTo.Crop(h, 17, 23)).ToArray();
+        }
+        // Then they agree to float rounding
+        Assert.Equal(2 * 17 * 23, fused.Length);
+        AssertClose(layers, fused);
+    }
+
+    [Fact]
     public void UnsupportedLayers_GiveNoFastPath_AndTheLayersRunInstead()
     {
         var rng = new Rng(1);

@@ -83,6 +83,22 @@ public sealed partial class ConvAutoencoder : Autoencoder
         finally { Monitor.Exit(_liveGate); }
     }
 
+    private (int H, int W, ConvInference? Path)? _images;
+
+    /// <summary>The fused path for whole images of H × W (the encoder without its Flatten, the decoder without its Unflatten, then a
+    /// crop to H × W), cached for the last size, or null when the layers or the GEMM provider do not allow it.</summary>
+    private ConvInference? ImagesPath(int h, int w)
+    {
+        if (_images is { } c && c.H == h && c.W == w && (c.Path is null || ReferenceEquals(c.Path.Provider, Kernels.Gemm.Provider))) return c.Path;
+        var layers = new List<Module>();
+        for (int i = 0; i < EncoderLayers.Layers.Count - 1; i++) layers.Add(EncoderLayers.Layers[i]);
+        for (int i = 1; i < DecoderLayers.Layers.Count - 1; i++) layers.Add(DecoderLayers.Layers[i]);
+        layers.Add(new CropTo(h, w));
+        var path = ConvInference.TryCreateImages(layers, Conv.InChannels, h, w);
+        _images = (h, w, path);
+        return path;
+    }
+
     /// <summary>The cached fused path when it applies now (eval mode, no autograd, supported layers), else null.</summary>
     private ConvInference? LivePath()
     {
@@ -98,7 +114,8 @@ public sealed partial class ConvAutoencoder : Autoencoder
     /// <summary>
     /// Reconstructions x̂ (the likelihood's mean, eval mode, no autograd) of images of any size with the model's channel count:
     /// each is padded at the bottom and right to a multiple of the total stride S, passed through the fully convolutional encoder
-    /// and decoder, and cropped back, so a model trained on patches denoises whole photographs. Only for a spatial code.
+    /// and decoder, and cropped back, so a model trained on patches denoises whole photographs. Only for a spatial code. Runs the
+    /// fused inference path (<see cref="ConvInference"/>, compiled for the last image size) when its layers allow, else the layers.
     /// Shape: (N, C, H, W) → (N, C, H, W) for any H, W ≥ 1.
     /// </summary>
     /// <param name="x">Images (N, C, H, W).</param>
@@ -115,6 +132,20 @@ public sealed partial class ConvAutoencoder : Autoencoder
         try
         {
             using var _ = GradMode.NoGrad();
+            if (Monitor.TryEnter(_liveGate))   // one caller at a time uses the cached path; a concurrent caller takes the layers
+            {
+                try
+                {
+                    if (ImagesPath(x.Dim(2), x.Dim(3)) is { } fast)
+                    {
+                        fast.Refresh();
+                        var logits = Tensor.Empty(x.ShapeToArray());
+                        fast.Logits(x.Span, x.Dim(0), logits.Span);
+                        return LikelihoodHead.Mean(logits);
+                    }
+                }
+                finally { Monitor.Exit(_liveGate); }
+            }
             var h = x;
             // skip the encoder's final Flatten and the decoder's Unflatten and CropTo: they fix the training size
             for (int i = 0; i < EncoderLayers.Layers.Count - 1; i++) h = EncoderLayers.Layers[i].Forward(h);

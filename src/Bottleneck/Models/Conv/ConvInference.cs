@@ -109,6 +109,22 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
         return new ConvInference(b.Steps.ToArray(), b.Steps.Count, channels * height * width, gemm);
     }
 
+    /// <summary>
+    /// The fully convolutional stack <paramref name="layers"/> on NCHW images (C, H, W) of one size, NCHW out (a spatial-code
+    /// model enlarging or denoising whole photographs: <see cref="ConvAutoencoder.ReconstructImages"/>). <see cref="Logits"/> runs it.
+    /// </summary>
+    /// <returns>Null when a layer is not supported, the output is not an image, or the managed GEMM is not the provider.</returns>
+    internal static ConvInference? TryCreateImages(IReadOnlyList<Module> layers, int channels, int height, int width)
+    {
+        if (Gemm.Provider is not ManagedGemm gemm) return null;
+        var b = new Builder(gemm, channels, height, width);
+        if (!b.Add(layers) || !b.EndImage() || b.Steps.Count == 0) return null;
+        return new ConvInference(b.Steps.ToArray(), b.Steps.Count, channels * height * width, gemm);
+    }
+
+    /// <summary>Floats per sample of <see cref="Logits"/>' output.</summary>
+    internal int OutputSize => _outputSize;
+
     /// <inheritdoc/>
     public void Refresh() => Refresh(0, _steps.Length);
 
