@@ -147,7 +147,7 @@ public sealed partial class TrainService : CliService
         }
         if (s.ContaminationAssumed)
             Line("recipe      unsupervised, assumed: nothing says these CSV rows are all normal, so they may contain anomalies (as --contaminated); " +
-                 "bounded tanh output on standardized data, batch norm, dropout, short training; threshold on mean-absolute-error scores. " +
+                 "bounded tanh output on standardized data, batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged. " +
                  (data.Spec.LabelColumn is { } lc ? $"The data has a label column \"{lc}\" but no normal value: give --normal-only {lc}=VALUE to train on its normal rows, "
                      : "Give --normal-only COLUMN=VALUE to train on known normal rows, ") + "or an architecture (--hidden, --latent, --output) for a plain autoencoder");
         else if (s.Contaminated && s.Kind.AssumesContaminatedRows)
@@ -156,7 +156,7 @@ public sealed partial class TrainService : CliService
                  "on standardized data; threshold on mean-absolute-error scores. Give --normal-only COLUMN=VALUE to train on known normal rows");
         else if (s.Contaminated)
             Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
-                 "batch norm, dropout, short training; threshold on mean-absolute-error scores");
+                 "batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged");
         else if (purpose == TrainingPurpose.AnomalyNormalRows)
             Line($"anomaly     defaults for D = {full.FeatureCount} where not given: code clamp(round(D/8), 2, 32)" +
                  (s.Kind.TakesUnsupervisedRecipe ? ", hidden clamp(ceil(D/2), 8, 256), linear-mse output" : ""));
@@ -211,11 +211,14 @@ public sealed partial class TrainService : CliService
                  "so it is not extended; nothing was trained (train without --resume to start a longer run)");
 
         var anomalyDetector = rule == null ? null : new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null);
+        // The unsupervised recipe scores by its error combined with the robust Mahalanobis distance (AnomalyDefaults.UnsupervisedDistance).
+        if (anomalyDetector != null && s.Contaminated && !s.Kind.AssumesContaminatedRows && AnomalyDefaults.UnsupervisedDistance)
+            anomalyDetector.Scorer.Distance = DistanceScore.Fit(anomalyDetector.Scorer, trainX);
         ThresholdState? threshold = rule == null ? null : data.FitThreshold(rule, anomalyDetector!, trainX);
         // How clear the cut is in the training scores (ThresholdCheck): reported with the threshold, a warning when there is none.
         double? margin = threshold != null && rule!.Kind != ThresholdKind.Fixed ? ThresholdCheck.Margin(anomalyDetector!.Scorer.Score(trainX), threshold.Value) : null;
         var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.Resolved().ToString(), data.Encoder?.State)
-            .WithAnomaly(threshold, data.Normal) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
+            .WithAnomaly(threshold, data.Normal).WithDistanceScore(anomalyDetector?.Scorer.Distance) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
         // The new folder is complete (model, grid, this run's checkpoint) before it replaces the old one in one swap.
         ModelStore.Save(writer, saved);
         string? gridCaption = CommitRun(writer, s.Out, result.History,
@@ -248,7 +251,7 @@ public sealed partial class TrainService : CliService
         Line($"parameters  {Output.Count(model.ParameterCount())}");
         Line($"backend     {Gemm.Describe()}");
         if (threshold != null)
-            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({threshold.Error.ToString().ToLowerInvariant()} score; flagged = score > threshold), " +
+            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({(anomalyDetector?.Scorer.Combined == true ? anomalyDetector.Scorer.ScoreName : threshold.Error.ToString().ToLowerInvariant())} score; flagged = score > threshold), " +
                  $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}" +
                  (margin is double mg ? $"; margin share {Output.Num(mg)}" : ""));
         if (margin > ThresholdCheck.UnclearMargin)
