@@ -160,6 +160,7 @@ public sealed partial class TrainService : CliService
         else if (purpose == TrainingPurpose.AnomalyNormalRows)
             Line($"anomaly     defaults for D = {full.FeatureCount} where not given: code clamp(round(D/8), 2, 32)" +
                  (s.Kind.TakesUnsupervisedRecipe ? ", hidden clamp(ceil(D/2), 8, 256), linear-mse output" : ""));
+        if (data.Normal == null && s.Kind.ContaminationCaveat is { } caveat) Warn(caveat);
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
         Line($"model       {config.Describe()}; {Output.Count(model.ParameterCount())} parameters");
         foreach (var (label, text) in fit.Describe()) Line($"{label,-11} {text}");
