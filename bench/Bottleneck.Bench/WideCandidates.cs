@@ -43,7 +43,10 @@ public static class WideCandidates
     /// Robust scaling: (x − median)/(IQR/1.349) per feature on the training rows (IQR/1.349 = σ for normal data); a feature with
     /// IQR 0 falls back to its population sd, and a constant one to 1. Then <paramref name="recipe"/>.
     /// </summary>
-    public static WideScores RobustScaled(WideInput i, DenseRecipe recipe)
+    /// <param name="i">The split.</param>
+    /// <param name="recipe">The recipe trained on the robust-scaled rows.</param>
+    /// <param name="withDistance">Combine its score with the robust Mahalanobis distance of the same rows (z-scored, mean).</param>
+    public static WideScores RobustScaled(WideInput i, DenseRecipe recipe, bool withDistance = false)
     {
         int d = i.TrainRaw.FeatureCount, n = i.TrainRaw.Rows;
         var offset = new float[d];
@@ -59,7 +62,9 @@ public static class WideCandidates
             scale[j] = q3 > q1 ? (q3 - q1) / 1.349f : sd > 0 ? (float)sd : 1f;
         }
         var pre = new Preprocessor(new PreprocessorState(ScalingKind.Standardize, offset, scale));
-        return recipe.Run(pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw), i.Seed);
+        var (train, test) = (pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw));
+        var ae = recipe.Run(train, test, i.Seed);
+        return withDistance ? ZMean([ae, Mahalanobis(i with { Train = train, Test = test })]) : ae;
     }
 
     private static float Quantile(float[] sorted, double q)

@@ -174,6 +174,8 @@ public static class WideDetectors
             WideTraining.Unsupervised, i => WideCandidates.StepBudget(i, Recipe, 1000, 100), Candidate: true),
         new("recipe-mahalanobis", "the recipe's mae and the robust Mahalanobis distance of the standardized row, each z-scored on its training scores, mean",
             WideTraining.Unsupervised, i => WideCandidates.ZMean([CachedRecipe(i), CachedMahalanobis(i)]), Candidate: true),
+        new("recipe-robust-scale-mahalanobis", "recipe-robust-scale's mae and the robust Mahalanobis distance of the same robust-scaled row, each z-scored on its training scores, mean",
+            WideTraining.Unsupervised, i => WideCandidates.RobustScaled(i, Recipe, withDistance: true), Candidate: true),
         new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
             WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true, SingleModel: false),
         new("pyod-tanh-mse-x5-median", "5 recipe models (seeds) scored by mse, median of their scores",

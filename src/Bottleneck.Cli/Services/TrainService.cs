@@ -118,7 +118,7 @@ public sealed partial class TrainService : CliService
         var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None
             : s.Contaminated ? s.Scale ?? ScalingKind.Standardize
             : s.ResolveScale(full.Image != null, output);
-        if (scale == ScalingKind.Standardize && output.MeanInUnitInterval)
+        if (scale is ScalingKind.Standardize or ScalingKind.Robust && output.MeanInUnitInterval)
             Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
         var preprocessor = SequenceScaling.Fit(train, scale);   // per channel for sequence data, else per feature
         var trainX = preprocessor.Transform(train);
@@ -235,7 +235,7 @@ public sealed partial class TrainService : CliService
             Line();
         }
         var reports = new List<(string, ReconstructionReport)>();
-        bool psnr = full.Image != null && scale != ScalingKind.Standardize;
+        bool psnr = full.Image != null && scale is not (ScalingKind.Standardize or ScalingKind.Robust);
         if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));
         if (testX != null) reports.Add(("test", ReconstructionEvaluator.Evaluate(model, testX, psnr)));
         if (reports.Count > 0)
