@@ -40,38 +40,19 @@ public static class WideCandidates
     }
 
     /// <summary>
-    /// Robust scaling: (x − median)/(IQR/1.349) per feature on the training rows (IQR/1.349 = σ for normal data); a feature with
-    /// IQR 0 falls back to its population sd, and a constant one to 1. Then <paramref name="recipe"/>.
+    /// Robust scaling (<see cref="ScalingKind.Robust"/>: (x − median)/(IQR/1.349) per feature on the training rows, the sd where
+    /// the IQR is 0), then <paramref name="recipe"/>; with <paramref name="withDistance"/> its score is combined with the robust
+    /// Mahalanobis distance of the same scaled rows (each z-scored on its training scores, then the mean), as <c>train</c> does.
     /// </summary>
     /// <param name="i">The split.</param>
     /// <param name="recipe">The recipe trained on the robust-scaled rows.</param>
-    /// <param name="withDistance">Combine its score with the robust Mahalanobis distance of the same rows (z-scored, mean).</param>
+    /// <param name="withDistance">Combine its score with the robust Mahalanobis distance of the same rows.</param>
     public static WideScores RobustScaled(WideInput i, DenseRecipe recipe, bool withDistance = false)
     {
-        int d = i.TrainRaw.FeatureCount, n = i.TrainRaw.Rows;
-        var offset = new float[d];
-        var scale = new float[d];
-        var col = new float[n];
-        for (int j = 0; j < d; j++)
-        {
-            for (int r = 0; r < n; r++) col[r] = i.TrainRaw.Features[r * d + j];
-            Array.Sort(col);
-            float q1 = Quantile(col, 0.25), med = Quantile(col, 0.5), q3 = Quantile(col, 0.75);
-            double mean = col.Average(v => (double)v), sd = Math.Sqrt(col.Average(v => (v - mean) * (v - mean)));
-            offset[j] = med;
-            scale[j] = q3 > q1 ? (q3 - q1) / 1.349f : sd > 0 ? (float)sd : 1f;
-        }
-        var pre = new Preprocessor(new PreprocessorState(ScalingKind.Standardize, offset, scale));
+        var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.Robust);
         var (train, test) = (pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw));
         var ae = recipe.Run(train, test, i.Seed);
         return withDistance ? ZMean([ae, Mahalanobis(i with { Train = train, Test = test })]) : ae;
-    }
-
-    private static float Quantile(float[] sorted, double q)
-    {
-        double pos = q * (sorted.Length - 1);
-        int lo = (int)Math.Floor(pos), hi = Math.Min(lo + 1, sorted.Length - 1);
-        return (float)(sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]));
     }
 
     /// <summary>The recipe fitted on the standardized training rows clipped to ±<paramref name="clip"/> (winsorized), scored unclipped.</summary>

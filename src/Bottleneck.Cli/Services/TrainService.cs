@@ -113,10 +113,11 @@ public sealed partial class TrainService : CliService
         int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width]
             : full.Sequence is { } sq ? [sq.Steps, sq.Channels] : [full.FeatureCount];
         var output = s.Kind.Output(new KindData(sampleShape, false, s.Epochs, purpose));
-        // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
-        // output bounds reconstructions to ±1 sd), which the automatic choice would not give a tanh-mse model.
+        // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants data on a unit scale (its tanh
+        // output bounds reconstructions to ±1 sd): robust-scaled for the dense recipe (AnomalyDefaults.UnsupervisedScaling),
+        // standardized for a kind built for contaminated rows (robust-ae, as measured), which the automatic choice would not give.
         var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None
-            : s.Contaminated ? s.Scale ?? ScalingKind.Standardize
+            : s.Contaminated ? s.Scale ?? (s.Kind.AssumesContaminatedRows ? ScalingKind.Standardize : AnomalyDefaults.UnsupervisedScaling)
             : s.ResolveScale(full.Image != null, output);
         if (scale is ScalingKind.Standardize or ScalingKind.Robust && output.MeanInUnitInterval)
             Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
@@ -147,7 +148,7 @@ public sealed partial class TrainService : CliService
         }
         if (s.ContaminationAssumed)
             Line("recipe      unsupervised, assumed: nothing says these CSV rows are all normal, so they may contain anomalies (as --contaminated); " +
-                 "bounded tanh output on standardized data, batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged. " +
+                 "robust scaling (median, IQR), bounded tanh output, batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged. " +
                  (data.Spec.LabelColumn is { } lc ? $"The data has a label column \"{lc}\" but no normal value: give --normal-only {lc}=VALUE to train on its normal rows, "
                      : "Give --normal-only COLUMN=VALUE to train on known normal rows, ") + "or an architecture (--hidden, --latent, --output) for a plain autoencoder");
         else if (s.Contaminated && s.Kind.AssumesContaminatedRows)
@@ -155,7 +156,7 @@ public sealed partial class TrainService : CliService
                  $"({AnomalyDefaults.UnsupervisedEpochs} epochs of batch {AnomalyDefaults.UnsupervisedBatchSize}, weight decay {AnomalyDefaults.UnsupervisedWeightDecay:G}, every row trains) " +
                  "on standardized data; threshold on mean-absolute-error scores. Give --normal-only COLUMN=VALUE to train on known normal rows");
         else if (s.Contaminated)
-            Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
+            Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): robust scaling (median, IQR), bounded tanh output, " +
                  "batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged");
         else if (purpose == TrainingPurpose.AnomalyNormalRows)
             Line($"anomaly     defaults for D = {full.FeatureCount} where not given: code clamp(round(D/8), 2, 32)" +

@@ -1,3 +1,4 @@
+using Bottleneck.Data;
 using Bottleneck.Models;
 using Bottleneck.Models.Dense;
 using Bottleneck.NN;
@@ -88,6 +89,15 @@ public static class AnomalyDefaults
 
     /// <summary>The recipe's reconstruction error: mean absolute error (<see cref="ReconstructionError.Mae"/>).</summary>
     public const ReconstructionError UnsupervisedError = ReconstructionError.Mae;
+
+    /// <summary>
+    /// The recipe's scaling of numeric rows: <see cref="ScalingKind.Robust"/> (median and IQR/1.349 per feature, fitted on the
+    /// training rows), so the anomalies mixed into them move the centre and scale less than the mean and sd, and the tanh output's
+    /// ±1 bound sits at about ±1 sd of the bulk. Chosen with <see cref="UnsupervisedDistance"/> by the wide benchmark's selection
+    /// (docs/anomaly.md). Tabular CSVs keep their encoding's standardization; <c>train --stream</c> standardizes (one pass gives no
+    /// quartiles).
+    /// </summary>
+    public const ScalingKind UnsupervisedScaling = ScalingKind.Robust;
 
     /// <summary>
     /// Whether the recipe's score combines <see cref="UnsupervisedError"/> with the robust Mahalanobis distance of the row
