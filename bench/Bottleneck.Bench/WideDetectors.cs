@@ -142,7 +142,7 @@ public static class WideDetectors
             WideTraining.NormalOnly, i => new DenseRecipe(d => AnomalyDefaults.DenseArchitecture(d), 10, 128, 0f, ReconstructionError.Mse, ValidationFraction: 0.1).Run(i)),
         // The selection grid (unsupervised, whole training split): architecture rule × output × scaling × epochs × score, and median
         // ensembles. Order matters to the one-standard-error rule of RecipeSelection: the incumbent recipe first, then by training cost.
-        new("recipe", "the unsupervised recipe (AnomalyDefaults.Unsupervised*; `train` with no flags on CSV rows, `train --contaminated`): D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
+        new("recipe", "the previous unsupervised recipe (before the bars work; still `train --stream --contaminated`): standardized rows, D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
             WideTraining.Unsupervised, CachedRecipe, Candidate: true),
         new("pyod-tanh-mae-e3", "the recipe trained 3 epochs",
             WideTraining.Unsupervised, (Recipe with { Epochs = 3 }).Run, Candidate: true),
@@ -174,7 +174,7 @@ public static class WideDetectors
             WideTraining.Unsupervised, i => WideCandidates.StepBudget(i, Recipe, 1000, 100), Candidate: true),
         new("recipe-mahalanobis", "the recipe's mae and the robust Mahalanobis distance of the standardized row, each z-scored on its training scores, mean",
             WideTraining.Unsupervised, i => WideCandidates.ZMean([CachedRecipe(i), CachedMahalanobis(i)]), Candidate: true),
-        new("recipe-robust-scale-mahalanobis", "recipe-robust-scale's mae and the robust Mahalanobis distance of the same robust-scaled row, each z-scored on its training scores, mean",
+        new("recipe-robust-scale-mahalanobis", "the unsupervised recipe now (`train` with no flags on CSV rows, `train --contaminated`): recipe-robust-scale's mae and the robust Mahalanobis distance of the same robust-scaled row, each z-scored on its training scores, mean",
             WideTraining.Unsupervised, i => WideCandidates.RobustScaled(i, Recipe, withDistance: true), Candidate: true),
         new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
             WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true, SingleModel: false),
