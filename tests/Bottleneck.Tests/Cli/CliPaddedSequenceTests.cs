@@ -90,6 +90,12 @@ public class CliPaddedSequenceTests
         h = new CliHarness();
         Assert.Equal(0, await h.Run("encode", "--model", dir.File("m"), "--data", spec, "--out", dir.File("codes.csv")));
         Assert.Equal(1 + lengths.Length, File.ReadAllLines(dir.File("codes.csv")).Length);
+        // export writes the ONNX graph and says it has no mask input (it reconstructs every step it is given)
+        h = new CliHarness();
+        Assert.True(await h.Run("export", "--model", dir.File("m"), "--out", dir.File("m.onnx")) == 0, h.Stdout + h.Stderr);
+        Assert.True(File.Exists(dir.File("m.onnx")));
+        Assert.Contains("trained on padded sequences", h.Stderr);
+        Assert.Contains("no mask input", h.Stderr);
         // a shorter padded file is padded to the model's 20 steps; a longer one is an error naming the row
         var (shortFile, _) = WriteRagged(dir, 4, 0, 15, "short.txt");
         h = new CliHarness();
