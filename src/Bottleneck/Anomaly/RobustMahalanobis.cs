@@ -160,15 +160,8 @@ public sealed class RobustMahalanobis
         for (int j = 0; j < p; j++) mean[j] /= m;
         var xc = Matrix<double>.Build.Dense(m, p, (r, j) => x[subset[r], j] - mean[j]);
         var emp = xc.TransposeThisAndMultiply(xc) / m;
-        double trace = emp.Trace(), mu = trace / p;
-        // scikit-learn's ledoit_wolf_shrinkage (one block): β = (Σ (X²)ᵀX² / n − ‖S‖²_F)/(p·n), δ = (‖S‖²_F − 2μ·tr S + p·μ²)/p.
-        var x2 = xc.PointwisePower(2);
-        double beta_ = x2.TransposeThisAndMultiply(x2).Enumerate().Sum();
-        double delta_ = emp.Enumerate().Sum(v => v * v);
-        double beta = (beta_ / m - delta_) / ((double)p * m);
-        double delta = (delta_ - 2 * mu * trace + p * mu * mu) / p;
-        beta = Math.Min(beta, delta);
-        double s = delta <= 0 || beta <= 0 ? 0 : beta / delta;
+        double mu = emp.Trace() / p;
+        double s = Anomaly.LedoitWolf.Shrinkage(xc, emp);
         var cov = emp * (1 - s);
         for (int j = 0; j < p; j++) cov[j, j] += s * mu;
         return (mean, cov, s);
