@@ -205,11 +205,11 @@ public sealed class EvaluateService : CliService
     {
         if (normal == null || m.Raw.Labels == null) return null;
         var flags = Enumerable.Range(0, m.Raw.Rows).Select(i => m.Raw.LabelText(i).Trim() == normal.Trim() ? 0 : 1).ToArray();
-        var scorer = new Bottleneck.Anomaly.AnomalyScorer(m.Saved.Model, m.Saved.Threshold?.Error);
+        var scorer = new Bottleneck.Anomaly.AnomalyScorer(m.Saved.Model, m.Saved.Threshold?.Error) { Distance = m.Saved.DistanceScore };
         var scores = scorer.Score(m.Scaled);
         int pos = flags.Sum();
         bool both = pos > 0 && pos < flags.Length;
-        return new Ranking(normal.Trim(), pos, scorer.Error.ToString().ToLowerInvariant(),
+        return new Ranking(normal.Trim(), pos, scorer.Combined ? scorer.ScoreName : scorer.Error.ToString().ToLowerInvariant(),
             both ? Bottleneck.Anomaly.AnomalyMetrics.RocAuc(scores, flags) : null,
             both ? Bottleneck.Anomaly.AnomalyMetrics.AveragePrecision(scores, flags) : null);
     }

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using Bottleneck.Kernels;
 using Bottleneck.Ops;
 
@@ -7,7 +6,7 @@ namespace Bottleneck.NN;
 
 /// <summary>
 /// In-place activations of a row-major tile (pointer, row stride, rows, columns), the epilogue the fused inference paths run on a
-/// GEMM tile while it is in L1 (<see cref="ManagedGemm"/>'s <c>RunPrepacked</c>). Each computes exactly what the tensor op of the
+/// GEMM tile while it is in L1 (<see cref="ManagedGemm"/>'s <c>RunPrepacked</c>); ReLU is the training epilogue's own (<see cref="GemmEpilogue.Relu"/>). Each computes exactly what the tensor op of the
 /// same <see cref="Activation"/> computes (the same kernels: ReLU = max(x, 0), sigmoid through <c>VectorMath.Sigmoid</c>,
 /// tanh, leaky ReLU with slope 0.01, ELU with α = 1, softplus with β = 1 and threshold 20), so a fused path gives the autograd
 /// path's values bit for bit on the same pre-activations. GELU has no tile kernel.
@@ -19,7 +18,7 @@ internal static unsafe class TileActivations
     public static delegate*<float*, nint, int, int, void> For(Activation act) => act switch
     {
         Activation.Identity => null,
-        Activation.Relu => &Relu,
+        Activation.Relu => &GemmEpilogue.Relu,
         Activation.Sigmoid => &Sigmoid,
         Activation.Tanh => &Tanh,
         Activation.LeakyRelu => &LeakyRelu,
@@ -30,37 +29,6 @@ internal static unsafe class TileActivations
 
     /// <summary>Whether <paramref name="act"/> has a tile kernel (every activation but GELU).</summary>
     public static bool Supports(Activation act) => act != Activation.Gelu;
-
-    private static void Relu(float* c, nint ldc, int rows, int cols)
-    {
-        if (Vector512.IsHardwareAccelerated && cols == 32)
-        {
-            for (int i = 0; i < rows; i++)
-            {
-                float* r = c + i * ldc;
-                Vector512.Store(Vector512.Max(Vector512.Load(r), Vector512<float>.Zero), r);
-                Vector512.Store(Vector512.Max(Vector512.Load(r + 16), Vector512<float>.Zero), r + 16);
-            }
-            return;
-        }
-        if (Vector512.IsHardwareAccelerated && cols < 256)
-        {
-            // short rows (a conv's C_out channels): a vector loop, without a span call per row
-            for (int i = 0; i < rows; i++)
-            {
-                float* r = c + i * ldc;
-                int j = 0;
-                for (; j + 16 <= cols; j += 16) Vector512.Store(Vector512.Max(Vector512.Load(r + j), Vector512<float>.Zero), r + j);
-                for (; j < cols; j++) r[j] = Math.Max(r[j], 0f);
-            }
-            return;
-        }
-        for (int i = 0; i < rows; i++)
-        {
-            var row = new Span<float>(c + i * ldc, cols);
-            TensorPrimitives.Max(row, 0f, row);
-        }
-    }
 
     private static void Sigmoid(float* c, nint ldc, int rows, int cols)
     {
