@@ -108,7 +108,7 @@ public sealed class EvaluateService : CliService
         if (DataSpec.Parse(s.Data) is { Kind: DataKind.Ratings } ratings) return new RecommendEvaluateService(Console, Error, Verbose).Evaluate(s, ratings);
         OutputPaths.Check(DenoiseCommand.PngOptionName, s.Png, DataSpec.Parse(s.Data), "test", s.ModelDir);
         var m = ModelData.Load(s.ModelDir, s.Data);
-        bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
+        bool psnr = m.Image != null && m.Preprocessor.Kind is ScalingKind.None or ScalingKind.MinMax;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
         var quality = psnr ? ImageQualityEvaluator.Evaluate(m.Saved.Model, m.Raw, m.Preprocessor, m.Folder) : null;
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
