@@ -57,10 +57,13 @@ public static class DenseBench
         Row("test squared error per image", ours.TestSquaredErrorPerImage, Get(torch, "test_se_per_image"), Get(tuned, "test_se_per_image"), higherBetter: false);
         Row("peak working set (MiB)", ours.PeakWorkingSetMiB, Get(torch, "peak_rss_mib"), Get(tuned, "peak_rss_mib"), higherBetter: false);
         Console.WriteLine($"| managed bytes allocated per training step after epoch 1 | {ours.BytesPerStep:F0} | | | | |");
+        var (flops, computedFlops) = GemmBench.TrainingFlops(new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0)), 784);
+        GemmBench.PrintBound($"dense training, {threads} thread{(threads == 1 ? "" : "s")}", ours.TrainSamplesPerSecond, flops, computedFlops);
         if (args.Contains("--thread-ratio") && threads != 1)
         {
             Gemm.Threads = 1;
             var single = RunOurs(train, test, hidden, latent, batch, epochs);
+            GemmBench.PrintBound("dense training, 1 thread", single.TrainSamplesPerSecond, flops, computedFlops);
             Gemm.Threads = threads;
             Console.WriteLine(JsonSerializer.Serialize(single));
             Console.WriteLine();
@@ -79,9 +82,12 @@ public static class DenseBench
     /// <paramref name="steps"/> training steps of a fresh model (after 20 warm-up steps) with an <see cref="OpProfiler"/>: prints the
     /// time per step of each op kind, forward and backward, and of the batch load, zero-grad and the Adam step.
     /// </summary>
-    private static void Profile(Dataset train, int[] hidden, int latent, int bs, int steps)
+    private static void Profile(Dataset train, int[] hidden, int latent, int bs, int steps) =>
+        Profile(new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0)), train, bs, steps, $"784-{string.Join("-", hidden)}-{latent}");
+
+    /// <summary>The profile of <see cref="Profile(Dataset, int[], int, int, int)"/> for any model (<c>vae speed --profile</c> uses it too).</summary>
+    internal static void Profile(AutoencoderModel model, Dataset train, int bs, int steps, string title)
     {
-        var model = new DenseAutoencoder(new DenseConfig(784, hidden, latent), new Rng(0));
         var opt = new Adam(model.Parameters(), 1e-3f);
         var pool = new BufferPool();
         var source = RowSource.For(model, train);
@@ -111,7 +117,7 @@ public static class DenseBench
         double Ms(double ticks) => ticks * 1000.0 / Stopwatch.Frequency / steps;
         var ops = profiler.Results();
         Console.WriteLine();
-        Console.WriteLine($"profile: {steps} steps of batch {bs}, 784-{string.Join("-", hidden)}-{latent}, {Gemm.Describe()}; ms per step (forward: time since the previous recorded op)");
+        Console.WriteLine($"profile: {steps} steps of batch {bs}, {title}, {Gemm.Describe()}; ms per step (forward: time since the previous recorded op)");
         Console.WriteLine();
         Console.WriteLine("| op | forward ms | backward ms | calls/step | share of step |");
         Console.WriteLine("|---|---:|---:|---:|---:|");

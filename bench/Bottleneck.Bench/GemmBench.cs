@@ -224,6 +224,48 @@ public static class GemmBench
     private static string Key(Case c) => $"{c.Label} {c.Size}";
 
     /// <summary>
+    /// The best GFLOP/s of the current provider at the current thread count over 1024³ NN, NT and TN and the three products of a
+    /// 784 → 512 Linear on a batch of 256 (median of each): the denominator of the training GEMM bound, measured in the same run.
+    /// </summary>
+    internal static double BestRate(double seconds = 0.1)
+    {
+        Case[] cases =
+        [
+            new("NN", false, false, 1024, 1024, 1024), new("NT", false, true, 1024, 1024, 1024), new("TN", true, false, 1024, 1024, 1024),
+            new("NT Y=X·Wᵀ", false, true, 256, 784, 512), new("NN dX=dY·W", false, false, 256, 512, 784), new("TN dW=dYᵀ·X", true, false, 512, 256, 784),
+        ];
+        return cases.Max(c => c.Flops / Measure([Gemm.Provider], c, seconds)[0] / 1e9);
+    }
+
+    /// <summary>
+    /// Prints the GEMM bound of a training rate: <paramref name="flopsPerSample"/> (the three products of every Linear layer,
+    /// 6·Σ in·out, as docs/benchmarks.md counts them) × samples/s ÷ the best GEMM GFLOP/s measured now (<see cref="BestRate"/>), and
+    /// the same with the FLOPs actually computed (the first layer's ∂L/∂x is not: <paramref name="computedFlopsPerSample"/>).
+    /// </summary>
+    internal static void PrintBound(string what, double samplesPerSecond, double flopsPerSample, double computedFlopsPerSample)
+    {
+        double best = BestRate();
+        double rate = flopsPerSample * samplesPerSecond / 1e9, computed = computedFlopsPerSample * samplesPerSecond / 1e9;
+        Console.WriteLine($"GEMM bound ({what}, {Gemm.Describe()}): {flopsPerSample / 1e6:F3} MFLOP/sample × {samplesPerSecond:F0} samples/s = {rate:F0} GFLOP/s " +
+            $"= {rate / best:P1} of the best GEMM rate measured now ({best:F0} GFLOP/s); counting only the products computed " +
+            $"({computedFlopsPerSample / 1e6:F3} MFLOP/sample): {computed:F0} GFLOP/s = {computed / best:P1}");
+        Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm-bound", what, samplesPerSecond, flopsPerSample, gflops = rate, bestGemmGflops = best, fraction = rate / best, computedFraction = computed / best }));
+    }
+
+    /// <summary>FLOPs per sample of a training step of <paramref name="model"/>'s Linear layers: (6·Σ in·out, that minus 2·in·out of the first).</summary>
+    internal static (double Convention, double Computed) TrainingFlops(Bottleneck.NN.Module model, int inputDim)
+    {
+        double total = 0, firstDx = 0;
+        foreach (var m in model.Modules())
+            if (m is Bottleneck.NN.Linear lin)
+            {
+                total += 6.0 * lin.InFeatures * lin.OutFeatures;
+                if (lin.InFeatures == inputDim && firstDx == 0) firstDx = 2.0 * lin.InFeatures * lin.OutFeatures;
+            }
+        return (total, total - firstDx);
+    }
+
+    /// <summary>
     /// Median seconds of one Sgemm (C = op(A)·op(B)) per provider after warm-up, each provider in its own block.
     /// </summary>
     private static unsafe double[] Measure(IReadOnlyList<IGemmProvider> providers, Case c, double seconds)

@@ -26,8 +26,9 @@ namespace Bottleneck.Bench;
 /// confusion matrix, sample grid), <c>vae ssvae</c> (1,000 labels: test error), <c>vae vq</c> (VQ-VAE against a dense
 /// autoencoder of the same bottleneck width), <c>vae hvae</c> (two-layer ladder VAE against a one-layer VAE of about the
 /// same size: IWAE NLL), <c>vae aae</c> (MMD to the prior, discriminator accuracy), <c>vae speed</c> (training and inference
-/// samples/s against ../shared/peers/torch_ref.py vae in the same run), <c>vae streams</c> (the quality protocol trained from
-/// PyTorch's own random streams, see <see cref="VaeStreamsBench"/>).
+/// samples/s against ../shared/peers/torch_ref.py vae in the same run, the GEMM bound of the training rate, and with
+/// <c>--profile [STEPS]</c> the time per op kind per step), <c>vae streams</c> (the quality protocol trained from PyTorch's
+/// own random streams, see <see cref="VaeStreamsBench"/>).
 /// Common options: --epochs E, --seed S, --threads N, --out DIR (pictures), --limit N (training rows).
 /// </summary>
 public static class VaeBench
@@ -320,6 +321,7 @@ public static class VaeBench
     private static int Speed(string[] args, Dataset train, Dataset test)
     {
         int epochs = Epochs(args, 3), threads = DenseBench.IntArg(args, "--threads", 2);
+        Gemm.Threads = threads;   // ours at the peer's thread count
         var config = new VariationalConfig(784, [512], 20);
         var model = new VariationalAutoencoder(config, new Rng(0));
         var trainer = new Trainer(new TrainingOptions(epochs: epochs + 1, batchSize: 256, learningRate: 1e-3f));
@@ -355,6 +357,12 @@ public static class VaeBench
         Console.WriteLine("|---|---:|---:|---:|");
         Console.WriteLine($"| training samples/s (median epoch) | {trainRate:F0} | {F(pt, "F0")} | {(pt is > 0 ? F(trainRate / pt) + "×" : "")} |");
         Console.WriteLine($"| inference samples/s (reconstruct, median of 5) | {inferRate:F0} | {F(pi, "F0")} | {(pi is > 0 ? F(inferRate / pi) + "×" : "")} |");
+        var (flops, computedFlops) = GemmBench.TrainingFlops(model, 784);
+        GemmBench.PrintBound($"VAE 784-512-20 training, {Gemm.Threads} thread{(Gemm.Threads == 1 ? "" : "s")}", trainRate, flops, computedFlops);
+        int profileAt = Array.IndexOf(args, "--profile");
+        if (profileAt >= 0)
+            DenseBench.Profile(new VariationalAutoencoder(config, new Rng(0)), train, 256,
+                profileAt + 1 < args.Length && int.TryParse(args[profileAt + 1], out int ps) && ps > 0 ? ps : 100, "VAE 784-512-(20)");
         return 0;
     }
 

@@ -7,7 +7,7 @@ namespace Bottleneck.Cli.Commands;
 /// <param name="ModelDir">Model folder written by train.</param>
 /// <param name="Data">Data SPEC to score (CSV files are streamed; mnist and demo default to the test split).</param>
 /// <param name="Threshold">Threshold rule (<see cref="Anomaly.Threshold.Parse"/> form), or null to use the one saved with the model.</param>
-/// <param name="Error">Score error: mse, mae, bce or nll; null = the saved threshold's, else the model's default (bce for sigmoid-bce, nll for gaussian-nll, else mse).</param>
+/// <param name="Error">Score error: mse, mae, bce, nll, the variational scores, model, mahalanobis or mahalanobis-diagonal; null = the saved threshold's, else the model's default (bce for sigmoid-bce, nll for gaussian-nll, else mse).</param>
 /// <param name="Top">Top contributing features written per row (0 = none).</param>
 /// <param name="Label">Label column of the scored CSV, or null (the SPEC's, else the model's normal-label column when the file has it).</param>
 /// <param name="Normal">Label value meaning normal, or null (the value saved with a --normal-only model, else numeric labels with 0 normal).</param>
@@ -60,8 +60,10 @@ public static class DetectCommand
             "Score error: auto (the saved threshold's, else the model's loss: bce for sigmoid-bce, nll for gaussian-nll, mse otherwise), " +
             "mse, mae, bce (sigmoid-bce models), nll (the model's own negative log-likelihood per feature); variational kinds also " +
             "neg-elbo (negative ELBO per sample, nats), kl (KL of the code to the prior) and reconstruction-probability (An & Cho 2015); " +
-            "model: the kind's own score (dagmm: sample energy; randnet: median of standardised member errors; their auto). Alias --score",
-            "auto", "auto", "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability", "model");
+            "model: the kind's own score (dagmm: sample energy; randnet: median of standardised member errors; their auto); " +
+            "mahalanobis: the squared Mahalanobis distance of a row's |x − x̂| vector from a Gaussian of the training rows' (Malhotra et al. 2016; " +
+            "Ledoit–Wolf covariance), mahalanobis-diagonal: the same with each element's error normalised by its own training mean and sd. Alias --score",
+            "auto", "auto", "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability", "model", "mahalanobis", "mahalanobis-diagonal");
         public Option<int> Top { get; } = CliOptions.Int("--top", "Top contributing features written per row; 0 = none", DefaultTop, 0);
         public Option<string?> Label { get; } = CliOptions.Optional("--label", "COLUMN",
             "Label column of the scored CSV (name or 0-based index); default: the SPEC's label=, else the model's --normal-only column if the file has it");
@@ -72,8 +74,8 @@ public static class DetectCommand
             "Sequence models: write row,step,error (and error_CHANNEL per channel for multivariate data) for every time step of every sample to this CSV file; " +
             "a row's step errors average to its score");
         public Option<string?> PerPoint { get; } = CliOptions.Optional("--per-point", "FILE",
-            "series: data with a sequence model: write point,line,score_mean,score_max,windows[,label] - one score per point of the series, the mean " +
-            "and the max of its step error over the overlapping windows that cover it; with labels the summary adds point-wise ROC-AUC");
+            "series: data with a sequence model: write point,line,score_mean,score_max,windows,window_max[,label] - one score per point of the series, the mean " +
+            "and the max of its step error over the overlapping windows that cover it, and the largest score of a covering window; with labels the summary adds point-wise ROC-AUC");
         public Option<string?> Shard { get; } = ShardOption.Create();
     }
 

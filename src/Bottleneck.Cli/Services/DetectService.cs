@@ -70,6 +70,7 @@ public sealed class DetectService : CliService
         if (labelColumn == null && spec.Kind == DataKind.Csv && saved.Normal is { } n && detector.Tabular == null && TabularEncoder.HasColumn(spec.Path!, n.Column))
             labelColumn = n.Column;
         var scorer = new Scoring(spec, detector, labelColumn, normal, shard, saved);
+        if (AnomalyScorer.IsMahalanobis(detector.Scorer.Error)) FitErrorGaussian(saved, detector);
 
         // The threshold: saved, given, refitted on the training rows, or (as a last resort, or for f1) fitted on the scored data.
         Threshold? fitOnScored = null;
@@ -142,6 +143,17 @@ public sealed class DetectService : CliService
         return ExitCodes.Success;
     }
 
+    /// <summary>The mahalanobis scores: the Gaussian of the absolute-error vectors of the model's training rows (Malhotra et al. 2016).</summary>
+    private void FitErrorGaussian(SavedModel saved, AnomalyDetector detector)
+    {
+        string name = AnomalyScorer.Name(detector.Scorer.Error);
+        var rows = AnomalyTrainingData.ReloadTrainingRows(saved, detector, out string fittedOn, out string why)
+                   ?? throw new ArgumentException($"--error {name} fits a Gaussian to the errors of the model's training rows, and they cannot be read ({why})");
+        var g = detector.Scorer.FitErrorGaussian(rows);
+        Line($"error model  Gaussian of |x − x̂| fitted on the {fittedOn}: " +
+             (g.Kind == ErrorCovariance.Full ? $"{g.Dimension}×{g.Dimension} covariance, Ledoit–Wolf shrinkage {Output.Num(g.Shrinkage)}" : $"{g.Dimension} variances (diagonal)"));
+    }
+
     /// <summary>The per-step errors of every sample (<see cref="StepErrors"/>), written atomically.</summary>
     private void WritePerStep(DetectSettings s, DataSpec spec, AnomalyDetector detector, string? labelColumn)
     {
@@ -163,17 +175,19 @@ public sealed class DetectService : CliService
         {
             var series = spec.Series!;
             var points = StepErrors.PointScores(errors, steps, channels, series.Stride);
+            var windowMax = StepErrors.WindowMax(errors, steps, channels, series.Stride);
             var labels = labelColumn != null ? SeriesLoader.Read(spec.Path!, series, labelColumn).PointLabels : null;
             IO.AtomicFile.Write(pointPath, stream =>
             {
                 using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                StepErrors.WritePointCsv(w, points, labels);
+                StepErrors.WritePointCsv(w, points, labels, windowMax);
             });
-            Line($"per-point   written to {pointPath} ({Output.Count(points.Mean.Length)} points; mean and max over the covering windows)");
+            Line($"per-point   written to {pointPath} ({Output.Count(points.Mean.Length)} points; mean and max of the step error over the covering windows, and the largest covering window score)");
             if (labels != null && labels.Take(points.Mean.Length).Distinct().Count() == 2)
             {
                 var y = labels.Take(points.Mean.Length).ToArray();
-                Line($"point-wise ROC-AUC {Output.Num(AnomalyMetrics.RocAuc(points.Mean, y))} (mean), {Output.Num(AnomalyMetrics.RocAuc(points.Max, y))} (max)");
+                Line($"point-wise ROC-AUC {Output.Num(AnomalyMetrics.RocAuc(points.Mean, y))} (mean), {Output.Num(AnomalyMetrics.RocAuc(points.Max, y))} (max), " +
+                     $"{Output.Num(AnomalyMetrics.RocAuc(windowMax, y))} (window max)");
             }
         }
     }
@@ -204,7 +218,7 @@ public sealed class DetectService : CliService
             ("data", s.Data),
             ("rows", Output.Count(m.Rows)),
             ("flagged", $"{Output.Count(m.Flagged)} ({Percent(m.Flagged, m.Rows)})"),
-            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({AnomalyScorer.Name(detector.Scorer.Error)} score > threshold)"),
+            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({detector.Scorer.ScoreName} score > threshold)"),
             ("fitted on", th.FittedOn),
         };
         if (m.Unseen is { } u)

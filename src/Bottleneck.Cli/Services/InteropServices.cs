@@ -28,6 +28,9 @@ public sealed class ExportService : CliService
         catch (OnnxExportException e) { throw new ArgumentException($"{s.ModelDir}: cannot export as ONNX: {e.Message}"); }
         Line($"exported the {part.ToString().ToLowerInvariant()} part of the {saved.Model.Config.Kind} model in {s.ModelDir} to {s.Out} " +
              $"({Output.Bytes(bytes)}, ONNX opset 17, batch dimension N)");
+        if (saved.DataSource.StartsWith("sequences:", StringComparison.Ordinal) && saved.DataSource.EndsWith(":pad", StringComparison.Ordinal))
+            Warn($"{s.ModelDir} was trained on padded sequences ({saved.DataSource}); the ONNX graph has no mask input, so it reconstructs " +
+                 "every step it is given: feed it full-length sequences, or score shorter ones with 'bottleneck detect', which ignores the padding");
         return ExitCodes.Success;
     }, cancellation);
 }

@@ -42,6 +42,19 @@ public enum ReconstructionError
     /// </summary>
     ReconstructionProbability,
     /// <summary>
+    /// The squared Mahalanobis distance of the sample's absolute-error vector e = |x − x̂| (D values) from a Gaussian N(μ, Σ) of the
+    /// error vectors of normal samples, d² = (e − μ)ᵀ Σ⁻¹ (e − μ) with a Ledoit–Wolf shrunk Σ (<see cref="ErrorGaussian"/>, Malhotra
+    /// et al. 2016). Needs <see cref="AnomalyScorer.FitErrorGaussian"/> on normal rows first. Dimensionless, not divided by D.
+    /// Contributions: each element's share (eⱼ − μⱼ)·[Σ⁻¹(e − μ)]ⱼ (they sum to d²; one can be negative). Not for padded sequences.
+    /// </summary>
+    Mahalanobis,
+    /// <summary>
+    /// <see cref="Mahalanobis"/> with a diagonal Σ: d² = Σⱼ ((eⱼ − μⱼ)/σⱼ)², every element's absolute error normalised by its own mean
+    /// and standard deviation over the normal rows (for sequences: the per-step error scale of the training windows). Contributions:
+    /// ((eⱼ − μⱼ)/σⱼ)² ≥ 0.
+    /// </summary>
+    MahalanobisDiagonal,
+    /// <summary>
     /// The model's own anomaly score, for kinds whose score is not a reconstruction error (<see cref="IAnomalyScoringModel"/>:
     /// DAGMM's sample energy, RandNet's median of standardised member errors). Units are the kind's; no feature contributions.
     /// The default score of such kinds.
@@ -89,7 +102,55 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"a conditional {model.Config.Kind} model needs each row's label to reconstruct it; anomaly scoring of conditional kinds is not supported", nameof(model));
         if (IsVariational(Error) && model is not IGaussianLatentModel { Gaussian: not null })
             throw new ArgumentException($"the {Name(Error)} score needs a variational model with a Gaussian latent (vae, beta-tcvae, info-vae, lstm/gru/tcn with --variational); this is a {(model.Config.Kind)}{(model is IGaussianLatentModel ? " model without --variational" : " model")}", nameof(error));
-        _fast = IsVariational(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
+        _fast = IsVariational(Error) || IsMahalanobis(Error) || Error == ReconstructionError.Model ? null : model.CreateFastInference();
+        if (IsMahalanobis(Error))
+        {
+            if (model.InputDim > MaxMahalanobisDimension)
+                throw new ArgumentException($"the {Name(Error)} score models the {model.InputDim} errors of a sample jointly and takes at most {MaxMahalanobisDimension}; use mse or mae", nameof(error));
+            _absolute = new AnomalyScorer(model, ReconstructionError.Mae, batchSize);
+        }
+    }
+
+    private readonly AnomalyScorer? _absolute;   // the absolute errors the Mahalanobis scores are computed from
+
+    /// <summary>The largest D the <see cref="ReconstructionError.Mahalanobis"/> scores accept (Σ is D×D doubles: 128 MB at 4,096).</summary>
+    public const int MaxMahalanobisDimension = 4096;
+
+    /// <summary>Whether <paramref name="error"/> is one of the Mahalanobis scores of the reconstruction-error vector.</summary>
+    public static bool IsMahalanobis(ReconstructionError error) => error is ReconstructionError.Mahalanobis or ReconstructionError.MahalanobisDiagonal;
+
+    /// <summary>The Gaussian of normal rows' absolute-error vectors the Mahalanobis scores use, or null before
+    /// <see cref="FitErrorGaussian"/>.</summary>
+    public ErrorGaussian? ErrorGaussian { get; private set; }
+
+    /// <summary>
+    /// Fits the Gaussian N(μ, Σ) of the absolute-error vectors |x − x̂| of <paramref name="normal"/> (Malhotra et al. 2016 use held-out
+    /// normal samples; <c>detect</c> uses the model's training rows), for the <see cref="ReconstructionError.Mahalanobis"/> scores.
+    /// </summary>
+    /// <param name="normal">Normal rows (N ≥ 2, D), preprocessed as in training; not padded.</param>
+    /// <returns>The fitted Gaussian (also kept in <see cref="ErrorGaussian"/>).</returns>
+    /// <exception cref="InvalidOperationException">The scorer's error is not a Mahalanobis score.</exception>
+    /// <exception cref="ArgumentException">Fewer than 2 rows, padded sequences, or non-finite errors.</exception>
+    /// <exception cref="ShapeException">The width differs from the model's.</exception>
+    public ErrorGaussian FitErrorGaussian(Dataset normal)
+    {
+        ArgumentNullException.ThrowIfNull(normal);
+        if (_absolute is null) throw new InvalidOperationException($"FitErrorGaussian is for the mahalanobis scores; this scorer's score is {Name(Error)}");
+        CheckWidth(normal.FeatureCount, normal.Source);
+        if (normal.StepCounts != null) throw new ArgumentException($"the {Name(Error)} score needs sequences of one length; {normal.Source} is padded (:pad)", nameof(normal));
+        var errors = AbsoluteErrors(normal.Features);
+        return ErrorGaussian = ErrorGaussian.Fit(errors, FeatureCount,
+            Error == ReconstructionError.MahalanobisDiagonal ? ErrorCovariance.Diagonal : ErrorCovariance.Full);
+    }
+
+    /// <summary>|x − x̂| of every value of <paramref name="rows"/> (N·D), through the absolute-error scorer.</summary>
+    private float[] AbsoluteErrors(ReadOnlySpan<float> rows)
+    {
+        var errors = new float[rows.Length];
+        var scores = new float[rows.Length / FeatureCount];
+        _absolute!.Score(rows, scores, errors);     // contributions |xⱼ − x̂ⱼ|/D
+        System.Numerics.Tensors.TensorPrimitives.Multiply(errors, FeatureCount, errors);
+        return errors;
     }
 
     /// <summary>
@@ -98,10 +159,15 @@ public sealed class AnomalyScorer
     /// allocations). Other models go through <see cref="AutoencoderModel.Encode(Tensor)"/> and <see cref="AutoencoderModel.DecodeLogits"/>
     /// inside a <see cref="TensorScope"/>.
     /// </summary>
-    public bool UsesFastPath => _fast != null;
+    public bool UsesFastPath => _fast != null || _absolute?.UsesFastPath == true;
 
-    /// <summary>Re-reads the model's weights into the kernel-level path after they changed (training, loading); allocates nothing.</summary>
-    public void Refresh() => _fast?.Refresh();
+    /// <summary>Re-reads the model's weights into the kernel-level path after they changed (training, loading); allocates nothing. A
+    /// fitted <see cref="ErrorGaussian"/> is not refitted: call <see cref="FitErrorGaussian"/> again.</summary>
+    public void Refresh()
+    {
+        _fast?.Refresh();
+        _absolute?.Refresh();
+    }
 
     /// <summary>The model scored.</summary>
     public AutoencoderModel Model { get; }
@@ -123,7 +189,8 @@ public sealed class AnomalyScorer
         _ => ReconstructionError.Mse,
     };
 
-    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability" or "model" (case-insensitive).</summary>
+    /// <summary>Parses "mse", "mae", "bce", "nll", "neg-elbo", "kl", "reconstruction-probability", "mahalanobis", "mahalanobis-diagonal"
+    /// or "model" (case-insensitive).</summary>
     /// <exception cref="FormatException">Unknown name; the message lists the accepted ones.</exception>
     public static ReconstructionError ParseError(string name) => name?.Trim().ToLowerInvariant() switch
     {
@@ -135,7 +202,9 @@ public sealed class AnomalyScorer
         "kl" => ReconstructionError.Kl,
         "reconstruction-probability" => ReconstructionError.ReconstructionProbability,
         "model" => ReconstructionError.Model,
-        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, for variational kinds neg-elbo, kl, reconstruction-probability, or model (the kind's own score: dagmm, randnet)"),
+        "mahalanobis" => ReconstructionError.Mahalanobis,
+        "mahalanobis-diagonal" => ReconstructionError.MahalanobisDiagonal,
+        _ => throw new FormatException($"unknown score \"{name}\"; use mse, mae, bce, nll, mahalanobis, mahalanobis-diagonal, for variational kinds neg-elbo, kl, reconstruction-probability, or model (the kind's own score: dagmm, randnet)"),
     };
 
     /// <summary>Draws z ~ q(z | x) per sample of the <see cref="ReconstructionError.NegElbo"/> and
@@ -155,6 +224,7 @@ public sealed class AnomalyScorer
     {
         ReconstructionError.NegElbo => "neg-elbo",
         ReconstructionError.ReconstructionProbability => "reconstruction-probability",
+        ReconstructionError.MahalanobisDiagonal => "mahalanobis-diagonal",
         _ => error.ToString().ToLowerInvariant(),
     };
 
@@ -172,17 +242,51 @@ public sealed class AnomalyScorer
     }
 
     /// <summary>
-    /// Scores row-major rows, optionally writing each feature's contribution.
+    /// Scores row-major rows, optionally writing each feature's contribution; with a <see cref="Distance"/> for this error, the
+    /// combined score (<see cref="DistanceScore.Combine"/>).
     /// </summary>
     /// <param name="rows">N·D values (N whole rows), preprocessed.</param>
     /// <param name="scores">Receives N scores.</param>
     /// <param name="contributions">Empty (default) for none, or N·D values receiving eᵢⱼ/D (each row sums to its score).</param>
     /// <param name="stepCounts">Empty (default), or for padded sequences (<see cref="Dataset.StepCounts"/>) the real steps L_i of each of
     /// the N rows: the model sees the batch mask, row i scores (1/(L_i·F))·Σ eᵢⱼ over its real values only, its contributions are
-    /// eᵢⱼ/(L_i·F) on them and 0 on the padding.</param>
+    /// eᵢⱼ/(L_i·F) on them and 0 on the padding; the variational scores encode the code with the padding ignored and sum their
+    /// reconstruction term over the L_i·F real values (not divided, as without padding).</param>
     /// <exception cref="ArgumentException">A length is inconsistent; step counts for a model that does not take sequences or cannot ignore
-    /// padding, or with a variational score.</exception>
+    /// padding, or with a Mahalanobis score.</exception>
     public void Score(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions = default, ReadOnlySpan<int> stepCounts = default)
+    {
+        ScoreErrors(rows, scores, contributions, stepCounts);
+        if (Distance is { } distance && distance.State.Error == Error)
+        {
+            if (!stepCounts.IsEmpty) throw new ArgumentException("a score combined with the Mahalanobis distance is not defined for padded sequences", nameof(stepCounts));
+            int n = rows.Length / FeatureCount;
+            distance.Combine(rows, scores.Slice(0, n), contributions.IsEmpty ? default : contributions.Slice(0, rows.Length));
+        }
+    }
+
+    /// <summary>
+    /// The combined score with the robust Mahalanobis distance (<see cref="DistanceScore"/>), or null (default): when set and its
+    /// <see cref="DistanceScoreState.Error"/> is <see cref="Error"/>, <see cref="Score(ReadOnlySpan{float}, Span{float}, Span{float}, ReadOnlySpan{int})"/>
+    /// returns ½·[(e − μ_e)/σ_e + (d² − μ_d)/σ_d] instead of the error e; with another error it is not used.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set to a score of another width than the model's.</exception>
+    public DistanceScore? Distance
+    {
+        get => _distance;
+        set => _distance = value is null || value.Features == FeatureCount ? value
+            : throw new ArgumentException($"the distance score has {value.Features} features, the model expects {FeatureCount}", nameof(value));
+    }
+
+    private DistanceScore? _distance;
+
+    /// <summary>Whether the scores are the combined score of <see cref="Distance"/> rather than the plain error.</summary>
+    public bool Combined => Distance is { } c && c.State.Error == Error;
+
+    /// <summary>The score's name for messages: <see cref="Name"/> of the error, with "+row-mahalanobis" when <see cref="Combined"/> (e.g. "mae+row-mahalanobis").</summary>
+    public string ScoreName => Combined ? Name(Error) + "+row-mahalanobis" : Name(Error);
+
+    private void ScoreErrors(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions, ReadOnlySpan<int> stepCounts)
     {
         int d = FeatureCount;
         if (rows.Length % d != 0) throw new ArgumentException($"{rows.Length} values are not whole rows of {d} features", nameof(rows));
@@ -191,6 +295,11 @@ public sealed class AnomalyScorer
         if (!contributions.IsEmpty && contributions.Length < rows.Length)
             throw new ArgumentException($"contributions has {contributions.Length} values, {rows.Length} are needed", nameof(contributions));
         if (!stepCounts.IsEmpty) CheckPadded(stepCounts.Length, n);
+        if (_absolute != null)
+        {
+            ScoreMahalanobis(rows, scores, contributions);
+            return;
+        }
         bool wasTraining = Model.Training;
         Model.Eval();
         try
@@ -243,6 +352,19 @@ public sealed class AnomalyScorer
         finally { Model.Train(wasTraining); }
     }
 
+    /// <summary>The Mahalanobis scores: the absolute errors of a block of rows, then d² of each row's error vector.</summary>
+    private void ScoreMahalanobis(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions)
+    {
+        var g = ErrorGaussian ?? throw new InvalidOperationException($"the {Name(Error)} score needs the Gaussian of normal rows' errors: call FitErrorGaussian first");
+        int d = FeatureCount, n = rows.Length / d;
+        for (int start = 0; start < n; start += BatchSize)
+        {
+            int m = Math.Min(BatchSize, n - start);
+            var errors = AbsoluteErrors(rows.Slice(start * d, m * d));
+            g.Score(errors, scores.Slice(start, m), contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
+        }
+    }
+
     private void CheckPadded(int counts, int n)
     {
         if (counts != n) throw new ArgumentException($"{counts} step counts for {n} rows", "stepCounts");
@@ -250,8 +372,8 @@ public sealed class AnomalyScorer
             throw new ArgumentException($"step counts (padded sequences) need a sequence model; this {Model.Config.Kind} model takes samples of shape ({string.Join(", ", Model.InputShape)})", "stepCounts");
         if (!Model.IgnoresPadding)
             throw new ArgumentException($"this {Model.Config.Kind} model cannot ignore padded steps; padded sequences (:pad) are scored by lstm or gru (not bidirectional), tcn or transformer models", "stepCounts");
-        if (IsVariational(Error))
-            throw new ArgumentException($"the {Name(Error)} score is not defined for padded sequences yet; use mse, mae or nll", "stepCounts");
+        if (IsMahalanobis(Error))
+            throw new ArgumentException($"the {Name(Error)} score models error vectors of one length; padded sequences are scored by mse, mae or nll", "stepCounts");
     }
 
     /// <summary>Padded sequences: the code from the masked batch, then each row's errors over its L_i·F real values only.</summary>
@@ -259,6 +381,7 @@ public sealed class AnomalyScorer
     {
         int d = FeatureCount, t = Model.InputShape[0], f = Model.InputShape[1], n = rows.Length / d;
         var element = new float[Math.Min(BatchSize, Math.Max(n, 1)) * d];
+        Rng? rng = null;
         using (GradMode.NoGrad())
             for (int start = 0; start < n; start += BatchSize)
             {
@@ -269,6 +392,12 @@ public sealed class AnomalyScorer
                 var x = Tensor.FromArray(xs, [m, t, f]);
                 var mask = Tensor.Zeros(m, t, f);
                 SequencePadding.FillMask(stepCounts.Slice(start, m), t, f, mask.Span);
+                if (IsVariational(Error))
+                {
+                    VariationalScores((IGaussianLatentModel)Model, x, scores.Slice(start, m),
+                        contributions.IsEmpty ? default : contributions.Slice(start * d, m * d), rng ??= new Rng(VariationalSeed), mask, stepCounts.Slice(start, m));
+                    continue;
+                }
                 var logits = Model.DecodeLogits(Model.Encode(new RowBatch(x, null, mask)));
                 var e = element.AsSpan(0, m * d);
                 ComputeErrors(Error, xs, logits.Span, d, scores.Slice(start, m), e);   // e = eᵢⱼ/D
@@ -289,12 +418,15 @@ public sealed class AnomalyScorer
     }
 
     /// <summary>The variational scores of one batch x (m, …): KL, reconstruction probability or negative ELBO per row; contributions
-    /// (when asked) are each feature's mean element loss over the draws (0 for the KL score).</summary>
-    private void VariationalScores(IGaussianLatentModel model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng)
+    /// (when asked) are each feature's mean element loss over the draws (0 for the KL score). For padded sequences (a mask and the real
+    /// steps L_i of each row) the code is encoded with the padding ignored and the reconstruction term sums over the L_i·F real values
+    /// only (the contributions are 0 on the padding).</summary>
+    private void VariationalScores(IGaussianLatentModel model, Tensor x, Span<float> scores, Span<float> contributions, Rng rng,
+        Tensor? mask = null, ReadOnlySpan<int> stepCounts = default)
     {
         int m = x.Dim(0), d = FeatureCount;
         var g = model.Gaussian!;
-        var (mu, logVar) = g.Posterior(model.EncodeHidden(x));
+        var (mu, logVar) = g.Posterior(mask is null ? model.EncodeHidden(x) : model.EncodeHidden(new RowBatch(x, null, mask)));
         var kl = GaussianLatent.KlPerElement(mu, logVar).Sum(1).Span;
         if (Error == ReconstructionError.Kl)
         {
@@ -310,6 +442,11 @@ public sealed class AnomalyScorer
         {
             var z = mu + sigma * Tensor.RandN(rng, mu.ShapeArray);
             Model.LikelihoodHead.ElementLoss(Model.DecodeLogits(z).Span, x.Span, element);
+            if (!stepCounts.IsEmpty)
+            {
+                int f = Model.InputShape[1];
+                for (int i = 0; i < m; i++) element.AsSpan(i * d + stepCounts[i] * f, d - stepCounts[i] * f).Clear();   // the padding adds nothing
+            }
             for (int i = 0; i < m; i++) rec[i] += System.Numerics.Tensors.TensorPrimitives.Sum(element.AsSpan(i * d, d));
             if (sum != null) System.Numerics.Tensors.TensorPrimitives.Add(sum, element, sum);
         }

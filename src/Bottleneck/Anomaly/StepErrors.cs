@@ -133,17 +133,51 @@ public static class StepErrors
     }
 
     /// <summary>
-    /// Writes <c>point,line,score_mean,score_max,windows[,label]</c>: point = 0-based data row of the series, line = its line in the CSV
-    /// file (header = 1), the scores of <see cref="PointScores"/>, and the point's own label when given.
+    /// One score per time point from the windows' own scores: point p gets the largest score of a window covering it,
+    /// max over i with i·S ≤ p &lt; i·S + W of sᵢ, where sᵢ is window i's score (the mean of its W·F element errors). Unlike
+    /// <see cref="PointScores"/> it does not ask which step of a window failed, only whether a window holding the point was anomalous;
+    /// for scores that are not sums of step errors (the Mahalanobis distance of a window's error vector) it is the natural one.
+    /// </summary>
+    /// <param name="errors">N·W·F errors from <see cref="Compute"/>, the windows in order (sample i's mean is its score).</param>
+    /// <param name="steps">W.</param>
+    /// <param name="channels">F.</param>
+    /// <param name="stride">S ≥ 1.</param>
+    /// <returns>Per point (count (N − 1)·S + W), the largest covering window score.</returns>
+    /// <exception cref="ArgumentException">The lengths do not fit or the stride is below 1.</exception>
+    public static float[] WindowMax(ReadOnlySpan<float> errors, int steps, int channels, int stride)
+    {
+        int d = steps * channels;
+        if (d < 1 || errors.Length % d != 0) throw new ArgumentException($"{errors.Length} errors are not whole windows of {steps} × {channels}", nameof(errors));
+        if (stride < 1) throw new ArgumentException($"stride must be ≥ 1, got {stride}", nameof(stride));
+        int n = errors.Length / d;
+        var max = new float[n == 0 ? 0 : (n - 1) * stride + steps];
+        Array.Fill(max, float.NegativeInfinity);
+        for (int i = 0; i < n; i++)
+        {
+            float score = System.Numerics.Tensors.TensorPrimitives.Sum(errors.Slice(i * d, d)) / d;
+            for (int t = 0; t < steps; t++)
+                if (score > max[i * stride + t]) max[i * stride + t] = score;
+        }
+        return max;
+    }
+
+    /// <summary>
+    /// Writes <c>point,line,score_mean,score_max,windows[,window_max][,label]</c>: point = 0-based data row of the series, line = its line
+    /// in the CSV file (header = 1), the scores of <see cref="PointScores"/>, the largest covering window score of
+    /// <see cref="WindowMax"/> when given, and the point's own label when given.
     /// </summary>
     /// <param name="writer">Destination.</param>
     /// <param name="scores">From <see cref="PointScores"/>.</param>
     /// <param name="labels">The point labels of the series (0/1), or null.</param>
-    public static void WritePointCsv(TextWriter writer, (float[] Mean, float[] Max, int[] Windows) scores, IReadOnlyList<int>? labels)
+    /// <param name="windowMax">From <see cref="WindowMax"/> (one per point), or null (default) for no such column.</param>
+    /// <exception cref="ArgumentException"><paramref name="windowMax"/> has another length than the points.</exception>
+    public static void WritePointCsv(TextWriter writer, (float[] Mean, float[] Max, int[] Windows) scores, IReadOnlyList<int>? labels, float[]? windowMax = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        if (windowMax != null && windowMax.Length != scores.Mean.Length)
+            throw new ArgumentException($"{windowMax.Length} window scores for {scores.Mean.Length} points", nameof(windowMax));
         var inv = CultureInfo.InvariantCulture;
-        writer.WriteLine("point,line,score_mean,score_max,windows" + (labels != null ? ",label" : ""));
+        writer.WriteLine("point,line,score_mean,score_max,windows" + (windowMax != null ? ",window_max" : "") + (labels != null ? ",label" : ""));
         for (int p = 0; p < scores.Mean.Length; p++)
         {
             writer.Write(p.ToString(inv)); writer.Write(',');
@@ -151,6 +185,7 @@ public static class StepErrors
             writer.Write(scores.Mean[p].ToString("G7", inv)); writer.Write(',');
             writer.Write(scores.Max[p].ToString("G7", inv)); writer.Write(',');
             writer.Write(scores.Windows[p].ToString(inv));
+            if (windowMax != null) { writer.Write(','); writer.Write(windowMax[p].ToString("G7", inv)); }
             if (labels != null) { writer.Write(','); writer.Write(p < labels.Count ? labels[p].ToString(inv) : ""); }
             writer.WriteLine();
         }

@@ -187,12 +187,18 @@ public sealed class Dataset
         int f = FeatureCount;
         if (destination.Length < (long)rowIndices.Length * f)
             throw new ArgumentException($"destination has {destination.Length} floats but {rowIndices.Length} rows × {f} features need {(long)rowIndices.Length * f}", nameof(destination));
-        var src = Features.AsSpan();
         for (int i = 0; i < rowIndices.Length; i++)
         {
             int r = rowIndices[i];
             if ((uint)r >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(rowIndices), r, $"row index at position {i} must be in [0, {Rows})");
-            src.Slice(r * f, f).CopyTo(destination.Slice(i * f, f));
+        }
+        // Large batches are gathered on the GEMM worker pool's threads (a random-row gather waits on memory).
+        unsafe
+        {
+            fixed (float* src = Features)
+            fixed (int* rows = rowIndices)
+            fixed (float* dst = destination)
+                Kernels.RowGather.Copy(src, f, rows, rowIndices.Length, dst);
         }
     }
 

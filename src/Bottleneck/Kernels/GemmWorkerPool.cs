@@ -34,6 +34,8 @@ internal sealed class GemmWorkerPool
     private IParallelJob? _job;
     private GemmArgs _args;
     private int _tm, _tn;
+    private int _sharedParts;   // > 0: a cooperative product (ManagedGemm.RunSharedPart) on this many threads
+    private readonly SharedPanels _panels = new();
 
     /// <summary>
     /// Runs the tm×tn block grid of one GEMM on the calling thread plus tm·tn − 1 workers.
@@ -59,6 +61,46 @@ internal sealed class GemmWorkerPool
                 // The workers read C/A/B through the caller's pointers: never return before they are done.
                 _done.Wait();
                 _gemm = null;
+            }
+            ThrowWorkerError();
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Runs one GEMM cooperatively on the calling thread plus <paramref name="parts"/> − 1 workers: A and B packed once into
+    /// buffers all of them read, the tiles of each block split (<see cref="ManagedGemm.RunSharedPart"/>).
+    /// </summary>
+    /// <returns>False (nothing done) when another call holds the pool.</returns>
+    public bool TryRunShared(ManagedGemm gemm, in GemmArgs args, int parts)
+    {
+        if (!Monitor.TryEnter(_gate))
+            return false;
+        try
+        {
+            _gemm = gemm;
+            _args = args;
+            _sharedParts = parts;
+            _panels.Reset(parts);
+            StartWorkers(parts - 1);
+            try
+            {
+                gemm.RunSharedPart(args, parts, 0, _panels);
+            }
+            catch
+            {
+                _panels.Abort();
+                throw;
+            }
+            finally
+            {
+                _done.Wait();
+                _gemm = null;
+                _sharedParts = 0;
             }
             ThrowWorkerError();
             return true;
@@ -137,11 +179,15 @@ internal sealed class GemmWorkerPool
         {
             if (_job is { } job)
                 job.RunPart(index);
+            else if (_sharedParts > 0)
+                _gemm!.RunSharedPart(_args, _sharedParts, index, _panels);
             else
                 _gemm!.RunPart(PackBuffers.ForCurrentThread, _args, _tm, _tn, index);
         }
         catch (Exception e)
         {
+            if (_sharedParts > 0)
+                _panels.Abort();   // the other threads wait at the barrier for this one
             // Handed to the calling thread, which rethrows it after all blocks have finished.
             Interlocked.CompareExchange(ref _error, e, null);
         }

@@ -11,9 +11,10 @@ namespace Bottleneck.Kernels;
 /// while packing) into per-thread aligned scratch buffers, and a register-blocked micro-kernel computes MR×NR tiles
 /// with fused multiply-adds: 12×32 with <see cref="Vector512{T}"/> when AVX-512 is accelerated (24 zmm
 /// accumulators), else 6×16 with <see cref="Vector256{T}"/> (or 8×12 with <see cref="Vector128{T}"/> where 256-bit
-/// vectors are not accelerated). Large products are split into a grid of C blocks over
-/// <see cref="Gemm.Threads"/> threads of a persistent worker pool (the calling thread computes one block). After
-/// warm-up a call allocates no managed memory.
+/// vectors are not accelerated). Large products run on <see cref="Gemm.Threads"/> threads of a persistent worker pool (the calling
+/// thread computes one part), either as a grid of C blocks or cooperatively on shared packed buffers, whichever the cost estimate
+/// of <see cref="ChooseSchedule"/> prefers; products up to <see cref="SingleThreadThreshold"/> multiply-adds stay on one thread.
+/// After warm-up a call allocates no managed memory.
 /// </remarks>
 public sealed unsafe class ManagedGemm : IGemmProvider
 {
@@ -30,7 +31,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <summary>Largest MR·NR tile of any kernel (scratch tile for edge tiles).</summary>
     internal const int MaxTile = 16 * 32;
 
-    /// <summary>Products with m·n·k below this run on the calling thread only.</summary>
+    /// <summary>Products with m·n·k up to this run on the calling thread only (OpenBLAS's threshold: 4·65,536).</summary>
     internal const long SingleThreadThreshold = 64L * 64 * 64;
 
     /// <summary>Micro-kernel variants (internal so tests can exercise the fallback on AVX-512 machines).</summary>
@@ -51,6 +52,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <summary>Edge kernels by row count (index r computes the first r rows of a full-width tile), or null for kinds without them;
     /// the function pointers are kept as nint (arrays of function-pointer type trip the architecture test's IL reader).</summary>
     private readonly nint[]? _edgeKernels;
+
+    /// <summary>Strided kernels by row count (index r &lt; MR: the first r rows; index MR: the full tile), reading A and B in place
+    /// with a k step given per call (<see cref="RunBlockDirect"/>), or null for kinds without them.</summary>
+    private readonly nint[]? _stridedKernels;
 
     /// <summary>Creates the provider with the best micro-kernel for this CPU.</summary>
     public ManagedGemm() : this(KernelKind.Auto) { }
@@ -83,6 +88,21 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                     (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel9of12x32Vector512,
                     (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512,
                     (nint)(delegate*<int, float*, float*, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512,
+                ];
+                _stridedKernels =
+                [
+                    0, (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel1of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel2of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel3of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel4of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel5of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel6of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel7of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel8of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel9of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512Strided,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel12x32Vector512Strided,
                 ];
                 break;
             case KernelKind.Vector256:
@@ -141,15 +161,57 @@ public sealed unsafe class ManagedGemm : IGemmProvider
             GemmCommon.ScaleC(m, n, beta, c, ldc);
             return;
         }
-        var args = new GemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        Dispatch(new GemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+    }
+
+    /// <summary>Runs a product (m, n, k &gt; 0) on the schedule <see cref="ChooseSchedule"/> picks: one thread, a tm×tn grid of C
+    /// blocks, or a cooperative product with shared B panels; falls back to the calling thread when the pool is busy.</summary>
+    private void Dispatch(in GemmArgs args)
+    {
         int threads = Gemm.Threads;
-        if (threads > 1 && (long)m * n * k >= SingleThreadThreshold)
+        if (threads > 1 && (long)args.M * args.N * args.K > SingleThreadThreshold)
         {
-            ChoosePartition(m, n, k, threads, Mr, Nr, out int tm, out int tn);
-            if (tm * tn > 1 && GemmWorkerPool.Shared.TryRun(this, args, tm, tn))
+            ChooseSchedule(args.M, args.N, args.K, threads, Mr, Nr, NcMax, out int tm, out int tn, out int shared);
+            if (shared > 1 ? GemmWorkerPool.Shared.TryRunShared(this, args, shared)
+                : tm * tn > 1 && GemmWorkerPool.Shared.TryRun(this, args, tm, tn))
                 return;
         }
         RunBlock(PackBuffers.ForCurrentThread, args);
+    }
+
+    /// <summary>
+    /// C = act(op(A)·op(B) + bias) (alpha = 1, beta = 0): the product of <see cref="Sgemm"/>, blocked and threaded the same way, and
+    /// each finished tile then gets the bias and the activation while it is still in L1 (the epilogue), so no separate pass over C.
+    /// The product is bit-identical to <see cref="Sgemm"/> with alpha = 1, beta = 0, and the bias is added after the whole k sum
+    /// (the result does not depend on the thread count).
+    /// </summary>
+    /// <param name="transA">Use Aᵀ: A is stored k×m.</param>
+    /// <param name="transB">Use Bᵀ: B is stored n×k.</param>
+    /// <param name="m">Rows of C (≥ 0).</param>
+    /// <param name="n">Columns of C (≥ 0).</param>
+    /// <param name="k">Inner dimension (≥ 0).</param>
+    /// <param name="a">A, row-major with row stride <paramref name="lda"/>.</param>
+    /// <param name="lda">Row stride of A.</param>
+    /// <param name="b">B, row-major with row stride <paramref name="ldb"/>.</param>
+    /// <param name="ldb">Row stride of B.</param>
+    /// <param name="c">C, row-major with row stride <paramref name="ldc"/> (overwritten).</param>
+    /// <param name="ldc">Row stride of C (≥ n).</param>
+    /// <param name="bias">n values added to every row of C, or null.</param>
+    /// <param name="activation">Applied in place to each finished tile (pointer, row stride, rows, columns), or null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    internal void SgemmEpilogue(bool transA, bool transB, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc,
+        float* bias, delegate*<float*, nint, int, int, void> activation)
+    {
+        GemmCommon.CheckDims(m, n, k);
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0)
+        {
+            GemmCommon.ScaleC(m, n, 0f, c, ldc);
+            GemmEpilogue.ApplyRows(c, ldc, m, n, bias, activation);
+            return;
+        }
+        Dispatch(new GemmArgs(transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc, bias, activation));
     }
 
     /// <summary>
@@ -157,10 +219,42 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// block's multiply-adds plus the packing its thread does (each thread packs its own A rows and B columns, so
     /// splitting m repeats the B packing and vice versa) plus a fixed hand-off cost when more than one thread runs.
     /// </summary>
-    internal static void ChoosePartition(int m, int n, int k, int threads, int mr, int nr, out int tm, out int tn)
+    internal static void ChoosePartition(int m, int n, int k, int threads, int mr, int nr, out int tm, out int tn) =>
+        Grid(m, n, k, threads, mr, nr, out tm, out tn);
+
+    /// <summary>
+    /// The schedule of a product on up to <paramref name="threads"/> threads, by the per-thread time estimate of
+    /// <see cref="ChoosePartition"/>: the best tm×tn grid of C blocks, or, when cheaper, a cooperative product on
+    /// <paramref name="shared"/> &gt; 1 threads (<see cref="RunSharedPart"/>: A and B packed once in shared buffers, one barrier
+    /// per block). <paramref name="shared"/> is 0 when the grid is chosen.
+    /// </summary>
+    internal static void ChooseSchedule(int m, int n, int k, int threads, int mr, int nr, int ncMax, out int tm, out int tn, out int shared)
     {
-        const double packWeight = 16;      // one packed element ≈ 16 multiply-adds of kernel time
-        const double handOffCost = 400_000; // waking workers ≈ 5–10 µs ≈ this many multiply-adds
+        double best = Grid(m, n, k, threads, mr, nr, out tm, out tn);
+        shared = 0;
+        int mSlivers = (m + mr - 1) / mr, nSlivers = (n + nr - 1) / nr;
+        int blocks = ((k + KcMax - 1) / KcMax) * ((n + ncMax - 1) / ncMax) * ((m + McLimit - 1) / McLimit);
+        for (int t = 2; t <= threads; t++)
+        {
+            double rows = Math.Min(m, (double)((mSlivers + t - 1) / t) * mr), cols = Math.Min(n, (double)((nSlivers + t - 1) / t) * nr);
+            double cost = Math.Min(rows * n, m * cols) * k + PackWeight * k * (m + n) / t + HandOffCost + BarrierCost * blocks;
+            if (cost < best * 0.999)
+            {
+                best = cost;
+                shared = t;
+            }
+        }
+    }
+
+    private const double PackWeight = 16;        // one packed element ≈ 16 multiply-adds of kernel time
+    private const double HandOffCost = 400_000;  // waking workers ≈ 5–10 µs ≈ this many multiply-adds
+    private const double BarrierCost = 50_000;   // one barrier of the cooperative product ≈ 0.5–1 µs
+
+    /// <summary>The tm×tn grid of <see cref="ChoosePartition"/>; returns its estimated per-thread cost in multiply-adds.</summary>
+    private static double Grid(int m, int n, int k, int threads, int mr, int nr, out int tm, out int tn)
+    {
+        const double packWeight = PackWeight;
+        const double handOffCost = HandOffCost;
         int mSlivers = (m + mr - 1) / mr, nSlivers = (n + nr - 1) / nr;
         double best = double.MaxValue;
         tm = tn = 1;
@@ -184,6 +278,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 }
             }
         }
+        return best;
     }
 
     /// <summary>Computes block <paramref name="index"/> of a tm×tn grid over C (slivers split evenly).</summary>
@@ -201,12 +296,131 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         float* a = g.TransA ? g.A + i0 : g.A + (nint)i0 * g.Lda;
         float* b = g.TransB ? g.B + (nint)j0 * g.Ldb : g.B + j0;
         float* c = g.C + (nint)i0 * g.Ldc + j0;
-        RunBlock(buffers, new GemmArgs(g.TransA, g.TransB, i1 - i0, j1 - j0, g.K, g.Alpha, a, g.Lda, b, g.Ldb, g.Beta, c, g.Ldc));
+        RunBlock(buffers, new GemmArgs(g.TransA, g.TransB, i1 - i0, j1 - j0, g.K, g.Alpha, a, g.Lda, b, g.Ldb, g.Beta, c, g.Ldc,
+            g.Bias == null ? null : g.Bias + j0, g.Activation));
+    }
+
+    /// <summary>
+    /// Whether a product reads an operand in place instead of packing it (<see cref="RunBlockDirect"/>): B when it is not transposed
+    /// (its k steps are rows, NR floats wide, like a packed sliver's) and A when it is transposed (its k steps are rows of MR
+    /// consecutive values), and only for small products, where packing is a large share of the time and the operand read in
+    /// place stays in cache: B when at most four row tiles re-read it, or it holds at most 64 Ki floats and is at most 8 slivers
+    /// wide; A when at most two column slivers re-read it, or it holds at most 64 Ki floats and B is at most 8 slivers wide. (Wider
+    /// products re-read the operand's rows, 4 KiB apart at n = 1,024, from conflicting L1 sets: measured slower than packing.)
+    /// Needs the strided kernels (the Vector512 kind).
+    /// </summary>
+    internal bool ChooseDirect(bool transA, bool transB, int m, int n, int k, out bool directA, out bool directB)
+    {
+        directA = directB = false;
+        if (_stridedKernels == null || n > NcMax)
+            return false;
+        directB = !transB && (m <= 4 * Mr || ((long)k * n <= 65_536 && n <= 8 * Nr));
+        directA = transA && (n <= 2 * Nr || ((long)k * m <= 65_536 && n <= 8 * Nr));
+        return directA || directB;
     }
 
     /// <summary>Single-threaded blocked GEMM on one C block (m, n, k &gt; 0, alpha ≠ 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RunBlock(PackBuffers buffers, in GemmArgs g)
+    {
+        if (ChooseDirect(g.TransA, g.TransB, g.M, g.N, g.K, out bool directA, out bool directB))
+        {
+            RunBlockDirect(buffers, g, directA, directB);
+            return;
+        }
+        RunBlockPacked(buffers, g);
+    }
+
+    /// <summary>
+    /// <see cref="RunBlockPacked"/> with A and/or B read in place by the strided kernels instead of packed (a last partial column
+    /// sliver of B is still packed, zero-padded). The blocking, the k order and every FMA are the packed product's, so C is
+    /// bit-identical to it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void RunBlockDirect(PackBuffers buffers, in GemmArgs g, bool directA, bool directB)
+    {
+        int mr = Mr, nr = Nr;
+        int kPasses = (g.K + KcMax - 1) / KcMax;
+        int kcNom = (g.K + kPasses - 1) / kPasses;
+        int mPasses = (g.M + McMax - 1) / McMax;
+        int mcNom = RoundUp((g.M + mPasses - 1) / mPasses, mr);
+        int nPasses = (g.N + NcMax - 1) / NcMax;
+        int ncNom = RoundUp((g.N + nPasses - 1) / nPasses, nr);
+        float* tile = stackalloc float[MaxTile];
+        float* packA = buffers.A, packB = buffers.B;
+        var kernels = _stridedKernels!;
+        for (int jc = 0; jc < g.N; jc += ncNom)
+        {
+            int nc = Math.Min(ncNom, g.N - jc);
+            for (int pc = 0; pc < g.K; pc += kcNom)
+            {
+                int kc = Math.Min(kcNom, g.K - pc);
+                float beta = pc == 0 ? g.Beta : 1f;
+                bool last = pc + kc == g.K;
+                float* bias = last && g.Bias != null ? g.Bias + jc : null;
+                var activation = last ? g.Activation : null;
+                float* bSrc = g.TransB ? g.B + (nint)jc * g.Ldb + pc : g.B + (nint)pc * g.Ldb + jc;
+                if (!directB)
+                    GemmPacking.PackB(g.TransB, bSrc, g.Ldb, nc, kc, nr, packB);
+                for (int ic = 0; ic < g.M; ic += mcNom)
+                {
+                    int mc = Math.Min(mcNom, g.M - ic);
+                    float* aSrc = g.TransA ? g.A + (nint)pc * g.Lda + ic : g.A + (nint)ic * g.Lda + pc;
+                    if (!directA)
+                        GemmPacking.PackA(g.TransA, aSrc, g.Lda, mc, kc, mr, packA);
+                    float* cBlock = g.C + (nint)ic * g.Ldc + jc;
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nn = Math.Min(nr, nc - jr);
+                        float* pb;
+                        nint bStep;
+                        if (!directB)
+                        {
+                            pb = packB + (nint)jr * kc;
+                            bStep = nr;
+                        }
+                        else if (nn == nr)
+                        {
+                            pb = bSrc + jr;
+                            bStep = g.Ldb;
+                        }
+                        else
+                        {
+                            // the last, partial sliver: packed (zero-padded) so the kernel never reads past B's rows
+                            GemmPacking.PackB(false, bSrc + jr, g.Ldb, nn, kc, nr, packB);
+                            pb = packB;
+                            bStep = nr;
+                        }
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int mm = Math.Min(mr, mc - ir);
+                            float* pa = directA ? aSrc + ir : packA + (nint)ir * kc;
+                            nint aStep = directA ? g.Lda : mr;
+                            float* cc = cBlock + (nint)ir * g.Ldc + jr;
+                            var kernel = (delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)kernels[mm];
+                            if (nn == nr)
+                            {
+                                kernel(kc, pa, aStep, pb, bStep, cc, g.Ldc, g.Alpha, beta);
+                            }
+                            else
+                            {
+                                kernel(kc, pa, aStep, pb, bStep, tile, nr, 1f, 0f);
+                                MergeEdge(tile, nr, mm, nn, cc, g.Ldc, g.Alpha, beta);
+                            }
+                            if (bias != null)
+                                AddBias(cc, g.Ldc, mm, nn, bias + jr);
+                            if (activation != null)
+                                activation(cc, g.Ldc, mm, nn);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Single-threaded blocked GEMM on one C block with both operands packed (m, n, k &gt; 0, alpha ≠ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void RunBlockPacked(PackBuffers buffers, in GemmArgs g)
     {
         int mr = Mr, nr = Nr;
         int kPasses = (g.K + KcMax - 1) / KcMax;
@@ -231,7 +445,84 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                     int mc = Math.Min(mcNom, g.M - ic);
                     float* aSrc = g.TransA ? g.A + (nint)pc * g.Lda + ic : g.A + (nint)ic * g.Lda + pc;
                     GemmPacking.PackA(g.TransA, aSrc, g.Lda, mc, kc, mr, packA);
-                    MacroKernel(kc, mc, nc, packA, packB, g.C + (nint)ic * g.Ldc + jc, g.Ldc, g.Alpha, beta, tile, null, null);
+                    bool last = pc + kc == g.K;
+                    MacroKernel(kc, mc, nc, packA, packB, g.C + (nint)ic * g.Ldc + jc, g.Ldc, g.Alpha, beta, tile,
+                        last && g.Bias != null ? g.Bias + jc : null, last ? g.Activation : null);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Part <paramref name="index"/> of a cooperative product on <paramref name="parts"/> threads (BLIS's scheme): for each block
+    /// (a kc × nc panel of B and an mc × kc block of A) every thread packs its share of the B and A slivers into buffers all of them
+    /// read, waits at the barrier, then computes its share of the block's tiles (split along the n or the m slivers, whichever is
+    /// more even). A and B are each packed once in all (a tm×tn grid packs B tm times and A tn times), at the price of one barrier
+    /// per block; the buffers alternate, so a thread may pack the next block while another still computes on this one. Blocking and
+    /// k order are <see cref="RunBlock"/>'s, so C is bit-identical to the single-threaded product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void RunSharedPart(in GemmArgs g, int parts, int index, SharedPanels shared)
+    {
+        int mr = Mr, nr = Nr;
+        int kPasses = (g.K + KcMax - 1) / KcMax;
+        int kcNom = (g.K + kPasses - 1) / kPasses;
+        int mPasses = (g.M + McMax - 1) / McMax;
+        int mcNom = RoundUp((g.M + mPasses - 1) / mPasses, mr);
+        int nPasses = (g.N + NcMax - 1) / NcMax;
+        int ncNom = RoundUp((g.N + nPasses - 1) / nPasses, nr);
+        float* tile = stackalloc float[MaxTile];
+        int sense = 0, turnA = 0, turnB = 0;
+        for (int jc = 0; jc < g.N; jc += ncNom)
+        {
+            int nc = Math.Min(ncNom, g.N - jc);
+            int nSlivers = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < g.K; pc += kcNom)
+            {
+                int kc = Math.Min(kcNom, g.K - pc);
+                float beta = pc == 0 ? g.Beta : 1f;
+                bool last = pc + kc == g.K;
+                float* bias = last && g.Bias != null ? g.Bias + jc : null;
+                var activation = last ? g.Activation : null;
+                float* packB = shared.PanelB(turnB++);
+                for (int ic = 0; ic < g.M; ic += mcNom)
+                {
+                    int mc = Math.Min(mcNom, g.M - ic);
+                    int mSlivers = (mc + mr - 1) / mr;
+                    float* packA = shared.PanelA(turnA++);
+                    if (ic == 0)
+                    {
+                        int s0 = nSlivers * index / parts * nr, s1 = Math.Min(nc, nSlivers * (index + 1) / parts * nr);
+                        if (s1 > s0)
+                        {
+                            float* bSrc = g.TransB ? g.B + (nint)(jc + s0) * g.Ldb + pc : g.B + (nint)pc * g.Ldb + jc + s0;
+                            GemmPacking.PackB(g.TransB, bSrc, g.Ldb, s1 - s0, kc, nr, packB + (nint)s0 * kc);
+                        }
+                    }
+                    int r0 = mSlivers * index / parts * mr, r1 = Math.Min(mc, mSlivers * (index + 1) / parts * mr);
+                    if (r1 > r0)
+                    {
+                        float* aSrc = g.TransA ? g.A + (nint)pc * g.Lda + ic + r0 : g.A + (nint)(ic + r0) * g.Lda + pc;
+                        GemmPacking.PackA(g.TransA, aSrc, g.Lda, r1 - r0, kc, mr, packA + (nint)r0 * kc);
+                    }
+                    if (!shared.Wait(ref sense))
+                        return;
+                    // This thread's tiles: a range of column slivers, or of row slivers when that splits the block more evenly.
+                    long byColumns = (long)mc * Math.Min(nc, (nSlivers + parts - 1) / parts * nr);
+                    long byRows = (long)nc * Math.Min(mc, (mSlivers + parts - 1) / parts * mr);
+                    float* cBlock = g.C + (nint)ic * g.Ldc + jc;
+                    if (byColumns <= byRows)
+                    {
+                        int j0 = nSlivers * index / parts * nr, j1 = Math.Min(nc, nSlivers * (index + 1) / parts * nr);
+                        if (j1 > j0)
+                            MacroKernel(kc, mc, j1 - j0, packA, packB + (nint)j0 * kc, cBlock + j0, g.Ldc, g.Alpha, beta, tile,
+                                bias == null ? null : bias + j0, activation);
+                    }
+                    else if (r1 > r0)
+                    {
+                        MacroKernel(kc, r1 - r0, nc, packA + (nint)r0 * kc, packB, cBlock + (nint)r0 * g.Ldc, g.Ldc, g.Alpha, beta, tile,
+                            bias, activation);
+                    }
                 }
             }
         }
@@ -381,11 +672,15 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 }
 
 /// <summary>The arguments of one GEMM call (or of one block of it).</summary>
-internal readonly unsafe struct GemmArgs(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+/// <remarks>With <c>bias</c> (N values) or <c>activation</c>, each tile of C gets them after its last k pass (the epilogue).</remarks>
+internal readonly unsafe struct GemmArgs(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
+    float* bias = null, delegate*<float*, nint, int, int, void> activation = null)
 {
     public readonly bool TransA = transA, TransB = transB;
     public readonly int M = m, N = n, K = k;
     public readonly float Alpha = alpha, Beta = beta;
     public readonly float* A = a, B = b, C = c;
     public readonly int Lda = lda, Ldb = ldb, Ldc = ldc;
+    public readonly float* Bias = bias;
+    public readonly delegate*<float*, nint, int, int, void> Activation = activation;
 }

@@ -155,10 +155,21 @@ public sealed class Sequential : Module
     public IReadOnlyList<Module> Layers => _layers;
 
     /// <inheritdoc/>
+    /// <remarks>A <see cref="Linear"/> followed by a ReLU <see cref="ActivationLayer"/> runs as one fused op (bias and ReLU in the
+    /// GEMM's epilogue, the ReLU mask and the bias gradient in one backward pass), with the same values as the two layers apart.</remarks>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var l in _layers) x = l.Forward(x);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            if (_layers[i] is Linear lin && i + 1 < _layers.Count && _layers[i + 1] is ActivationLayer { Kind: Activation.Relu })
+            {
+                x = Tensor.LinearRelu(x, lin.Weight, lin.Bias);
+                i++;
+                continue;
+            }
+            x = _layers[i].Forward(x);
+        }
         return x;
     }
 }

@@ -42,7 +42,17 @@ namespace Bottleneck.Tensors
         /// The backward writes ∂L/∂W straight into W's gradient (GEMM with β = 1).
         /// </summary>
         /// <exception cref="ShapeException">x's last dimension differs from W's second, or b does not have W's first dimension.</exception>
-        public static unsafe Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+        public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => LinearCore(x, weight, bias, relu: false);
+
+        /// <summary>
+        /// y = max(x·Wᵀ + b, 0), fused: one GEMM whose epilogue adds the bias and applies the ReLU to each tile while it is in cache,
+        /// and a backward whose first pass masks the gradient and reduces the bias gradient together. Equal, value for value, to
+        /// <c>Linear(x, weight, bias).Relu()</c>. Shape: x (…, in) with W (out, in) and optional b (out) → (…, out).
+        /// </summary>
+        /// <exception cref="ShapeException">x's last dimension differs from W's second, or b does not have W's first dimension.</exception>
+        internal static Tensor LinearRelu(Tensor x, Tensor weight, Tensor? bias) => LinearCore(x, weight, bias, relu: true);
+
+        private static unsafe Tensor LinearCore(Tensor x, Tensor weight, Tensor? bias, bool relu)
         {
             if (weight.Rank != 2) throw new ShapeException($"linear: weight must be 2-D (out, in), got {weight.ShapeString}");
             int outF = weight.ShapeArray[0], inF = weight.ShapeArray[1];
@@ -53,21 +63,13 @@ namespace Bottleneck.Tensors
             int rows = x.Length / Math.Max(inF, 1);
             var s = x.ShapeToArray(); s[^1] = outF;
             var o = Empty(s);
-            var y = o.Span;
-            float beta = 0f;
-            if (bias != null)
-            {
-                var bs = bias.Span;
-                for (int r = 0; r < rows; r++) bs.CopyTo(y.Slice(r * outF, outF));
-                beta = 1f;
-            }
-            fixed (float* px = x.Span, pw = weight.Span, py = y)
-                Gemm.Provider.Sgemm(false, true, rows, outF, inF, 1f, px, inF, pw, inF, beta, py, outF);
+            // The bias (and the ReLU) in the GEMM's epilogue, added to each tile after its whole k sum: no separate pass over y.
+            fixed (float* px = x.Span, pw = weight.Span, py = o.Span, pb = bias is null ? default : bias.Span)
+                GemmEpilogue.Linear(rows, inF, outF, px, pw, bias is null ? null : pb, relu, py);
             bool needs = GradMode.IsEnabled && (x.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false));
             if (!needs) return o;
-            return bias is null
-                ? Function.Record(new LinearFn(rows, inF, outF), o, x, weight)
-                : Function.Record(new LinearFn(rows, inF, outF), o, x, weight, bias);
+            var fn = new LinearFn(rows, inF, outF, relu ? o : null);
+            return bias is null ? Function.Record(fn, o, x, weight) : Function.Record(fn, o, x, weight, bias);
         }
     }
 }
@@ -144,12 +146,25 @@ namespace Bottleneck.Ops
         }
     }
 
-    internal sealed class LinearFn(int rows, int inF, int outF) : Function
+    /// <summary>y = x·Wᵀ + b, or y = max(x·Wᵀ + b, 0) when <paramref name="reluOutput"/> (the saved y) is given.</summary>
+    internal sealed class LinearFn(int rows, int inF, int outF, Tensor? reluOutput) : Function
     {
-        public override string Name => "linear";
+        public override string Name => reluOutput is null ? "linear" : "linear_relu";
         protected internal override unsafe void Backward(Tensor g)
         {
             Tensor x = Inputs[0], w = Inputs[1];
+            Tensor? b = Inputs.Length > 2 && Inputs[2].RequiresGrad ? Inputs[2] : null;
+            Tensor? biasTarget = b is null ? null : LeafGradTarget(b);
+            bool biasDone = false;
+            if (reluOutput is not null)
+            {
+                // G' = G ⊙ [y > 0], and ∂L/∂b += Σ_rows G' in the same sweep when b is a leaf
+                var masked = Tensor.EmptyLike(g);
+                fixed (float* py = reluOutput.Span, pg = g.Span, pm = masked.Span, pdb = biasTarget is null ? default : biasTarget.Span)
+                    GemmEpilogue.ReluBackward(rows, outF, py, pg, pm, biasTarget is null ? null : pdb);
+                biasDone = biasTarget is not null;
+                g = masked;
+            }
             fixed (float* px = x.Span, pw = w.Span, pg = g.Span)
             {
                 if (x.RequiresGrad)
@@ -175,15 +190,13 @@ namespace Bottleneck.Ops
                     }
                 }
             }
-            if (Inputs.Length > 2 && Inputs[2].RequiresGrad)
+            if (b is not null && !biasDone)
             {
                 // db = Σ_rows dY
-                var b = Inputs[2];
-                var target = LeafGradTarget(b);
                 var gs = g.Span;
-                if (target != null)
+                if (biasTarget != null)
                 {
-                    var d = target.Span;
+                    var d = biasTarget.Span;
                     for (int r = 0; r < rows; r++) TensorPrimitives.Add(d, gs.Slice(r * outF, outF), d);
                 }
                 else

@@ -30,6 +30,26 @@ public class StepErrorsTests
     }
 
     [Fact]
+    public void WindowMaxGivesEachPointTheLargestScoreOfAWindowCoveringIt()
+    {
+        // Given the same 3 windows of 3 steps every 2 steps, 2 channels: window i's score (mean of its 6 errors) is 10·i + 1.25
+        var e = new float[3 * 3 * 2];
+        for (int i = 0; i < 3; i++) for (int t = 0; t < 3; t++) for (int c = 0; c < 2; c++) e[(i * 3 + t) * 2 + c] = 10 * i + t + c * 0.5f;
+        // When each point takes the largest covering window score
+        var wm = StepErrors.WindowMax(e, 3, 2, 2);
+        // Then points 0–1 see window 0 only, point 2 windows 0 and 1, points 3–4 window 1 (and 4 also window 2), 5–6 window 2
+        Assert.Equal([1.25f, 1.25f, 11.25f, 11.25f, 21.25f, 21.25f, 21.25f], wm);
+        var (mean, max, windows) = StepErrors.PointScores(e, 3, 2, 2);
+        var w = new StringWriter();
+        StepErrors.WritePointCsv(w, (mean, max, windows), [0, 0, 1, 0, 0, 0, 0], wm);
+        var lines = w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("point,line,score_mean,score_max,windows,window_max,label", lines[0].TrimEnd('\r'));
+        Assert.Equal("2,4,6.25,10.25,2,11.25,1", lines[3].TrimEnd('\r'));
+        Assert.Throws<ArgumentException>(() => StepErrors.WritePointCsv(new StringWriter(), (mean, max, windows), null, [1f]));
+        Assert.Throws<ArgumentException>(() => StepErrors.WindowMax(e, 3, 2, 0));
+    }
+
+    [Fact]
     public void StepCsvHasChannelColumnsForMultivariateWindows()
     {
         var w = new StringWriter();

@@ -26,6 +26,20 @@ public class GradientCheckTests
 
     private static readonly int[] Idx = [2, 0, 2, 1];
 
+    /// <summary>Inputs of a fused Linear+ReLU whose pre-activations are all at least 0.1 from the kink (redrawn until they are).</summary>
+    private static Tensor[] LinearReluInputs(Rng r, int rows, int inF, int outF, bool bias)
+    {
+        while (true)
+        {
+            Tensor x = rows == 6 ? R(r, 2, 3, inF) : R(r, rows, inF), w = R(r, outF, inF);
+            Tensor? b = bias ? R(r, outF) : null;
+            var pre = Tensor.Linear(x, w, b).Span;
+            bool safe = true;
+            foreach (float v in pre) safe &= MathF.Abs(v) >= 0.1f;
+            if (safe) return b is null ? [x, w] : [x, w, b];
+        }
+    }
+
     public static readonly Case[] Cases =
     [
         new("add", x => x[0] + x[1], r => [R(r, 3, 4), R(r, 3, 4)]),
@@ -48,6 +62,8 @@ public class GradientCheckTests
         new("matmul 2-D x batched", x => x[0].MatMul(x[1]), r => [R(r, 3, 4), R(r, 2, 4, 5)]),
         new("linear", x => Tensor.Linear(x[0], x[1], x[2]), r => [R(r, 3, 4), R(r, 5, 4), R(r, 5)]),
         new("linear no bias 3-D", x => Tensor.Linear(x[0], x[1], null), r => [R(r, 2, 3, 4), R(r, 5, 4)]),
+        new("linear relu (fused)", x => Tensor.LinearRelu(x[0], x[1], x[2]), r => LinearReluInputs(r, 3, 4, 5, bias: true)),
+        new("linear relu (fused) no bias 3-D", x => Tensor.LinearRelu(x[0], x[1], null), r => LinearReluInputs(r, 6, 4, 5, bias: false)),
         new("sum", x => x[0].Sum(), r => [R(r, 3, 4)]),
         new("sum axis 0", x => x[0].Sum(0), r => [R(r, 3, 4)]),
         new("sum axes keepdim", x => x[0].Sum([0, 2], keepDim: true), r => [R(r, 2, 3, 4)]),

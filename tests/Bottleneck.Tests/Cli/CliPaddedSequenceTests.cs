@@ -25,6 +25,28 @@ public class CliPaddedSequenceTests
     }
 
     [Fact]
+    public async Task AnLstmVaeScoresPaddedSequencesByTheNegativeElbo()
+    {
+        // Given ragged beats read with :pad and an LSTM-VAE trained on the normal ones
+        using var dir = new TempDir();
+        var (beats, _) = WriteRagged(dir);
+        string spec = $"sequences:{beats}:label=0:pad";
+        var h = new CliHarness();
+        int code = await h.Run("train", "--kind", "lstm", "--variational", "--data", spec, "--normal-only", "0=1", "--hidden", "8", "--latent", "3",
+            "--epochs", "2", "--batch-size", "8", "--out", dir.File("vae"));
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        // When every beat is scored by the negative ELBO (the padding ignored by the encoder and the reconstruction term)
+        h = new CliHarness();
+        code = await h.Run("detect", "--model", dir.File("vae"), "--data", spec, "--score", "neg-elbo", "--out", dir.File("scores.csv"));
+        // Then it scores every beat with a finite score in the threshold's units
+        Assert.True(code == 0, h.Stdout + h.Stderr);
+        Assert.Contains("(neg-elbo score > threshold)", h.Stdout);
+        var scores = File.ReadAllLines(dir.File("scores.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(36, scores.Length);
+        Assert.All(scores, v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
     public async Task TrainsDetectsEncodesAndReconstructsPaddedSequencesOverTheirRealStepsOnly()
     {
         // Given ragged beats read with :pad and an lstm trained on the normal ones
@@ -68,6 +90,12 @@ public class CliPaddedSequenceTests
         h = new CliHarness();
         Assert.Equal(0, await h.Run("encode", "--model", dir.File("m"), "--data", spec, "--out", dir.File("codes.csv")));
         Assert.Equal(1 + lengths.Length, File.ReadAllLines(dir.File("codes.csv")).Length);
+        // export writes the ONNX graph and says it has no mask input (it reconstructs every step it is given)
+        h = new CliHarness();
+        Assert.True(await h.Run("export", "--model", dir.File("m"), "--out", dir.File("m.onnx")) == 0, h.Stdout + h.Stderr);
+        Assert.True(File.Exists(dir.File("m.onnx")));
+        Assert.Contains("trained on padded sequences", h.Stderr);
+        Assert.Contains("no mask input", h.Stderr);
         // a shorter padded file is padded to the model's 20 steps; a longer one is an error naming the row
         var (shortFile, _) = WriteRagged(dir, 4, 0, 15, "short.txt");
         h = new CliHarness();

@@ -156,7 +156,7 @@ public class MpiTrainTests(MpiTrainTests.SingleProcess single) : IClassFixture<M
     private static extern int Kill(int pid, int signal);
 
     [Fact]
-    public void WithoutMpiTheOptionIsAUsageError()
+    public async Task WithoutMpiTheOptionIsAUsageError()
     {
         var prior = Environment.GetEnvironmentVariable("BOTTLENECK_MPI_LIBRARY");
         // In process: the variable names a library that does not exist, as on a machine without MPI.
@@ -164,7 +164,7 @@ public class MpiTrainTests(MpiTrainTests.SingleProcess single) : IClassFixture<M
         try
         {
             var h = new CliHarness();
-            int exit = h.Run("train", "--distributed", "mpi", "--data", "demo:64", "--epochs", "1", "--out", Path.Combine(Path.GetTempPath(), "bn-never")).GetAwaiter().GetResult();
+            int exit = await h.Run("train", "--distributed", "mpi", "--data", "demo:64", "--epochs", "1", "--out", Path.Combine(Path.GetTempPath(), "bn-never"));
             h.AssertUsageError(exit, "--distributed mpi: no MPI library found", "apt-get install openmpi-bin");
         }
         finally { Environment.SetEnvironmentVariable("BOTTLENECK_MPI_LIBRARY", prior); }

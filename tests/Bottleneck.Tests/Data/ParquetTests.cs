@@ -62,6 +62,7 @@ public sealed class ParquetTests
         Assert.Equal(250, ds.Rows);
         Assert.Equal(4, ds.FeatureCount);
         Assert.Equal(expected, ds.Features);
+        Assert.NotNull(ds.ClassNames);
         Assert.Equal(["normal", "attack"], ds.ClassNames);
         Assert.Equal("attack", ds.LabelText(3));
         // without a label the string column is refused, naming it

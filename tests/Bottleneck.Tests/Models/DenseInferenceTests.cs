@@ -48,6 +48,44 @@ public sealed class DenseInferenceTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(8)]
+    public void SmallBatches_SplitByColumnsWithABarrierPerLayer_AreIdenticalForOneTwoAndThreeThreads(int n)
+    {
+        // Given a model and a few rows, with every layer that has two or more column slivers split over the threads
+        var m = new DenseAutoencoder(new DenseConfig(300, [130, 70], 7), new Rng(5));
+        var x = Rows(n, 300);
+        var fast = m.CreateFastInference()!;
+        int saved = Gemm.Threads;
+        long savedMacs = DenseInference.ColumnSplitMacs, savedPass = DenseInference.ColumnPassMacs;
+        try
+        {
+            DenseInference.ColumnSplitMacs = 0;
+            DenseInference.ColumnPassMacs = 0;
+            var results = new List<float[]>();
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                // When the pass runs with 1, 2 and 3 threads
+                Gemm.Threads = threads;
+                var l = new float[n * 300];
+                fast.Logits(x, n, l);
+                results.Add(l);
+            }
+            // Then the logits agree bit for bit, and equal the autograd path's to float tolerance
+            Assert.Equal(results[0], results[1]);
+            Assert.Equal(results[0], results[2]);
+            AssertClose(Autograd(m, x, n).Logits, results[0]);
+        }
+        finally
+        {
+            Gemm.Threads = saved;
+            DenseInference.ColumnSplitMacs = savedMacs;
+            DenseInference.ColumnPassMacs = savedPass;
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Configs))]
     public void FusedPath_EqualsTheAutogradPath_AndIsIdenticalForOneAndTwoThreads(Activation hidden, Activation latent, int n)
     {

@@ -172,14 +172,113 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
         var b = new float[parts][];
         for (int i = 0; i < parts; i++)
         {
-            a[i] = i < _bufA.Length ? _bufA[i] : new float[ChunkRows * _maxWidth];
-            b[i] = i < _bufB.Length ? _bufB[i] : new float[ChunkRows * _maxWidth];
+            a[i] = i < _bufA.Length ? _bufA[i] : new float[MaxChunkRows * _maxWidth];
+            b[i] = i < _bufB.Length ? _bufB[i] : new float[MaxChunkRows * _maxWidth];
         }
         (_bufA, _bufB) = (a, b);
     }
 
-    /// <summary>A few rows: layer by layer, each layer's columns split over the threads when it is large enough to pay the hand-off.</summary>
+    /// <summary>
+    /// A few rows on <see cref="Gemm.Threads"/> threads, one hand-off for the whole pass: every thread computes its share of each
+    /// layer's output columns (layers too small to split are computed by the calling thread alone) and the threads meet at a
+    /// barrier before the next layer reads them. Each value is computed as on one thread, so the output does not depend on the
+    /// split. Falls back to <see cref="RunColumnsByLayer"/> when the pool is busy.
+    /// </summary>
     private void RunColumns(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
+    {
+        EnsureBuffers(1);
+        int parts = Gemm.Threads;
+        // The hand-off (waking the workers) is paid once per call: only worth it when the layers that split carry enough work.
+        long splitMacs = 0;
+        for (int li = first; li < end; li++)
+        {
+            long macs = (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
+            if (macs >= ColumnSplitMacs && _layers[li].Layer.OutFeatures > _gemm!.Nr) splitMacs += macs;
+        }
+        if (splitMacs < ColumnPassMacs)
+        {
+            RunColumnsByLayer(x, n, output, first, end);
+            return;
+        }
+        fixed (float* px = x)
+        fixed (float* py = output)
+        fixed (float* bufA = _bufA[0])
+        fixed (float* bufB = _bufB[0])
+        {
+            _x = px;
+            _y = py;
+            _n = n;
+            _parts = parts;
+            _first = first;
+            _end = end;
+            _pingA = bufA;
+            _pingB = bufB;
+            _columnLayer = AllLayers;
+            _barrier.Reset(parts);
+            bool done;
+            try
+            {
+                done = GemmWorkerPool.Shared.TryRun(this, parts);
+            }
+            finally
+            {
+                _columnLayer = -1;
+                _x = _y = null;
+            }
+            if (!done)
+                RunColumnsByLayer(x, n, output, first, end);
+        }
+    }
+
+    private const int AllLayers = -2;
+    private readonly SpinBarrier _barrier = new();
+    private float* _pingA, _pingB;   // the layers' intermediate outputs during RunColumns
+
+    /// <summary>Layers with at least this many multiply-adds per call are split over the threads in <see cref="RunColumns"/>.</summary>
+    internal static long ColumnSplitMacs { get; set; } = 32_768;
+
+    /// <summary><see cref="RunColumns"/> uses the threads only when the layers it splits carry at least this many multiply-adds in all
+    /// (about the cost of waking the workers); below it the call runs on the calling thread, never slower than one thread.</summary>
+    internal static long ColumnPassMacs { get; set; } = 150_000;
+
+    /// <summary>Part <paramref name="index"/> of <see cref="RunColumns"/>: its columns of every layer, a barrier after each layer.</summary>
+    private void RunAllLayersPart(int index)
+    {
+        var gemm = _gemm!;
+        var buffers = PackBuffers.ForCurrentThread;
+        float* input = _x;
+        int sense = 0;
+        for (int li = _first; li < _end; li++)
+        {
+            var (lin, act) = _layers[li];
+            int inF = lin.InFeatures, outF = lin.OutFeatures;
+            float* dst = li == _end - 1 ? _y : ((li - _first) % 2 == 0 ? _pingA : _pingB);
+            int slivers = (outF + gemm.Nr - 1) / gemm.Nr;
+            int parts = Math.Min(_parts, slivers);
+            bool split = parts > 1 && (long)inF * outF * _n >= ColumnSplitMacs;
+            int j0 = 0, j1 = outF;
+            if (split)
+            {
+                j0 = index < parts ? slivers * index / parts * gemm.Nr : outF;
+                j1 = index < parts ? Math.Min(outF, slivers * (index + 1) / parts * gemm.Nr) : outF;
+            }
+            else if (index != 0)
+            {
+                j0 = j1 = outF;
+            }
+            if (j1 > j0)
+            {
+                fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+                    gemm.RunPrepacked(buffers, _n, input, inF, _packed![li], dst, outF, lin.Bias is null ? null : bias, ActivationKernel(act), j0, j1);
+            }
+            if (li < _end - 1 && !_barrier.Wait(ref sense))
+                return;
+            input = dst;
+        }
+    }
+
+    /// <summary>A few rows, one layer at a time: each layer's columns split over the threads when it is large enough to pay a hand-off.</summary>
+    private void RunColumnsByLayer(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
     {
         EnsureBuffers(1);
         var gemm = _gemm!;
@@ -223,7 +322,19 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
     /// <summary>Part <paramref name="index"/> of the current call: a range of rows through every layer, or (small batches) a range of one layer's columns.</summary>
     void IParallelJob.RunPart(int index)
     {
-        if (_columnLayer >= 0) RunColumnPart(index);
+        if (_columnLayer == AllLayers)
+        {
+            try
+            {
+                RunAllLayersPart(index);
+            }
+            catch
+            {
+                _barrier.Abort();   // the other threads wait for this one at the next layer
+                throw;
+            }
+        }
+        else if (_columnLayer >= 0) RunColumnPart(index);
         else RunPart(index);
     }
 
@@ -240,16 +351,16 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
                 lin.Bias is null ? null : bias, ActivationKernel(act), j0, j1);
     }
 
-    /// <summary>Rows [n·index/parts, n·(index+1)/parts) through the layers, in chunks of <see cref="ChunkRows"/>.</summary>
+    /// <summary>Rows [n·index/parts, n·(index+1)/parts) through the layers, in chunks of <see cref="ChunkFor"/> rows.</summary>
     private void RunPart(int index)
     {
         int r0 = (int)((long)_n * index / _parts), r1 = (int)((long)_n * (index + 1) / _parts);
         int d = _layers[_first].Layer.InFeatures, outD = _layers[_end - 1].Layer.OutFeatures;
         var buffers = PackBuffers.ForCurrentThread;
         var gemm = _gemm!;
-        int chunkRows = ChunkRows;
+        int chunkRows = ChunkFor(r1 - r0);
         if (_bufA[index].Length < chunkRows * _maxWidth)
-            (_bufA[index], _bufB[index]) = (new float[chunkRows * _maxWidth], new float[chunkRows * _maxWidth]);
+            (_bufA[index], _bufB[index]) = (new float[MaxChunkRows * _maxWidth], new float[MaxChunkRows * _maxWidth]);
         fixed (float* bufA = _bufA[index])
         fixed (float* bufB = _bufB[index])
         {
@@ -268,6 +379,23 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
                 }
             }
         }
+    }
+
+    /// <summary>The largest chunk <see cref="ChunkFor"/> gives: <see cref="ChunkRows"/> plus a quarter, a multiple of 12.</summary>
+    private int MaxChunkRows => (ChunkRows + ChunkRows / 4 + 11) / 12 * 12;
+
+    /// <summary>
+    /// Rows per chunk for a part of <paramref name="rows"/> rows: as few chunks as allow at most <see cref="MaxChunkRows"/> rows
+    /// each, of equal size (a multiple of 12). Every chunk streams all the weights again, so a short last chunk (20 of 128 rows
+    /// with a 108-row nominal chunk) runs at the speed of the weight stream, not of the FMAs. The chunking does not change any
+    /// value (each row's arithmetic is the same).
+    /// </summary>
+    internal int ChunkFor(int rows)
+    {
+        int max = MaxChunkRows;
+        if (rows <= max) return Math.Max(rows, 1);
+        int chunks = (rows + max - 1) / max;
+        return Math.Min(max, ((rows + chunks - 1) / chunks + 11) / 12 * 12);
     }
 
     /// <summary>Rows per chunk for a widest layer of <paramref name="maxWidth"/> values: a third of L2 for the chunk's input and as much for its output.</summary>

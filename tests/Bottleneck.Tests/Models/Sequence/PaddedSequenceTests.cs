@@ -118,7 +118,64 @@ public class PaddedSequenceTests
             Assert.Contains("cannot ignore padded steps", Assert.Throws<ArgumentException>(() => new AnomalyScorer(m).Score(data)).Message);
         }
         var vae = ModelRegistry.Create(new SequenceConfig(10, 1, 3, hidden: 4, variational: true), new Rng(1));
-        Assert.Contains("not defined for padded sequences", Assert.Throws<ArgumentException>(() => new AnomalyScorer(vae, ReconstructionError.NegElbo).Score(data)).Message);
+        Assert.Contains("one length", Assert.Throws<ArgumentException>(() => new AnomalyScorer(vae, ReconstructionError.Mahalanobis).Score(data)).Message);
+    }
+
+    [Theory]
+    [InlineData(ReconstructionError.Kl)]
+    [InlineData(ReconstructionError.NegElbo)]
+    [InlineData(ReconstructionError.ReconstructionProbability)]
+    public void VariationalScoresOfPaddedRowsEqualThoseOfEachRowAlone(ReconstructionError error)
+    {
+        // Given an LSTM-VAE for T = 10 and the same weights in models for each row's own length
+        var model = ModelRegistry.Create(new SequenceConfig(10, 1, 3, hidden: 6, variational: true), new Rng(3));
+        var data = Ragged();
+        var together = new AnomalyScorer(model, error).Score(data);
+        for (int i = 0; i < Lengths.Length; i++)
+        {
+            int l = Lengths[i];
+            var alone = ModelRegistry.Create(new SequenceConfig(l, 1, 3, hidden: 6, variational: true), new Rng(99));
+            alone.LoadStateDict(State(model));
+            var row = data.Features.AsSpan(i * 10, l).ToArray();
+            float expected = new AnomalyScorer(alone, error).Score(new Dataset(row, 1, l) { Sequence = new SequenceShape(l, 1) })[0];
+            // When row i is scored padded to 10 steps in a batch of its own (the draws z ~ q(z | x) are then the same as alone)
+            var padded = new float[10];
+            row.CopyTo(padded, 0);
+            var one = new Dataset(padded, 1, 10) { Sequence = new SequenceShape(10, 1), StepCounts = [l] };
+            // Then its score is the row's alone: the code ignores the padding and the reconstruction term sums over its l real steps
+            Assert.Equal(expected, new AnomalyScorer(model, error).Score(one)[0], 4);
+            // and in the ragged batch the KL (no draws) is the same as alone too
+            if (error == ReconstructionError.Kl) Assert.Equal(expected, together[i], 4);
+        }
+    }
+
+    [Theory]
+    [InlineData("lstm", ReconstructionError.NegElbo)]
+    [InlineData("tcn", ReconstructionError.NegElbo)]
+    [InlineData("tcn", ReconstructionError.ReconstructionProbability)]
+    public void WhatThePaddingHoldsChangesNoVariationalScore(string kind, ReconstructionError error)
+    {
+        ModelConfig config = kind == "tcn" ? new TcnConfig(10, 1, 3, [4], 3, [1, 2], variational: true) : new SequenceConfig(10, 1, 3, hidden: 6, variational: true);
+        var model = ModelRegistry.Create(config, new Rng(5));
+        var zeros = Ragged(0f);
+        var junk = Ragged(123.5f);
+        var scorer = new AnomalyScorer(model, error);
+        var contribZeros = new float[zeros.Features.Length];
+        var contribJunk = new float[junk.Features.Length];
+        var a = new float[zeros.Rows];
+        var b = new float[zeros.Rows];
+        scorer.Score(zeros.Features, a, contribZeros, zeros.StepCounts);
+        scorer.Score(junk.Features, b, contribJunk, junk.StepCounts);
+        Assert.Equal(a, b);
+        Assert.Equal(contribZeros, contribJunk);
+        // the padding's contributions are 0, and the reconstruction-term shares of a row sum to its score less its KL
+        var kl = new AnomalyScorer(model, ReconstructionError.Kl).Score(zeros);
+        for (int i = 0; i < Lengths.Length; i++)
+        {
+            Assert.All(contribZeros.AsSpan(i * 10 + Lengths[i], 10 - Lengths[i]).ToArray(), c => Assert.Equal(0f, c));
+            float rec = contribZeros.AsSpan(i * 10, 10).ToArray().Sum();
+            Assert.Equal(a[i], rec + (error == ReconstructionError.NegElbo ? kl[i] : 0), 3);
+        }
     }
 
     [Fact]

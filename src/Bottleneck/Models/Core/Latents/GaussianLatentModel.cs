@@ -17,4 +17,13 @@ public interface IGaussianLatentModel
     /// <summary>h, the encoder output before the latent layer, (N, H), for inputs x (N, …) without a mask.</summary>
     /// <param name="x">Preprocessed inputs in the model's input shape.</param>
     Tensor EncodeHidden(Tensor x);
+
+    /// <summary>h for a batch whose mask marks padded steps (<see cref="RowBatch.Mask"/>, 0 on the padding), the padding ignored as
+    /// <see cref="AutoencoderModel.Encode(RowBatch)"/> ignores it; without a mask as <see cref="EncodeHidden(Tensor)"/>. Kinds whose
+    /// encoder cannot ignore padding keep this default, which refuses a mask.</summary>
+    /// <param name="batch">Inputs (N, …) and their mask or none.</param>
+    /// <exception cref="NotSupportedException">A mask for a model whose encoder cannot ignore padded steps.</exception>
+    Tensor EncodeHidden(RowBatch batch) => (batch ?? throw new ArgumentNullException(nameof(batch))).Mask is null
+        ? EncodeHidden(batch.Input)
+        : throw new NotSupportedException($"{GetType().Name} cannot ignore padded steps before its Gaussian latent");
 }
