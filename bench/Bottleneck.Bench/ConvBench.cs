@@ -22,7 +22,7 @@ namespace Bottleneck.Bench;
 /// the peer run by this suite, and the training time split into the same phases.
 /// (3) With <c>--steps N</c> only: the peer's MNIST model (<c>conv_ae.py</c>, channels 32, 64, latent 32) trained N Adam steps
 /// from PyTorch's own initial weights on the same batches, loss by loss against PyTorch (<c>bench/peers/conv_ae_steps.py</c>).
-/// Usage: conv [--epochs E] [--threads N] [--reps R] [--no-peer] [--layers-only] [--model-only] [--limit N] | conv --steps N
+/// Usage: conv [--epochs E] [--threads N] [--reps R] [--no-peer] [--layers-only] [--model-only] [--fused-only] [--limit N] | conv --steps N
 /// </summary>
 public static class ConvBench
 {
@@ -47,6 +47,7 @@ public static class ConvBench
         Gemm.Threads = threads;
         Console.WriteLine($"backend: {Gemm.Describe()}; threads {threads}");
         if (args.Contains("--steps")) return Steps(DenseBench.IntArg(args, "--steps", 60));
+        if (args.Contains("--fused-only")) { FusedLayers(reps); return 0; }
         if (!args.Contains("--model-only")) Layers(reps);
         if (!args.Contains("--layers-only")) return Model(epochs, threads, limit, !args.Contains("--no-peer"));
         return 0;
@@ -101,6 +102,86 @@ public static class ConvBench
         }
         Gemm.Use(initial);
         DepthwiseKernels.Enabled = true;
+        FusedLayers(reps);
+    }
+
+    /// <summary>
+    /// Each shape inside the fused inference path (<see cref="ConvInference"/>: NHWC in and out, no autograd, bias and activation in
+    /// the epilogue), through im2row + GEMM (or GEMM + col2im) and through the direct kernel where one exists, so the per-shape
+    /// choice (<see cref="ConvInference.DirectConvMaxK"/>, <see cref="ConvInference.DirectTransposedMaxCout"/>) rests on this table.
+    /// </summary>
+    private static void FusedLayers(int reps)
+    {
+        var initial = Gemm.Provider;
+        Gemm.Use(Gemm.Available()[0]);
+        int maxK = ConvInference.DirectConvMaxK, maxCout = ConvInference.DirectTransposedMaxCout;
+        Console.WriteLine();
+        Console.WriteLine($"inference, forward only ({Gemm.Describe()}); the three paths interleaved, best of {reps} (robust to a shared machine):");
+        Console.WriteLine("the layer (no-grad tensors, NCHW), and the step inside the fused path (NHWC in and out, ReLU in the epilogue)");
+        Console.WriteLine();
+        Console.WriteLine("| layer (batch) | layer, no-grad (samples/s) | fused im2row + GEMM (samples/s, GFLOP/s) | fused direct (samples/s, GFLOP/s) | chosen |");
+        Console.WriteLine("|---|---:|---:|---:|---|");
+        try
+        {
+            foreach (var s in Shapes)
+            {
+                if (s.Groups != 1) continue;
+                var rng = new Rng(1);
+                Module layer = s.Transposed ? new ConvTranspose2d(s.Cin, s.Cout, s.K, rng, s.S, s.P, s.Op) : new Conv2d(s.Cin, s.Cout, s.K, rng, s.S, s.P);
+                var relu = new ActivationLayer(Activation.Relu);
+                ConvInference? Make(bool direct)
+                {
+                    ConvInference.DirectConvMaxK = direct ? int.MaxValue : 0;
+                    ConvInference.DirectTransposedMaxCout = direct ? int.MaxValue : 0;
+                    var f = ConvInference.TryCreateChannelsLast([layer, relu], s.Cin, s.H, s.W);
+                    return f is null || (direct && !f.StepNames[0].Contains(": direct", StringComparison.Ordinal)) ? null : f;
+                }
+                var gemmPath = Make(false)!;
+                var directPath = Make(true);
+                (ConvInference.DirectConvMaxK, ConvInference.DirectTransposedMaxCout) = (maxK, maxCout);
+                var chosen = ConvInference.TryCreateChannelsLast([layer, relu], s.Cin, s.H, s.W)!.StepNames[0];
+                var x = new float[s.N * s.Cin * s.H * s.W];
+                new Rng(2).FillUniform(x, -1f, 1f);
+                var xt = Tensor.FromArray(x, s.N, s.Cin, s.H, s.W);
+                var outShape = layer.Forward(Tensor.Zeros(1, s.Cin, s.H, s.W));
+                var y = new float[s.N * outShape.Length];
+                long macs = s.Transposed ? (long)s.H * s.W * s.Cin * s.Cout * s.K * s.K : (long)outShape.Length * s.Cin * s.K * s.K;
+                var pool = new BufferPool();
+                Action tensors = () =>
+                {
+                    using var scope = new TensorScope(pool);
+                    using var ng = GradMode.NoGrad();
+                    relu.Forward(layer.Forward(xt));
+                };
+                var actions = new List<Action> { tensors, () => gemmPath.Logits(x, s.N, y) };
+                if (directPath != null) actions.Add(() => directPath.Logits(x, s.N, y));
+                var best = Best(reps, actions);
+                string Rate(double sec) => $"{s.N / sec:F0} ({2.0 * macs * s.N / sec / 1e9:F1})";
+                Console.WriteLine($"| {s.Name} ({s.N}) | {s.N / best[0]:F0} | {Rate(best[1])} | {(directPath != null ? Rate(best[2]) : "–")} | {chosen[(chosen.IndexOf(':') + 2)..]} |");
+                Console.Error.WriteLine(JsonSerializer.Serialize(new { suite = "conv-fused-layer", layer = s.Name, layer_sps = Math.Round(s.N / best[0]),
+                    fused_gemm_sps = Math.Round(s.N / best[1]), fused_direct_sps = directPath != null ? Math.Round(s.N / best[2]) : (double?)null, chosen }));
+            }
+        }
+        finally
+        {
+            (ConvInference.DirectConvMaxK, ConvInference.DirectTransposedMaxCout) = (maxK, maxCout);
+            Gemm.Use(initial);
+        }
+    }
+
+    /// <summary>The fastest of <paramref name="reps"/> interleaved runs of each action, in seconds (after one warm-up each).</summary>
+    private static double[] Best(int reps, IReadOnlyList<Action> actions)
+    {
+        foreach (var a in actions) a();
+        var best = Enumerable.Repeat(double.MaxValue, actions.Count).ToArray();
+        for (int r = 0; r < reps; r++)
+            for (int i = 0; i < actions.Count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                actions[i]();
+                best[i] = Math.Min(best[i], sw.Elapsed.TotalSeconds);
+            }
+        return best;
     }
 
     private static string P(double share) => (100 * share).ToString("F0", CultureInfo.InvariantCulture) + "%";
@@ -178,33 +259,50 @@ public static class ConvBench
         double trainSps = n / times[times.Count / 2];
 
         model.Eval();
-        var inferTimes = new List<double>();
         var testSource = RowSource.For(model, test);
         double se = 0;
         using (GradMode.NoGrad())
-        {
-            for (int rep = 0; rep < 4; rep++)
+            for (int i = 0; i < test.Rows; i += bs)
             {
-                var sw = Stopwatch.StartNew();
-                for (int i = 0; i < test.Rows; i += bs)
-                {
-                    int m = Math.Min(bs, test.Rows - i);
-                    using var scope = new TensorScope(pool);
-                    var idx = Enumerable.Range(i, m).ToArray();
-                    var b = (RowBatch)testSource.Load(idx);
-                    var r = model.Reconstruct(b.Input);
-                    if (rep == 0)
-                    {
-                        var xs = b.Input.Span; var rs = r.Span;
-                        for (int j = 0; j < xs.Length; j++) { double e = xs[j] - rs[j]; se += e * e; }
-                    }
-                }
-                if (rep > 0) inferTimes.Add(sw.Elapsed.TotalSeconds);
+                int m = Math.Min(bs, test.Rows - i);
+                using var scope = new TensorScope(pool);
+                var b = (RowBatch)testSource.Load(Enumerable.Range(i, m).ToArray());
+                var r = model.Reconstruct(b.Input);
+                var xs = b.Input.Span; var rs = r.Span;
+                for (int j = 0; j < xs.Length; j++) { double e = xs[j] - rs[j]; se += e * e; }
+            }
+        // Inference over the test set in batches of 256 (batch copy, encode, decode, sigmoid), two ways, interleaved: the model's own
+        // Reconstruct under no-grad (the fused path, ConvInference) and the same images through the layers (no-grad tensors, NCHW
+        // im2col + GEMM: the path the fused one replaced). Median and best of 5 passes each; the best is what a shared machine lets through.
+        void Pass(bool fused)
+        {
+            using var ng = GradMode.NoGrad();
+            for (int i = 0; i < test.Rows; i += bs)
+            {
+                int m = Math.Min(bs, test.Rows - i);
+                using var scope = new TensorScope(pool);
+                var b = (RowBatch)testSource.Load(Enumerable.Range(i, m).ToArray());
+                if (fused) model.Reconstruct(b.Input);
+                else model.LikelihoodHead.Mean(model.Decoder.Forward(model.Encoder.Forward(b.Input)));
             }
         }
+        var inferTimes = new List<double>();
+        var layerTimes = new List<double>();
+        Pass(true); Pass(false);
+        for (int rep = 0; rep < 5; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            Pass(true);
+            inferTimes.Add(sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            Pass(false);
+            layerTimes.Add(sw.Elapsed.TotalSeconds);
+        }
         inferTimes.Sort();
-        double inferSps = test.Rows / inferTimes[inferTimes.Count / 2];
-        var ours = new { train_samples_per_s = Math.Round(trainSps, 1), infer_samples_per_s = Math.Round(inferSps, 1), final_train_loss = Math.Round(lastLoss, 4),
+        layerTimes.Sort();
+        double inferSps = test.Rows / inferTimes[inferTimes.Count / 2], layerSps = test.Rows / layerTimes[layerTimes.Count / 2];
+        double inferBest = test.Rows / inferTimes[0], layerBest = test.Rows / layerTimes[0];
+        var ours = new { train_samples_per_s = Math.Round(trainSps, 1), infer_samples_per_s = Math.Round(inferSps, 1), infer_layers_samples_per_s = Math.Round(layerSps, 1), infer_best = Math.Round(inferBest, 1), infer_layers_best = Math.Round(layerBest, 1), final_train_loss = Math.Round(lastLoss, 4),
             test_se_per_image = Math.Round(se / test.Rows, 3), backend = Gemm.Describe() };
         Console.WriteLine(JsonSerializer.Serialize(ours));
         var torch = peer ? DenseBench.RunPeer("conv", threads, epochs > 1 ? epochs - 1 : epochs, limit, coreType: null) : null;
@@ -214,6 +312,8 @@ public static class ConvBench
         Console.WriteLine("| measure | Bottleneck | PyTorch 1.13 (same run) | ratio |");
         Console.WriteLine("|---|---:|---:|---:|");
         Console.WriteLine($"| training samples/s (median epoch) | {trainSps:F0} | {Get("train_samples_per_s")?.ToString("F0", CultureInfo.InvariantCulture) ?? "–"} | {Ratio(trainSps, Get("train_samples_per_s"), true)} |");
+        Console.WriteLine($"| inference samples/s, through the layers (no-grad tensors, NCHW im2col + GEMM), median / best of 5 | {layerSps:F0} / {layerBest:F0} | | |");
+        Console.WriteLine($"| inference samples/s, fused path, best of 5 | {inferBest:F0} | | |");
         Console.WriteLine($"| inference samples/s | {inferSps:F0} | {Get("infer_samples_per_s")?.ToString("F0", CultureInfo.InvariantCulture) ?? "–"} | {Ratio(inferSps, Get("infer_samples_per_s"), true)} |");
         Console.WriteLine($"| final train loss (BCE per image, nats) | {lastLoss:F3} | {Get("final_train_loss")?.ToString("F3", CultureInfo.InvariantCulture) ?? "–"} | |");
         Console.WriteLine($"| test squared error per image | {se / test.Rows:F3} | {Get("test_se_per_image")?.ToString("F3", CultureInfo.InvariantCulture) ?? "–"} | |");

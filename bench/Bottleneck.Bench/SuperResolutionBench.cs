@@ -13,18 +13,20 @@ namespace Bottleneck.Bench;
 
 /// <summary>
 /// <c>superres</c> suite: the super-resolution kind against bicubic upsampling on photographs it never saw. Trains on grey P×P
-/// patches (stride S) of the textures and microscopy images of ../shared/data/images (brick, grass, gravel, cell, text,
-/// microaneurysms, ihc), holds out the photographs chelsea and coffee; for each held-out image (grey, cropped to a multiple of r)
+/// patches (stride S) of ../shared/data/images: with <c>--protocol photos</c> (default) once per photograph, on the textures and
+/// microscopy images (brick, grass, gravel, cell, text, microaneurysms, ihc) and the other photographs, holding that one out
+/// (leave one photograph out: chelsea, coffee); with <c>--protocol textures</c> once, on the textures and microscopy only, holding
+/// out both photographs. For each held-out image (grey, cropped to a multiple of r)
 /// makes the low-resolution input with the model's own downsampling, enlarges it by bicubic upsampling (PyTorch's) and by the
 /// model, and reports PSNR (dB, whole image, values clipped to [0, 1]; also without a border of r pixels, the literature's
 /// convention) and SSIM (scikit-image's default 7×7) against the original.
 /// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,32] [--downsample bicubic|area]
-/// [--batch 64] [--seed 0] [--threads 2] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
+/// [--batch 64] [--seed 0] [--threads 2] [--protocol photos|textures] [--holdout chelsea|coffee] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
 /// </summary>
 public static class SuperResolutionBench
 {
     private static readonly string[] TrainImages = ["brick", "grass", "gravel", "cell", "text", "microaneurysms", "ihc"];
-    private static readonly string[] TestImages = ["chelsea", "coffee"];
+    private static readonly string[] Photographs = ["chelsea", "coffee"];
 
     public static int Run(string[] args)
     {
@@ -35,19 +37,50 @@ public static class SuperResolutionBench
         int[] channels = DenseBench.StrArg(args, "--channels", "64,32").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var filter = DenseBench.StrArg(args, "--downsample", "bicubic") == "area" ? ResizeFilter.Area : ResizeFilter.Bicubic;
         string outDir = DenseBench.StrArg(args, "--out", "bench-out/superres");
+        // --protocol photos (default): leave one photograph out: for each photograph, train on the textures, the microscopy
+        // images and the other photographs, and test on the held-out one. --protocol textures: train on the textures and
+        // microscopy only and test on every photograph (the first protocol; no photograph in training).
+        string protocol = DenseBench.StrArg(args, "--protocol", "photos");
         var root = DataDirectory.Find();
         string? images = root is null ? null : Path.Combine(root, "images");
         if (images is null || !Directory.Exists(images)) { Console.Error.WriteLine("superres: ../shared/data/images not found; nothing to measure"); return 2; }
 
+        if (protocol != "photos" && protocol != "textures") { Console.Error.WriteLine($"superres: --protocol must be photos or textures, got {protocol}"); return 2; }
+        // --holdout NAME: only the fold that holds NAME out (photos protocol), e.g. to run the folds as separate processes
+        string only = DenseBench.StrArg(args, "--holdout", "");
+        if (only.Length > 0 && !Photographs.Contains(only)) { Console.Error.WriteLine($"superres: --holdout must be one of {string.Join(", ", Photographs)}, got {only}"); return 2; }
+        var folds = protocol == "textures"
+            ? [(TrainImages, Photographs)]
+            : Photographs.Where(held => only.Length == 0 || held == only)
+                .Select(held => (TrainImages.Concat(Photographs.Where(p => p != held)).ToArray(), new[] { held })).ToArray();
+        var results = new List<string>();
+        foreach (var (trainNames, testNames) in folds)
+        {
+            int code = Fold(images, trainNames, testNames, r, epochs, patch, stride, batch, seed, channels, filter, outDir, results);
+            if (code != 0) return code;
+        }
+        Console.WriteLine();
+        Console.WriteLine($"all held-out images ({protocol} protocol):");
+        Console.WriteLine();
+        Console.WriteLine($"| image (grey) | size | bicubic PSNR / SSIM | super-resolution PSNR / SSIM | gain (dB) | gain, border of {r} px shaved (dB) |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach (var row in results) Console.WriteLine(row);
+        return 0;
+    }
+
+    private static int Fold(string images, string[] trainNames, string[] testNames, int r, int epochs, int patch, int stride, int batch, ulong seed,
+        int[] channels, ResizeFilter filter, string outDir, List<string> results)
+    {
         // The training folder: links to the training images only (the held-out photographs stay out).
         string trainDir = Path.Combine(Path.GetTempPath(), $"bottleneck-superres-{Environment.ProcessId}");
+        if (Directory.Exists(trainDir)) Directory.Delete(trainDir, true);
         Directory.CreateDirectory(trainDir);
         try
         {
-            foreach (var name in TrainImages) File.CreateSymbolicLink(Path.Combine(trainDir, name + ".png"), Path.Combine(images, name + ".png"));
+            foreach (var name in trainNames) File.CreateSymbolicLink(Path.Combine(trainDir, name + ".png"), Path.Combine(images, name + ".png"));
             var train = ImageFolder.Load(trainDir, new ImageFolderOptions(Channels: 1, Patch: patch, Stride: stride)).Data;
-            Console.WriteLine($"superres x{r}: backend {Gemm.Describe()}; {train.Rows} training patches {patch}×{patch} (stride {stride}) of {string.Join(", ", TrainImages)}; " +
-                              $"held out {string.Join(", ", TestImages)}; {filter.ToString().ToLowerInvariant()} downsampling; channels {string.Join(",", channels)}; {epochs} epochs, batch {batch}, seed {seed}");
+            Console.WriteLine($"superres x{r}: backend {Gemm.Describe()}; {train.Rows} training patches {patch}×{patch} (stride {stride}) of {string.Join(", ", trainNames)}; " +
+                              $"held out {string.Join(", ", testNames)}; {filter.ToString().ToLowerInvariant()} downsampling; channels {string.Join(",", channels)}; {epochs} epochs, batch {batch}, seed {seed}");
 
             var config = new SuperResolutionConfig(1, patch, patch, r, channels, 3, filter);
             var model = new SuperResolutionModel(config, new Rng(seed));
@@ -63,7 +96,7 @@ public static class SuperResolutionBench
             Console.WriteLine($"| image (grey) | size | bicubic PSNR / SSIM | {config.Kind} PSNR / SSIM | gain (dB) | gain, border of {r} px shaved (dB) |");
             Console.WriteLine("|---|---|---:|---:|---:|---:|");
             var rows = new List<object>();
-            foreach (var name in TestImages)
+            foreach (var name in testNames)
             {
                 var (values, file) = ImageFolder.LoadFile(Path.Combine(images, name + ".png"), new ImageFolderOptions(Channels: 1));
                 int h = file.Height / r * r, w = file.Width / r * r;
@@ -76,13 +109,15 @@ public static class SuperResolutionBench
                 double pb = ImageMetrics.Psnr(hr, bicubic), ps = ImageMetrics.Psnr(hr, sr);
                 double sb = ImageMetrics.Ssim(hr, bicubic, shape), ss = ImageMetrics.Ssim(hr, sr, shape);
                 double pbShaved = ImageMetrics.Psnr(Shave(hr, h, w, r), Shave(bicubic, h, w, r)), psShaved = ImageMetrics.Psnr(Shave(hr, h, w, r), Shave(sr, h, w, r));
-                Console.WriteLine($"| {name} | {h}×{w} | {pb:F2} / {sb:F4} | {ps:F2} / {ss:F4} | {ps - pb:+0.00;-0.00} | {psShaved - pbShaved:+0.00;-0.00} |");
+                string line = $"| {name} | {h}×{w} | {pb:F2} / {sb:F4} | {ps:F2} / {ss:F4} | {ps - pb:+0.00;-0.00} | {psShaved - pbShaved:+0.00;-0.00} |";
+                Console.WriteLine(line);
+                results.Add(line);
                 WriteCrops(outDir, name, hr, bicubic, sr, lr.ToArray(), h, w, r);
                 rows.Add(new { image = name, height = h, width = w, bicubicPsnr = pb, bicubicSsim = sb, psnr = ps, ssim = ss, bicubicPsnrShaved = pbShaved, psnrShaved = psShaved });
             }
             Console.WriteLine();
             Console.WriteLine($"training {trainSeconds:F0} s ({trainSeconds / epochs:F1} s/epoch), {model.Parameters().Sum(p => p.Length):N0} parameters");
-            Console.WriteLine(JsonSerializer.Serialize(new { suite = "superres", factor = r, epochs, patch, stride, channels, downsampling = config.DownsamplingName, seed, trainSeconds, images = rows }));
+            Console.WriteLine(JsonSerializer.Serialize(new { suite = "superres", train = trainNames, factor = r, epochs, patch, stride, channels, downsampling = config.DownsamplingName, seed, trainSeconds, images = rows }));
             return 0;
         }
         finally { Directory.Delete(trainDir, true); }

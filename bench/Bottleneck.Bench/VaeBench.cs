@@ -27,7 +27,8 @@ namespace Bottleneck.Bench;
 /// autoencoder of the same bottleneck width), <c>vae hvae</c> (two-layer ladder VAE against a one-layer VAE of about the
 /// same size: IWAE NLL), <c>vae aae</c> (MMD to the prior, discriminator accuracy), <c>vae speed</c> (training and inference
 /// samples/s against ../shared/peers/torch_ref.py vae in the same run, the GEMM bound of the training rate, and with
-/// <c>--profile [STEPS]</c> the time per op kind per step).
+/// <c>--profile [STEPS]</c> the time per op kind per step), <c>vae streams</c> (the quality protocol trained from PyTorch's
+/// own random streams, see <see cref="VaeStreamsBench"/>).
 /// Common options: --epochs E, --seed S, --threads N, --out DIR (pictures), --limit N (training rows).
 /// </summary>
 public static class VaeBench
@@ -56,13 +57,14 @@ public static class VaeBench
             "hvae" => Hvae(args, train, test, seed),
             "aae" => Aae(args, train, test, seed),
             "speed" => Speed(args, train, test),
+            "streams" => VaeStreamsBench.Run(args, train, test, seed),
             _ => Usage(what),
         };
     }
 
     private static int Usage(string what)
     {
-        Console.Error.WriteLine($"vae: unknown protocol '{what}'; use quality, beta, cvae, ssvae, vq, hvae, aae or speed");
+        Console.Error.WriteLine($"vae: unknown protocol '{what}'; use quality, beta, cvae, ssvae, vq, hvae, aae, speed or streams");
         return 2;
     }
 

@@ -141,7 +141,7 @@ public static class WideAnomalyBench
     /// <summary>
     /// <c>anomaly select [FILE ...]</c>: the report and the leave-one-dataset-out selection again from saved JSON files. Several
     /// files (runs of different <c>--detectors</c> on the same sets and seeds) are merged: their detectors side by side, the
-    /// peers of the first file.
+    /// peers of the first file, in the order of <see cref="WideDetectors.All"/>.
     /// </summary>
     public static int Select(string[] args)
     {
@@ -166,7 +166,10 @@ public static class WideAnomalyBench
                     .Where(c => extra.Any(d => d.Name == c.Key))).ToDictionary() }).ToList(),
             };
         }
-        Console.Write(Report(merged!));
+        // Table order (the one-standard-error rule's tie order) is WideDetectors.All's, whichever file a detector came from.
+        var order = WideDetectors.All.Select((d, i) => (d.Name, i)).ToDictionary(x => x.Name, x => x.i);
+        merged = merged! with { Detectors = merged.Detectors.OrderBy(d => order.GetValueOrDefault(d.Name, int.MaxValue)).ToList() };
+        Console.Write(Report(merged));
         return 0;
     }
 

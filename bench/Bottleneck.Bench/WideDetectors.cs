@@ -63,8 +63,9 @@ public sealed record DenseRecipe(Func<int, DenseConfig> Architecture, int Epochs
     /// <summary>Trains on <paramref name="input"/>.Train and scores both splits.</summary>
     public WideScores Run(WideInput input) => Run(input.Train, input.Test, input.Seed);
 
-    /// <summary>Trains on prepared <paramref name="train"/> and scores it and <paramref name="test"/>.</summary>
-    public WideScores Run(Dataset train, Dataset test, int seed)
+    /// <summary>Trains on prepared <paramref name="train"/> and scores <paramref name="test"/> and the training rows
+    /// (<paramref name="scoreTrain"/> when given: the rows to score as the training rows, e.g. unclipped).</summary>
+    public WideScores Run(Dataset train, Dataset test, int seed, Dataset? scoreTrain = null)
     {
         var tests = new List<float[]>(); var trains = new List<float[]>();
         for (int k = 0; k < Members; k++)
@@ -74,7 +75,7 @@ public sealed record DenseRecipe(Func<int, DenseConfig> Architecture, int Epochs
             var net = ModelRegistry.Create(Architecture(train.FeatureCount), new Rng(s));
             new Trainer(new TrainingOptions(epochs: Epochs, batchSize: BatchSize, weightDecay: WeightDecay, seed: s)).Fit(net, fitRows);
             var scorer = new AnomalyScorer(net, Error);
-            tests.Add(scorer.Score(test)); trains.Add(scorer.Score(train));
+            tests.Add(scorer.Score(test)); trains.Add(scorer.Score(scoreTrain ?? train));
         }
         return Members == 1 ? new WideScores(tests[0], trains[0]) : new WideScores(Median(tests), Median(trains));
     }
@@ -126,6 +127,10 @@ public static class WideDetectors
     private static DenseConfig RuleBounded(int d) => new(d, [AnomalyDefaults.HiddenWidth(d)], AnomalyDefaults.LatentWidth(d), Activation.Relu,
         Activation.Identity, Likelihood.BoundedGaussian);
 
+    private static readonly Func<WideInput, WideScores> CachedRecipe = WideCandidates.Cached("recipe", Recipe.Run);
+    private static readonly Func<WideInput, WideScores> CachedMahalanobis = WideCandidates.Cached("mahalanobis", WideCandidates.Mahalanobis);
+    private static readonly Func<WideInput, WideScores> CachedFb5 = WideCandidates.Cached("recipe-fb5", i => WideCandidates.FeatureBagged(i, Recipe, 5));
+
     /// <summary>Every detector, in report order.</summary>
     public static IReadOnlyList<WideDetector> All { get; } =
     [
@@ -137,8 +142,8 @@ public static class WideDetectors
             WideTraining.NormalOnly, i => new DenseRecipe(d => AnomalyDefaults.DenseArchitecture(d), 10, 128, 0f, ReconstructionError.Mse, ValidationFraction: 0.1).Run(i)),
         // The selection grid (unsupervised, whole training split): architecture rule × output × scaling × epochs × score, and median
         // ensembles. Order matters to the one-standard-error rule of RecipeSelection: the incumbent recipe first, then by training cost.
-        new("recipe", "the unsupervised recipe (AnomalyDefaults.Unsupervised*; `train` with no flags on CSV rows, `train --contaminated`): D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
-            WideTraining.Unsupervised, Recipe.Run, Candidate: true),
+        new("recipe", "the previous unsupervised recipe (before the bars work; still `train --stream --contaminated`): standardized rows, D-64-32-64-D, batch norm, dropout 0.2, tanh output, 10 epochs of batch 32, mae score",
+            WideTraining.Unsupervised, CachedRecipe, Candidate: true),
         new("pyod-tanh-mae-e3", "the recipe trained 3 epochs",
             WideTraining.Unsupervised, (Recipe with { Epochs = 3 }).Run, Candidate: true),
         new("pyod-linear-mse", "PyOD's network and training, linear output, mse score",
@@ -160,10 +165,29 @@ public static class WideDetectors
             WideTraining.Unsupervised, (Recipe with { Epochs = 30 }).Run, Candidate: true),
         new("pyod-tanh-mse-e30", "the recipe trained 30 epochs, scored by mse",
             WideTraining.Unsupervised, (Recipe with { Epochs = 30, Error = ReconstructionError.Mse }).Run, Candidate: true),
+        // Added for the bars left unmet (WideCandidates): single models first (cost about the recipe's), then ensembles of 5.
+        new("recipe-robust-scale", "the recipe on rows scaled by median and IQR/1.349 (sd where the IQR is 0) instead of mean and sd",
+            WideTraining.Unsupervised, i => WideCandidates.RobustScaled(i, Recipe), Candidate: true),
+        new("recipe-clip3", "the recipe fitted on the standardized training rows clipped to ±3 (winsorized), scored unclipped",
+            WideTraining.Unsupervised, i => WideCandidates.Clipped(i, Recipe, 3f), Candidate: true),
+        new("recipe-steps1000", "the recipe with a budget of 1000 steps of batch 32 instead of 10 epochs (epochs = clamp(⌈1000/batches⌉, 1, 100))",
+            WideTraining.Unsupervised, i => WideCandidates.StepBudget(i, Recipe, 1000, 100), Candidate: true),
+        new("recipe-mahalanobis", "the recipe's mae and the robust Mahalanobis distance of the standardized row, each z-scored on its training scores, mean",
+            WideTraining.Unsupervised, i => WideCandidates.ZMean([CachedRecipe(i), CachedMahalanobis(i)]), Candidate: true),
+        new("recipe-robust-scale-mahalanobis", "the unsupervised recipe now (`train` with no flags on CSV rows, `train --contaminated`): recipe-robust-scale's mae and the robust Mahalanobis distance of the same robust-scaled row, each z-scored on its training scores, mean",
+            WideTraining.Unsupervised, i => WideCandidates.RobustScaled(i, Recipe, withDistance: true), Candidate: true),
         new("recipe-x5-median", "5 recipe models (seeds), median of their mae scores",
             WideTraining.Unsupervised, (Recipe with { Members = 5 }).Run, Candidate: true, SingleModel: false),
         new("pyod-tanh-mse-x5-median", "5 recipe models (seeds) scored by mse, median of their scores",
             WideTraining.Unsupervised, (Recipe with { Members = 5, Error = ReconstructionError.Mse }).Run, Candidate: true, SingleModel: false),
+        new("recipe-x5-arch", "5 recipe models differing in seed and widths (64-32, 32-16, 128-64, 64-16, 32-8), z-scored mae, mean",
+            WideTraining.Unsupervised, i => WideCandidates.ArchitectureEnsemble(i, Recipe, [(64, 32), (32, 16), (128, 64), (64, 16), (32, 8)]), Candidate: true, SingleModel: false),
+        new("recipe-fb5", "feature bagging: 5 recipe models, each on a random ⌈D/2⌉..D−1 features, z-scored mae, mean",
+            WideTraining.Unsupervised, i => CachedFb5(i), Candidate: true, SingleModel: false),
+        new("recipe-fb5-mahalanobis", "recipe-fb5 and the robust Mahalanobis distance, each z-scored on its training scores, mean",
+            WideTraining.Unsupervised, i => WideCandidates.ZMean([CachedFb5(i), CachedMahalanobis(i)]), Candidate: true, SingleModel: false),
+        new("mahalanobis", "no model: robust Mahalanobis distance of the standardized row (Ledoit-Wolf covariance of the bulk: MCD concentration and reweighting steps)",
+            WideTraining.Unsupervised, CachedMahalanobis),
         // Detectors from the literature (issue 17, item 4; docs/anomaly.md): model kinds with their own fit procedures and scores,
         // at the CLI's defaults for the kind unless the name says otherwise. Not candidates of the recipe selection.
         new("robust-ae", "robust deep autoencoder (Zhou & Paffenroth 2017): default rule D-h-z-h-D, linear output (the CLI with --hidden/--latent/--output given), l2,1 rows, lambda 1, 5 iterations over 20 epochs of batch 32, mse score",

@@ -163,8 +163,8 @@ public static class TrainCommand
             "(demo, mnist) and neither --patience nor --schedule plateau needs a validation loss, else 0.1", 0.1);
         public Option<int> Patience { get; } = CliOptions.Value("--patience", "N", "Early stopping: stop after N epochs without a better validation loss and keep the best weights; 0 = off", 0);
         public Option<string> Scale { get; } = CliOptions.Choice("--scale",
-            "Feature scaling fitted on the training part: none, minmax, standardize. auto = none for image data (demo, mnist: already in [0,1]), otherwise the output's: standardize for linear-mse and gaussian-nll, minmax for the others",
-            "auto", "auto", "none", "minmax", "standardize");
+            "Feature scaling fitted on the training part: none, minmax, standardize, robust (median and IQR/1.349 per feature; flat rows in memory). auto = none for image data (demo, mnist: already in [0,1]), otherwise the output's: standardize for linear-mse and gaussian-nll, minmax for the others",
+            "auto", "auto", "none", "minmax", "standardize", "robust");
         public Option<ulong> Seed { get; } = CliOptions.Value("--seed", "N", "Seed for the validation split, initialisation, shuffling and noise", 0UL);
         public Option<string> Out { get; } = CliOptions.Text("--out", "DIR", "Model folder to write (created; files replaced)", Path.Combine("runs", "model"));
         public Option<bool> Resume { get; } = CliOptions.Flag("--resume", "Continue from the checkpoint in OUT/checkpoint (same data and options)");

@@ -44,6 +44,13 @@ public sealed class DagmmBinder(DenseOptions dense) : KindBinder
         public override Likelihood Output(KindData data) => DetectorDefaults.Output(Architecture);
 
         /// <inheritdoc/>
+        /// <remarks>Measured on the wide benchmark (docs/anomaly.md, "DAGMM: where it is not sound").</remarks>
+        public override string? ContaminationCaveat =>
+            "dagmm is not a sound detector when the training rows may hold many anomalies or anomalies that cluster: on the wide anomaly benchmark " +
+            "(PyOD's protocol) it ranks worse than chance on ionosphere, glass and vowels, where IsolationForest and PCA reach 0.6 (docs/anomaly.md); " +
+            "for unlabelled rows use train with no --kind (the unsupervised recipe), or train on known normal rows with --normal-only COLUMN=VALUE";
+
+        /// <inheritdoc/>
         protected override ModelConfig Create(KindData data)
         {
             DetectorDefaults.CheckPlain(Architecture, Kind);

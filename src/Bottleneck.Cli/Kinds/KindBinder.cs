@@ -70,6 +70,10 @@ public abstract record KindSettings(string Kind)
     /// the unsupervised recipe's training values and score (as <c>--contaminated</c>) unless <c>--normal-only</c> is given.</summary>
     public virtual bool AssumesContaminatedRows => false;
 
+    /// <summary>One line <c>train</c> prints as a warning when the kind is trained on rows not known to be normal (no
+    /// <c>--normal-only</c>), or null (default): where the kind is not a sound detector for such rows (dagmm).</summary>
+    public virtual string? ContaminationCaveat => null;
+
     /// <summary>The config for <paramref name="data"/>, of kind <see cref="Kind"/>.</summary>
     /// <exception cref="ArgumentException">A value is invalid; the message starts with the option it came from when known.</exception>
     public ModelConfig Build(KindData data)

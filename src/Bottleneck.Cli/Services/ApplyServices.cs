@@ -108,7 +108,7 @@ public sealed class EvaluateService : CliService
         if (DataSpec.Parse(s.Data) is { Kind: DataKind.Ratings } ratings) return new RecommendEvaluateService(Console, Error, Verbose).Evaluate(s, ratings);
         OutputPaths.Check(DenoiseCommand.PngOptionName, s.Png, DataSpec.Parse(s.Data), "test", s.ModelDir);
         var m = ModelData.Load(s.ModelDir, s.Data);
-        bool psnr = m.Image != null && m.Preprocessor.Kind != ScalingKind.Standardize;
+        bool psnr = m.Image != null && m.Preprocessor.Kind is ScalingKind.None or ScalingKind.MinMax;
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
         var quality = psnr ? ImageQualityEvaluator.Evaluate(m.Saved.Model, m.Raw, m.Preprocessor, m.Folder) : null;
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
@@ -205,11 +205,11 @@ public sealed class EvaluateService : CliService
     {
         if (normal == null || m.Raw.Labels == null) return null;
         var flags = Enumerable.Range(0, m.Raw.Rows).Select(i => m.Raw.LabelText(i).Trim() == normal.Trim() ? 0 : 1).ToArray();
-        var scorer = new Bottleneck.Anomaly.AnomalyScorer(m.Saved.Model, m.Saved.Threshold?.Error);
+        var scorer = new Bottleneck.Anomaly.AnomalyScorer(m.Saved.Model, m.Saved.Threshold?.Error) { Distance = m.Saved.DistanceScore };
         var scores = scorer.Score(m.Scaled);
         int pos = flags.Sum();
         bool both = pos > 0 && pos < flags.Length;
-        return new Ranking(normal.Trim(), pos, scorer.Error.ToString().ToLowerInvariant(),
+        return new Ranking(normal.Trim(), pos, scorer.Combined ? scorer.ScoreName : scorer.Error.ToString().ToLowerInvariant(),
             both ? Bottleneck.Anomaly.AnomalyMetrics.RocAuc(scores, flags) : null,
             both ? Bottleneck.Anomaly.AnomalyMetrics.AveragePrecision(scores, flags) : null);
     }

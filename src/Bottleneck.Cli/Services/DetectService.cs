@@ -218,7 +218,7 @@ public sealed class DetectService : CliService
             ("data", s.Data),
             ("rows", Output.Count(m.Rows)),
             ("flagged", $"{Output.Count(m.Flagged)} ({Percent(m.Flagged, m.Rows)})"),
-            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({AnomalyScorer.Name(detector.Scorer.Error)} score > threshold)"),
+            ("threshold", $"{th.Rule} = {Output.Num(th.Value)} ({detector.Scorer.ScoreName} score > threshold)"),
             ("fitted on", th.FittedOn),
         };
         if (m.Unseen is { } u)

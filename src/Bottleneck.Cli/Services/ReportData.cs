@@ -35,6 +35,6 @@ internal static class ReportData
             ? detector.ScoreCsvRows(spec.Path!, null, options)
             : detector.ScoreDatasetRows(m.Raw, null, options);
         return new ReportScores(summary.Scores!, summary.Labels, detector.Threshold,
-            $"anomaly score: {AnomalyScorer.Name(detector.Scorer.Error)} per sample");
+            $"anomaly score: {detector.Scorer.ScoreName} per sample");
     }
 }

@@ -113,12 +113,13 @@ public sealed partial class TrainService : CliService
         int[] sampleShape = full.Image is { } im ? [im.Channels, im.Height, im.Width]
             : full.Sequence is { } sq ? [sq.Steps, sq.Channels] : [full.FeatureCount];
         var output = s.Kind.Output(new KindData(sampleShape, false, s.Epochs, purpose));
-        // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants standardized data (its tanh
-        // output bounds reconstructions to ±1 sd), which the automatic choice would not give a tanh-mse model.
+        // Tabular encodings standardize numeric columns themselves; the unsupervised recipe wants data on a unit scale (its tanh
+        // output bounds reconstructions to ±1 sd): robust-scaled for the dense recipe (AnomalyDefaults.UnsupervisedScaling),
+        // standardized for a kind built for contaminated rows (robust-ae, as measured), which the automatic choice would not give.
         var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None
-            : s.Contaminated ? s.Scale ?? ScalingKind.Standardize
+            : s.Contaminated ? s.Scale ?? (s.Kind.AssumesContaminatedRows ? ScalingKind.Standardize : AnomalyDefaults.UnsupervisedScaling)
             : s.ResolveScale(full.Image != null, output);
-        if (scale == ScalingKind.Standardize && output.MeanInUnitInterval)
+        if (scale is ScalingKind.Standardize or ScalingKind.Robust && output.MeanInUnitInterval)
             Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
         var preprocessor = SequenceScaling.Fit(train, scale);   // per channel for sequence data, else per feature
         var trainX = preprocessor.Transform(train);
@@ -147,7 +148,7 @@ public sealed partial class TrainService : CliService
         }
         if (s.ContaminationAssumed)
             Line("recipe      unsupervised, assumed: nothing says these CSV rows are all normal, so they may contain anomalies (as --contaminated); " +
-                 "bounded tanh output on standardized data, batch norm, dropout, short training; threshold on mean-absolute-error scores. " +
+                 "robust scaling (median, IQR), bounded tanh output, batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged. " +
                  (data.Spec.LabelColumn is { } lc ? $"The data has a label column \"{lc}\" but no normal value: give --normal-only {lc}=VALUE to train on its normal rows, "
                      : "Give --normal-only COLUMN=VALUE to train on known normal rows, ") + "or an architecture (--hidden, --latent, --output) for a plain autoencoder");
         else if (s.Contaminated && s.Kind.AssumesContaminatedRows)
@@ -155,11 +156,12 @@ public sealed partial class TrainService : CliService
                  $"({AnomalyDefaults.UnsupervisedEpochs} epochs of batch {AnomalyDefaults.UnsupervisedBatchSize}, weight decay {AnomalyDefaults.UnsupervisedWeightDecay:G}, every row trains) " +
                  "on standardized data; threshold on mean-absolute-error scores. Give --normal-only COLUMN=VALUE to train on known normal rows");
         else if (s.Contaminated)
-            Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): bounded tanh output on standardized data, " +
-                 "batch norm, dropout, short training; threshold on mean-absolute-error scores");
+            Line("recipe      unsupervised (--contaminated: the training rows may contain anomalies): robust scaling (median, IQR), bounded tanh output, " +
+                 "batch norm, dropout, short training; score: mean absolute error and robust Mahalanobis distance, z-scored and averaged");
         else if (purpose == TrainingPurpose.AnomalyNormalRows)
             Line($"anomaly     defaults for D = {full.FeatureCount} where not given: code clamp(round(D/8), 2, 32)" +
                  (s.Kind.TakesUnsupervisedRecipe ? ", hidden clamp(ceil(D/2), 8, 256), linear-mse output" : ""));
+        if (data.Normal == null && s.Kind.ContaminationCaveat is { } caveat) Warn(caveat);
         Line($"split       {train.Rows} train, {validation.Rows} validation{(test != null ? $", {test.Rows} test" : "")} (seed {s.Seed}); scaling {scale.ToString().ToLowerInvariant()}");
         Line($"model       {config.Describe()}; {Output.Count(model.ParameterCount())} parameters");
         foreach (var (label, text) in fit.Describe()) Line($"{label,-11} {text}");
@@ -211,11 +213,14 @@ public sealed partial class TrainService : CliService
                  "so it is not extended; nothing was trained (train without --resume to start a longer run)");
 
         var anomalyDetector = rule == null ? null : new AnomalyDetector(model, preprocessor, data.Encoder, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null);
+        // The unsupervised recipe scores by its error combined with the robust Mahalanobis distance (AnomalyDefaults.UnsupervisedDistance).
+        if (anomalyDetector != null && s.Contaminated && !s.Kind.AssumesContaminatedRows && AnomalyDefaults.UnsupervisedDistance)
+            anomalyDetector.Scorer.Distance = DistanceScore.Fit(anomalyDetector.Scorer, trainX);
         ThresholdState? threshold = rule == null ? null : data.FitThreshold(rule, anomalyDetector!, trainX);
         // How clear the cut is in the training scores (ThresholdCheck): reported with the threshold, a warning when there is none.
         double? margin = threshold != null && rule!.Kind != ThresholdKind.Fixed ? ThresholdCheck.Margin(anomalyDetector!.Scorer.Score(trainX), threshold.Value) : null;
         var saved = new SavedModel(model, preprocessor.State, options, result.History, full.Image, data.Spec.Resolved().ToString(), data.Encoder?.State)
-            .WithAnomaly(threshold, data.Normal) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
+            .WithAnomaly(threshold, data.Normal).WithDistanceScore(anomalyDetector?.Scorer.Distance) with { DataFiles = dataFiles, FeatureNames = data.Encoder == null ? full.FeatureNames : null };
         // The new folder is complete (model, grid, this run's checkpoint) before it replaces the old one in one swap.
         ModelStore.Save(writer, saved);
         string? gridCaption = CommitRun(writer, s.Out, result.History,
@@ -231,7 +236,7 @@ public sealed partial class TrainService : CliService
             Line();
         }
         var reports = new List<(string, ReconstructionReport)>();
-        bool psnr = full.Image != null && scale != ScalingKind.Standardize;
+        bool psnr = full.Image != null && scale is not (ScalingKind.Standardize or ScalingKind.Robust);
         if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));
         if (testX != null) reports.Add(("test", ReconstructionEvaluator.Evaluate(model, testX, psnr)));
         if (reports.Count > 0)
@@ -248,7 +253,7 @@ public sealed partial class TrainService : CliService
         Line($"parameters  {Output.Count(model.ParameterCount())}");
         Line($"backend     {Gemm.Describe()}");
         if (threshold != null)
-            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({threshold.Error.ToString().ToLowerInvariant()} score; flagged = score > threshold), " +
+            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({(anomalyDetector?.Scorer.Combined == true ? anomalyDetector.Scorer.ScoreName : threshold.Error.ToString().ToLowerInvariant())} score; flagged = score > threshold), " +
                  $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}" +
                  (margin is double mg ? $"; margin share {Output.Num(mg)}" : ""));
         if (margin > ThresholdCheck.UnclearMargin)

@@ -1,3 +1,4 @@
+using Bottleneck.Data;
 using Bottleneck.Models;
 using Bottleneck.Models.Dense;
 using Bottleneck.NN;
@@ -86,8 +87,25 @@ public static class AnomalyDefaults
     /// </summary>
     public const string UnsupervisedThreshold = "contamination:0.1";
 
-    /// <summary>The recipe's score: mean absolute error (<see cref="ReconstructionError.Mae"/>).</summary>
+    /// <summary>The recipe's reconstruction error: mean absolute error (<see cref="ReconstructionError.Mae"/>).</summary>
     public const ReconstructionError UnsupervisedError = ReconstructionError.Mae;
+
+    /// <summary>
+    /// The recipe's scaling of numeric rows: <see cref="ScalingKind.Robust"/> (median and IQR/1.349 per feature, fitted on the
+    /// training rows), so the anomalies mixed into them move the centre and scale less than the mean and sd, and the tanh output's
+    /// ±1 bound sits at about ±1 sd of the bulk. Chosen with <see cref="UnsupervisedDistance"/> by the wide benchmark's selection
+    /// (docs/anomaly.md). Tabular CSVs keep their encoding's standardization; <c>train --stream</c> standardizes (one pass gives no
+    /// quartiles).
+    /// </summary>
+    public const ScalingKind UnsupervisedScaling = ScalingKind.Robust;
+
+    /// <summary>
+    /// Whether the recipe's score combines <see cref="UnsupervisedError"/> with the robust Mahalanobis distance of the row
+    /// (<see cref="DistanceScore"/>: each z-scored on the training rows, then averaged): true. Chosen over the error alone by the
+    /// wide benchmark's leave-one-dataset-out selection with the one-standard-error rule (docs/anomaly.md). Applies to the dense
+    /// kind trained in memory (<c>train --contaminated</c> and <c>train</c> with no flags on CSV rows), not to <c>train --stream</c>.
+    /// </summary>
+    public const bool UnsupervisedDistance = true;
 
     /// <summary>clamp(⌈D/2⌉, 8, 256).</summary>
     public static int HiddenWidth(int inputDim) => Math.Clamp((inputDim + 1) / 2, 8, 256);

@@ -69,15 +69,17 @@ public sealed class AnomalyDetector
         Scorer = new AnomalyScorer(model, error ?? threshold?.Error, batchSize);
     }
 
-    /// <summary>Builds a detector from a loaded model folder (its tabular encoding and threshold, if saved).</summary>
+    /// <summary>Builds a detector from a loaded model folder (its tabular encoding, threshold and combined distance score, if saved).</summary>
     /// <param name="saved">The loaded model.</param>
     /// <param name="error">Overrides the score error (default null: the saved threshold's, else the model's default).</param>
     public static AnomalyDetector FromSaved(SavedModel saved, ReconstructionError? error = null)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        return new AnomalyDetector(saved.Model, new Preprocessor(saved.Preprocessing),
+        var detector = new AnomalyDetector(saved.Model, new Preprocessor(saved.Preprocessing),
             saved.Tabular is null ? null : new TabularEncoder(saved.Tabular), saved.Threshold, error)
         { TrainedColumns = saved.FeatureNames, Folder = saved.Folder };
+        detector.Scorer.Distance = saved.DistanceScore;   // used only when the score error is the one it was fitted with
+        return detector;
     }
 
     /// <summary>The feature column names of the headed numeric CSV the model was trained on, or null; a headed CSV scored by a model

@@ -242,7 +242,8 @@ public sealed class AnomalyScorer
     }
 
     /// <summary>
-    /// Scores row-major rows, optionally writing each feature's contribution.
+    /// Scores row-major rows, optionally writing each feature's contribution; with a <see cref="Distance"/> for this error, the
+    /// combined score (<see cref="DistanceScore.Combine"/>).
     /// </summary>
     /// <param name="rows">N·D values (N whole rows), preprocessed.</param>
     /// <param name="scores">Receives N scores.</param>
@@ -254,6 +255,38 @@ public sealed class AnomalyScorer
     /// <exception cref="ArgumentException">A length is inconsistent; step counts for a model that does not take sequences or cannot ignore
     /// padding, or with a Mahalanobis score.</exception>
     public void Score(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions = default, ReadOnlySpan<int> stepCounts = default)
+    {
+        ScoreErrors(rows, scores, contributions, stepCounts);
+        if (Distance is { } distance && distance.State.Error == Error)
+        {
+            if (!stepCounts.IsEmpty) throw new ArgumentException("a score combined with the Mahalanobis distance is not defined for padded sequences", nameof(stepCounts));
+            int n = rows.Length / FeatureCount;
+            distance.Combine(rows, scores.Slice(0, n), contributions.IsEmpty ? default : contributions.Slice(0, rows.Length));
+        }
+    }
+
+    /// <summary>
+    /// The combined score with the robust Mahalanobis distance (<see cref="DistanceScore"/>), or null (default): when set and its
+    /// <see cref="DistanceScoreState.Error"/> is <see cref="Error"/>, <see cref="Score(ReadOnlySpan{float}, Span{float}, Span{float}, ReadOnlySpan{int})"/>
+    /// returns ½·[(e − μ_e)/σ_e + (d² − μ_d)/σ_d] instead of the error e; with another error it is not used.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set to a score of another width than the model's.</exception>
+    public DistanceScore? Distance
+    {
+        get => _distance;
+        set => _distance = value is null || value.Features == FeatureCount ? value
+            : throw new ArgumentException($"the distance score has {value.Features} features, the model expects {FeatureCount}", nameof(value));
+    }
+
+    private DistanceScore? _distance;
+
+    /// <summary>Whether the scores are the combined score of <see cref="Distance"/> rather than the plain error.</summary>
+    public bool Combined => Distance is { } c && c.State.Error == Error;
+
+    /// <summary>The score's name for messages: <see cref="Name"/> of the error, with "+row-mahalanobis" when <see cref="Combined"/> (e.g. "mae+row-mahalanobis").</summary>
+    public string ScoreName => Combined ? Name(Error) + "+row-mahalanobis" : Name(Error);
+
+    private void ScoreErrors(ReadOnlySpan<float> rows, Span<float> scores, Span<float> contributions, ReadOnlySpan<int> stepCounts)
     {
         int d = FeatureCount;
         if (rows.Length % d != 0) throw new ArgumentException($"{rows.Length} values are not whole rows of {d} features", nameof(rows));

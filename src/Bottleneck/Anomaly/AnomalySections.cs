@@ -44,6 +44,9 @@ public static class AnomalySections
     /// <summary>Section name of the normal label.</summary>
     public const string NormalSection = "normalLabel";
 
+    /// <summary>Section name of the score combined with the robust Mahalanobis distance (<see cref="DistanceScoreState"/>).</summary>
+    public const string DistanceSection = "distanceScore";
+
     extension(SavedModel saved)
     {
         /// <summary>The anomaly threshold fitted at training time, or null.</summary>
@@ -73,6 +76,32 @@ public static class AnomalySections
                 return n;
             }
         }
+
+        /// <summary>The score combined with the robust Mahalanobis distance, fitted at training time (<c>train --contaminated</c>), or null.</summary>
+        /// <exception cref="ModelFileException">The entry is malformed or does not fit the model's width (names config.json).</exception>
+        public DistanceScore? DistanceScore
+        {
+            get
+            {
+                var d = Read<DistanceScoreState>(saved, DistanceSection);
+                if (d is null) return null;
+                try
+                {
+                    var score = new DistanceScore(d);
+                    if (score.Features != saved.Model.InputDim)
+                        throw new ArgumentException($"distanceScore has {score.Features} features, the model expects {saved.Model.InputDim}");
+                    return score;
+                }
+                catch (ArgumentException e) { throw new ModelFileException($"{saved.ConfigPath} is invalid: {e.Message}", saved.ConfigPath, e); }
+            }
+        }
+
+        /// <summary>This model with its combined distance score set (null removes the entry).</summary>
+        /// <param name="distance">The fitted score, or null.</param>
+        public SavedModel WithDistanceScore(DistanceScore? distance) => saved with
+        {
+            Sections = (saved.Sections ?? ModelSections.Empty).With(DistanceSection, distance?.State, TabularEncoder.JsonOptions),
+        };
 
         /// <summary>This model with its threshold and normal label set (null removes an entry).</summary>
         /// <param name="threshold">The threshold, or null.</param>

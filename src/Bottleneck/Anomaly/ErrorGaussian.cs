@@ -113,7 +113,7 @@ public sealed class ErrorGaussian
         }
         var s2 = x.TransposeThisAndMultiply(x) / n;
         double mu = s2.Trace() / d;
-        double alpha = LedoitWolfShrinkage(x, s2, mu);
+        double alpha = LedoitWolf.Shrinkage(x, s2);
         var sigma = s2 * (1 - alpha);
         double add = alpha * mu + Floor(mu);
         for (int j = 0; j < d; j++) sigma[j, j] += add;
@@ -128,29 +128,6 @@ public sealed class ErrorGaussian
     }
 
     private static double Floor(double meanVariance) => Math.Max(1e-12, VarianceFloor * meanVariance);
-
-    /// <summary>
-    /// The Ledoit–Wolf shrinkage of scikit-learn's <c>ledoit_wolf_shrinkage</c> (centred data X, N × D, S = XᵀX/N, m = tr S / D):
-    /// δ = ‖S − m·I‖²_F / D, β = min(δ, (Σᵢ ‖xᵢ‖⁴ / N − ‖S‖²_F) / (D·N)), α = β/δ (0 when β = 0; 0 for D = 1).
-    /// </summary>
-    private static double LedoitWolfShrinkage(Matrix<double> x, Matrix<double> s, double mu)
-    {
-        int n = x.RowCount, d = x.ColumnCount;
-        if (d == 1) return 0;
-        double frob2 = 0;   // ‖S‖²_F = delta_ / N² in scikit-learn's notation
-        foreach (var v in s.Enumerate()) frob2 += v * v;
-        double fourth = 0;  // Σᵢ (Σⱼ xᵢⱼ²)² = beta_
-        for (int i = 0; i < n; i++)
-        {
-            double r = 0;
-            for (int j = 0; j < d; j++) r += x[i, j] * x[i, j];
-            fourth += r * r;
-        }
-        double beta = (fourth / n - frob2) / ((double)d * n);
-        double delta = (frob2 - 2 * mu * s.Trace() + d * mu * mu) / d;
-        beta = Math.Min(beta, delta);
-        return beta == 0 ? 0 : beta / delta;
-    }
 
     /// <summary>
     /// The squared Mahalanobis distance d² = (e − μ)ᵀ Σ⁻¹ (e − μ) of one error vector, and optionally each element's share

@@ -164,8 +164,9 @@ public static class IdxLoader
         if (labels.Length != images.Rows)
             throw new DataException($"{labelsPath}: has {labels.Length} labels but {imagesPath} has {images.Rows} images", labelsPath);
         var f = images.Features;
-        const float inv = 1f / 255f;
-        for (int i = 0; i < f.Length; i++) f[i] *= inv;
+        // x / 255 correctly rounded, as PyTorch's x / 255.0 and torchvision's ToTensor give; x · (1/255f) would differ by one
+        // ulp on 126 of the 256 grey levels.
+        for (int i = 0; i < f.Length; i++) f[i] /= 255f;
         return new Dataset(f, images.Rows, images.FeatureCount, labels, null, images.Image, imagesPath,
                            Enumerable.Range(0, 10).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
     }

@@ -12,6 +12,14 @@ public enum ScalingKind
     MinMax,
     /// <summary>Subtract each feature's training mean and divide by its (population) standard deviation; zero deviation uses 1.</summary>
     Standardize,
+    /// <summary>
+    /// Robust scaling: subtract each feature's training median and divide by its interquartile range / 1.349 (the standard
+    /// deviation for normally distributed values, so the result is on the scale of <see cref="Standardize"/>); a feature whose
+    /// IQR is 0 uses its population standard deviation, a constant one 1. Quartiles interpolate linearly like numpy. Rows far out
+    /// in the training data (anomalies) move neither statistic much (Rousseeuw &amp; Croux, JASA 1993; scikit-learn's RobustScaler
+    /// with the normal-consistency factor). Per feature of flat rows, fitted in memory only.
+    /// </summary>
+    Robust,
 }
 
 /// <summary>
@@ -108,10 +116,42 @@ public sealed class Preprocessor
                 scale[j] = std > 1e-12f && float.IsFinite(std) ? std : 1f;
             }
         }
+        else if (kind == ScalingKind.Robust)
+        {
+            var col = new float[train.Rows];
+            for (int j = 0; j < f; j++)
+            {
+                double mean = 0, m2 = 0;
+                for (int r = 0; r < train.Rows; r++)
+                {
+                    float v = x[r * f + j];
+                    col[r] = v;
+                    double d = v - mean;
+                    mean += d / (r + 1);
+                    m2 += d * (v - mean);
+                }
+                Array.Sort(col);
+                double q1 = Quantile(col, 0.25), q3 = Quantile(col, 0.75), std = Math.Sqrt(m2 / train.Rows);
+                offset[j] = (float)Quantile(col, 0.5);
+                float s = (float)((q3 - q1) / RobustScaleFactor);
+                scale[j] = s > 1e-12f && float.IsFinite(s) ? s : std > 1e-12 && double.IsFinite(std) ? (float)std : 1f;
+            }
+        }
         return new Preprocessor(new PreprocessorState(kind, offset, scale));
     }
 
-    /// <summary>Parses a kind name for command lines: "none", "minmax" (or "min-max"), "standardize" (or "standard", "zscore").</summary>
+    /// <summary>The IQR of the standard normal distribution, 2·Φ⁻¹(0.75) ≈ 1.349: IQR / 1.349 estimates σ (<see cref="ScalingKind.Robust"/>).</summary>
+    public const double RobustScaleFactor = 1.3489795003921634;
+
+    /// <summary>The q-quantile of sorted values, linear interpolation between order statistics (numpy's default).</summary>
+    private static double Quantile(float[] sorted, double q)
+    {
+        double pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (pos - lo) * ((double)sorted[hi] - sorted[lo]);
+    }
+
+    /// <summary>Parses a kind name for command lines: "none", "minmax" (or "min-max"), "standardize" (or "standard", "zscore"), "robust".</summary>
     /// <param name="name">The name, case-insensitive.</param>
     /// <exception cref="DataException">Unknown name; the message lists the accepted names.</exception>
     public static ScalingKind ParseKind(string name) => name?.Trim().ToLowerInvariant() switch
@@ -119,7 +159,8 @@ public sealed class Preprocessor
         "none" => ScalingKind.None,
         "minmax" or "min-max" => ScalingKind.MinMax,
         "standardize" or "standard" or "zscore" or "z-score" => ScalingKind.Standardize,
-        _ => throw new DataException($"unknown scaling \"{name}\"; use none, minmax or standardize"),
+        "robust" => ScalingKind.Robust,
+        _ => throw new DataException($"unknown scaling \"{name}\"; use none, minmax, standardize or robust"),
     };
 
     /// <summary>Scales row-major rows in place: y = (x − offset) / scale per feature.</summary>

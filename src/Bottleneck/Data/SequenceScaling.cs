@@ -16,11 +16,13 @@ public static class SequenceScaling
     /// <param name="train">The training samples only (for series: the part before the split point).</param>
     /// <param name="kind">Scaling kind.</param>
     /// <returns>The fitted preprocessor (its feature count is T·F).</returns>
-    /// <exception cref="DataException">The dataset has no rows and <paramref name="kind"/> is not None.</exception>
+    /// <exception cref="DataException">The dataset has no rows and <paramref name="kind"/> is not None, or robust scaling of sequences.</exception>
     public static Preprocessor Fit(Dataset train, ScalingKind kind)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (train.Sequence is not { } shape) return Preprocessor.Fit(train, kind);
+        if (kind == ScalingKind.Robust)
+            throw new DataException($"{train.Source}: robust scaling is per feature of flat rows; sequences are scaled per channel by minmax or standardize", train.Source);
         if (kind != ScalingKind.None && train.Rows == 0)
             throw new DataException($"{train.Source}: cannot fit {kind} scaling on an empty dataset", train.Source);
         int t = shape.Steps, f = shape.Channels;

@@ -11,11 +11,14 @@ namespace Bottleneck.Data;
 public sealed class StreamedScalingFit(int featureCount, ScalingKind kind)
 {
     private readonly int _d = featureCount >= 1 ? featureCount : throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, "featureCount must be ≥ 1");
+    private readonly ScalingKind _checked = kind != ScalingKind.Robust ? kind
+        : throw new DataException("robust scaling needs each feature's quartiles, which one streamed pass does not give; use standardize or minmax with a streamed source");
     private readonly double[] _mean = new double[featureCount], _m2 = new double[featureCount];
     private readonly float[] _min = Filled(featureCount, float.PositiveInfinity), _max = Filled(featureCount, float.NegativeInfinity);
 
     /// <summary>The scaling fitted.</summary>
-    public ScalingKind Kind { get; } = kind;
+    /// <exception cref="DataException">At construction: <see cref="ScalingKind.Robust"/>, which needs quartiles (not one streamed pass).</exception>
+    public ScalingKind Kind => _checked;
 
     /// <summary>Rows seen so far.</summary>
     public long Rows { get; private set; }

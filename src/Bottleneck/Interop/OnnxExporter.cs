@@ -257,6 +257,8 @@ public static class OnnxExporter
             throw new OnnxExportException($"the {model.Config.Kind} kind's own score is not mapped to ONNX; the score part maps mse, mae, bce and nll");
         if (AnomalyScorer.IsMahalanobis(error))
             throw new OnnxExportException($"the {AnomalyScorer.Name(error)} score needs the Gaussian of the training errors; the score part maps mse, mae, bce and nll");
+        if (saved.DistanceScore is { } distance && distance.State.Error == error)
+            throw new OnnxExportException($"the score combined with the robust Mahalanobis distance (distanceScore, the unsupervised recipe's) is not mapped to ONNX; export the full model or score with detect");
         if (error == ReconstructionError.Bce && model.Likelihood is not BernoulliLikelihood)
             throw new OnnxExportException($"the bce score needs a sigmoid-bce model, this one is {model.Likelihood.Name}");
         var logits = Flat(g, model, exportable.EmitDecoderLogits(g, exportable.EmitEncoder(g, x)));

@@ -26,6 +26,18 @@ internal static unsafe class GemmEpilogue
             }
             return;
         }
+        if (Vector512.IsHardwareAccelerated && cols < 256)
+        {
+            // short rows (a convolution's C_out channels): a vector loop, without a span call per row
+            for (int i = 0; i < rows; i++)
+            {
+                float* r = c + i * ldc;
+                int j = 0;
+                for (; j + 16 <= cols; j += 16) Vector512.Store(Vector512.Max(Vector512.Load(r + j), Vector512<float>.Zero), r + j);
+                for (; j < cols; j++) r[j] = Math.Max(r[j], 0f);
+            }
+            return;
+        }
         for (int i = 0; i < rows; i++)
         {
             var row = new Span<float>(c + i * ldc, cols);

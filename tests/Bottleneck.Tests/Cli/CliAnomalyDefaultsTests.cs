@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bottleneck.Anomaly;
 using Bottleneck.Cli;
 using Bottleneck.Cli.Commands;
 using Bottleneck.Tests.Data;
@@ -77,6 +78,10 @@ public class CliAnomalyDefaultsTests
         Assert.True(await h.Run("train", "--data", $"csv:{train}", "--out", dir.File("m")) == 0, h.Stdout + h.Stderr);
         Assert.Contains("recipe      unsupervised, assumed", h.Stdout);
         Assert.Contains("contamination:0.1", h.Stdout);
+        // the recipe chosen on the wide benchmark: robust scaling, and the mae combined with the robust Mahalanobis distance
+        var saved = Bottleneck.ModelFiles.ModelStore.Load(dir.File("m"));
+        Assert.Equal(Bottleneck.Data.ScalingKind.Robust, saved.Preprocessing.Kind);
+        Assert.NotNull(saved.DistanceScore);
         h = new CliHarness();
         Assert.True(await h.Run("detect", "--model", dir.File("m"), "--data", $"csv:{test}:label=label") == 0, h.Stdout + h.Stderr);
         // Then the held-out anomalies rank high: the plain defaults before issue 17 gave 0.62 on cardio (bench anomaly wide), the

@@ -274,7 +274,7 @@ public class CliAnomalyTests
         var h = new CliHarness();
         int code = await h.Run("train", "--data", $"csv:{csv}:label=label", "--contaminated", "--epochs", "30", "--out", model);
         Assert.True(code == 0, h.Stdout + h.Stderr);
-        foreach (var s in new[] { "recipe      unsupervised", "tanh-mse", "batch norm", "relu code", "mae score", "412 train, 0 validation", "scaling none" })
+        foreach (var s in new[] { "recipe      unsupervised", "tanh-mse", "batch norm", "relu code", "mae+row-mahalanobis score", "412 train, 0 validation", "scaling none" })
             Assert.Contains(s, h.Stdout);
         Assert.DoesNotContain("default rule", h.Stdout);
         var saved = ModelStore.Load(model);
@@ -286,7 +286,7 @@ public class CliAnomalyTests
         h = new CliHarness();
         Assert.Equal(0, await h.Run("evaluate", "--model", model, "--data", $"csv:{csv}:label=label", "--normal", "normal", "--json"));
         using var doc = JsonDocument.Parse(h.Stdout);
-        Assert.Equal("mae", doc.RootElement.GetProperty("anomalyScore").GetString());
+        Assert.Equal("mae+row-mahalanobis", doc.RootElement.GetProperty("anomalyScore").GetString());
         Assert.True(doc.RootElement.GetProperty("rocAuc").GetDouble() > 0.9, h.Stdout);
 
         // detect with the saved threshold (contamination:0.1 of the training rows) flags every planted attack.

@@ -113,6 +113,25 @@ public class IdxLoaderTests
         Assert.Contains("split", Assert.Throws<DataException>(() => IdxLoader.LoadMnist(tmp.Path, "valid")).Message);
     }
 
+    [Fact]
+    public void LoadMnist_PixelsAreTheCorrectlyRoundedByteOver255_AsPyTorchsDivision()
+    {
+        // Given an image holding every grey level 0..255
+        using var tmp = new TempDir();
+        var px = new byte[28 * 28];
+        for (int i = 0; i < 256; i++) px[i] = (byte)i;
+        tmp.Write("t10k-images-idx3-ubyte", Idx(0x08, [1, 28, 28], px));
+        tmp.Write("t10k-labels-idx1-ubyte", Idx(0x08, [1], [3]));
+        // When loaded
+        var d = IdxLoader.LoadMnist(tmp.Path, "test");
+        // Then each pixel is b/255 rounded once to float (PyTorch's x / 255.0 on float32 and torchvision's ToTensor give the
+        // same); multiplying by the float 1/255 instead is one ulp off on 126 of the 256 levels
+        for (int b = 0; b < 256; b++)
+            Assert.True(BitConverter.SingleToInt32Bits(d.Features[b]) == BitConverter.SingleToInt32Bits((float)(b / 255.0)),
+                $"grey level {b}: {d.Features[b]:R}, correctly rounded {(float)(b / 255.0):R}");
+        Assert.Equal(126, Enumerable.Range(0, 256).Count(b => b * (1f / 255f) != (float)(b / 255.0)));
+    }
+
     [SkippableFact]
     public void RealMnist_TrainAndTest()
     {

@@ -64,6 +64,6 @@ public class PreprocessorTests
     {
         Assert.Equal(ScalingKind.MinMax, Preprocessor.ParseKind("MinMax"));
         Assert.Equal(ScalingKind.Standardize, Preprocessor.ParseKind("zscore"));
-        Assert.Contains("none, minmax or standardize", Assert.Throws<DataException>(() => Preprocessor.ParseKind("log")).Message);
+        Assert.Contains("none, minmax, standardize or robust", Assert.Throws<DataException>(() => Preprocessor.ParseKind("log")).Message);
     }
 }

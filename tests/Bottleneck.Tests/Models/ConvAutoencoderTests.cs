@@ -52,6 +52,7 @@ public class ConvAutoencoderTests
         // Given a fully convolutional model made for 12 x 12 images (total stride 4)
         var config = new ConvConfig(3, 12, 12, [4, 6], latent: null, latentChannels: 2);
         var model = new ConvAutoencoder(config, new Rng(3));
+        model.Eval();   // Reconstruct in eval mode under no-grad takes the fused path, as ReconstructImages does
         Assert.Equal(2 * 3 * 3, config.LatentDim);
 
         // When it reconstructs a 17 x 10 image (not a multiple of 4) and a 12 x 12 one

@@ -48,6 +48,15 @@ public static class ModelTestUtil
         foreach (var (name, values) in expected) AssertBitEqual(values, actual[name], name);
     }
 
+    /// <summary>Asserts |expected[i] − actual[i]| ≤ tol·max(1, |expected[i]|) for every element, naming the first that is not.</summary>
+    public static void AssertCloseAll(float[] expected, float[] actual, double tol, string what)
+    {
+        Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length}, expected {expected.Length}");
+        for (int i = 0; i < expected.Length; i++)
+            if (!(Math.Abs(expected[i] - actual[i]) <= tol * Math.Max(1, Math.Abs(expected[i]))))
+                Assert.Fail($"{what}: element {i} is {actual[i]:R}, expected {expected[i]:R} (tolerance {tol:g2})");
+    }
+
     /// <summary>Asserts |expected − actual| ≤ tol·max(1, |expected|).</summary>
     public static void AssertClose(double expected, double actual, double tol, string what)
     {

@@ -195,6 +195,10 @@ internal sealed class OnnxGraph
         return model;
     }
 
+    /// <summary>A string attribute (UTF-8).</summary>
+    public static AttributeProto Attr(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(value) };
+
     /// <summary>An integer attribute.</summary>
     public static AttributeProto Attr(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 

@@ -26,7 +26,7 @@ internal interface IOnnxExportable
 /// <summary>
 /// The ONNX mapping of the NN layers, in eval mode (dropout is the identity, batch norm uses its running statistics): Linear,
 /// activations, Dropout, BatchNorm1d/2d, Sequential, Flatten, Unflatten, Conv1d/2d, ConvTranspose1d/2d, depthwise-separable
-/// convolutions, PadToMultiple, CropTo, LayerNorm, multi-head self-attention and pre-norm transformer encoder layers (no masks:
+/// convolutions, PixelShuffle (DepthToSpace), PadToMultiple, CropTo, LayerNorm, multi-head self-attention and pre-norm transformer encoder layers (no masks:
 /// inference), positional encodings, and (through <see cref="Recurrent"/>) LSTM/GRU.
 /// Any other module is an <see cref="OnnxExportException"/> naming its path and type.
 /// </summary>
@@ -79,6 +79,9 @@ internal static class OnnxModules
                 return Positions(g, pe.Table, x, path);
             case LearnedPositionalEncoding pe:
                 return Positions(g, pe.Weight, x, path);
+            case PixelShuffle ps:
+                // PyTorch's pixel_shuffle is DepthToSpace in "CRD" (column-row-depth) order
+                return g.Node("DepthToSpace", [x], path, [Attr("blocksize", (long)ps.UpscaleFactor), Attr("mode", "CRD")]);
             case DepthwiseSeparableConv2d d:
                 return Conv(g, d.Pointwise, Conv(g, d.Depthwise, x, path + ".depthwise"), path + ".pointwise");
             default:

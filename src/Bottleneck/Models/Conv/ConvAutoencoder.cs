@@ -9,7 +9,7 @@ namespace Bottleneck.Models.Conv;
 /// config's likelihood and corruption). State-dict entries <c>encoder.0.weight</c>, <c>encoder.0.bias</c>, … as PyTorch's
 /// <c>nn.Sequential</c>. A spatial-code model also reconstructs images of any size (<see cref="ReconstructImages"/>).
 /// </summary>
-public sealed class ConvAutoencoder : Autoencoder
+public sealed partial class ConvAutoencoder : Autoencoder
 {
     /// <summary>Builds the model with PyTorch's default initialisation.</summary>
     /// <param name="config">The configuration.</param>
@@ -30,10 +30,92 @@ public sealed class ConvAutoencoder : Autoencoder
     private Sequential EncoderLayers { get; }
     private Sequential DecoderLayers { get; }
 
+    private ConvInference? _live;
+    private bool _liveUnsupported;
+    private readonly object _liveGate = new();
+
+    /// <inheritdoc/>
+    public override IFastInference? CreateFastInference() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
+
+    /// <summary>
+    /// Maps images (N, C, H, W) to codes (N, latentDim). In eval mode under <see cref="GradMode.NoGrad"/> (the <c>encode</c>,
+    /// <c>reconstruct</c> and <c>detect</c> commands, evaluators, C# callers) it runs the fused channels-last inference path
+    /// (<see cref="ConvInference"/>) on the live weights, repacked on each call; otherwise, or for layers that path does not
+    /// support, the layers with autograd.
+    /// </summary>
+    /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
+    public override Tensor Encode(Tensor x)
+    {
+        // One caller at a time uses the cached path (its buffers are shared); a concurrent caller takes the layers.
+        if (!Monitor.TryEnter(_liveGate)) return base.Encode(x);
+        try
+        {
+            if (LivePath() is not { } fast) return base.Encode(x);
+            CheckInput(x);
+            int n = x.Dim(0);
+            fast.Refresh(0, fast.EncoderStepCount);
+            var codes = Tensor.Empty([n, LatentDim]);
+            fast.Codes(x.Span, n, codes.Span);
+            return codes;
+        }
+        finally { Monitor.Exit(_liveGate); }
+    }
+
+    /// <summary>
+    /// Maps codes (N, latentDim) to decoder logits (N, C, H, W); in eval mode under <see cref="GradMode.NoGrad"/> through the fused
+    /// inference path on the live weights, else the layers with autograd.
+    /// </summary>
+    /// <exception cref="ShapeException">The codes are not (N, latentDim).</exception>
+    public override Tensor DecodeLogits(Tensor z)
+    {
+        if (!Monitor.TryEnter(_liveGate)) return base.DecodeLogits(z);
+        try
+        {
+            if (LivePath() is not { } fast) return base.DecodeLogits(z);
+            if (z.Rank != 2 || z.Dim(1) != LatentDim)
+                throw new ShapeException($"codes {z.ShapeString} are not (N, {LatentDim})");
+            int n = z.Dim(0);
+            fast.Refresh(fast.EncoderStepCount, fast.StepCount);
+            var logits = Tensor.Empty([n, Conv.InChannels, Conv.Height, Conv.Width]);
+            fast.DecoderLogits(z.Span, n, logits.Span);
+            return logits;
+        }
+        finally { Monitor.Exit(_liveGate); }
+    }
+
+    private (int H, int W, ConvInference? Path)? _images;
+
+    /// <summary>The fused path for whole images of H × W (the encoder without its Flatten, the decoder without its Unflatten, then a
+    /// crop to H × W), cached for the last size, or null when the layers or the GEMM provider do not allow it.</summary>
+    private ConvInference? ImagesPath(int h, int w)
+    {
+        if (_images is { } c && c.H == h && c.W == w && (c.Path is null || ReferenceEquals(c.Path.Provider, Kernels.Gemm.Provider))) return c.Path;
+        var layers = new List<Module>();
+        for (int i = 0; i < EncoderLayers.Layers.Count - 1; i++) layers.Add(EncoderLayers.Layers[i]);
+        for (int i = 1; i < DecoderLayers.Layers.Count - 1; i++) layers.Add(DecoderLayers.Layers[i]);
+        layers.Add(new CropTo(h, w));
+        var path = ConvInference.TryCreateImages(layers, Conv.InChannels, h, w);
+        _images = (h, w, path);
+        return path;
+    }
+
+    /// <summary>The cached fused path when it applies now (eval mode, no autograd, supported layers), else null.</summary>
+    private ConvInference? LivePath()
+    {
+        if (Training || GradMode.IsEnabled || _liveUnsupported) return null;
+        if (_live is null || !ReferenceEquals(_live.Provider, Kernels.Gemm.Provider))
+        {
+            _live = ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
+            _liveUnsupported = _live is null && Kernels.Gemm.Provider is Kernels.ManagedGemm;
+        }
+        return _live;
+    }
+
     /// <summary>
     /// Reconstructions x̂ (the likelihood's mean, eval mode, no autograd) of images of any size with the model's channel count:
     /// each is padded at the bottom and right to a multiple of the total stride S, passed through the fully convolutional encoder
-    /// and decoder, and cropped back, so a model trained on patches denoises whole photographs. Only for a spatial code.
+    /// and decoder, and cropped back, so a model trained on patches denoises whole photographs. Only for a spatial code. Runs the
+    /// fused inference path (<see cref="ConvInference"/>, compiled for the last image size) when its layers allow, else the layers.
     /// Shape: (N, C, H, W) → (N, C, H, W) for any H, W ≥ 1.
     /// </summary>
     /// <param name="x">Images (N, C, H, W).</param>
@@ -50,6 +132,20 @@ public sealed class ConvAutoencoder : Autoencoder
         try
         {
             using var _ = GradMode.NoGrad();
+            if (Monitor.TryEnter(_liveGate))   // one caller at a time uses the cached path; a concurrent caller takes the layers
+            {
+                try
+                {
+                    if (ImagesPath(x.Dim(2), x.Dim(3)) is { } fast)
+                    {
+                        fast.Refresh();
+                        var logits = Tensor.Empty(x.ShapeToArray());
+                        fast.Logits(x.Span, x.Dim(0), logits.Span);
+                        return LikelihoodHead.Mean(logits);
+                    }
+                }
+                finally { Monitor.Exit(_liveGate); }
+            }
             var h = x;
             // skip the encoder's final Flatten and the decoder's Unflatten and CropTo: they fix the training size
             for (int i = 0; i < EncoderLayers.Layers.Count - 1; i++) h = EncoderLayers.Layers[i].Forward(h);

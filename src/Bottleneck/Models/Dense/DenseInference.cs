@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using Bottleneck.Kernels;
 using Bottleneck.NN;
 using Bottleneck.Ops;
@@ -406,62 +405,7 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
     }
 
     /// <summary>The in-place tile activation for <paramref name="act"/>, or null for the identity.</summary>
-    private static delegate*<float*, nint, int, int, void> ActivationKernel(Activation act) => act switch
-    {
-        Activation.Identity => null,
-        Activation.Relu => &Relu,
-        Activation.Sigmoid => &Sigmoid,
-        Activation.Tanh => &Tanh,
-        Activation.LeakyRelu => &LeakyRelu,
-        Activation.Elu => &Elu,
-        Activation.Softplus => &Softplus,
-        _ => throw new InvalidOperationException($"activation {act} is not supported by the dense inference path"),
-    };
-
-    private static void Relu(float* c, nint ldc, int rows, int cols)
-    {
-        if (Vector512.IsHardwareAccelerated && cols == 32)
-        {
-            for (int i = 0; i < rows; i++)
-            {
-                float* r = c + i * ldc;
-                Vector512.Store(Vector512.Max(Vector512.Load(r), Vector512<float>.Zero), r);
-                Vector512.Store(Vector512.Max(Vector512.Load(r + 16), Vector512<float>.Zero), r + 16);
-            }
-            return;
-        }
-        for (int i = 0; i < rows; i++)
-        {
-            var row = new Span<float>(c + i * ldc, cols);
-            TensorPrimitives.Max(row, 0f, row);
-        }
-    }
-
-    private static void Sigmoid(float* c, nint ldc, int rows, int cols)
-    {
-        // VectorMath's sigmoid, as Tensor.Sigmoid: bit-identical on every code path, so the tile split does not change a value
-        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); VectorMath.Sigmoid(row, row); }
-    }
-
-    private static void Tanh(float* c, nint ldc, int rows, int cols)
-    {
-        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); TensorPrimitives.Tanh(row, row); }
-    }
-
-    private static void LeakyRelu(float* c, nint ldc, int rows, int cols)
-    {
-        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); ActivationKernels.LeakyRelu(row, 0.01f, row); }
-    }
-
-    private static void Elu(float* c, nint ldc, int rows, int cols)
-    {
-        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); ActivationKernels.Elu(row, 1f, row); }
-    }
-
-    private static void Softplus(float* c, nint ldc, int rows, int cols)
-    {
-        for (int i = 0; i < rows; i++) { var row = new Span<float>(c + i * ldc, cols); ActivationKernels.Softplus(row, 1f, 20f, row); }
-    }
+    private static delegate*<float*, nint, int, int, void> ActivationKernel(Activation act) => TileActivations.For(act);
 
     /// <summary>Another GEMM provider: blocks of rows through <see cref="Gemm.Sgemm"/> on the live weights, then bias and activation per layer.</summary>
     private void Unpacked(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)

@@ -11,7 +11,7 @@ namespace Bottleneck.Models.SuperResolution;
 /// <c>reconstruct</c> the super-resolved one, and <see cref="Upscale"/> enlarges low-resolution images of any size.
 /// State-dict entries <c>decoder.1.body.0.weight</c>, … (the encoder has no parameters).
 /// </summary>
-public sealed class SuperResolutionModel : Autoencoder, IImageUpscaler
+public sealed partial class SuperResolutionModel : Autoencoder, IImageUpscaler
 {
     /// <summary>Builds the model with PyTorch's default initialisation.</summary>
     /// <param name="config">The configuration.</param>
