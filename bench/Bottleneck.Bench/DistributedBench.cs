@@ -141,9 +141,4 @@ public static class DistributedBench
         public void Broadcast(Span<byte> buffer, int root = 0) => inner.Broadcast(buffer, root);
         public void Abort(int errorCode) => inner.Abort(errorCode);
     }
-
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

@@ -357,10 +357,6 @@ public static class ParserFuzz
         new Bottleneck.Training.Checkpoint(dir).Load(model, optimizers, TinyOptions, [new("--kind", "dense")]);
     }
 
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 
     // CSV rows: numeric, headed, labelled, quoted and tabular text.
     private static byte[][] CsvSeeds() =>

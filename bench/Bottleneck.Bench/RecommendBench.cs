@@ -275,10 +275,6 @@ public static class RecommendBench
         return (bestEpoch, best, seconds);
     }
 
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 
     /// <summary>The 0/1 users × items matrix.</summary>
     private static Matrix<double> Dense(RatingMatrix m)

@@ -86,7 +86,7 @@ public static class SuperResolutionBench
             var model = new SuperResolutionModel(config, new Rng(seed));
             var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, seed: seed));
             var sw = Stopwatch.StartNew();
-            trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new Progress<TrainingProgress>(p =>
+            trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new SyncProgress(p =>
             {
                 if (p.Completed is { } e) Console.Error.WriteLine($"  epoch {e.Epoch}/{epochs} loss {e.TrainLoss:F4} {e.Seconds:F1}s");
             })));

@@ -76,7 +76,7 @@ public static class VaeBench
         var model = new VariationalAutoencoder(config, new Rng(seed));
         var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, seed: seed));
         var sw = Stopwatch.StartNew();
-        var result = trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new Progress<TrainingProgress>(p =>
+        var result = trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new SyncProgress(p =>
         {
             if (p.Completed is { } r)
                 Console.Error.WriteLine($"  {config.Kind} epoch {r.Epoch}/{epochs} loss {r.TrainLoss:F3} " +
@@ -411,7 +411,7 @@ public static class VaeBench
         var model = new VariationalAutoencoder(config, new Rng(0));
         var trainer = new Trainer(new TrainingOptions(epochs: epochs + 1, batchSize: 256, learningRate: 1e-3f));
         var seconds = new List<double>();
-        trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new Progress<TrainingProgress>(p =>
+        trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new SyncProgress(p =>
         {
             if (p.Completed is { } r && r.Epoch > 1) seconds.Add(r.Seconds);
         })));
