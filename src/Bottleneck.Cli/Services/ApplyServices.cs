@@ -187,7 +187,7 @@ public sealed class EvaluateService : CliService
             Line("KL per dimension: " + string.Join(" ", kr.KlPerDimension.Select(x => x.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
         Line("(metrics in the model's input space, after scaling" +
              (quality != null ? "; SSIM and PSNR per image in the data space, image by image" : "") +
-             (anomaly != null ? "; ROC-AUC and PR-AUC (average precision) rank rows by reconstruction error, '-' when only one class is present" : "") + ")");
+             (anomaly != null ? $"; ROC-AUC and PR-AUC (average precision) rank rows by the model's anomaly score ({anomaly.Error}), '-' when only one class is present" : "") + ")");
         if (anomaly == null && m.Raw.Labels != null && s.Normal == null && DataSpec.Parse(s.Data).Kind == DataKind.Csv)
             Line("(the data has labels: add --normal VALUE, the label of normal rows, for ROC-AUC and PR-AUC of the reconstruction-error score)");
         if (denoising != null)
