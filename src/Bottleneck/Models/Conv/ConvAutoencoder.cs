@@ -30,9 +30,11 @@ public sealed partial class ConvAutoencoder : Autoencoder
     private Sequential EncoderLayers { get; }
     private Sequential DecoderLayers { get; }
 
-    private ConvInference? _live;
-    private bool _liveUnsupported;
-    private readonly object _liveGate = new();
+    private LiveInference<ConvInference>? _live;
+
+    /// <summary>The fused path kept for no-grad calls in eval mode (created on first use; one per model, also under a race).</summary>
+    private LiveInference<ConvInference> Live => LazyInitializer.EnsureInitialized(ref _live,
+        () => new(() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape)));
 
     /// <inheritdoc/>
     public override IFastInference? CreateFastInference() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
@@ -44,44 +46,14 @@ public sealed partial class ConvAutoencoder : Autoencoder
     /// support, the layers with autograd.
     /// </summary>
     /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
-    public override Tensor Encode(Tensor x)
-    {
-        // One caller at a time uses the cached path (its buffers are shared); a concurrent caller takes the layers.
-        if (!Monitor.TryEnter(_liveGate)) return base.Encode(x);
-        try
-        {
-            if (LivePath() is not { } fast) return base.Encode(x);
-            CheckInput(x);
-            int n = x.Dim(0);
-            fast.Refresh(0, fast.EncoderStepCount);
-            var codes = Tensor.Empty([n, LatentDim]);
-            fast.Codes(x.Span, n, codes.Span);
-            return codes;
-        }
-        finally { Monitor.Exit(_liveGate); }
-    }
+    public override Tensor Encode(Tensor x) => Live.Encode(this, x, base.Encode);
 
     /// <summary>
     /// Maps codes (N, latentDim) to decoder logits (N, C, H, W); in eval mode under <see cref="GradMode.NoGrad"/> through the fused
     /// inference path on the live weights, else the layers with autograd.
     /// </summary>
     /// <exception cref="ShapeException">The codes are not (N, latentDim).</exception>
-    public override Tensor DecodeLogits(Tensor z)
-    {
-        if (!Monitor.TryEnter(_liveGate)) return base.DecodeLogits(z);
-        try
-        {
-            if (LivePath() is not { } fast) return base.DecodeLogits(z);
-            if (z.Rank != 2 || z.Dim(1) != LatentDim)
-                throw new ShapeException($"codes {z.ShapeString} are not (N, {LatentDim})");
-            int n = z.Dim(0);
-            fast.Refresh(fast.EncoderStepCount, fast.StepCount);
-            var logits = Tensor.Empty([n, Conv.InChannels, Conv.Height, Conv.Width]);
-            fast.DecoderLogits(z.Span, n, logits.Span);
-            return logits;
-        }
-        finally { Monitor.Exit(_liveGate); }
-    }
+    public override Tensor DecodeLogits(Tensor z) => Live.DecodeLogits(this, z, base.DecodeLogits);
 
     private (int H, int W, ConvInference? Path)? _images;
 
@@ -97,18 +69,6 @@ public sealed partial class ConvAutoencoder : Autoencoder
         var path = ConvInference.TryCreateImages(layers, Conv.InChannels, h, w);
         _images = (h, w, path);
         return path;
-    }
-
-    /// <summary>The cached fused path when it applies now (eval mode, no autograd, supported layers), else null.</summary>
-    private ConvInference? LivePath()
-    {
-        if (Training || GradMode.IsEnabled || _liveUnsupported) return null;
-        if (_live is null || !ReferenceEquals(_live.Provider, Kernels.Gemm.Provider))
-        {
-            _live = ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
-            _liveUnsupported = _live is null && Kernels.Gemm.Provider is Kernels.ManagedGemm;
-        }
-        return _live;
     }
 
     /// <summary>
@@ -132,7 +92,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
         try
         {
             using var _ = GradMode.NoGrad();
-            if (Monitor.TryEnter(_liveGate))   // one caller at a time uses the cached path; a concurrent caller takes the layers
+            if (Monitor.TryEnter(Live.Gate))   // one caller at a time uses the cached path; a concurrent caller takes the layers
             {
                 try
                 {
@@ -144,7 +104,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
                         return LikelihoodHead.Mean(logits);
                     }
                 }
-                finally { Monitor.Exit(_liveGate); }
+                finally { Monitor.Exit(Live.Gate); }
             }
             var h = x;
             // skip the encoder's final Flatten and the decoder's Unflatten and CropTo: they fix the training size

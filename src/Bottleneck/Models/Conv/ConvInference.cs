@@ -30,7 +30,7 @@ namespace Bottleneck.Models.Conv;
 /// Linear, Flatten, Unflatten, the activations but GELU, Dropout (identity), PadToMultiple and CropTo; the managed GEMM must be the
 /// provider. Anything else makes <see cref="TryCreate"/> return null and callers use the layers. Not thread-safe.
 /// </summary>
-internal sealed unsafe class ConvInference : IFastInference, IParallelJob
+internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
 {
     /// <summary>Largest C_in·k² a convolution runs through the direct kernel (C_out a multiple of 16 and Vector512); set from
     /// <c>bench conv --layers-only</c>, where the direct kernel beat im2row + GEMM on the 1→16 first layer (K = 9) and lost on 16→32
@@ -76,6 +76,12 @@ internal sealed unsafe class ConvInference : IFastInference, IParallelJob
 
     /// <summary>All steps.</summary>
     internal int StepCount => _steps.Length;
+
+    IGemmProvider? ILiveInferencePath.Provider => _gemm;
+    int ILiveInferencePath.EncoderParts => _encoderSteps;
+    int ILiveInferencePath.Parts => _steps.Length;
+    void ILiveInferencePath.Refresh(int first, int end) => Refresh(first, end);
+    void ILiveInferencePath.DecoderLogits(ReadOnlySpan<float> z, int n, Span<float> logits) => DecoderLogits(z, n, logits);
 
     /// <inheritdoc/>
     public int BlockRows => 256;

@@ -63,9 +63,11 @@ public sealed partial class DenseAutoencoder : Autoencoder
     /// <inheritdoc/>
     public override IFastInference? CreateFastInference() => Decoder is { } decoder ? DenseInference.TryCreate(Encoder, decoder) : null;
 
-    private DenseInference? _live;
-    private bool _liveUnsupported;
-    private readonly object _liveGate = new();
+    private LiveInference<DenseInference>? _live;
+
+    /// <summary>The fused path kept for no-grad calls in eval mode (created on first use; one per model, also under a race).</summary>
+    private LiveInference<DenseInference> Live =>
+        LazyInitializer.EnsureInitialized(ref _live, () => new(() => Decoder is { } decoder ? DenseInference.TryCreate(Encoder, decoder) : null));
 
     /// <summary>
     /// Maps inputs (N, D) to codes (N, latentDim). In eval mode under <see cref="Autograd.GradMode.NoGrad"/> (inference from C#,
@@ -73,56 +75,14 @@ public sealed partial class DenseAutoencoder : Autoencoder
     /// path's GEMMs do), else the layers with autograd.
     /// </summary>
     /// <exception cref="ShapeException">The input is not (N, D).</exception>
-    public override Tensor Encode(Tensor x)
-    {
-        // One caller at a time uses the cached path (its buffers are shared); a concurrent caller takes the layers.
-        if (!Monitor.TryEnter(_liveGate)) return base.Encode(x);
-        try
-        {
-            if (LivePath() is not { } fast) return base.Encode(x);
-            CheckInput(x);
-            int n = x.Dim(0);
-            fast.Refresh(0, fast.EncoderLayerCount);
-            var codes = Tensor.Empty([n, LatentDim]);
-            fast.Codes(x.Span, n, codes.Span);
-            return codes;
-        }
-        finally { Monitor.Exit(_liveGate); }
-    }
+    public override Tensor Encode(Tensor x) => Live.Encode(this, x, base.Encode);
 
     /// <summary>
     /// Maps codes (N, latentDim) to decoder logits (N, D); in eval mode under <see cref="Autograd.GradMode.NoGrad"/> through the fused
     /// inference path on the live weights, else the layers with autograd.
     /// </summary>
     /// <exception cref="ShapeException">The codes are not (N, latentDim).</exception>
-    public override Tensor DecodeLogits(Tensor z)
-    {
-        if (!Monitor.TryEnter(_liveGate)) return base.DecodeLogits(z);
-        try
-        {
-            if (LivePath() is not { } fast) return base.DecodeLogits(z);
-            if (z.Rank != 2 || z.Dim(1) != LatentDim)
-                throw new ShapeException($"codes {z.ShapeString} are not (N, {LatentDim})");
-            int n = z.Dim(0);
-            fast.Refresh(fast.EncoderLayerCount, fast.LayerCount);
-            var logits = Tensor.Empty([n, InputDim]);
-            fast.DecoderLogits(z.Span, n, logits.Span);
-            return logits;
-        }
-        finally { Monitor.Exit(_liveGate); }
-    }
-
-    /// <summary>The cached fused path when it applies now (eval mode, no autograd, a supported stack), else null.</summary>
-    private DenseInference? LivePath()
-    {
-        if (Training || Autograd.GradMode.IsEnabled || _liveUnsupported || Decoder is not { } decoder) return null;
-        if (_live is null || !ReferenceEquals(_live.Provider, Kernels.Gemm.Provider as Kernels.ManagedGemm))
-        {
-            _live = DenseInference.TryCreate(Encoder, decoder);
-            _liveUnsupported = _live is null;
-        }
-        return _live;
-    }
+    public override Tensor DecodeLogits(Tensor z) => Live.DecodeLogits(this, z, base.DecodeLogits);
 }
 
 /// <summary>The MLP parts of a <see cref="DenseAutoencoder"/> built from its config.</summary>

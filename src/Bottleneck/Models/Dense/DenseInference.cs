@@ -17,7 +17,7 @@ namespace Bottleneck.Models.Dense;
 /// layers run through <see cref="Gemm.Sgemm"/> on the live weights, bias and activation in one pass per layer. After the first
 /// call of a size no managed memory is allocated. Dropout is the identity (eval mode). Not thread-safe.
 /// </summary>
-internal sealed unsafe class DenseInference : IFastInference, IParallelJob
+internal sealed unsafe class DenseInference : ILiveInferencePath, IParallelJob
 {
     private readonly (Linear Layer, Activation Act)[] _layers;
     private readonly int _encoderLayers;
@@ -90,6 +90,12 @@ internal sealed unsafe class DenseInference : IFastInference, IParallelJob
 
     /// <summary>All layers.</summary>
     internal int LayerCount => _layers.Length;
+
+    IGemmProvider? ILiveInferencePath.Provider => _gemm;
+    int ILiveInferencePath.EncoderParts => _encoderLayers;
+    int ILiveInferencePath.Parts => _layers.Length;
+    void ILiveInferencePath.Refresh(int first, int end) => Refresh(first, end);
+    void ILiveInferencePath.DecoderLogits(ReadOnlySpan<float> z, int n, Span<float> logits) => DecoderLogits(z, n, logits);
 
     /// <inheritdoc/>
     public void Refresh() => Refresh(0, _layers.Length);
