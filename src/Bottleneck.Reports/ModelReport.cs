@@ -237,7 +237,7 @@ public static class ModelReport
         public void Write(ReportContext c, HtmlReport report)
         {
             var scaled = c.Inputs.Scaled;
-            bool psnr = c.Inputs.IsImage ?? (scaled.Image != null && c.Inputs.Saved.Preprocessing.Kind is ScalingKind.None or ScalingKind.MinMax);
+            bool psnr = c.Inputs.IsImage ?? (scaled.Image != null && c.Inputs.Saved.Preprocessing.Kind.KeepsUnitRange());
             var r = ReconstructionEvaluator.Evaluate(c.Model, scaled, psnr);
             report.Section("metrics", "Reconstruction metrics");
             var header = new List<string> { "data", "samples", "MSE", "MAE", "RMSE", "squared error / sample", "absolute error / sample" };

@@ -108,7 +108,7 @@ public sealed class EvaluateService : CliService
         if (DataSpec.Parse(s.Data) is { Kind: DataKind.Ratings } ratings) return new RecommendEvaluateService(Console, Error, Verbose).Evaluate(s, ratings);
         OutputPaths.Check(DenoiseCommand.PngOptionName, s.Png, DataSpec.Parse(s.Data), "test", s.ModelDir);
         var m = ModelData.Load(s.ModelDir, s.Data);
-        bool psnr = m.Image != null && m.Preprocessor.Kind is ScalingKind.None or ScalingKind.MinMax;
+        bool psnr = m.Image != null && m.Preprocessor.Kind.KeepsUnitRange();
         var report = ReconstructionEvaluator.Evaluate(m.Saved.Model, m.Scaled, psnr);
         var quality = psnr ? ImageQualityEvaluator.Evaluate(m.Saved.Model, m.Raw, m.Preprocessor, m.Folder) : null;
         var anomaly = AnomalyRanking(m, s.Normal ?? m.Saved.Normal?.Value);
@@ -209,7 +209,7 @@ public sealed class EvaluateService : CliService
         var scores = scorer.Score(m.Scaled);
         int pos = flags.Sum();
         bool both = pos > 0 && pos < flags.Length;
-        return new Ranking(normal.Trim(), pos, scorer.Combined ? scorer.ScoreName : scorer.Error.ToString().ToLowerInvariant(),
+        return new Ranking(normal.Trim(), pos, scorer.ScoreName,
             both ? Bottleneck.Anomaly.AnomalyMetrics.RocAuc(scores, flags) : null,
             both ? Bottleneck.Anomaly.AnomalyMetrics.AveragePrecision(scores, flags) : null);
     }

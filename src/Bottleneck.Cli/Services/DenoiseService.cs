@@ -77,7 +77,7 @@ internal sealed record DenoisingEvaluation(Corruption Corruption, DenoisingRepor
         string path = png ?? Path.Combine(modelDir, GridFile);
         string? written = WriteGrid(path, m, noise) ? path : null;
         if (written == null && png != null) warn($"{DenoiseCommand.PngOptionName}: the data are not single-channel images; no PNG written");
-        return new DenoisingEvaluation(noise, report, m.Preprocessor.Kind is ScalingKind.None or ScalingKind.MinMax, written);
+        return new DenoisingEvaluation(noise, report, m.Preprocessor.Kind.KeepsUnitRange(), written);
     }
 
     /// <summary>Writes noisy (top), denoised (middle) and clean (bottom) images of the first rows, in the original data space.</summary>

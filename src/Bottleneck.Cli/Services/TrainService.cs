@@ -119,7 +119,7 @@ public sealed partial class TrainService : CliService
         var scale = data.Encoder != null ? s.Scale ?? ScalingKind.None
             : s.Contaminated ? s.Scale ?? (s.Kind.AssumesContaminatedRows ? ScalingKind.Standardize : AnomalyDefaults.UnsupervisedScaling)
             : s.ResolveScale(full.Image != null, output);
-        if (scale is ScalingKind.Standardize or ScalingKind.Robust && output.MeanInUnitInterval)
+        if (!scale.KeepsUnitRange() && output.MeanInUnitInterval)
             Warn($"standardized data is not in [0, 1], which {output.Name} expects; consider --output linear-mse or --scale minmax");
         var preprocessor = SequenceScaling.Fit(train, scale);   // per channel for sequence data, else per feature
         var trainX = preprocessor.Transform(train);
@@ -236,7 +236,7 @@ public sealed partial class TrainService : CliService
             Line();
         }
         var reports = new List<(string, ReconstructionReport)>();
-        bool psnr = full.Image != null && scale is not (ScalingKind.Standardize or ScalingKind.Robust);
+        bool psnr = full.Image != null && scale.KeepsUnitRange();
         if (validationX != null) reports.Add(("validation", ReconstructionEvaluator.Evaluate(model, validationX, psnr)));
         if (testX != null) reports.Add(("test", ReconstructionEvaluator.Evaluate(model, testX, psnr)));
         if (reports.Count > 0)
@@ -253,7 +253,7 @@ public sealed partial class TrainService : CliService
         Line($"parameters  {Output.Count(model.ParameterCount())}");
         Line($"backend     {Gemm.Describe()}");
         if (threshold != null)
-            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({(anomalyDetector?.Scorer.Combined == true ? anomalyDetector.Scorer.ScoreName : threshold.Error.ToString().ToLowerInvariant())} score; flagged = score > threshold), " +
+            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({anomalyDetector!.Scorer.ScoreName} score; flagged = score > threshold), " +
                  $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}" +
                  (margin is double mg ? $"; margin share {Output.Num(mg)}" : ""));
         if (margin > ThresholdCheck.UnclearMargin)

@@ -22,6 +22,18 @@ public enum ScalingKind
     Robust,
 }
 
+/// <summary>What a <see cref="ScalingKind"/> does to the range of the values.</summary>
+public static class ScalingKindExtensions
+{
+    /// <summary>
+    /// Whether data in [0, 1] stays in [0, 1] after the scaling (<see cref="ScalingKind.None"/>, <see cref="ScalingKind.MinMax"/>),
+    /// so a PSNR with peak 1 and a [0, 1]-valued likelihood (sigmoid-bce) still apply; false for the centring scalings
+    /// (<see cref="ScalingKind.Standardize"/>, <see cref="ScalingKind.Robust"/>).
+    /// </summary>
+    /// <param name="kind">The scaling.</param>
+    public static bool KeepsUnitRange(this ScalingKind kind) => kind is ScalingKind.None or ScalingKind.MinMax;
+}
+
 /// <summary>
 /// Serializable preprocessor state: <c>y = (x − Offset[j]) / Scale[j]</c> for feature j, and <c>x = y · Scale[j] + Offset[j]</c>
 /// back. Round-trips through System.Text.Json (the kind is written as its name).
