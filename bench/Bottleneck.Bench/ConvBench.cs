@@ -23,6 +23,7 @@ namespace Bottleneck.Bench;
 /// (3) With <c>--steps N</c> only: the peer's MNIST model (<c>conv_ae.py</c>, channels 32, 64, latent 32) trained N Adam steps
 /// from PyTorch's own initial weights on the same batches, loss by loss against PyTorch (<c>bench/peers/conv_ae_steps.py</c>).
 /// Usage: conv [--epochs E] [--threads N] [--reps R] [--no-peer] [--layers-only] [--model-only] [--fused-only] [--limit N] | conv --steps N
+/// | conv streams ... (<see cref="ConvStreamsBench"/>)
 /// </summary>
 public static class ConvBench
 {
@@ -42,6 +43,7 @@ public static class ConvBench
 
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "streams") return ConvStreamsBench.Run(args);   // the peer's MNIST model on PyTorch's or our streams
         int epochs = DenseBench.IntArg(args, "--epochs", 2), threads = DenseBench.IntArg(args, "--threads", 2);
         int reps = DenseBench.IntArg(args, "--reps", 7), limit = DenseBench.IntArg(args, "--limit", 0);
         Gemm.Threads = threads;

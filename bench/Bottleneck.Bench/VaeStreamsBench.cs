@@ -8,6 +8,7 @@ using Bottleneck.Models;
 using Bottleneck.Models.Variational;
 using Bottleneck.Optim;
 using Bottleneck.Tensors;
+using Bottleneck.Training;
 
 namespace Bottleneck.Bench;
 
@@ -20,13 +21,16 @@ namespace Bottleneck.Bench;
 /// <c>vae quality</c> does (test −ELBO with one seeded sample, IWAE NLL k = 200 on the first 1,000 test images).
 /// With the same seed and epochs the result is what PyTorch's run would give if the two agreed to float rounding.
 /// <c>--own init,order,eps</c> replaces the named streams by Bottleneck's generator (seeded from S), one at a time or
-/// together, to see which stream (if any) moves the result.
-/// Usage: vae streams [--seed S] [--epochs 30] [--own init,order,eps] [--threads N]
+/// together, to see which stream (if any) moves the result: <c>init</c> is the trainer's (<c>Rng(S)</c> into the model's
+/// constructor, as <c>train</c> does), <c>order</c> and <c>eps</c> are two plain generators of this loop (<c>Rng(S ⊕ 0xDE5)</c>,
+/// <c>Rng(S ⊕ 0xE95)</c>), <c>trainer-order</c> and <c>trainer-eps</c> the <see cref="Trainer"/>'s own per-epoch streams
+/// (<see cref="TrainingStreams.ForEpoch"/>), so <c>--own init,trainer-order,trainer-eps</c> is the trainer's run exactly.
+/// Usage: vae streams [--seed S] [--epochs 30] [--own init,order,eps,trainer-order,trainer-eps] [--threads N]
 /// </summary>
 public static class VaeStreamsBench
 {
     private const int Batch = 128, Latent = 20, Width = 784;
-    private static readonly string[] Streams = ["init", "order", "eps"];
+    private static readonly string[] Streams = ["init", "order", "eps", "trainer-order", "trainer-eps"];
 
     /// <summary>Runs the protocol; returns the process exit code (2 when MNIST, python or the script is missing).</summary>
     /// <param name="args">The command line (see the type's summary).</param>
@@ -39,7 +43,12 @@ public static class VaeStreamsBench
         var own = DenseBench.StrArg(args, "--own", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (own.FirstOrDefault(s => !Streams.Contains(s)) is { } bad)
         {
-            Console.Error.WriteLine($"vae streams: --own takes init, order and eps, got '{bad}'");
+            Console.Error.WriteLine($"vae streams: --own takes init, order, eps, trainer-order and trainer-eps, got '{bad}'");
+            return 2;
+        }
+        if (own.Contains("order") && own.Contains("trainer-order") || own.Contains("eps") && own.Contains("trainer-eps"))
+        {
+            Console.Error.WriteLine("vae streams: --own takes one order (order or trainer-order) and one ε (eps or trainer-eps)");
             return 2;
         }
         if (train.Rows != 60000)
@@ -97,7 +106,10 @@ public static class VaeStreamsBench
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             orders.ReadExactly(orderBytes);
-            int[] order = own.Contains("order") ? orderRng.Permutation(n) : MemoryMarshal.Cast<byte, int>(orderBytes).ToArray();
+            var (trainerShuffle, trainerNoise) = TrainingStreams.ForEpoch(seed, epoch);
+            int[] order = own.Contains("order") ? orderRng.Permutation(n)
+                : own.Contains("trainer-order") ? trainerShuffle.Permutation(n)
+                : MemoryMarshal.Cast<byte, int>(orderBytes).ToArray();
             double total = 0;
             model.Train();
             for (int start = 0; start < n; start += Batch)
@@ -110,6 +122,7 @@ public static class VaeStreamsBench
                 epsilons.ReadExactly(epsSpan);
                 var eps = Tensor.Empty([m, Latent]);
                 if (own.Contains("eps")) epsRng.FillNormal(eps.Span);
+                else if (own.Contains("trainer-eps")) trainerNoise.FillNormal(eps.Span);
                 else MemoryMarshal.Cast<byte, float>(epsSpan).CopyTo(eps.Span);
                 optimizer.ZeroGrad();
                 var context = StepContext.ForTraining(epoch, 0, epsRng);

@@ -160,7 +160,7 @@ public sealed class Trainer : IFitProcedure
             // Distributed: the ranks agree on stopping inside each step's all-reduce; one rank leaving alone here would hang the others.
             if (parallel is null && cancellation.IsCancellationRequested) { cancelled = true; break; }
             var sw = Stopwatch.StartNew();
-            var epochRng = new Rng(Mix(o.Seed, (ulong)epoch));
+            var epochRng = TrainingStreams.EpochGenerator(o.Seed, epoch);   // see TrainingStreams.ForEpoch
             var shuffleRng = epochRng.Fork();
             var iterator = streamed is null ? new BatchIterator(train.Count, bs, shuffle: true, shuffleRng, dropLast) : null;
             iterator?.NextEpoch();  // shuffles the order; Batch(b) only slices it
@@ -309,13 +309,6 @@ public sealed class Trainer : IFitProcedure
     {
         var entries = model.StateDict();
         for (int i = 0; i < entries.Count; i++) weights[i].CopyTo(entries[i].Value.Span);
-    }
-
-    private static ulong Mix(ulong seed, ulong epoch)
-    {
-        ulong z = seed ^ (epoch * 0x9E3779B97F4A7C15UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        return z ^ (z >> 27);
     }
 
     /// <summary>Sums of each loss term over an epoch's steps (weighted by batch size), without allocating per step.</summary>
