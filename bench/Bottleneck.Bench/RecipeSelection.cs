@@ -119,10 +119,18 @@ public sealed record RecipeSelection(IReadOnlyList<string> Candidates, IReadOnly
         sb.AppendLine("| candidates | subsets | mean in-sample | mean left-out | mean gap | subsets with gap > 0.02 | largest gap |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in GapByCandidateCount(results, candidates))
-            sb.AppendLine($"| {r.K} | {r.Subsets} | {F(r.InSample)} | {F(r.LeftOut)} | {r.Gap.ToString("+0.000;−0.000", CultureInfo.InvariantCulture)} | " +
-                          $"{(100 * r.ShareOverBar).ToString("F0", CultureInfo.InvariantCulture)} % | {r.MaxGap.ToString("+0.000;−0.000", CultureInfo.InvariantCulture)} |");
+            sb.AppendLine($"| {r.K} | {r.Subsets} | {F(r.InSample)} | {F(r.LeftOut)} | {Signed(r.Gap, 3)} | " +
+                          $"{(100 * r.ShareOverBar).ToString("F0", CultureInfo.InvariantCulture)} % | {Signed(r.MaxGap, 3)} |");
         sb.AppendLine();
         return sb.ToString();
+    }
+
+    /// <summary>v with its sign and <paramref name="digits"/> decimals (rounded first, so −0.0003 prints 0.000, not "-+0.000").</summary>
+    internal static string Signed(double v, int digits)
+    {
+        double r = Math.Round(v, digits);
+        string f = "0." + new string('0', digits);
+        return r == 0 ? f : r.ToString("+" + f + ";−" + f, CultureInfo.InvariantCulture);
     }
 
     private static double Binomial(int n, int k)
@@ -160,7 +168,7 @@ public sealed record RecipeSelection(IReadOnlyList<string> Candidates, IReadOnly
         sb.AppendLine();
         sb.AppendLine($"Highest mean on every set: {BestOnAll}; chosen on every set by the one-standard-error rule: **{ChosenOnAll}**, " +
                       $"in-sample mean ROC-AUC {F(InSampleMean)}; mean of the left-out scores {F(LeftOutMean)}; " +
-                      $"gap {Gap.ToString("+0.0000;−0.0000", CultureInfo.InvariantCulture)} → " +
+                      $"gap {Signed(Gap, 4)} → " +
                       (Math.Abs(Gap) <= Bar ? $"within {Bar} (no sign of overfitting the benchmark)" : $"more than {Bar}: the choice overfits the benchmark") + ".");
         sb.AppendLine($"Folds choosing {ChosenOnAll}: {Folds.Count(f => f.Chosen == ChosenOnAll)}/{Folds.Count}.");
         sb.AppendLine();

@@ -221,7 +221,7 @@ public static class WideAnomalyBench
         sb.AppendLine("|---|---:|---:|---:|---|---|");
         foreach (var c in cols)
         {
-            string vsIf = r.Sets.All(s => s.Get("iforest") != null) ? (r.Mean(c, true) - r.Mean("iforest", true)).ToString("+0.000;−0.000", CultureInfo.InvariantCulture) : "";
+            string vsIf = r.Sets.All(s => s.Get("iforest") != null) ? RecipeSelection.Signed(r.Mean(c, true) - r.Mean("iforest", true), 3) : "";
             var withPub = r.Sets.Where(s => r.Published.ContainsKey(s.Name) && s.Get(c) != null).ToList();
             int beat = withPub.Count(s => s.Get(c)!.Auc >= r.Published[s.Name]);
             var withPub2 = r.Sets.Where(s => r.PublishedMultiSplit.ContainsKey(s.Name) && s.Get(c) != null).ToList();
