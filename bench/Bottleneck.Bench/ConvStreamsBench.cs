@@ -24,7 +24,9 @@ namespace Bottleneck.Bench;
 /// Evaluation as <c>conv_ae.py</c>: on the 10,000 test images, squared error per image (sum over 784 pixels, mean over
 /// images), PSNR as the mean over images of 10·log10(1/MSE_image), SSIM (scikit-image's default 7 × 7 uniform window,
 /// <see cref="ImageMetrics.Ssim"/>), test BCE per image.
-/// Usage: conv streams [--seed S] [--epochs 10] [--own init,trainer-order] [--trainer] [--threads N]
+/// <c>--probe N</c> stops after the first N steps and prints the loss of step 1 and the mean loss of the N steps (a cheap
+/// probe of the initial weights over many seeds; no evaluation).
+/// Usage: conv streams [--seed S] [--epochs 10] [--own init,trainer-order] [--trainer] [--probe N] [--threads N]
 /// </summary>
 public static class ConvStreamsBench
 {
@@ -35,7 +37,8 @@ public static class ConvStreamsBench
     /// <param name="args">The command line (see the type's summary).</param>
     public static int Run(string[] args)
     {
-        int epochs = DenseBench.IntArg(args, "--epochs", 10);
+        int epochs = DenseBench.IntArg(args, "--epochs", 10), probe = DenseBench.IntArg(args, "--probe", 0);
+        if (probe > 0) epochs = 1;
         ulong seed = ulong.Parse(DenseBench.StrArg(args, "--seed", "0"), CultureInfo.InvariantCulture);
         var own = DenseBench.StrArg(args, "--own", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         bool trainer = args.Contains("--trainer");
@@ -52,7 +55,7 @@ public static class ConvStreamsBench
         if (train.Rows != Rows) { Console.Error.WriteLine($"conv streams: needs all 60,000 training images, got {train.Rows}"); return 2; }
         Console.WriteLine($"conv streams: backend {Gemm.Describe()}, seed {seed}");
         if (trainer || own.Contains("init") && own.Contains("trainer-order"))   // no stream of PyTorch's needed
-            return Train(null, own, trainer, epochs, train, test, seed);
+            return Train(null, own, trainer, epochs, probe, train, test, seed);
 
         var script = PeerScripts.Find("conv_streams.py");
         if (script is null || !File.Exists("/usr/bin/python3"))
@@ -72,7 +75,7 @@ public static class ConvStreamsBench
                 p.WaitForExit();
                 if (p.ExitCode != 0) { Console.Error.WriteLine($"conv streams: conv_streams.py failed ({p.ExitCode}): {stderr}"); return 1; }
             }
-            return Train(dir, own, trainer: false, epochs, train, test, seed);
+            return Train(dir, own, trainer: false, epochs, probe, train, test, seed);
         }
         finally
         {
@@ -80,11 +83,11 @@ public static class ConvStreamsBench
         }
     }
 
-    private static int Train(string? dir, HashSet<string> own, bool trainer, int epochs, Dataset train, Dataset test, ulong seed)
+    private static int Train(string? dir, HashSet<string> own, bool trainer, int epochs, int probe, Dataset train, Dataset test, ulong seed)
     {
         var model = new ConvAutoencoder(new ConvConfig(1, 28, 28, [32, 64], latent: 32), new Rng(seed));
         var sw = Stopwatch.StartNew();
-        double lastLoss = double.NaN;
+        double lastLoss = double.NaN, firstLoss = double.NaN;
         if (trainer)
         {
             var result = new Trainer(new TrainingOptions(epochs: epochs, batchSize: Batch, learningRate: 1e-3f, seed: seed)).Fit(model, train);
@@ -123,6 +126,13 @@ public static class ConvStreamsBench
                     optimizer.Step();
                     model.AfterStep(context);
                     total += output.Loss.Item() * m;
+                    if (step == 0) firstLoss = output.Loss.Item();
+                    if (step + 1 == probe)
+                    {
+                        Console.WriteLine(JsonSerializer.Serialize(new { protocol = "conv-init-probe", seed, streams = Label(own, false), steps = probe,
+                            firstStepLoss = firstLoss, meanLoss = total / ((step + 1) * (double)Batch) }));
+                        return 0;
+                    }
                 }
                 lastLoss = total / Rows;
                 Console.Error.WriteLine($"  epoch {epoch}/{epochs} train BCE {lastLoss:F4}");
@@ -130,11 +140,14 @@ public static class ConvStreamsBench
         }
         double seconds = sw.Elapsed.TotalSeconds;
         var (sqErr, psnr, ssim, bce) = Evaluate(model, test);
-        string streams = trainer ? "trainer" : own.Count == 0 ? "pytorch" : "own " + string.Join(",", Streams.Where(own.Contains));
+        string streams = Label(own, trainer);
         Console.WriteLine(JsonSerializer.Serialize(new { protocol = "conv-streams", seed, epochs, streams, trainLastEpoch = lastLoss,
             sqErrPerImage = sqErr, psnrDb = psnr, ssim, testBce = bce, trainSeconds = seconds }));
         return 0;
     }
+
+    private static string Label(HashSet<string> own, bool trainer) =>
+        trainer ? "trainer" : own.Count == 0 ? "pytorch" : "own " + string.Join(",", Streams.Where(own.Contains));
 
     /// <summary>conv_ae.py's test figures: squared error per image, mean per-image PSNR, mean SSIM (7 × 7 uniform), BCE per image.</summary>
     private static (double SqErr, double Psnr, double Ssim, double Bce) Evaluate(ConvAutoencoder model, Dataset test)
