@@ -20,7 +20,7 @@ namespace Bottleneck.Bench;
 /// makes the low-resolution input with the model's own downsampling, enlarges it by bicubic upsampling (PyTorch's) and by the
 /// model, and reports PSNR (dB, whole image, values clipped to [0, 1]; also without a border of r pixels, the literature's
 /// convention) and SSIM (scikit-image's default 7×7) against the original.
-/// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,32] [--downsample bicubic|area]
+/// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,64,32] [--downsample bicubic|area]
 /// [--batch 64] [--seed 0] [--threads 2] [--protocol photos|textures] [--holdout chelsea|coffee] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
 /// [--augment on|off] (random flips and rotations of the training patches; default the kind's, SuperResolutionConfig.DefaultAugment) [--schedule none|cosine|step|…] [--lr 1e-3]
 /// </summary>
@@ -35,7 +35,7 @@ public static class SuperResolutionBench
         int patch = DenseBench.IntArg(args, "--patch", 32), stride = DenseBench.IntArg(args, "--stride", 16), batch = DenseBench.IntArg(args, "--batch", 64);
         Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
         ulong seed = ulong.Parse(DenseBench.StrArg(args, "--seed", "0"), CultureInfo.InvariantCulture);
-        int[] channels = DenseBench.StrArg(args, "--channels", "64,32").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        int[] channels = DenseBench.StrArg(args, "--channels", string.Join(",", SuperResolutionConfig.DefaultChannels)).Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var filter = DenseBench.StrArg(args, "--downsample", "bicubic") == "area" ? ResizeFilter.Area : ResizeFilter.Bicubic;
         string outDir = DenseBench.StrArg(args, "--out", "bench-out/superres");
         string augmentArg = DenseBench.StrArg(args, "--augment", "");

@@ -9,7 +9,7 @@ namespace Bottleneck.Cli.Kinds;
 
 /// <summary>
 /// <c>--kind super-resolution</c>: <c>--factor</c> (the scale r: 2, 3 or 4; <c>--scale</c> is the feature scaling), <c>--downsample</c> (bicubic or area), the shared <c>--channels</c>
-/// (hidden widths, default 64,32) and <c>--kernel</c>, <c>--activation</c>, <c>--output</c> (default linear-mse). Trains on
+/// (hidden widths, default 64,64,32), <c>--augment</c> (default dihedral) and <c>--kernel</c>, <c>--activation</c>, <c>--output</c> (default linear-mse). Trains on
 /// high-resolution images (images:DIR, usually with patch=P, P a multiple of the scale).
 /// </summary>
 public sealed class SuperResolutionBinder(DenseOptions dense, ConvBinder conv) : KindBinder
@@ -35,7 +35,7 @@ public sealed class SuperResolutionBinder(DenseOptions dense, ConvBinder conv) :
     /// <summary>The super-resolution kind's values.</summary>
     /// <param name="Scale">--factor.</param>
     /// <param name="Downsample">--downsample (bicubic or area).</param>
-    /// <param name="Channels">--channels, or null for 64,32.</param>
+    /// <param name="Channels">--channels, or null for <see cref="SuperResolutionConfig.DefaultChannels"/>.</param>
     /// <param name="Kernel">--kernel.</param>
     /// <param name="Activation">--activation.</param>
     /// <param name="GivenOutput">--output, or null for linear-mse.</param>
