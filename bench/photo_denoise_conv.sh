@@ -6,7 +6,7 @@
 set -euo pipefail
 DATA=${DATA:-../shared/data/images}
 WORK=${WORK:-runs/photo-denoise-conv}
-EPOCHS=${EPOCHS:-6}
+EPOCHS=${EPOCHS:-10}
 TRAIN_STRIDE=${TRAIN_STRIDE:-16}
 SCHEDULE=${SCHEDULE:-cosine}
 CHANNELS=${CHANNELS:-32,32,32}
