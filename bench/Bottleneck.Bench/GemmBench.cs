@@ -174,8 +174,9 @@ public static class GemmBench
                 IGemmProvider p = providers[pi];
                 double median = medians[pi];
                 double gflops = c.Flops / median / 1e9;
-                Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = p.Name, threads, gflops, median_s = median }));
-                table.Append($"| {c.Label} | {c.Size} | {p.Name} | {gflops:F1} |");
+                string schedule = p is ManagedGemm mg ? mg.Schedule(c.TransA, c.TransB, c.M, c.N, c.K, threads).ToString() : "";
+                Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = p.Name, threads, gflops, median_s = median, schedule }));
+                table.Append($"| {c.Label} | {c.Size} | {(schedule.Length == 0 ? p.Name : $"{p.Name} ({schedule})")} | {gflops:F1} |");
                 if (blasIndex >= 0)
                     table.Append($" {medians[blasIndex] / median:F2} |");
                 foreach (var (_, secondsByKey) in peers)

@@ -24,7 +24,8 @@ namespace Bottleneck.Bench;
 /// memory, no copies). Measurements alternate ours / ONNX Runtime (A/B/A/B) and report medians. Before timing, the outputs are
 /// compared (1e-5).
 /// Usage: onnx [--rows 20000] [--batch B (default 1, 32, 256 and 4096)] [--repeats 5] [--threads T (default 1 and 2)]
-/// [--column-split-rows R (default 8: calls of at most R rows split each layer's columns over the threads; 0 runs them on one thread)]
+/// [--split rows|columns (default: the faster of the two, timed at run time by the inference path; rows: the rows over the threads, or
+/// one thread for small calls; columns: every layer's columns over the threads)]
 /// </summary>
 public static class OnnxBench
 {
@@ -35,7 +36,17 @@ public static class OnnxBench
         int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
         int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
         int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];
-        if (args.Contains("--column-split-rows")) Models.Dense.DenseInference.ColumnSplitRows = IntArg(args, "--column-split-rows", 8);
+        int splitAt = Array.IndexOf(args, "--split");
+        if (splitAt >= 0)
+        {
+            string value = splitAt + 1 < args.Length ? args[splitAt + 1] : "";
+            if (!Enum.TryParse<InferenceSplit>(value, ignoreCase: true, out var split))
+            {
+                Console.Error.WriteLine($"onnx: --split takes rows or columns, got '{value}'");
+                return 2;
+            }
+            Models.Dense.DenseInference.ForcedSplit = split;
+        }
         var data = DemoDataset.Generate(rows, 1);
         var model = new DenseAutoencoder(new DenseConfig(784, [512, 128], 32), new Rng(0));
         model.Eval();
@@ -71,6 +82,8 @@ public static class OnnxBench
                 results.Add(new Row(threads, batch, "score (BCE per row)", n / s1, n / s2));
                 var (e1, e2) = Interleaved(repeats, OursEncode, OrtEncode);
                 results.Add(new Row(threads, batch, "encode", n / e1, n / e2));
+                if (fast is Models.Dense.DenseInference dense)
+                    Console.WriteLine($"# threads {threads}, batch {batch}: inference split {dense.DescribeSplits()}");
                 foreach (var r in results.TakeLast(2))
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
