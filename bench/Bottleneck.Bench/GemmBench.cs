@@ -63,7 +63,8 @@ public static class GemmBench
     /// Runs the suite. Options: <c>--threads N</c> (default 2), <c>--seconds S</c> per measurement (default 0.25),
     /// <c>--case TEXT</c> (only cases whose label or size contains TEXT), <c>--no-peer</c>, <c>--grid [S1,S2,…]</c> (the
     /// autoencoder grid of <see cref="Grid"/> over the sizes, default 32,256,1024, managed provider and peers only, with a
-    /// summary of ours / OpenBLAS-with-its-own-detection per case).
+    /// summary of ours / OpenBLAS-with-its-own-detection per case), <c>--cpu-time</c> (with <c>--threads 1</c>: every call, ours and
+    /// the peer's, timed by the calling thread's CPU time, for a machine shared with other work).
     /// </summary>
     /// <param name="args">Command-line options after the suite name.</param>
     /// <returns>0 on success, 2 on bad arguments.</returns>
@@ -75,6 +76,7 @@ public static class GemmBench
         string? filter = null;
         int[]? grid = null;
         bool threadRatio = false;
+        bool cpuTime = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -107,17 +109,29 @@ public static class GemmBench
                 case "--no-peer":
                     peer = false;
                     break;
+                case "--cpu-time":
+                    cpuTime = true;
+                    break;
                 default:
-                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…], --thread-ratio");
+                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…], --thread-ratio, --cpu-time");
                     return 2;
             }
         }
 
+        if (cpuTime && (threads != 1 || threadRatio || !ThreadCpuClock.IsAvailable))
+        {
+            Console.Error.WriteLine(ThreadCpuClock.IsAvailable
+                ? "gemm: --cpu-time times one thread's CPU time; use it with --threads 1 and without --thread-ratio"
+                : "gemm: --cpu-time needs Linux (clock_gettime(CLOCK_THREAD_CPUTIME_ID))");
+            return 2;
+        }
+        s_cpuTime = cpuTime;
         Case[] all = grid is null ? Cases : Grid(grid);
         Case[] cases = filter is null ? all : all.Where(c => Key(c).Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
         Gemm.Threads = threads;
         IReadOnlyList<IGemmProvider> providers = grid is null ? Gemm.Available() : [Gemm.Available().First(p => p is ManagedGemm)];
-        Console.WriteLine($"# GEMM benchmark: {threads} thread(s), {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+        Console.WriteLine($"# GEMM benchmark: {threads} thread(s), {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}" +
+            (cpuTime ? "; timed by the thread's CPU time (ours and the peer's)" : ""));
         foreach (IGemmProvider p in providers)
             Console.WriteLine($"#   {p.Describe()}");
 
@@ -224,6 +238,11 @@ public static class GemmBench
 
     private static string Key(Case c) => $"{c.Label} {c.Size}";
 
+    /// <summary>--cpu-time: calls are timed by the calling thread's CPU time (<see cref="ThreadCpuClock"/>), the peer's too.</summary>
+    private static bool s_cpuTime;
+
+    private static double Clock() => s_cpuTime ? ThreadCpuClock.Now() : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+
     /// <summary>
     /// The best GFLOP/s of the current provider at the current thread count over 1024³ NN, NT and TN and the three products of a
     /// 784 → 512 Linear on a batch of 256 (median of each): the denominator of the training GEMM bound, measured in the same run.
@@ -294,9 +313,9 @@ public static class GemmBench
                 var total = Stopwatch.StartNew();
                 while (times[i].Count < 5 || (total.Elapsed.TotalSeconds < seconds && times[i].Count < 500))
                 {
-                    long t0 = Stopwatch.GetTimestamp();
+                    double t0 = Clock();
                     p.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
-                    times[i].Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                    times[i].Add(Clock() - t0);
                 }
             }
             return times.Select(t => { t.Sort(); return t[t.Count / 2]; }).ToArray();
@@ -325,6 +344,8 @@ public static class GemmBench
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(json);
         psi.ArgumentList.Add(seconds.ToString(CultureInfo.InvariantCulture));
+        if (s_cpuTime)
+            psi.ArgumentList.Add("cpu");
         psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
         psi.Environment.Remove("OPENBLAS_CORETYPE");
         if (coreType is not null)

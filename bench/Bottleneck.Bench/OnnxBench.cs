@@ -25,7 +25,8 @@ namespace Bottleneck.Bench;
 /// compared (1e-5).
 /// Usage: onnx [--rows 20000] [--batch B (default 1, 32, 256 and 4096)] [--repeats 5] [--threads T (default 1 and 2)]
 /// [--split rows|columns (default: the faster of the two, timed at run time by the inference path; rows: the rows over the threads, or
-/// one thread for small calls; columns: every layer's columns over the threads)]
+/// one thread for small calls; columns: every layer's columns over the threads)] [--cpu-time (with --threads 1: each measurement is the
+/// calling thread's CPU time, on which both sides run, for a machine shared with other work)]
 /// </summary>
 public static class OnnxBench
 {
@@ -36,6 +37,14 @@ public static class OnnxBench
         int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
         int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
         int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];
+        s_cpuTime = args.Contains("--cpu-time");
+        if (s_cpuTime && (threadCounts is not [1] || !ThreadCpuClock.IsAvailable))
+        {
+            Console.Error.WriteLine(ThreadCpuClock.IsAvailable
+                ? "onnx: --cpu-time times the calling thread's CPU time; use it with --threads 1"
+                : "onnx: --cpu-time needs Linux (clock_gettime(CLOCK_THREAD_CPUTIME_ID))");
+            return 2;
+        }
         int splitAt = Array.IndexOf(args, "--split");
         if (splitAt >= 0)
         {
@@ -52,7 +61,8 @@ public static class OnnxBench
         model.Eval();
         var saved = new SavedModel(model, new PreprocessorState(ScalingKind.None, [], []), null, [], null, "demo");
         byte[] scoreGraph = OnnxExporter.Export(saved, OnnxPart.Score), encoderGraph = OnnxExporter.Export(saved, OnnxPart.Encoder);
-        Console.WriteLine($"# onnx: dense 784-512-128-32, {rows:N0} demo rows; {CacheInfo.Describe()}; ONNX Runtime 1.31.1 (OrtValue API)");
+        Console.WriteLine($"# onnx: dense 784-512-128-32, {rows:N0} demo rows; {CacheInfo.Describe()}; ONNX Runtime 1.31.1 (OrtValue API)" +
+            (s_cpuTime ? "; timed by the calling thread's CPU time" : ""));
         var results = new List<Row>();
         foreach (int threads in threadCounts)
         {
@@ -155,8 +165,17 @@ public static class OnnxBench
         if (worst > 1e-5 * scale) throw new InvalidOperationException($"{what}: ONNX Runtime differs by {worst:g3} (scale {scale:g3})");
     }
 
+    /// <summary>--cpu-time: measurements are the calling thread's CPU time (one thread: ours and ONNX Runtime's run on it).</summary>
+    private static bool s_cpuTime;
+
     private static double Time(Action a)
     {
+        if (s_cpuTime)
+        {
+            double t0 = ThreadCpuClock.Now();
+            a();
+            return ThreadCpuClock.Now() - t0;
+        }
         var sw = Stopwatch.StartNew();
         a();
         return sw.Elapsed.TotalSeconds;

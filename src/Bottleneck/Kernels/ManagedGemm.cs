@@ -57,6 +57,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// with a k step given per call (<see cref="RunBlockDirect"/>), or null for kinds without them.</summary>
     private readonly nint[]? _stridedKernels;
 
+    /// <summary>Row kernels by row count (index r &lt; MR: the first r rows; index MR: the full tile), reading A in place from
+    /// row-major rows (<see cref="RowKernelsFit"/>), or null for kinds without them.</summary>
+    private readonly nint[]? _rowKernels;
+
     /// <summary>Creates the provider with the best micro-kernel for this CPU.</summary>
     public ManagedGemm() : this(KernelKind.Auto) { }
 
@@ -103,6 +107,22 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                     (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512Strided,
                     (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512Strided,
                     (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel12x32Vector512Strided,
+                ];
+                _rowKernels =
+                [
+                    0,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel1of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel2of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel3of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel4of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel5of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel6of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel7of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel8of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel9of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel12x32Vector512Rows,
                 ];
                 break;
             case KernelKind.Vector256:
@@ -351,6 +371,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// place stays in cache: B when at most four row tiles re-read it, or it holds at most 64 Ki floats and is at most 8 slivers
     /// wide; A when at most two column slivers re-read it, or it holds at most 64 Ki floats and B is at most 8 slivers wide. (Wider
     /// products re-read the operand's rows, 4 KiB apart at n = 1,024, from conflicting L1 sets: measured slower than packing.)
+    /// A not transposed is read in place by the row kernels (its rows lda apart; a tile's 12 rows at each k step), with the same
+    /// rule, unless lda is a multiple of 1,024 floats (<see cref="RowKernelsFit"/>, checked when the product runs).
     /// Needs the strided kernels (the Vector512 kind).
     /// </summary>
     internal bool ChooseDirect(bool transA, bool transB, int m, int n, int k, out bool directA, out bool directB)
@@ -359,7 +381,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         if (_stridedKernels == null || n > NcMax)
             return false;
         directB = !transB && (m <= 4 * Mr || ((long)k * n <= 65_536 && n <= 8 * Nr));
-        directA = transA && (n <= 2 * Nr || ((long)k * m <= 65_536 && n <= 8 * Nr));
+        // A transposed: the strided kernels (k steps are rows of A); A not transposed: the row kernels (each row read in place)
+        directA = (transA || _rowKernels != null) && (n <= 2 * Nr || ((long)k * m <= 65_536 && n <= 8 * Nr));
         return directA || directB;
     }
 
@@ -403,6 +426,9 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         int nPasses = (g.N + NcMax - 1) / NcMax;
         int ncNom = RoundUp((g.N + nPasses - 1) / nPasses, nr);
         pass1 = Math.Min(pass1, kPasses);
+        bool rowsA = directA && !g.TransA;   // A read in place row by row (the row kernels), else strided (A transposed)
+        if (rowsA && !RowKernelsFit(g.Lda))
+            rowsA = directA = false;
         bool strided = directA || directB;
         bool sliverB = !directB && mPasses == 1;
         float* tile = stackalloc float[MaxTile];
@@ -458,11 +484,12 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                             MacroKernel(kc, mc, nn, packA, pb, cBlock + jr, ldc, alpha, beta, tile, biasJ, activation);
                             continue;
                         }
-                        var kernels = _stridedKernels!;
+                        var kernels = rowsA ? _rowKernels! : _stridedKernels!;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int mm = Math.Min(mr, mc - ir);
-                            float* pa = directA ? aSrc + ir : packA + (nint)ir * kc;
+                            // the row kernels take A's row stride, the strided ones its k step
+                            float* pa = rowsA ? aSrc + (nint)ir * g.Lda : directA ? aSrc + ir : packA + (nint)ir * kc;
                             nint aStep = directA ? g.Lda : mr;
                             float* cc = cBlock + (nint)ir * ldc + jr;
                             var kernel = (delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)kernels[mm];
@@ -654,6 +681,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         int mcNom = RoundUp((m + mPasses - 1) / mPasses, mr);
         float* tile = stackalloc float[MaxTile];
         float* packA = buffers.A;
+        bool rowsInPlace = RowKernelsFit(lda) && PrepackedRowsInPlace;
         for (int jc = 0; jc < n; jc += b.NcNom)
         {
             int nc = Math.Min(b.NcNom, n - jc);
@@ -668,6 +696,12 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 for (int ic = 0; ic < m; ic += mcNom)
                 {
                     int mc = Math.Min(mcNom, m - ic);
+                    if (rowsInPlace)
+                    {
+                        MacroKernelRows(kc, mc, hi - lo, a + (nint)ic * lda + pc, lda, packB, c + (nint)ic * ldc + lo, ldc, 1f, pc == 0 ? 0f : 1f,
+                            tile, last && bias != null ? bias + lo : null, last ? activation : null);
+                        continue;
+                    }
                     GemmPacking.PackA(false, a + (nint)ic * lda + pc, lda, mc, kc, mr, packA);
                     MacroKernel(kc, mc, hi - lo, packA, packB, c + (nint)ic * ldc + lo, ldc, 1f, pc == 0 ? 0f : 1f, tile,
                         last && bias != null ? bias + lo : null, last ? activation : null);
@@ -762,6 +796,51 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 else
                 {
                     kernel(kc, pa, pb, tile, nr, 1f, 0f);
+                    MergeEdge(tile, nr, mm, nn, cc, ldc, alpha, beta);
+                }
+                if (bias != null)
+                    AddBias(cc, ldc, mm, nn, bias + jr);
+                if (activation != null)
+                    activation(cc, ldc, mm, nn);
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="RunPrepacked"/> reads A in place with the row kernels (settable so the benchmark and tests can
+    /// compare it with packing A; the values are the same).</summary>
+    internal static bool PrepackedRowsInPlace { get; set; } = true;
+
+    /// <summary>
+    /// Whether the row kernels can read a row-major A with row stride <paramref name="lda"/> in place: the kind has them, and the 12
+    /// rows a tile reads at each k step do not all fall in the same L1 sets (a stride of a multiple of 1,024 floats, 4 KiB, would
+    /// make them evict each other).
+    /// </summary>
+    internal bool RowKernelsFit(int lda) => _rowKernels != null && lda % 1024 != 0;
+
+    /// <summary><see cref="MacroKernel"/> with A read in place from rows <paramref name="lda"/> apart (the row kernels) instead of a
+    /// packed block: the same FMAs in the same order, so the same C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MacroKernelRows(int kc, int mc, int nc, float* a, nint lda, float* packB, float* c, int ldc, float alpha, float beta, float* tile,
+        float* bias, delegate*<float*, nint, int, int, void> activation)
+    {
+        int mr = Mr, nr = Nr;
+        var kernels = _rowKernels!;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nn = Math.Min(nr, nc - jr);
+            float* pb = packB + (nint)jr * kc;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int mm = Math.Min(mr, mc - ir);
+                float* cc = c + (nint)ir * ldc + jr;
+                var kernel = (delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)kernels[mm];
+                if (nn == nr)
+                {
+                    kernel(kc, a + (nint)ir * lda, lda, pb, nr, cc, ldc, alpha, beta);
+                }
+                else
+                {
+                    kernel(kc, a + (nint)ir * lda, lda, pb, nr, tile, nr, 1f, 0f);
                     MergeEdge(tile, nr, mm, nn, cc, ldc, alpha, beta);
                 }
                 if (bias != null)
