@@ -372,7 +372,7 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// wide; A when at most two column slivers re-read it, or it holds at most 64 Ki floats and B is at most 8 slivers wide. (Wider
     /// products re-read the operand's rows, 4 KiB apart at n = 1,024, from conflicting L1 sets: measured slower than packing.)
     /// A not transposed is read in place by the row kernels (its rows lda apart; a tile's 12 rows at each k step), with the same
-    /// rule, unless lda is a multiple of 1,024 floats (<see cref="RowKernelsFit"/>, checked when the product runs).
+    /// rule.
     /// Needs the strided kernels (the Vector512 kind).
     /// </summary>
     internal bool ChooseDirect(bool transA, bool transB, int m, int n, int k, out bool directA, out bool directB)
@@ -811,11 +811,11 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     internal static bool PrepackedRowsInPlace { get; set; } = true;
 
     /// <summary>
-    /// Whether the row kernels can read a row-major A with row stride <paramref name="lda"/> in place: the kind has them, and the 12
-    /// rows a tile reads at each k step do not all fall in the same L1 sets (a stride of a multiple of 1,024 floats, 4 KiB, would
-    /// make them evict each other).
+    /// Whether the row kernels can read a row-major A with row stride <paramref name="lda"/> in place: whenever the kind has them. (A
+    /// stride of 1,024 floats puts a tile's 12 rows in the same L1 set; measured at one thread it is still 40 % faster than packing
+    /// A: 32×1024×32 NT 142 → 206 GFLOP/s, NN 1024×1024×32 168 → 229.)
     /// </summary>
-    internal bool RowKernelsFit(int lda) => _rowKernels != null && lda % 1024 != 0;
+    internal bool RowKernelsFit(int lda) => _rowKernels != null && lda > 0;
 
     /// <summary><see cref="MacroKernel"/> with A read in place from rows <paramref name="lda"/> apart (the row kernels) instead of a
     /// packed block: the same FMAs in the same order, so the same C.</summary>
