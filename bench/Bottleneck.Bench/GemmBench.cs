@@ -229,7 +229,9 @@ public static class GemmBench
             foreach (var group in ownRatios.GroupBy(r => r.Case.Label))
             {
                 var ratios = group.Select(r => r.Ratio).OrderBy(r => r).ToArray();
-                string below = string.Join(", ", group.Where(r => r.Ratio < 0.9).Select(r => $"{r.Case.Size} ({r.Ratio:F2})"));
+                // each miss with the managed GEMM's schedule, so a slow shape says how it ran (e.g. "32×1024×32 (0.39, shared ×2)")
+                string below = string.Join(", ", group.Where(r => r.Ratio < 0.9).Select(r => $"{r.Case.Size} ({r.Ratio:F2}" +
+                    (providers[0] is ManagedGemm mg ? $", {mg.Schedule(r.Case.TransA, r.Case.TransB, r.Case.M, r.Case.N, r.Case.K, threads)})" : ")")));
                 Console.WriteLine($"| {group.Key} | {ratios.Length} | {ratios[0]:F2} | {ratios[ratios.Length / 2]:F2} | {(below.Length == 0 ? "none" : below)} |");
             }
         }
