@@ -165,14 +165,18 @@ internal sealed unsafe class DenseInference : ILiveInferencePath, IParallelJob
 
     private readonly Dictionary<(int N, int First, int End), InferenceSplitTuner> _tuners = [];
 
-    /// <summary>The split each timed call shape uses now, e.g. "n=256 layers 0–2: Columns" (benchmark output).</summary>
+    /// <summary>The split each timed call shape uses now, e.g. "n=256 layers 0–2: Columns" (n: the bucket of <see cref="TunerFor"/>;
+    /// benchmark output).</summary>
     internal string DescribeSplits() => ForcedSplit is { } forced ? $"forced {forced}"
         : string.Join("; ", _tuners.OrderBy(t => t.Key.N).Select(t => $"n={t.Key.N} layers {t.Key.First}–{t.Key.End - 1}: {t.Value.Choice}"));
 
+    /// <summary>The tuner of a call shape: n rows (up to 16 exactly, above that the power of two at or below n, so calls of many
+    /// different sizes share a few tuners) through layers [first, end).</summary>
     private InferenceSplitTuner TunerFor(int n, int first, int end)
     {
-        if (!_tuners.TryGetValue((n, first, end), out var tuner))
-            _tuners[(n, first, end)] = tuner = new InferenceSplitTuner();
+        int bucket = n <= 16 ? n : 1 << (31 - System.Numerics.BitOperations.LeadingZeroCount((uint)n));
+        if (!_tuners.TryGetValue((bucket, first, end), out var tuner))
+            _tuners[(bucket, first, end)] = tuner = new InferenceSplitTuner();
         return tuner;
     }
 
