@@ -5,8 +5,8 @@ using Bottleneck.Models.Variational;
 
 namespace Bottleneck.Tests.Cli;
 
-/// <summary><c>train --kind ssvae</c> builds the model the M2 benchmark measures (docs/benchmarks.md) unless told otherwise.</summary>
-public class CliSemiSupervisedDefaultsTests
+/// <summary><c>train --kind ssvae</c> and <c>--kind aae</c> train what their benchmarks measure (docs/benchmarks.md) unless told otherwise.</summary>
+public class CliVariationalDefaultsTests
 {
     private static readonly Bottleneck.Cli.CliEnvironment Env = Bottleneck.Cli.CliEnvironment.CreateCaptured(new StringWriter(), new StringWriter());
 
@@ -37,5 +37,21 @@ public class CliSemiSupervisedDefaultsTests
         var (given, _) = Train("--kind", "ssvae", "--hidden", "256", "--latent", "8");
         Assert.Equal([256], given.Hidden);
         Assert.Equal(8, given.LatentDim);
+    }
+
+    [Fact]
+    public void AaeTrainsWithItsDecayingScheduleUnlessScheduleIsGiven()
+    {
+        TrainSettings Bind(params string[] args)
+        {
+            var result = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", .. args]);
+            Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors.Select(e => e.Message)));
+            return TrainCommand.Bind(result);
+        }
+        Assert.Equal(VariationalOptions.AaeSchedule, Bind("--kind", "aae").Schedule);
+        Assert.Equal(VariationalOptions.AaeSchedule, Bind("--kind", "aae").ToTrainingOptions().Schedule);
+        Assert.Equal("none", Bind("--kind", "aae", "--schedule", "none").Schedule);
+        Assert.Equal("plateau", Bind("--kind", "aae", "--schedule", "plateau").Schedule);
+        Assert.Equal("none", Bind("--kind", "vae").Schedule);
     }
 }
