@@ -71,6 +71,89 @@ public sealed record RecipeSelection(IReadOnlyList<string> Candidates, IReadOnly
         return best;
     }
 
+    /// <summary>
+    /// How the leave-one-dataset-out gap depends on the number of candidates: for each K from 2 to the number of
+    /// <paramref name="candidates"/>, the selection (<see cref="Run"/>) over up to <paramref name="draws"/> random K-subsets of the
+    /// candidates (each kept in table order; every subset when there are no more than <paramref name="draws"/>), averaged.
+    /// </summary>
+    /// <param name="results">The benchmark's results.</param>
+    /// <param name="candidates">The candidates, in table order.</param>
+    /// <param name="draws">Subsets per K (default 200).</param>
+    /// <param name="seed">Seed of the draws (default 17).</param>
+    /// <returns>Per K: the subsets drawn, mean in-sample, mean left-out, mean gap, the share of subsets with a gap above <see cref="Bar"/>,
+    /// and the largest gap.</returns>
+    public static IReadOnlyList<(int K, int Subsets, double InSample, double LeftOut, double Gap, double ShareOverBar, double MaxGap)> GapByCandidateCount(
+        WideResults results, IReadOnlyList<string> candidates, int draws = 200, ulong seed = 17)
+    {
+        var rows = new List<(int, int, double, double, double, double, double)>();
+        var rng = new Tensors.Rng(seed);
+        int n = candidates.Count;
+        for (int k = 2; k <= n; k++)
+        {
+            var subsets = new List<int[]>();
+            double total = Binomial(n, k);
+            if (total <= draws) subsets.AddRange(Combinations(n, k));
+            else
+            {
+                var seen = new HashSet<string>();
+                while (subsets.Count < draws)
+                {
+                    var pick = rng.Permutation(n).Take(k).Order().ToArray();
+                    if (seen.Add(string.Join(",", pick))) subsets.Add(pick);
+                }
+            }
+            var runs = subsets.Select(sub => Run(results, sub.Select(i => candidates[i]).ToList())).ToList();
+            rows.Add((k, runs.Count, runs.Average(r => r.InSampleMean), runs.Average(r => r.LeftOutMean), runs.Average(r => r.Gap),
+                runs.Count(r => r.Gap > Bar) / (double)runs.Count, runs.Max(r => r.Gap)));
+        }
+        return rows;
+    }
+
+    /// <summary>The Markdown table of <see cref="GapByCandidateCount"/>.</summary>
+    public static string GapByCandidateCountReport(WideResults results, IReadOnlyList<string> candidates, string title)
+    {
+        static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder();
+        sb.AppendLine($"### Leave-one-dataset-out gap by the number of candidates ({title}: random subsets of the {candidates.Count}, table order kept, one-standard-error rule)");
+        sb.AppendLine();
+        sb.AppendLine("| candidates | subsets | mean in-sample | mean left-out | mean gap | subsets with gap > 0.02 | largest gap |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in GapByCandidateCount(results, candidates))
+            sb.AppendLine($"| {r.K} | {r.Subsets} | {F(r.InSample)} | {F(r.LeftOut)} | {Signed(r.Gap, 3)} | " +
+                          $"{(100 * r.ShareOverBar).ToString("F0", CultureInfo.InvariantCulture)} % | {Signed(r.MaxGap, 3)} |");
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
+    /// <summary>v with its sign and <paramref name="digits"/> decimals (rounded first, so −0.0003 prints 0.000, not "-+0.000").</summary>
+    internal static string Signed(double v, int digits)
+    {
+        double r = Math.Round(v, digits);
+        string f = "0." + new string('0', digits);
+        return r == 0 ? f : r.ToString("+" + f + ";−" + f, CultureInfo.InvariantCulture);
+    }
+
+    private static double Binomial(int n, int k)
+    {
+        double c = 1;
+        for (int i = 1; i <= k; i++) c = c * (n - k + i) / i;
+        return c;
+    }
+
+    private static IEnumerable<int[]> Combinations(int n, int k)
+    {
+        var idx = Enumerable.Range(0, k).ToArray();
+        while (true)
+        {
+            yield return (int[])idx.Clone();
+            int i = k - 1;
+            while (i >= 0 && idx[i] == n - k + i) i--;
+            if (i < 0) yield break;
+            idx[i]++;
+            for (int j = i + 1; j < k; j++) idx[j] = idx[j - 1] + 1;
+        }
+    }
+
     /// <summary>The Markdown section.</summary>
     /// <param name="title">What the candidates are, for the heading (default "candidates").</param>
     public string Report(string title = "candidates")
@@ -85,7 +168,7 @@ public sealed record RecipeSelection(IReadOnlyList<string> Candidates, IReadOnly
         sb.AppendLine();
         sb.AppendLine($"Highest mean on every set: {BestOnAll}; chosen on every set by the one-standard-error rule: **{ChosenOnAll}**, " +
                       $"in-sample mean ROC-AUC {F(InSampleMean)}; mean of the left-out scores {F(LeftOutMean)}; " +
-                      $"gap {Gap.ToString("+0.0000;−0.0000", CultureInfo.InvariantCulture)} → " +
+                      $"gap {Signed(Gap, 4)} → " +
                       (Math.Abs(Gap) <= Bar ? $"within {Bar} (no sign of overfitting the benchmark)" : $"more than {Bar}: the choice overfits the benchmark") + ".");
         sb.AppendLine($"Folds choosing {ChosenOnAll}: {Folds.Count(f => f.Chosen == ChosenOnAll)}/{Folds.Count}.");
         sb.AppendLine();

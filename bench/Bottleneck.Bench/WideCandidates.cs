@@ -47,12 +47,36 @@ public static class WideCandidates
     /// <param name="i">The split.</param>
     /// <param name="recipe">The recipe trained on the robust-scaled rows.</param>
     /// <param name="withDistance">Combine its score with the robust Mahalanobis distance of the same rows.</param>
-    public static WideScores RobustScaled(WideInput i, DenseRecipe recipe, bool withDistance = false)
+    public static WideScores RobustScaled(WideInput i, DenseRecipe recipe, bool withDistance = false) =>
+        RobustScaledMembers(i, recipe, withDistance, knn: false);
+
+    /// <summary>
+    /// Robust scaling, then the z-scored mean of <paramref name="recipe"/>'s score and, when asked, the robust Mahalanobis distance
+    /// and the kNN distance (<see cref="KnnDistance"/>, k = 5, at most 2,000 reference rows) of the same scaled rows. Each member's
+    /// scores are cached per split under its own name, so candidates that share members train them once. A recipe other than
+    /// <see cref="WideDetectors.Recipe"/> must be given its own <paramref name="recipeName"/>.
+    /// </summary>
+    public static WideScores RobustScaledMembers(WideInput i, DenseRecipe? recipe, bool withDistance, bool knn, string recipeName = "recipe")
     {
         var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.Robust);
-        var (train, test) = (pre.Transform(i.TrainRaw), pre.Transform(i.TestRaw));
-        var ae = recipe.Run(train, test, i.Seed);
-        return withDistance ? ZMean([ae, Mahalanobis(i with { Train = train, Test = test })]) : ae;
+        var scaled = i with { Train = pre.Transform(i.TrainRaw), Test = pre.Transform(i.TestRaw) };
+        var runs = new List<WideScores>();
+        if (recipe is not null) runs.Add(Cached("robust-scale/" + recipeName, s => recipe.Run(s.Train, s.Test, s.Seed))(scaled));
+        if (withDistance) runs.Add(Cached("robust-scale/mahalanobis", Mahalanobis)(scaled));
+        if (knn) runs.Add(Cached("robust-scale/knn", Knn)(scaled));
+        return runs.Count == 1 ? runs[0] : ZMean(runs);
+    }
+
+    /// <summary>The kNN distance of the prepared row (<see cref="KnnDistance"/>: mean squared distance to the 5 nearest of at most
+    /// 2,000 training rows; training rows scored leaving themselves out), no model.</summary>
+    public static WideScores Knn(WideInput i)
+    {
+        var m = KnnDistance.Fit(i.Train.Features, i.Train.FeatureCount, seed: (ulong)i.Seed);
+        var test = new float[i.Test.Rows];
+        var train = new float[i.Train.Rows];
+        m.Score(i.Test.Features, test);
+        m.ScoreTraining(i.Train.Features, train);
+        return new WideScores(test, train);
     }
 
     /// <summary>The recipe fitted on the standardized training rows clipped to ±<paramref name="clip"/> (winsorized), scored unclipped.</summary>
@@ -103,6 +127,23 @@ public static class WideCandidates
             runs.Add(r.Run(i.Train, i.Test, i.Seed * 100 + k));
         }
         return ZMean(runs);
+    }
+
+    /// <summary>Robust scaling, then the recipe trained for a budget of <paramref name="steps"/> steps (<see cref="StepBudget"/>).</summary>
+    public static WideScores StepBudgetRobust(WideInput i, DenseRecipe recipe, int steps, int maxEpochs)
+    {
+        var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.Robust);
+        return Cached($"robust-scale/recipe-steps{steps}", s => StepBudget(s, recipe, steps, maxEpochs))(i with { Train = pre.Transform(i.TrainRaw), Test = pre.Transform(i.TestRaw) });
+    }
+
+    /// <summary>Robust scaling; <see cref="ArchitectureEnsemble"/> on the scaled rows; then it, the robust Mahalanobis distance and the
+    /// kNN distance of the same rows, each z-scored, averaged (each family weighs 1/3).</summary>
+    public static WideScores RobustArchitectureEnsembleWithDistances(WideInput i, DenseRecipe recipe, (int Hidden, int Latent)[] widths)
+    {
+        var pre = Preprocessor.Fit(i.TrainRaw, ScalingKind.Robust);
+        var scaled = i with { Train = pre.Transform(i.TrainRaw), Test = pre.Transform(i.TestRaw) };
+        var ae = ArchitectureEnsemble(scaled, recipe, widths);
+        return ZMean([ae, RobustScaledMembers(i, null, true, false), RobustScaledMembers(i, null, false, true)]);
     }
 
     /// <summary>Each run z-scored on its training scores (<see cref="ScoreEnsemble"/>), then the mean.</summary>

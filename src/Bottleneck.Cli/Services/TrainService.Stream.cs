@@ -130,9 +130,10 @@ public sealed partial class TrainService
         }
 
         ThresholdState? threshold = null;
+        AnomalyDetector? detector = null;
         if (rule != null)
         {
-            var detector = new AnomalyDetector(model, preprocessor, null, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null);
+            detector = new AnomalyDetector(model, preprocessor, null, error: s.Contaminated ? AnomalyDefaults.UnsupervisedError : null);
             threshold = StreamedThreshold.Fit(detector, rule, train);   // one scoring pass; 4 bytes a row
         }
         var saved = new SavedModel(model, preprocessor.State, options, result.History, null, spec.Resolved().ToString())
@@ -147,7 +148,7 @@ public sealed partial class TrainService
             Line($"best epoch  {best.Epoch} ({(best.ValidationLoss is double v ? "validation loss " + Output.Num(v) : "train loss " + Output.Num(best.TrainLoss))})" +
                  (result.StoppedEarly ? "; stopped early and kept the best weights" : ""));
         if (threshold != null)
-            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({threshold.Error.ToString().ToLowerInvariant()} score; flagged = score > threshold), " +
+            Line($"threshold   {threshold.Rule} = {Output.Num(threshold.Value)} ({detector!.Scorer.ScoreName} score; flagged = score > threshold), " +
                  $"fitted on {threshold.FittedOn}; training scores mean {Output.Num(threshold.TrainingScoreMean)}, sd {Output.Num(threshold.TrainingScoreSd)}");
         Line($"model       written to {s.Out} ({ModelStore.WeightsFile} {Output.Bytes(new FileInfo(Path.Combine(s.Out, ModelStore.WeightsFile)).Length)}, {ModelStore.ConfigFile})");
         if (result.History.Count > 0) Line($"metrics     {Path.Combine(s.Out, MetricsLog.FileName)} (one JSON line per epoch)");

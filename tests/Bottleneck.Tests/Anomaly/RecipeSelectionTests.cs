@@ -58,4 +58,27 @@ public class RecipeSelectionTests
         Assert.Contains("overfits", sel.Report());
         Assert.Throws<ArgumentException>(() => RecipeSelection.Run(r, ["a"]));
     }
+
+    [Fact]
+    public void TheGapByCandidateCountRunsEverySubsetWhenThereAreFewAndAgreesWithTheFullSelection()
+    {
+        // Given three candidates, one of which collapses on the last set
+        var r = Results(new()
+        {
+            ["a"] = [0.70, 0.70, 0.70, 0.70],
+            ["b"] = [0.90, 0.91, 0.89, 0.10],
+            ["c"] = [0.72, 0.71, 0.69, 0.70],
+        });
+        // When the gap is tabulated by the number of candidates
+        var rows = RecipeSelection.GapByCandidateCount(r, ["a", "b", "c"]);
+        // Then K = 2 runs the 3 pairs, K = 3 the one full set, whose figures are the selection's over every candidate
+        Assert.Equal([2, 3], rows.Select(x => x.K));
+        Assert.Equal([3, 1], rows.Select(x => x.Subsets));
+        var all = RecipeSelection.Run(r, ["a", "b", "c"]);
+        Assert.Equal(all.Gap, rows[1].Gap, 12);
+        Assert.Equal(all.LeftOutMean, rows[1].LeftOut, 12);
+        var pairs = new[] { new[] { "a", "b" }, ["a", "c"], ["b", "c"] }.Select(p => RecipeSelection.Run(r, p)).ToList();
+        Assert.Equal(pairs.Average(p => p.Gap), rows[0].Gap, 12);
+        Assert.Equal(pairs.Max(p => p.Gap), rows[0].MaxGap, 12);
+    }
 }

@@ -53,6 +53,27 @@ public sealed class CliStreamTrainTests : IClassFixture<CliShardTests.Files>
     }
 
     [Fact]
+    public async Task Stream_TheThresholdLineNamesTheSameScoreAsTrainingInMemory()
+    {
+        // Given the same VAE trained on the same rows, streamed and in memory, each with a p95 threshold
+        async Task<string> ScoreNamed(string name, bool stream)
+        {
+            var h = new CliHarness();
+            string[] common = stream ? Common : Common.Where(a => a is not "--stream" and not "--shuffle-buffer" and not "50").ToArray();
+            int code = await h.Run(["train", "--kind", "vae", "--data", $"csv:{_f.Csv}:label=label", "--out", _f.Dir.File(name), .. common]);
+            Assert.True(code == 0, h.Stdout + h.Stderr);
+            var m = System.Text.RegularExpressions.Regex.Match(h.Stdout, @"threshold   p95 = \S+ \((\S+) score; flagged = score > threshold\)");
+            Assert.True(m.Success, h.Stdout);
+            return m.Groups[1].Value;
+        }
+
+        // Then both name the score by AnomalyScorer.ScoreName, the name evaluate and detect use
+        string streamed = await ScoreNamed("s-vae", stream: true), inMemory = await ScoreNamed("m-vae", stream: false);
+        Assert.Equal(inMemory, streamed);
+        Assert.Equal("bce", streamed);
+    }
+
+    [Fact]
     public async Task Stream_ResumedFromTheFirstEpochsCheckpoint_ReachesTheUninterruptedWeights()
     {
         string[] o = ["--data", $"csv:{_f.Csv}:label=label", "--stream", "--shuffle-buffer", "40", "--hidden", "8", "--latent", "2", "--batch-size", "16", "--seed", "9"];
