@@ -340,7 +340,7 @@ public static class VaeBench
     /// codes to the prior, the model's discriminator accuracy and a fresh two-sample classifier's (<see cref="TwoSampleAccuracy"/>).
     /// Options: <c>--discriminator-hidden N</c> (default 512), <c>--adversarial-lr-scale X</c> (the discriminator's learning-rate factor,
     /// default 1), <c>--generator-lr-scale X</c> (0 = the same), <c>--adversarial-beta1 B</c> (default 0.9), <c>--lr X</c> (1e-3),
-    /// <c>--schedule NAME</c> (the trainer's, none), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
+    /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
     /// (which of the three).
     /// </summary>
     private static int Aae(string[] args, Dataset train, Dataset test, ulong seed)
@@ -350,7 +350,7 @@ public static class VaeBench
         float generatorScale = float.Parse(DenseBench.StrArg(args, "--generator-lr-scale", "0"), CultureInfo.InvariantCulture);
         float beta1 = float.Parse(DenseBench.StrArg(args, "--adversarial-beta1", "0.9"), CultureInfo.InvariantCulture);
         float lr = float.Parse(DenseBench.StrArg(args, "--lr", "1e-3"), CultureInfo.InvariantCulture);
-        string schedule = DenseBench.StrArg(args, "--schedule", "none");
+        string schedule = DenseBench.StrArg(args, "--schedule", "cosine");   // the aae kind's default (train --kind aae)
         var seeds = DenseBench.StrArg(args, "--seeds", "") is { Length: > 0 } ss ? ss.Split(',').Select(x => ulong.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [seed];
         var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
         Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}");
