@@ -63,7 +63,8 @@ public static class GemmBench
     /// Runs the suite. Options: <c>--threads N</c> (default 2), <c>--seconds S</c> per measurement (default 0.25),
     /// <c>--case TEXT</c> (only cases whose label or size contains TEXT), <c>--no-peer</c>, <c>--grid [S1,S2,…]</c> (the
     /// autoencoder grid of <see cref="Grid"/> over the sizes, default 32,256,1024, managed provider and peers only, with a
-    /// summary of ours / OpenBLAS-with-its-own-detection per case).
+    /// summary of ours / OpenBLAS-with-its-own-detection per case), <c>--cpu-time</c> (with <c>--threads 1</c>: every call, ours and
+    /// the peer's, timed by the calling thread's CPU time, for a machine shared with other work).
     /// </summary>
     /// <param name="args">Command-line options after the suite name.</param>
     /// <returns>0 on success, 2 on bad arguments.</returns>
@@ -75,6 +76,7 @@ public static class GemmBench
         string? filter = null;
         int[]? grid = null;
         bool threadRatio = false;
+        bool cpuTime = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -107,17 +109,29 @@ public static class GemmBench
                 case "--no-peer":
                     peer = false;
                     break;
+                case "--cpu-time":
+                    cpuTime = true;
+                    break;
                 default:
-                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…], --thread-ratio");
+                    Console.Error.WriteLine($"gemm: unknown or malformed option '{args[i]}'. Options: --threads N, --seconds S, --case TEXT, --no-peer, --grid [S1,S2,…], --thread-ratio, --cpu-time");
                     return 2;
             }
         }
 
+        if (cpuTime && (threads != 1 || threadRatio || !ThreadCpuClock.IsAvailable))
+        {
+            Console.Error.WriteLine(ThreadCpuClock.IsAvailable
+                ? "gemm: --cpu-time times one thread's CPU time; use it with --threads 1 and without --thread-ratio"
+                : "gemm: --cpu-time needs Linux (clock_gettime(CLOCK_THREAD_CPUTIME_ID))");
+            return 2;
+        }
+        s_cpuTime = cpuTime;
         Case[] all = grid is null ? Cases : Grid(grid);
         Case[] cases = filter is null ? all : all.Where(c => Key(c).Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
         Gemm.Threads = threads;
         IReadOnlyList<IGemmProvider> providers = grid is null ? Gemm.Available() : [Gemm.Available().First(p => p is ManagedGemm)];
-        Console.WriteLine($"# GEMM benchmark: {threads} thread(s), {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+        Console.WriteLine($"# GEMM benchmark: {threads} thread(s), {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}" +
+            (cpuTime ? "; timed by the thread's CPU time (ours and the peer's)" : ""));
         foreach (IGemmProvider p in providers)
             Console.WriteLine($"#   {p.Describe()}");
 
@@ -174,8 +188,9 @@ public static class GemmBench
                 IGemmProvider p = providers[pi];
                 double median = medians[pi];
                 double gflops = c.Flops / median / 1e9;
-                Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = p.Name, threads, gflops, median_s = median }));
-                table.Append($"| {c.Label} | {c.Size} | {p.Name} | {gflops:F1} |");
+                string schedule = p is ManagedGemm mg ? mg.Schedule(c.TransA, c.TransB, c.M, c.N, c.K, threads).ToString() : "";
+                Console.WriteLine(JsonSerializer.Serialize(new { suite = "gemm", @case = c.Label, size = c.Size, provider = p.Name, threads, gflops, median_s = median, schedule }));
+                table.Append($"| {c.Label} | {c.Size} | {(schedule.Length == 0 ? p.Name : $"{p.Name} ({schedule})")} | {gflops:F1} |");
                 if (blasIndex >= 0)
                     table.Append($" {medians[blasIndex] / median:F2} |");
                 foreach (var (_, secondsByKey) in peers)
@@ -214,7 +229,9 @@ public static class GemmBench
             foreach (var group in ownRatios.GroupBy(r => r.Case.Label))
             {
                 var ratios = group.Select(r => r.Ratio).OrderBy(r => r).ToArray();
-                string below = string.Join(", ", group.Where(r => r.Ratio < 0.9).Select(r => $"{r.Case.Size} ({r.Ratio:F2})"));
+                // each miss with the managed GEMM's schedule, so a slow shape says how it ran (e.g. "32×1024×32 (0.39, shared ×2)")
+                string below = string.Join(", ", group.Where(r => r.Ratio < 0.9).Select(r => $"{r.Case.Size} ({r.Ratio:F2}" +
+                    (providers[0] is ManagedGemm mg ? $", {mg.Schedule(r.Case.TransA, r.Case.TransB, r.Case.M, r.Case.N, r.Case.K, threads)})" : ")")));
                 Console.WriteLine($"| {group.Key} | {ratios.Length} | {ratios[0]:F2} | {ratios[ratios.Length / 2]:F2} | {(below.Length == 0 ? "none" : below)} |");
             }
         }
@@ -222,6 +239,11 @@ public static class GemmBench
     }
 
     private static string Key(Case c) => $"{c.Label} {c.Size}";
+
+    /// <summary>--cpu-time: calls are timed by the calling thread's CPU time (<see cref="ThreadCpuClock"/>), the peer's too.</summary>
+    private static bool s_cpuTime;
+
+    private static double Clock() => s_cpuTime ? ThreadCpuClock.Now() : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
     /// <summary>
     /// The best GFLOP/s of the current provider at the current thread count over 1024³ NN, NT and TN and the three products of a
@@ -293,9 +315,9 @@ public static class GemmBench
                 var total = Stopwatch.StartNew();
                 while (times[i].Count < 5 || (total.Elapsed.TotalSeconds < seconds && times[i].Count < 500))
                 {
-                    long t0 = Stopwatch.GetTimestamp();
+                    double t0 = Clock();
                     p.Sgemm(c.TransA, c.TransB, c.M, c.N, c.K, 1f, a, lda, b, ldb, 0f, cc, c.N);
-                    times[i].Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                    times[i].Add(Clock() - t0);
                 }
             }
             return times.Select(t => { t.Sort(); return t[t.Count / 2]; }).ToArray();
@@ -324,6 +346,8 @@ public static class GemmBench
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(json);
         psi.ArgumentList.Add(seconds.ToString(CultureInfo.InvariantCulture));
+        if (s_cpuTime)
+            psi.ArgumentList.Add("cpu");
         psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
         psi.Environment.Remove("OPENBLAS_CORETYPE");
         if (coreType is not null)

@@ -24,7 +24,9 @@ namespace Bottleneck.Bench;
 /// memory, no copies). Measurements alternate ours / ONNX Runtime (A/B/A/B) and report medians. Before timing, the outputs are
 /// compared (1e-5).
 /// Usage: onnx [--rows 20000] [--batch B (default 1, 32, 256 and 4096)] [--repeats 5] [--threads T (default 1 and 2)]
-/// [--column-split-rows R (default 8: calls of at most R rows split each layer's columns over the threads; 0 runs them on one thread)]
+/// [--split rows|columns (default: the faster of the two, timed at run time by the inference path; rows: the rows over the threads, or
+/// one thread for small calls; columns: every layer's columns over the threads)] [--cpu-time (with --threads 1: each measurement is the
+/// calling thread's CPU time, on which both sides run, for a machine shared with other work)]
 /// </summary>
 public static class OnnxBench
 {
@@ -35,13 +37,32 @@ public static class OnnxBench
         int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
         int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
         int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];
-        if (args.Contains("--column-split-rows")) Models.Dense.DenseInference.ColumnSplitRows = IntArg(args, "--column-split-rows", 8);
+        s_cpuTime = args.Contains("--cpu-time");
+        if (s_cpuTime && (threadCounts is not [1] || !ThreadCpuClock.IsAvailable))
+        {
+            Console.Error.WriteLine(ThreadCpuClock.IsAvailable
+                ? "onnx: --cpu-time times the calling thread's CPU time; use it with --threads 1"
+                : "onnx: --cpu-time needs Linux (clock_gettime(CLOCK_THREAD_CPUTIME_ID))");
+            return 2;
+        }
+        int splitAt = Array.IndexOf(args, "--split");
+        if (splitAt >= 0)
+        {
+            string value = splitAt + 1 < args.Length ? args[splitAt + 1] : "";
+            if (!Enum.TryParse<InferenceSplit>(value, ignoreCase: true, out var split))
+            {
+                Console.Error.WriteLine($"onnx: --split takes rows or columns, got '{value}'");
+                return 2;
+            }
+            Models.Dense.DenseInference.ForcedSplit = split;
+        }
         var data = DemoDataset.Generate(rows, 1);
         var model = new DenseAutoencoder(new DenseConfig(784, [512, 128], 32), new Rng(0));
         model.Eval();
         var saved = new SavedModel(model, new PreprocessorState(ScalingKind.None, [], []), null, [], null, "demo");
         byte[] scoreGraph = OnnxExporter.Export(saved, OnnxPart.Score), encoderGraph = OnnxExporter.Export(saved, OnnxPart.Encoder);
-        Console.WriteLine($"# onnx: dense 784-512-128-32, {rows:N0} demo rows; {CacheInfo.Describe()}; ONNX Runtime 1.31.1 (OrtValue API)");
+        Console.WriteLine($"# onnx: dense 784-512-128-32, {rows:N0} demo rows; {CacheInfo.Describe()}; ONNX Runtime 1.31.1 (OrtValue API)" +
+            (s_cpuTime ? "; timed by the calling thread's CPU time" : ""));
         var results = new List<Row>();
         foreach (int threads in threadCounts)
         {
@@ -71,6 +92,8 @@ public static class OnnxBench
                 results.Add(new Row(threads, batch, "score (BCE per row)", n / s1, n / s2));
                 var (e1, e2) = Interleaved(repeats, OursEncode, OrtEncode);
                 results.Add(new Row(threads, batch, "encode", n / e1, n / e2));
+                if (fast is Models.Dense.DenseInference dense)
+                    Console.WriteLine($"# threads {threads}, batch {batch}: inference split {dense.DescribeSplits()}");
                 foreach (var r in results.TakeLast(2))
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
@@ -142,8 +165,17 @@ public static class OnnxBench
         if (worst > 1e-5 * scale) throw new InvalidOperationException($"{what}: ONNX Runtime differs by {worst:g3} (scale {scale:g3})");
     }
 
+    /// <summary>--cpu-time: measurements are the calling thread's CPU time (one thread: ours and ONNX Runtime's run on it).</summary>
+    private static bool s_cpuTime;
+
     private static double Time(Action a)
     {
+        if (s_cpuTime)
+        {
+            double t0 = ThreadCpuClock.Now();
+            a();
+            return ThreadCpuClock.Now() - t0;
+        }
         var sw = Stopwatch.StartNew();
         a();
         return sw.Elapsed.TotalSeconds;

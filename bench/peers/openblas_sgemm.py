@@ -5,7 +5,9 @@ numpy (Debian build) calls cblas_sgemm from libblas.so.3, which the alternatives
 float32 matmul on transposed views is passed to BLAS with trans flags (no copies), and `out=` avoids allocating C.
 The thread count comes from OPENBLAS_NUM_THREADS, which the caller sets before this process starts.
 
-usage: openblas_sgemm.py '<json list of {"label","transA","transB","m","n","k"}>' [min_seconds_per_case]
+usage: openblas_sgemm.py '<json list of {"label","transA","transB","m","n","k"}>' [min_seconds_per_case] [cpu]
+With "cpu", each call is timed by the thread's CPU time (time.thread_time; meaningful with OPENBLAS_NUM_THREADS=1, where
+sgemm runs on the calling thread), for a machine shared with other work.
 prints one JSON object: {"numpy": ..., "blas_library": ..., "threads": ..., "results": [{"label", "median_s", "reps"}]}
 """
 import json
@@ -33,6 +35,7 @@ def main():
         return 3
     cases = json.loads(sys.argv[1])
     min_seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 0.3
+    clock = time.thread_time if len(sys.argv) > 3 and sys.argv[3] == "cpu" else time.perf_counter
     rng = np.random.default_rng(1)
     results = []
     for case in cases:
@@ -51,9 +54,9 @@ def main():
         times = []
         start = time.perf_counter()
         while len(times) < 5 or (time.perf_counter() - start < min_seconds and len(times) < 200):
-            t0 = time.perf_counter()
+            t0 = clock()
             np.matmul(op_a, op_b, out=c)
-            times.append(time.perf_counter() - t0)
+            times.append(clock() - t0)
         results.append({"label": case["label"], "median_s": statistics.median(times), "reps": len(times)})
     print(json.dumps({
         "numpy": np.__version__,

@@ -2879,4 +2879,1366 @@ internal static unsafe class GemmMicroKernels
             Vector512.Store(Vector512.FusedMultiplyAdd(c10_1, va, Vector512.Load(r10 + 16) * vb), r10 + 16);
         }
     }
+
+    /// <summary>12×32 tile with Vector512 FMA, A read in place: C[0..12, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        Vector512<float> c8_0 = default; Vector512<float> c8_1 = default;
+        Vector512<float> c9_0 = default; Vector512<float> c9_1 = default;
+        Vector512<float> c10_0 = default; Vector512<float> c10_1 = default;
+        Vector512<float> c11_0 = default; Vector512<float> c11_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        float* ar6 = pa + 6 * lda;
+        float* ar9 = pa + 9 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            Vector512<float> a6 = Vector512.Create(ar6[0]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            Vector512<float> a7 = Vector512.Create(ar6[lda]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            Vector512<float> a8 = Vector512.Create(ar6[lda2]);
+            c8_0 = Vector512.FusedMultiplyAdd(a8, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a8, b1, c8_1);
+            Vector512<float> a9 = Vector512.Create(ar9[0]);
+            c9_0 = Vector512.FusedMultiplyAdd(a9, b0, c9_0);
+            c9_1 = Vector512.FusedMultiplyAdd(a9, b1, c9_1);
+            Vector512<float> a10 = Vector512.Create(ar9[lda]);
+            c10_0 = Vector512.FusedMultiplyAdd(a10, b0, c10_0);
+            c10_1 = Vector512.FusedMultiplyAdd(a10, b1, c10_1);
+            Vector512<float> a11 = Vector512.Create(ar9[lda2]);
+            c11_0 = Vector512.FusedMultiplyAdd(a11, b0, c11_0);
+            c11_1 = Vector512.FusedMultiplyAdd(a11, b1, c11_1);
+            ar0++;
+            ar3++;
+            ar6++;
+            ar9++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(c6_0 * va, r6 + 0);
+            Vector512.Store(c6_1 * va, r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(c7_0 * va, r7 + 0);
+            Vector512.Store(c7_1 * va, r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(c8_0 * va, r8 + 0);
+            Vector512.Store(c8_1 * va, r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(c9_0 * va, r9 + 0);
+            Vector512.Store(c9_1 * va, r9 + 16);
+            float* r10 = c + 10 * ldc;
+            Vector512.Store(c10_0 * va, r10 + 0);
+            Vector512.Store(c10_1 * va, r10 + 16);
+            float* r11 = c + 11 * ldc;
+            Vector512.Store(c11_0 * va, r11 + 0);
+            Vector512.Store(c11_1 * va, r11 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0)), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16)), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0)), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16)), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0)), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16)), r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_0, va, Vector512.Load(r9 + 0)), r9 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_1, va, Vector512.Load(r9 + 16)), r9 + 16);
+            float* r10 = c + 10 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_0, va, Vector512.Load(r10 + 0)), r10 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_1, va, Vector512.Load(r10 + 16)), r10 + 16);
+            float* r11 = c + 11 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c11_0, va, Vector512.Load(r11 + 0)), r11 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c11_1, va, Vector512.Load(r11 + 16)), r11 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0) * vb), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16) * vb), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0) * vb), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16) * vb), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0) * vb), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16) * vb), r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_0, va, Vector512.Load(r9 + 0) * vb), r9 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_1, va, Vector512.Load(r9 + 16) * vb), r9 + 16);
+            float* r10 = c + 10 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_0, va, Vector512.Load(r10 + 0) * vb), r10 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_1, va, Vector512.Load(r10 + 16) * vb), r10 + 16);
+            float* r11 = c + 11 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c11_0, va, Vector512.Load(r11 + 0) * vb), r11 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c11_1, va, Vector512.Load(r11 + 16) * vb), r11 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 1 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..1, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel1of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            ar0++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 2 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..2, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel2of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            ar0++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 3 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..3, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel3of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            ar0++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 4 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..4, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel4of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            ar0++;
+            ar3++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 5 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..5, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel5of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            ar0++;
+            ar3++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 6 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..6, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel6of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            ar0++;
+            ar3++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 7 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..7, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel7of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        float* ar6 = pa + 6 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            Vector512<float> a6 = Vector512.Create(ar6[0]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            ar0++;
+            ar3++;
+            ar6++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(c6_0 * va, r6 + 0);
+            Vector512.Store(c6_1 * va, r6 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0)), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16)), r6 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0) * vb), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16) * vb), r6 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 8 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..8, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel8of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        float* ar6 = pa + 6 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            Vector512<float> a6 = Vector512.Create(ar6[0]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            Vector512<float> a7 = Vector512.Create(ar6[lda]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            ar0++;
+            ar3++;
+            ar6++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(c6_0 * va, r6 + 0);
+            Vector512.Store(c6_1 * va, r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(c7_0 * va, r7 + 0);
+            Vector512.Store(c7_1 * va, r7 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0)), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16)), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0)), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16)), r7 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0) * vb), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16) * vb), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0) * vb), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16) * vb), r7 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 9 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..9, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel9of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        Vector512<float> c8_0 = default; Vector512<float> c8_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        float* ar6 = pa + 6 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            Vector512<float> a6 = Vector512.Create(ar6[0]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            Vector512<float> a7 = Vector512.Create(ar6[lda]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            Vector512<float> a8 = Vector512.Create(ar6[lda2]);
+            c8_0 = Vector512.FusedMultiplyAdd(a8, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a8, b1, c8_1);
+            ar0++;
+            ar3++;
+            ar6++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(c6_0 * va, r6 + 0);
+            Vector512.Store(c6_1 * va, r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(c7_0 * va, r7 + 0);
+            Vector512.Store(c7_1 * va, r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(c8_0 * va, r8 + 0);
+            Vector512.Store(c8_1 * va, r8 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0)), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16)), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0)), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16)), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0)), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16)), r8 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0) * vb), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16) * vb), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0) * vb), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16) * vb), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0) * vb), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16) * vb), r8 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 10 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..10, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel10of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        Vector512<float> c8_0 = default; Vector512<float> c8_1 = default;
+        Vector512<float> c9_0 = default; Vector512<float> c9_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        float* ar6 = pa + 6 * lda;
+        float* ar9 = pa + 9 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            Vector512<float> a6 = Vector512.Create(ar6[0]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            Vector512<float> a7 = Vector512.Create(ar6[lda]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            Vector512<float> a8 = Vector512.Create(ar6[lda2]);
+            c8_0 = Vector512.FusedMultiplyAdd(a8, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a8, b1, c8_1);
+            Vector512<float> a9 = Vector512.Create(ar9[0]);
+            c9_0 = Vector512.FusedMultiplyAdd(a9, b0, c9_0);
+            c9_1 = Vector512.FusedMultiplyAdd(a9, b1, c9_1);
+            ar0++;
+            ar3++;
+            ar6++;
+            ar9++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(c6_0 * va, r6 + 0);
+            Vector512.Store(c6_1 * va, r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(c7_0 * va, r7 + 0);
+            Vector512.Store(c7_1 * va, r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(c8_0 * va, r8 + 0);
+            Vector512.Store(c8_1 * va, r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(c9_0 * va, r9 + 0);
+            Vector512.Store(c9_1 * va, r9 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0)), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16)), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0)), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16)), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0)), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16)), r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_0, va, Vector512.Load(r9 + 0)), r9 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_1, va, Vector512.Load(r9 + 16)), r9 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0) * vb), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16) * vb), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0) * vb), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16) * vb), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0) * vb), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16) * vb), r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_0, va, Vector512.Load(r9 + 0) * vb), r9 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_1, va, Vector512.Load(r9 + 16) * vb), r9 + 16);
+        }
+    }
+
+    /// <summary>Edge kernel, the first 11 rows of a 12×32 tile with Vector512 FMA, A read in place: C[0..11, 0..32] = alpha·Σ_p pa[i·lda+p]·pb[p·bStep+j] + beta·C (beta = 0 ignores C).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Kernel11of12x32Vector512Rows(int kc, float* pa, nint lda, float* pb, nint bStep, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        Vector512<float> c8_0 = default; Vector512<float> c8_1 = default;
+        Vector512<float> c9_0 = default; Vector512<float> c9_1 = default;
+        Vector512<float> c10_0 = default; Vector512<float> c10_1 = default;
+        nint lda2 = 2 * lda;
+        float* ar0 = pa + 0 * lda;
+        float* ar3 = pa + 3 * lda;
+        float* ar6 = pa + 6 * lda;
+        float* ar9 = pa + 9 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(pb + 0);
+            Vector512<float> b1 = Vector512.Load(pb + 16);
+            Vector512<float> a0 = Vector512.Create(ar0[0]);
+            c0_0 = Vector512.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Vector512.FusedMultiplyAdd(a0, b1, c0_1);
+            Vector512<float> a1 = Vector512.Create(ar0[lda]);
+            c1_0 = Vector512.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Vector512.FusedMultiplyAdd(a1, b1, c1_1);
+            Vector512<float> a2 = Vector512.Create(ar0[lda2]);
+            c2_0 = Vector512.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Vector512.FusedMultiplyAdd(a2, b1, c2_1);
+            Vector512<float> a3 = Vector512.Create(ar3[0]);
+            c3_0 = Vector512.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Vector512.FusedMultiplyAdd(a3, b1, c3_1);
+            Vector512<float> a4 = Vector512.Create(ar3[lda]);
+            c4_0 = Vector512.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Vector512.FusedMultiplyAdd(a4, b1, c4_1);
+            Vector512<float> a5 = Vector512.Create(ar3[lda2]);
+            c5_0 = Vector512.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Vector512.FusedMultiplyAdd(a5, b1, c5_1);
+            Vector512<float> a6 = Vector512.Create(ar6[0]);
+            c6_0 = Vector512.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Vector512.FusedMultiplyAdd(a6, b1, c6_1);
+            Vector512<float> a7 = Vector512.Create(ar6[lda]);
+            c7_0 = Vector512.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Vector512.FusedMultiplyAdd(a7, b1, c7_1);
+            Vector512<float> a8 = Vector512.Create(ar6[lda2]);
+            c8_0 = Vector512.FusedMultiplyAdd(a8, b0, c8_0);
+            c8_1 = Vector512.FusedMultiplyAdd(a8, b1, c8_1);
+            Vector512<float> a9 = Vector512.Create(ar9[0]);
+            c9_0 = Vector512.FusedMultiplyAdd(a9, b0, c9_0);
+            c9_1 = Vector512.FusedMultiplyAdd(a9, b1, c9_1);
+            Vector512<float> a10 = Vector512.Create(ar9[lda]);
+            c10_0 = Vector512.FusedMultiplyAdd(a10, b0, c10_0);
+            c10_1 = Vector512.FusedMultiplyAdd(a10, b1, c10_1);
+            ar0++;
+            ar3++;
+            ar6++;
+            ar9++;
+            pb += bStep;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            float* r0 = c;
+            Vector512.Store(c0_0 * va, r0 + 0);
+            Vector512.Store(c0_1 * va, r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(c1_0 * va, r1 + 0);
+            Vector512.Store(c1_1 * va, r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(c2_0 * va, r2 + 0);
+            Vector512.Store(c2_1 * va, r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(c3_0 * va, r3 + 0);
+            Vector512.Store(c3_1 * va, r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(c4_0 * va, r4 + 0);
+            Vector512.Store(c4_1 * va, r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(c5_0 * va, r5 + 0);
+            Vector512.Store(c5_1 * va, r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(c6_0 * va, r6 + 0);
+            Vector512.Store(c6_1 * va, r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(c7_0 * va, r7 + 0);
+            Vector512.Store(c7_1 * va, r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(c8_0 * va, r8 + 0);
+            Vector512.Store(c8_1 * va, r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(c9_0 * va, r9 + 0);
+            Vector512.Store(c9_1 * va, r9 + 16);
+            float* r10 = c + 10 * ldc;
+            Vector512.Store(c10_0 * va, r10 + 0);
+            Vector512.Store(c10_1 * va, r10 + 16);
+        }
+        else if (beta == 1f)
+        {
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0)), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16)), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0)), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16)), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0)), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16)), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0)), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16)), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0)), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16)), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0)), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16)), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0)), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16)), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0)), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16)), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0)), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16)), r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_0, va, Vector512.Load(r9 + 0)), r9 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_1, va, Vector512.Load(r9 + 16)), r9 + 16);
+            float* r10 = c + 10 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_0, va, Vector512.Load(r10 + 0)), r10 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_1, va, Vector512.Load(r10 + 16)), r10 + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            float* r0 = c;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_0, va, Vector512.Load(r0 + 0) * vb), r0 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c0_1, va, Vector512.Load(r0 + 16) * vb), r0 + 16);
+            float* r1 = c + 1 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_0, va, Vector512.Load(r1 + 0) * vb), r1 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c1_1, va, Vector512.Load(r1 + 16) * vb), r1 + 16);
+            float* r2 = c + 2 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_0, va, Vector512.Load(r2 + 0) * vb), r2 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c2_1, va, Vector512.Load(r2 + 16) * vb), r2 + 16);
+            float* r3 = c + 3 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_0, va, Vector512.Load(r3 + 0) * vb), r3 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c3_1, va, Vector512.Load(r3 + 16) * vb), r3 + 16);
+            float* r4 = c + 4 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_0, va, Vector512.Load(r4 + 0) * vb), r4 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c4_1, va, Vector512.Load(r4 + 16) * vb), r4 + 16);
+            float* r5 = c + 5 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_0, va, Vector512.Load(r5 + 0) * vb), r5 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c5_1, va, Vector512.Load(r5 + 16) * vb), r5 + 16);
+            float* r6 = c + 6 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_0, va, Vector512.Load(r6 + 0) * vb), r6 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c6_1, va, Vector512.Load(r6 + 16) * vb), r6 + 16);
+            float* r7 = c + 7 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_0, va, Vector512.Load(r7 + 0) * vb), r7 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c7_1, va, Vector512.Load(r7 + 16) * vb), r7 + 16);
+            float* r8 = c + 8 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_0, va, Vector512.Load(r8 + 0) * vb), r8 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c8_1, va, Vector512.Load(r8 + 16) * vb), r8 + 16);
+            float* r9 = c + 9 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_0, va, Vector512.Load(r9 + 0) * vb), r9 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c9_1, va, Vector512.Load(r9 + 16) * vb), r9 + 16);
+            float* r10 = c + 10 * ldc;
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_0, va, Vector512.Load(r10 + 0) * vb), r10 + 0);
+            Vector512.Store(Vector512.FusedMultiplyAdd(c10_1, va, Vector512.Load(r10 + 16) * vb), r10 + 16);
+        }
+    }
 }

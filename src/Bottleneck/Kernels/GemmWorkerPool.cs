@@ -36,6 +36,9 @@ internal sealed class GemmWorkerPool
     private int _tm, _tn;
     private int _sharedParts;   // > 0: a cooperative product (ManagedGemm.RunSharedPart) on this many threads
     private readonly SharedPanels _panels = new();
+    private int _kSplitParts;   // > 0: a k-split product (ManagedGemm.RunKSplitPart) on this many threads
+    private unsafe float* _partials;
+    private long _partialsLength;
 
     /// <summary>
     /// Runs the tm×tn block grid of one GEMM on the calling thread plus tm·tn − 1 workers.
@@ -103,6 +106,57 @@ internal sealed class GemmWorkerPool
                 _sharedParts = 0;
             }
             ThrowWorkerError();
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Runs one GEMM split over k on the calling thread plus <paramref name="parts"/> − 1 workers
+    /// (<see cref="ManagedGemm.RunKSplitPart"/>), then adds the workers' partial sums to C in pass order on the calling thread
+    /// (<see cref="ManagedGemm.MergePartials"/>). At most one part per k pass (a single pass runs on the calling thread).
+    /// </summary>
+    /// <returns>False (nothing done) when another call holds the pool.</returns>
+    public unsafe bool TryRunKSplit(ManagedGemm gemm, in GemmArgs args, int parts)
+    {
+        if (!Monitor.TryEnter(_gate))
+            return false;
+        try
+        {
+            int kPasses = (args.K + ManagedGemm.KcMax - 1) / ManagedGemm.KcMax;
+            parts = Math.Min(parts, kPasses);   // every part runs at least one pass (part 0 the first, with beta)
+            if (parts < 2)
+            {
+                gemm.RunBlock(PackBuffers.ForCurrentThread, args);
+                return true;
+            }
+            long need = (long)args.M * args.N * (kPasses - ManagedGemm.KSplitPasses(args.K, parts, 0).P1);
+            if (need > _partialsLength)
+            {
+                if (_partials != null)
+                    System.Runtime.InteropServices.NativeMemory.AlignedFree(_partials);
+                _partials = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)need * sizeof(float), 64);
+                _partialsLength = need;
+            }
+            _gemm = gemm;
+            _args = args;
+            _kSplitParts = parts;
+            StartWorkers(parts - 1);
+            try
+            {
+                gemm.RunKSplitPart(args, parts, 0, _partials);
+            }
+            finally
+            {
+                _done.Wait();
+                _gemm = null;
+                _kSplitParts = 0;
+            }
+            ThrowWorkerError();
+            ManagedGemm.MergePartials(args, parts, _partials);
             return true;
         }
         finally
@@ -181,6 +235,8 @@ internal sealed class GemmWorkerPool
                 job.RunPart(index);
             else if (_sharedParts > 0)
                 _gemm!.RunSharedPart(_args, _sharedParts, index, _panels);
+            else if (_kSplitParts > 0)
+                RunKSplitPart(index);
             else
                 _gemm!.RunPart(PackBuffers.ForCurrentThread, _args, _tm, _tn, index);
         }
@@ -197,6 +253,8 @@ internal sealed class GemmWorkerPool
                 _done.Set();
         }
     }
+
+    private unsafe void RunKSplitPart(int index) => _gemm!.RunKSplitPart(_args, _kSplitParts, index, _partials);
 
     /// <summary>A background thread that computes block <c>index</c> each time <see cref="Start"/> is set.</summary>
     private sealed class Worker

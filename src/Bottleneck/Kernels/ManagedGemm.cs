@@ -13,7 +13,7 @@ namespace Bottleneck.Kernels;
 /// accumulators), else 6×16 with <see cref="Vector256{T}"/> (or 8×12 with <see cref="Vector128{T}"/> where 256-bit
 /// vectors are not accelerated). Large products run on <see cref="Gemm.Threads"/> threads of a persistent worker pool (the calling
 /// thread computes one part), either as a grid of C blocks or cooperatively on shared packed buffers, whichever the cost estimate
-/// of <see cref="ChooseSchedule"/> prefers; products up to <see cref="SingleThreadThreshold"/> multiply-adds stay on one thread.
+/// of <see cref="Schedule"/> prefers (or, for a small m·n with several k passes, split over k with the partial sums added in pass order); products up to <see cref="SingleThreadThreshold"/> multiply-adds stay on one thread.
 /// After warm-up a call allocates no managed memory.
 /// </remarks>
 public sealed unsafe class ManagedGemm : IGemmProvider
@@ -56,6 +56,10 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// <summary>Strided kernels by row count (index r &lt; MR: the first r rows; index MR: the full tile), reading A and B in place
     /// with a k step given per call (<see cref="RunBlockDirect"/>), or null for kinds without them.</summary>
     private readonly nint[]? _stridedKernels;
+
+    /// <summary>Row kernels by row count (index r &lt; MR: the first r rows; index MR: the full tile), reading A in place from
+    /// row-major rows (<see cref="RowKernelsFit"/>), or null for kinds without them.</summary>
+    private readonly nint[]? _rowKernels;
 
     /// <summary>Creates the provider with the best micro-kernel for this CPU.</summary>
     public ManagedGemm() : this(KernelKind.Auto) { }
@@ -103,6 +107,22 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                     (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512Strided,
                     (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512Strided,
                     (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel12x32Vector512Strided,
+                ];
+                _rowKernels =
+                [
+                    0,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel1of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel2of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel3of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel4of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel5of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel6of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel7of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel8of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel9of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel10of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel11of12x32Vector512Rows,
+                    (nint)(delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)&GemmMicroKernels.Kernel12x32Vector512Rows,
                 ];
                 break;
             case KernelKind.Vector256:
@@ -164,16 +184,23 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         Dispatch(new GemmArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
     }
 
-    /// <summary>Runs a product (m, n, k &gt; 0) on the schedule <see cref="ChooseSchedule"/> picks: one thread, a tm×tn grid of C
-    /// blocks, or a cooperative product with shared B panels; falls back to the calling thread when the pool is busy.</summary>
+    /// <summary>Runs a product (m, n, k &gt; 0) on the schedule <see cref="Schedule"/> picks: one thread, a tm×tn grid of C blocks,
+    /// a cooperative product with shared panels, or a k-split with partial sums; falls back to the calling thread when the pool is
+    /// busy.</summary>
     private void Dispatch(in GemmArgs args)
     {
         int threads = Gemm.Threads;
         if (threads > 1 && (long)args.M * args.N * args.K > SingleThreadThreshold)
         {
-            ChooseSchedule(args.M, args.N, args.K, threads, Mr, Nr, NcMax, out int tm, out int tn, out int shared);
-            if (shared > 1 ? GemmWorkerPool.Shared.TryRunShared(this, args, shared)
-                : tm * tn > 1 && GemmWorkerPool.Shared.TryRun(this, args, tm, tn))
+            var s = Schedule(args.TransA, args.TransB, args.M, args.N, args.K, threads);
+            bool done = s.Kind switch
+            {
+                GemmScheduleKind.Shared => GemmWorkerPool.Shared.TryRunShared(this, args, s.Parts),
+                GemmScheduleKind.Grid => GemmWorkerPool.Shared.TryRun(this, args, s.Tm, s.Tn),
+                GemmScheduleKind.KSplit => GemmWorkerPool.Shared.TryRunKSplit(this, args, s.Parts),
+                _ => false,
+            };
+            if (done)
                 return;
         }
         RunBlock(PackBuffers.ForCurrentThread, args);
@@ -215,49 +242,31 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     }
 
     /// <summary>
-    /// Chooses a tm×tn grid of C blocks (tm·tn ≤ threads) minimizing the estimated per-thread time: the largest
-    /// block's multiply-adds plus the packing its thread does (each thread packs its own A rows and B columns, so
-    /// splitting m repeats the B packing and vice versa) plus a fixed hand-off cost when more than one thread runs.
+    /// The schedule of a product on up to <paramref name="threads"/> threads: the one with the lowest estimated per-thread time
+    /// (multiply-adds of the largest part, plus <see cref="PackWeight"/> per element it packs, plus a hand-off when the workers
+    /// wake), among one thread; a tm×tn grid of C blocks (each thread packs its own A rows and B columns, so splitting m repeats
+    /// the B packing and vice versa; an operand the block reads in place, <see cref="ChooseDirect"/>, costs nothing to pack); a
+    /// cooperative product (<see cref="RunSharedPart"/>: A and B packed once in shared buffers, one barrier per block), only for
+    /// blocks of at least <see cref="SharedMinBlockMacs"/> multiply-adds and more than 4·MR rows, and then against the grid as
+    /// costed before this estimate knew about operands read in place (the choice measured on the training shapes); below that
+    /// the barriers and the packed panels crossing between cores cost more than the packing they save (measured: 32×1024×32 at
+    /// 56 GFLOP/s against 150 on one thread), and with few rows each thread packs its own B columns either way; and a k-split (<see cref="RunKSplitPart"/>: the k passes divided over the threads, each packing its share of
+    /// both operands, the partial sums added in pass order), for a small m·n with several k passes, where a grid leaves one
+    /// thread idle or packs a whole operand twice. Every schedule gives the same C bit for bit.
     /// </summary>
-    internal static void ChoosePartition(int m, int n, int k, int threads, int mr, int nr, out int tm, out int tn) =>
-        Grid(m, n, k, threads, mr, nr, out tm, out tn);
-
-    /// <summary>
-    /// The schedule of a product on up to <paramref name="threads"/> threads, by the per-thread time estimate of
-    /// <see cref="ChoosePartition"/>: the best tm×tn grid of C blocks, or, when cheaper, a cooperative product on
-    /// <paramref name="shared"/> &gt; 1 threads (<see cref="RunSharedPart"/>: A and B packed once in shared buffers, one barrier
-    /// per block). <paramref name="shared"/> is 0 when the grid is chosen.
-    /// </summary>
-    internal static void ChooseSchedule(int m, int n, int k, int threads, int mr, int nr, int ncMax, out int tm, out int tn, out int shared)
+    internal GemmSchedule Schedule(bool transA, bool transB, int m, int n, int k, int threads)
     {
-        double best = Grid(m, n, k, threads, mr, nr, out tm, out tn);
-        shared = 0;
+        if (threads < 2 || (long)m * n * k <= SingleThreadThreshold)
+            return new GemmSchedule(GemmScheduleKind.Single, 1, 1, 1);
+        int mr = Mr, nr = Nr;
         int mSlivers = (m + mr - 1) / mr, nSlivers = (n + nr - 1) / nr;
-        int blocks = ((k + KcMax - 1) / KcMax) * ((n + ncMax - 1) / ncMax) * ((m + McLimit - 1) / McLimit);
-        for (int t = 2; t <= threads; t++)
+        var best = new GemmSchedule(GemmScheduleKind.Single, 1, 1, 1);
+        double bestCost = double.MaxValue;
+        void Consider(GemmSchedule s, double cost)
         {
-            double rows = Math.Min(m, (double)((mSlivers + t - 1) / t) * mr), cols = Math.Min(n, (double)((nSlivers + t - 1) / t) * nr);
-            double cost = Math.Min(rows * n, m * cols) * k + PackWeight * k * (m + n) / t + HandOffCost + BarrierCost * blocks;
-            if (cost < best * 0.999)
-            {
-                best = cost;
-                shared = t;
-            }
+            if (cost < bestCost * 0.999)
+                (best, bestCost) = (s, cost);
         }
-    }
-
-    private const double PackWeight = 16;        // one packed element ≈ 16 multiply-adds of kernel time
-    private const double HandOffCost = 400_000;  // waking workers ≈ 5–10 µs ≈ this many multiply-adds
-    private const double BarrierCost = 50_000;   // one barrier of the cooperative product ≈ 0.5–1 µs
-
-    /// <summary>The tm×tn grid of <see cref="ChoosePartition"/>; returns its estimated per-thread cost in multiply-adds.</summary>
-    private static double Grid(int m, int n, int k, int threads, int mr, int nr, out int tm, out int tn)
-    {
-        const double packWeight = PackWeight;
-        const double handOffCost = HandOffCost;
-        int mSlivers = (m + mr - 1) / mr, nSlivers = (n + nr - 1) / nr;
-        double best = double.MaxValue;
-        tm = tn = 1;
         for (int t = 1; t <= threads; t++)
         {
             for (int x = 1; x <= t; x++)
@@ -267,19 +276,74 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 int y = t / x;
                 if (x > mSlivers || y > nSlivers)
                     continue;
-                double rows = Math.Min(m, (double)((mSlivers + x - 1) / x) * mr);
-                double cols = Math.Min(n, (double)((nSlivers + y - 1) / y) * nr);
-                double cost = rows * cols * k + packWeight * k * (rows + cols) + (t > 1 ? handOffCost : 0);
-                if (cost < best * 0.999)
-                {
-                    best = cost;
-                    tm = x;
-                    tn = y;
-                }
+                int rows = Math.Min(m, (mSlivers + x - 1) / x * mr);
+                int cols = Math.Min(n, (nSlivers + y - 1) / y * nr);
+                Consider(t == 1 ? new GemmSchedule(GemmScheduleKind.Single, 1, 1, 1) : new GemmSchedule(GemmScheduleKind.Grid, x, y, t),
+                    BlockCost(transA, transB, rows, cols, k, k) + (t > 1 ? HandOffCost : 0));
             }
+        }
+        long macs = (long)m * n * k;
+        int blocks = ((k + KcMax - 1) / KcMax) * ((n + NcMax - 1) / NcMax) * ((m + McLimit - 1) / McLimit);
+        if (macs / blocks >= SharedMinBlockMacs && m > 4 * mr)
+        {
+            // Large products keep the choice measured on the training shapes: the cooperative product against the grid costed
+            // as before (every operand packed), and when the grid wins there, the grid of the estimate above.
+            double grid = double.MaxValue;
+            for (int x = 1; x <= threads; x++)
+            {
+                if (threads % x != 0 || x > mSlivers || threads / x > nSlivers)
+                    continue;
+                double rows = Math.Min(m, (double)((mSlivers + x - 1) / x) * mr), cols = Math.Min(n, (double)((nSlivers + threads / x - 1) / (threads / x)) * nr);
+                grid = Math.Min(grid, rows * cols * k + PackWeight * k * (rows + cols) + HandOffCost);
+            }
+            grid = Math.Min(grid, (double)m * n * k + PackWeight * k * ((double)m + n));
+            for (int t = 2; t <= threads; t++)
+            {
+                double rows = Math.Min(m, (double)((mSlivers + t - 1) / t) * mr), cols = Math.Min(n, (double)((nSlivers + t - 1) / t) * nr);
+                double cost = Math.Min(rows * n, m * cols) * k + PackWeight * k * ((double)m + n) / t + HandOffCost + BarrierCost * blocks;
+                if (cost < grid * 0.999)
+                    return new GemmSchedule(GemmScheduleKind.Shared, 1, 1, t);
+            }
+        }
+        int kPasses = (k + KcMax - 1) / KcMax, kcNom = (k + kPasses - 1) / kPasses;
+        for (int t = 2; t <= Math.Min(threads, kPasses); t++)
+        {
+            long partialFloats = (long)m * n * (kPasses - kPasses / t);
+            if (partialFloats > KSplitMaxPartialFloats)
+                continue;
+            int passes = (kPasses + t - 1) / t;
+            Consider(new GemmSchedule(GemmScheduleKind.KSplit, 1, 1, t),
+                BlockCost(transA, transB, m, n, k, Math.Min(k, passes * kcNom)) + HandOffCost + MergeWeight * partialFloats);
         }
         return best;
     }
+
+    /// <summary>Estimated multiply-adds of one thread's rows × cols block over <paramref name="depth"/> of the k dimension (of
+    /// <paramref name="k"/>), with its packing: none for an operand read in place, <see cref="SliverPackWeight"/> per element of B
+    /// packed sliver by sliver (one row block, <see cref="RunPasses"/>).</summary>
+    private double BlockCost(bool transA, bool transB, int rows, int cols, int k, int depth)
+    {
+        bool direct = ChooseDirect(transA, transB, rows, cols, k, out bool directA, out bool directB);
+        directA &= direct;
+        directB &= direct;
+        bool sliverB = !directB && rows <= McMax;
+        return (double)rows * cols * depth + (directA ? 0 : PackWeight * rows * (double)depth)
+            + (directB ? 0 : (sliverB ? SliverPackWeight : PackWeight) * cols * (double)depth);
+    }
+
+    private const double PackWeight = 16;        // one packed element ≈ 16 multiply-adds of kernel time
+    private const double SliverPackWeight = 12;  // packed into an L1-sized sliver and read at once: no round trip through L2
+    private const double HandOffCost = 400_000;  // waking workers ≈ 5–10 µs ≈ this many multiply-adds
+    private const double BarrierCost = 50_000;   // one barrier of the cooperative product ≈ 0.5–1 µs
+    private const double MergeWeight = 4;        // adding one partial sum written by another core
+
+    /// <summary>The cooperative product is considered only for blocks (kc pass × nc panel × mc block) of at least this many
+    /// multiply-adds.</summary>
+    internal const long SharedMinBlockMacs = 4L << 20;
+
+    /// <summary>A k-split is considered only when the partial sums of the passes not run by the calling thread take at most this
+    /// many floats (64 KiB): small m·n, where the merge is a few microseconds at most.</summary>
+    internal const long KSplitMaxPartialFloats = 1L << 14;
 
     /// <summary>Computes block <paramref name="index"/> of a tm×tn grid over C (slivers split evenly).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -307,6 +371,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// place stays in cache: B when at most four row tiles re-read it, or it holds at most 64 Ki floats and is at most 8 slivers
     /// wide; A when at most two column slivers re-read it, or it holds at most 64 Ki floats and B is at most 8 slivers wide. (Wider
     /// products re-read the operand's rows, 4 KiB apart at n = 1,024, from conflicting L1 sets: measured slower than packing.)
+    /// A not transposed is read in place by the row kernels (its rows lda apart; a tile's 12 rows at each k step), with the same
+    /// rule.
     /// Needs the strided kernels (the Vector512 kind).
     /// </summary>
     internal bool ChooseDirect(bool transA, bool transB, int m, int n, int k, out bool directA, out bool directB)
@@ -315,7 +381,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         if (_stridedKernels == null || n > NcMax)
             return false;
         directB = !transB && (m <= 4 * Mr || ((long)k * n <= 65_536 && n <= 8 * Nr));
-        directA = transA && (n <= 2 * Nr || ((long)k * m <= 65_536 && n <= 8 * Nr));
+        // A transposed: the strided kernels (k steps are rows of A); A not transposed: the row kernels (each row read in place)
+        directA = (transA || _rowKernels != null) && (n <= 2 * Nr || ((long)k * m <= 65_536 && n <= 8 * Nr));
         return directA || directB;
     }
 
@@ -323,12 +390,8 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RunBlock(PackBuffers buffers, in GemmArgs g)
     {
-        if (ChooseDirect(g.TransA, g.TransB, g.M, g.N, g.K, out bool directA, out bool directB))
-        {
-            RunBlockDirect(buffers, g, directA, directB);
-            return;
-        }
-        RunBlockPacked(buffers, g);
+        bool direct = ChooseDirect(g.TransA, g.TransB, g.M, g.N, g.K, out bool directA, out bool directB);
+        RunPasses(buffers, g, direct && directA, direct && directB, 0, int.MaxValue, null);
     }
 
     /// <summary>
@@ -336,8 +399,24 @@ public sealed unsafe class ManagedGemm : IGemmProvider
     /// sliver of B is still packed, zero-padded). The blocking, the k order and every FMA are the packed product's, so C is
     /// bit-identical to it.
     /// </summary>
+    internal void RunBlockDirect(PackBuffers buffers, in GemmArgs g, bool directA, bool directB) =>
+        RunPasses(buffers, g, directA && _stridedKernels != null, directB && _stridedKernels != null, 0, int.MaxValue, null);
+
+    /// <summary>Single-threaded blocked GEMM on one C block with both operands packed (m, n, k &gt; 0, alpha ≠ 0).</summary>
+    internal void RunBlockPacked(PackBuffers buffers, in GemmArgs g) => RunPasses(buffers, g, false, false, 0, int.MaxValue, null);
+
+    /// <summary>
+    /// The k passes [<paramref name="pass0"/>, <paramref name="pass1"/>) of the blocked product on one thread (GotoBLAS loops: nc
+    /// panels of B, kc passes, mc blocks of A, NR slivers, MR tiles), A and/or B read in place by the strided kernels when
+    /// <paramref name="directA"/>/<paramref name="directB"/>, else packed. With one row block (m ≤ mc) each packed B sliver is read
+    /// by that block's tiles only, so it is packed right before them into an L1-sized buffer instead of a whole kc × nc panel that
+    /// would be written to L2 (or L3) and read back once. With <paramref name="partials"/> null, C gets the passes in order (the
+    /// first with beta, then beta = 1) and, after the last pass, the epilogue; otherwise pass j's plain sum (alpha = 1, beta = 0,
+    /// no epilogue) goes to the m × n block <c>partials + (j − pass0)·m·n</c> (row stride n), for <see cref="MergePartials"/>.
+    /// Every tile is the same FMA sequence whichever operand is read in place or packed and however the passes are split.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void RunBlockDirect(PackBuffers buffers, in GemmArgs g, bool directA, bool directB)
+    private void RunPasses(PackBuffers buffers, in GemmArgs g, bool directA, bool directB, int pass0, int pass1, float* partials)
     {
         int mr = Mr, nr = Nr;
         int kPasses = (g.K + KcMax - 1) / KcMax;
@@ -346,21 +425,30 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         int mcNom = RoundUp((g.M + mPasses - 1) / mPasses, mr);
         int nPasses = (g.N + NcMax - 1) / NcMax;
         int ncNom = RoundUp((g.N + nPasses - 1) / nPasses, nr);
+        pass1 = Math.Min(pass1, kPasses);
+        bool rowsA = directA && !g.TransA;   // A read in place row by row (the row kernels), else strided (A transposed)
+        if (rowsA && !RowKernelsFit(g.Lda))
+            rowsA = directA = false;
+        bool strided = directA || directB;
+        bool sliverB = !directB && mPasses == 1;
         float* tile = stackalloc float[MaxTile];
         float* packA = buffers.A, packB = buffers.B;
-        var kernels = _stridedKernels!;
         for (int jc = 0; jc < g.N; jc += ncNom)
         {
             int nc = Math.Min(ncNom, g.N - jc);
-            for (int pc = 0; pc < g.K; pc += kcNom)
+            for (int pass = pass0; pass < pass1; pass++)
             {
+                int pc = pass * kcNom;
                 int kc = Math.Min(kcNom, g.K - pc);
-                float beta = pc == 0 ? g.Beta : 1f;
-                bool last = pc + kc == g.K;
+                // C, or this pass's partial sum (alpha = 1, beta = 0, no epilogue)
+                float* cPanel = partials == null ? g.C + jc : partials + (long)(pass - pass0) * g.M * g.N + jc;
+                int ldc = partials == null ? g.Ldc : g.N;
+                float alpha = partials == null ? g.Alpha : 1f, beta = partials == null && pc == 0 ? g.Beta : partials == null ? 1f : 0f;
+                bool last = partials == null && pc + kc == g.K;
                 float* bias = last && g.Bias != null ? g.Bias + jc : null;
                 var activation = last ? g.Activation : null;
                 float* bSrc = g.TransB ? g.B + (nint)jc * g.Ldb + pc : g.B + (nint)pc * g.Ldb + jc;
-                if (!directB)
+                if (!directB && !sliverB)
                     GemmPacking.PackB(g.TransB, bSrc, g.Ldb, nc, kc, nr, packB);
                 for (int ic = 0; ic < g.M; ic += mcNom)
                 {
@@ -368,49 +456,56 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                     float* aSrc = g.TransA ? g.A + (nint)pc * g.Lda + ic : g.A + (nint)ic * g.Lda + pc;
                     if (!directA)
                         GemmPacking.PackA(g.TransA, aSrc, g.Lda, mc, kc, mr, packA);
-                    float* cBlock = g.C + (nint)ic * g.Ldc + jc;
+                    float* cBlock = cPanel + (nint)ic * ldc;
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nn = Math.Min(nr, nc - jr);
                         float* pb;
-                        nint bStep;
-                        if (!directB)
-                        {
-                            pb = packB + (nint)jr * kc;
-                            bStep = nr;
-                        }
-                        else if (nn == nr)
+                        nint bStep = nr;
+                        if (directB && nn == nr)
                         {
                             pb = bSrc + jr;
                             bStep = g.Ldb;
                         }
+                        else if (directB || sliverB)
+                        {
+                            // packed right before its tiles (directB: only the last, partial sliver, zero-padded so the kernel
+                            // never reads past B's rows)
+                            GemmPacking.PackB(g.TransB, g.TransB ? bSrc + (nint)jr * g.Ldb : bSrc + jr, g.Ldb, nn, kc, nr, packB);
+                            pb = packB;
+                        }
                         else
                         {
-                            // the last, partial sliver: packed (zero-padded) so the kernel never reads past B's rows
-                            GemmPacking.PackB(false, bSrc + jr, g.Ldb, nn, kc, nr, packB);
-                            pb = packB;
-                            bStep = nr;
+                            pb = packB + (nint)jr * kc;
                         }
+                        float* biasJ = bias == null ? null : bias + jr;
+                        if (!strided)
+                        {
+                            MacroKernel(kc, mc, nn, packA, pb, cBlock + jr, ldc, alpha, beta, tile, biasJ, activation);
+                            continue;
+                        }
+                        var kernels = rowsA ? _rowKernels! : _stridedKernels!;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int mm = Math.Min(mr, mc - ir);
-                            float* pa = directA ? aSrc + ir : packA + (nint)ir * kc;
+                            // the row kernels take A's row stride, the strided ones its k step
+                            float* pa = rowsA ? aSrc + (nint)ir * g.Lda : directA ? aSrc + ir : packA + (nint)ir * kc;
                             nint aStep = directA ? g.Lda : mr;
-                            float* cc = cBlock + (nint)ir * g.Ldc + jr;
+                            float* cc = cBlock + (nint)ir * ldc + jr;
                             var kernel = (delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)kernels[mm];
                             if (nn == nr)
                             {
-                                kernel(kc, pa, aStep, pb, bStep, cc, g.Ldc, g.Alpha, beta);
+                                kernel(kc, pa, aStep, pb, bStep, cc, ldc, alpha, beta);
                             }
                             else
                             {
                                 kernel(kc, pa, aStep, pb, bStep, tile, nr, 1f, 0f);
-                                MergeEdge(tile, nr, mm, nn, cc, g.Ldc, g.Alpha, beta);
+                                MergeEdge(tile, nr, mm, nn, cc, ldc, alpha, beta);
                             }
-                            if (bias != null)
-                                AddBias(cc, g.Ldc, mm, nn, bias + jr);
+                            if (biasJ != null)
+                                AddBias(cc, ldc, mm, nn, biasJ);
                             if (activation != null)
-                                activation(cc, g.Ldc, mm, nn);
+                                activation(cc, ldc, mm, nn);
                         }
                     }
                 }
@@ -418,39 +513,59 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         }
     }
 
-    /// <summary>Single-threaded blocked GEMM on one C block with both operands packed (m, n, k &gt; 0, alpha ≠ 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void RunBlockPacked(PackBuffers buffers, in GemmArgs g)
+    /// <summary>
+    /// Part <paramref name="index"/> of a k-split product on <paramref name="parts"/> threads (<see cref="KSplitPasses"/>): part 0
+    /// runs the first passes into C (with beta), every other part writes each of its passes' plain sums to
+    /// <paramref name="partials"/> (pass j at <c>partials + (j − first)·m·n</c>, first = the first pass not in part 0), for
+    /// <see cref="MergePartials"/> to add in pass order.
+    /// </summary>
+    internal void RunKSplitPart(in GemmArgs g, int parts, int index, float* partials)
     {
-        int mr = Mr, nr = Nr;
+        var (p0, p1, first) = KSplitPasses(g.K, parts, index);
+        if (p1 <= p0)
+            return;
+        bool direct = ChooseDirect(g.TransA, g.TransB, g.M, g.N, g.K, out bool directA, out bool directB);
+        RunPasses(PackBuffers.ForCurrentThread, g, direct && directA, direct && directB, p0, p1,
+            index == 0 ? null : partials + (long)(p0 - first) * g.M * g.N);
+    }
+
+    /// <summary>Passes [p0, p1) of part <paramref name="index"/> of a k-split over <paramref name="parts"/>, and the first pass not
+    /// run by part 0 (the first partial).</summary>
+    internal static (int P0, int P1, int First) KSplitPasses(int k, int parts, int index)
+    {
+        int kPasses = (k + KcMax - 1) / KcMax;
+        return (kPasses * index / parts, kPasses * (index + 1) / parts, kPasses / parts);
+    }
+
+    /// <summary>
+    /// Completes a k-split product: C = FMA(partial_j, alpha, C) for each pass j after part 0's, in pass order (the micro-kernel's
+    /// beta = 1 store, so C is bit-identical to the single-threaded product), then the bias and the activation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MergePartials(in GemmArgs g, int parts, float* partials)
+    {
         int kPasses = (g.K + KcMax - 1) / KcMax;
-        int kcNom = (g.K + kPasses - 1) / kPasses;
-        int mPasses = (g.M + McMax - 1) / McMax;
-        int mcNom = RoundUp((g.M + mPasses - 1) / mPasses, mr);
-        int nPasses = (g.N + NcMax - 1) / NcMax;
-        int ncNom = RoundUp((g.N + nPasses - 1) / nPasses, nr);
-        float* tile = stackalloc float[MaxTile];
-        float* packA = buffers.A, packB = buffers.B;
-        for (int jc = 0; jc < g.N; jc += ncNom)
+        int first = KSplitPasses(g.K, parts, 0).P1;
+        long plane = (long)g.M * g.N;
+        Vector512<float> va = Vector512.Create(g.Alpha);
+        for (int i = 0; i < g.M; i++)
         {
-            int nc = Math.Min(ncNom, g.N - jc);
-            for (int pc = 0; pc < g.K; pc += kcNom)
+            float* c = g.C + (nint)i * g.Ldc;
+            for (int pass = first; pass < kPasses; pass++)
             {
-                int kc = Math.Min(kcNom, g.K - pc);
-                float beta = pc == 0 ? g.Beta : 1f;
-                float* bSrc = g.TransB ? g.B + (nint)jc * g.Ldb + pc : g.B + (nint)pc * g.Ldb + jc;
-                GemmPacking.PackB(g.TransB, bSrc, g.Ldb, nc, kc, nr, packB);
-                for (int ic = 0; ic < g.M; ic += mcNom)
+                float* p = partials + (pass - first) * plane + (nint)i * g.N;
+                int j = 0;
+                if (Vector512.IsHardwareAccelerated)
                 {
-                    int mc = Math.Min(mcNom, g.M - ic);
-                    float* aSrc = g.TransA ? g.A + (nint)pc * g.Lda + ic : g.A + (nint)ic * g.Lda + pc;
-                    GemmPacking.PackA(g.TransA, aSrc, g.Lda, mc, kc, mr, packA);
-                    bool last = pc + kc == g.K;
-                    MacroKernel(kc, mc, nc, packA, packB, g.C + (nint)ic * g.Ldc + jc, g.Ldc, g.Alpha, beta, tile,
-                        last && g.Bias != null ? g.Bias + jc : null, last ? g.Activation : null);
+                    for (; j + 16 <= g.N; j += 16)
+                        Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(p + j), va, Vector512.Load(c + j)), c + j);
                 }
+                for (; j < g.N; j++)
+                    c[j] = MathF.FusedMultiplyAdd(p[j], g.Alpha, c[j]);
             }
         }
+        if (g.Bias != null || g.Activation != null)
+            GemmEpilogue.ApplyRows(g.C, g.Ldc, g.M, g.N, g.Bias, g.Activation);
     }
 
     /// <summary>
@@ -557,10 +672,16 @@ public sealed unsafe class ManagedGemm : IGemmProvider
         if (j1 < 0) j1 = n;
         if (j0 < 0 || j0 % Nr != 0 || j1 > n || j0 > j1)
             throw new ArgumentException($"columns [{j0}, {j1}) are not an NR-aligned range of 0 … {n}", nameof(j0));
+        if (m == 1 && _stridedKernels != null)
+        {
+            RunPrepackedRow(a, b, c, bias, activation, j0, j1);
+            return;
+        }
         int mPasses = (m + McMax - 1) / McMax;
         int mcNom = RoundUp((m + mPasses - 1) / mPasses, mr);
         float* tile = stackalloc float[MaxTile];
         float* packA = buffers.A;
+        bool rowsInPlace = RowKernelsFit(lda) && PrepackedRowsInPlace;
         for (int jc = 0; jc < n; jc += b.NcNom)
         {
             int nc = Math.Min(b.NcNom, n - jc);
@@ -575,9 +696,70 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 for (int ic = 0; ic < m; ic += mcNom)
                 {
                     int mc = Math.Min(mcNom, m - ic);
+                    if (rowsInPlace)
+                    {
+                        MacroKernelRows(kc, mc, hi - lo, a + (nint)ic * lda + pc, lda, packB, c + (nint)ic * ldc + lo, ldc, 1f, pc == 0 ? 0f : 1f,
+                            tile, last && bias != null ? bias + lo : null, last ? activation : null);
+                        continue;
+                    }
                     GemmPacking.PackA(false, a + (nint)ic * lda + pc, lda, mc, kc, mr, packA);
                     MacroKernel(kc, mc, hi - lo, packA, packB, c + (nint)ic * ldc + lo, ldc, 1f, pc == 0 ? 0f : 1f, tile,
                         last && bias != null ? bias + lo : null, last ? activation : null);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunPrepacked"/> for one row (a single sample): A read in place, four B slivers at a time
+    /// (<see cref="GemvKernels.Row128Vector512"/>, eight independent FMA chains instead of the 1-row edge kernel's two), the rest
+    /// one sliver at a time by the strided 1-row kernel; bias and activation per 32-column tile after the last k pass, as
+    /// <see cref="MacroKernel"/> does. Each column is the edge kernel's FMA chain, so C is bit-identical to the tiled product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunPrepackedRow(float* a, PackedMatrix b, float* c, float* bias, delegate*<float*, nint, int, int, void> activation, int j0, int j1)
+    {
+        int nr = Nr, k = b.K, n = b.N;
+        float* tile = stackalloc float[MaxTile];
+        var row = (delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)_stridedKernels![1];
+        for (int jc = 0; jc < n; jc += b.NcNom)
+        {
+            int nc = Math.Min(b.NcNom, n - jc);
+            int lo = Math.Max(jc, j0), hi = Math.Min(jc + nc, j1);
+            if (lo >= hi)
+                continue;
+            for (int pc = 0; pc < k; pc += b.KcNom)
+            {
+                int kc = Math.Min(b.KcNom, k - pc);
+                float beta = pc == 0 ? 0f : 1f;
+                float* block = b.Block(jc, pc);
+                int jr = lo;
+                for (; jr + 4 * nr <= hi; jr += 4 * nr)
+                    GemvKernels.Row128Vector512(kc, a + pc, block + (nint)(jr - jc) * kc, (nint)nr * kc, c + jr, 1f, beta);
+                for (; jr < hi; jr += nr)
+                {
+                    int nn = Math.Min(nr, hi - jr);
+                    float* pb = block + (nint)(jr - jc) * kc;
+                    if (nn == nr)
+                    {
+                        row(kc, a + pc, 1, pb, nr, c + jr, nr, 1f, beta);
+                    }
+                    else
+                    {
+                        row(kc, a + pc, 1, pb, nr, tile, nr, 1f, 0f);
+                        MergeEdge(tile, nr, 1, nn, c + jr, nr, 1f, beta);
+                    }
+                }
+                if (pc + kc == k && (bias != null || activation != null))
+                {
+                    for (jr = lo; jr < hi; jr += nr)
+                    {
+                        int nn = Math.Min(nr, hi - jr);
+                        if (bias != null)
+                            AddBias(c + jr, nr, 1, nn, bias + jr);
+                        if (activation != null)
+                            activation(c + jr, nr, 1, nn);
+                    }
                 }
             }
         }
@@ -614,6 +796,51 @@ public sealed unsafe class ManagedGemm : IGemmProvider
                 else
                 {
                     kernel(kc, pa, pb, tile, nr, 1f, 0f);
+                    MergeEdge(tile, nr, mm, nn, cc, ldc, alpha, beta);
+                }
+                if (bias != null)
+                    AddBias(cc, ldc, mm, nn, bias + jr);
+                if (activation != null)
+                    activation(cc, ldc, mm, nn);
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="RunPrepacked"/> reads A in place with the row kernels (settable so the benchmark and tests can
+    /// compare it with packing A; the values are the same).</summary>
+    internal static bool PrepackedRowsInPlace { get; set; } = true;
+
+    /// <summary>
+    /// Whether the row kernels can read a row-major A with row stride <paramref name="lda"/> in place: whenever the kind has them. (A
+    /// stride of 1,024 floats puts a tile's 12 rows in the same L1 set; measured at one thread it is still 40 % faster than packing
+    /// A: 32×1024×32 NT 142 → 206 GFLOP/s, NN 1024×1024×32 168 → 229.)
+    /// </summary>
+    internal bool RowKernelsFit(int lda) => _rowKernels != null && lda > 0;
+
+    /// <summary><see cref="MacroKernel"/> with A read in place from rows <paramref name="lda"/> apart (the row kernels) instead of a
+    /// packed block: the same FMAs in the same order, so the same C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void MacroKernelRows(int kc, int mc, int nc, float* a, nint lda, float* packB, float* c, int ldc, float alpha, float beta, float* tile,
+        float* bias, delegate*<float*, nint, int, int, void> activation)
+    {
+        int mr = Mr, nr = Nr;
+        var kernels = _rowKernels!;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nn = Math.Min(nr, nc - jr);
+            float* pb = packB + (nint)jr * kc;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int mm = Math.Min(mr, mc - ir);
+                float* cc = c + (nint)ir * ldc + jr;
+                var kernel = (delegate*<int, float*, nint, float*, nint, float*, nint, float, float, void>)kernels[mm];
+                if (nn == nr)
+                {
+                    kernel(kc, a + (nint)ir * lda, lda, pb, nr, cc, ldc, alpha, beta);
+                }
+                else
+                {
+                    kernel(kc, a + (nint)ir * lda, lda, pb, nr, tile, nr, 1f, 0f);
                     MergeEdge(tile, nr, mm, nn, cc, ldc, alpha, beta);
                 }
                 if (bias != null)
@@ -673,6 +900,32 @@ public sealed unsafe class ManagedGemm : IGemmProvider
 
 /// <summary>The arguments of one GEMM call (or of one block of it).</summary>
 /// <remarks>With <c>bias</c> (N values) or <c>activation</c>, each tile of C gets them after its last k pass (the epilogue).</remarks>
+/// <summary>How <see cref="ManagedGemm"/> runs a product on the worker pool (<see cref="ManagedGemm.Schedule"/>).</summary>
+internal enum GemmScheduleKind
+{
+    /// <summary>On the calling thread.</summary>
+    Single,
+    /// <summary>A tm×tn grid of C blocks, one per thread, each packing its own operands.</summary>
+    Grid,
+    /// <summary>Cooperative: A and B packed once into shared panels, one barrier per block.</summary>
+    Shared,
+    /// <summary>The k passes divided over the threads, the partial sums added in pass order.</summary>
+    KSplit,
+}
+
+/// <summary>A schedule: its kind, the grid (tm × tn, for <see cref="GemmScheduleKind.Grid"/>) and the number of threads.</summary>
+internal readonly record struct GemmSchedule(GemmScheduleKind Kind, int Tm, int Tn, int Parts)
+{
+    /// <summary>Short description for benchmark tables: "1 thread", "grid 1×2", "shared ×2", "k-split ×2".</summary>
+    public override string ToString() => Kind switch
+    {
+        GemmScheduleKind.Grid => $"grid {Tm}×{Tn}",
+        GemmScheduleKind.Shared => $"shared ×{Parts}",
+        GemmScheduleKind.KSplit => $"k-split ×{Parts}",
+        _ => "1 thread",
+    };
+}
+
 internal readonly unsafe struct GemmArgs(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc,
     float* bias = null, delegate*<float*, nint, int, int, void> activation = null)
 {

@@ -4,9 +4,10 @@ using Bottleneck.Tensors;
 namespace Bottleneck.Tests.Kernels;
 
 /// <summary>
-/// The managed GEMM's small-product path that reads B (not transposed) and/or A (transposed) in place with the strided micro-kernels
-/// instead of packing them (<see cref="ManagedGemm.RunBlockDirect"/>): bit for bit the packed product over odd shapes, every row
-/// count of the edge kernels, partial column slivers, padded strides, alpha/beta and the bias/activation epilogue.
+/// The managed GEMM's small-product path that reads B (not transposed) and/or A (transposed: the strided micro-kernels; not: the row
+/// kernels) in place instead of packing them (<see cref="ManagedGemm.RunBlockDirect"/>): bit for bit the packed product over odd
+/// shapes, every row count of the edge kernels, partial column slivers, padded strides, alpha/beta and the bias/activation
+/// epilogue.
 /// </summary>
 [Collection(Bottleneck.Tests.Autograd.GemmProviderCollection.Name)]
 public sealed class DirectGemmTests
@@ -24,9 +25,8 @@ public sealed class DirectGemmTests
                 foreach (var (m, n, k) in new[] { (1, 32, 5), (7, 33, 17), (13, 64, 256), (32, 32, 256), (32, 1024, 32), (37, 95, 100), (256, 32, 32), (25, 70, 3), (20, 40, 700), (256, 32, 1024) })
                     foreach (var (alpha, beta, epilogue) in new[] { (1f, 0f, false), (0.5f, 1f, false), (-1f, 0.25f, false), (1f, 0f, true) })
                     {
-                        bool directA = ta, directB = !tb;
-                        if (!directA && !directB)
-                            continue;
+                        // A in place either way (transposed: the strided kernels; not: the row kernels), B when not transposed
+                        bool directA = true, directB = !tb;
                         int pad = 3;
                         int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
                         var a = Random(rng, (ta ? k : m) * lda);
@@ -59,11 +59,13 @@ public sealed class DirectGemmTests
         var gemm = new ManagedGemm();
         if (!gemm.ChooseDirect(true, false, 32, 32, 32, out _, out _))
             return;
-        // NN with 32 rows: B in place, A packed (row-major A is not in the kernel's layout)
+        // NN with 32 rows: B in place, A in place too (its rows, by the row kernels)
         Assert.True(gemm.ChooseDirect(false, false, 32, 256, 256, out bool a1, out bool b1));
-        Assert.Equal((false, true), (a1, b1));
-        // NT: B transposed must be packed; A row-major too
-        Assert.False(gemm.ChooseDirect(false, true, 32, 256, 256, out _, out _));
+        Assert.Equal((true, true), (a1, b1));
+        // NT: B transposed must be packed; a small row-major A is read in place, one re-read by many column slivers is packed
+        Assert.True(gemm.ChooseDirect(false, true, 32, 256, 256, out bool a3, out bool b3));
+        Assert.Equal((true, false), (a3, b3));
+        Assert.False(gemm.ChooseDirect(false, true, 256, 1024, 512, out _, out _));
         // TN with a narrow B: both in place
         Assert.True(gemm.ChooseDirect(true, false, 256, 32, 32, out bool a2, out bool b2));
         Assert.Equal((true, true), (a2, b2));

@@ -65,6 +65,9 @@ public sealed class PackedGemmTests
     [InlineData(33, 65, 300)]
     [InlineData(257, 32, 7)]
     [InlineData(13, 2100, 33)]   // more than one nc panel
+    [InlineData(1, 512, 784)]    // one row: four slivers at a time (GemvKernels)
+    [InlineData(1, 200, 300)]    // one row: a group of four slivers, then two, the last partial
+    [InlineData(1, 2100, 33)]    // one row, more than one nc panel
     public void Prepacked_WithBiasAndRelu_EqualsSgemmThenBiasThenReluBitForBit(int m, int n, int k)
     {
         // Given A (m×k), W (n×k) and a bias
@@ -112,6 +115,7 @@ public sealed class PackedGemmTests
     [Theory]
     [InlineData(1, 100, 300)]
     [InlineData(5, 2100, 17)]   // column ranges across two nc panels
+    [InlineData(1, 2100, 17)]   // one row (GemvKernels), across two nc panels
     public void Prepacked_ColumnRanges_TogetherEqualTheWholeProduct(int m, int n, int k)
     {
         var gemm = new ManagedGemm();

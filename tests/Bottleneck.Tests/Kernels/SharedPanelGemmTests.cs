@@ -56,14 +56,11 @@ public sealed class SharedPanelGemmTests
     public void Schedule_PicksTheCooperativeProduct_ForTheTrainingShapes_AndOneThreadForTinyOnes()
     {
         // The dense autoencoder's 784 ↔ 512 layer on a batch of 256 at 2 threads: a grid would pack A (or B) on both threads
-        foreach (var (m, n, k) in new[] { (256, 512, 784), (256, 784, 512), (512, 784, 256) })
-        {
-            ManagedGemm.ChooseSchedule(m, n, k, 2, 12, 32, 2048, out _, out _, out int shared);
-            Assert.Equal(2, shared);
-        }
+        var gemm = new ManagedGemm(ManagedGemm.KernelKind.Vector512x12);
+        foreach (var (ta, tb, m, n, k) in new[] { (false, true, 256, 512, 784), (false, false, 256, 784, 512), (true, false, 512, 784, 256) })
+            Assert.Equal(new GemmSchedule(GemmScheduleKind.Shared, 1, 1, 2), gemm.Schedule(ta, tb, m, n, k, 2));
         // A product of a few microseconds stays on one thread
-        ManagedGemm.ChooseSchedule(32, 32, 256, 2, 12, 32, 2048, out int tm, out int tn, out int s);
-        Assert.Equal((1, 1, 0), (tm, tn, s));
+        Assert.Equal(GemmScheduleKind.Single, gemm.Schedule(false, true, 32, 32, 256, 2).Kind);
     }
 
     private static float[] Random(Rng rng, int n)

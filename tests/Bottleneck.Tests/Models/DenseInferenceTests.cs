@@ -51,9 +51,12 @@ public sealed class DenseInferenceTests
     [InlineData(1)]
     [InlineData(5)]
     [InlineData(8)]
-    public void SmallBatches_SplitByColumnsWithABarrierPerLayer_AreIdenticalForOneTwoAndThreeThreads(int n)
+    [InlineData(100)]
+    [InlineData(800)]
+    public void ColumnSplit_WithABarrierPerLayer_IsIdenticalToTheRowSplitForOneTwoAndThreeThreads(int n)
     {
-        // Given a model and a few rows, with every layer that has two or more column slivers split over the threads
+        // Given a model and some rows (800: several chunks), with every layer that has two or more column slivers split over the
+        // threads
         var m = new DenseAutoencoder(new DenseConfig(300, [130, 70], 7), new Rng(5));
         var x = Rows(n, 300);
         var fast = m.CreateFastInference()!;
@@ -64,25 +67,57 @@ public sealed class DenseInferenceTests
             DenseInference.ColumnSplitMacs = 0;
             DenseInference.ColumnPassMacs = 0;
             var results = new List<float[]>();
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                // When the pass runs with 1, 2 and 3 threads
-                Gemm.Threads = threads;
-                var l = new float[n * 300];
-                fast.Logits(x, n, l);
-                results.Add(l);
-            }
+            foreach (var split in new InferenceSplit?[] { InferenceSplit.Columns, InferenceSplit.Rows, null })
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    // When the pass runs with 1, 2 and 3 threads, columns or rows split, or the split timed at run time (12 calls:
+                    // both splits, then the chosen one)
+                    Gemm.Threads = threads;
+                    DenseInference.ForcedSplit = split;
+                    for (int call = 0; call < (split is null ? 12 : 1); call++)
+                    {
+                        var l = new float[n * 300];
+                        fast.Logits(x, n, l);
+                        results.Add(l);
+                    }
+                }
             // Then the logits agree bit for bit, and equal the autograd path's to float tolerance
-            Assert.Equal(results[0], results[1]);
-            Assert.Equal(results[0], results[2]);
+            foreach (var r in results.Skip(1))
+                Assert.Equal(results[0], r);
             AssertClose(Autograd(m, x, n).Logits, results[0]);
         }
         finally
         {
             Gemm.Threads = saved;
+            DenseInference.ForcedSplit = null;
             DenseInference.ColumnSplitMacs = savedMacs;
             DenseInference.ColumnPassMacs = savedPass;
         }
+    }
+
+    [Fact]
+    public void SplitTuner_TimesBothSplitsAlternately_ThenUsesTheFasterUntilTheNextTrial()
+    {
+        // Given a tuner
+        var tuner = new InferenceSplitTuner();
+        // When the trial calls alternate rows and columns, columns taking half the time
+        var seen = new List<InferenceSplit>();
+        for (int i = 0; i < 2 * InferenceSplitTuner.TrialCalls; i++)
+        {
+            var split = tuner.Next();
+            Assert.True(tuner.Timing);
+            seen.Add(split);
+            tuner.Record(split, split == InferenceSplit.Columns ? 100 : 200);
+        }
+        // Then both were timed, and the next calls use columns without timing, until the next trial starts with rows again
+        Assert.Equal(InferenceSplitTuner.TrialCalls, seen.Count(s => s == InferenceSplit.Columns));
+        for (int i = 0; i < InferenceSplitTuner.Period; i++)
+        {
+            Assert.Equal(InferenceSplit.Columns, tuner.Next());
+            Assert.False(tuner.Timing);
+        }
+        Assert.Equal(InferenceSplit.Rows, tuner.Next());
+        Assert.True(tuner.Timing);
     }
 
     [Theory]

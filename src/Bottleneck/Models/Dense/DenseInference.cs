@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Bottleneck.Kernels;
 using Bottleneck.NN;
@@ -10,9 +11,12 @@ namespace Bottleneck.Models.Dense;
 /// norm or GELU: y_l = act_l(y_(l−1)·W_lᵀ + b_l) layer by layer, no autograd bookkeeping and no tensors. With the managed GEMM
 /// each weight is packed once into the micro-kernel's panel layout (a snapshot, see <see cref="Refresh()"/>), the bias and the
 /// activation are applied to each micro-tile right after its last k pass (while it is in L1), the rows go through all layers
-/// in chunks sized from the L2 cache (<see cref="CacheInfo"/>) so the activations between layers stay in cache, and the rows are
-/// split over <see cref="Gemm.Threads"/> threads of the GEMM worker pool, each running every layer on its own rows. Every row's
-/// arithmetic is the same whatever the thread count and chunking (same k blocking, same order of the k passes), so outputs are
+/// in chunks sized from the L2 cache (<see cref="CacheInfo"/>) so the activations between layers stay in cache, and a call is
+/// spread over <see cref="Gemm.Threads"/> threads of the GEMM worker pool either by rows (each thread runs every layer on its own
+/// rows; one thread for small calls) or by columns (each layer's output columns split, a barrier between layers, so each thread
+/// streams only its share of every weight), whichever is faster for that call shape as timed at run time
+/// (<see cref="InferenceSplitTuner"/>). A single row runs four weight slivers at a time (<see cref="GemvKernels"/>). Every row's
+/// arithmetic is the same whatever the thread count, split and chunking (same k blocking, same order of the k passes), so outputs are
 /// bit-identical across thread counts, and equal to the autograd path's with the managed GEMM. With another GEMM provider the
 /// layers run through <see cref="Gemm.Sgemm"/> on the live weights, bias and activation in one pass per layer. After the first
 /// call of a size no managed memory is allocated. Dropout is the identity (eval mode). Not thread-safe.
@@ -47,11 +51,6 @@ internal sealed unsafe class DenseInference : ILiveInferencePath, IParallelJob
 
     /// <summary>Rows per chunk: input and output of the widest layer take about a third of L2 each (a multiple of 12, 12 … 1024).</summary>
     internal int ChunkRows { get; set; }
-
-    /// <summary>Calls with at most this many rows split each layer's output columns over the threads instead of the rows (a single
-    /// sample streams every weight once; two cores stream it twice as fast), with one hand-off per layer. Settable so the
-    /// benchmark can measure the alternative (rows on one thread) in the same run (<c>bench onnx --column-split-rows 0</c>).</summary>
-    internal static int ColumnSplitRows { get; set; } = 8;
 
     /// <summary>Whether the packed-weight path is used (the managed GEMM is the provider).</summary>
     internal bool Packed => _packed != null;
@@ -135,13 +134,70 @@ internal sealed unsafe class DenseInference : ILiveInferencePath, IParallelJob
             Unpacked(x, n, output, first, end);
             return;
         }
-        // Threads: one part per thread, at least one row each, and only when each part has well over the hand-off cost of work.
         int threads = Gemm.Threads;
-        if (threads > 1 && n <= ColumnSplitRows)
+        if (threads > 1 && ColumnsWorthTrying(n, first, end))
         {
-            RunColumns(x, n, output, first, end);
+            // Rows over the threads (or one thread) against every layer's columns over the threads: both give the same values,
+            // so the faster one, timed on this machine under its present load, is used (InferenceSplitTuner).
+            var split = ForcedSplit;
+            long start = 0;
+            InferenceSplitTuner? tuner = null;
+            if (split is null)
+            {
+                tuner = TunerFor(n, first, end);
+                split = tuner.Next();
+                if (tuner.Timing)
+                    start = Stopwatch.GetTimestamp();
+            }
+            if (split == InferenceSplit.Columns)
+                RunColumns(x, n, output, first, end);
+            else
+                RunRows(x, n, output, first, end);
+            if (tuner is { Timing: true })
+                tuner.Record(split.Value, Stopwatch.GetTimestamp() - start);
             return;
         }
+        RunRows(x, n, output, first, end);
+    }
+
+    /// <summary>Forces the split of every call with more than one thread (benchmarks), or null: the faster one, timed at run time.</summary>
+    internal static InferenceSplit? ForcedSplit { get; set; }
+
+    private readonly Dictionary<(int N, int First, int End), InferenceSplitTuner> _tuners = [];
+
+    /// <summary>The split each timed call shape uses now, e.g. "n=256 layers 0–2: Columns" (n: the bucket of <see cref="TunerFor"/>;
+    /// benchmark output).</summary>
+    internal string DescribeSplits() => ForcedSplit is { } forced ? $"forced {forced}"
+        : string.Join("; ", _tuners.OrderBy(t => t.Key.N).Select(t => $"n={t.Key.N} layers {t.Key.First}–{t.Key.End - 1}: {t.Value.Choice}"));
+
+    /// <summary>The tuner of a call shape: n rows (up to 16 exactly, above that the power of two at or below n, so calls of many
+    /// different sizes share a few tuners) through layers [first, end).</summary>
+    private InferenceSplitTuner TunerFor(int n, int first, int end)
+    {
+        int bucket = n <= 16 ? n : 1 << (31 - System.Numerics.BitOperations.LeadingZeroCount((uint)n));
+        if (!_tuners.TryGetValue((bucket, first, end), out var tuner))
+            _tuners[(bucket, first, end)] = tuner = new InferenceSplitTuner();
+        return tuner;
+    }
+
+    /// <summary>Whether the column split is a candidate: the layers it splits carry at least <see cref="ColumnPassMacs"/>
+    /// multiply-adds in all (below that one thread is always faster than waking another).</summary>
+    private bool ColumnsWorthTrying(int n, int first, int end)
+    {
+        long splitMacs = 0;
+        for (int li = first; li < end; li++)
+        {
+            long macs = (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
+            if (macs >= ColumnSplitMacs && _layers[li].Layer.OutFeatures > _gemm!.Nr) splitMacs += macs;
+        }
+        return splitMacs >= ColumnPassMacs;
+    }
+
+    /// <summary>The rows split over the threads, each running every layer on its own rows (one thread for small calls).</summary>
+    private void RunRows(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
+    {
+        // One part per thread, at least one row each, and only when each part has well over the hand-off cost of work.
+        int threads = Gemm.Threads;
         long macs = 0;
         for (int li = first; li < end; li++) macs += (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
         int parts = (int)Math.Clamp(Math.Min(Math.Min(threads, n), macs / 1_000_000), 1, Math.Max(1, threads));
@@ -184,27 +240,17 @@ internal sealed unsafe class DenseInference : ILiveInferencePath, IParallelJob
     }
 
     /// <summary>
-    /// A few rows on <see cref="Gemm.Threads"/> threads, one hand-off for the whole pass: every thread computes its share of each
-    /// layer's output columns (layers too small to split are computed by the calling thread alone) and the threads meet at a
-    /// barrier before the next layer reads them. Each value is computed as on one thread, so the output does not depend on the
-    /// split. Falls back to <see cref="RunColumnsByLayer"/> when the pool is busy.
+    /// The rows in chunks (<see cref="ChunkFor"/>), each chunk through every layer with the layer's output columns split over
+    /// <see cref="Gemm.Threads"/> threads (layers too small to split are computed by the calling thread alone), one hand-off for
+    /// the whole call and a barrier after each layer: every thread streams only its share of each weight (a single sample streams
+    /// every weight once, two cores twice as fast; at a few hundred rows each thread's share of a large layer can stay in its own
+    /// L2 across chunks and calls). Each value is computed as on one thread, so the output does not depend on the split. Falls
+    /// back to <see cref="RunColumnsByLayer"/> when the pool is busy.
     /// </summary>
     private void RunColumns(ReadOnlySpan<float> x, int n, Span<float> output, int first, int end)
     {
         EnsureBuffers(1);
         int parts = Gemm.Threads;
-        // The hand-off (waking the workers) is paid once per call: only worth it when the layers that split carry enough work.
-        long splitMacs = 0;
-        for (int li = first; li < end; li++)
-        {
-            long macs = (long)_layers[li].Layer.InFeatures * _layers[li].Layer.OutFeatures * n;
-            if (macs >= ColumnSplitMacs && _layers[li].Layer.OutFeatures > _gemm!.Nr) splitMacs += macs;
-        }
-        if (splitMacs < ColumnPassMacs)
-        {
-            RunColumnsByLayer(x, n, output, first, end);
-            return;
-        }
         fixed (float* px = x)
         fixed (float* py = output)
         fixed (float* bufA = _bufA[0])
@@ -246,39 +292,47 @@ internal sealed unsafe class DenseInference : ILiveInferencePath, IParallelJob
     /// (about the cost of waking the workers); below it the call runs on the calling thread, never slower than one thread.</summary>
     internal static long ColumnPassMacs { get; set; } = 150_000;
 
-    /// <summary>Part <paramref name="index"/> of <see cref="RunColumns"/>: its columns of every layer, a barrier after each layer.</summary>
+    /// <summary>Part <paramref name="index"/> of <see cref="RunColumns"/>: for each chunk of rows, its columns of every layer, a barrier
+    /// after each layer (but the very last).</summary>
     private void RunAllLayersPart(int index)
     {
         var gemm = _gemm!;
         var buffers = PackBuffers.ForCurrentThread;
-        float* input = _x;
         int sense = 0;
-        for (int li = _first; li < _end; li++)
+        int d = _layers[_first].Layer.InFeatures, outD = _layers[_end - 1].Layer.OutFeatures;
+        int chunkRows = ChunkFor(_n);
+        for (int start = 0; start < _n; start += chunkRows)
         {
-            var (lin, act) = _layers[li];
-            int inF = lin.InFeatures, outF = lin.OutFeatures;
-            float* dst = li == _end - 1 ? _y : ((li - _first) % 2 == 0 ? _pingA : _pingB);
-            int slivers = (outF + gemm.Nr - 1) / gemm.Nr;
-            int parts = Math.Min(_parts, slivers);
-            bool split = parts > 1 && (long)inF * outF * _n >= ColumnSplitMacs;
-            int j0 = 0, j1 = outF;
-            if (split)
+            int m = Math.Min(chunkRows, _n - start);
+            float* input = _x + (nint)start * d;
+            for (int li = _first; li < _end; li++)
             {
-                j0 = index < parts ? slivers * index / parts * gemm.Nr : outF;
-                j1 = index < parts ? Math.Min(outF, slivers * (index + 1) / parts * gemm.Nr) : outF;
+                var (lin, act) = _layers[li];
+                int inF = lin.InFeatures, outF = lin.OutFeatures;
+                float* dst = li == _end - 1 ? _y + (nint)start * outD : ((li - _first) % 2 == 0 ? _pingA : _pingB);
+                int slivers = (outF + gemm.Nr - 1) / gemm.Nr;
+                int parts = Math.Min(_parts, slivers);
+                bool split = parts > 1 && (long)inF * outF * m >= ColumnSplitMacs;
+                int j0 = 0, j1 = outF;
+                if (split)
+                {
+                    j0 = index < parts ? slivers * index / parts * gemm.Nr : outF;
+                    j1 = index < parts ? Math.Min(outF, slivers * (index + 1) / parts * gemm.Nr) : outF;
+                }
+                else if (index != 0)
+                {
+                    j0 = j1 = outF;
+                }
+                if (j1 > j0)
+                {
+                    fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
+                        gemm.RunPrepacked(buffers, m, input, inF, _packed![li], dst, outF, lin.Bias is null ? null : bias, ActivationKernel(act), j0, j1);
+                }
+                // The next layer reads this one's output; the next chunk's first layer overwrites a buffer this chunk read.
+                if ((li < _end - 1 || start + m < _n) && !_barrier.Wait(ref sense))
+                    return;
+                input = dst;
             }
-            else if (index != 0)
-            {
-                j0 = j1 = outF;
-            }
-            if (j1 > j0)
-            {
-                fixed (float* bias = lin.Bias is null ? default : lin.Bias.Span)
-                    gemm.RunPrepacked(buffers, _n, input, inF, _packed![li], dst, outF, lin.Bias is null ? null : bias, ActivationKernel(act), j0, j1);
-            }
-            if (li < _end - 1 && !_barrier.Wait(ref sense))
-                return;
-            input = dst;
         }
     }
 
