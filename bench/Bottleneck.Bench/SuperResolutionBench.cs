@@ -20,8 +20,9 @@ namespace Bottleneck.Bench;
 /// makes the low-resolution input with the model's own downsampling, enlarges it by bicubic upsampling (PyTorch's) and by the
 /// model, and reports PSNR (dB, whole image, values clipped to [0, 1]; also without a border of r pixels, the literature's
 /// convention) and SSIM (scikit-image's default 7×7) against the original.
-/// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,32] [--downsample bicubic|area]
+/// Usage: superres [--factor 2] [--epochs 30] [--patch 32] [--stride 16] [--channels 64,64,32] [--downsample bicubic|area]
 /// [--batch 64] [--seed 0] [--threads 2] [--protocol photos|textures] [--holdout chelsea|coffee] [--out bench-out/superres] (a crop per image: input, bicubic, model, original)
+/// [--augment on|off] (random flips and rotations of the training patches; default the kind's, SuperResolutionConfig.DefaultAugment) [--schedule none|cosine|step|…] [--lr 1e-3]
 /// </summary>
 public static class SuperResolutionBench
 {
@@ -34,9 +35,13 @@ public static class SuperResolutionBench
         int patch = DenseBench.IntArg(args, "--patch", 32), stride = DenseBench.IntArg(args, "--stride", 16), batch = DenseBench.IntArg(args, "--batch", 64);
         Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
         ulong seed = ulong.Parse(DenseBench.StrArg(args, "--seed", "0"), CultureInfo.InvariantCulture);
-        int[] channels = DenseBench.StrArg(args, "--channels", "64,32").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        int[] channels = DenseBench.StrArg(args, "--channels", string.Join(",", SuperResolutionConfig.DefaultChannels)).Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var filter = DenseBench.StrArg(args, "--downsample", "bicubic") == "area" ? ResizeFilter.Area : ResizeFilter.Bicubic;
         string outDir = DenseBench.StrArg(args, "--out", "bench-out/superres");
+        string augmentArg = DenseBench.StrArg(args, "--augment", "");
+        bool? augment = augmentArg switch { "" => null, "on" => true, "off" => false, _ => throw new ArgumentException($"--augment must be on or off, got {augmentArg}") };
+        var training = new TrainingOptions(epochs: epochs, batchSize: batch, seed: seed, schedule: DenseBench.StrArg(args, "--schedule", "none"),
+            learningRate: float.Parse(DenseBench.StrArg(args, "--lr", "1e-3"), CultureInfo.InvariantCulture));
         // --protocol photos (default): leave one photograph out: for each photograph, train on the textures, the microscopy
         // images and the other photographs, and test on the held-out one. --protocol textures: train on the textures and
         // microscopy only and test on every photograph (the first protocol; no photograph in training).
@@ -56,7 +61,7 @@ public static class SuperResolutionBench
         var results = new List<string>();
         foreach (var (trainNames, testNames) in folds)
         {
-            int code = Fold(images, trainNames, testNames, r, epochs, patch, stride, batch, seed, channels, filter, outDir, results);
+            int code = Fold(images, trainNames, testNames, r, training, patch, stride, augment, channels, filter, outDir, results);
             if (code != 0) return code;
         }
         Console.WriteLine();
@@ -68,9 +73,11 @@ public static class SuperResolutionBench
         return 0;
     }
 
-    private static int Fold(string images, string[] trainNames, string[] testNames, int r, int epochs, int patch, int stride, int batch, ulong seed,
+    private static int Fold(string images, string[] trainNames, string[] testNames, int r, TrainingOptions training, int patch, int stride, bool? augment,
         int[] channels, ResizeFilter filter, string outDir, List<string> results)
     {
+        int epochs = training.Epochs, batch = training.BatchSize;
+        ulong seed = training.Seed;
         // The training folder: links to the training images only (the held-out photographs stay out).
         string trainDir = Path.Combine(Path.GetTempPath(), $"bottleneck-superres-{Environment.ProcessId}");
         if (Directory.Exists(trainDir)) Directory.Delete(trainDir, true);
@@ -82,9 +89,10 @@ public static class SuperResolutionBench
             Console.WriteLine($"superres x{r}: backend {Gemm.Describe()}; {train.Rows} training patches {patch}×{patch} (stride {stride}) of {string.Join(", ", trainNames)}; " +
                               $"held out {string.Join(", ", testNames)}; {filter.ToString().ToLowerInvariant()} downsampling; channels {string.Join(",", channels)}; {epochs} epochs, batch {batch}, seed {seed}");
 
-            var config = new SuperResolutionConfig(1, patch, patch, r, channels, 3, filter);
+            var config = new SuperResolutionConfig(1, patch, patch, r, channels, 3, filter, augment: augment ?? SuperResolutionConfig.DefaultAugment);
+            Console.WriteLine($"model {config.Describe()}; {training.Optimizer} lr {training.LearningRate}, schedule {training.Schedule}");
             var model = new SuperResolutionModel(config, new Rng(seed));
-            var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, seed: seed));
+            var trainer = new Trainer(training);
             var sw = Stopwatch.StartNew();
             trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new SyncProgress(p =>
             {
@@ -117,7 +125,7 @@ public static class SuperResolutionBench
             }
             Console.WriteLine();
             Console.WriteLine($"training {trainSeconds:F0} s ({trainSeconds / epochs:F1} s/epoch), {model.Parameters().Sum(p => p.Length):N0} parameters");
-            Console.WriteLine(JsonSerializer.Serialize(new { suite = "superres", train = trainNames, factor = r, epochs, patch, stride, channels, downsampling = config.DownsamplingName, seed, trainSeconds, images = rows }));
+            Console.WriteLine(JsonSerializer.Serialize(new { suite = "superres", train = trainNames, factor = r, epochs, patch, stride, channels, downsampling = config.DownsamplingName, augment = config.Augment, schedule = training.Schedule, learningRate = training.LearningRate, seed, trainSeconds, images = rows }));
             return 0;
         }
         finally { Directory.Delete(trainDir, true); }

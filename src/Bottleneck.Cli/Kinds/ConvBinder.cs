@@ -31,6 +31,35 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
 
     /// <summary><c>--stride</c> (shared with the variational kinds' convolutional backbone).</summary>
     public Option<int> StrideOption => _stride;
+
+    /// <summary><c>--augment dihedral|none</c> (shared with the super-resolution kind): train on a random flip or rotation of each sample;
+    /// not given = the kind's default.</summary>
+    public Option<string?> AugmentOption { get; } = Augment();
+
+    private static Option<string?> Augment()
+    {
+        var o = new Option<string?>("--augment")
+        {
+            Description = "Training data augmentation: dihedral (each training image or patch replaced by a random one of its 8 flips and " +
+                          "rotations by 90°, drawn per sample and step) or none (conv: default none; super-resolution: default dihedral)",
+            HelpName = "dihedral|none",
+        };
+        o.CompletionSources.Add("dihedral", "none");
+        o.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string?>();
+            if (v is not null && ParseAugment(v) is null) r.AddError($"--augment must be dihedral or none; got \"{v}\"");
+        });
+        return o;
+    }
+
+    /// <summary>"dihedral" → true, "none" → false (case-insensitive), anything else → null.</summary>
+    internal static bool? ParseAugment(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "dihedral" => true,
+        "none" => false,
+        _ => null,
+    };
     private readonly Option<int?> _latentChannels = new("--latent-channels")
     {
         Description = "Spatial code: channels of a fully convolutional code (instead of --latent); images are padded to a multiple of the total stride and cropped back",
@@ -41,13 +70,18 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
     public override string Kind => "conv";
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Option> Options => [_channels, _kernel, _stride, dense.Latent, _latentChannels, dense.Activation, dense.Output, dense.Noise];
+    private readonly Option<bool> _residual = CliOptions.Flag("--residual",
+        "Residual learning (DnCNN): the reconstruction is the input plus the decoder's output, so a denoising model predicts minus the noise (conv; output linear-mse)");
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Option> Options => [_channels, _kernel, _stride, dense.Latent, _latentChannels, dense.Activation, dense.Output, dense.Noise, AugmentOption, _residual];
 
     /// <inheritdoc/>
     public override KindSettings Bind(ParseResult result) => new Settings(
         CliOptions.ParseIntList(result.GetValue(_channels), "--channels"), result.GetValue(_kernel), result.GetValue(_stride),
         Given(result, dense.Latent), result.GetValue(_latentChannels), Activations.Parse(result.GetValue(dense.Activation)),
-        IsGiven(result, dense.Output) ? Likelihood.Parse(result.GetValue(dense.Output)) : null, result.GetValue(dense.Noise));
+        IsGiven(result, dense.Output) ? Likelihood.Parse(result.GetValue(dense.Output)) : null, result.GetValue(dense.Noise),
+        ParseAugment(result.GetValue(AugmentOption)) ?? false, result.GetValue(_residual));
 
     /// <summary>The conv kind's values.</summary>
     /// <param name="Channels">--channels.</param>
@@ -58,12 +92,14 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
     /// <param name="Activation">--activation.</param>
     /// <param name="GivenOutput">--output when typed, or null (sigmoid-bce; linear-mse for anomaly detection).</param>
     /// <param name="Noise">--noise SPEC, or null.</param>
+    /// <param name="Augment">--augment dihedral (default none).</param>
+    /// <param name="Residual">--residual.</param>
     public sealed record Settings(int[] Channels, int Kernel, int Stride, int? Latent, int? LatentChannels, Activation Activation,
-        Likelihood? GivenOutput, string? Noise) : KindSettings("conv")
+        Likelihood? GivenOutput, string? Noise, bool Augment = false, bool Residual = false) : KindSettings("conv")
     {
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) =>
-            GivenOutput ?? (data.Purpose == TrainingPurpose.Reconstruction ? Likelihood.Bernoulli : Likelihood.Gaussian);
+            GivenOutput ?? (data.Purpose == TrainingPurpose.Reconstruction && !Residual ? Likelihood.Bernoulli : Likelihood.Gaussian);
 
         /// <inheritdoc/>
         /// <exception cref="ArgumentException">The data are not images, --latent and --latent-channels are both given, or a value is invalid.</exception>
@@ -82,7 +118,7 @@ public sealed class ConvBinder(DenseOptions dense) : KindBinder
                 catch (FormatException e) { throw new ArgumentException(e.Message, "spec", e); }
             }
             return new ConvConfig(shape[0], shape[1], shape[2], Channels, Kernel, Stride,
-                LatentChannels is null ? Latent ?? DenseOptions.DefaultLatent : null, LatentChannels, Activation, output, corruption);
+                LatentChannels is null ? Latent ?? DenseOptions.DefaultLatent : null, LatentChannels, Activation, output, corruption, augment: Augment, residual: Residual);
         }
 
         /// <inheritdoc/>

@@ -344,7 +344,7 @@ public sealed class AnomalyScorer
                             contributions.IsEmpty ? default : contributions.Slice(start * d, m * d), rng ??= new Rng(VariationalSeed));
                         continue;
                     }
-                    var logits = Model.DecodeLogits(Model.Encode(x));
+                    var logits = Model.ReconstructLogits(x);
                     ComputeErrors(Error, rows.Slice(start * d, m * d), logits.Span, d, scores.Slice(start, m),
                         contributions.IsEmpty ? default : contributions.Slice(start * d, m * d));
                 }

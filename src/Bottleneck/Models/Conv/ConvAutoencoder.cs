@@ -17,7 +17,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
     public ConvAutoencoder(ConvConfig config, Rng rng) : this(config, ConvParts.Build(config, rng)) { }
 
     private ConvAutoencoder(ConvConfig config, (Sequential Encoder, Sequential Decoder) parts)
-        : base(config, new AutoencoderParts(parts.Encoder, new DeterministicLatent(), parts.Decoder, Corruption: config.Corruption))
+        : base(config, new AutoencoderParts(parts.Encoder, new DeterministicLatent(), parts.Decoder, Corruption: config.Corruption, Augment: config.Augment, Residual: config.Residual))
     {
         Conv = config;
         EncoderLayers = parts.Encoder;
@@ -37,7 +37,8 @@ public sealed partial class ConvAutoencoder : Autoencoder
         () => new(() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape)));
 
     /// <inheritdoc/>
-    public override IFastInference? CreateFastInference() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
+    /// <remarks>None for a residual model: the fused path computes DecodeLogits(Encode(x)) without the skip connection.</remarks>
+    public override IFastInference? CreateFastInference() => Conv.Residual ? null : ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
 
     /// <summary>
     /// Maps images (N, C, H, W) to codes (N, latentDim). In eval mode under <see cref="GradMode.NoGrad"/> (the <c>encode</c>,
@@ -74,7 +75,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
     /// <summary>
     /// Reconstructions x̂ (the likelihood's mean, eval mode, no autograd) of images of any size with the model's channel count:
     /// each is padded at the bottom and right to a multiple of the total stride S, passed through the fully convolutional encoder
-    /// and decoder, and cropped back, so a model trained on patches denoises whole photographs. Only for a spatial code. Runs the
+    /// and decoder, and cropped back (and added to the image for a residual model), so a model trained on patches denoises whole photographs. Only for a spatial code. Runs the
     /// fused inference path (<see cref="ConvInference"/>, compiled for the last image size) when its layers allow, else the layers.
     /// Shape: (N, C, H, W) → (N, C, H, W) for any H, W ≥ 1.
     /// </summary>
@@ -101,7 +102,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
                         fast.Refresh();
                         var logits = Tensor.Empty(x.ShapeToArray());
                         fast.Logits(x.Span, x.Dim(0), logits.Span);
-                        return LikelihoodHead.Mean(logits);
+                        return LikelihoodHead.Mean(Conv.Residual ? x + logits : logits);
                     }
                 }
                 finally { Monitor.Exit(Live.Gate); }
@@ -110,7 +111,8 @@ public sealed partial class ConvAutoencoder : Autoencoder
             // skip the encoder's final Flatten and the decoder's Unflatten and CropTo: they fix the training size
             for (int i = 0; i < EncoderLayers.Layers.Count - 1; i++) h = EncoderLayers.Layers[i].Forward(h);
             for (int i = 1; i < DecoderLayers.Layers.Count - 1; i++) h = DecoderLayers.Layers[i].Forward(h);
-            return LikelihoodHead.Mean(CropTo.Crop(h, x.Dim(2), x.Dim(3)));
+            var cropped = CropTo.Crop(h, x.Dim(2), x.Dim(3));
+            return LikelihoodHead.Mean(Conv.Residual ? x + cropped : cropped);
         }
         finally { Train(wasTraining); }
     }

@@ -32,10 +32,13 @@ public sealed record ConvConfig : ModelConfig
     /// <param name="activation">Activation after every hidden convolution (default ReLU).</param>
     /// <param name="output">The decoder's output distribution (default <see cref="Likelihood.Bernoulli"/>: sigmoid, binary cross-entropy).</param>
     /// <param name="corruption">Training-time input corruption (denoising), or null (default).</param>
+    /// <param name="augment">Train on a random flip or rotation of each image (<see cref="DihedralAugmentation"/>; default false).</param>
+    /// <param name="residual">Residual learning (DnCNN, Zhang et al. 2017): the reconstruction is x̃ + decoder(encoder(x̃)), so the
+    /// network predicts minus the noise; needs an identity-mean output (linear-mse or gaussian-nll). Default false.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1, an even kernel, or an image smaller than the total stride with a dense code.</exception>
-    /// <exception cref="ArgumentException">Both or neither of latent and latentChannels.</exception>
+    /// <exception cref="ArgumentException">Both or neither of latent and latentChannels; residual with an output whose mean is not the identity.</exception>
     public ConvConfig(int inChannels, int height, int width, int[] channels, int kernelSize = 3, int stride = 2, int? latent = 32,
-        int? latentChannels = null, Activation activation = Activation.Relu, Likelihood? output = null, Corruption? corruption = null) : base("conv")
+        int? latentChannels = null, Activation activation = Activation.Relu, Likelihood? output = null, Corruption? corruption = null, bool augment = false, bool residual = false) : base("conv")
     {
         InChannels = AtLeastOne(inChannels, nameof(inChannels));
         Height = AtLeastOne(height, nameof(height));
@@ -52,6 +55,10 @@ public sealed record ConvConfig : ModelConfig
         Activation = activation;
         Output = output ?? Likelihood.Bernoulli;
         Corruption = corruption;
+        Augment = augment;
+        Residual = residual && Output is not GaussianLikelihood
+            ? throw new ArgumentException($"residual learning adds the input to the decoder's logits, so the output's mean must be the identity (linear-mse or gaussian-nll), got {Output.Name}", nameof(residual))
+            : residual;
         long total = 1;
         foreach (var _ in Channels) total = Math.Min(total * Stride, int.MaxValue);
         TotalStride = (int)total;
@@ -91,6 +98,10 @@ public sealed record ConvConfig : ModelConfig
     public Likelihood Output { get; }
     /// <summary>Training-time input corruption (denoising), or null.</summary>
     public Corruption? Corruption { get; }
+    /// <summary>Whether training steps see a random flip or rotation of each image (<see cref="DihedralAugmentation"/>).</summary>
+    public bool Augment { get; }
+    /// <summary>Whether the reconstruction is the input plus the decoder's output (residual learning, DnCNN).</summary>
+    public bool Residual { get; }
 
     /// <summary>True for a spatial (fully convolutional) code.</summary>
     [JsonIgnore] public bool Spatial => LatentChannels != null;
@@ -132,7 +143,7 @@ public sealed record ConvConfig : ModelConfig
         builder.Append($"Kind = {Kind}, InChannels = {InChannels}, Height = {Height}, Width = {Width}, Channels = [{string.Join(", ", Channels)}], " +
                        $"KernelSize = {KernelSize}, Stride = {Stride}, Latent = {Latent?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
                        $"LatentChannels = {LatentChannels?.ToString(CultureInfo.InvariantCulture) ?? "none"}, Activation = {Activation}, Output = {Output.Name}, " +
-                       $"Corruption = {Corruption?.ToString() ?? "none"}");
+                       $"Corruption = {Corruption?.ToString() ?? "none"}, Augment = {Augment}, Residual = {Residual}");
         return true;
     }
 
@@ -144,6 +155,8 @@ public sealed record ConvConfig : ModelConfig
         string code = Spatial ? $"{LatentChannels}x{CodeHeight}x{CodeWidth} spatial code" : $"{Latent} dense code";
         var extras = new List<string> { $"kernel {KernelSize}", $"stride {Stride}", Activation.Name(), Output.Name };
         if (Corruption is { } c) extras.Add($"noise {c.Describe()}");
+        if (Augment) extras.Add("flips and rotations");
+        if (Residual) extras.Add("residual (input + decoder output)");
         return $"{Kind} {InChannels}x{Height}x{Width} -> conv {string.Join(",", Channels)} -> {code}, {string.Join(", ", extras)}";
     }
 
@@ -158,5 +171,7 @@ public sealed record ConvConfig : ModelConfig
         ("activation", Activation.Name()),
         ("output", Output.Name),
         ("training noise", Corruption?.Describe() ?? "(none)"),
+        ("residual", Residual ? "x̂ = x̃ + decoder(encoder(x̃)) (predicts minus the noise, DnCNN)" : "(none)"),
+        ("augmentation", Augment ? "random flip or rotation of each training image (dihedral)" : "(none)"),
     ];
 }

@@ -10,8 +10,9 @@ namespace Bottleneck.Models.Conv;
 /// </summary>
 public sealed partial class ConvAutoencoder : IOnnxExportable
 {
-    string IOnnxExportable.EmitEncoder(OnnxGraph graph, string input) =>
-        CoreOnnx.Code(graph, Latent, OnnxModules.Emit(graph, Encoder, input, "encoder"), Config.Kind);
+    string IOnnxExportable.EmitEncoder(OnnxGraph graph, string input) => Conv.Residual
+        ? throw new OnnxExportException("a residual conv model (reconstruction = input + decoder output) has no ONNX mapping here: its decoder alone is not the reconstruction")
+        : CoreOnnx.Code(graph, Latent, OnnxModules.Emit(graph, Encoder, input, "encoder"), Config.Kind);
 
     string IOnnxExportable.EmitDecoderLogits(OnnxGraph graph, string code) => OnnxModules.Emit(graph, Decoder, code, "decoder");
 }

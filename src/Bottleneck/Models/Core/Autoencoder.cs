@@ -12,15 +12,23 @@ namespace Bottleneck.Models;
 /// <param name="PlainEncoder">The encoder as Linear+activation layers (for the contractive penalty), or null when it is not such a stack.</param>
 /// <param name="Weights">The weight matrices a <see cref="WeightPenalty"/> applies to (no biases, no normalization scales), in
 /// state-dict order; default none.</param>
+/// <param name="Augment">Replace each training sample by a random flip or rotation of itself (<see cref="DihedralAugmentation"/>;
+/// images only), before the corruption; default false.</param>
+/// <param name="Residual">Residual learning (Zhang et al., "Beyond a Gaussian denoiser: residual learning of deep CNN for image
+/// denoising" (DnCNN), IEEE TIP 2017): the logits are x̃ + decoder(z), so the encoder and decoder learn the residual x − x̃, minus
+/// the noise, instead of the clean image; the decoder's output must have the input's shape and the likelihood an identity mean
+/// (linear-mse). Default false.</param>
 public sealed record AutoencoderParts(Module Encoder, LatentLayer Latent, Module Decoder, IReadOnlyList<Regularizer>? Regularizers = null,
-    Corruption? Corruption = null, IReadOnlyList<EncoderLayer>? PlainEncoder = null, IReadOnlyList<Tensor>? Weights = null);
+    Corruption? Corruption = null, IReadOnlyList<EncoderLayer>? PlainEncoder = null, IReadOnlyList<Tensor>? Weights = null, bool Augment = false,
+    bool Residual = false);
 
 /// <summary>
 /// The composed autoencoder: encoder → latent layer → decoder → likelihood, with regularizers and an input corruption.
 /// Kinds differ in their parts (an MLP or convolutional encoder, a deterministic or Gaussian latent…), not in copied classes.
 /// </summary>
 /// <remarks>
-/// <para>Step: x̃ = corruption(x) when training; h = encoder(x̃); (z, latent terms) = latent(h); l = decoder(z);
+/// <para>Step: x ← a random flip or rotation of x when training with <see cref="AutoencoderParts.Augment"/>; x̃ = corruption(x) when training; h = encoder(x̃); (z, latent terms) = latent(h); l = decoder(z) (x̃ + decoder(z)
+/// with <see cref="AutoencoderParts.Residual"/>);
 /// loss = −log p(x | l) + Σ latent terms + Σ regularizers, each a named term. Noise for dropout layers comes from the step's
 /// generator (<see cref="NoiseScope"/>), after the corruption's draws.</para>
 /// <para>State-dict entries: the parts are registered as <c>encoder</c>, <c>latent</c>, <c>decoder</c> and <c>likelihood</c>
@@ -51,6 +59,8 @@ public class Autoencoder : AutoencoderModel
         _head = config.Likelihood.CreateHead(config.InputShape);
         _regularizers = (parts.Regularizers ?? []).ToArray();
         Corruption = parts.Corruption;
+        Augment = parts.Augment;
+        Residual = parts.Residual;
         PlainEncoder = parts.PlainEncoder;
         if (register)
         {
@@ -85,6 +95,19 @@ public class Autoencoder : AutoencoderModel
 
     /// <inheritdoc/>
     public override Corruption? InputCorruption => Corruption;
+
+    /// <summary>True when training steps replace each sample by a random flip or rotation of itself (<see cref="DihedralAugmentation"/>).</summary>
+    public bool Augment { get; }
+
+    /// <summary>True when the logits are the input plus the decoder's output (<see cref="AutoencoderParts.Residual"/>).</summary>
+    public bool Residual { get; }
+
+    /// <inheritdoc/>
+    public override Tensor ReconstructLogits(Tensor x)
+    {
+        var logits = base.ReconstructLogits(x);
+        return Residual ? x.Detach() + logits : logits;
+    }
 
     /// <summary>The encoder as Linear+activation layers, or null when it is not such a stack.</summary>
     public IReadOnlyList<EncoderLayer>? PlainEncoder { get; }
@@ -126,12 +149,14 @@ public class Autoencoder : AutoencoderModel
         if (batch is not RowBatch rows)
             throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch), got {batch?.GetType().Name ?? "null"}", nameof(batch));
         CheckInput(rows.Input);
+        if (context.Training && Augment && context.Noise != null) rows = DihedralAugmentation.Apply(rows, context.Noise);
         var input = rows.Input;
         if (context.Training && Corruption != null && context.Noise != null) input = Corruption.Apply(input, context.Noise);
         using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
         var h = Encoder is IMaskedEncoder masked && rows.Mask != null ? masked.Forward(input, rows.Mask) : Encoder.Forward(input);
         var latent = Latent.Sample(h, context);
         var logits = Decoder.Forward(latent.Z);
+        if (Residual) logits = input.Detach() + logits;
         var reconstruction = _head.Loss(logits, rows.ReconstructionTarget, rows.Mask);
         if (latent.Terms.Count == 0 && _regularizers.Length == 0)
             return AutoencoderOutput.Create(reconstruction, [], latent.Z, logits, _head) with { Metrics = latent.Metrics };

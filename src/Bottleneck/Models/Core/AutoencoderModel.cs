@@ -95,8 +95,14 @@ public abstract class AutoencoderModel : Module
     /// <summary>Maps codes (N, latentDim) to reconstructions (N, …) in data space: the mean of p(x | z).</summary>
     public Tensor Decode(Tensor z) => LikelihoodHead.Mean(DecodeLogits(z));
 
-    /// <summary>x̂ = Decode(Encode(x)), shape (N, …).</summary>
-    public Tensor Reconstruct(Tensor x) => Decode(Encode(x));
+    /// <summary>x̂ = mean of p(x | <see cref="ReconstructLogits"/>(x)) = Decode(Encode(x)) for most kinds, shape (N, …).</summary>
+    public Tensor Reconstruct(Tensor x) => LikelihoodHead.Mean(ReconstructLogits(x));
+
+    /// <summary>The decoder logits of the reconstruction of <paramref name="x"/>: DecodeLogits(Encode(x)); a model with a skip
+    /// connection from its input to its output (a residual denoiser, <see cref="AutoencoderParts.Residual"/>) adds x. Shape (N, …) → (N, …).</summary>
+    /// <param name="x">Inputs (N, …) with the sample shape.</param>
+    /// <exception cref="ShapeException">The input does not have the sample shape.</exception>
+    public virtual Tensor ReconstructLogits(Tensor x) => DecodeLogits(Encode(x));
 
     /// <summary>
     /// One step: the forward pass with every loss term, for training (corruption applied, noise drawn from

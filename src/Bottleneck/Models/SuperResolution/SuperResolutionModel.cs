@@ -19,7 +19,7 @@ public sealed partial class SuperResolutionModel : Autoencoder, IImageUpscaler
     public SuperResolutionModel(SuperResolutionConfig config, Rng rng) : this(config, Build(config, rng)) { }
 
     private SuperResolutionModel(SuperResolutionConfig config, (Sequential Encoder, Sequential Decoder, SubPixelUpsampler Upsampler) parts)
-        : base(config, new AutoencoderParts(parts.Encoder, new DeterministicLatent(), parts.Decoder))
+        : base(config, new AutoencoderParts(parts.Encoder, new DeterministicLatent(), parts.Decoder, Augment: config.Augment))
     {
         SuperResolution = config;
         Upsampler = parts.Upsampler;
