@@ -71,10 +71,10 @@ public static class VaeBench
     private static int Epochs(string[] args, int def) => DenseBench.IntArg(args, "--epochs", def);
 
     /// <summary>Trains with the library's trainer (Adam, the given batch and lr), logging each epoch's terms.</summary>
-    private static (VariationalAutoencoder Model, double Seconds) Fit(VariationalConfig config, Dataset train, int epochs, int batch, ulong seed, float lr = 1e-3f)
+    private static (VariationalAutoencoder Model, double Seconds) Fit(VariationalConfig config, Dataset train, int epochs, int batch, ulong seed, float lr = 1e-3f, string schedule = "none")
     {
         var model = new VariationalAutoencoder(config, new Rng(seed));
-        var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, seed: seed));
+        var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, schedule: schedule, seed: seed));
         var sw = Stopwatch.StartNew();
         var result = trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new SyncProgress(p =>
         {
@@ -237,8 +237,9 @@ public static class VaeBench
 
     /// <summary>
     /// M2 with <c>--labelled</c> labels (default 1,000): 784-<c>--hidden</c>-(<c>--latent</c>) with a classifier of the same hidden
-    /// width, Adam <c>--lr</c>, batch <c>--batch</c> unlabelled rows (+ as many labelled rows drawn with replacement, the kind's fit
-    /// procedure; <c>--no-pairing</c> trains on the plain shuffled rows), α = <c>--alpha</c> (0: 0.1·N). With <c>--holdout V</c> the last V
+    /// width (defaults 500 and 50, <c>--activation</c> relu), Adam <c>--lr</c> (default 1e-3, the CLI's), batch <c>--batch</c> unlabelled rows
+    /// (+ as many labelled rows drawn with replacement, the kind's fit procedure; <c>--no-pairing</c> trains on the plain shuffled rows),
+    /// α = <c>--alpha</c> (0: the kind's default, 10·N). With <c>--holdout V</c> the last V
     /// training images are the evaluation set (choose settings there) and the labels come from the others; else the test set.
     /// Prints the evaluation error after every epoch.
     /// </summary>
@@ -247,7 +248,7 @@ public static class VaeBench
         int epochs = Epochs(args, 50), labelled = DenseBench.IntArg(args, "--labelled", 1000), holdout = DenseBench.IntArg(args, "--holdout", 0);
         int hidden = DenseBench.IntArg(args, "--hidden", 500), latent = DenseBench.IntArg(args, "--latent", 50), batch = DenseBench.IntArg(args, "--batch", 128);
         float alpha = float.Parse(DenseBench.StrArg(args, "--alpha", "0"), CultureInfo.InvariantCulture);
-        float lr = float.Parse(DenseBench.StrArg(args, "--lr", "3e-4"), CultureInfo.InvariantCulture);
+        float lr = float.Parse(DenseBench.StrArg(args, "--lr", "1e-3"), CultureInfo.InvariantCulture);
         bool pairing = !args.Contains("--no-pairing");
         var activation = NN.Activations.Parse(DenseBench.StrArg(args, "--activation", "relu"));
         var evalSet = test;
@@ -334,26 +335,42 @@ public static class VaeBench
         return 0;
     }
 
+    /// <summary>
+    /// The adversarial autoencoders (N(0, I) prior, 784-512-8; mixture of 10, 784-512-2) and a deterministic baseline: test BCE, MMD² of the
+    /// codes to the prior, the model's discriminator accuracy and a fresh two-sample classifier's (<see cref="TwoSampleAccuracy"/>).
+    /// Options: <c>--discriminator-hidden N</c> (default 512), <c>--adversarial-lr-scale X</c> (the discriminator's learning-rate factor,
+    /// default 1), <c>--generator-lr-scale X</c> (0 = the same), <c>--adversarial-beta1 B</c> (default 0.9), <c>--lr X</c> (1e-3),
+    /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
+    /// (which of the three).
+    /// </summary>
     private static int Aae(string[] args, Dataset train, Dataset test, ulong seed)
     {
         int epochs = Epochs(args, 20), discriminator = DenseBench.IntArg(args, "--discriminator-hidden", 512);
         float scale = float.Parse(DenseBench.StrArg(args, "--adversarial-lr-scale", "1"), CultureInfo.InvariantCulture);
+        float generatorScale = float.Parse(DenseBench.StrArg(args, "--generator-lr-scale", "0"), CultureInfo.InvariantCulture);
+        float beta1 = float.Parse(DenseBench.StrArg(args, "--adversarial-beta1", "0.9"), CultureInfo.InvariantCulture);
+        float lr = float.Parse(DenseBench.StrArg(args, "--lr", "1e-3"), CultureInfo.InvariantCulture);
+        string schedule = DenseBench.StrArg(args, "--schedule", "cosine");   // the aae kind's default (train --kind aae)
+        var seeds = DenseBench.StrArg(args, "--seeds", "") is { Length: > 0 } ss ? ss.Split(',').Select(x => ulong.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [seed];
         var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
-        Console.WriteLine($"discriminator hidden width {discriminator}, regularization-phase learning rate ×{scale}");
-        Console.WriteLine("| model | prior | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}");
+        Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
-            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: discriminator, adversarialLearningRateScale: scale)),
-            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10, discriminatorHidden: discriminator, adversarialLearningRateScale: scale)),
+            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: discriminator,
+                adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1)),
+            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10,
+                discriminatorHidden: discriminator, adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
         }.Where((_, i) => only is null || only.Contains(i)))
+        foreach (var s in seeds)
         {
-            var (model, _) = Fit(config, train, epochs, 128, seed);
-            var r = VariationalEvaluator.Evaluate(model, test, seed: seed);
-            double twoSample = TwoSampleAccuracy(model, train, test, seed);
-            Json(new { protocol = "aae", name, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample });
-            Console.WriteLine($"| {name} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} |");
+            var (model, _) = Fit(config, train, epochs, 128, s, lr, schedule);
+            var r = VariationalEvaluator.Evaluate(model, test, seed: s);
+            double twoSample = TwoSampleAccuracy(model, train, test, s);
+            Json(new { protocol = "aae", name, seed = s, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample });
+            Console.WriteLine($"| {name} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} |");
         }
         return 0;
     }

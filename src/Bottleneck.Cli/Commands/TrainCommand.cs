@@ -291,15 +291,16 @@ public static class TrainCommand
         string kind = KindName(m => r.GetValue(m), k => r.GetValue(k), o);
         var binder = binders.First(b => b.Kind == kind);
         string scale = r.GetValue(o.Scale)!;
+        var kindSettings = binder.Bind(r);
         var s = new TrainSettings
         {
             Data = DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)),
-            Kind = binder.Bind(r),
+            Kind = kindSettings,
             Epochs = r.GetValue(o.Epochs),
             BatchSize = r.GetValue(o.BatchSize),
             LearningRate = r.GetValue(o.Lr),
             Optimizer = r.GetValue(o.Optimizer)!.ToLowerInvariant(),
-            Schedule = r.GetValue(o.Schedule)!.ToLowerInvariant(),
+            Schedule = (KindBinder.IsGiven(r, o.Schedule) ? r.GetValue(o.Schedule)! : kindSettings.DefaultSchedule ?? r.GetValue(o.Schedule)!).ToLowerInvariant(),
             WeightDecay = r.GetValue(o.WeightDecay),
             ClipNorm = r.GetValue(o.ClipNorm),
             ValSplit = KindBinder.IsGiven(r, o.ValSplit) ? r.GetValue(o.ValSplit) : double.NaN,

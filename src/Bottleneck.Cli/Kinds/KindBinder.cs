@@ -63,6 +63,10 @@ public abstract record KindSettings(string Kind)
     /// <exception cref="ArgumentException">The data cannot serve the kind (e.g. fewer labelled rows than asked).</exception>
     public virtual Data.Dataset PrepareTraining(Data.Dataset train, KindData data, ulong seed) => train;
 
+    /// <summary>The learning-rate schedule the kind trains with when <c>--schedule</c> is not given (a name of
+    /// <see cref="Training.TrainingOptions.ScheduleNames"/>), or null for the command's default (none).</summary>
+    public virtual string? DefaultSchedule => null;
+
     /// <summary>Whether <c>--contaminated</c> (the unsupervised recipe, a dense network) applies to this kind.</summary>
     public virtual bool TakesUnsupervisedRecipe => false;
 

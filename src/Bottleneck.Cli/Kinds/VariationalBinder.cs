@@ -12,6 +12,15 @@ public sealed class VariationalOptions
     public static readonly int[] DefaultHidden = [512];
     /// <summary>Default code width of the Gaussian-latent kinds.</summary>
     public const int DefaultLatent = 20;
+    /// <summary>Default hidden widths of ssvae: one layer of 500, Kingma et al.'s (2014) M2 on MNIST, the setting of the M2 benchmark
+    /// (docs/benchmarks.md, "Semi-supervised VAE (M2) with 1,000 labels").</summary>
+    public static readonly int[] DefaultSsvaeHidden = [500];
+    /// <summary>Default code width of ssvae: 50, Kingma et al.'s (2014) M2 on MNIST.</summary>
+    public const int DefaultSsvaeLatent = 50;
+    /// <summary>The learning-rate schedule of aae when <c>--schedule</c> is not given: a decaying learning rate for all three phases (Makhzani
+    /// et al. 2016 lower theirs during training); over seeds on MNIST it brought the codes closer to the prior than a constant rate
+    /// (docs/benchmarks.md, "Adversarial autoencoder").</summary>
+    public const string AaeSchedule = "cosine";
     /// <summary>Default code width of vq-vae (L·D: 8 vectors of width 8).</summary>
     public const int DefaultVqLatent = 64;
 
@@ -102,8 +111,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
 
     /// <summary>The values of a variational kind.</summary>
     /// <param name="Name">The kind.</param>
-    /// <param name="Hidden">--hidden, or null for 512.</param>
-    /// <param name="Latent">--latent, or null for 20 (64 for vq-vae).</param>
+    /// <param name="Hidden">--hidden, or null for 512 (500 for ssvae).</param>
+    /// <param name="Latent">--latent, or null for 20 (64 for vq-vae, 50 for ssvae).</param>
     /// <param name="Activation">--activation.</param>
     /// <param name="Likelihood">--output, or null for sigmoid-bce (linear-mse for anomaly training).</param>
     /// <param name="Beta">--beta, or null for the kind's default.</param>
@@ -185,6 +194,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             throw new ArgumentException($"--prior must be normal or mixture:K, got '{Prior}'");
         }
 
+        /// <summary>The learning-rate schedule an aae trains with unless <c>--schedule</c> is given: <see cref="VariationalOptions.AaeSchedule"/>.</summary>
+        public override string? DefaultSchedule => Name == "aae" ? VariationalOptions.AaeSchedule : null;
+
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => Likelihood ?? (data.Purpose == TrainingPurpose.Reconstruction ? Models.Likelihood.Bernoulli : Models.Likelihood.Gaussian);
 
@@ -194,7 +206,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             var schedule = KlSchedule.Parse(Schedule, data.Epochs);
             var backbone = Backbone(data);
             int d = backbone?.InputDim ?? data.InputDim;
-            var hidden = backbone != null ? [] : Hidden ?? VariationalOptions.DefaultHidden;
+            var hidden = backbone != null ? [] : Hidden ?? (Name == "ssvae" ? VariationalOptions.DefaultSsvaeHidden : VariationalOptions.DefaultHidden);
             var output = Output(data);
             float beta = Beta ?? (Name == "beta-tcvae" ? 6f : schedule.Kind == KlScheduleKind.Capacity ? 100f : 1f);
             return Name switch
@@ -202,7 +214,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                 "vq-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultVqLatent, Activation, output, LatentKind.VectorQuantized,
                     codebookSize: Codebook, codeDim: CodeDim, commitment: Commitment, emaDecay: Ema, restartDeadCodes: Restarts, convolutional: backbone),
                 "ssvae" => Labelled is < 1 ? throw new ArgumentException($"--labelled must be ≥ 1, got {Labelled}")
-                    : new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, classes: data.Rows == 0 ? 2
+                    : new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultSsvaeLatent, Activation, output, classes: data.Rows == 0 ? 2
                         : data.Classes >= 2 ? data.Classes : throw new ArgumentException("--kind ssvae needs labelled data with at least two classes (e.g. mnist, or csv:FILE:label=COLUMN)"),
                     semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha, labelledRows: Labelled is int l && l <= data.Rows ? l : 0),
                 "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,

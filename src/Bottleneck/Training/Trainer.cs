@@ -102,7 +102,7 @@ public sealed class Trainer : IFitProcedure
 
         var o = _options;
         var groups = model.ParameterGroups();
-        var optimizers = groups.Select(g => new OptimizerGroup(g.Name, o.CreateOptimizer(g.Parameters, g.LearningRateScale))).ToArray();
+        var optimizers = groups.Select(g => new OptimizerGroup(g.Name, o.CreateOptimizer(g.Parameters, g.LearningRateScale, g.Beta1))).ToArray();
         foreach (var g in optimizers) g.Schedule = o.CreateSchedule(g.Optimizer);
         var parameters = groups.Where(g => !g.SharesParameters).SelectMany(g => g.Parameters).ToList();   // each parameter once
         var phasePlan = model.TrainingPhases.Select(p =>

@@ -66,19 +66,25 @@ public sealed record TrainingOptions
     /// <summary>Builds the optimizer named by <see cref="Optimizer"/> over <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The parameters it updates.</param>
     /// <param name="learningRateScale">Factor on <see cref="LearningRate"/> for this optimizer (a parameter group's scale), &gt; 0 (default 1).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRateScale"/> is not a positive finite number.</exception>
-    public Optimizer CreateOptimizer(IEnumerable<Tensor> parameters, float learningRateScale = 1f)
+    /// <param name="beta1">β₁, the first-moment decay of Adam and AdamW for this optimizer (a parameter group's, e.g. 0.5 for the adversarial
+    /// phases of a GAN, Radford et al. 2016), in [0, 1); null (default) = 0.9. The other optimizers have no β₁ and ignore it.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRateScale"/> is not a positive finite number, or
+    /// <paramref name="beta1"/> is outside [0, 1).</exception>
+    public Optimizer CreateOptimizer(IEnumerable<Tensor> parameters, float learningRateScale = 1f, float? beta1 = null)
     {
         if (!(learningRateScale > 0 && float.IsFinite(learningRateScale)))
             throw new ArgumentOutOfRangeException(nameof(learningRateScale), learningRateScale, $"learningRateScale must be > 0, got {learningRateScale}");
+        if (beta1 is { } b && !(b >= 0 && b < 1))
+            throw new ArgumentOutOfRangeException(nameof(beta1), b, $"beta1 must be in [0, 1), got {b}");
         float lr = learningRateScale == 1f ? LearningRate : LearningRate * learningRateScale;
+        float b1 = beta1 ?? 0.9f;
         return Optimizer switch
         {
-            "adamw" => new AdamW(parameters, lr, weightDecay: WeightDecay),
+            "adamw" => new AdamW(parameters, lr, beta1: b1, weightDecay: WeightDecay),
             "sgd" => new Sgd(parameters, lr, momentum: 0.9f, weightDecay: WeightDecay),
             "rmsprop" => new RmsProp(parameters, lr, weightDecay: WeightDecay),
             "rprop" => new Rprop(parameters, lr),
-            _ => new Adam(parameters, lr, weightDecay: WeightDecay),
+            _ => new Adam(parameters, lr, beta1: b1, weightDecay: WeightDecay),
         };
     }
 

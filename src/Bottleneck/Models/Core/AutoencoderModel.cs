@@ -13,7 +13,9 @@ namespace Bottleneck.Models;
 /// <param name="LearningRateScale">Factor applied to the run's learning rate for this group (default 1).</param>
 /// <param name="SharesParameters">The group is a second optimizer (its own state and learning rate) over parameters another group
 /// owns, stepped in a phase of its own: e.g. an adversarial autoencoder's encoder in the generator phase (default false).</param>
-public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameters, float LearningRateScale = 1f, bool SharesParameters = false)
+/// <param name="Beta1">β₁ of this group's Adam or AdamW in [0, 1), e.g. 0.5 for adversarial phases (Radford et al. 2016); null (default) =
+/// the optimizer's 0.9.</param>
+public sealed record ParameterGroup(string Name, IReadOnlyList<Tensor> Parameters, float LearningRateScale = 1f, bool SharesParameters = false, float? Beta1 = null)
 {
     /// <summary>The name of the single group of a model that has one.</summary>
     public const string Default = "model";

@@ -93,16 +93,17 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
     /// One group ("model") for a non-adversarial kind. An adversarial autoencoder has three optimizers, as Makhzani et al. (2016) and
     /// common reproductions: "model" (encoder and decoder, the reconstruction phase), "discriminator", and "generator" (the encoder
     /// again, with its own optimizer state, so the reconstruction gradients' moments do not scale or steer its adversarial steps);
-    /// the last two at <see cref="VariationalConfig.AdversarialLearningRateScale"/> times the run's learning rate.
+    /// the discriminator at <see cref="VariationalConfig.AdversarialLearningRateScale"/> and the generator at
+    /// <see cref="VariationalConfig.GeneratorScale"/> times the run's learning rate, both with Adam's β₁ = <see cref="VariationalConfig.AdversarialBeta1"/>.
     /// </summary>
     public override IReadOnlyList<ParameterGroup> ParameterGroups()
     {
         if (Discriminator is null) return base.ParameterGroups();
         var d = Discriminator.Parameters().ToHashSet();
-        float scale = VariationalConfig.AdversarialLearningRateScale;
+        var c = VariationalConfig;
         return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()),
-            new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters(), scale),
-            new ParameterGroup(GeneratorGroup, Encoder.Parameters().Concat(Latent.Parameters()).ToList(), scale, SharesParameters: true)];
+            new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters(), c.AdversarialLearningRateScale, Beta1: c.AdversarialBeta1),
+            new ParameterGroup(GeneratorGroup, Encoder.Parameters().Concat(Latent.Parameters()).ToList(), c.GeneratorScale, SharesParameters: true, Beta1: c.AdversarialBeta1)];
     }
 
     /// <summary>

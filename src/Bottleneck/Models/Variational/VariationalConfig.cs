@@ -59,6 +59,10 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="adversarialLearningRateScale">Factor on the run's learning rate for the regularization phases of an adversarial
     /// autoencoder, the discriminator's and the generator's (Makhzani et al. 2016 give the regularization phase its own learning rate;
     /// default 1).</param>
+    /// <param name="generatorLearningRateScale">Factor on the run's learning rate for the generator phase of an adversarial autoencoder
+    /// (the encoder's adversarial steps), separately from the discriminator's; 0 (default) = <paramref name="adversarialLearningRateScale"/>.</param>
+    /// <param name="adversarialBeta1">β₁ of the Adam optimizers of an adversarial autoencoder's discriminator and generator phases, in [0, 1);
+    /// default 0.9 (Adam's; GANs commonly use 0.5, Radford et al. 2016).</param>
     /// <param name="labelledRows">N_l, the training rows with a label (semi-supervised), so a training step weighs its labelled and
     /// unlabelled rows by their shares N_l/N and 1 − N_l/N of the training data (a paired batch over-samples the labelled rows);
     /// 0 (default) = not known: every row of a batch weighs alike, and N_l is taken as datasetSize in α/N_l.</param>
@@ -74,7 +78,7 @@ public sealed record VariationalConfig : ModelConfig
         int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
         bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
         bool semiSupervised = false, float classificationWeight = 0f, ConvBackbone? convolutional = null, int labelledRows = 0,
-        float adversarialLearningRateScale = 1f) : base("vae")
+        float adversarialLearningRateScale = 1f, float generatorLearningRateScale = 0f, float adversarialBeta1 = 0.9f) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -119,6 +123,10 @@ public sealed record VariationalConfig : ModelConfig
         ClassificationWeight = NonNegative(classificationWeight, nameof(classificationWeight));
         AdversarialLearningRateScale = adversarialLearningRateScale > 0 && float.IsFinite(adversarialLearningRateScale) ? adversarialLearningRateScale
             : throw new ArgumentOutOfRangeException(nameof(adversarialLearningRateScale), adversarialLearningRateScale, $"adversarialLearningRateScale must be > 0, got {adversarialLearningRateScale}");
+        GeneratorLearningRateScale = generatorLearningRateScale >= 0 && float.IsFinite(generatorLearningRateScale) ? generatorLearningRateScale
+            : throw new ArgumentOutOfRangeException(nameof(generatorLearningRateScale), generatorLearningRateScale, $"generatorLearningRateScale must be ≥ 0 (0: the adversarial scale), got {generatorLearningRateScale}");
+        AdversarialBeta1 = adversarialBeta1 >= 0 && adversarialBeta1 < 1 ? adversarialBeta1
+            : throw new ArgumentOutOfRangeException(nameof(adversarialBeta1), adversarialBeta1, $"adversarialBeta1 must be in [0, 1), got {adversarialBeta1}");
         LabelledRows = labelledRows >= 0 ? labelledRows : throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be ≥ 0, got {labelledRows}");
         if (datasetSize > 0 && labelledRows > datasetSize)
             throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be at most the {datasetSize} training rows, got {labelledRows}");
@@ -200,6 +208,12 @@ public sealed record VariationalConfig : ModelConfig
     [JsonIgnore] public float Alpha => ClassificationWeight > 0 ? ClassificationWeight : DefaultAlphaPerRow * Math.Max(DatasetSize, 1);
     /// <summary>Factor on the learning rate of an adversarial autoencoder's discriminator and generator phases.</summary>
     public float AdversarialLearningRateScale { get; }
+    /// <summary>Factor on the learning rate of an adversarial autoencoder's generator phase, 0 = <see cref="AdversarialLearningRateScale"/>.</summary>
+    public float GeneratorLearningRateScale { get; }
+    /// <summary>The generator phase's learning-rate factor in use: <see cref="GeneratorLearningRateScale"/>, or <see cref="AdversarialLearningRateScale"/> when it is 0.</summary>
+    [JsonIgnore] public float GeneratorScale => GeneratorLearningRateScale > 0 ? GeneratorLearningRateScale : AdversarialLearningRateScale;
+    /// <summary>β₁ of the Adam optimizers of an adversarial autoencoder's discriminator and generator phases.</summary>
+    public float AdversarialBeta1 { get; }
     /// <summary>N_l, the labelled training rows (semi-supervised), 0 = all of <see cref="DatasetSize"/>.</summary>
     public int LabelledRows { get; }
     /// <summary>The weight α/N_l of each labelled row's cross-entropy −log q(y | x) against its ELBO's 1 (N_l = <see cref="LabelledRows"/>,
@@ -243,7 +257,8 @@ public sealed record VariationalConfig : ModelConfig
                 break;
         }
         if (MmdWeight > 0) extras.Add($"MMD {MmdKernel.ToString().ToLowerInvariant()} λ {Num(MmdWeight)}");
-        if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1" + (AdversarialLearningRateScale != 1 ? $", regularization lr ×{Num(AdversarialLearningRateScale)}" : ""));
+        if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1" + (AdversarialLearningRateScale != 1 ? $", discriminator lr ×{Num(AdversarialLearningRateScale)}" : "")
+            + (GeneratorScale != AdversarialLearningRateScale ? $", generator lr ×{Num(GeneratorScale)}" : "") + (AdversarialBeta1 != 0.9f ? $", adversarial β1 {Num(AdversarialBeta1)}" : ""));
         if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
         if (Convolutional is { } cb) return $"{Kind} {cb.Describe()} -> {code} -> mirrored transposed convolutions, {string.Join(", ", extras)}";
@@ -288,7 +303,7 @@ public sealed record VariationalConfig : ModelConfig
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
                        $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
                        $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
-                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, Convolutional = {Convolutional?.Describe() ?? "none"}");
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, GeneratorLearningRateScale = {GeneratorLearningRateScale}, AdversarialBeta1 = {AdversarialBeta1}, Convolutional = {Convolutional?.Describe() ?? "none"}");
         return true;
     }
 }

@@ -1,0 +1,57 @@
+using Bottleneck.Cli.Commands;
+using Bottleneck.Cli.Kinds;
+using Bottleneck.Models;
+using Bottleneck.Models.Variational;
+
+namespace Bottleneck.Tests.Cli;
+
+/// <summary><c>train --kind ssvae</c> and <c>--kind aae</c> train what their benchmarks measure (docs/benchmarks.md) unless told otherwise.</summary>
+public class CliVariationalDefaultsTests
+{
+    private static readonly Bottleneck.Cli.CliEnvironment Env = Bottleneck.Cli.CliEnvironment.CreateCaptured(new StringWriter(), new StringWriter());
+
+    private static (VariationalConfig Config, float LearningRate) Train(params string[] args)
+    {
+        var result = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", .. args]);
+        Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors.Select(e => e.Message)));
+        var s = TrainCommand.Bind(result);
+        var config = s.Kind.Build(new KindData([784], UnitRange: true, s.Epochs, TrainingPurpose.Reconstruction) { Rows = 60000, Classes = 10 });
+        return (Assert.IsType<VariationalConfig>(config), s.LearningRate);
+    }
+
+    [Fact]
+    public void SsvaeDefaultsToTheBenchmarksM2Architecture()
+    {
+        // Given only the kind and the label count
+        var (c, lr) = Train("--kind", "ssvae", "--labelled", "1000");
+        // Then the model is Kingma et al.'s M2 shape the benchmark reaches its figure with: 784-500-(50), ReLU, α = 10·N, Adam 1e-3
+        Assert.Equal([500], c.Hidden);
+        Assert.Equal(50, c.LatentDim);
+        Assert.Equal(Bottleneck.NN.Activation.Relu, c.HiddenActivation);
+        Assert.Equal((1000, 600000f), (c.LabelledRows, c.Alpha));
+        Assert.Equal(1e-3f, lr);
+        // and the other variational kinds keep theirs
+        var (vae, _) = Train("--kind", "vae");
+        Assert.Equal([512], vae.Hidden);
+        Assert.Equal(20, vae.LatentDim);
+        var (given, _) = Train("--kind", "ssvae", "--hidden", "256", "--latent", "8");
+        Assert.Equal([256], given.Hidden);
+        Assert.Equal(8, given.LatentDim);
+    }
+
+    [Fact]
+    public void AaeTrainsWithItsDecayingScheduleUnlessScheduleIsGiven()
+    {
+        TrainSettings Bind(params string[] args)
+        {
+            var result = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", .. args]);
+            Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors.Select(e => e.Message)));
+            return TrainCommand.Bind(result);
+        }
+        Assert.Equal(VariationalOptions.AaeSchedule, Bind("--kind", "aae").Schedule);
+        Assert.Equal(VariationalOptions.AaeSchedule, Bind("--kind", "aae").ToTrainingOptions().Schedule);
+        Assert.Equal("none", Bind("--kind", "aae", "--schedule", "none").Schedule);
+        Assert.Equal("plateau", Bind("--kind", "aae", "--schedule", "plateau").Schedule);
+        Assert.Equal("none", Bind("--kind", "vae").Schedule);
+    }
+}
