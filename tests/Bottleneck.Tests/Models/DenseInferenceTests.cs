@@ -96,28 +96,54 @@ public sealed class DenseInferenceTests
     }
 
     [Fact]
-    public void SplitTuner_TimesBothSplitsAlternately_ThenUsesTheFasterUntilTheNextTrial()
+    public void SplitTuner_TimesBothSplitsInSteadyBlocks_ThenUsesTheFasterUntilTheNextTrial()
     {
         // Given a tuner
         var tuner = new InferenceSplitTuner();
-        // When the trial calls alternate rows and columns, columns taking half the time
-        var seen = new List<InferenceSplit>();
-        for (int i = 0; i < 2 * InferenceSplitTuner.TrialCalls; i++)
+        // When the trial runs its blocks, columns taking half the time of rows in every timed call
+        var seen = new List<(InferenceSplit Split, bool Timed)>();
+        for (int i = 0; i < InferenceSplitTuner.TrialLength; i++)
         {
             var split = tuner.Next();
-            Assert.True(tuner.Timing);
-            seen.Add(split);
-            tuner.Record(split, split == InferenceSplit.Columns ? 100 : 200);
+            seen.Add((split, tuner.Timing));
+            if (tuner.Timing) tuner.Record(split, split == InferenceSplit.Columns ? 100 : 200);
         }
-        // Then both were timed, and the next calls use columns without timing, until the next trial starts with rows again
-        Assert.Equal(InferenceSplitTuner.TrialCalls, seen.Count(s => s == InferenceSplit.Columns));
+        // Then each block is one split's consecutive calls, rows first, the first call of each block untimed,
+        // and each split was timed the same number of times
+        for (int b = 0; b < InferenceSplitTuner.Blocks; b++)
+        {
+            var block = seen.Skip(b * InferenceSplitTuner.BlockCalls).Take(InferenceSplitTuner.BlockCalls).ToList();
+            Assert.All(block, c => Assert.Equal(b % 2 == 0 ? InferenceSplit.Rows : InferenceSplit.Columns, c.Split));
+            Assert.False(block[0].Timed);
+            Assert.All(block.Skip(1), c => Assert.True(c.Timed));
+        }
+        Assert.Equal(InferenceSplitTuner.TimedCallsPerSplit, seen.Count(c => c.Timed && c.Split == InferenceSplit.Columns));
+        Assert.Equal(InferenceSplitTuner.TimedCallsPerSplit, seen.Count(c => c.Timed && c.Split == InferenceSplit.Rows));
+        // And the next calls use columns without timing, until the next trial starts with rows again
+        Assert.Equal(InferenceSplit.Columns, tuner.Choice);
         for (int i = 0; i < InferenceSplitTuner.Period; i++)
         {
             Assert.Equal(InferenceSplit.Columns, tuner.Next());
             Assert.False(tuner.Timing);
         }
         Assert.Equal(InferenceSplit.Rows, tuner.Next());
-        Assert.True(tuner.Timing);
+    }
+
+    [Fact]
+    public void SplitTuner_IgnoresTheSwitchCostOfEachBlocksFirstCall()
+    {
+        // Given a tuner whose columns are faster when run steadily but whose first call after a switch is very slow
+        var tuner = new InferenceSplitTuner();
+        for (int i = 0; i < InferenceSplitTuner.TrialLength; i++)
+        {
+            var split = tuner.Next();
+            bool firstOfBlock = i % InferenceSplitTuner.BlockCalls == 0;
+            long ticks = split == InferenceSplit.Columns ? (firstOfBlock ? 10_000 : 100) : 150;
+            if (tuner.Timing) tuner.Record(split, ticks);
+            else Assert.True(firstOfBlock);
+        }
+        // Then the steady-state times decide: columns
+        Assert.Equal(InferenceSplit.Columns, tuner.Choice);
     }
 
     [Theory]

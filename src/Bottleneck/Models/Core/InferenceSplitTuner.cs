@@ -14,21 +14,34 @@ internal enum InferenceSplit
 
 /// <summary>
 /// Picks, for one recurring call shape (a fused inference pass on n rows), the faster of two splits that give bit-identical
-/// outputs, by timing both on this machine as it runs: the first <see cref="TrialCalls"/> calls alternate the two, the split with
+/// outputs, by timing both on this machine as it runs. A trial is <see cref="Blocks"/> blocks of <see cref="BlockCalls"/>
+/// consecutive calls, rows and columns in turn; the first call of each block pays for the switch (waking or parking the second
+/// thread) and is not timed, so each split is timed in its steady state, as it runs when chosen. (Alternating single calls
+/// measured the switch instead: at one row the column split, fastest when run steadily, lost every such trial.) The split with
 /// the lower median time is used for the next <see cref="Period"/> calls, then both are timed again (the load of a shared
 /// machine changes, and with it which split wins: a second thread that waits for a core makes the column split slower than one
 /// thread). The choice never changes a value, only the time. Not thread-safe (one per inference path, which is not either).
 /// </summary>
 internal sealed class InferenceSplitTuner
 {
+    /// <summary>Consecutive calls of one split in a trial block (the first of them untimed).</summary>
+    internal const int BlockCalls = 8;
+
+    /// <summary>Blocks in a trial: rows, columns, rows, columns.</summary>
+    internal const int Blocks = 4;
+
+    /// <summary>Calls in a trial.</summary>
+    internal const int TrialLength = BlockCalls * Blocks;
+
     /// <summary>Timed calls per split in a trial.</summary>
-    internal const int TrialCalls = 5;
+    internal const int TimedCallsPerSplit = Blocks / 2 * (BlockCalls - 1);
 
     /// <summary>Calls between trials.</summary>
     internal const int Period = 2048;
 
-    private readonly long[] _rows = new long[TrialCalls], _columns = new long[TrialCalls];
+    private readonly long[] _rows = new long[TimedCallsPerSplit], _columns = new long[TimedCallsPerSplit];
     private int _call;                 // calls since the current trial began
+    private int _rowsTimed, _columnsTimed;
     private InferenceSplit _choice = InferenceSplit.Rows;
 
     /// <summary>Whether the call <see cref="Next"/> just returned is a trial call to time (<see cref="Record"/>).</summary>
@@ -40,26 +53,28 @@ internal sealed class InferenceSplitTuner
     /// <summary>The split for the next call; sets <see cref="Timing"/>.</summary>
     public InferenceSplit Next()
     {
-        if (_call >= 2 * TrialCalls + Period)
+        if (_call >= TrialLength + Period)
+        {
             _call = 0;
-        Timing = _call < 2 * TrialCalls;
-        var split = Timing ? (_call % 2 == 0 ? InferenceSplit.Rows : InferenceSplit.Columns) : _choice;
+            _rowsTimed = _columnsTimed = 0;
+        }
+        bool trial = _call < TrialLength;
+        Timing = trial && _call % BlockCalls != 0;
+        var split = trial ? (_call / BlockCalls % 2 == 0 ? InferenceSplit.Rows : InferenceSplit.Columns) : _choice;
         _call++;
         return split;
     }
 
-    /// <summary>Records the time of a trial call (<see cref="Stopwatch"/> ticks); after the last one, chooses.</summary>
+    /// <summary>Records the time of a timed trial call (<see cref="Stopwatch"/> ticks); after the trial's last one, chooses.</summary>
     public void Record(InferenceSplit split, long ticks)
     {
-        int i = (_call - 1) / 2;
-        if (i >= TrialCalls)
-            return;
-        (split == InferenceSplit.Rows ? _rows : _columns)[i] = ticks;
-        if (_call == 2 * TrialCalls)
+        if (split == InferenceSplit.Rows) { if (_rowsTimed < _rows.Length) _rows[_rowsTimed++] = ticks; }
+        else if (_columnsTimed < _columns.Length) _columns[_columnsTimed++] = ticks;
+        if (_rowsTimed == _rows.Length && _columnsTimed == _columns.Length && _call == TrialLength)
         {
             Array.Sort(_rows);
             Array.Sort(_columns);
-            _choice = _columns[TrialCalls / 2] < _rows[TrialCalls / 2] ? InferenceSplit.Columns : InferenceSplit.Rows;
+            _choice = _columns[TimedCallsPerSplit / 2] < _rows[TimedCallsPerSplit / 2] ? InferenceSplit.Columns : InferenceSplit.Rows;
         }
     }
 }
