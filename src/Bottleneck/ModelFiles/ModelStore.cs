@@ -344,7 +344,7 @@ public static class ModelStore
                 if (tabular != null) _ = new TabularEncoder(tabular);   // validates
             }
         }
-        catch (Exception e) when (e is ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException or NotSupportedException)
         {
             throw new ModelFileException($"{configPath} is invalid: {e.Message}", configPath, e);
         }

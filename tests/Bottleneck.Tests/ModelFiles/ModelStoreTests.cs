@@ -206,6 +206,16 @@ public class ModelStoreTests
     }
 
     [Fact]
+    public void APolymorphicValueWithoutItsTypeDiscriminator()
+    {
+        // Found by the config-json fuzzer: System.Text.Json throws NotSupportedException here, which escaped as a crash
+        using var dir = new TempDir();
+        var folder = SaveSample(dir);
+        EditConfig(folder, r => r["config"]!["regularizer"] = System.Text.Json.Nodes.JsonNode.Parse("{\"rule\": 1}"));
+        LoadFails(folder, Path.Combine(folder, ModelStore.ConfigFile), "type discriminator");
+    }
+
+    [Fact]
     public void InvalidTrainingOptions()
     {
         using var dir = new TempDir();

@@ -98,8 +98,10 @@ public static class ModelRegistry
             var config = (ModelConfig)(json.Deserialize(k.ConfigType, ModelJson.Options) ?? throw new ArgumentException($"config for '{kind}' is null"));
             return config with { Kind = k.Name };
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
+            // NotSupportedException: System.Text.Json's answer to a polymorphic value without its type discriminator
+            // (e.g. "regularizer": {"rule": …} with no "type").
             throw new ArgumentException($"config for model kind '{kind}' is malformed: {e.Message}", e);
         }
     }
