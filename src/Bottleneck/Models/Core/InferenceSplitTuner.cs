@@ -18,17 +18,18 @@ internal enum InferenceSplit
 /// consecutive calls, rows and columns in turn; the first call of each block pays for the switch (waking or parking the second
 /// thread) and is not timed, so each split is timed in its steady state, as it runs when chosen. (Alternating single calls
 /// measured the switch instead: at one row the column split, fastest when run steadily, lost every such trial.) The split with
-/// the lower median time is used for the next <see cref="Period"/> calls, then both are timed again (the load of a shared
-/// machine changes, and with it which split wins: a second thread that waits for a core makes the column split slower than one
-/// thread). The choice never changes a value, only the time. Not thread-safe (one per inference path, which is not either).
+/// the lower <see cref="Quantile"/>-th time is used for the next <see cref="Period"/> calls, then both are timed again (the load of
+/// a shared machine changes, and with it which split wins: a second thread that waits for a core makes the column split slower
+/// than one thread; a short period keeps one trial taken at a bad moment from deciding for long). The choice never changes a value, only the time. Not thread-safe (one per inference path, which is not either).
 /// </summary>
 internal sealed class InferenceSplitTuner
 {
     /// <summary>Consecutive calls of one split in a trial block (the first of them untimed).</summary>
     internal const int BlockCalls = 8;
 
-    /// <summary>Blocks in a trial: rows, columns, rows, columns.</summary>
-    internal const int Blocks = 4;
+    /// <summary>Blocks in a trial: rows, columns, rows, columns, … (8 blocks, so a moment when the second core is busy elsewhere
+    /// falls on both splits).</summary>
+    internal const int Blocks = 8;
 
     /// <summary>Calls in a trial.</summary>
     internal const int TrialLength = BlockCalls * Blocks;
@@ -36,8 +37,13 @@ internal sealed class InferenceSplitTuner
     /// <summary>Timed calls per split in a trial.</summary>
     internal const int TimedCallsPerSplit = Blocks / 2 * (BlockCalls - 1);
 
-    /// <summary>Calls between trials.</summary>
-    internal const int Period = 2048;
+    /// <summary>The order statistic compared (the lower quartile of each split's timed calls): the delays of a shared machine
+    /// (a descheduled second thread, another process's spinning threads) only ever lengthen a call, so a low quantile estimates
+    /// what a split costs when it runs, while a split slower in most calls of the trial still loses.</summary>
+    internal const int Quantile = TimedCallsPerSplit / 4;
+
+    /// <summary>Calls between trials (a trial is 1/9 of the calls, half of them on the slower split).</summary>
+    internal const int Period = 512;
 
     private readonly long[] _rows = new long[TimedCallsPerSplit], _columns = new long[TimedCallsPerSplit];
     private int _call;                 // calls since the current trial began
@@ -74,7 +80,7 @@ internal sealed class InferenceSplitTuner
         {
             Array.Sort(_rows);
             Array.Sort(_columns);
-            _choice = _columns[TimedCallsPerSplit / 2] < _rows[TimedCallsPerSplit / 2] ? InferenceSplit.Columns : InferenceSplit.Rows;
+            _choice = _columns[Quantile] < _rows[Quantile] ? InferenceSplit.Columns : InferenceSplit.Rows;
         }
     }
 }
