@@ -57,30 +57,7 @@ public static class ConvStreamsBench
         if (trainer || own.Contains("init") && own.Contains("trainer-order"))   // no stream of PyTorch's needed
             return Train(null, own, trainer, epochs, probe, train, test, seed);
 
-        var script = PeerScripts.Find("conv_streams.py");
-        if (script is null || !File.Exists("/usr/bin/python3"))
-        {
-            Console.Error.WriteLine("conv streams: needs /usr/bin/python3 with torch and bench/peers/conv_streams.py (or --trainer)");
-            return 2;
-        }
-        var dir = Path.Combine(Path.GetTempPath(), "bottleneck-conv-streams-" + Environment.ProcessId);
-        try
-        {
-            var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true };
-            foreach (var a in new[] { script, dir, "--seed", seed.ToString(CultureInfo.InvariantCulture), "--epochs", epochs.ToString(CultureInfo.InvariantCulture) })
-                psi.ArgumentList.Add(a);
-            using (var p = Process.Start(psi)!)
-            {
-                string stderr = p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                if (p.ExitCode != 0) { Console.Error.WriteLine($"conv streams: conv_streams.py failed ({p.ExitCode}): {stderr}"); return 1; }
-            }
-            return Train(dir, own, trainer: false, epochs, probe, train, test, seed);
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
+        return PeerScripts.WithPeerStreams("conv streams", "conv_streams.py", seed, epochs, dir => Train(dir, own, trainer: false, epochs, probe, train, test, seed));
     }
 
     private static int Train(string? dir, HashSet<string> own, bool trainer, int epochs, int probe, Dataset train, Dataset test, ulong seed)

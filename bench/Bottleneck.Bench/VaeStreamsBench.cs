@@ -56,30 +56,7 @@ public static class VaeStreamsBench
             Console.Error.WriteLine($"vae streams: needs all 60,000 training images (the peer's permutations index them), got {train.Rows}; drop --limit");
             return 2;
         }
-        var script = PeerScripts.Find("vae_streams.py");
-        if (script is null || !File.Exists("/usr/bin/python3"))
-        {
-            Console.Error.WriteLine("vae streams: needs /usr/bin/python3 with torch and bench/peers/vae_streams.py");
-            return 2;
-        }
-        var dir = Path.Combine(Path.GetTempPath(), "bottleneck-vae-streams-" + Environment.ProcessId);
-        try
-        {
-            var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true };
-            foreach (var a in new[] { script, dir, "--seed", seed.ToString(CultureInfo.InvariantCulture), "--epochs", epochs.ToString(CultureInfo.InvariantCulture) })
-                psi.ArgumentList.Add(a);
-            using (var p = Process.Start(psi)!)
-            {
-                string stderr = p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                if (p.ExitCode != 0) { Console.Error.WriteLine($"vae streams: vae_streams.py failed ({p.ExitCode}): {stderr}"); return 1; }
-            }
-            return Train(dir, own, epochs, train, test, seed);
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
+        return PeerScripts.WithPeerStreams("vae streams", "vae_streams.py", seed, epochs, dir => Train(dir, own, epochs, train, test, seed));
     }
 
     private static int Train(string dir, HashSet<string> own, int epochs, Dataset train, Dataset test, ulong seed)
