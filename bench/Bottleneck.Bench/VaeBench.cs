@@ -340,7 +340,8 @@ public static class VaeBench
     /// codes to the prior, the model's discriminator accuracy and a fresh two-sample classifier's (<see cref="TwoSampleAccuracy"/>).
     /// Options: <c>--discriminator-hidden N</c> (default 512), <c>--adversarial-lr-scale X</c> (the discriminator's learning-rate factor,
     /// default 1), <c>--generator-lr-scale X</c> (0 = the same), <c>--adversarial-beta1 B</c> (default 0.9), <c>--lr X</c> (1e-3),
-    /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
+    /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--aae-posterior deterministic|gaussian</c> (the encoder q(z | x),
+    /// Makhzani et al. 2016 §2; the codes measured are the ones the discriminator sees, z ~ q(z | x)), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
     /// (which of the three).
     /// </summary>
     private static int Aae(string[] args, Dataset train, Dataset test, ulong seed)
@@ -351,17 +352,25 @@ public static class VaeBench
         float beta1 = float.Parse(DenseBench.StrArg(args, "--adversarial-beta1", "0.9"), CultureInfo.InvariantCulture);
         float lr = float.Parse(DenseBench.StrArg(args, "--lr", "1e-3"), CultureInfo.InvariantCulture);
         string schedule = DenseBench.StrArg(args, "--schedule", "cosine");   // the aae kind's default (train --kind aae)
+        string posterior = DenseBench.StrArg(args, "--aae-posterior", "deterministic");
+        float lambda = float.Parse(DenseBench.StrArg(args, "--adversarial-weight", "0"), CultureInfo.InvariantCulture);
+        var latent = posterior switch
+        {
+            "deterministic" => LatentKind.Deterministic,
+            "gaussian" => LatentKind.Gaussian,
+            _ => throw new ArgumentException($"--aae-posterior must be deterministic or gaussian, got '{posterior}'"),
+        };
         var seeds = DenseBench.StrArg(args, "--seeds", "") is { Length: > 0 } ss ? ss.Split(',').Select(x => ulong.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [seed];
         var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
-        Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}");
-        Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}, posterior {posterior}, joint λ {lambda}");
+        Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy | MMD² posterior means vs prior |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
-            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: discriminator,
-                adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1)),
-            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: LatentKind.Deterministic, adversarial: true, priorComponents: 10,
-                discriminatorHidden: discriminator, adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1)),
+            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: latent, adversarial: true, discriminatorHidden: discriminator,
+                adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda)),
+            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: latent, adversarial: true, priorComponents: 10,
+                discriminatorHidden: discriminator, adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
         }.Where((_, i) => only is null || only.Contains(i)))
         foreach (var s in seeds)
@@ -369,8 +378,9 @@ public static class VaeBench
             var (model, _) = Fit(config, train, epochs, 128, s, lr, schedule);
             var r = VariationalEvaluator.Evaluate(model, test, seed: s);
             double twoSample = TwoSampleAccuracy(model, train, test, s);
-            Json(new { protocol = "aae", name, seed = s, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample });
-            Console.WriteLine($"| {name} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} |");
+            double? mmdMeans = model.Gaussian != null ? MeanCodeMmd(model, test, s) : null;
+            Json(new { protocol = "aae", name, seed = s, posterior, lambda, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans });
+            Console.WriteLine($"| {name} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} |");
         }
         return 0;
     }
@@ -386,7 +396,7 @@ public static class VaeBench
         if (!model.VariationalConfig.CanSample) return double.NaN;
         var rng = new Rng(seed ^ 0x2C57);
         int k = model.LatentDim, m = Math.Min(20000, train.Rows), t = Math.Min(5000, test.Rows);
-        float[] Codes(Dataset d, int n) => Batching.Encode(model, d.Subset(Enumerable.Range(0, n).ToArray()));
+        float[] Codes(Dataset d, int n) => SampledCodes(model, d, n, rng);
         var trainCodes = Codes(train, m);
         var trainPrior = model.SamplePrior(m, rng).ToArray();
         var net = Mlp.Stack([k, 256, 256, 1], Activation.Relu, Activation.Identity, rng);
@@ -418,6 +428,36 @@ public static class VaeBench
         int right = 0;
         for (int i = 0; i < t; i++) { if (fake[i] < 0) right++; if (real[i] >= 0) right++; }
         return right / (2.0 * t);
+    }
+
+    /// <summary>The codes of the first <paramref name="n"/> rows as the model's discriminator sees them in training: one z ~ q(z | x)
+    /// each for a Gaussian posterior (<see cref="VariationalAutoencoder.EncodeSample"/>), the code itself for a deterministic encoder. Row-major (n × k).</summary>
+    private static float[] SampledCodes(VariationalAutoencoder model, Dataset data, int n, Rng rng)
+    {
+        model.Eval();
+        int k = model.LatentDim, d = data.FeatureCount;
+        var codes = new float[n * k];
+        var pool = new BufferPool();
+        for (int s = 0; s < n; s += 500)
+        {
+            using var scope = new TensorScope(pool);
+            int b = Math.Min(500, n - s);
+            var x = Tensor.Empty([b, d]);
+            data.CopyRows(Enumerable.Range(s, b).ToArray(), x.Span);
+            model.EncodeSample(x, rng).Span.CopyTo(codes.AsSpan(s * k, b * k));
+        }
+        return codes;
+    }
+
+    /// <summary>MMD² (inverse multiquadric, unbiased) between the posterior means μ(x) of the first 2,000 test images and as many prior samples
+    /// (for a Gaussian posterior, beside the evaluator's figure on sampled codes).</summary>
+    private static double MeanCodeMmd(VariationalAutoencoder model, Dataset test, ulong seed)
+    {
+        int m = Math.Min(VariationalEvaluator.MmdRows, test.Rows);
+        using var _ = GradMode.NoGrad();
+        var x = Tensor.Empty([m, test.FeatureCount]);
+        test.CopyRows(Enumerable.Range(0, m).ToArray(), x.Span);
+        return MmdPenalty.Estimate(model.Encode(x), model.SamplePrior(m, new Rng(seed ^ 0x4D4DUL)), MmdKernel.Imq).Item();
     }
 
     private static int Speed(string[] args, Dataset train, Dataset test)

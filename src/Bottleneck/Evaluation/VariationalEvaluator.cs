@@ -26,7 +26,8 @@ namespace Bottleneck.Evaluation;
 /// <param name="CodesUsed">Codebook entries used at least once over the data (VQ-VAE), or null.</param>
 /// <param name="Accuracy">Conditional models on labelled data: the share of samples whose label is argmax q(y | x) (semi-supervised) or
 /// maximises the ELBO over the classes (cvae); else null.</param>
-/// <param name="MmdToPrior">MMD² (inverse multiquadric kernel, unbiased) between the codes (posterior means) of the first
+/// <param name="MmdToPrior">MMD² (inverse multiquadric kernel, unbiased) between the codes (posterior means; for an adversarial autoencoder
+/// the codes its discriminator is trained on, one z ~ q(z | x) each with a Gaussian posterior) of the first
 /// <see cref="VariationalEvaluator.MmdRows"/> samples and as many prior samples: how well the aggregate code distribution matches the prior.</param>
 /// <param name="DiscriminatorAccuracy">Share of those codes and prior samples an adversarial autoencoder's discriminator classifies
 /// correctly (0.5 = it cannot tell them apart), or null for other kinds.</param>
@@ -151,7 +152,8 @@ public static class VariationalEvaluator
                 int m = Math.Min(MmdRows, n);
                 var x = Tensor.Empty([m, d]);
                 data.CopyRows(Enumerable.Range(0, m).ToArray(), x.Span);
-                var codes = model.Encode(x);
+                // an adversarial autoencoder matches the codes its discriminator sees in training: z ~ q(z | x) for a Gaussian posterior
+                var codes = model.Discriminator != null ? model.EncodeSample(x, new Rng(seed ^ 0xC0DEUL)) : model.Encode(x);
                 var prior = model.SamplePrior(m, new Rng(seed ^ 0x4D4DUL));
                 if (m >= 2) mmd = MmdPenalty.Estimate(codes, prior, MmdKernel.Imq).Item();
                 if (model.Discriminator is { } disc)

@@ -101,18 +101,24 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         if (Discriminator is null) return base.ParameterGroups();
         var d = Discriminator.Parameters().ToHashSet();
         var c = VariationalConfig;
-        return [new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList()),
-            new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters(), c.AdversarialLearningRateScale, Beta1: c.AdversarialBeta1),
+        var model = new ParameterGroup(ParameterGroup.Default, Parameters().Where(p => !d.Contains(p)).ToList());
+        var discriminator = new ParameterGroup(DiscriminatorGroup, Discriminator.Parameters(), c.AdversarialLearningRateScale, Beta1: c.AdversarialBeta1);
+        if (c.AdversarialWeight > 0) return [model, discriminator];
+        return [model, discriminator,
             new ParameterGroup(GeneratorGroup, Encoder.Parameters().Concat(Latent.Parameters()).ToList(), c.GeneratorScale, SharesParameters: true, Beta1: c.AdversarialBeta1)];
     }
 
     /// <summary>
     /// An adversarial autoencoder alternates three phases per batch (Makhzani et al. 2016, §2): reconstruction (encoder and decoder
     /// step on −log p(x | z)), discriminator (D steps on −[log D(z′) + log(1 − D(z))] with z′ from the prior, z = sg(encoder(x))),
-    /// generator (the encoder steps on −log D(encoder(x))). Other kinds have one phase.
+    /// generator (the encoder steps on −log D(encoder(x))). With a Gaussian posterior, z = μ + σ ⊙ ε in all three phases and the
+    /// reconstruction phase has no KL term. With a joint step (<see cref="VariationalConfig.AdversarialWeight"/> λ &gt; 0, WAE-GAN) there are two
+    /// phases: the encoder and decoder step on −log p(x | z) + λ·(−log D(z)) (D's weights held), then D steps. Other kinds have one phase.
     /// </summary>
     public override IReadOnlyList<TrainingPhase> TrainingPhases =>
-        Discriminator is null ? base.TrainingPhases : [ReconstructionPhase, DiscriminatorPhase, GeneratorPhase];
+        Discriminator is null ? base.TrainingPhases
+        : VariationalConfig.AdversarialWeight > 0 ? [ReconstructionPhase, DiscriminatorPhase]
+        : [ReconstructionPhase, DiscriminatorPhase, GeneratorPhase];
 
     /// <inheritdoc/>
     public override AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase)
@@ -120,10 +126,10 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         if (Discriminator is null || phase == TrainingPhase.All) return Step(batch, context);
         ArgumentNullException.ThrowIfNull(context);
         var rows = batch as RowBatch ?? throw new ArgumentException($"a {Config.Kind} model takes batches of samples (RowBatch)", nameof(batch));
-        if (phase.Name == ReconstructionPhase.Name) return base.Step(batch, context);
+        if (phase.Name == ReconstructionPhase.Name) return ReconstructionStep(batch, context);
         CheckInput(rows.Input);
         using var noise = NoiseScope.Use(context.Training ? context.Noise : null);
-        var z = Encoder.Forward(rows.Input);
+        var z = AdversarialCode(Encoder.Forward(rows.Input), context.Noise);
         int n = z.Dim(0);
         var none = Tensor.Zeros(1).Reshape();
         var placeholder = Tensor.Zeros([n, .. InputShape]);
@@ -135,6 +141,51 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         }
         var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
         return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Generator, fool)], z, placeholder, LikelihoodHead);
+    }
+
+    /// <summary>The reconstruction phase of an adversarial autoencoder: −log p(x | z) alone. A Gaussian posterior's KL term is left out (its
+    /// discriminator matches the prior); the unweighted KL to N(0, I) stays as the logged value <c>kl-nats</c>.</summary>
+    private AutoencoderOutput ReconstructionStep(Batch batch, StepContext context)
+    {
+        var output = base.Step(batch, context);
+        float lambda = VariationalConfig.AdversarialWeight;
+        if (Gaussian is null && lambda == 0) return output;
+        var terms = new List<LossTerm>();
+        if (lambda > 0)
+        {
+            var fool = Losses.Loss.BceWithLogits(DiscriminatorDetached(output.Latent), Tensor.Ones(output.Latent.Dim(0), 1), Losses.Reduction.Mean);
+            terms.Add(new LossTerm(VariationalTerms.Generator, fool * lambda));
+        }
+        return AutoencoderOutput.Create(output.ReconstructionLoss, terms, output.Latent, output.Logits, LikelihoodHead)
+            with { Metrics = output.Metrics.Where(m => m.Name == VariationalTerms.KlNats).ToList() };
+    }
+
+    /// <summary>The code an adversarial autoencoder's discriminator sees, differentiable: z = h for a deterministic encoder; for a Gaussian
+    /// posterior (Makhzani et al. 2016, §2) z = μ + σ ⊙ ε with ε ~ N(0, I) from <paramref name="rng"/> (z = μ when it is null).
+    /// Shapes: h (N, H) → z (N, latentDim).</summary>
+    private Tensor AdversarialCode(Tensor h, Rng? rng)
+    {
+        if (Gaussian is not { } g) return Latent.Code(h);
+        var (mu, logVar) = g.Posterior(h);
+        return rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
+    }
+
+    /// <summary>
+    /// Codes drawn from the aggregate posterior q(z) = E_x q(z | x): one z ~ q(z | x) per row for a stochastic latent (z = μ + σ ⊙ ε for a
+    /// Gaussian posterior, the code the decoder and, in an adversarial autoencoder, the discriminator see in training), the code itself for a
+    /// deterministic one. No autograd. Shapes: x (N, D) → z (N, latentDim).
+    /// </summary>
+    /// <param name="x">Samples (N, D).</param>
+    /// <param name="rng">Generator of the draws.</param>
+    /// <exception cref="InvalidOperationException">A conditional model (it needs labels).</exception>
+    public Tensor EncodeSample(Tensor x, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (Classes > 0) throw new InvalidOperationException($"a conditional {Config.Kind} model encodes with the samples' labels");
+        CheckInput(x);
+        using var _ = GradMode.NoGrad();
+        var h = Encoder.Forward(x);
+        return Latent is IStochasticLatent stochastic ? stochastic.Draw(h, rng).Z : Latent.Code(h);
     }
 
     /// <summary>−[log D(z′) + log(1 − D(z))], each averaged over the batch (logits in, binary cross-entropy).</summary>

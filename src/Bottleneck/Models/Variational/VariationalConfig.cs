@@ -46,7 +46,9 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="emaDecay">γ in [0, 1) of EMA codebook updates, 0 (default) to train the codebook by gradient (VQ-VAE).</param>
     /// <param name="restartDeadCodes">Move unused codes onto encoder outputs (VQ-VAE; default true).</param>
     /// <param name="adversarial">Adversarial autoencoder (Makhzani et al. 2016): a discriminator on the code is trained to tell prior
-    /// samples from codes, and the encoder to fool it, in alternating phases (deterministic latent; default false).</param>
+    /// samples from codes, and the encoder to fool it, in alternating phases (default false). Its encoder q(z | x) is deterministic
+    /// (<see cref="LatentKind.Deterministic"/>) or a Gaussian posterior (<see cref="LatentKind.Gaussian"/>: μ and log σ² heads, z = μ + σ ⊙ ε,
+    /// no KL term; Makhzani et al. §2), see <see cref="AdversarialPosterior"/>.</param>
     /// <param name="priorComponents">The prior p(z): 0 (default) for N(0, I); K ≥ 2 for a mixture of K Gaussians with means
     /// 2·(cos 2πc/K, sin 2πc/K, 0, …) and standard deviation 0.5 (adversarial and sampling).</param>
     /// <param name="discriminatorHidden">Width of the discriminator's two hidden layers (adversarial; default 512).</param>
@@ -63,6 +65,9 @@ public sealed record VariationalConfig : ModelConfig
     /// (the encoder's adversarial steps), separately from the discriminator's; 0 (default) = <paramref name="adversarialLearningRateScale"/>.</param>
     /// <param name="adversarialBeta1">β₁ of the Adam optimizers of an adversarial autoencoder's discriminator and generator phases, in [0, 1);
     /// default 0.9 (Adam's; GANs commonly use 0.5, Radford et al. 2016).</param>
+    /// <param name="adversarialWeight">λ ≥ 0 of a joint adversarial step (WAE-GAN, Tolstikhin et al. 2018, Algorithm 1): the encoder and decoder step
+    /// once per batch on −log p(x | z) + λ·(−log D(z)) with one optimizer, and there is no generator phase; 0 (default) = Makhzani et al.'s
+    /// separate generator phase with an optimizer of its own.</param>
     /// <param name="labelledRows">N_l, the training rows with a label (semi-supervised), so a training step weighs its labelled and
     /// unlabelled rows by their shares N_l/N and 1 − N_l/N of the training data (a paired batch over-samples the labelled rows);
     /// 0 (default) = not known: every row of a batch weighs alike, and N_l is taken as datasetSize in α/N_l.</param>
@@ -78,7 +83,7 @@ public sealed record VariationalConfig : ModelConfig
         int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
         bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
         bool semiSupervised = false, float classificationWeight = 0f, ConvBackbone? convolutional = null, int labelledRows = 0,
-        float adversarialLearningRateScale = 1f, float generatorLearningRateScale = 0f, float adversarialBeta1 = 0.9f) : base("vae")
+        float adversarialLearningRateScale = 1f, float generatorLearningRateScale = 0f, float adversarialBeta1 = 0.9f, float adversarialWeight = 0f) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -127,13 +132,17 @@ public sealed record VariationalConfig : ModelConfig
             : throw new ArgumentOutOfRangeException(nameof(generatorLearningRateScale), generatorLearningRateScale, $"generatorLearningRateScale must be ≥ 0 (0: the adversarial scale), got {generatorLearningRateScale}");
         AdversarialBeta1 = adversarialBeta1 >= 0 && adversarialBeta1 < 1 ? adversarialBeta1
             : throw new ArgumentOutOfRangeException(nameof(adversarialBeta1), adversarialBeta1, $"adversarialBeta1 must be in [0, 1), got {adversarialBeta1}");
+        AdversarialWeight = adversarialWeight >= 0 && float.IsFinite(adversarialWeight) ? adversarialWeight
+            : throw new ArgumentOutOfRangeException(nameof(adversarialWeight), adversarialWeight, $"adversarialWeight must be ≥ 0 (0: a generator phase of its own), got {adversarialWeight}");
         LabelledRows = labelledRows >= 0 ? labelledRows : throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be ≥ 0, got {labelledRows}");
         if (datasetSize > 0 && labelledRows > datasetSize)
             throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be at most the {datasetSize} training rows, got {labelledRows}");
         if (semiSupervised && (classes < 2 || latent != LatentKind.Gaussian))
             throw new ArgumentException($"a semi-supervised VAE needs ≥ 2 classes and a Gaussian latent, got {classes} classes and a {latent.ToString().ToLowerInvariant()} latent", nameof(classes));
-        if (adversarial && latent != LatentKind.Deterministic)
-            throw new ArgumentException("an adversarial autoencoder has a deterministic latent", nameof(adversarial));
+        if (adversarial && latent is not (LatentKind.Deterministic or LatentKind.Gaussian))
+            throw new ArgumentException($"an adversarial autoencoder has a deterministic or a Gaussian-posterior latent, not a {latent.ToString().ToLowerInvariant()} one", nameof(adversarial));
+        if (adversarial && latent == LatentKind.Gaussian && (KlSchedule.Kind != KlScheduleKind.None || freeBits > 0 || totalCorrelation || beta != 1f))
+            throw new ArgumentException("beta, the KL schedule, free bits and the total-correlation split do not apply to an adversarial autoencoder: its discriminator, not a KL term, matches the codes to the prior", nameof(klSchedule));
         bool gaussian = latent is LatentKind.Gaussian or LatentKind.Ladder;
         if (!gaussian && (KlSchedule.Kind != KlScheduleKind.None || freeBits > 0 || totalCorrelation || beta != 1f))
             throw new ArgumentException($"beta, the KL schedule, free bits and the total-correlation split apply to a Gaussian latent, not a {latent.ToString().ToLowerInvariant()} one", nameof(klSchedule));
@@ -193,6 +202,9 @@ public sealed record VariationalConfig : ModelConfig
     public bool RestartDeadCodes { get; }
     /// <summary>Whether a discriminator on the code matches it to the prior (adversarial autoencoder).</summary>
     public bool Adversarial { get; }
+    /// <summary>The encoder q(z | x) of an adversarial autoencoder by Makhzani et al.'s (2016, §2) names: "deterministic" or "gaussian"
+    /// (the Gaussian posterior), null for the other kinds.</summary>
+    [JsonIgnore] public string? AdversarialPosterior => !Adversarial ? null : Latent == LatentKind.Gaussian ? "gaussian" : "deterministic";
     /// <summary>Mixture components of the prior, 0 for N(0, I).</summary>
     public int PriorComponents { get; }
     /// <summary>Width of the discriminator's hidden layers.</summary>
@@ -214,6 +226,8 @@ public sealed record VariationalConfig : ModelConfig
     [JsonIgnore] public float GeneratorScale => GeneratorLearningRateScale > 0 ? GeneratorLearningRateScale : AdversarialLearningRateScale;
     /// <summary>β₁ of the Adam optimizers of an adversarial autoencoder's discriminator and generator phases.</summary>
     public float AdversarialBeta1 { get; }
+    /// <summary>λ of the joint adversarial step (WAE-GAN), 0 for a separate generator phase.</summary>
+    public float AdversarialWeight { get; }
     /// <summary>N_l, the labelled training rows (semi-supervised), 0 = all of <see cref="DatasetSize"/>.</summary>
     public int LabelledRows { get; }
     /// <summary>The weight α/N_l of each labelled row's cross-entropy −log q(y | x) against its ELBO's 1 (N_l = <see cref="LabelledRows"/>,
@@ -230,8 +244,8 @@ public sealed record VariationalConfig : ModelConfig
     /// <summary>Whether samples can be drawn from the prior N(0, I) and decoded (not for VQ-VAE, whose prior is not learned here).</summary>
     [JsonIgnore] public bool CanSample => Latent != LatentKind.VectorQuantized;
 
-    /// <summary>The KL weighting of a Gaussian latent.</summary>
-    [JsonIgnore] public KlWeighting KlWeighting => new(Beta, KlSchedule, FreeBits, TotalCorrelation, DatasetSize);
+    /// <summary>The KL weighting of a Gaussian latent; β = 0 for an adversarial autoencoder's Gaussian posterior (its discriminator matches the prior).</summary>
+    [JsonIgnore] public KlWeighting KlWeighting => Adversarial ? new(0f) : new(Beta, KlSchedule, FreeBits, TotalCorrelation, DatasetSize);
 
     /// <inheritdoc/>
     public override string Describe()
@@ -246,6 +260,9 @@ public sealed record VariationalConfig : ModelConfig
                 if (KlSchedule.Kind != KlScheduleKind.None) extras.Add($"KL schedule {KlSchedule.Describe()}");
                 if (FreeBits > 0) extras.Add($"free bits {Num(FreeBits)}");
                 break;
+            case LatentKind.Gaussian when Adversarial:
+                extras.Add("Gaussian posterior q(z|x), no KL term");
+                break;
             case LatentKind.Gaussian:
                 extras.Add($"β {Num(Beta)}");
                 if (KlSchedule.Kind != KlScheduleKind.None) extras.Add($"KL schedule {KlSchedule.Describe()}");
@@ -258,7 +275,7 @@ public sealed record VariationalConfig : ModelConfig
         }
         if (MmdWeight > 0) extras.Add($"MMD {MmdKernel.ToString().ToLowerInvariant()} λ {Num(MmdWeight)}");
         if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1" + (AdversarialLearningRateScale != 1 ? $", discriminator lr ×{Num(AdversarialLearningRateScale)}" : "")
-            + (GeneratorScale != AdversarialLearningRateScale ? $", generator lr ×{Num(GeneratorScale)}" : "") + (AdversarialBeta1 != 0.9f ? $", adversarial β1 {Num(AdversarialBeta1)}" : ""));
+            + (GeneratorScale != AdversarialLearningRateScale ? $", generator lr ×{Num(GeneratorScale)}" : "") + (AdversarialBeta1 != 0.9f ? $", adversarial β1 {Num(AdversarialBeta1)}" : "") + (AdversarialWeight > 0 ? $", joint step λ {Num(AdversarialWeight)}" : ""));
         if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
         if (Convolutional is { } cb) return $"{Kind} {cb.Describe()} -> {code} -> mirrored transposed convolutions, {string.Join(", ", extras)}";
@@ -276,7 +293,7 @@ public sealed record VariationalConfig : ModelConfig
         yield return ("activation", HiddenActivation.Name());
         yield return ("output", Output.Name);
         if (Latent == LatentKind.Ladder) yield return ("ladder", $"z2 {TopLatentDim}, hidden {LadderHidden}");
-        if (Latent is LatentKind.Gaussian or LatentKind.Ladder)
+        if (Latent is LatentKind.Gaussian or LatentKind.Ladder && !Adversarial)
         {
             yield return ("beta", Num(Beta));
             yield return ("KL schedule", KlSchedule.Describe());
@@ -286,6 +303,7 @@ public sealed record VariationalConfig : ModelConfig
         if (Classes > 0) yield return ("classes", Classes.ToString(inv));
         if (MmdWeight > 0) yield return ("MMD", $"{MmdKernel.ToString().ToLowerInvariant()}, λ {Num(MmdWeight)}");
         if (Adversarial) yield return ("discriminator", $"{LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1, alternating phases");
+        if (Adversarial) yield return ("posterior", AdversarialPosterior == "gaussian" ? "Gaussian q(z|x), z = μ + σ·ε" : "deterministic");
         yield return ("prior", PriorComponents > 0 ? $"mixture of {PriorComponents} Gaussians" : "N(0, I)");
         if (Latent == LatentKind.VectorQuantized)
             yield return ("codebook", $"{CodebookSize} × {CodeDim}, commitment {Num(Commitment)}, {(EmaDecay > 0 ? $"EMA {Num(EmaDecay)}" : "gradient")}, restarts {(RestartDeadCodes ? "on" : "off")}");
@@ -303,7 +321,7 @@ public sealed record VariationalConfig : ModelConfig
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
                        $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
                        $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
-                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, GeneratorLearningRateScale = {GeneratorLearningRateScale}, AdversarialBeta1 = {AdversarialBeta1}, Convolutional = {Convolutional?.Describe() ?? "none"}");
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, GeneratorLearningRateScale = {GeneratorLearningRateScale}, AdversarialBeta1 = {AdversarialBeta1}, AdversarialWeight = {AdversarialWeight}, Convolutional = {Convolutional?.Describe() ?? "none"}");
         return true;
     }
 }
