@@ -21,6 +21,8 @@ public sealed class VariationalOptions
     /// et al. 2016 lower theirs during training); over seeds on MNIST it brought the codes closer to the prior than a constant rate
     /// (docs/benchmarks.md, "Adversarial autoencoder").</summary>
     public const string AaeSchedule = "cosine";
+    /// <summary>The encoder q(z | x) of aae when <c>--aae-posterior</c> is not given (docs/benchmarks.md, "Adversarial autoencoder", third pass).</summary>
+    public const string AaePosterior = "deterministic";
     /// <summary>Default code width of vq-vae (L·D: 8 vectors of width 8).</summary>
     public const int DefaultVqLatent = 64;
 
@@ -52,6 +54,10 @@ public sealed class VariationalOptions
     /// <summary><c>--discriminator-hidden</c>.</summary>
     public Option<int> DiscriminatorHidden { get; } = new("--discriminator-hidden")
     { Description = "Width of the aae discriminator's two hidden layers", DefaultValueFactory = _ => 512, HelpName = "N" };
+    /// <summary><c>--aae-posterior</c>.</summary>
+    public Option<string> AaePosteriorOption { get; } = CliOptions.Choice("--aae-posterior",
+        "Encoder q(z|x) of an aae (Makhzani et al. 2016): deterministic (z = encoder(x)) or gaussian (mu and log-variance heads, z = mu + sigma*eps, no KL term)",
+        AaePosterior, "deterministic", "gaussian");
     /// <summary><c>--top-latent</c>.</summary>
     public Option<int> TopLatent { get; } = new("--top-latent")
     { Description = "Width k2 of the hvae's top stochastic layer (default --latent / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -89,7 +95,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
         "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
         "ssvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Labelled, v.Alpha],
-        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -103,7 +109,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
         r.GetValue(v.MmdKernel) == "rbf" ? Models.MmdKernel.Rbf : Models.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
-    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
+    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), AaePosterior = r.GetValue(v.AaePosteriorOption) ?? VariationalOptions.AaePosterior, TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
       Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha),
       Channels = Convolutional && IsGiven(r, conv.Channels) ? CliOptions.ParseIntList(r.GetValue(conv.Channels), "--channels") : null,
       ConvKernel = Convolutional ? r.GetValue(conv.KernelOption) : 3, Stride = Convolutional ? r.GetValue(conv.StrideOption) : 2,
@@ -134,6 +140,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
 
         /// <summary>--discriminator-hidden (aae).</summary>
         public int DiscriminatorHidden { get; init; } = 512;
+
+        /// <summary>--aae-posterior (aae): "deterministic" or "gaussian".</summary>
+        public string AaePosterior { get; init; } = VariationalOptions.AaePosterior;
 
         /// <summary>--labelled (ssvae), null for every row.</summary>
         public int? Labelled { get; init; }
@@ -219,7 +228,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                     semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha, labelledRows: Labelled is int l && l <= data.Rows ? l : 0),
                 "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
                     klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden, convolutional: backbone),
-                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
+                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output,
+                    AaePosterior.Trim().Equals("gaussian", StringComparison.OrdinalIgnoreCase) ? LatentKind.Gaussian : LatentKind.Deterministic,
                     adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel, convolutional: backbone),

@@ -54,4 +54,22 @@ public class CliVariationalDefaultsTests
         Assert.Equal("plateau", Bind("--kind", "aae", "--schedule", "plateau").Schedule);
         Assert.Equal("none", Bind("--kind", "vae").Schedule);
     }
+
+    [Fact]
+    public void AaeUsesTheDefaultPosteriorUnlessAaePosteriorIsGiven()
+    {
+        // Given train --kind aae without --aae-posterior, then with each choice
+        var (byDefault, _) = Train("--kind", "aae");
+        var (gaussian, _) = Train("--kind", "aae", "--aae-posterior", "gaussian");
+        var (deterministic, _) = Train("--kind", "aae", "--aae-posterior", "deterministic");
+        // Then the default is the one the benchmark chose, and each choice builds its latent layer
+        Assert.Equal(VariationalOptions.AaePosterior, byDefault.AdversarialPosterior);
+        Assert.Equal(LatentKind.Gaussian, gaussian.Latent);
+        Assert.Equal("gaussian", gaussian.AdversarialPosterior);
+        Assert.Equal(LatentKind.Deterministic, deterministic.Latent);
+        Assert.True(gaussian.Adversarial && deterministic.Adversarial);
+        // and a value outside the choices is a parse error naming the option
+        var bad = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", "--kind", "aae", "--aae-posterior", "uniform"]);
+        Assert.Contains(bad.Errors, e => e.Message.Contains("--aae-posterior", StringComparison.Ordinal));
+    }
 }

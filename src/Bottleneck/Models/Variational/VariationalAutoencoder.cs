@@ -113,12 +113,14 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
     /// step on −log p(x | z)), discriminator (D steps on −[log D(z′) + log(1 − D(z))] with z′ from the prior, z = sg(encoder(x))),
     /// generator (the encoder steps on −log D(encoder(x))). With a Gaussian posterior, z = μ + σ ⊙ ε in all three phases and the
     /// reconstruction phase has no KL term. With a joint step (<see cref="VariationalConfig.AdversarialWeight"/> λ &gt; 0, WAE-GAN) there are two
-    /// phases: the encoder and decoder step on −log p(x | z) + λ·(−log D(z)) (D's weights held), then D steps. Other kinds have one phase.
+    /// phases: the encoder and decoder step on −log p(x | z) + λ·(−log D(z)) (D's weights held), then D steps. With
+    /// <see cref="VariationalConfig.DiscriminatorSteps"/> k &gt; 1 the discriminator phase runs k times per batch, each with fresh prior samples
+    /// (the logged discriminator term is then the sum of its k losses). Other kinds have one phase.
     /// </summary>
     public override IReadOnlyList<TrainingPhase> TrainingPhases =>
         Discriminator is null ? base.TrainingPhases
-        : VariationalConfig.AdversarialWeight > 0 ? [ReconstructionPhase, DiscriminatorPhase]
-        : [ReconstructionPhase, DiscriminatorPhase, GeneratorPhase];
+        : [ReconstructionPhase, .. Enumerable.Repeat(DiscriminatorPhase, VariationalConfig.DiscriminatorSteps),
+            .. (VariationalConfig.AdversarialWeight > 0 ? Array.Empty<TrainingPhase>() : [GeneratorPhase])];
 
     /// <inheritdoc/>
     public override AutoencoderOutput StepPhase(Batch batch, StepContext context, TrainingPhase phase)

@@ -102,6 +102,27 @@ public class AdversarialPosteriorTests
         Assert.Contains(model.Encoder.Parameters(), p => p.Grad is { } g && g.ToArray().Any(v => v != 0));
     }
 
+    [Fact]
+    public void KDiscriminatorStepsRunTheDiscriminatorPhaseKTimesPerBatchWithFreshPriorSamples()
+    {
+        // Given an AAE with 3 discriminator steps per batch
+        var config = new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: 4, discriminatorSteps: 3);
+        var model = new VariationalAutoencoder(config, new Rng(1));
+        Assert.Equal(["reconstruction", "discriminator", "discriminator", "discriminator", "generator"], model.TrainingPhases.Select(p => p.Name).ToArray());
+        var joint = new VariationalAutoencoder(new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorSteps: 3,
+            adversarialWeight: 1f), new Rng(1));
+        Assert.Equal(["reconstruction", "discriminator", "discriminator", "discriminator"], joint.TrainingPhases.Select(p => p.Name).ToArray());
+        // When it trains, the discriminator moves, and the logged discriminator term is the sum of its 3 losses (each about ln 4 at the start)
+        var data = ModelTestUtil.Dataset01(64, 6, 2);
+        var before = ModelTestUtil.Weights(model);
+        var result = new Trainer(new TrainingOptions(epochs: 1, batchSize: 16, learningRate: 1e-4f, seed: 3)).Fit(model, data);
+        Assert.InRange(result.History[0].Terms!["discriminator"]!.Value, 3 * 1.2, 3 * 1.6);
+        var after = ModelTestUtil.Weights(model);
+        Assert.Contains(after.Keys, k => k.StartsWith("discriminator.", StringComparison.Ordinal) && !after[k].SequenceEqual(before[k]));
+        Assert.Equal("discriminatorSteps", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorSteps: 0)).ParamName);
+    }
+
     public static TheoryData<LatentKind, float, int> Phases => new()
     {
         { LatentKind.Gaussian, 0f, 0 },       // reconstruction (sampled z)
