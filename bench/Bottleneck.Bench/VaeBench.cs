@@ -71,7 +71,8 @@ public static class VaeBench
     private static int Epochs(string[] args, int def) => DenseBench.IntArg(args, "--epochs", def);
 
     /// <summary>Trains with the library's trainer (Adam, the given batch and lr), logging each epoch's terms.</summary>
-    private static (VariationalAutoencoder Model, double Seconds) Fit(VariationalConfig config, Dataset train, int epochs, int batch, ulong seed, float lr = 1e-3f, string schedule = "none")
+    private static (VariationalAutoencoder Model, double Seconds) Fit(VariationalConfig config, Dataset train, int epochs, int batch, ulong seed, float lr = 1e-3f, string schedule = "none",
+        Action<int, VariationalAutoencoder>? afterEpoch = null)
     {
         var model = new VariationalAutoencoder(config, new Rng(seed));
         var trainer = new Trainer(new TrainingOptions(epochs: epochs, batchSize: batch, learningRate: lr, schedule: schedule, seed: seed));
@@ -79,8 +80,11 @@ public static class VaeBench
         var result = trainer.Fit(model, RowSource.For(model, train), null, new FitContext(new SyncProgress(p =>
         {
             if (p.Completed is { } r)
+            {
                 Console.Error.WriteLine($"  {config.Kind} epoch {r.Epoch}/{epochs} loss {r.TrainLoss:F3} " +
                     string.Join(", ", r.Terms?.Select(t => $"{t.Key} {t.Value:G5}") ?? []) + $" {r.Seconds:F1}s");
+                afterEpoch?.Invoke(r.Epoch, model);   // the trainer puts the model back in training mode at the next epoch
+            }
         })));
         return (model, sw.Elapsed.TotalSeconds);
     }
@@ -340,7 +344,7 @@ public static class VaeBench
     /// codes to the prior, the model's discriminator accuracy and a fresh two-sample classifier's (<see cref="TwoSampleAccuracy"/>).
     /// Options: <c>--discriminator-hidden N</c> (default 512), <c>--adversarial-lr-scale X</c> (the discriminator's learning-rate factor,
     /// default 1), <c>--generator-lr-scale X</c> (0 = the same), <c>--adversarial-beta1 B</c> (default 0.9), <c>--lr X</c> (1e-3),
-    /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--adversarial-weight λ</c> (0: a generator phase of its own; λ &gt; 0: the WAE-GAN joint step), <c>--discriminator-steps k</c> (default 1),
+    /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--adversarial-weight λ</c> (0: a generator phase of its own; λ &gt; 0: the WAE-GAN joint step), <c>--discriminator-steps k</c> (default 1), <c>--report-every N</c> (measure after every N epochs too),
     /// <c>--aae-posterior deterministic|gaussian</c> (the encoder q(z | x),
     /// Makhzani et al. 2016 §2; the codes measured are the ones the discriminator sees, z ~ q(z | x)), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
     /// (which of the three).
@@ -356,6 +360,7 @@ public static class VaeBench
         string posterior = DenseBench.StrArg(args, "--aae-posterior", "deterministic");
         float lambda = float.Parse(DenseBench.StrArg(args, "--adversarial-weight", "0"), CultureInfo.InvariantCulture);
         int dSteps = DenseBench.IntArg(args, "--discriminator-steps", 1);
+        int every = DenseBench.IntArg(args, "--report-every", 0);   // also measure after every N epochs (0: at the end only)
         var latent = posterior switch
         {
             "deterministic" => LatentKind.Deterministic,
@@ -377,12 +382,16 @@ public static class VaeBench
         }.Where((_, i) => only is null || only.Contains(i)))
         foreach (var s in seeds)
         {
-            var (model, _) = Fit(config, train, epochs, 128, s, lr, schedule);
-            var r = VariationalEvaluator.Evaluate(model, test, seed: s);
-            double twoSample = TwoSampleAccuracy(model, train, test, s);
-            double? mmdMeans = model.Gaussian != null ? MeanCodeMmd(model, test, s) : null;
-            Json(new { protocol = "aae", name, seed = s, posterior, lambda, dSteps, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans });
-            Console.WriteLine($"| {name} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} |");
+            void Measure(int epoch, VariationalAutoencoder model)
+            {
+                var r = VariationalEvaluator.Evaluate(model, test, seed: s);
+                double twoSample = TwoSampleAccuracy(model, train, test, s);
+                double? mmdMeans = model.Gaussian != null ? MeanCodeMmd(model, test, s) : null;
+                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans });
+                Console.WriteLine($"| {name}{(epoch < epochs ? $", after epoch {epoch}" : "")} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} |");
+            }
+            var (trained, _) = Fit(config, train, epochs, 128, s, lr, schedule, every > 0 ? (e, m) => { if (e % every == 0 && e < epochs) Measure(e, m); } : null);
+            Measure(epochs, trained);
         }
         return 0;
     }
