@@ -138,10 +138,10 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         if (phase.Name == DiscriminatorPhase.Name)
         {
             var real = SamplePrior(n, context.Noise ?? new Rng(PriorSeed), 1f);
-            var loss = DiscriminatorLoss(Discriminator.Forward(real), Discriminator.Forward(z.Detach()));
+            var loss = DiscriminatorLoss(Discriminator.Forward(WithInstanceNoise(real, context)), Discriminator.Forward(WithInstanceNoise(z.Detach(), context)));
             return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Discriminator, loss)], z, placeholder, LikelihoodHead);
         }
-        var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(z), Tensor.Ones(n, 1), Losses.Reduction.Mean);
+        var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(WithInstanceNoise(z, context)), Tensor.Ones(n, 1), Losses.Reduction.Mean);
         return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Generator, fool)], z, placeholder, LikelihoodHead);
     }
 
@@ -155,11 +155,20 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         var terms = new List<LossTerm>();
         if (lambda > 0)
         {
-            var fool = Losses.Loss.BceWithLogits(DiscriminatorDetached(output.Latent), Tensor.Ones(output.Latent.Dim(0), 1), Losses.Reduction.Mean);
+            var fool = Losses.Loss.BceWithLogits(DiscriminatorDetached(WithInstanceNoise(output.Latent, context)), Tensor.Ones(output.Latent.Dim(0), 1), Losses.Reduction.Mean);
             terms.Add(new LossTerm(VariationalTerms.Generator, fool * lambda));
         }
         return AutoencoderOutput.Create(output.ReconstructionLoss, terms, output.Latent, output.Logits, LikelihoodHead)
             with { Metrics = output.Metrics.Where(m => m.Name == VariationalTerms.KlNats).ToList() };
+    }
+
+    /// <summary>z + σ_t·ε with ε ~ N(0, I) from the step's noise in a training step with instance noise
+    /// (<see cref="VariationalConfig.InstanceNoise"/>, σ_t = <see cref="VariationalConfig.InstanceNoiseAt"/>), else z. Shapes alike.</summary>
+    private Tensor WithInstanceNoise(Tensor z, StepContext context)
+    {
+        if (!context.Training || context.Noise is not { } rng) return z;
+        float std = VariationalConfig.InstanceNoiseAt(context.EpochsDone);
+        return std > 0 ? z + Tensor.RandN(rng, z.ShapeArray) * std : z;
     }
 
     /// <summary>The code an adversarial autoencoder's discriminator sees, differentiable: z = h for a deterministic encoder; for a Gaussian

@@ -11,10 +11,11 @@ namespace Bottleneck.Tests.Models.Variational;
 /// (WAE-GAN, Tolstikhin et al. 2018): phases, terms, the codes measured against the prior, gradients.</summary>
 public class AdversarialPosteriorTests
 {
+    /// <summary>A small AAE; λ &lt; 0 stands for instance noise σ0 0.5 (and no joint step).</summary>
     private static VariationalAutoencoder Model(LatentKind latent, float lambda = 0f, ulong seed = 1)
     {
         var config = new VariationalConfig(6, [5], 2, hiddenActivation: Activation.Tanh, latent: latent, adversarial: true, discriminatorHidden: 4,
-            adversarialWeight: lambda);
+            adversarialWeight: Math.Max(0, lambda), instanceNoise: lambda < 0 ? 0.5f : 0f);
         var model = new VariationalAutoencoder(config, new Rng(seed));
         // Every discriminator unit active (first layer's biases far above its pre-activations, second layer's weights positive): no ReLU
         // kink within the gradient check's stencil.
@@ -123,6 +124,28 @@ public class AdversarialPosteriorTests
             new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorSteps: 0)).ParamName);
     }
 
+    [Fact]
+    public void InstanceNoiseFallsLinearlyToZeroAndOnlyTrainingStepsAddIt()
+    {
+        // Given σ0 = 0.8 falling to 0 over 4 epochs
+        var config = new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: 4,
+            instanceNoise: 0.8f, instanceNoiseEpochs: 4f);
+        Assert.Equal([0.8f, 0.6f, 0.4f, 0f, 0f], new[] { 0.0, 1.0, 2.0, 4.0, 6.0 }.Select(t => MathF.Round(config.InstanceNoiseAt(t), 6)).ToArray());
+        Assert.Equal(0.5f, new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, instanceNoise: 0.5f).InstanceNoiseAt(100));
+        // When the discriminator phase runs at epoch 1 (σ 0.8) and after the noise has gone (epoch 5), with the same generator
+        var model = new VariationalAutoencoder(config, new Rng(1));
+        var phase = model.TrainingPhases[1];
+        var x = Batch();
+        double Loss(int epoch, ulong seed) => model.StepPhase(x, StepContext.ForTraining(epoch, 0, new Rng(seed)), phase).Loss.Item();
+        var clean = new VariationalAutoencoder(new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, discriminatorHidden: 4), new Rng(1));
+        double CleanLoss(ulong seed) => clean.StepPhase(x, StepContext.ForTraining(1, 0, new Rng(seed)), clean.TrainingPhases[1]).Loss.Item();
+        // Then with noise the loss differs from the noise-free model's on the same prior draws; without it, it is the same
+        Assert.NotEqual(CleanLoss(3), Loss(1, 3));
+        Assert.Equal(CleanLoss(3), Loss(5, 3));
+        Assert.Equal("instanceNoise", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new VariationalConfig(6, [5], 2, latent: LatentKind.Deterministic, adversarial: true, instanceNoise: -0.1f)).ParamName);
+    }
+
     public static TheoryData<LatentKind, float, int> Phases => new()
     {
         { LatentKind.Gaussian, 0f, 0 },       // reconstruction (sampled z)
@@ -130,6 +153,8 @@ public class AdversarialPosteriorTests
         { LatentKind.Gaussian, 0f, 2 },       // generator through the reparameterization
         { LatentKind.Gaussian, 2f, 0 },       // joint step, Gaussian posterior
         { LatentKind.Deterministic, 2f, 0 },  // joint step, deterministic encoder
+        { LatentKind.Gaussian, -1f, 1 },      // λ −1: instance noise 0.5 instead of a joint step (discriminator phase)
+        { LatentKind.Gaussian, -1f, 2 },      // instance noise, generator phase
     };
 
     [Theory]
