@@ -23,6 +23,13 @@ public sealed class VariationalOptions
     public const string AaeSchedule = "cosine";
     /// <summary>The encoder q(z | x) of aae when <c>--aae-posterior</c> is not given (docs/benchmarks.md, "Adversarial autoencoder", third pass).</summary>
     public const string AaePosterior = "deterministic";
+    /// <summary>σ₀ of the aae discriminator's instance noise with the N(0, I) prior when <c>--instance-noise</c> is not given; it falls
+    /// linearly to 0 over the run's epochs. With a mixture prior the default is 0: there it raised MMD² to the prior (docs/benchmarks.md,
+    /// "Adversarial autoencoder", third pass).</summary>
+    public const float AaeInstanceNoise = 2f;
+    /// <summary>The aae discriminator's steps per batch with the N(0, I) prior when <c>--discriminator-steps</c> is not given; 1 with a
+    /// mixture prior (docs/benchmarks.md, "Adversarial autoencoder", third pass).</summary>
+    public const int AaeDiscriminatorSteps = 2;
     /// <summary>Default code width of vq-vae (L·D: 8 vectors of width 8).</summary>
     public const int DefaultVqLatent = 64;
 
@@ -58,6 +65,12 @@ public sealed class VariationalOptions
     public Option<string> AaePosteriorOption { get; } = CliOptions.Choice("--aae-posterior",
         "Encoder q(z|x) of an aae (Makhzani et al. 2016): deterministic (z = encoder(x)) or gaussian (mu and log-variance heads, z = mu + sigma*eps, no KL term)",
         AaePosterior, "deterministic", "gaussian");
+    /// <summary><c>--instance-noise</c>.</summary>
+    public Option<float?> InstanceNoise { get; } = new("--instance-noise")
+    { Description = "aae: standard deviation of the Gaussian noise added to the discriminator's inputs (prior samples and codes), falling linearly to 0 over --epochs (Sonderby et al. 2017); 0 for none. Default 2 with --prior normal, 0 with a mixture", HelpName = "SIGMA" };
+    /// <summary><c>--discriminator-steps</c>.</summary>
+    public Option<int?> DiscriminatorSteps { get; } = new("--discriminator-steps")
+    { Description = "aae: discriminator steps per batch before the generator's, each with fresh prior samples (Goodfellow et al. 2014). Default 2 with --prior normal, 1 with a mixture", HelpName = "K" };
     /// <summary><c>--top-latent</c>.</summary>
     public Option<int> TopLatent { get; } = new("--top-latent")
     { Description = "Width k2 of the hvae's top stochastic layer (default --latent / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -95,7 +108,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
         "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
         "ssvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Labelled, v.Alpha],
-        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption, v.InstanceNoise, v.DiscriminatorSteps],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -109,7 +122,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         r.GetValue(v.Beta), r.GetValue(v.KlSchedule) ?? "none", r.GetValue(v.FreeBits), r.GetValue(v.MmdWeight),
         r.GetValue(v.MmdKernel) == "rbf" ? Models.MmdKernel.Rbf : Models.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
-    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), AaePosterior = r.GetValue(v.AaePosteriorOption) ?? VariationalOptions.AaePosterior, TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
+    { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), AaePosterior = r.GetValue(v.AaePosteriorOption) ?? VariationalOptions.AaePosterior,
+      InstanceNoise = r.GetValue(v.InstanceNoise), DiscriminatorSteps = r.GetValue(v.DiscriminatorSteps), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
       Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha),
       Channels = Convolutional && IsGiven(r, conv.Channels) ? CliOptions.ParseIntList(r.GetValue(conv.Channels), "--channels") : null,
       ConvKernel = Convolutional ? r.GetValue(conv.KernelOption) : 3, Stride = Convolutional ? r.GetValue(conv.StrideOption) : 2,
@@ -143,6 +157,18 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
 
         /// <summary>--aae-posterior (aae): "deterministic" or "gaussian".</summary>
         public string AaePosterior { get; init; } = VariationalOptions.AaePosterior;
+
+        /// <summary>--instance-noise (aae): σ₀, falling linearly to 0 over the run's epochs; null for the prior's default.</summary>
+        public float? InstanceNoise { get; init; }
+
+        /// <summary>--discriminator-steps (aae); null for the prior's default.</summary>
+        public int? DiscriminatorSteps { get; init; }
+
+        /// <summary>σ₀ of the aae's instance noise: --instance-noise, or <see cref="VariationalOptions.AaeInstanceNoise"/> with the N(0, I) prior and 0 with a mixture.</summary>
+        public float AaeInstanceNoise() => InstanceNoise ?? (PriorComponents() == 0 ? VariationalOptions.AaeInstanceNoise : 0f);
+
+        /// <summary>The aae's discriminator steps per batch: --discriminator-steps, or <see cref="VariationalOptions.AaeDiscriminatorSteps"/> with the N(0, I) prior and 1 with a mixture.</summary>
+        public int AaeDiscriminatorSteps() => DiscriminatorSteps ?? (PriorComponents() == 0 ? VariationalOptions.AaeDiscriminatorSteps : 1);
 
         /// <summary>--labelled (ssvae), null for every row.</summary>
         public int? Labelled { get; init; }
@@ -230,7 +256,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                     klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden, convolutional: backbone),
                 "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output,
                     AaePosterior.Trim().Equals("gaussian", StringComparison.OrdinalIgnoreCase) ? LatentKind.Gaussian : LatentKind.Deterministic,
-                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone),
+                    adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone,
+                    instanceNoise: AaeInstanceNoise(), instanceNoiseEpochs: AaeInstanceNoise() > 0 ? Math.Max(1, data.Epochs) : 0, discriminatorSteps: AaeDiscriminatorSteps()),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel, convolutional: backbone),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
@@ -258,6 +285,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "totalCorrelation" => "--kl-schedule",
             "priorComponents" => "--prior",
             "discriminatorHidden" => "--discriminator-hidden",
+            "instanceNoise" => "--instance-noise",
+            "discriminatorSteps" => "--discriminator-steps",
             "topLatentDim" => "--top-latent",
             "ladderHidden" => "--ladder-hidden",
             "classificationWeight" => "--alpha",

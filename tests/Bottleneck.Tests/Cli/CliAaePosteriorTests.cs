@@ -5,7 +5,7 @@ using Bottleneck.Tests.Data;
 namespace Bottleneck.Tests.Cli;
 
 /// <summary><c>train --kind aae --aae-posterior gaussian</c> end to end: the saved model keeps its Gaussian posterior, <c>evaluate</c>
-/// reports the codes' MMD to the prior and the discriminator's accuracy.</summary>
+/// reports the codes' MMD to the prior and the discriminator's accuracy; <c>--instance-noise</c> and <c>--discriminator-steps</c> refuse values that cannot work.</summary>
 public class CliAaePosteriorTests
 {
     [Fact]
@@ -30,5 +30,17 @@ public class CliAaePosteriorTests
         using var json = JsonDocument.Parse(e.Stdout);
         Assert.True(double.IsFinite(json.RootElement.GetProperty("mmdToPrior").GetDouble()));
         Assert.InRange(json.RootElement.GetProperty("discriminatorAccuracy").GetDouble(), 0, 1);
+    }
+
+    [Theory]
+    [InlineData("--instance-noise", "-0.5")]
+    [InlineData("--discriminator-steps", "0")]
+    public async Task ValuesThatCannotWorkAreRefusedBeforeTrainingNamingTheOption(string option, string value)
+    {
+        using var dir = new TempDir();
+        var h = new CliHarness();
+        int code = await h.Run("train", "--kind", "aae", "--data", "demo:64", "--epochs", "1", option, value, "--out", dir.File("m"));
+        h.AssertUsageError(code, option, value);
+        Assert.False(Directory.Exists(dir.File("m")));
     }
 }

@@ -56,7 +56,7 @@ public class CliVariationalDefaultsTests
     }
 
     [Fact]
-    public void AaeUsesTheDefaultPosteriorUnlessAaePosteriorIsGiven()
+    public void AaeDefaultsToTheBenchmarkedPosteriorNoiseAndDiscriminatorStepsUnlessGiven()
     {
         // Given train --kind aae without --aae-posterior, then with each choice
         var (byDefault, _) = Train("--kind", "aae");
@@ -68,6 +68,22 @@ public class CliVariationalDefaultsTests
         Assert.Equal("gaussian", gaussian.AdversarialPosterior);
         Assert.Equal(LatentKind.Deterministic, deterministic.Latent);
         Assert.True(gaussian.Adversarial && deterministic.Adversarial);
+        // and, with the N(0, I) prior, instance noise at the default σ0, falling to 0 over the run's epochs, unless --instance-noise says otherwise
+        Assert.Equal((VariationalOptions.AaeInstanceNoise, 10f), (byDefault.InstanceNoise, byDefault.InstanceNoiseEpochs));
+        var (thirty, _) = Train("--kind", "aae", "--epochs", "30");
+        Assert.Equal((VariationalOptions.AaeInstanceNoise, 30f), (thirty.InstanceNoise, thirty.InstanceNoiseEpochs));
+        var (none, _) = Train("--kind", "aae", "--instance-noise", "0");
+        Assert.Equal((0f, 0f), (none.InstanceNoise, none.InstanceNoiseEpochs));
+        var (half, _) = Train("--kind", "aae", "--instance-noise", "0.5");
+        Assert.Equal(0.5f, half.InstanceNoise);
+        // and the default number of discriminator steps per batch unless --discriminator-steps is given
+        Assert.Equal(VariationalOptions.AaeDiscriminatorSteps, byDefault.DiscriminatorSteps);
+        Assert.Equal(1, Train("--kind", "aae", "--discriminator-steps", "1").Config.DiscriminatorSteps);
+        // With a mixture prior neither is on by default (there they raised MMD² to the prior), but both can be asked for
+        var (mixture, _) = Train("--kind", "aae", "--prior", "mixture:10");
+        Assert.Equal((0f, 0f, 1), (mixture.InstanceNoise, mixture.InstanceNoiseEpochs, mixture.DiscriminatorSteps));
+        var (asked, _) = Train("--kind", "aae", "--prior", "mixture:10", "--instance-noise", "1", "--discriminator-steps", "3");
+        Assert.Equal((1f, 10f, 3), (asked.InstanceNoise, asked.InstanceNoiseEpochs, asked.DiscriminatorSteps));
         // and a value outside the choices is a parse error naming the option
         var bad = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", "--kind", "aae", "--aae-posterior", "uniform"]);
         Assert.Contains(bad.Errors, e => e.Message.Contains("--aae-posterior", StringComparison.Ordinal));
