@@ -26,7 +26,7 @@ namespace Bottleneck.Bench;
 /// Usage: onnx [--rows 20000] [--batch B (default 1, 32, 256 and 4096)] [--repeats 5] [--threads T (default 1 and 2)]
 /// [--split rows|columns (default: the faster of the two, timed at run time by the inference path; rows: the rows over the threads, or
 /// one thread for small calls; columns: every layer's columns over the threads)] [--cpu-time (with --threads 1: each measurement is the
-/// calling thread's CPU time, on which both sides run, for a machine shared with other work)]
+/// calling thread's CPU time, on which both sides run, for a machine shared with other work)] | onnx conv-residual ... (<see cref="OnnxConvResidualBench"/>)
 /// </summary>
 public static class OnnxBench
 {
@@ -34,6 +34,7 @@ public static class OnnxBench
 
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "conv-residual") return OnnxConvResidualBench.Run(args);   // the residual conv denoiser (its own file)
         int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
         int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
         int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];

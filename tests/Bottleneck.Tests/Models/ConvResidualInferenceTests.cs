@@ -110,6 +110,15 @@ public sealed class ConvResidualInferenceTests
         AssertCloseAll(layers, byThreads[0], 1e-5, $"{shape}: fused vs layers");
         AssertBitEqual(byThreads[0], byThreads[1], $"{shape}: 1 vs 2 threads");
         AssertBitEqual(byThreads[0], reconstructed, $"{shape}: Reconstruct under no-grad");
+        // and one whole run, which leaves out the spatial code's NHWC → NCHW → NHWC round trip, gives the bits of the two halves plus x
+        Assert.Contains(fast.StepNames, s => s.StartsWith("NHWC→NCHW", StringComparison.Ordinal));
+        Assert.True(fast.BypassesCodeLayout);
+        var codes = new float[n * model.LatentDim];
+        var halves = new float[n * d];
+        fast.Codes(x, n, codes);
+        fast.DecoderLogits(codes, n, halves);
+        for (int i = 0; i < halves.Length; i++) halves[i] = x[i] + halves[i];
+        AssertBitEqual(halves, byThreads[0], $"{shape}: whole run vs encoder and decoder halves");
         var decoderOnly = NoGrad(() => model.DecodeLogits(model.Encode(t)));
         double gap = layers.Zip(decoderOnly, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(gap > 0.1, $"{shape}: the skip adds the input (max |x̂ − decoder output| {gap})");

@@ -29,6 +29,9 @@ namespace Bottleneck.Models.Conv;
 /// another order). Supported layers: Conv2d and ConvTranspose2d with groups 1 (any stride, padding, output padding, dilation),
 /// Linear, Flatten, Unflatten, the activations but GELU, Dropout (identity), PadToMultiple and CropTo; the managed GEMM must be the
 /// provider. Anything else makes <see cref="TryCreate"/> return null and callers use the layers. Not thread-safe.
+/// <para>A spatial code is a flat NCHW row for <see cref="Codes"/>, so the encoder ends with an NHWC → NCHW transpose and the decoder
+/// starts with the inverse; <see cref="Logits"/>, which does not output the code, leaves both out (a permutation and its inverse: the
+/// same bits).</para>
 /// <para>A residual model (<see cref="ConvConfig.Residual"/>, DnCNN) is compiled with the skip connection: <see cref="Logits"/> adds each
 /// chunk's input to the last step's output while both are in cache, l = x + decoder(encoder(x)), the same float additions as the layers'
 /// <c>x + logits</c>; <see cref="Codes"/> and the decoder alone are unchanged.</para>
@@ -49,6 +52,7 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     private readonly int _inputSize, _codeSize, _outputSize;
     private readonly int _maxActivation, _scratchFloats;
     private readonly bool _skip;
+    private readonly bool _bypassCode;   // a whole run skips the code's NHWC → NCHW → NHWC round trip (a spatial code's two transposes)
     private readonly ManagedGemm _gemm;
     private float[][] _bufA = [], _bufB = [], _scratch = [];
 
@@ -60,6 +64,7 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     {
         _steps = steps;
         _skip = skip;
+        _bypassCode = encoderSteps >= 2 && steps.Length >= encoderSteps + 2 && steps[encoderSteps] is Transpose back && back.Undoes(steps[encoderSteps - 1]);
         _encoderSteps = encoderSteps;
         _gemm = gemm;
         _inputSize = inputSize;
@@ -75,6 +80,9 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
 
     /// <summary>Whether <see cref="Logits"/> adds the input to the last step's output (a residual model's skip connection).</summary>
     internal bool Skip => _skip;
+
+    /// <summary>Whether <see cref="Logits"/> leaves out the spatial code's NHWC → NCHW → NHWC transposes (the code is not output).</summary>
+    internal bool BypassesCodeLayout => _bypassCode;
 
     /// <summary>The GEMM provider the weights were packed for.</summary>
     internal ManagedGemm Provider => _gemm;
@@ -239,7 +247,9 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     {
         int s0 = (int)((long)_n * index / _parts), s1 = (int)((long)_n * (index + 1) / _parts);
         int inD = _steps[_first].InSize, outD = _steps[_end - 1].OutSize;
-        bool skip = _skip && _first == 0 && _end == _steps.Length;   // the whole path: add the input (inD == outD, checked when built)
+        bool whole = _first == 0 && _end == _steps.Length;
+        bool skip = _skip && whole;                 // add the input (inD == outD, checked when built)
+        bool bypass = _bypassCode && whole;         // the code is not output: its two inverse transposes are left out
         fixed (float* bufA = _bufA[index])
         fixed (float* bufB = _bufB[index])
         fixed (float* scratch = _scratch[index])
@@ -251,7 +261,8 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
                 float* input = _x + (nint)start * inD;
                 for (int i = _first; i < _end; i++)
                 {
-                    float* dst = i == _end - 1 ? _y + (nint)start * outD : ((i - _first) % 2 == 0 ? bufA : bufB);
+                    if (bypass && (i == _encoderSteps - 1 || i == _encoderSteps)) continue;
+                    float* dst = i == _end - 1 ? _y + (nint)start * outD : (input == bufA ? bufB : bufA);
                     _steps[i].Run(input, dst, m, in ctx);
                     input = dst;
                 }
@@ -334,17 +345,23 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     /// <summary>(C, H·W) → (H·W, C) per sample, or back.</summary>
     private sealed class Transpose(int c, int h, int w, bool toNhwc) : Step
     {
-        public override string Name => toNhwc ? $"NCHW→NHWC {c}×{h}×{w}" : $"NHWC→NCHW {c}×{h}×{w}";
-        public override int InSize => c * h * w;
-        public override int OutSize => c * h * w;
+        /// <summary>Whether this step undoes <paramref name="other"/> (the same map, the other direction).</summary>
+        public bool Undoes(Step other) => other is Transpose t && t.Map == Map && t.ToNhwc != ToNhwc;
+
+        private (int C, int H, int W) Map { get; } = (c, h, w);
+        private bool ToNhwc { get; } = toNhwc;
+
+        public override string Name => ToNhwc ? $"NCHW→NHWC {Map.C}×{Map.H}×{Map.W}" : $"NHWC→NCHW {Map.C}×{Map.H}×{Map.W}";
+        public override int InSize => Map.C * Map.H * Map.W;
+        public override int OutSize => Map.C * Map.H * Map.W;
 
         public override void Run(float* x, float* y, int n, in KernelContext ctx)
         {
-            int p = h * w, size = c * p;
+            int c = Map.C, p = Map.H * Map.W, size = c * p;
             for (int s = 0; s < n; s++)
             {
                 float* src = x + (nint)s * size, dst = y + (nint)s * size;
-                if (toNhwc) { for (int ch = 0; ch < c; ch++) for (int i = 0; i < p; i++) dst[i * c + ch] = src[ch * p + i]; }
+                if (ToNhwc) { for (int ch = 0; ch < c; ch++) for (int i = 0; i < p; i++) dst[i * c + ch] = src[ch * p + i]; }
                 else { for (int i = 0; i < p; i++) for (int ch = 0; ch < c; ch++) dst[ch * p + i] = src[i * c + ch]; }
             }
         }
