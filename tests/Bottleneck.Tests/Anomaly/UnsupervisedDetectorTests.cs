@@ -12,26 +12,12 @@ namespace Bottleneck.Tests.Anomaly;
 /// </summary>
 public class UnsupervisedDetectorTests
 {
-    /// <summary>cardio (ODDS) split deterministically 60/40 as in CliAnomalyDefaultsTests; the training file has no label column.</summary>
-    private static (string Train, string Test)? CardioSplit(TempDir dir)
-    {
-        var path = SharedData.Find("odds/cardio.csv");
-        if (path is null) return null;
-        var lines = File.ReadAllLines(path);
-        int label = Array.IndexOf(lines[0].Split(','), "label");
-        string Drop(string l) => string.Join(",", l.Split(',').Where((_, i) => i != label));
-        var rows = lines.Skip(1).ToArray();
-        File.WriteAllLines(dir.File("train.csv"), [Drop(lines[0]), .. rows.Where((_, i) => i % 5 >= 2).Select(Drop)]);
-        File.WriteAllLines(dir.File("test.csv"), [lines[0], .. rows.Where((_, i) => i % 5 < 2)]);
-        return (dir.File("train.csv"), dir.File("test.csv"));
-    }
-
     [SkippableFact]
     public async Task FitScoresExactlyAsTheCliModelTrainedWithNoFlags()
     {
         // Given cardio's unlabelled training part and its labelled test part
         using var dir = new TempDir();
-        var split = CardioSplit(dir);
+        var split = CliAnomalyDefaultsTests.CardioSplit(dir);   // 60/40, the training file unlabelled
         Skip.If(split is null, "ODDS data not found (../shared/data/odds)");
         var (train, test) = split!.Value;
         // When the CLI trains with no flags (seed 3) and the library fits the recipe on the same rows with the same seed
