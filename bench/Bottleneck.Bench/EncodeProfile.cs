@@ -25,6 +25,10 @@ public static unsafe class EncodeProfile
 {
     private sealed record Part(string Name, string Shape, double Flops, Action Run, int Calls);
 
+    /// <summary>Runs the profile and prints its table; exit code 2 (one line on stderr) off Linux, with another GEMM kernel, or
+    /// with --batch outside 2 … 2048 or --rounds below 1.</summary>
+    /// <param name="args">[--batch 256] [--rounds 15].</param>
+    /// <returns>0, or 2 on bad input.</returns>
     public static int Run(string[] args)
     {
         if (!ThreadCpuClock.IsAvailable)
