@@ -14,6 +14,7 @@ var suites = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalI
     ["sequence"] = SequenceBench.Run,
     ["conv"] = ConvBench.Run,
     ["onnx"] = OnnxBench.Run,
+    ["encode-profile"] = EncodeProfile.Run,
     ["graph"] = GraphBench.Run,
     ["superres"] = SuperResolutionBench.Run,
     ["tsne"] = TsneBench.Run,

@@ -48,6 +48,14 @@ public class ReadmeQuickStartTests
             var output = sparse.Step(new RowBatch(Tensor.FromArray(test.Features.AsSpan(0, 784), 1, 784)), StepContext.Evaluation);
             Assert.Equal(2, output.Terms.Count);
 
+            var rows = AnomalyRows(300, 5, 4);   // the README reads a CSV; these are 300 rows of which 5 lie far off
+            var fitted = Bottleneck.Anomaly.UnsupervisedDetector.Fit(rows, seed: 0);
+            var scores = fitted.Detector.Score(fitted.Detector.Prepare(rows));
+            bool[] flagged = fitted.Detector.Flag(scores);
+            ModelStore.Save(Path.Combine(dir, "anomaly"), fitted.Saved);
+            Assert.True(Enumerable.Range(0, 5).All(i => flagged[i]));   // the far rows are flagged
+            Assert.Equal(scores, Bottleneck.Anomaly.AnomalyDetector.Load(Path.Combine(dir, "anomaly")).Score(fitted.Detector.Prepare(rows)));
+
             var x = Tensor.RandN(new Rng(1), 64, 784);
             var w = Tensor.Normal(new Rng(2), 0, 0.05f, 32, 784); w.RequiresGrad = true;
             var loss = Tensor.Linear(x, w, null).Tanh().Pow(2f).Mean();
@@ -55,5 +63,18 @@ public class ReadmeQuickStartTests
             Assert.Equal([32, 784], w.Grad!.ShapeToArray());
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>N rows of D correlated Gaussian features; the first <paramref name="far"/> are moved 8 sd off along every feature.</summary>
+    private static Dataset AnomalyRows(int n, int far, int d)
+    {
+        var rng = new Rng(7);
+        var f = new float[n * d];
+        for (int i = 0; i < n; i++)
+        {
+            float common = rng.NextNormal();
+            for (int j = 0; j < d; j++) f[i * d + j] = common + 0.5f * rng.NextNormal() + (i < far ? 8f : 0f);
+        }
+        return new Dataset(f, n, d, source: "rows");
     }
 }

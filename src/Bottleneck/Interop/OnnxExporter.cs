@@ -48,6 +48,9 @@ public enum OnnxPart
 /// <para>Each model kind maps through its folder's seam (<c>IOnnxExportable</c>), or, for a composed <see cref="Autoencoder"/> whose
 /// encode and decode are not overridden, layer by layer. A layer, latent layer, likelihood or score without an ONNX mapping is an
 /// <see cref="OnnxExportException"/> naming it.</para>
+/// <para>A residual model (<see cref="AutoencoderParts.Residual"/>, the conv kind's <c>--residual</c>) reconstructs x̃ + decoder(code): the
+/// full and score parts add the (scaled) input to the decoder's logits, as <see cref="AutoencoderModel.ReconstructLogits"/> does; its
+/// decoder part is refused, since from the code alone it can give only the predicted residual.</para>
 /// </remarks>
 public static class OnnxExporter
 {
@@ -69,7 +72,8 @@ public static class OnnxExporter
     /// <param name="saved">A loaded or trained model folder (preprocessing, tabular encoding and anomaly sections are used).</param>
     /// <param name="part">What to export (default <see cref="OnnxPart.Full"/>).</param>
     /// <exception cref="OnnxExportException">A layer, latent layer, likelihood or score of the model has no ONNX mapping, or the score
-    /// part of a conditional model (anomaly scoring does not take labels) was asked for.</exception>
+    /// part of a conditional model (anomaly scoring does not take labels) or the decoder part of a residual model (its reconstruction
+    /// needs the input) was asked for.</exception>
     public static byte[] Export(SavedModel saved, OnnxPart part = OnnxPart.Full) => Build(saved, part).ToByteArray();
 
     /// <summary>Writes <see cref="Export"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
@@ -94,6 +98,9 @@ public static class OnnxExporter
         var exportable = Exportable(model);
         if (model.ConditionsOnLabels && part == OnnxPart.Score)
             throw new OnnxExportException($"a conditional {kind} model is not scored for anomalies (it needs each row's label); export its full, encoder or decoder part");
+        if (part == OnnxPart.Decoder && HasSkip(model))
+            throw new OnnxExportException($"a residual {kind} model's reconstruction is input + decoder(code), and the decoder part sees only the code " +
+                "(its output would be the predicted residual, minus the noise, not a reconstruction); export the full part (input -> code and reconstruction), the encoder or the score");
         bool wasTraining = model.Training;
         model.Eval();
         try
@@ -125,7 +132,7 @@ public static class OnnxExporter
                     var code = exportable.EmitEncoder(g, x);
                     g.Output("code", code, DataType.Float, BatchDim, k);
                     if (part == OnnxPart.Full)
-                        g.Output("reconstruction", Reconstruction(g, model, exportable.EmitDecoderLogits(g, code), pre), DataType.Float, BatchDim, d);
+                        g.Output("reconstruction", Reconstruction(g, model, ReconstructionLogits(g, model, exportable, x, code), pre), DataType.Float, BatchDim, d);
                 }
             }
             string doc = $"Bottleneck {kind} autoencoder ({model.Config.Describe()}), part {part.ToString().ToLowerInvariant()}: " + part switch
@@ -149,6 +156,19 @@ public static class OnnxExporter
         if (model is Autoencoder a && !Overrides(model, nameof(AutoencoderModel.Encode)) && !Overrides(model, nameof(AutoencoderModel.DecodeLogits)))
             return new ComposedOnnx(a);
         throw new OnnxExportException($"the {model.Config.Kind} kind ({model.GetType().Name}) has no ONNX mapping");
+    }
+
+    /// <summary>Whether the model's reconstruction adds its input to the decoder's output (<see cref="AutoencoderParts.Residual"/>, a
+    /// residual denoiser): <see cref="AutoencoderModel.ReconstructLogits"/> = x + DecodeLogits(Encode(x)).</summary>
+    private static bool HasSkip(AutoencoderModel model) => model is Autoencoder { Residual: true };
+
+    /// <summary>The logits of the reconstruction of <paramref name="x"/> (the scaled input in the sample shape) whose code is
+    /// <paramref name="code"/>, as <see cref="AutoencoderModel.ReconstructLogits"/>: the decoder's logits, plus x (an <c>Add</c> node,
+    /// <c>residual</c>) for a model with a skip connection.</summary>
+    private static string ReconstructionLogits(OnnxGraph g, AutoencoderModel model, IOnnxExportable exportable, string x, string code)
+    {
+        var logits = exportable.EmitDecoderLogits(g, code);
+        return HasSkip(model) ? g.Node("Add", [x, logits], "residual") : logits;
     }
 
     private static bool Overrides(AutoencoderModel model, string method) =>
@@ -261,7 +281,7 @@ public static class OnnxExporter
             throw new OnnxExportException($"the score combined with the robust Mahalanobis distance (distanceScore, the unsupervised recipe's) is not mapped to ONNX; export the full model or score with detect");
         if (error == ReconstructionError.Bce && model.Likelihood is not BernoulliLikelihood)
             throw new OnnxExportException($"the bce score needs a sigmoid-bce model, this one is {model.Likelihood.Name}");
-        var logits = Flat(g, model, exportable.EmitDecoderLogits(g, exportable.EmitEncoder(g, x)));
+        var logits = Flat(g, model, ReconstructionLogits(g, model, exportable, x, exportable.EmitEncoder(g, x)));
         string element;
         if (error is ReconstructionError.Bce or ReconstructionError.Nll && model.Likelihood is BernoulliLikelihood)
         {

@@ -44,7 +44,7 @@ public class CliAnomalyDefaultsTests
 
     /// <summary>cardio split deterministically 60/40 (every 5th row's first two to the test part, so both classes are on both
     /// sides); the training file has no label column, as unlabelled data.</summary>
-    private static (string Train, string Test)? CardioSplit(TempDir dir)
+    internal static (string Train, string Test)? CardioSplit(TempDir dir)
     {
         var path = SharedData.Find("odds/cardio.csv");
         if (path is null) return null;

@@ -95,30 +95,52 @@ public sealed class DenseInferenceTests
         }
     }
 
-    [Fact]
-    public void SplitTuner_TimesBothSplitsInSteadyBlocks_ThenUsesTheFasterUntilTheNextTrial()
+    /// <summary>Runs one trial of <paramref name="tuner"/>, each call costing <paramref name="ticks"/>(split, first call of its
+    /// block) and recorded when the tuner times it; returns the calls made (split, timed).</summary>
+    private static List<(InferenceSplit Split, bool Timed)> RunTrial(InferenceSplitTuner tuner, Func<InferenceSplit, bool, long> ticks)
     {
-        // Given a tuner
-        var tuner = new InferenceSplitTuner();
-        // When the trial runs its blocks, columns taking half the time of rows in every timed call
         var seen = new List<(InferenceSplit Split, bool Timed)>();
-        for (int i = 0; i < InferenceSplitTuner.TrialLength; i++)
+        do
         {
             var split = tuner.Next();
+            bool first = seen.Count == 0 || seen[^1].Split != split;
+            long cost = ticks(split, first);
             seen.Add((split, tuner.Timing));
-            if (tuner.Timing) tuner.Record(split, split == InferenceSplit.Columns ? 100 : 200);
+            if (tuner.Timing) tuner.Record(split, cost);
+            Assert.True(seen.Count <= InferenceSplitTuner.Blocks * InferenceSplitTuner.MaxBlockCalls, "a trial has at most Blocks × MaxBlockCalls calls");
         }
-        // Then each block is one split's consecutive calls, rows first, the first call of each block untimed,
-        // and each split was timed the same number of times
-        for (int b = 0; b < InferenceSplitTuner.Blocks; b++)
+        while (tuner.InTrial);
+        return seen;
+    }
+
+    private static List<List<(InferenceSplit Split, bool Timed)>> BlocksOf(List<(InferenceSplit Split, bool Timed)> calls)
+    {
+        var blocks = new List<List<(InferenceSplit Split, bool Timed)>>();
+        foreach (var c in calls)
         {
-            var block = seen.Skip(b * InferenceSplitTuner.BlockCalls).Take(InferenceSplitTuner.BlockCalls).ToList();
-            Assert.All(block, c => Assert.Equal(b % 2 == 0 ? InferenceSplit.Rows : InferenceSplit.Columns, c.Split));
-            Assert.False(block[0].Timed);
-            Assert.All(block.Skip(1), c => Assert.True(c.Timed));
+            if (!c.Timed) blocks.Add([]);
+            blocks[^1].Add(c);
         }
-        Assert.Equal(InferenceSplitTuner.TimedCallsPerSplit, seen.Count(c => c.Timed && c.Split == InferenceSplit.Columns));
-        Assert.Equal(InferenceSplitTuner.TimedCallsPerSplit, seen.Count(c => c.Timed && c.Split == InferenceSplit.Rows));
+        return blocks;
+    }
+
+    [Fact]
+    public void SplitTuner_TimesBothSplitsInSteadyBlocksOfShortCalls_ThenUsesTheFasterUntilTheNextTrial()
+    {
+        // Given a tuner, and calls far shorter than a block's time budget (a single row: microseconds)
+        var tuner = new InferenceSplitTuner();
+        long rowsTicks = Math.Max(2, InferenceSplitTuner.BlockBudgetTicks / 50);
+        // When a trial runs, columns taking half the time of rows in every timed call
+        var seen = RunTrial(tuner, (split, _) => split == InferenceSplit.Columns ? rowsTicks / 2 : rowsTicks);
+        // Then it is Blocks blocks of MaxBlockCalls consecutive calls of one split, rows first, the first call of each untimed
+        var blocks = BlocksOf(seen);
+        Assert.Equal(InferenceSplitTuner.Blocks, blocks.Count);
+        for (int b = 0; b < blocks.Count; b++)
+        {
+            Assert.Equal(InferenceSplitTuner.MaxBlockCalls, blocks[b].Count);
+            Assert.All(blocks[b], c => Assert.Equal(b % 2 == 0 ? InferenceSplit.Rows : InferenceSplit.Columns, c.Split));
+            Assert.All(blocks[b].Skip(1), c => Assert.True(c.Timed));
+        }
         // And the next calls use columns without timing, until the next trial starts with rows again
         Assert.Equal(InferenceSplit.Columns, tuner.Choice);
         for (int i = 0; i < InferenceSplitTuner.Period; i++)
@@ -127,23 +149,72 @@ public sealed class DenseInferenceTests
             Assert.False(tuner.Timing);
         }
         Assert.Equal(InferenceSplit.Rows, tuner.Next());
+        Assert.False(tuner.Timing);
     }
 
     [Fact]
-    public void SplitTuner_IgnoresTheSwitchCostOfEachBlocksFirstCall()
+    public void SplitTuner_LongCalls_TrialInBlocksOfTwoCalls_SoATrialIsSixteenCalls()
     {
-        // Given a tuner whose columns are faster when run steadily but whose first call after a switch is very slow
+        // Given a tuner, and calls each longer than a block's time budget (a few hundred rows: a fraction of a millisecond)
         var tuner = new InferenceSplitTuner();
-        for (int i = 0; i < InferenceSplitTuner.TrialLength; i++)
-        {
-            var split = tuner.Next();
-            bool firstOfBlock = i % InferenceSplitTuner.BlockCalls == 0;
-            long ticks = split == InferenceSplit.Columns ? (firstOfBlock ? 10_000 : 100) : 150;
-            if (tuner.Timing) tuner.Record(split, ticks);
-            else Assert.True(firstOfBlock);
-        }
-        // Then the steady-state times decide: columns
+        long rowsTicks = InferenceSplitTuner.BlockBudgetTicks * 2;
+        // When a trial runs, rows faster
+        var seen = RunTrial(tuner, (split, _) => split == InferenceSplit.Rows ? rowsTicks : rowsTicks * 3 / 2);
+        // Then each block is one untimed call and one timed call: 16 calls in all, 4 timed per split (the trial of 8-call
+        // blocks took 64, all the calls of encoding 16,000 rows in batches of 256)
+        var blocks = BlocksOf(seen);
+        Assert.Equal(InferenceSplitTuner.Blocks, blocks.Count);
+        Assert.All(blocks, b => Assert.Equal([false, true], b.Select(c => c.Timed)));
+        Assert.Equal(2 * InferenceSplitTuner.Blocks, seen.Count);
+        Assert.Equal(InferenceSplit.Rows, tuner.Choice);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SplitTuner_IgnoresTheSwitchCostOfEachBlocksFirstCall(bool longCalls)
+    {
+        // Given a tuner whose columns are faster when run steadily but whose first call after a switch is very slow, for short
+        // calls (8 a block) and long ones (2 a block: were the first timed, it alone would fill the block's budget)
+        var tuner = new InferenceSplitTuner();
+        long unit = longCalls ? InferenceSplitTuner.BlockBudgetTicks * 2 : Math.Max(2, InferenceSplitTuner.BlockBudgetTicks / 100);
+        var seen = RunTrial(tuner, (split, first) => split == InferenceSplit.Columns ? (first ? 100 * unit : unit) : unit * 3 / 2);
+        // Then exactly the first call of each block went untimed, and the steady-state times decide: columns
+        Assert.Equal(InferenceSplitTuner.Blocks, seen.Count(c => !c.Timed));
+        Assert.All(BlocksOf(seen), b => Assert.True(b.Skip(1).All(c => c.Timed) && b.Select(c => c.Split).Distinct().Count() == 1));
         Assert.Equal(InferenceSplit.Columns, tuner.Choice);
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public void SplitTuner_UnderTheDelaysOfASharedMachine_PicksTheFasterSplitInNineteenTrialsOfTwenty(bool longCalls, bool columnsFaster)
+    {
+        var faster = columnsFaster ? InferenceSplit.Columns : InferenceSplit.Rows;
+        // Given calls where one split is 15 % faster, and a shared machine: about a fifth of the calls (in spells of 1–4 calls)
+        // delayed by 0–200 % of their time (delays only ever lengthen a call), the first call of each block 3× slower
+        var rng = new Rng(42);
+        long baseTicks = longCalls ? InferenceSplitTuner.BlockBudgetTicks * 2 : Math.Max(100, InferenceSplitTuner.BlockBudgetTicks / 40);
+        int correct = 0;
+        const int trials = 200;
+        for (int t = 0; t < trials; t++)
+        {
+            var tuner = new InferenceSplitTuner();
+            int busyLeft = 0;
+            RunTrial(tuner, (split, first) =>
+            {
+                double cost = split == faster ? baseTicks : baseTicks * 1.15;
+                if (busyLeft == 0 && rng.Bernoulli(0.1)) busyLeft = 1 + rng.NextInt(4);
+                if (busyLeft > 0) { busyLeft--; cost *= 1 + 2 * rng.NextDouble(); }
+                return (long)(first ? 3 * cost : cost);
+            });
+            // When its trial ends
+            if (tuner.Choice == faster) correct++;
+        }
+        // Then it chose the faster split in at least 95 % of the trials
+        Assert.True(correct >= trials * 95 / 100, $"chose {faster} in {correct} of {trials} trials");
     }
 
     [Theory]

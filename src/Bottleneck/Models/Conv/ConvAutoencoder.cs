@@ -34,11 +34,20 @@ public sealed partial class ConvAutoencoder : Autoencoder
 
     /// <summary>The fused path kept for no-grad calls in eval mode (created on first use; one per model, also under a race).</summary>
     private LiveInference<ConvInference> Live => LazyInitializer.EnsureInitialized(ref _live,
-        () => new(() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape)));
+        () => new(() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape, Conv.Residual)));
 
     /// <inheritdoc/>
-    /// <remarks>None for a residual model: the fused path computes DecodeLogits(Encode(x)) without the skip connection.</remarks>
-    public override IFastInference? CreateFastInference() => Conv.Residual ? null : ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape);
+    /// <remarks>For a residual model the path's logits include the skip connection, x + decoder(encoder(x)), as
+    /// <see cref="ReconstructLogits"/>.</remarks>
+    public override IFastInference? CreateFastInference() => ConvInference.TryCreate(EncoderLayers, DecoderLayers, Conv.InputShape, Conv.Residual);
+
+    /// <summary>
+    /// The logits of the reconstruction, decoder(encoder(x)) (plus x for a residual model), shape (N, C, H, W) → (N, C, H, W). In eval
+    /// mode under <see cref="GradMode.NoGrad"/> one call of the fused path on the live weights (the code stays in the path's buffers and
+    /// the skip is added in the same pass); otherwise the layers with autograd.
+    /// </summary>
+    /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
+    public override Tensor ReconstructLogits(Tensor x) => Live.ReconstructLogits(this, x, base.ReconstructLogits);
 
     /// <summary>
     /// Maps images (N, C, H, W) to codes (N, latentDim). In eval mode under <see cref="GradMode.NoGrad"/> (the <c>encode</c>,
@@ -59,7 +68,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
     private (int H, int W, ConvInference? Path)? _images;
 
     /// <summary>The fused path for whole images of H × W (the encoder without its Flatten, the decoder without its Unflatten, then a
-    /// crop to H × W), cached for the last size, or null when the layers or the GEMM provider do not allow it.</summary>
+    /// crop to H × W, and the skip for a residual model), cached for the last size, or null when the layers or the GEMM provider do not allow it.</summary>
     private ConvInference? ImagesPath(int h, int w)
     {
         if (_images is { } c && c.H == h && c.W == w && (c.Path is null || ReferenceEquals(c.Path.Provider, Kernels.Gemm.Provider))) return c.Path;
@@ -67,7 +76,7 @@ public sealed partial class ConvAutoencoder : Autoencoder
         for (int i = 0; i < EncoderLayers.Layers.Count - 1; i++) layers.Add(EncoderLayers.Layers[i]);
         for (int i = 1; i < DecoderLayers.Layers.Count - 1; i++) layers.Add(DecoderLayers.Layers[i]);
         layers.Add(new CropTo(h, w));
-        var path = ConvInference.TryCreateImages(layers, Conv.InChannels, h, w);
+        var path = ConvInference.TryCreateImages(layers, Conv.InChannels, h, w, Conv.Residual);
         _images = (h, w, path);
         return path;
     }
@@ -101,8 +110,8 @@ public sealed partial class ConvAutoencoder : Autoencoder
                     {
                         fast.Refresh();
                         var logits = Tensor.Empty(x.ShapeToArray());
-                        fast.Logits(x.Span, x.Dim(0), logits.Span);
-                        return LikelihoodHead.Mean(Conv.Residual ? x + logits : logits);
+                        fast.Logits(x.Span, x.Dim(0), logits.Span);   // x + decoder output for a residual model (the path adds it)
+                        return LikelihoodHead.Mean(logits);
                     }
                 }
                 finally { Monitor.Exit(Live.Gate); }

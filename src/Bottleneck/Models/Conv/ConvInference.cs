@@ -29,6 +29,12 @@ namespace Bottleneck.Models.Conv;
 /// another order). Supported layers: Conv2d and ConvTranspose2d with groups 1 (any stride, padding, output padding, dilation),
 /// Linear, Flatten, Unflatten, the activations but GELU, Dropout (identity), PadToMultiple and CropTo; the managed GEMM must be the
 /// provider. Anything else makes <see cref="TryCreate"/> return null and callers use the layers. Not thread-safe.
+/// <para>A spatial code is a flat NCHW row for <see cref="Codes"/>, so the encoder ends with an NHWC → NCHW transpose and the decoder
+/// starts with the inverse; <see cref="Logits"/>, which does not output the code, leaves both out (a permutation and its inverse: the
+/// same bits).</para>
+/// <para>A residual model (<see cref="ConvConfig.Residual"/>, DnCNN) is compiled with the skip connection: <see cref="Logits"/> adds each
+/// chunk's input to the last step's output while both are in cache, l = x + decoder(encoder(x)), the same float additions as the layers'
+/// <c>x + logits</c>; <see cref="Codes"/> and the decoder alone are unchanged.</para>
 /// </summary>
 internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
 {
@@ -45,6 +51,8 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     private readonly int _encoderSteps;
     private readonly int _inputSize, _codeSize, _outputSize;
     private readonly int _maxActivation, _scratchFloats;
+    private readonly bool _skip;
+    private readonly bool _bypassCode;   // a whole run skips the code's NHWC → NCHW → NHWC round trip (a spatial code's two transposes)
     private readonly ManagedGemm _gemm;
     private float[][] _bufA = [], _bufB = [], _scratch = [];
 
@@ -52,9 +60,11 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     private float* _x, _y;
     private int _n, _parts, _first, _end, _chunk;
 
-    private ConvInference(Step[] steps, int encoderSteps, int inputSize, ManagedGemm gemm)
+    private ConvInference(Step[] steps, int encoderSteps, int inputSize, ManagedGemm gemm, bool skip = false)
     {
         _steps = steps;
+        _skip = skip;
+        _bypassCode = encoderSteps >= 2 && steps.Length >= encoderSteps + 2 && steps[encoderSteps] is Transpose back && back.Undoes(steps[encoderSteps - 1]);
         _encoderSteps = encoderSteps;
         _gemm = gemm;
         _inputSize = inputSize;
@@ -67,6 +77,12 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
 
     /// <summary>The compiled steps, in order (their names, for tests and the benchmark).</summary>
     internal IReadOnlyList<string> StepNames => _steps.Select(s => s.Name).ToArray();
+
+    /// <summary>Whether <see cref="Logits"/> adds the input to the last step's output (a residual model's skip connection).</summary>
+    internal bool Skip => _skip;
+
+    /// <summary>Whether <see cref="Logits"/> leaves out the spatial code's NHWC → NCHW → NHWC transposes (the code is not output).</summary>
+    internal bool BypassesCodeLayout => _bypassCode;
 
     /// <summary>The GEMM provider the weights were packed for.</summary>
     internal ManagedGemm Provider => _gemm;
@@ -90,7 +106,12 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     /// The fused path for <paramref name="encoder"/> then <paramref name="decoder"/> on inputs of shape
     /// (C, H, W) = <paramref name="inputShape"/>, or null when a layer is not supported or the managed GEMM is not the provider.
     /// </summary>
-    public static ConvInference? TryCreate(Sequential encoder, Sequential decoder, int[] inputShape)
+    /// <param name="encoder">The encoder layers, ending in the flat code.</param>
+    /// <param name="decoder">The decoder layers, ending in NCHW logits.</param>
+    /// <param name="inputShape">(C, H, W).</param>
+    /// <param name="residual">Add the input to the decoder's output in <see cref="Logits"/> (a residual model; default false). The
+    /// decoder's output must then have the input's shape, else null.</param>
+    public static ConvInference? TryCreate(Sequential encoder, Sequential decoder, int[] inputShape, bool residual = false)
     {
         if (Gemm.Provider is not ManagedGemm gemm || inputShape.Length != 3) return null;
         var b = new Builder(gemm, inputShape[0], inputShape[1], inputShape[2]);
@@ -99,7 +120,9 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
         if (encoderSteps == 0) return null;
         if (!b.Add(decoder.Layers) || !b.EndImage()) return null;
         if (b.Steps.Count == encoderSteps) return null;
-        return new ConvInference(b.Steps.ToArray(), encoderSteps, inputShape[0] * inputShape[1] * inputShape[2], gemm);
+        int size = inputShape[0] * inputShape[1] * inputShape[2];
+        if (residual && b.Steps[^1].OutSize != size) return null;
+        return new ConvInference(b.Steps.ToArray(), encoderSteps, size, gemm, residual);
     }
 
     /// <summary>
@@ -119,13 +142,21 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     /// The fully convolutional stack <paramref name="layers"/> on NCHW images (C, H, W) of one size, NCHW out (a spatial-code
     /// model enlarging or denoising whole photographs: <see cref="ConvAutoencoder.ReconstructImages"/>). <see cref="Logits"/> runs it.
     /// </summary>
+    /// <param name="layers">The fully convolutional stack (no Flatten or Linear).</param>
+    /// <param name="channels">C.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="residual">Add the input image to the output in <see cref="Logits"/> (a residual denoiser; default false); the
+    /// output must then be (C, H, W), else null.</param>
     /// <returns>Null when a layer is not supported, the output is not an image, or the managed GEMM is not the provider.</returns>
-    internal static ConvInference? TryCreateImages(IReadOnlyList<Module> layers, int channels, int height, int width)
+    internal static ConvInference? TryCreateImages(IReadOnlyList<Module> layers, int channels, int height, int width, bool residual = false)
     {
         if (Gemm.Provider is not ManagedGemm gemm) return null;
         var b = new Builder(gemm, channels, height, width);
         if (!b.Add(layers) || !b.EndImage() || b.Steps.Count == 0) return null;
-        return new ConvInference(b.Steps.ToArray(), b.Steps.Count, channels * height * width, gemm);
+        int size = channels * height * width;
+        if (residual && b.Steps[^1].OutSize != size) return null;
+        return new ConvInference(b.Steps.ToArray(), b.Steps.Count, size, gemm, residual);
     }
 
     /// <summary>Floats per sample of <see cref="Logits"/>' output.</summary>
@@ -140,7 +171,10 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
         for (int i = first; i < end; i++) _steps[i].Refresh();
     }
 
-    /// <inheritdoc/>
+    /// <summary>Logits of the reconstruction for <paramref name="n"/> samples of <paramref name="x"/> (n × D) into <paramref name="logits"/>
+    /// (n × D): decoder(encoder(x)), plus x for a residual path (<see cref="Skip"/>). <paramref name="logits"/> must not overlap
+    /// <paramref name="x"/>.</summary>
+    /// <exception cref="ArgumentException">A span is shorter than n rows.</exception>
     public void Logits(ReadOnlySpan<float> x, int n, Span<float> logits) => Run(x, n, logits, 0, _steps.Length);
 
     /// <inheritdoc/>
@@ -213,6 +247,9 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     {
         int s0 = (int)((long)_n * index / _parts), s1 = (int)((long)_n * (index + 1) / _parts);
         int inD = _steps[_first].InSize, outD = _steps[_end - 1].OutSize;
+        bool whole = _first == 0 && _end == _steps.Length;
+        bool skip = _skip && whole;                 // add the input (inD == outD, checked when built)
+        bool bypass = _bypassCode && whole;         // the code is not output: its two inverse transposes are left out
         fixed (float* bufA = _bufA[index])
         fixed (float* bufB = _bufB[index])
         fixed (float* scratch = _scratch[index])
@@ -224,9 +261,16 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
                 float* input = _x + (nint)start * inD;
                 for (int i = _first; i < _end; i++)
                 {
-                    float* dst = i == _end - 1 ? _y + (nint)start * outD : ((i - _first) % 2 == 0 ? bufA : bufB);
+                    if (bypass && (i == _encoderSteps - 1 || i == _encoderSteps)) continue;
+                    float* dst = i == _end - 1 ? _y + (nint)start * outD : (input == bufA ? bufB : bufA);
                     _steps[i].Run(input, dst, m, in ctx);
                     input = dst;
+                }
+                if (skip)
+                {
+                    // l = x + decoder(encoder(x)) on the chunk just written, as the layers' x + logits (one float addition per value)
+                    var y = new Span<float>(_y + (nint)start * outD, m * outD);
+                    System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(_x + (nint)start * inD, m * inD), y, y);
                 }
             }
         }
@@ -301,17 +345,23 @@ internal sealed unsafe class ConvInference : ILiveInferencePath, IParallelJob
     /// <summary>(C, H·W) → (H·W, C) per sample, or back.</summary>
     private sealed class Transpose(int c, int h, int w, bool toNhwc) : Step
     {
-        public override string Name => toNhwc ? $"NCHW→NHWC {c}×{h}×{w}" : $"NHWC→NCHW {c}×{h}×{w}";
-        public override int InSize => c * h * w;
-        public override int OutSize => c * h * w;
+        /// <summary>Whether this step undoes <paramref name="other"/> (the same map, the other direction).</summary>
+        public bool Undoes(Step other) => other is Transpose t && t.Map == Map && t.ToNhwc != ToNhwc;
+
+        private (int C, int H, int W) Map { get; } = (c, h, w);
+        private bool ToNhwc { get; } = toNhwc;
+
+        public override string Name => ToNhwc ? $"NCHW→NHWC {Map.C}×{Map.H}×{Map.W}" : $"NHWC→NCHW {Map.C}×{Map.H}×{Map.W}";
+        public override int InSize => Map.C * Map.H * Map.W;
+        public override int OutSize => Map.C * Map.H * Map.W;
 
         public override void Run(float* x, float* y, int n, in KernelContext ctx)
         {
-            int p = h * w, size = c * p;
+            int c = Map.C, p = Map.H * Map.W, size = c * p;
             for (int s = 0; s < n; s++)
             {
                 float* src = x + (nint)s * size, dst = y + (nint)s * size;
-                if (toNhwc) { for (int ch = 0; ch < c; ch++) for (int i = 0; i < p; i++) dst[i * c + ch] = src[ch * p + i]; }
+                if (ToNhwc) { for (int ch = 0; ch < c; ch++) for (int i = 0; i < p; i++) dst[i * c + ch] = src[ch * p + i]; }
                 else { for (int i = 0; i < p; i++) for (int ch = 0; ch < c; ch++) dst[ch * p + i] = src[i * c + ch]; }
             }
         }

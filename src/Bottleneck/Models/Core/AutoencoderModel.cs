@@ -32,8 +32,8 @@ public sealed record TrainingPhase(string Name, IReadOnlyList<string>? Groups)
 
 /// <summary>
 /// An inference-only forward pass that calls kernels directly (no autograd, no tensors), written by a kind for scoring
-/// throughput. It must give the same logits as <see cref="AutoencoderModel.DecodeLogits"/>(<see cref="AutoencoderModel.Encode(Tensor)"/>(x))
-/// in eval mode, up to float rounding. It may keep the weights in a prepared form (e.g. packed for the GEMM micro-kernel):
+/// throughput. It must give the same logits as <see cref="AutoencoderModel.ReconstructLogits"/>(x) (DecodeLogits(Encode(x)), plus x for
+/// a model with a skip connection) in eval mode, up to float rounding. It may keep the weights in a prepared form (e.g. packed for the GEMM micro-kernel):
 /// that is a snapshot taken when it is created, so after the weights change call <see cref="Refresh"/> (or create a new one).
 /// Not thread-safe.
 /// </summary>

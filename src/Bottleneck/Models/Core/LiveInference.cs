@@ -80,6 +80,29 @@ internal sealed class LiveInference<TPath>(Func<TPath?> create) where TPath : cl
         finally { Monitor.Exit(Gate); }
     }
 
+    /// <summary>Logits of the reconstruction (N, sample shape) of <paramref name="x"/> in one call of the path on all live weights
+    /// (<see cref="IFastInference.Logits"/>: the code stays in the path's buffers), or <paramref name="layers"/>(x) when the path does not
+    /// apply now.</summary>
+    /// <param name="model">The model (its mode, input check and input shape).</param>
+    /// <param name="x">Samples of the model's input shape.</param>
+    /// <param name="layers">The layer path (the base class's ReconstructLogits).</param>
+    /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
+    public Tensor ReconstructLogits(AutoencoderModel model, Tensor x, Func<Tensor, Tensor> layers)
+    {
+        if (!Monitor.TryEnter(Gate)) return layers(x);
+        try
+        {
+            if (Current(model.Training) is not { } fast) return layers(x);
+            model.CheckInput(x);
+            int n = x.Dim(0);
+            fast.Refresh(0, fast.Parts);
+            var logits = Tensor.Empty([n, .. model.InputShape]);
+            fast.Logits(x.Span, n, logits.Span);
+            return logits;
+        }
+        finally { Monitor.Exit(Gate); }
+    }
+
     /// <summary>Decoder logits (N, sample shape) of codes <paramref name="z"/> through the path on the live decoder weights, or
     /// <paramref name="layers"/>(z) when the path does not apply now.</summary>
     /// <param name="model">The model (its mode, latent width and input shape).</param>
