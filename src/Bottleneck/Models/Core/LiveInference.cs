@@ -64,21 +64,8 @@ internal sealed class LiveInference<TPath>(Func<TPath?> create) where TPath : cl
     /// <param name="x">Samples of the model's input shape.</param>
     /// <param name="layers">The layer path (the base class's Encode).</param>
     /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
-    public Tensor Encode(AutoencoderModel model, Tensor x, Func<Tensor, Tensor> layers)
-    {
-        if (!Monitor.TryEnter(Gate)) return layers(x);
-        try
-        {
-            if (Current(model.Training) is not { } fast) return layers(x);
-            model.CheckInput(x);
-            int n = x.Dim(0);
-            fast.Refresh(0, fast.EncoderParts);
-            var codes = Tensor.Empty([n, model.LatentDim]);
-            fast.Codes(x.Span, n, codes.Span);
-            return codes;
-        }
-        finally { Monitor.Exit(Gate); }
-    }
+    public Tensor Encode(AutoencoderModel model, Tensor x, Func<Tensor, Tensor> layers) =>
+        Run(model, x, layers, encoder: true, decoder: false, [model.LatentDim], static (p, i, n, o) => p.Codes(i, n, o));
 
     /// <summary>Logits of the reconstruction (N, sample shape) of <paramref name="x"/> in one call of the path on all live weights
     /// (<see cref="IFastInference.Logits"/>: the code stays in the path's buffers), or <paramref name="layers"/>(x) when the path does not
@@ -87,21 +74,8 @@ internal sealed class LiveInference<TPath>(Func<TPath?> create) where TPath : cl
     /// <param name="x">Samples of the model's input shape.</param>
     /// <param name="layers">The layer path (the base class's ReconstructLogits).</param>
     /// <exception cref="ShapeException">The input does not have the model's sample shape.</exception>
-    public Tensor ReconstructLogits(AutoencoderModel model, Tensor x, Func<Tensor, Tensor> layers)
-    {
-        if (!Monitor.TryEnter(Gate)) return layers(x);
-        try
-        {
-            if (Current(model.Training) is not { } fast) return layers(x);
-            model.CheckInput(x);
-            int n = x.Dim(0);
-            fast.Refresh(0, fast.Parts);
-            var logits = Tensor.Empty([n, .. model.InputShape]);
-            fast.Logits(x.Span, n, logits.Span);
-            return logits;
-        }
-        finally { Monitor.Exit(Gate); }
-    }
+    public Tensor ReconstructLogits(AutoencoderModel model, Tensor x, Func<Tensor, Tensor> layers) =>
+        Run(model, x, layers, encoder: true, decoder: true, model.InputShape, static (p, i, n, o) => p.Logits(i, n, o));
 
     /// <summary>Decoder logits (N, sample shape) of codes <paramref name="z"/> through the path on the live decoder weights, or
     /// <paramref name="layers"/>(z) when the path does not apply now.</summary>
@@ -109,19 +83,29 @@ internal sealed class LiveInference<TPath>(Func<TPath?> create) where TPath : cl
     /// <param name="z">Codes (N, latentDim).</param>
     /// <param name="layers">The layer path (the base class's DecodeLogits).</param>
     /// <exception cref="ShapeException">The codes are not (N, latentDim).</exception>
-    public Tensor DecodeLogits(AutoencoderModel model, Tensor z, Func<Tensor, Tensor> layers)
+    public Tensor DecodeLogits(AutoencoderModel model, Tensor z, Func<Tensor, Tensor> layers) =>
+        Run(model, z, layers, encoder: false, decoder: true, model.InputShape, static (p, i, n, o) => p.DecoderLogits(i, n, o));
+
+    private delegate void PathCall(TPath path, ReadOnlySpan<float> input, int n, Span<float> output);
+
+    /// <summary>The skeleton of the three calls: the layers when the path does not apply now (or another caller holds it); else
+    /// check the input (samples of the model's shape when the call starts at the encoder, else (N, latentDim) codes), re-read the weights of the parts the call runs (encoder, decoder or both) and run the path into a new
+    /// (N, <paramref name="sampleShape"/>) tensor.</summary>
+    private Tensor Run(AutoencoderModel model, Tensor input, Func<Tensor, Tensor> layers, bool encoder, bool decoder,
+        int[] sampleShape, PathCall call)
     {
-        if (!Monitor.TryEnter(Gate)) return layers(z);
+        if (!Monitor.TryEnter(Gate)) return layers(input);
         try
         {
-            if (Current(model.Training) is not { } fast) return layers(z);
-            if (z.Rank != 2 || z.Dim(1) != model.LatentDim)
-                throw new ShapeException($"codes {z.ShapeString} are not (N, {model.LatentDim})");
-            int n = z.Dim(0);
-            fast.Refresh(fast.EncoderParts, fast.Parts);
-            var logits = Tensor.Empty([n, .. model.InputShape]);
-            fast.DecoderLogits(z.Span, n, logits.Span);
-            return logits;
+            if (Current(model.Training) is not { } fast) return layers(input);
+            if (encoder) model.CheckInput(input);
+            else if (input.Rank != 2 || input.Dim(1) != model.LatentDim)
+                throw new ShapeException($"codes {input.ShapeString} are not (N, {model.LatentDim})");
+            int n = input.Dim(0);
+            fast.Refresh(encoder ? 0 : fast.EncoderParts, decoder ? fast.Parts : fast.EncoderParts);
+            var output = Tensor.Empty([n, .. sampleShape]);
+            call(fast, input.Span, n, output.Span);
+            return output;
         }
         finally { Monitor.Exit(Gate); }
     }
