@@ -29,7 +29,7 @@ public static class AnomalyBench
     {
         string suite = args.Length > 0 && !args[0].StartsWith("--") ? args[0].ToLowerInvariant() : "all";
         if (suite == "select") return WideAnomalyBench.Select(args[1..]);
-        Gemm.Threads = IntArg(args, "--threads", 2);
+        Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
         Console.WriteLine($"backend: {Gemm.Describe()}; threads {Gemm.Threads}");
         if (suite == "wide") return WideAnomalyBench.Run(args[1..]);
         int rc = 0;
@@ -47,7 +47,7 @@ public static class AnomalyBench
 
     private static int Odds(string[] args)
     {
-        int seeds = IntArg(args, "--seeds", 5), epochs = IntArg(args, "--epochs", 50), batch = IntArg(args, "--batch", 64);
+        int seeds = DenseBench.IntArg(args, "--seeds", 5), epochs = DenseBench.IntArg(args, "--epochs", 50), batch = DenseBench.IntArg(args, "--batch", 64);
         bool peer = !args.Contains("--no-peer");
         string[] names = ["cardio", "arrhythmia", "ionosphere", "shuttle"];
         var dataDir = DataDirectory.Find("odds/cardio.csv") is { } c ? Path.GetDirectoryName(c)! : null;
@@ -131,8 +131,8 @@ public static class AnomalyBench
 
     private static int Kdd(string[] args)
     {
-        int seeds = IntArg(args, "--seeds", 5), epochs = IntArg(args, "--epochs", 20), batch = IntArg(args, "--batch", 128);
-        int maxTrain = IntArg(args, "--kdd-train", 20000);
+        int seeds = DenseBench.IntArg(args, "--seeds", 5), epochs = DenseBench.IntArg(args, "--epochs", 20), batch = DenseBench.IntArg(args, "--batch", 128);
+        int maxTrain = DenseBench.IntArg(args, "--kdd-train", 20000);
         var path = DataDirectory.Find("kddcup99/kddcup.data_10_percent.gz");
         var names = DataDirectory.Find("kddcup99/kddcup.names");
         Console.WriteLine();
@@ -152,7 +152,7 @@ public static class AnomalyBench
 
     private static int Ecg(string[] args)
     {
-        int seeds = IntArg(args, "--seeds", 5), epochs = IntArg(args, "--ecg-epochs", 100);
+        int seeds = DenseBench.IntArg(args, "--seeds", 5), epochs = DenseBench.IntArg(args, "--ecg-epochs", 100);
         bool peer = !args.Contains("--no-peer");
         var path = DataDirectory.Find("ecg5000/ECG5000_TRAIN.tsv");
         Console.WriteLine();
@@ -232,7 +232,7 @@ print(json.dumps(out))
         var data = pre.Transform(raw);
         var model = new DenseAutoencoder(new DenseConfig(9, [32], 4, Activation.Relu, Activation.Identity, Likelihood.Gaussian), new Rng(0));
         new Training.Trainer(new Training.TrainingOptions(epochs: 2, batchSize: 256)).Fit(model, data);
-        int batch = IntArg(args, "--score-batch", 8192);
+        int batch = DenseBench.IntArg(args, "--score-batch", 8192);
         var scorer = new AnomalyScorer(model, batchSize: batch);
         // Tile shuttle to 1M rows so that one pass is long enough to time.
         int reps = 1_000_000 / data.Rows + 1;
@@ -310,10 +310,4 @@ print({{rows}} / statistics.median(times))
     private static string Pm(double m, double sd) => $"{m.ToString("F3", CultureInfo.InvariantCulture)} ± {sd.ToString("F3", CultureInfo.InvariantCulture)}";
 
     private static void Json(object o) => Console.Error.WriteLine(JsonSerializer.Serialize(o));
-
-    private static int IntArg(string[] args, string name, int def)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : def;
-    }
 }

@@ -41,7 +41,7 @@ public static unsafe class EncodeProfile
             Console.Error.WriteLine($"encode-profile: profiles the managed GEMM's Vector512 12×32 kernels; the provider here is {Gemm.Describe()}");
             return 2;
         }
-        int batch = IntArg(args, "--batch", 256), rounds = IntArg(args, "--rounds", 15);
+        int batch = DenseBench.IntArg(args, "--batch", 256), rounds = DenseBench.IntArg(args, "--rounds", 15);
         if (batch < 2 || batch > 2048 || rounds < 1)
         {
             Console.Error.WriteLine($"encode-profile: --batch must be 2 … 2048 and --rounds ≥ 1, got {batch} and {rounds}");
@@ -173,11 +173,5 @@ public static unsafe class EncodeProfile
             d10 = Vector512.FusedMultiplyAdd(d10, m, s); d11 = Vector512.FusedMultiplyAdd(d11, m, s);
         }
         return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9 + d10 + d11)[0];
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : fallback;
     }
 }

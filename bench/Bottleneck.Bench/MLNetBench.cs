@@ -27,8 +27,8 @@ public static class MLNetBench
 
     public static int Run(string[] args)
     {
-        Gemm.Threads = IntArg(args, "--threads", 2);
-        int epochs = IntArg(args, "--epochs", 2), seconds = IntArg(args, "--seconds", 3);
+        Gemm.Threads = DenseBench.IntArg(args, "--threads", 2);
+        int epochs = DenseBench.IntArg(args, "--epochs", 2), seconds = DenseBench.IntArg(args, "--seconds", 3);
         var path = DataDirectory.Find("odds/shuttle.csv");
         if (path is null) { Console.WriteLine("shuttle not found (../shared/data/odds); skipped"); return 0; }
         var ml = new MLContext(seed: 0);
@@ -85,11 +85,5 @@ public static class MLNetBench
         int passes = 0;
         do { pass(); passes++; } while (sw.Elapsed.TotalSeconds < seconds);
         return (double)rows * passes / sw.Elapsed.TotalSeconds;
-    }
-
-    private static int IntArg(string[] args, string name, int def)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : def;
     }
 }

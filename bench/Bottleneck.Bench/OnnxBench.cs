@@ -35,9 +35,9 @@ public static class OnnxBench
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == "conv-residual") return OnnxConvResidualBench.Run(args);   // the residual conv denoiser (its own file)
-        int rows = IntArg(args, "--rows", 20000), repeats = IntArg(args, "--repeats", 5);
-        int[] batches = args.Contains("--batch") ? [IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
-        int[] threadCounts = args.Contains("--threads") ? [IntArg(args, "--threads", 2)] : [1, 2];
+        int rows = DenseBench.IntArg(args, "--rows", 20000), repeats = DenseBench.IntArg(args, "--repeats", 5);
+        int[] batches = args.Contains("--batch") ? [DenseBench.IntArg(args, "--batch", 4096)] : [1, 32, 256, 4096];
+        int[] threadCounts = args.Contains("--threads") ? [DenseBench.IntArg(args, "--threads", 2)] : [1, 2];
         s_cpuTime = args.Contains("--cpu-time");
         if (s_cpuTime && (threadCounts is not [1] || !ThreadCpuClock.IsAvailable))
         {
@@ -182,12 +182,5 @@ public static class OnnxBench
         var sw = Stopwatch.StartNew();
         a();
         return sw.Elapsed.TotalSeconds;
-    }
-
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }

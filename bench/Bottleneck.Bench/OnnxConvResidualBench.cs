@@ -35,8 +35,8 @@ public static class OnnxConvResidualBench
 {
     public static int Run(string[] args)
     {
-        int rows = IntArg(args, "--rows", 1024), batch = IntArg(args, "--batch", 512), repeats = IntArg(args, "--repeats", 3);
-        int threads = IntArg(args, "--threads", 2);
+        int rows = DenseBench.IntArg(args, "--rows", 1024), batch = DenseBench.IntArg(args, "--batch", 512), repeats = DenseBench.IntArg(args, "--repeats", 3);
+        int threads = DenseBench.IntArg(args, "--threads", 2);
         int at = Array.IndexOf(args, "--model");
         SavedModel saved;
         if (at >= 0 && at + 1 < args.Length) saved = ModelStore.Load(args[at + 1]);
@@ -179,10 +179,4 @@ public static class OnnxConvResidualBench
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

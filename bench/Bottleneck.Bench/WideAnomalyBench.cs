@@ -56,7 +56,7 @@ public static class WideAnomalyBench
 
     public static int Run(string[] args)
     {
-        int seeds = IntArg(args, "--seeds", 5);
+        int seeds = DenseBench.IntArg(args, "--seeds", 5);
         var setFilter = ListArg(args, "--sets");
         var detFilter = ListArg(args, "--detectors");
         bool peer = !args.Contains("--no-peer");
@@ -322,11 +322,6 @@ public static class WideAnomalyBench
 
     private static string F4(double v) => v.ToString("0.0000#", CultureInfo.InvariantCulture);
 
-    private static int IntArg(string[] args, string name, int def)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : def;
-    }
 
     private static string? StringArg(string[] args, string name)
     {

@@ -8,14 +8,7 @@ namespace Bottleneck.Tests.Cli;
 /// <summary><c>--residual</c> (conv) and <c>--augment</c> (conv, super-resolution) on the command line: saved, described, refused when wrong.</summary>
 public class CliResidualAugmentTests
 {
-    private static (TempDir Dir, string Images) Folder()
-    {
-        var dir = new TempDir();
-        string images = dir.File("images");
-        ImageFolderTests.WriteImage(Path.Combine(images, "a.png"), 20, 24, step: 3);
-        ImageFolderTests.WriteImage(Path.Combine(images, "b.png"), 16, 18, step: 7);
-        return (dir, images);
-    }
+    private static (TempDir Dir, string Images) Folder() => CliSuperResolutionTests.Folder();
 
     [Fact]
     public async Task AResidualAugmentedDenoiserTrainsSavesAndDenoisesAFolder()

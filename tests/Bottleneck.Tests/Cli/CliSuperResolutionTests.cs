@@ -8,7 +8,8 @@ namespace Bottleneck.Tests.Cli;
 /// <summary><c>train --kind super-resolution</c> on image patches and <c>upscale</c> of a folder of images of different sizes.</summary>
 public class CliSuperResolutionTests
 {
-    private static (TempDir Dir, string Images) Folder()
+    /// <summary>Two small grey PNGs of different sizes in DIR/images (also used by <see cref="CliResidualAugmentTests"/>).</summary>
+    internal static (TempDir Dir, string Images) Folder()
     {
         var dir = new TempDir();
         string images = dir.File("images");
