@@ -174,12 +174,7 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
     /// <summary>The code an adversarial autoencoder's discriminator sees, differentiable: z = h for a deterministic encoder; for a Gaussian
     /// posterior (Makhzani et al. 2016, §2) z = μ + σ ⊙ ε with ε ~ N(0, I) from <paramref name="rng"/> (z = μ when it is null).
     /// Shapes: h (N, H) → z (N, latentDim).</summary>
-    private Tensor AdversarialCode(Tensor h, Rng? rng)
-    {
-        if (Gaussian is not { } g) return Latent.Code(h);
-        var (mu, logVar) = g.Posterior(h);
-        return rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
-    }
+    private Tensor AdversarialCode(Tensor h, Rng? rng) => Gaussian is { } g ? g.Reparameterize(h, rng).Z : Latent.Code(h);
 
     /// <summary>
     /// Codes drawn from the aggregate posterior q(z) = E_x q(z | x): one z ~ q(z | x) per row for a stochastic latent (z = μ + σ ⊙ ε for a

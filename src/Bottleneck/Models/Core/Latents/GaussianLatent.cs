@@ -188,9 +188,19 @@ public sealed class GaussianLatent : LatentLayer, IStochasticLatent
     /// <inheritdoc/>
     public (Tensor Z, float[] Kl) Draw(Tensor h, Rng? rng)
     {
-        var (mu, logVar) = Posterior(h);
-        var z = rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray);
+        var (z, mu, logVar) = Reparameterize(h, rng);
         return (z, KlPerElement(mu, logVar).Sum(1).ToArray());
+    }
+
+    /// <summary>The reparameterization trick (Kingma &amp; Welling 2014): z = μ + σ ⊙ ε with σ = exp(½·log σ²) and ε ~ N(0, I) drawn from
+    /// <paramref name="rng"/>, differentiable in μ and log σ²; z = μ when <paramref name="rng"/> is null.
+    /// Shapes: h (N, H) → z, μ, log σ² (N, latentDim).</summary>
+    /// <param name="h">Encoder output (N, H).</param>
+    /// <param name="rng">Generator of ε, or null for the posterior mean.</param>
+    public (Tensor Z, Tensor Mu, Tensor LogVar) Reparameterize(Tensor h, Rng? rng)
+    {
+        var (mu, logVar) = Posterior(h);
+        return (rng is null ? mu : mu + (logVar * 0.5f).Exp() * Tensor.RandN(rng, mu.ShapeArray), mu, logVar);
     }
 
     /// <inheritdoc/>
