@@ -345,6 +345,7 @@ public static class VaeBench
     /// Options: <c>--discriminator-hidden N</c> (default 512), <c>--adversarial-lr-scale X</c> (the discriminator's learning-rate factor,
     /// default 1), <c>--generator-lr-scale X</c> (0 = the same), <c>--adversarial-beta1 B</c> (default 0.9), <c>--lr X</c> (1e-3),
     /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--adversarial-weight λ</c> (0: a generator phase of its own; λ &gt; 0: the WAE-GAN joint step), <c>--discriminator-steps k</c> (default 2 with N(0, I), 1 with the mixture, as <c>train --kind aae</c>), <c>--report-every N</c> (measure after every N epochs too), <c>--instance-noise σ0</c> (falling linearly to 0 over the run; default 2 with N(0, I), 0 with the mixture),
+    /// <c>--instance-noise-epochs T</c> (the noise reaches 0 after T epochs; default the run's), <c>--spectral-norm</c> (spectrally normalised discriminator weights, Miyato et al. 2018),
     /// <c>--aae-posterior deterministic|gaussian</c> (the encoder q(z | x),
     /// Makhzani et al. 2016 §2; the codes measured are the ones the discriminator sees, z ~ q(z | x)), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
     /// (which of the three).
@@ -363,6 +364,8 @@ public static class VaeBench
         int? dStepsGiven = DenseBench.StrArg(args, "--discriminator-steps", "") is { Length: > 0 } ds ? int.Parse(ds, CultureInfo.InvariantCulture) : null;
         float? noiseGiven = DenseBench.StrArg(args, "--instance-noise", "") is { Length: > 0 } ns ? float.Parse(ns, CultureInfo.InvariantCulture) : null;   // σ₀, falls linearly to 0 over the run
         int every = DenseBench.IntArg(args, "--report-every", 0);   // also measure after every N epochs (0: at the end only)
+        bool spectral = args.Contains("--spectral-norm");   // spectrally normalised discriminator (Miyato et al. 2018)
+        float noiseEpochs = float.Parse(DenseBench.StrArg(args, "--instance-noise-epochs", "0"), CultureInfo.InvariantCulture);   // T of the noise's fade, 0 = the run's epochs
         var latent = posterior switch
         {
             "deterministic" => LatentKind.Deterministic,
@@ -372,17 +375,17 @@ public static class VaeBench
         var seeds = DenseBench.StrArg(args, "--seeds", "") is { Length: > 0 } ss ? ss.Split(',').Select(x => ulong.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [seed];
         var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
         Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}, posterior {posterior}, joint λ {lambda}, " +
-            $"discriminator steps {dStepsGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 1 (mixture)"}, instance noise σ0 {noiseGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 0 (mixture)"} → 0 over {epochs} epochs");
+            $"discriminator steps {dStepsGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 1 (mixture)"}, instance noise σ0 {noiseGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 0 (mixture)"} → 0 over {(noiseEpochs > 0 ? noiseEpochs : epochs)} epochs, spectral norm {spectral}");
         Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy | MMD² posterior means vs prior |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
             ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: latent, adversarial: true, discriminatorHidden: discriminator,
                 adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda,
-                discriminatorSteps: dStepsGiven ?? 2, instanceNoise: noiseGiven ?? 2f, instanceNoiseEpochs: epochs)),
+                discriminatorSteps: dStepsGiven ?? 2, instanceNoise: noiseGiven ?? 2f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral)),
             ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: latent, adversarial: true, priorComponents: 10,
                 discriminatorHidden: discriminator, adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda,
-                discriminatorSteps: dStepsGiven ?? 1, instanceNoise: noiseGiven ?? 0f, instanceNoiseEpochs: epochs)),
+                discriminatorSteps: dStepsGiven ?? 1, instanceNoise: noiseGiven ?? 0f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
         }.Where((_, i) => only is null || only.Contains(i)))
         foreach (var s in seeds)
@@ -392,7 +395,7 @@ public static class VaeBench
                 var r = VariationalEvaluator.Evaluate(model, test, seed: s);
                 double twoSample = TwoSampleAccuracy(model, train, test, s);
                 double? mmdMeans = model.Gaussian != null ? MeanCodeMmd(model, test, s) : null;
-                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps = config.DiscriminatorSteps, instanceNoise = config.InstanceNoise, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans });
+                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps = config.DiscriminatorSteps, instanceNoise = config.InstanceNoise, noiseEpochs = config.InstanceNoiseEpochs, spectral = config.SpectralNorm, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans });
                 Console.WriteLine($"| {name}{(epoch < epochs ? $", after epoch {epoch}" : "")} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} |");
             }
             var (trained, _) = Fit(config, train, epochs, 128, s, lr, schedule, every > 0 ? (e, m) => { if (e % every == 0 && e < epochs) Measure(e, m); } : null);

@@ -71,6 +71,9 @@ public sealed class VariationalOptions
     /// <summary><c>--discriminator-steps</c>.</summary>
     public Option<int?> DiscriminatorSteps { get; } = new("--discriminator-steps")
     { Description = "aae: discriminator steps per batch before the generator's, each with fresh prior samples (Goodfellow et al. 2014). Default 2 with --prior normal, 1 with a mixture", HelpName = "K" };
+    /// <summary><c>--spectral-norm</c>.</summary>
+    public Option<bool> SpectralNorm { get; } = CliOptions.Flag("--spectral-norm",
+        "aae: spectral normalisation of the discriminator's weights, W / sigma(W) with sigma from one power-iteration step per step (Miyato et al. 2018)");
     /// <summary><c>--top-latent</c>.</summary>
     public Option<int> TopLatent { get; } = new("--top-latent")
     { Description = "Width k2 of the hvae's top stochastic layer (default --latent / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -108,7 +111,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
         "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
         "ssvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Labelled, v.Alpha],
-        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption, v.InstanceNoise, v.DiscriminatorSteps],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption, v.InstanceNoise, v.DiscriminatorSteps, v.SpectralNorm],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -123,7 +126,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         r.GetValue(v.MmdKernel) == "rbf" ? Models.MmdKernel.Rbf : Models.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
     { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), AaePosterior = r.GetValue(v.AaePosteriorOption) ?? VariationalOptions.AaePosterior,
-      InstanceNoise = r.GetValue(v.InstanceNoise), DiscriminatorSteps = r.GetValue(v.DiscriminatorSteps), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
+      InstanceNoise = r.GetValue(v.InstanceNoise), DiscriminatorSteps = r.GetValue(v.DiscriminatorSteps), SpectralNorm = kind == "aae" && r.GetValue(v.SpectralNorm), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
       Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha),
       Channels = Convolutional && IsGiven(r, conv.Channels) ? CliOptions.ParseIntList(r.GetValue(conv.Channels), "--channels") : null,
       ConvKernel = Convolutional ? r.GetValue(conv.KernelOption) : 3, Stride = Convolutional ? r.GetValue(conv.StrideOption) : 2,
@@ -163,6 +166,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
 
         /// <summary>--discriminator-steps (aae); null for the prior's default.</summary>
         public int? DiscriminatorSteps { get; init; }
+
+        /// <summary>--spectral-norm (aae): spectrally normalised discriminator weights.</summary>
+        public bool SpectralNorm { get; init; }
 
         /// <summary>σ₀ of the aae's instance noise: --instance-noise, or <see cref="VariationalOptions.AaeInstanceNoise"/> with the N(0, I) prior and 0 with a mixture.</summary>
         public float AaeInstanceNoise() => InstanceNoise ?? (PriorComponents() == 0 ? VariationalOptions.AaeInstanceNoise : 0f);
@@ -257,7 +263,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                 "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output,
                     AaePosterior.Trim().Equals("gaussian", StringComparison.OrdinalIgnoreCase) ? LatentKind.Gaussian : LatentKind.Deterministic,
                     adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone,
-                    instanceNoise: AaeInstanceNoise(), instanceNoiseEpochs: AaeInstanceNoise() > 0 ? Math.Max(1, data.Epochs) : 0, discriminatorSteps: AaeDiscriminatorSteps()),
+                    instanceNoise: AaeInstanceNoise(), instanceNoiseEpochs: AaeInstanceNoise() > 0 ? Math.Max(1, data.Epochs) : 0, discriminatorSteps: AaeDiscriminatorSteps(), spectralNorm: SpectralNorm),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel, convolutional: backbone),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
@@ -287,6 +293,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "discriminatorHidden" => "--discriminator-hidden",
             "instanceNoise" => "--instance-noise",
             "discriminatorSteps" => "--discriminator-steps",
+            "spectralNorm" => "--spectral-norm",
             "topLatentDim" => "--top-latent",
             "ladderHidden" => "--ladder-hidden",
             "classificationWeight" => "--alpha",

@@ -31,8 +31,17 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
             Classifier = RegisterModule("classifier",
                 Mlp.Stack([config.InputDim, .. config.Hidden, config.Classes], config.HiddenActivation, Activation.Identity, rng));
         if (config.Adversarial)
-            Discriminator = RegisterModule("discriminator",
-                Mlp.Stack([config.LatentDim, config.DiscriminatorHidden, config.DiscriminatorHidden, 1], Activation.Relu, Activation.Identity, rng));
+            Discriminator = RegisterModule("discriminator", config.SpectralNorm ? SpectralNormDiscriminator(config, rng)
+                : Mlp.Stack([config.LatentDim, config.DiscriminatorHidden, config.DiscriminatorHidden, 1], Activation.Relu, Activation.Identity, rng));
+    }
+
+    /// <summary>The discriminator latentDim → hidden → hidden → 1 (ReLU) with spectrally normalised Linear layers (Miyato et al. 2018), numbered as
+    /// nn.Sequential: <c>discriminator.0.weight_orig</c>, <c>discriminator.0.weight_u</c>, … .</summary>
+    private static Sequential SpectralNormDiscriminator(VariationalConfig c, Rng rng)
+    {
+        int h = c.DiscriminatorHidden;
+        return new Sequential(new SpectralNormLinear(c.LatentDim, h, rng), new ActivationLayer(Activation.Relu),
+            new SpectralNormLinear(h, h, rng), new ActivationLayer(Activation.Relu), new SpectralNormLinear(h, 1, rng));
     }
 
     /// <summary>Seed of the prior draws of an adversarial step that has no noise generator (evaluation).</summary>
@@ -199,12 +208,18 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         Losses.Loss.BceWithLogits(realLogits, Tensor.Ones(realLogits.ShapeArray), Losses.Reduction.Mean)
         + Losses.Loss.BceWithLogits(fakeLogits, Tensor.Zeros(fakeLogits.ShapeArray), Losses.Reduction.Mean);
 
-    /// <summary>D(z) through detached weights (so a loss on it sends no gradient to the discriminator).</summary>
+    /// <summary>D(z) through detached weights (so a loss on it sends no gradient to the discriminator); a spectrally normalised layer uses
+    /// W / σ(W) with its current u and v.</summary>
     private Tensor DiscriminatorDetached(Tensor z)
     {
         var h = z;
         foreach (var layer in Discriminator!.Layers)
-            h = layer is Linear lin ? Tensor.Linear(h, lin.Weight.Detach(), lin.Bias?.Detach()) : layer.Forward(h);
+            h = layer switch
+            {
+                Linear lin => Tensor.Linear(h, lin.Weight.Detach(), lin.Bias?.Detach()),
+                SpectralNormLinear sn => Tensor.Linear(h, sn.Weight().Detach(), sn.Bias?.Detach()),
+                _ => layer.Forward(h),
+            };
         return h;
     }
 

@@ -21,6 +21,7 @@ public class VariationalConfigCompatibilityTests
         { "classificationWeight", "0" },
         { "topLatentDim", "2" },          // latentDim / 2 for the configs below (latent 4)
         { "ladderHidden", "8" },          // max(8, last hidden / 2) for hidden [16]
+        { "spectralNorm", "false" },
     };
 
     private static JsonObject Saved(VariationalConfig config) =>
