@@ -345,7 +345,8 @@ public static class VaeBench
     /// Options: <c>--discriminator-hidden N</c> (default 512), <c>--adversarial-lr-scale X</c> (the discriminator's learning-rate factor,
     /// default 1), <c>--generator-lr-scale X</c> (0 = the same), <c>--adversarial-beta1 B</c> (default 0.9), <c>--lr X</c> (1e-3),
     /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--adversarial-weight λ</c> (0: a generator phase of its own; λ &gt; 0: the WAE-GAN joint step), <c>--discriminator-steps k</c> (default 2 with N(0, I), 1 with the mixture, as <c>train --kind aae</c>), <c>--report-every N</c> (measure after every N epochs too), <c>--instance-noise σ0</c> (falling linearly to 0 over the run; default 2 with N(0, I), 0 with the mixture),
-    /// <c>--instance-noise-epochs T</c> (the noise reaches 0 after T epochs; default the run's), <c>--spectral-norm</c> (spectrally normalised discriminator weights, Miyato et al. 2018),
+    /// <c>--instance-noise-epochs T</c> (the noise reaches 0 after T epochs; default the run's), <c>--mmd-weight λ</c> (an MMD penalty between the batch's codes
+    /// and prior samples in the reconstruction phase, as wae-mmd's; default 0), <c>--spectral-norm</c> (spectrally normalised discriminator weights, Miyato et al. 2018),
     /// <c>--aae-posterior deterministic|gaussian</c> (the encoder q(z | x),
     /// Makhzani et al. 2016 §2; the codes measured are the ones the discriminator sees, z ~ q(z | x)), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
     /// (which of the three).
@@ -364,6 +365,7 @@ public static class VaeBench
         int? dStepsGiven = DenseBench.StrArg(args, "--discriminator-steps", "") is { Length: > 0 } ds ? int.Parse(ds, CultureInfo.InvariantCulture) : null;
         float? noiseGiven = DenseBench.StrArg(args, "--instance-noise", "") is { Length: > 0 } ns ? float.Parse(ns, CultureInfo.InvariantCulture) : null;   // σ₀, falls linearly to 0 over the run
         int every = DenseBench.IntArg(args, "--report-every", 0);   // also measure after every N epochs (0: at the end only)
+        float mmdWeight = float.Parse(DenseBench.StrArg(args, "--mmd-weight", "0"), CultureInfo.InvariantCulture);   // λ of an MMD penalty in the reconstruction phase
         bool spectral = args.Contains("--spectral-norm");   // spectrally normalised discriminator (Miyato et al. 2018)
         float noiseEpochs = float.Parse(DenseBench.StrArg(args, "--instance-noise-epochs", "0"), CultureInfo.InvariantCulture);   // T of the noise's fade, 0 = the run's epochs
         var latent = posterior switch
@@ -376,16 +378,17 @@ public static class VaeBench
         var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
         Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}, posterior {posterior}, joint λ {lambda}, " +
             $"discriminator steps {dStepsGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 1 (mixture)"}, instance noise σ0 {noiseGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 0 (mixture)"} → 0 over {(noiseEpochs > 0 ? noiseEpochs : epochs)} epochs, spectral norm {spectral}");
-        Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy | MMD² posterior means vs prior |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy | MMD² posterior means vs prior | MMD² training codes | discriminator accuracy, training codes |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var trainHead = train.Subset(VariationalEvaluator.SpreadRows(train.Rows, VariationalEvaluator.MmdRows));
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
             ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: latent, adversarial: true, discriminatorHidden: discriminator,
                 adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda,
-                discriminatorSteps: dStepsGiven ?? 2, instanceNoise: noiseGiven ?? 2f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral)),
+                discriminatorSteps: dStepsGiven ?? 2, instanceNoise: noiseGiven ?? 2f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral, mmdWeight: mmdWeight)),
             ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: latent, adversarial: true, priorComponents: 10,
                 discriminatorHidden: discriminator, adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda,
-                discriminatorSteps: dStepsGiven ?? 1, instanceNoise: noiseGiven ?? 0f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral)),
+                discriminatorSteps: dStepsGiven ?? 1, instanceNoise: noiseGiven ?? 0f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral, mmdWeight: mmdWeight)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
         }.Where((_, i) => only is null || only.Contains(i)))
         foreach (var s in seeds)
@@ -395,8 +398,12 @@ public static class VaeBench
                 var r = VariationalEvaluator.Evaluate(model, test, seed: s);
                 double twoSample = TwoSampleAccuracy(model, train, test, s);
                 double? mmdMeans = model.Gaussian != null ? MeanCodeMmd(model, test, s) : null;
-                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps = config.DiscriminatorSteps, instanceNoise = config.InstanceNoise, noiseEpochs = config.InstanceNoiseEpochs, spectral = config.SpectralNorm, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans });
-                Console.WriteLine($"| {name}{(epoch < epochs ? $", after epoch {epoch}" : "")} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} |");
+                // the same measures on the codes of 2,000 training images spread over the set, which the discriminator was trained on
+                var onTrain = VariationalEvaluator.Evaluate(model, trainHead, seed: s);
+                var (codeMean, codeStd, codeRadius) = CodeMoments(model, test, s);
+                var (trainCodeMean, trainCodeStd, trainCodeRadius) = CodeMoments(model, train, s);
+                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps = config.DiscriminatorSteps, instanceNoise = config.InstanceNoise, noiseEpochs = config.InstanceNoiseEpochs, spectral = config.SpectralNorm, mmdWeight = config.MmdWeight, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans, trainMmd = onTrain.MmdToPrior, trainDiscriminatorAccuracy = onTrain.DiscriminatorAccuracy, codeMean, codeStd, codeRadius, trainCodeMean, trainCodeStd, trainCodeRadius });
+                Console.WriteLine($"| {name}{(epoch < epochs ? $", after epoch {epoch}" : "")} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} | {F(onTrain.MmdToPrior, "F4")} | {F(onTrain.DiscriminatorAccuracy, "F3")} |");
             }
             var (trained, _) = Fit(config, train, epochs, 128, s, lr, schedule, every > 0 ? (e, m) => { if (e % every == 0 && e < epochs) Measure(e, m); } : null);
             Measure(epochs, trained);
@@ -406,8 +413,8 @@ public static class VaeBench
 
     /// <summary>
     /// The classifier two-sample test (Lopez-Paz &amp; Oquab 2017) of codes against the prior: a fresh k-256-256-1 ReLU classifier,
-    /// trained for 5 epochs (Adam 1e-3, batch 256) to tell the codes of the first 20,000 training images from as many prior samples,
-    /// then its accuracy (threshold 0.5) on the codes of the first 5,000 test images against 5,000 fresh prior samples. 0.5 = the
+    /// trained for 5 epochs (Adam 1e-3, batch 256) to tell the codes of 20,000 training images (spread over the set) from as many prior samples,
+    /// then its accuracy (threshold 0.5) on the codes of 5,000 test images spread over the set (every second one of MNIST's 10,000) against 5,000 fresh prior samples. 0.5 = the
     /// code distribution cannot be told from the prior by such a classifier; unlike the model's own discriminator it is not a moving target.
     /// </summary>
     private static double TwoSampleAccuracy(VariationalAutoencoder model, Dataset train, Dataset test, ulong seed)
@@ -449,12 +456,14 @@ public static class VaeBench
         return right / (2.0 * t);
     }
 
-    /// <summary>The codes of the first <paramref name="n"/> rows as the model's discriminator sees them in training: one z ~ q(z | x)
+    /// <summary>The codes of <paramref name="n"/> rows spread evenly over <paramref name="data"/> (<see cref="VariationalEvaluator.SpreadRows"/>; not the
+    /// first rows: MNIST's test set is ordered by writer population) as the model's discriminator sees them in training: one z ~ q(z | x)
     /// each for a Gaussian posterior (<see cref="VariationalAutoencoder.EncodeSample"/>), the code itself for a deterministic encoder. Row-major (n × k).</summary>
     private static float[] SampledCodes(VariationalAutoencoder model, Dataset data, int n, Rng rng)
     {
         model.Eval();
         int k = model.LatentDim, d = data.FeatureCount;
+        var rows = VariationalEvaluator.SpreadRows(data.Rows, n);
         var codes = new float[n * k];
         var pool = new BufferPool();
         for (int s = 0; s < n; s += 500)
@@ -462,20 +471,42 @@ public static class VaeBench
             using var scope = new TensorScope(pool);
             int b = Math.Min(500, n - s);
             var x = Tensor.Empty([b, d]);
-            data.CopyRows(Enumerable.Range(s, b).ToArray(), x.Span);
+            data.CopyRows(rows.AsSpan(s, b).ToArray(), x.Span);
             model.EncodeSample(x, rng).Span.CopyTo(codes.AsSpan(s * k, b * k));
         }
         return codes;
     }
 
-    /// <summary>MMD² (inverse multiquadric, unbiased) between the posterior means μ(x) of the first 2,000 test images and as many prior samples
+    /// <summary>Per-dimension mean and standard deviation of the codes of 5,000 images spread over <paramref name="data"/>, and the mean and standard deviation of their
+    /// norm ‖z‖ (for N(0, I) in k dimensions: means 0, standard deviations 1, ‖z‖ about √k with standard deviation about 0.7).</summary>
+    private static (double[] Mean, double[] Std, double[] Radius) CodeMoments(VariationalAutoencoder model, Dataset data, ulong seed)
+    {
+        int k = model.LatentDim, n = Math.Min(5000, data.Rows);
+        var codes = SampledCodes(model, data, n, new Rng(seed ^ 0x303));
+        var mean = new double[k];
+        var sq = new double[k];
+        double r = 0, r2 = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double norm = 0;
+            for (int j = 0; j < k; j++) { double z = codes[i * k + j]; mean[j] += z; sq[j] += z * z; norm += z * z; }
+            norm = Math.Sqrt(norm);
+            r += norm; r2 += norm * norm;
+        }
+        var std = new double[k];
+        for (int j = 0; j < k; j++) { mean[j] /= n; std[j] = Math.Sqrt(sq[j] / n - mean[j] * mean[j]); }
+        r /= n;
+        return (mean.Select(v => Math.Round(v, 3)).ToArray(), std.Select(v => Math.Round(v, 3)).ToArray(), [Math.Round(r, 3), Math.Round(Math.Sqrt(r2 / n - r * r), 3)]);
+    }
+
+    /// <summary>MMD² (inverse multiquadric, unbiased) between the posterior means μ(x) of 2,000 test images spread over the set and as many prior samples
     /// (for a Gaussian posterior, beside the evaluator's figure on sampled codes).</summary>
     private static double MeanCodeMmd(VariationalAutoencoder model, Dataset test, ulong seed)
     {
         int m = Math.Min(VariationalEvaluator.MmdRows, test.Rows);
         using var _ = GradMode.NoGrad();
         var x = Tensor.Empty([m, test.FeatureCount]);
-        test.CopyRows(Enumerable.Range(0, m).ToArray(), x.Span);
+        test.CopyRows(VariationalEvaluator.SpreadRows(test.Rows, m), x.Span);
         return MmdPenalty.Estimate(model.Encode(x), model.SamplePrior(m, new Rng(seed ^ 0x4D4DUL)), MmdKernel.Imq).Item();
     }
 
