@@ -380,7 +380,7 @@ public static class VaeBench
             $"discriminator steps {dStepsGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 1 (mixture)"}, instance noise σ0 {noiseGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 0 (mixture)"} → 0 over {(noiseEpochs > 0 ? noiseEpochs : epochs)} epochs, spectral norm {spectral}");
         Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy | MMD² posterior means vs prior | MMD² training codes | discriminator accuracy, training codes |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        var trainHead = train.Subset(VariationalEvaluator.SpreadRows(train.Rows, VariationalEvaluator.MmdRows));
+        var trainHead = train.Subset(VariationalEvaluator.SampleRows(train.Rows, VariationalEvaluator.MmdRows, 0x7A1));
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
             ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: latent, adversarial: true, discriminatorHidden: discriminator,
@@ -398,7 +398,7 @@ public static class VaeBench
                 var r = VariationalEvaluator.Evaluate(model, test, seed: s);
                 double twoSample = TwoSampleAccuracy(model, train, test, s);
                 double? mmdMeans = model.Gaussian != null ? MeanCodeMmd(model, test, s) : null;
-                // the same measures on the codes of 2,000 training images spread over the set, which the discriminator was trained on
+                // the same measures on the codes of 2,000 training images drawn at random, which the discriminator was trained on
                 var onTrain = VariationalEvaluator.Evaluate(model, trainHead, seed: s);
                 var (codeMean, codeStd, codeRadius) = CodeMoments(model, test, s);
                 var (trainCodeMean, trainCodeStd, trainCodeRadius) = CodeMoments(model, train, s);
@@ -413,8 +413,8 @@ public static class VaeBench
 
     /// <summary>
     /// The classifier two-sample test (Lopez-Paz &amp; Oquab 2017) of codes against the prior: a fresh k-256-256-1 ReLU classifier,
-    /// trained for 5 epochs (Adam 1e-3, batch 256) to tell the codes of 20,000 training images (spread over the set) from as many prior samples,
-    /// then its accuracy (threshold 0.5) on the codes of 5,000 test images spread over the set (every second one of MNIST's 10,000) against 5,000 fresh prior samples. 0.5 = the
+    /// trained for 5 epochs (Adam 1e-3, batch 256) to tell the codes of 20,000 training images drawn at random from as many prior samples,
+    /// then its accuracy (threshold 0.5) on the codes of 5,000 test images drawn at random from the set against 5,000 fresh prior samples. 0.5 = the
     /// code distribution cannot be told from the prior by such a classifier; unlike the model's own discriminator it is not a moving target.
     /// </summary>
     private static double TwoSampleAccuracy(VariationalAutoencoder model, Dataset train, Dataset test, ulong seed)
@@ -456,14 +456,14 @@ public static class VaeBench
         return right / (2.0 * t);
     }
 
-    /// <summary>The codes of <paramref name="n"/> rows spread evenly over <paramref name="data"/> (<see cref="VariationalEvaluator.SpreadRows"/>; not the
-    /// first rows: MNIST's test set is ordered by writer population) as the model's discriminator sees them in training: one z ~ q(z | x)
+    /// <summary>The codes of <paramref name="n"/> rows of <paramref name="data"/> drawn at random with <paramref name="rng"/> (<see cref="VariationalEvaluator.SampleRows"/>;
+    /// not the first rows: MNIST's files are ordered by writer population) as the model's discriminator sees them in training: one z ~ q(z | x)
     /// each for a Gaussian posterior (<see cref="VariationalAutoencoder.EncodeSample"/>), the code itself for a deterministic encoder. Row-major (n × k).</summary>
     private static float[] SampledCodes(VariationalAutoencoder model, Dataset data, int n, Rng rng)
     {
         model.Eval();
         int k = model.LatentDim, d = data.FeatureCount;
-        var rows = VariationalEvaluator.SpreadRows(data.Rows, n);
+        var rows = VariationalEvaluator.SampleRows(data.Rows, n, rng.NextUInt64());
         var codes = new float[n * k];
         var pool = new BufferPool();
         for (int s = 0; s < n; s += 500)
@@ -477,7 +477,7 @@ public static class VaeBench
         return codes;
     }
 
-    /// <summary>Per-dimension mean and standard deviation of the codes of 5,000 images spread over <paramref name="data"/>, and the mean and standard deviation of their
+    /// <summary>Per-dimension mean and standard deviation of the codes of 5,000 images drawn at random from <paramref name="data"/>, and the mean and standard deviation of their
     /// norm ‖z‖ (for N(0, I) in k dimensions: means 0, standard deviations 1, ‖z‖ about √k with standard deviation about 0.7).</summary>
     private static (double[] Mean, double[] Std, double[] Radius) CodeMoments(VariationalAutoencoder model, Dataset data, ulong seed)
     {
@@ -499,14 +499,14 @@ public static class VaeBench
         return (mean.Select(v => Math.Round(v, 3)).ToArray(), std.Select(v => Math.Round(v, 3)).ToArray(), [Math.Round(r, 3), Math.Round(Math.Sqrt(r2 / n - r * r), 3)]);
     }
 
-    /// <summary>MMD² (inverse multiquadric, unbiased) between the posterior means μ(x) of 2,000 test images spread over the set and as many prior samples
+    /// <summary>MMD² (inverse multiquadric, unbiased) between the posterior means μ(x) of 2,000 test images drawn at random (the evaluator's rows) and as many prior samples
     /// (for a Gaussian posterior, beside the evaluator's figure on sampled codes).</summary>
     private static double MeanCodeMmd(VariationalAutoencoder model, Dataset test, ulong seed)
     {
         int m = Math.Min(VariationalEvaluator.MmdRows, test.Rows);
         using var _ = GradMode.NoGrad();
         var x = Tensor.Empty([m, test.FeatureCount]);
-        test.CopyRows(VariationalEvaluator.SpreadRows(test.Rows, m), x.Span);
+        test.CopyRows(VariationalEvaluator.SampleRows(test.Rows, m, seed ^ 0x5A3B1EUL), x.Span);
         return MmdPenalty.Estimate(model.Encode(x), model.SamplePrior(m, new Rng(seed ^ 0x4D4DUL)), MmdKernel.Imq).Item();
     }
 
