@@ -256,5 +256,7 @@ public static class DenseBench
     }
 
     internal static int IntArg(string[] a, string name, int def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? int.Parse(a[i + 1], CultureInfo.InvariantCulture) : def; }
-    internal static string StrArg(string[] a, string name, string def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? a[i + 1] : def; }
+    /// <summary>The value after option <paramref name="name"/> in <paramref name="a"/>, or <paramref name="def"/> (which may be null) when the option is absent.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(def))]
+    internal static string? StrArg(string[] a, string name, string? def) { int i = Array.IndexOf(a, name); return i >= 0 && i + 1 < a.Length ? a[i + 1] : def; }
 }

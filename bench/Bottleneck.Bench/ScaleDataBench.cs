@@ -17,12 +17,12 @@ public static class ScaleDataBench
 {
     public static int Run(string[] args)
     {
-        string? dir = Arg(args, "--out");
+        string? dir = DenseBench.StrArg(args, "--out", null);
         if (dir is null) { Console.Error.WriteLine("usage: scale-data --out DIR [--gb 5] [--columns 16] [--csv] [--parquet] [--group-rows N] [--train-rows N]"); return 2; }
-        double gb = double.Parse(Arg(args, "--gb") ?? "5", CultureInfo.InvariantCulture);
-        int d = int.Parse(Arg(args, "--columns") ?? "16", CultureInfo.InvariantCulture);
-        int groupRows = int.Parse(Arg(args, "--group-rows") ?? "262144", CultureInfo.InvariantCulture);
-        int trainRows = int.Parse(Arg(args, "--train-rows") ?? "20000", CultureInfo.InvariantCulture);
+        double gb = double.Parse(DenseBench.StrArg(args, "--gb", "5"), CultureInfo.InvariantCulture);
+        int d = int.Parse(DenseBench.StrArg(args, "--columns", "16"), CultureInfo.InvariantCulture);
+        int groupRows = int.Parse(DenseBench.StrArg(args, "--group-rows", "262144"), CultureInfo.InvariantCulture);
+        int trainRows = int.Parse(DenseBench.StrArg(args, "--train-rows", "20000"), CultureInfo.InvariantCulture);
         bool csv = args.Contains("--csv"), parquet = args.Contains("--parquet"), npy = args.Contains("--npy");
         if (!csv && !parquet && !npy) csv = parquet = npy = true;
         Directory.CreateDirectory(dir);
@@ -127,11 +127,5 @@ public static class ScaleDataBench
         }
         finally { w.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
         return rows;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -60,7 +60,7 @@ public static class WideAnomalyBench
         var setFilter = ListArg(args, "--sets");
         var detFilter = ListArg(args, "--detectors");
         bool peer = !args.Contains("--no-peer");
-        string jsonPath = StringArg(args, "--json") ?? DefaultJson;
+        string jsonPath = DenseBench.StrArg(args, "--json", DefaultJson);
         var detectors = WideDetectors.All.Where(d => detFilter is null || detFilter.Contains(d.Name)).ToList();
         if (detFilter?.Except(WideDetectors.All.Select(d => d.Name)).FirstOrDefault() is { } unknown)
         {
@@ -323,14 +323,8 @@ public static class WideAnomalyBench
     private static string F4(double v) => v.ToString("0.0000#", CultureInfo.InvariantCulture);
 
 
-    private static string? StringArg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
     private static HashSet<string>? ListArg(string[] args, string name) =>
-        StringArg(args, name) is { } v ? v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet() : null;
+        DenseBench.StrArg(args, name, null) is { } v ? v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet() : null;
 }
 
 /// <summary>Mean results of one detector (or peer) on one set.</summary>
