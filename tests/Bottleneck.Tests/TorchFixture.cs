@@ -41,4 +41,20 @@ public static class TorchFixture
                 $"{what}[{i}]: ours {ours[i]:G9}, PyTorch {exp[i]:G9} (|diff| {Math.Abs(ours[i] - exp[i]):G3} > {tol:G3})");
         }
     }
+
+    /// <summary>Each parameter gradient PyTorch recorded under the case's <c>grad_params</c> equals the module's (by state-dict name).</summary>
+    public static void AssertParameterGradients(string name, Bottleneck.NN.Module module, JsonElement c, double rtol = 1e-5)
+    {
+        var named = module.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        foreach (var g in c.GetProperty("grad_params").EnumerateObject())
+            AssertClose($"{name} dL/d{g.Name}", named[g.Name].Grad!.Span, Array(g.Value), rtol);
+    }
+
+    /// <summary>Each tensor PyTorch recorded under the case's <c>state_after</c> equals the module's state-dict entry of that name.</summary>
+    public static void AssertStateAfter(string name, Bottleneck.NN.Module module, JsonElement c)
+    {
+        var after = module.StateDict().ToDictionary(p => p.Name, p => p.Value);
+        foreach (var s in c.GetProperty("state_after").EnumerateObject())
+            AssertClose($"{name} {s.Name} after", after[s.Name].Span, Array(s.Value));
+    }
 }

@@ -104,11 +104,8 @@ public class ConvLayerParityTests
         TorchFixture.AssertClose($"{name} dL/dx", x.Grad!.Span, TorchFixture.Array(c.GetProperty("grad_input")));
         var named = layer.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
         Assert.Equal(c.GetProperty("grad_params").EnumerateObject().Select(g => g.Name).Order(), named.Keys.Order());
-        foreach (var g in c.GetProperty("grad_params").EnumerateObject())
-            TorchFixture.AssertClose($"{name} dL/d{g.Name}", named[g.Name].Grad!.Span, TorchFixture.Array(g.Value));
-        var after = layer.StateDict().ToDictionary(p => p.Name, p => p.Value);
-        foreach (var s in c.GetProperty("state_after").EnumerateObject())
-            TorchFixture.AssertClose($"{name} {s.Name} after", after[s.Name].Span, TorchFixture.Array(s.Value));
+        TorchFixture.AssertParameterGradients(name, layer, c);
+        TorchFixture.AssertStateAfter(name, layer, c);
         if (c.TryGetProperty("indices", out var indices))
         {
             var (_, idx) = ((MaxPool2d)layer).ForwardWithIndices(TorchFixture.Tensor(c.GetProperty("input")));

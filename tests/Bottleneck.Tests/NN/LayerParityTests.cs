@@ -44,12 +44,8 @@ public class LayerParityTests
 
         TorchFixture.AssertClose($"{name} output", y.Span, TorchFixture.Array(c.GetProperty("output")));
         TorchFixture.AssertClose($"{name} dL/dx", x.Grad!.Span, TorchFixture.Array(c.GetProperty("grad_input")));
-        var named = layer.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
-        foreach (var g in c.GetProperty("grad_params").EnumerateObject())
-            TorchFixture.AssertClose($"{name} dL/d{g.Name}", named[g.Name].Grad!.Span, TorchFixture.Array(g.Value));
-        var after = layer.StateDict().ToDictionary(p => p.Name, p => p.Value);
-        foreach (var s in c.GetProperty("state_after").EnumerateObject())
-            TorchFixture.AssertClose($"{name} {s.Name} after", after[s.Name].Span, TorchFixture.Array(s.Value));
+        TorchFixture.AssertParameterGradients(name, layer, c);
+        TorchFixture.AssertStateAfter(name, layer, c);
     }
 
     [Fact]

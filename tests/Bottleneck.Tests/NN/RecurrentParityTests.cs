@@ -54,9 +54,7 @@ public class RecurrentParityTests
         TorchFixture.AssertClose($"{name} dL/dx", x.Grad!.Span, TorchFixture.Array(c.GetProperty("grad_input")));
         if (h0 != null) TorchFixture.AssertClose($"{name} dL/dh0", h0.Grad!.Span, TorchFixture.Array(c.GetProperty("grad_h0")));
         if (c0 != null) TorchFixture.AssertClose($"{name} dL/dc0", c0.Grad!.Span, TorchFixture.Array(c.GetProperty("grad_c0")));
-        var named = layer.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
-        foreach (var g in c.GetProperty("grad_params").EnumerateObject())
-            TorchFixture.AssertClose($"{name} dL/d{g.Name}", named[g.Name].Grad!.Span, TorchFixture.Array(g.Value));
+        TorchFixture.AssertParameterGradients(name, layer, c);
     }
 
     [Fact]

@@ -53,12 +53,8 @@ public class SpectralNormTests
             TorchFixture.AssertClose($"{name} W/sigma {i}", weights[i], TorchFixture.Array(expectedWeights[i]));
             TorchFixture.AssertClose($"{name} dL/dx {i}", inputs[i].Grad!.Span, TorchFixture.Array(expectedGrads[i]));
         }
-        var named = layer.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
-        foreach (var g in c.GetProperty("grad_params").EnumerateObject())
-            TorchFixture.AssertClose($"{name} dL/d{g.Name}", named[g.Name].Grad!.Span, TorchFixture.Array(g.Value));
-        var after = layer.StateDict().ToDictionary(p => p.Name, p => p.Value);
-        foreach (var s in c.GetProperty("state_after").EnumerateObject())
-            TorchFixture.AssertClose($"{name} {s.Name} after", after[s.Name].Span, TorchFixture.Array(s.Value));
+        TorchFixture.AssertParameterGradients(name, layer, c);
+        TorchFixture.AssertStateAfter(name, layer, c);
     }
 
     [Fact]
