@@ -347,6 +347,7 @@ public static class VaeBench
     /// <c>--schedule NAME</c> (the trainer's; default cosine, as <c>train --kind aae</c>), <c>--adversarial-weight λ</c> (0: a generator phase of its own; λ &gt; 0: the WAE-GAN joint step), <c>--discriminator-steps k</c> (default 2 with N(0, I), 1 with the mixture, as <c>train --kind aae</c>), <c>--report-every N</c> (measure after every N epochs too), <c>--instance-noise σ0</c> (falling linearly to 0 over the run; default 2 with N(0, I), 0 with the mixture),
     /// <c>--instance-noise-epochs T</c> (the noise reaches 0 after T epochs; default the run's), <c>--mmd-weight λ</c> (an MMD penalty between the batch's codes
     /// and prior samples in the reconstruction phase, as wae-mmd's; default 0), <c>--spectral-norm</c> (spectrally normalised discriminator weights, Miyato et al. 2018),
+    /// <c>--hidden 1000,1000</c> (the AAEs' encoder widths, the decoder mirrored; default 512), <c>--gradient-penalty γ</c> (the R1 penalty on the discriminator at prior samples, Mescheder et al. 2018; default 0),
     /// <c>--aae-posterior deterministic|gaussian</c> (the encoder q(z | x),
     /// Makhzani et al. 2016 §2; the codes measured are the ones the discriminator sees, z ~ q(z | x)), <c>--seeds 0,1,2</c> (one run per seed, default <c>--seed</c>), <c>--models 0,1</c>
     /// (which of the three).
@@ -367,6 +368,9 @@ public static class VaeBench
         int every = DenseBench.IntArg(args, "--report-every", 0);   // also measure after every N epochs (0: at the end only)
         float mmdWeight = float.Parse(DenseBench.StrArg(args, "--mmd-weight", "0"), CultureInfo.InvariantCulture);   // λ of an MMD penalty in the reconstruction phase
         bool spectral = args.Contains("--spectral-norm");   // spectrally normalised discriminator (Miyato et al. 2018)
+        float? gammaGiven = DenseBench.StrArg(args, "--gradient-penalty", "") is { Length: > 0 } gp ? float.Parse(gp, CultureInfo.InvariantCulture) : null;   // R1 γ (Mescheder et al. 2018)
+        float gamma = gammaGiven ?? 0f;
+        int[] hidden = DenseBench.StrArg(args, "--hidden", "512").Split(',').Select(h => int.Parse(h, CultureInfo.InvariantCulture)).ToArray();   // the AAEs' encoder widths (decoder mirrored)
         float noiseEpochs = float.Parse(DenseBench.StrArg(args, "--instance-noise-epochs", "0"), CultureInfo.InvariantCulture);   // T of the noise's fade, 0 = the run's epochs
         var latent = posterior switch
         {
@@ -377,18 +381,18 @@ public static class VaeBench
         var seeds = DenseBench.StrArg(args, "--seeds", "") is { Length: > 0 } ss ? ss.Split(',').Select(x => ulong.Parse(x, CultureInfo.InvariantCulture)).ToArray() : [seed];
         var only = DenseBench.StrArg(args, "--models", "") is { Length: > 0 } m ? m.Split(',').Select(int.Parse).ToArray() : null;   // e.g. 0,1: skip the baseline
         Console.WriteLine($"discriminator hidden width {discriminator}, discriminator lr ×{scale}, generator lr ×{(generatorScale > 0 ? generatorScale : scale)}, adversarial β1 {beta1}, lr {lr}, schedule {schedule}, posterior {posterior}, joint λ {lambda}, " +
-            $"discriminator steps {dStepsGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 1 (mixture)"}, instance noise σ0 {noiseGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 0 (mixture)"} → 0 over {(noiseEpochs > 0 ? noiseEpochs : epochs)} epochs, spectral norm {spectral}");
+            $"discriminator steps {dStepsGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 1 (mixture)"}, instance noise σ0 {noiseGiven?.ToString(CultureInfo.InvariantCulture) ?? "2 (N(0, I)) / 0 (mixture)"} → 0 over {(noiseEpochs > 0 ? noiseEpochs : epochs)} epochs, spectral norm {spectral}, R1 γ {gamma}");
         Console.WriteLine("| model | prior | seed | test BCE / image | MMD² codes vs prior | discriminator accuracy | fresh two-sample classifier accuracy | MMD² posterior means vs prior | MMD² training codes | discriminator accuracy, training codes |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var trainHead = train.Subset(VariationalEvaluator.SampleRows(train.Rows, VariationalEvaluator.MmdRows, 0x7A1));
         foreach (var (name, config) in new (string, VariationalConfig)[]
         {
-            ("aae 784-512-8", new VariationalConfig(784, [512], 8, latent: latent, adversarial: true, discriminatorHidden: discriminator,
+            ($"aae 784-{string.Join("-", hidden)}-8", new VariationalConfig(784, hidden, 8, latent: latent, adversarial: true, discriminatorHidden: discriminator,
                 adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda,
-                discriminatorSteps: dStepsGiven ?? 2, instanceNoise: noiseGiven ?? 2f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral, mmdWeight: mmdWeight)),
-            ("aae 784-512-2, mixture of 10", new VariationalConfig(784, [512], 2, latent: latent, adversarial: true, priorComponents: 10,
+                discriminatorSteps: dStepsGiven ?? 2, instanceNoise: noiseGiven ?? 2f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral, mmdWeight: mmdWeight, gradientPenalty: gamma)),
+            ($"aae 784-{string.Join("-", hidden)}-2, mixture of 10", new VariationalConfig(784, hidden, 2, latent: latent, adversarial: true, priorComponents: 10,
                 discriminatorHidden: discriminator, adversarialLearningRateScale: scale, generatorLearningRateScale: generatorScale, adversarialBeta1: beta1, adversarialWeight: lambda,
-                discriminatorSteps: dStepsGiven ?? 1, instanceNoise: noiseGiven ?? 0f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral, mmdWeight: mmdWeight)),
+                discriminatorSteps: dStepsGiven ?? 1, instanceNoise: noiseGiven ?? 0f, instanceNoiseEpochs: noiseEpochs > 0 ? noiseEpochs : epochs, spectralNorm: spectral, mmdWeight: mmdWeight, gradientPenalty: gamma)),
             ("dense 784-512-8 (no prior matching)", new VariationalConfig(784, [512], 8, latent: LatentKind.Deterministic, mmdWeight: 1e-9f)),
         }.Where((_, i) => only is null || only.Contains(i)))
         foreach (var s in seeds)
@@ -402,7 +406,7 @@ public static class VaeBench
                 var onTrain = VariationalEvaluator.Evaluate(model, trainHead, seed: s);
                 var (codeMean, codeStd, codeRadius) = CodeMoments(model, test, s);
                 var (trainCodeMean, trainCodeStd, trainCodeRadius) = CodeMoments(model, train, s);
-                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps = config.DiscriminatorSteps, instanceNoise = config.InstanceNoise, noiseEpochs = config.InstanceNoiseEpochs, spectral = config.SpectralNorm, mmdWeight = config.MmdWeight, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans, trainMmd = onTrain.MmdToPrior, trainDiscriminatorAccuracy = onTrain.DiscriminatorAccuracy, codeMean, codeStd, codeRadius, trainCodeMean, trainCodeStd, trainCodeRadius });
+                Json(new { protocol = "aae", name, seed = s, epoch, posterior, lambda, dSteps = config.DiscriminatorSteps, instanceNoise = config.InstanceNoise, noiseEpochs = config.InstanceNoiseEpochs, spectral = config.SpectralNorm, gamma = config.GradientPenalty, mmdWeight = config.MmdWeight, discriminator, scale, generatorScale, beta1, lr, schedule, epochs, r.Reconstruction, r.MmdToPrior, r.DiscriminatorAccuracy, twoSample, mmdMeans, trainMmd = onTrain.MmdToPrior, trainDiscriminatorAccuracy = onTrain.DiscriminatorAccuracy, codeMean, codeStd, codeRadius, trainCodeMean, trainCodeStd, trainCodeRadius });
                 Console.WriteLine($"| {name}{(epoch < epochs ? $", after epoch {epoch}" : "")} | {(config.PriorComponents > 0 ? $"mixture of {config.PriorComponents}" : "N(0, I)")} | {s} | {F(r.Reconstruction)} | {F(r.MmdToPrior, "F4")} | {F(r.DiscriminatorAccuracy, "F3")} | {twoSample:F3} | {F(mmdMeans, "F4")} | {F(onTrain.MmdToPrior, "F4")} | {F(onTrain.DiscriminatorAccuracy, "F3")} |");
             }
             var (trained, _) = Fit(config, train, epochs, 128, s, lr, schedule, every > 0 ? (e, m) => { if (e % every == 0 && e < epochs) Measure(e, m); } : null);

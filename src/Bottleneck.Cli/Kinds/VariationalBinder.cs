@@ -30,6 +30,9 @@ public sealed class VariationalOptions
     /// <summary>The aae discriminator's steps per batch with the N(0, I) prior when <c>--discriminator-steps</c> is not given; 1 with a
     /// mixture prior (docs/benchmarks.md, "Adversarial autoencoder", third pass).</summary>
     public const int AaeDiscriminatorSteps = 2;
+    /// <summary>γ of the aae discriminator's R1 gradient penalty when <c>--gradient-penalty</c> is not given (docs/benchmarks.md,
+    /// "Adversarial autoencoder", fifth pass).</summary>
+    public const float AaeGradientPenalty = 0f;
     /// <summary>Default code width of vq-vae (L·D: 8 vectors of width 8).</summary>
     public const int DefaultVqLatent = 64;
 
@@ -74,6 +77,9 @@ public sealed class VariationalOptions
     /// <summary><c>--spectral-norm</c>.</summary>
     public Option<bool> SpectralNorm { get; } = CliOptions.Flag("--spectral-norm",
         "aae: spectral normalisation of the discriminator's weights, W / sigma(W) with sigma from one power-iteration step per step (Miyato et al. 2018)");
+    /// <summary><c>--gradient-penalty</c>.</summary>
+    public Option<float?> GradientPenalty { get; } = new("--gradient-penalty")
+    { Description = "aae: gamma of the R1 gradient penalty (gamma/2) E||grad_z D(z')||^2 on the discriminator's logit at prior samples z' (Mescheder et al. 2018); 0 for none", HelpName = "GAMMA" };
     /// <summary><c>--top-latent</c>.</summary>
     public Option<int> TopLatent { get; } = new("--top-latent")
     { Description = "Width k2 of the hvae's top stochastic layer (default --latent / 2)", DefaultValueFactory = _ => 0, HelpName = "N" };
@@ -111,7 +117,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         "wae-mmd" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.MmdWeight, v.MmdKernel],
         "hvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.TopLatent, v.LadderHidden],
         "ssvae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Labelled, v.Alpha],
-        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption, v.InstanceNoise, v.DiscriminatorSteps, v.SpectralNorm],
+        "aae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Prior, v.DiscriminatorHidden, v.AaePosteriorOption, v.InstanceNoise, v.DiscriminatorSteps, v.SpectralNorm, v.GradientPenalty],
         "info-vae" => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits, v.MmdWeight, v.MmdKernel],
         _ => [dense.Hidden, dense.Latent, dense.Activation, dense.Output, v.Beta, v.KlSchedule, v.FreeBits],
     };
@@ -126,7 +132,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         r.GetValue(v.MmdKernel) == "rbf" ? Models.MmdKernel.Rbf : Models.MmdKernel.Imq,
         r.GetValue(v.Codebook), r.GetValue(v.CodeDim), r.GetValue(v.Commitment), r.GetValue(v.Ema), !r.GetValue(v.NoRestarts))
     { Prior = r.GetValue(v.Prior) ?? "normal", DiscriminatorHidden = r.GetValue(v.DiscriminatorHidden), AaePosterior = r.GetValue(v.AaePosteriorOption) ?? VariationalOptions.AaePosterior,
-      InstanceNoise = r.GetValue(v.InstanceNoise), DiscriminatorSteps = r.GetValue(v.DiscriminatorSteps), SpectralNorm = kind == "aae" && r.GetValue(v.SpectralNorm), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
+      InstanceNoise = r.GetValue(v.InstanceNoise), DiscriminatorSteps = r.GetValue(v.DiscriminatorSteps), SpectralNorm = kind == "aae" && r.GetValue(v.SpectralNorm), GradientPenalty = r.GetValue(v.GradientPenalty), TopLatent = r.GetValue(v.TopLatent), LadderHidden = r.GetValue(v.LadderHidden),
       Labelled = r.GetValue(v.Labelled), Alpha = r.GetValue(v.Alpha),
       Channels = Convolutional && IsGiven(r, conv.Channels) ? CliOptions.ParseIntList(r.GetValue(conv.Channels), "--channels") : null,
       ConvKernel = Convolutional ? r.GetValue(conv.KernelOption) : 3, Stride = Convolutional ? r.GetValue(conv.StrideOption) : 2,
@@ -169,6 +175,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
 
         /// <summary>--spectral-norm (aae): spectrally normalised discriminator weights.</summary>
         public bool SpectralNorm { get; init; }
+
+        /// <summary>--gradient-penalty (aae): γ of the R1 penalty; null for the default (<see cref="VariationalOptions.AaeGradientPenalty"/>).</summary>
+        public float? GradientPenalty { get; init; }
 
         /// <summary>σ₀ of the aae's instance noise: --instance-noise, or <see cref="VariationalOptions.AaeInstanceNoise"/> with the N(0, I) prior and 0 with a mixture.</summary>
         public float AaeInstanceNoise() => InstanceNoise ?? (PriorComponents() == 0 ? VariationalOptions.AaeInstanceNoise : 0f);
@@ -263,7 +272,8 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                 "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output,
                     AaePosterior.Trim().Equals("gaussian", StringComparison.OrdinalIgnoreCase) ? LatentKind.Gaussian : LatentKind.Deterministic,
                     adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone,
-                    instanceNoise: AaeInstanceNoise(), instanceNoiseEpochs: AaeInstanceNoise() > 0 ? Math.Max(1, data.Epochs) : 0, discriminatorSteps: AaeDiscriminatorSteps(), spectralNorm: SpectralNorm),
+                    instanceNoise: AaeInstanceNoise(), instanceNoiseEpochs: AaeInstanceNoise() > 0 ? Math.Max(1, data.Epochs) : 0, discriminatorSteps: AaeDiscriminatorSteps(), spectralNorm: SpectralNorm,
+                    gradientPenalty: GradientPenalty ?? VariationalOptions.AaeGradientPenalty),
                 "wae-mmd" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Deterministic,
                     mmdWeight: MmdWeight ?? 10f, mmdKernel: Kernel, convolutional: backbone),
                 "info-vae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, beta: beta, klSchedule: schedule,
@@ -294,6 +304,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             "instanceNoise" => "--instance-noise",
             "discriminatorSteps" => "--discriminator-steps",
             "spectralNorm" => "--spectral-norm",
+            "gradientPenalty" => "--gradient-penalty",
             "topLatentDim" => "--top-latent",
             "ladderHidden" => "--ladder-hidden",
             "classificationWeight" => "--alpha",

@@ -104,6 +104,31 @@ public sealed class ActivationLayer(Activation kind) : Module
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation"),
     };
 
+    /// <summary>f′(a) written through the layer's output h = f(a), differentiable in h where f′ depends on it (sigmoid h(1 − h), tanh
+    /// 1 − h², ELU h + 1 for h ≤ 0, softplus 1 − e^(−h)); ReLU and leaky ReLU give constant 1/0 (1/0.01) masks. Shape of h.</summary>
+    /// <param name="kind">The activation f.</param>
+    /// <param name="h">Its output f(a), any shape.</param>
+    /// <exception cref="ArgumentException">GELU, whose derivative is not a function of its output.</exception>
+    public static Tensor DerivativeFromOutput(Activation kind, Tensor h) => kind switch
+    {
+        Activation.Identity => Tensor.Ones(h.ShapeToArray()),
+        Activation.Sigmoid => h * (1f - h),
+        Activation.Tanh => 1f - h * h,
+        Activation.Relu => Step(h, 1f, 0f),
+        Activation.LeakyRelu => Step(h, 1f, 0.01f),
+        Activation.Elu => Tensor.Where(Step(h, 1f, 0f), Tensor.Ones(h.ShapeToArray()), h + 1f),
+        Activation.Softplus => 1f - (-h).Exp(),
+        _ => throw new ArgumentException($"the derivative of {kind} is not a function of its output"),
+    };
+
+    private static Tensor Step(Tensor h, float positive, float other)
+    {
+        var m = Tensor.Empty(h.ShapeToArray());
+        var hs = h.Span; var ms = m.Span;
+        for (int i = 0; i < ms.Length; i++) ms[i] = hs[i] > 0f ? positive : other;
+        return m;
+    }
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Apply(Kind, input);
 }

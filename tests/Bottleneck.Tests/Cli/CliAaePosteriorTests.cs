@@ -35,6 +35,8 @@ public class CliAaePosteriorTests
     [Theory]
     [InlineData("--instance-noise", "-0.5")]
     [InlineData("--discriminator-steps", "0")]
+    [InlineData("--gradient-penalty", "-1")]
+    [InlineData("--gradient-penalty", "NaN")]
     public async Task ValuesThatCannotWorkAreRefusedBeforeTrainingNamingTheOption(string option, string value)
     {
         using var dir = new TempDir();

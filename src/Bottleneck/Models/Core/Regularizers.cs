@@ -340,25 +340,10 @@ public static class EncoderJacobian
         return d;
     }
 
-    /// <summary>f′(a) expressed through the output h = f(a), differentiable in h where f′ depends on it; shape of h.</summary>
+    /// <summary>f′(a) expressed through the output h = f(a), differentiable in h where f′ depends on it; shape of h
+    /// (<see cref="ActivationLayer.DerivativeFromOutput"/>).</summary>
     /// <exception cref="ArgumentException">GELU (its derivative is not a function of the output).</exception>
-    public static Tensor Derivative(Activation activation, Tensor h) => activation switch
-    {
-        Activation.Identity => Tensor.Ones(h.ShapeToArray()),
-        Activation.Sigmoid => h * (1f - h),
-        Activation.Tanh => 1f - h * h,
-        Activation.Relu => Step(h, 1f, 0f),
-        Activation.LeakyRelu => Step(h, 1f, 0.01f),
-        Activation.Elu => Tensor.Where(Step(h, 1f, 0f), Tensor.Ones(h.ShapeToArray()), h + 1f),
-        Activation.Softplus => 1f - (-h).Exp(),
-        _ => throw new ArgumentException($"the encoder Jacobian does not support the {activation} activation"),
-    };
-
-    private static Tensor Step(Tensor h, float positive, float other)
-    {
-        var m = Tensor.Empty(h.ShapeToArray());
-        var hs = h.Span; var ms = m.Span;
-        for (int i = 0; i < ms.Length; i++) ms[i] = hs[i] > 0f ? positive : other;
-        return m;
-    }
+    public static Tensor Derivative(Activation activation, Tensor h) => activation == Activation.Gelu
+        ? throw new ArgumentException($"the encoder Jacobian does not support the {activation} activation")
+        : ActivationLayer.DerivativeFromOutput(activation, h);
 }

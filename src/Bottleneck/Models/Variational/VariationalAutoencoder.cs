@@ -124,7 +124,8 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
     /// reconstruction phase has no KL term. With a joint step (<see cref="VariationalConfig.AdversarialWeight"/> λ &gt; 0, WAE-GAN) there are two
     /// phases: the encoder and decoder step on −log p(x | z) + λ·(−log D(z)) (D's weights held), then D steps. With
     /// <see cref="VariationalConfig.DiscriminatorSteps"/> k &gt; 1 the discriminator phase runs k times per batch, each with fresh prior samples
-    /// (the logged discriminator term is then the sum of its k losses). Other kinds have one phase.
+    /// (the logged discriminator term is then the sum of its k losses). With <see cref="VariationalConfig.GradientPenalty"/> γ &gt; 0 each discriminator
+    /// step adds the R1 penalty (γ/2)·E ‖∇_z D(z′)‖² at its prior samples (Mescheder et al. 2018), logged as <c>gradient-penalty</c>. Other kinds have one phase.
     /// </summary>
     public override IReadOnlyList<TrainingPhase> TrainingPhases =>
         Discriminator is null ? base.TrainingPhases
@@ -146,9 +147,15 @@ public sealed partial class VariationalAutoencoder : Autoencoder, IGaussianLaten
         var placeholder = Tensor.Zeros([n, .. InputShape]);
         if (phase.Name == DiscriminatorPhase.Name)
         {
-            var real = SamplePrior(n, context.Noise ?? new Rng(PriorSeed), 1f);
-            var loss = DiscriminatorLoss(Discriminator.Forward(WithInstanceNoise(real, context)), Discriminator.Forward(WithInstanceNoise(z.Detach(), context)));
-            return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Discriminator, loss)], z, placeholder, LikelihoodHead);
+            var real = WithInstanceNoise(SamplePrior(n, context.Noise ?? new Rng(PriorSeed), 1f), context);
+            var realLogits = Discriminator.Forward(real);
+            // R1 right after the real forward: a spectrally normalised layer's u, v are those that forward used.
+            float gamma = VariationalConfig.GradientPenalty;
+            var penalty = gamma > 0 ? InputGradient.R1Penalty(Discriminator, real, gamma) : null;
+            var loss = DiscriminatorLoss(realLogits, Discriminator.Forward(WithInstanceNoise(z.Detach(), context)));
+            LossTerm[] terms = penalty is null ? [new LossTerm(VariationalTerms.Discriminator, loss)]
+                : [new LossTerm(VariationalTerms.Discriminator, loss), new LossTerm(VariationalTerms.GradientPenalty, penalty)];
+            return AutoencoderOutput.Create(none, terms, z, placeholder, LikelihoodHead);
         }
         var fool = Losses.Loss.BceWithLogits(Discriminator.Forward(WithInstanceNoise(z, context)), Tensor.Ones(n, 1), Losses.Reduction.Mean);
         return AutoencoderOutput.Create(none, [new LossTerm(VariationalTerms.Generator, fool)], z, placeholder, LikelihoodHead);

@@ -73,6 +73,9 @@ public sealed record VariationalConfig : ModelConfig
     /// <param name="instanceNoise">σ₀ ≥ 0 of instance noise (Sønderby et al. 2017; Arjovsky &amp; Bottou 2017): in training, the discriminator sees
     /// prior samples and codes each plus N(0, σ_t²·I) noise, in its own and in the generator's steps; default 0 (none).</param>
     /// <param name="instanceNoiseEpochs">T ≥ 0: σ_t = σ₀·max(0, 1 − t/T) falls linearly to 0 over T epochs (t = epochs done); 0 (default) keeps σ₀.</param>
+    /// <param name="gradientPenalty">γ ≥ 0 of the R1 gradient penalty on the discriminator (adversarial; Mescheder et al. 2018, eq. 9): each
+    /// discriminator step adds (γ/2)·(1/N)·Σᵢ ‖∇_z D(z′ᵢ)‖² at its prior samples z′ᵢ (as the discriminator sees them, instance noise included),
+    /// D the logit; default 0 (none).</param>
     /// <param name="spectralNorm">Spectral normalisation of the discriminator's weights (adversarial; Miyato et al. 2018): each of its Linear layers uses
     /// W / σ(W), σ estimated by one power-iteration step per training-mode forward (<see cref="NN.SpectralNormLinear"/>); default false.</param>
     /// <param name="labelledRows">N_l, the training rows with a label (semi-supervised), so a training step weighs its labelled and
@@ -90,7 +93,7 @@ public sealed record VariationalConfig : ModelConfig
         int codebookSize = 512, int codeDim = 8, float commitment = 0.25f, float emaDecay = 0f, bool restartDeadCodes = true,
         bool adversarial = false, int priorComponents = 0, int discriminatorHidden = 512, int topLatentDim = 0, int ladderHidden = 0,
         bool semiSupervised = false, float classificationWeight = 0f, ConvBackbone? convolutional = null, int labelledRows = 0,
-        float adversarialLearningRateScale = 1f, float generatorLearningRateScale = 0f, float adversarialBeta1 = 0.9f, float adversarialWeight = 0f, int discriminatorSteps = 1, float instanceNoise = 0f, float instanceNoiseEpochs = 0f, bool spectralNorm = false) : base("vae")
+        float adversarialLearningRateScale = 1f, float generatorLearningRateScale = 0f, float adversarialBeta1 = 0.9f, float adversarialWeight = 0f, int discriminatorSteps = 1, float instanceNoise = 0f, float instanceNoiseEpochs = 0f, bool spectralNorm = false, float gradientPenalty = 0f) : base("vae")
     {
         InputDim = AtLeastOne(inputDim, nameof(inputDim));
         Hidden = (hidden ?? []).ToArray();
@@ -148,6 +151,8 @@ public sealed record VariationalConfig : ModelConfig
         InstanceNoiseEpochs = instanceNoiseEpochs >= 0 && float.IsFinite(instanceNoiseEpochs) ? instanceNoiseEpochs
             : throw new ArgumentOutOfRangeException(nameof(instanceNoiseEpochs), instanceNoiseEpochs, $"instanceNoiseEpochs must be ≥ 0 (0: constant), got {instanceNoiseEpochs}");
         SpectralNorm = spectralNorm;
+        GradientPenalty = gradientPenalty >= 0 && float.IsFinite(gradientPenalty) ? gradientPenalty
+            : throw new ArgumentOutOfRangeException(nameof(gradientPenalty), gradientPenalty, $"gradientPenalty must be ≥ 0, got {gradientPenalty}");
         LabelledRows = labelledRows >= 0 ? labelledRows : throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be ≥ 0, got {labelledRows}");
         if (datasetSize > 0 && labelledRows > datasetSize)
             throw new ArgumentOutOfRangeException(nameof(labelledRows), labelledRows, $"labelledRows must be at most the {datasetSize} training rows, got {labelledRows}");
@@ -155,6 +160,8 @@ public sealed record VariationalConfig : ModelConfig
             throw new ArgumentException($"a semi-supervised VAE needs ≥ 2 classes and a Gaussian latent, got {classes} classes and a {latent.ToString().ToLowerInvariant()} latent", nameof(classes));
         if (spectralNorm && !adversarial)
             throw new ArgumentException("spectral normalisation applies to the discriminator of an adversarial autoencoder", nameof(spectralNorm));
+        if (gradientPenalty > 0 && !adversarial)
+            throw new ArgumentException("the gradient penalty applies to the discriminator of an adversarial autoencoder", nameof(gradientPenalty));
         if (adversarial && latent is not (LatentKind.Deterministic or LatentKind.Gaussian))
             throw new ArgumentException($"an adversarial autoencoder has a deterministic or a Gaussian-posterior latent, not a {latent.ToString().ToLowerInvariant()} one", nameof(adversarial));
         if (adversarial && latent == LatentKind.Gaussian && (KlSchedule.Kind != KlScheduleKind.None || freeBits > 0 || totalCorrelation || beta != 1f))
@@ -252,6 +259,8 @@ public sealed record VariationalConfig : ModelConfig
     public float InstanceNoiseEpochs { get; }
     /// <summary>Whether the discriminator's Linear layers are spectrally normalised (adversarial).</summary>
     public bool SpectralNorm { get; }
+    /// <summary>γ of the R1 gradient penalty (γ/2)·E_prior ‖∇_z D(z)‖² in the discriminator's steps (adversarial), 0 for none.</summary>
+    public float GradientPenalty { get; }
     /// <summary>σ_t of the instance noise after <paramref name="epochsDone"/> epochs: σ₀·max(0, 1 − t/T), or σ₀ when T is 0.</summary>
     /// <param name="epochsDone">t ≥ 0, epochs done (fractional within an epoch).</param>
     public float InstanceNoiseAt(double epochsDone) =>
@@ -304,7 +313,7 @@ public sealed record VariationalConfig : ModelConfig
         if (MmdWeight > 0) extras.Add($"MMD {MmdKernel.ToString().ToLowerInvariant()} λ {Num(MmdWeight)}");
         if (Adversarial) extras.Add($"discriminator {LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1" + (AdversarialLearningRateScale != 1 ? $", discriminator lr ×{Num(AdversarialLearningRateScale)}" : "")
             + (GeneratorScale != AdversarialLearningRateScale ? $", generator lr ×{Num(GeneratorScale)}" : "") + (AdversarialBeta1 != 0.9f ? $", adversarial β1 {Num(AdversarialBeta1)}" : "") + (AdversarialWeight > 0 ? $", joint step λ {Num(AdversarialWeight)}" : "") + (DiscriminatorSteps > 1 ? $", {DiscriminatorSteps} discriminator steps per batch" : "")
-            + (InstanceNoise > 0 ? $", instance noise σ {Num(InstanceNoise)}" + (InstanceNoiseEpochs > 0 ? $" → 0 over {Num(InstanceNoiseEpochs)} epochs" : "") : "") + (SpectralNorm ? ", spectral norm" : ""));
+            + (InstanceNoise > 0 ? $", instance noise σ {Num(InstanceNoise)}" + (InstanceNoiseEpochs > 0 ? $" → 0 over {Num(InstanceNoiseEpochs)} epochs" : "") : "") + (SpectralNorm ? ", spectral norm" : "") + (GradientPenalty > 0 ? $", R1 γ {Num(GradientPenalty)}" : ""));
         if (PriorComponents > 0) extras.Add($"prior mixture of {PriorComponents} Gaussians");
         string code = Latent switch { LatentKind.Gaussian => $"({LatentDim})", LatentKind.VectorQuantized => $"[{LatentDim / CodeDim}×{CodeDim}]", _ => $"{LatentDim}" };
         if (Convolutional is { } cb) return $"{Kind} {cb.Describe()} -> {code} -> mirrored transposed convolutions, {string.Join(", ", extras)}";
@@ -331,7 +340,7 @@ public sealed record VariationalConfig : ModelConfig
         }
         if (Classes > 0) yield return ("classes", Classes.ToString(inv));
         if (MmdWeight > 0) yield return ("MMD", $"{MmdKernel.ToString().ToLowerInvariant()}, λ {Num(MmdWeight)}");
-        if (Adversarial) yield return ("discriminator", $"{LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1, alternating phases" + (SpectralNorm ? ", spectral norm" : ""));
+        if (Adversarial) yield return ("discriminator", $"{LatentDim}-{DiscriminatorHidden}-{DiscriminatorHidden}-1, alternating phases" + (SpectralNorm ? ", spectral norm" : "") + (GradientPenalty > 0 ? $", R1 γ {Num(GradientPenalty)}" : ""));
         if (Adversarial) yield return ("posterior", AdversarialPosterior == "gaussian" ? "Gaussian q(z|x), z = μ + σ·ε" : "deterministic");
         yield return ("prior", PriorComponents > 0 ? $"mixture of {PriorComponents} Gaussians" : "N(0, I)");
         if (Latent == LatentKind.VectorQuantized)
@@ -350,7 +359,7 @@ public sealed record VariationalConfig : ModelConfig
                        $"TotalCorrelation = {TotalCorrelation}, DatasetSize = {DatasetSize}, MmdWeight = {MmdWeight}, MmdKernel = {MmdKernel}, CodebookSize = {CodebookSize}, " +
                        $"CodeDim = {CodeDim}, Commitment = {Commitment}, EmaDecay = {EmaDecay}, RestartDeadCodes = {RestartDeadCodes}, Adversarial = {Adversarial}, " +
                        $"PriorComponents = {PriorComponents}, DiscriminatorHidden = {DiscriminatorHidden}, TopLatentDim = {TopLatentDim}, LadderHidden = {LadderHidden}, " +
-                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, GeneratorLearningRateScale = {GeneratorLearningRateScale}, AdversarialBeta1 = {AdversarialBeta1}, AdversarialWeight = {AdversarialWeight}, DiscriminatorSteps = {DiscriminatorSteps}, InstanceNoise = {InstanceNoise}, InstanceNoiseEpochs = {InstanceNoiseEpochs}, SpectralNorm = {SpectralNorm}, Convolutional = {Convolutional?.Describe() ?? "none"}");
+                       $"SemiSupervised = {SemiSupervised}, ClassificationWeight = {ClassificationWeight}, LabelledRows = {LabelledRows}, AdversarialLearningRateScale = {AdversarialLearningRateScale}, GeneratorLearningRateScale = {GeneratorLearningRateScale}, AdversarialBeta1 = {AdversarialBeta1}, AdversarialWeight = {AdversarialWeight}, DiscriminatorSteps = {DiscriminatorSteps}, InstanceNoise = {InstanceNoise}, InstanceNoiseEpochs = {InstanceNoiseEpochs}, SpectralNorm = {SpectralNorm}, GradientPenalty = {GradientPenalty}, Convolutional = {Convolutional?.Describe() ?? "none"}");
         return true;
     }
 }

@@ -22,6 +22,7 @@ public class VariationalConfigCompatibilityTests
         { "topLatentDim", "2" },          // latentDim / 2 for the configs below (latent 4)
         { "ladderHidden", "8" },          // max(8, last hidden / 2) for hidden [16]
         { "spectralNorm", "false" },
+        { "gradientPenalty", "0" },
     };
 
     private static JsonObject Saved(VariationalConfig config) =>

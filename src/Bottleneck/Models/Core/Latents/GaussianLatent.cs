@@ -28,6 +28,8 @@ public static class VariationalTerms
     public const string Discriminator = "discriminator";
     /// <summary>The encoder's adversarial loss −log D(z) (adversarial autoencoder).</summary>
     public const string Generator = "generator";
+    /// <summary>The R1 gradient penalty (γ/2)·E ‖∇_z D(z′)‖² on the discriminator's logit at prior samples z′ (adversarial autoencoder, Mescheder et al. 2018).</summary>
+    public const string GradientPenalty = "gradient-penalty";
     /// <summary>Codebook loss ‖sg(z_e) − e‖² (VQ-VAE).</summary>
     public const string Codebook = "codebook";
     /// <summary>Commitment loss β‖z_e − sg(e)‖² (VQ-VAE).</summary>
