@@ -296,7 +296,7 @@ public static class TrainCommand
         {
             Data = DecimalOption.Apply(r.GetValue(o.Data)!, r.GetValue(o.Decimal)),
             Kind = kindSettings,
-            Epochs = r.GetValue(o.Epochs),
+            Epochs = KindBinder.IsGiven(r, o.Epochs) ? r.GetValue(o.Epochs) : kindSettings.DefaultEpochs ?? r.GetValue(o.Epochs),
             BatchSize = r.GetValue(o.BatchSize),
             LearningRate = r.GetValue(o.Lr),
             Optimizer = r.GetValue(o.Optimizer)!.ToLowerInvariant(),

@@ -67,6 +67,9 @@ public abstract record KindSettings(string Kind)
     /// <see cref="Training.TrainingOptions.ScheduleNames"/>), or null for the command's default (none).</summary>
     public virtual string? DefaultSchedule => null;
 
+    /// <summary>The epochs the kind trains for when <c>--epochs</c> is not given, or null for the command's default (10).</summary>
+    public virtual int? DefaultEpochs => null;
+
     /// <summary>Whether <c>--contaminated</c> (the unsupervised recipe, a dense network) applies to this kind.</summary>
     public virtual bool TakesUnsupervisedRecipe => false;
 

@@ -15,6 +15,15 @@ public sealed class VariationalOptions
     /// <summary>Default hidden widths of ssvae: one layer of 500, Kingma et al.'s (2014) M2 on MNIST, the setting of the M2 benchmark
     /// (docs/benchmarks.md, "Semi-supervised VAE (M2) with 1,000 labels").</summary>
     public static readonly int[] DefaultSsvaeHidden = [500];
+    /// <summary>Default encoder widths of aae: two layers of 1000, Makhzani et al.'s (2016) MNIST network (docs/benchmarks.md,
+    /// "Adversarial autoencoder", fifth pass).</summary>
+    public static readonly int[] DefaultAaeHidden = [1000, 1000];
+    /// <summary>Default code width of aae: 8, Makhzani et al.'s (2016) MNIST code with the N(0, I) prior.</summary>
+    public const int DefaultAaeLatent = 8;
+    /// <summary>Default width of the aae discriminator's two hidden layers: 1000, as Makhzani et al.'s (2016) MNIST network.</summary>
+    public const int DefaultDiscriminatorHidden = 1000;
+    /// <summary>The epochs aae trains for when <c>--epochs</c> is not given (docs/benchmarks.md, "Adversarial autoencoder", fifth pass).</summary>
+    public const int AaeEpochs = 20;
     /// <summary>Default code width of ssvae: 50, Kingma et al.'s (2014) M2 on MNIST.</summary>
     public const int DefaultSsvaeLatent = 50;
     /// <summary>The learning-rate schedule of aae when <c>--schedule</c> is not given: a decaying learning rate for all three phases (Makhzani
@@ -63,7 +72,7 @@ public sealed class VariationalOptions
     { Description = "Prior of an aae: normal (N(0, I)) or mixture:K (K Gaussians, means on a circle of radius 2, sd 0.5)", DefaultValueFactory = _ => "normal", HelpName = "PRIOR" };
     /// <summary><c>--discriminator-hidden</c>.</summary>
     public Option<int> DiscriminatorHidden { get; } = new("--discriminator-hidden")
-    { Description = "Width of the aae discriminator's two hidden layers", DefaultValueFactory = _ => 512, HelpName = "N" };
+    { Description = "Width of the aae discriminator's two hidden layers", DefaultValueFactory = _ => DefaultDiscriminatorHidden, HelpName = "N" };
     /// <summary><c>--aae-posterior</c>.</summary>
     public Option<string> AaePosteriorOption { get; } = CliOptions.Choice("--aae-posterior",
         "Encoder q(z|x) of an aae (Makhzani et al. 2016): deterministic (z = encoder(x)) or gaussian (mu and log-variance heads, z = mu + sigma*eps, no KL term)",
@@ -162,7 +171,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         public string Prior { get; init; } = "normal";
 
         /// <summary>--discriminator-hidden (aae).</summary>
-        public int DiscriminatorHidden { get; init; } = 512;
+        public int DiscriminatorHidden { get; init; } = VariationalOptions.DefaultDiscriminatorHidden;
 
         /// <summary>--aae-posterior (aae): "deterministic" or "gaussian".</summary>
         public string AaePosterior { get; init; } = VariationalOptions.AaePosterior;
@@ -247,6 +256,9 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
         /// <summary>The learning-rate schedule an aae trains with unless <c>--schedule</c> is given: <see cref="VariationalOptions.AaeSchedule"/>.</summary>
         public override string? DefaultSchedule => Name == "aae" ? VariationalOptions.AaeSchedule : null;
 
+        /// <summary>The epochs an aae trains for unless <c>--epochs</c> is given: <see cref="VariationalOptions.AaeEpochs"/>.</summary>
+        public override int? DefaultEpochs => Name == "aae" ? VariationalOptions.AaeEpochs : null;
+
         /// <inheritdoc/>
         public override Likelihood Output(KindData data) => Likelihood ?? (data.Purpose == TrainingPurpose.Reconstruction ? Models.Likelihood.Bernoulli : Models.Likelihood.Gaussian);
 
@@ -256,7 +268,12 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
             var schedule = KlSchedule.Parse(Schedule, data.Epochs);
             var backbone = Backbone(data);
             int d = backbone?.InputDim ?? data.InputDim;
-            var hidden = backbone != null ? [] : Hidden ?? (Name == "ssvae" ? VariationalOptions.DefaultSsvaeHidden : VariationalOptions.DefaultHidden);
+            var hidden = backbone != null ? [] : Hidden ?? Name switch
+            {
+                "ssvae" => VariationalOptions.DefaultSsvaeHidden,
+                "aae" => VariationalOptions.DefaultAaeHidden,
+                _ => VariationalOptions.DefaultHidden,
+            };
             var output = Output(data);
             float beta = Beta ?? (Name == "beta-tcvae" ? 6f : schedule.Kind == KlScheduleKind.Capacity ? 100f : 1f);
             return Name switch
@@ -269,7 +286,7 @@ public sealed class VariationalBinder(string kind, DenseOptions dense, Variation
                     semiSupervised: true, datasetSize: data.Rows, classificationWeight: Alpha, labelledRows: Labelled is int l && l <= data.Rows ? l : 0),
                 "hvae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output, LatentKind.Ladder, beta: beta,
                     klSchedule: schedule, freeBits: FreeBits, topLatentDim: TopLatent, ladderHidden: LadderHidden, convolutional: backbone),
-                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultLatent, Activation, output,
+                "aae" => new VariationalConfig(d, hidden, Latent ?? VariationalOptions.DefaultAaeLatent, Activation, output,
                     AaePosterior.Trim().Equals("gaussian", StringComparison.OrdinalIgnoreCase) ? LatentKind.Gaussian : LatentKind.Deterministic,
                     adversarial: true, priorComponents: PriorComponents(), discriminatorHidden: DiscriminatorHidden, convolutional: backbone,
                     instanceNoise: AaeInstanceNoise(), instanceNoiseEpochs: AaeInstanceNoise() > 0 ? Math.Max(1, data.Epochs) : 0, discriminatorSteps: AaeDiscriminatorSteps(), spectralNorm: SpectralNorm,

@@ -40,6 +40,26 @@ public class CliVariationalDefaultsTests
     }
 
     [Fact]
+    public void AaeDefaultsToMakhzanisMnistNetworkAndTwentyEpochsUnlessGiven()
+    {
+        TrainSettings Bind(params string[] args) => TrainCommand.Bind(Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", .. args]));
+        // Given only the kind: encoder 784-1000-1000-8, discriminator 8-1000-1000-1 and 20 epochs (the fifth pass's setting)
+        var (c, _) = Train("--kind", "aae");
+        Assert.Equal([1000, 1000], c.Hidden);
+        Assert.Equal(8, c.LatentDim);
+        Assert.Equal(1000, c.DiscriminatorHidden);
+        Assert.Equal(20, Bind("--kind", "aae").Epochs);
+        // and what is given wins, while the other kinds keep the command's 10 epochs
+        var (given, _) = Train("--kind", "aae", "--hidden", "512", "--discriminator-hidden", "64", "--latent", "2");
+        Assert.Equal([512], given.Hidden);
+        Assert.Equal(2, given.LatentDim);
+        Assert.Equal(64, given.DiscriminatorHidden);
+        Assert.Equal(5, Bind("--kind", "aae", "--epochs", "5").Epochs);
+        Assert.Equal(10, Bind("--kind", "vae").Epochs);
+        Assert.Equal(10, Bind("--kind", "dense").Epochs);
+    }
+
+    [Fact]
     public void AaeTrainsWithItsDecayingScheduleUnlessScheduleIsGiven()
     {
         TrainSettings Bind(params string[] args)
@@ -69,7 +89,7 @@ public class CliVariationalDefaultsTests
         Assert.Equal(LatentKind.Deterministic, deterministic.Latent);
         Assert.True(gaussian.Adversarial && deterministic.Adversarial);
         // and, with the N(0, I) prior, instance noise at the default σ0, falling to 0 over the run's epochs, unless --instance-noise says otherwise
-        Assert.Equal((VariationalOptions.AaeInstanceNoise, 10f), (byDefault.InstanceNoise, byDefault.InstanceNoiseEpochs));
+        Assert.Equal((VariationalOptions.AaeInstanceNoise, (float)VariationalOptions.AaeEpochs), (byDefault.InstanceNoise, byDefault.InstanceNoiseEpochs));
         var (thirty, _) = Train("--kind", "aae", "--epochs", "30");
         Assert.Equal((VariationalOptions.AaeInstanceNoise, 30f), (thirty.InstanceNoise, thirty.InstanceNoiseEpochs));
         var (none, _) = Train("--kind", "aae", "--instance-noise", "0");
@@ -83,7 +103,7 @@ public class CliVariationalDefaultsTests
         var (mixture, _) = Train("--kind", "aae", "--prior", "mixture:10");
         Assert.Equal((0f, 0f, 1), (mixture.InstanceNoise, mixture.InstanceNoiseEpochs, mixture.DiscriminatorSteps));
         var (asked, _) = Train("--kind", "aae", "--prior", "mixture:10", "--instance-noise", "1", "--discriminator-steps", "3");
-        Assert.Equal((1f, 10f, 3), (asked.InstanceNoise, asked.InstanceNoiseEpochs, asked.DiscriminatorSteps));
+        Assert.Equal((1f, (float)VariationalOptions.AaeEpochs, 3), (asked.InstanceNoise, asked.InstanceNoiseEpochs, asked.DiscriminatorSteps));
         // and a value outside the choices is a parse error naming the option
         var bad = Bottleneck.Cli.Cli.CreateRootCommand(Env).Parse(["train", "--kind", "aae", "--aae-posterior", "uniform"]);
         Assert.Contains(bad.Errors, e => e.Message.Contains("--aae-posterior", StringComparison.Ordinal));
