@@ -148,7 +148,7 @@ public static class TrainCommand
         public Option<string> Decimal { get; } = DecimalOption.Create();
         public Option<string> Kind { get; } = CliOptions.Text("--kind", "KIND", $"Model kind: {string.Join(", ", ModelRegistry.All.Select(k => k.Name))}", "dense");
         public Option<string?> Model { get; } = new("--model") { Description = "Deprecated name of --kind", HelpName = "KIND", Hidden = true };
-        public Option<int> Epochs { get; } = CliOptions.Value("--epochs", "N", "Passes over the training data", 10);
+        public Option<int> Epochs { get; } = CliOptions.Value("--epochs", "N", "Passes over the training data (aae: 20 unless given)", 10);
         public Option<int> BatchSize { get; } = CliOptions.Value("--batch-size", "N", "Samples per optimizer step", 128);
         public Option<float> Lr { get; } = CliOptions.Value("--lr", "X", "Initial learning rate", 1e-3f);
         public Option<string> Optimizer { get; } = CliOptions.Choice("--optimizer", "Optimizer: adam, adamw, sgd (momentum 0.9), rmsprop, rprop (full batch: --batch-size at least the rows; autorec)",
